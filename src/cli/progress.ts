@@ -1,0 +1,18 @@
+import { createLogUpdate } from 'log-update';
+import type { Progress } from '../engine/index.js';
+
+/** A one-line progress display on a terminal's stderr; nothing when stderr is not a TTY. */
+export function progressLine(enabled: boolean): { update(p: Progress): void; done(): void } {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, done() {} };
+  const line = createLogUpdate(process.stderr);
+  return {
+    update(p) {
+      const rate = Math.round(p.states / Math.max(p.seconds, 1e-3));
+      line(`${p.states.toLocaleString('en-US')} states  ${rate.toLocaleString('en-US')} states/s  queue ${p.queue.toLocaleString('en-US')}  depth ${p.depth}`);
+    },
+    done() {
+      line.clear();
+      line.done();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The model contract: what a model gives the checker.
+ *
+ * A state is a fixed-length vector of small integers (0..255), one byte per model variable,
+ * the way SPIN's state vector is. The engine stores, hashes and compares these vectors; the
+ * model only reads and writes its variables by index and never sees how states are kept.
+ */
+export type State = Uint8Array;
+
+/** Where an action writes its successors. */
+export interface Successors {
+  /**
+   * A fresh successor slot that starts as a copy of the state being expanded. Mutate it to
+   * make the successor; every slot requested is one successor.
+   */
+  next(): State;
+}
+
+export type Fairness = 'weak' | 'strong';
+
+export interface Action {
+  /** Shown in traces; for the kernel model, the kernel function or SEAMCALL the step stands for. */
+  readonly name: string;
+  /** The process that takes this step, if the model has processes. */
+  readonly process?: string;
+  /** Weak or strong fairness of this action (per action and process), used by liveness checks. */
+  readonly fairness?: Fairness;
+  /** Writes every successor of `s` under this action into `out`; writes none when disabled. */
+  next(s: State, out: Successors): void;
+  /** Optional one-line description of a step taken by this action, for traces. */
+  explain?(before: State, after: State): string;
+}
+
+export interface Invariant {
+  readonly name: string;
+  /** One sentence: what a violation means. */
+  readonly doc: string;
+  check(s: State): boolean;
+  /**
+   * `violation` (default) stops the search at the first, shortest, counterexample.
+   * `finding` records the shortest counterexample and goes on: a weaker kind of result that
+   * still fails the check (a deliberate leak, for example), reported under `findings`.
+   */
+  readonly severity?: 'violation' | 'finding';
+  /** The kind reported for a finding (for example `leak`); defaults to `finding`. */
+  readonly findingKind?: string;
+}
+
+export type LivenessKind = 'eventually' | 'leadsTo' | 'alwaysEventually';
+
+export interface Liveness {
+  readonly name: string;
+  readonly doc: string;
+  /** `eventually p`, `p leadsTo q` (always, p implies eventually q), `always eventually p`. */
+  readonly kind: LivenessKind;
+  p(s: State): boolean;
+  /** Required for `leadsTo`. */
+  q?(s: State): boolean;
+}
+
+export interface Model {
+  /** Number of byte variables in a state. */
+  readonly stateSize: number;
+  /** The initial states. */
+  initial(): State[];
+  readonly actions: readonly Action[];
+  readonly invariants?: readonly Invariant[];
+  readonly liveness?: readonly Liveness[];
+  /** States outside the bound are checked but not expanded (TLC's state constraint). */
+  constraint?(s: State): boolean;
+  /** States where stopping is intended, so they are not deadlocks. */
+  isFinal?(s: State): boolean;
+  /** A readable view of a state for traces and JSON; defaults to the raw variables. */
+  view?(s: State): Record<string, unknown>;
+}
+
+export interface ParamSpec {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  readonly doc: string;
+}
+
+export type Params = Record<string, number>;
+
+/** What a model file exports (as its default export): a named, parameterised model. */
+export interface ModelDefinition {
+  readonly name: string;
+  readonly doc: string;
+  readonly params?: Readonly<Record<string, ParamSpec>>;
+  build(params: Params): Model;
+}
+
+/** Identity helper that gives a model file its types. */
+export function defineModel(def: ModelDefinition): ModelDefinition {
+  return def;
+}

@@ -1,0 +1,117 @@
+/**
+ * The state store: every distinct state, in discovery (breadth-first) order, as fixed-stride
+ * rows of one growable byte arena, with its parent and the action that reached it. Because
+ * breadth-first search expands states in id order, the store doubles as the search queue.
+ */
+export class StateStore {
+  /** Bytes per row: the state size rounded up to whole 32-bit words, so rows hash as words. */
+  readonly stride: number;
+  arena: Uint8Array;
+  words: Int32Array;
+  parent: Int32Array;
+  /** index into the model's actions of the step that reached the state; 0xffff for initial */
+  via: Uint16Array;
+  count = 0;
+
+  constructor(readonly stateSize: number, initialCapacity = 1 << 12) {
+    this.stride = Math.max(4, (stateSize + 3) & ~3);
+    this.arena = new Uint8Array(initialCapacity * this.stride);
+    this.words = new Int32Array(this.arena.buffer);
+    this.parent = new Int32Array(initialCapacity);
+    this.via = new Uint16Array(initialCapacity);
+  }
+
+  get bytes(): number {
+    return this.arena.length + this.parent.length * 6;
+  }
+
+  /** Appends a row copied from `src` at byte offset `from`; returns its id. */
+  add(src: Uint8Array, from: number, parent: number, via: number): number {
+    const id = this.count;
+    if (id === this.parent.length) this.grow();
+    const at = id * this.stride;
+    const arena = this.arena;
+    for (let i = 0; i < this.stride; i++) arena[at + i] = src[from + i]!;
+    this.parent[id] = parent;
+    this.via[id] = via;
+    this.count = id + 1;
+    return id;
+  }
+
+  /** Copies state `id` into `dst` (which has at least `stride` bytes). */
+  load(id: number, dst: Uint8Array): void {
+    const at = id * this.stride;
+    for (let i = 0; i < this.stride; i++) dst[i] = this.arena[at + i]!;
+  }
+
+  /** A copy of state `id`, for traces (not for the hot path). */
+  get(id: number): Uint8Array {
+    return this.arena.slice(id * this.stride, id * this.stride + this.stateSize);
+  }
+
+  /** Ids from an initial state to `id`, following parent pointers. */
+  pathTo(id: number): number[] {
+    const path: number[] = [];
+    for (let at = id; at >= 0; at = this.parent[at]!) path.push(at);
+    return path.reverse();
+  }
+
+  private grow(): void {
+    const cap = this.parent.length * 2;
+    const arena = new Uint8Array(cap * this.stride);
+    arena.set(this.arena);
+    this.arena = arena;
+    this.words = new Int32Array(arena.buffer);
+    const parent = new Int32Array(cap);
+    parent.set(this.parent);
+    this.parent = parent;
+    const via = new Uint16Array(cap);
+    via.set(this.via);
+    this.via = via;
+  }
+}
+
+/** Every transition of the explored graph in compressed rows: the successors of state i are
+ * targets[start[i] .. start[i+1]), each labelled with its action. Kept for liveness only. */
+export class EdgeStore {
+  start: Int32Array = new Int32Array(1 << 12);
+  targets: Int32Array = new Int32Array(1 << 14);
+  actions = new Uint16Array(1 << 14);
+  count = 0;
+  private rows = 0;
+
+  get bytes(): number {
+    return this.start.length * 4 + this.targets.length * 6;
+  }
+
+  /** Marks the start of state `id`'s row; rows must be opened in id order. */
+  openRow(id: number): void {
+    while (this.rows <= id + 1) {
+      if (this.rows + 1 >= this.start.length) this.start = growInt32(this.start);
+      this.start[this.rows++] = this.count;
+    }
+  }
+
+  add(target: number, action: number): void {
+    if (this.count === this.targets.length) {
+      this.targets = growInt32(this.targets);
+      const a = new Uint16Array(this.targets.length);
+      a.set(this.actions);
+      this.actions = a;
+    }
+    this.targets[this.count] = target;
+    this.actions[this.count++] = action;
+    this.start[this.rows - 1] = this.count;
+  }
+
+  /** Closes the table so that every state up to `states` has a (possibly empty) row. */
+  finish(states: number): void {
+    this.openRow(states - 1);
+  }
+}
+
+function growInt32(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
