@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: septcheck against SPIN on the same models, measured in one run.
+ * For each model: SPIN's pan (compiled -O2, exhaustive safety search, no partial-order
+ * reduction) and septcheck's single-threaded search, best of three runs each; the state
+ * counts must agree up to SPIN's one extra state (the process before its first statement).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { check, type ModelDefinition, type Params } from '../src/engine/index.js';
+import hanoi from '../examples/hanoi.js';
+import puzzle8 from '../examples/puzzle8.js';
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench');
+const RUNS = 3;
+
+interface Bench {
+  readonly name: string;
+  readonly model: ModelDefinition;
+  readonly params: Params;
+  readonly promela: string;
+  readonly defines: string[];
+}
+
+const benches: Bench[] = [
+  { name: 'hanoi disks=13', model: hanoi, params: { disks: 13 }, promela: 'hanoi.pml', defines: ['-DN=13'] },
+  { name: 'puzzle8', model: puzzle8, params: {}, promela: 'puzzle8.pml', defines: [] },
+];
+
+function spin(b: Bench, work: string): { states: number; perSecond: number; seconds: number } {
+  execFileSync('spin', [...b.defines, '-a', join(benchDir, b.promela)], { cwd: work, stdio: 'pipe' });
+  execFileSync('gcc', ['-O2', '-DSAFETY', '-DNOREDUCE', '-DMEMLIM=16000', '-o', 'pan', 'pan.c'], { cwd: work, stdio: 'pipe' });
+  let best = { states: 0, perSecond: 0, seconds: Infinity };
+  for (let i = 0; i < RUNS; i++) {
+    const out = execFileSync('./pan', ['-m10000000'], { cwd: work, encoding: 'utf8' });
+    const states = Number(/(\d+) states, stored/.exec(out)![1]);
+    const seconds = Number(/elapsed time ([\d.e+-]+) seconds/.exec(out)?.[1] ?? NaN);
+    if (seconds < best.seconds) best = { states, seconds, perSecond: states / seconds };
+  }
+  return best;
+}
+
+function septcheck(b: Bench) {
+  let best = { states: 0, perSecond: 0, seconds: Infinity, bytesPerState: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    const r = check(b.model.build(b.params));
+    if (r.seconds < best.seconds) best = { states: r.distinctStates, seconds: r.seconds, perSecond: r.distinctStates / r.seconds, bytesPerState: r.bytesPerState };
+  }
+  return best;
+}
+
+function hasSpin(): boolean {
+  try {
+    execFileSync('spin', ['-V'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+if (!hasSpin()) {
+  console.error('bench: spin is not installed (apt-get install spin)');
+  process.exit(2);
+}
+const work = mkdtempSync(join(tmpdir(), 'septcheck-bench-'));
+try {
+  console.log(`${'model'.padEnd(16)} ${'states: septcheck / spin'.padEnd(44)}${'septcheck/s'.padStart(12)}   ${'spin/s'.padStart(12)}   ratio   bytes/state`);
+  for (const b of benches) {
+    const s = spin(b, work);
+    const c = septcheck(b);
+    const agree = s.states === c.states + 1 ? 'agree (+1 spin init)' : s.states === c.states ? 'agree' : 'DISAGREE';
+    console.log(
+      `${b.name.padEnd(16)} ${`${fmt(c.states)} / ${fmt(s.states)} ${agree}`.padEnd(44)}${fmt(c.perSecond).padStart(12)}   ${fmt(s.perSecond).padStart(12)}   ${(c.perSecond / s.perSecond).toFixed(2).padStart(5)}   ${c.bytesPerState}`,
+    );
+    if (agree === 'DISAGREE') process.exitCode = 1;
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { check, defineModel, simulate, type Action, type Model } from '../../src/engine/index.js';
+import { collisionProbability } from '../../src/engine/fingerprint.js';
+import { VisitedSet } from '../../src/engine/visited.js';
+import hanoi from '../../examples/hanoi.js';
+import naiveMutex from '../../examples/naive-mutex.js';
+
+/** x counts 0..limit-1 and wraps; `done` is set by `finish`, enabled only when x is 1. */
+function toggler(finishFairness: 'weak' | 'strong' | undefined, limit = 2): Model {
+  const actions: Action[] = [
+    { name: 'tick', process: 'clock', fairness: 'weak', next: (s, out) => void (s[1] === 0 && (out.next()[0] = (s[0]! + 1) % limit)) },
+    { name: 'finish', process: 'worker', ...(finishFairness ? { fairness: finishFairness } : {}), next: (s, out) => void (s[0] === 1 && s[1] === 0 && (out.next()[1] = 1)) },
+  ];
+  return {
+    stateSize: 2,
+    initial: () => [new Uint8Array(2)],
+    actions,
+    isFinal: (s) => s[1] === 1,
+    liveness: [{ name: 'finishes', doc: 'never finishes', kind: 'eventually', p: (s) => s[1] === 1 }],
+  };
+}
+
+describe('breadth-first search', () => {
+  it('is deterministic: the same model gives the same counts and counterexample', () => {
+    const a = check(naiveMutex.build({}));
+    const b = check(naiveMutex.build({}));
+    expect({ ...b, seconds: 0, statesPerSecond: 0 }).toEqual({ ...a, seconds: 0, statesPerSecond: 0 });
+  });
+
+  it('stops at --max-states with result incomplete and says so', () => {
+    const r = check(hanoi.build({ disks: 8 }), { maxStates: 1000 });
+    expect(r.result).toBe('incomplete');
+    expect(r.stoppedBy).toBe('max-states');
+    expect(r.distinctStates).toBeGreaterThanOrEqual(1000);
+    expect(r.distinctStates).toBeLessThan(6561);
+  });
+
+  it('stops at --max-depth with result incomplete and explores exactly the states within it', () => {
+    // Hanoi with 2 disks: 1 state at depth 0, 2 at depth 1, 2 at depth 2 (moves of the big disk need the small one out of the way).
+    const r = check(hanoi.build({ disks: 2 }), { maxDepth: 1 });
+    expect(r).toMatchObject({ result: 'incomplete', stoppedBy: 'max-depth', distinctStates: 3 });
+  });
+
+  it('a model that throws in an action is reported with the action and the state', () => {
+    const bad: Model = {
+      stateSize: 1,
+      initial: () => [new Uint8Array(1)],
+      actions: [{ name: 'explode', process: 'p', next: () => { throw new Error('boom'); } }],
+    };
+    expect(() => check(bad)).toThrow('action "explode" (process p) threw: boom in state [0]');
+  });
+
+  it('estimates the collision probability the way TLC does', () => {
+    expect(collisionProbability(1e6, 3e6)).toBeCloseTo((1e6 * 2e6) / 2 ** 64, 20);
+    expect(collisionProbability(10, 10)).toBe(0);
+  });
+});
+
+describe('visited set', () => {
+  it('keeps every fingerprint across growth and finds each again', () => {
+    const v = new VisitedSet(16);
+    for (let i = 0; i < 50_000; i++) expect(v.findOrInsert(i * 7919, i ^ 0x5bd1e995, i)).toBe(-1);
+    for (let i = 0; i < 50_000; i++) expect(v.findOrInsert(i * 7919, i ^ 0x5bd1e995, -5)).toBe(i);
+    expect(v.size).toBe(50_000);
+  });
+});
+
+describe('liveness under fairness', () => {
+  it('weak fairness does not force an action that is enabled only every other state', () => {
+    const r = check(toggler('weak'));
+    expect(r.violation).toMatchObject({ kind: 'liveness', property: 'finishes', loopStart: 0, fairness: ['WF(tick@clock)', 'WF(finish@worker)'] });
+    expect(r.violation!.trace.map((t) => t.action)).toEqual([null, 'tick', 'tick']);
+  });
+
+  it('strong fairness does force it', () => {
+    expect(check(toggler('strong')).result).toBe('ok');
+  });
+
+  it('an action that is never enabled is no help: the clock stutters around forever', () => {
+    const r = check(toggler('strong', 1));
+    expect(r.violation?.property).toBe('finishes');
+  });
+
+  it('always-eventually fails on a reachable cycle that avoids p for good', () => {
+    const m = defineModel({
+      name: 'ring',
+      doc: '',
+      build: () => ({
+        stateSize: 1,
+        initial: () => [new Uint8Array(1)],
+        // 0 -> 1 -> 2 -> 1: after the first step, state 0 is never seen again.
+        actions: [{ name: 'step', fairness: 'weak', next: (s, out) => void (out.next()[0] = s[0] === 2 ? 1 : s[0]! + 1) }],
+        liveness: [{ name: 'back-home', doc: 'never home again', kind: 'alwaysEventually', p: (s) => s[0] === 0 }],
+      }),
+    }).build({});
+    const r = check(m);
+    expect(r.violation).toMatchObject({ property: 'back-home', loopStart: 1 });
+    expect(r.violation!.trace.map((t) => t.state[0])).toEqual([0, 1, 2, 1]);
+  });
+
+  it('leads-to holds when every p-state is followed by q under fairness', () => {
+    const r = check(toggler('strong'));
+    expect(r.result).toBe('ok');
+  });
+});
+
+describe('random simulation', () => {
+  it('finds the naive mutex violation and is deterministic for a seed', () => {
+    const a = simulate(naiveMutex.build({}), { runs: 100, depth: 20, seed: 7 });
+    const b = simulate(naiveMutex.build({}), { runs: 100, depth: 20, seed: 7 });
+    expect(a.violation?.property).toBe('mutual-exclusion');
+    expect(b.violation!.trace.map((t) => t.action)).toEqual(a.violation!.trace.map((t) => t.action));
+    expect(b.runs).toBe(a.runs);
+  });
+
+  it('reports ok on a safe model', () => {
+    expect(simulate(hanoi.build({ disks: 3 }), { runs: 10, depth: 50, seed: 1 })).toMatchObject({ result: 'ok', runs: 10, steps: 500 });
+  });
+});
