@@ -46,7 +46,7 @@ program
     const result = check(model, {
       maxStates: o.maxStates,
       maxDepth: o.maxDepth,
-      deadlock: o.deadlock,
+      ...(o.deadlock === false ? { deadlock: false } : {}),
       fairness: o.fairness,
       onProgress: progress.update,
     });
@@ -70,7 +70,7 @@ program
     const def = await loadModel(spec);
     const params = resolveParams(def, o.param);
     const model = def.build(params);
-    const result = simulate(model, { runs: o.runs, depth: o.depth, seed: o.seed, deadlock: o.deadlock });
+    const result = simulate(model, { runs: o.runs, depth: o.depth, seed: o.seed, ...(o.deadlock === false ? { deadlock: false } : {}) });
     print(o.json, simulateJson(def.name, params, model, result), simulateText(def.name, model, result));
     process.exitCode = exitCode(result);
   });

@@ -12,7 +12,7 @@ export interface CheckOptions {
   readonly maxStates?: number;
   /** Do not expand states at this depth (result `incomplete` if any would have been). */
   readonly maxDepth?: number;
-  /** Report states without successors (default true). */
+  /** Report states without successors (default: the model's choice, else true). */
   readonly deadlock?: boolean;
   /** Check liveness properties (default true). */
   readonly liveness?: boolean;
@@ -64,7 +64,7 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   const safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
   const findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
   const findings: Counterexample[] = [];
-  const deadlock = options.deadlock !== false;
+  const deadlock = options.deadlock ?? model.deadlock ?? true;
   const maxStates = options.maxStates ?? Infinity;
   const maxDepth = options.maxDepth ?? Infinity;
 

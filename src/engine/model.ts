@@ -70,6 +70,12 @@ export interface Model {
   constraint?(s: State): boolean;
   /** States where stopping is intended, so they are not deadlocks. */
   isFinal?(s: State): boolean;
+  /**
+   * Report states without successors as deadlocks (default true). A model whose liveness
+   * properties already judge every stuck state (it stutters there forever) may say false, so a
+   * hang is reported as the property it breaks.
+   */
+  readonly deadlock?: boolean;
   /** A readable view of a state for traces and JSON; defaults to the raw variables. */
   view?(s: State): Record<string, unknown>;
 }

@@ -66,7 +66,7 @@ export function simulate(model: Model, options: SimulateOptions): SimulateResult
         for (let k = before; k < buf.count; k++) owner.push(i);
       });
       if (buf.count === 0) {
-        if (options.deadlock !== false && !model.isFinal?.(s)) {
+        if ((options.deadlock ?? model.deadlock ?? true) && !model.isFinal?.(s)) {
           return done('violation', run + 1, { kind: 'deadlock', property: 'deadlock', doc: 'A state with no successors that the model does not call final.', trace });
         }
         break;

@@ -1,0 +1,57 @@
+import type { PagePolicy } from '../policies/policy.js';
+
+/** One operation of the VMM's script, performed in order (each is a kernel path). */
+export type VmmOp =
+  | { readonly op: 'init-mem'; readonly gfn: number } // KVM_TDX_INIT_MEM_REGION
+  | { readonly op: 'finalize' } // KVM_TDX_FINALIZE_VM
+  | { readonly op: 'punch-hole'; readonly gfns: readonly number[] } // fallocate(PUNCH_HOLE)
+  | { readonly op: 'to-shared'; readonly gfns: readonly number[] } // guest_memfd conversion ioctl
+  | { readonly op: 'to-private'; readonly gfns: readonly number[] }
+  | { readonly op: 'gup'; readonly gfn: number } // mmap + GUP pin of a shared page for I/O
+  | { readonly op: 'teardown' }; // close(guest_memfd), then VM destroy
+
+export const faultKinds = ['remove-fails', 'block-fails', 'busy', 'transient-refs', 'memory-failure'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+export type FaultBudget = Readonly<Partial<Record<FaultKind, number>>>;
+
+/**
+ * Deliberately broken variants of the model, each breaking one property; the tests use them
+ * to show that every property can fail.
+ */
+export const mutationNames = [
+  'truncate-before-unmap', // punch hole frees the folio before KVM is told
+  'skip-wbinvd', // REMOVE is not followed by TDH.PHYMEM.PAGE.WBINVD
+  'convert-without-zap', // private->shared conversion leaves the S-EPT mapping
+  'double-put', // the fault path drops its temporary reference twice
+  'zap-whole-folio', // a partial conversion zaps every subpage of the huge folio
+  'split-expects-zero', // the split's refcount check forgets guest_memfd's own reference
+  'truncate-waits-for-zero', // punch hole waits for a refcount that its own reference keeps up
+  'no-unpin-after-remove', // the pin policy forgets tdx_unpin after REMOVE
+  'stop-without-kick', // teardown waits for vCPUs to leave the guest without kicking them
+  'invalidate-end-leaks', // kvm_gmem_invalidate_end forgets mmu_invalidate_in_progress--
+] as const;
+export type Mutation = (typeof mutationNames)[number];
+
+export interface Scenario {
+  readonly name: string;
+  readonly doc: string;
+  /** guest_memfd indices, GFNs and frames, one to one (a simplification, see the README) */
+  readonly gfns: number;
+  /** subpages of the HugeTLB folio at index 0 (1 = only 4 KiB folios) */
+  readonly hugeFolio: number;
+  readonly vcpus: number;
+  /** GFNs the guest accepts and writes */
+  readonly guestGfns: readonly number[];
+  readonly ops: readonly VmmOp[];
+  /** fault budgets used when the command line gives none */
+  readonly faults: FaultBudget;
+}
+
+export interface KernelConfig {
+  readonly scenario: Scenario;
+  readonly policy: PagePolicy;
+  readonly faults: FaultBudget;
+  /** HugeTLB Vmemmap Optimization: tail pages share one read-only struct page */
+  readonly hvo: boolean;
+  readonly mutations?: ReadonlySet<Mutation>;
+}

@@ -1,0 +1,226 @@
+/**
+ * guest_memfd (virt/kvm/guest_memfd.c): owns the TD's memory, allocates folios on fault and
+ * hands KVM a pfn with a reference, tells KVM's MMU before it removes or converts anything
+ * (invalidate begin/end under filemap_invalidate_lock), punches holes, converts in place
+ * between shared and private (splitting and merging the HugeTLB folio, which needs the folio's
+ * refcount to be only what guest_memfd accounts for), and handles memory failure.
+ *
+ * Sources: kvm_gmem_get_pfn, kvm_gmem_punch_hole, kvm_gmem_invalidate_begin/end,
+ * kvm_gmem_error_folio, kvm_gmem_migrate_folio (refuses), kvm_gmem_release in guest_memfd.c;
+ * in-place conversion and HugeTLB support from Ackerley Tng's series (2025), per
+ * ../shared/reference/domain.md. Our simplifications: one memslot binds the whole file at
+ * GFN 0; conversion splits the folio in one step and never waits inside the kernel (it returns
+ * -EAGAIN and the VMM retries); shared pages are not mapped in KVM's shared EPT.
+ */
+import type { Action, State, Successors } from '../engine/index.js';
+import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK, type InvalidationWork, type Invalidator } from './invalidation.js';
+import type { Kernel } from './kernel.js';
+import { S, statusText } from './seam.js';
+import { kernelStep } from './step.js';
+import { assertHeld, kvmMmuInvalidateBegin, zapNext } from './tdp_mmu.js';
+import { ATTR_PRIVATE, ATTR_SHARED, LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
+
+const GMEM = 'virt/kvm/guest_memfd.c';
+
+/**
+ * kvm_gmem_get_pfn for vCPU `c`, under filemap_invalidate_lock_shared: the fault's temporary
+ * reference on the folio, allocating it first if needed. Returns the successor (with the
+ * vCPU's status, and fault.ref set when it got the page), or undefined while it must wait.
+ */
+export function kvmGmemGetPfn(k: Kernel, s: State, out: Successors, c: number, g: number): State | undefined {
+  const v = k.v;
+  if (s[v.filemapLock] === LOCK_EXCLUSIVE) return undefined;
+  // Simplification: a fault of a VM that KVM_BUG_ON killed ends with -EIO here (the real one
+  // goes on, maps nothing the dead VM can use, and its vCPU never re-enters).
+  if (s[v.vmBugged]) return done(out, v.vcpuStatus + c, S.EIO);
+  if (s[v.invalidateInProgress]) return done(out, v.vcpuStatus + c, S.RETRY); // mmu_invalidate_retry_gfn_unsafe
+  if (s[v.attr + g] !== ATTR_PRIVATE) return done(out, v.vcpuStatus + c, S.MEMORY_FAULT); // private fault on a shared GFN
+  if (s[v.poison + g]) return done(out, v.vcpuStatus + c, S.EHWPOISON);
+  if (!s[v.present + g] && !k.mm.canAllocate(s, g)) return undefined; // the allocator gives this frame back later
+  const t = out.next();
+  if (!t[v.present + g]) k.mm.allocate(t, g);
+  t[v.faultRef + c] = 1;
+  return t;
+}
+
+function done(out: Successors, statusVar: number, st: number): State {
+  const t = out.next();
+  t[statusVar] = st;
+  return t;
+}
+
+/** The guest gave these GFNs up (MapGPA, or the VMM discarding them): it no longer expects its
+ * data there. */
+export function guestReleases(k: Kernel, t: State, range: number): void {
+  for (let g = 0; g < k.gfns; g++) {
+    if (!(range & (1 << g))) continue;
+    t[k.v.guestData + g] = 0;
+    t[k.v.accepted + g] = 0;
+  }
+}
+
+/** Does the range cover only part of the allocated, unsplit HugeTLB folio (so it must be split)? */
+export function needsSplit(k: Kernel, s: State, range: number): boolean {
+  const huge = k.config.scenario.hugeFolio;
+  if (huge <= 1 || s[k.v.folioSplit] || !s[k.v.present]) return false;
+  const whole = (1 << huge) - 1;
+  return (range & whole) !== 0 && (range & whole) !== whole;
+}
+
+/** The steps of an invalidating path that belong to guest_memfd. */
+export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
+  const v = k.v;
+  /** The caller's own work between unmapping and invalidate_end, once `ready`. */
+  const workStep = (work: InvalidationWork, fn: string, ready: (s: State, range: number) => boolean, apply: (t: State, range: number) => void, call: (b: State, a: State) => string) =>
+    kernelStep({
+      process: inv.process,
+      fn,
+      file: work === 'truncate' ? 'mm/truncate.c' : GMEM,
+      fairness: 'weak',
+      next(s, out) {
+        if (s[inv.pc] !== INV_WORK || inv.work(s) !== work || !ready(s, inv.range(s))) return;
+        const t = out.next();
+        apply(t, inv.range(s));
+        t[inv.pc] = INV_END;
+      },
+      call,
+    });
+  return [
+    kernelStep({
+      process: inv.process,
+      fn: 'filemap_invalidate_lock',
+      file: GMEM,
+      fairness: 'strong',
+      next(s, out) {
+        if (s[inv.pc] !== INV_LOCK || s[v.filemapLock] !== 0) return;
+        const t = out.next();
+        t[v.filemapLock] = LOCK_EXCLUSIVE;
+        t[inv.pc] = INV_BEGIN;
+        t[inv.status] = 0;
+        inv.begin?.(t);
+        if (k.mutated('truncate-before-unmap') && inv.work(t) === 'truncate') {
+          truncate(k, t, inv.range(t));
+        }
+      },
+    }),
+    kernelStep({
+      process: inv.process,
+      fn: 'kvm_gmem_invalidate_begin',
+      file: GMEM,
+      fairness: 'strong', // KVM_MMU_LOCK (write) waits for readers to go
+      next(s, out) {
+        if (s[inv.pc] !== INV_BEGIN || s[v.mmuLock] !== 0) return;
+        assertHeld(s[v.filemapLock] === LOCK_EXCLUSIVE, 'filemap_invalidate_lock');
+        const t = out.next();
+        t[v.mmuLock] = MMU_WRITER;
+        kvmMmuInvalidateBegin(k, t);
+        if (k.mutated('convert-without-zap') && inv.work(t) === 'to-shared') {
+          t[inv.pc] = INV_MMU_UNLOCK;
+          return;
+        }
+        zapNext(k, t, inv, 0);
+      },
+      call: (b) => `KVM_MMU_LOCK (write); kvm_mmu_invalidate_begin; kvm_mmu_unmap_gfn_range gfns ${rangeText(k, inv.range(b))}`,
+    }),
+    workStep(
+      'truncate',
+      'truncate_inode_pages_range',
+      // The mutation: a punch hole that waits for the refcount its own page-cache reference keeps up.
+      (s, range) => !k.mutated('truncate-waits-for-zero') || !anyReferenced(k, s, range),
+      (t, range) => void (!k.mutated('truncate-before-unmap') && truncate(k, t, range)),
+      (b) => `gfns ${rangeText(k, inv.range(b))}`,
+    ),
+    // A split waits, holding the invalidate lock, for the folio's refcount to drop to what
+    // guest_memfd accounts for: no new fault can take a reference meanwhile.
+    workStep('to-shared', 'kvm_gmem_convert_range', (s, range) => !needsSplit(k, s, range) || k.mm.folioRefs(s, 0) === splitExpects(k), (t, range) => convertToShared(k, t, inv, range), (b, a) => `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`),
+    workStep('none', 'kvm_gmem_error_folio', () => true, () => {}, () => 'the poisoned folio stays in the file'),
+    kernelStep({
+      process: inv.process,
+      fn: 'kvm_gmem_invalidate_end',
+      file: GMEM,
+      fairness: 'strong',
+      next(s, out) {
+        if (s[inv.pc] !== INV_END || s[v.mmuLock] !== 0) return;
+        const t = out.next();
+        if (!k.mutated('invalidate-end-leaks')) t[v.invalidateInProgress]!--;
+        t[v.filemapLock] = 0;
+        inv.finish(t);
+      },
+      call: () => 'kvm_mmu_invalidate_end; filemap_invalidate_unlock',
+    }),
+  ];
+}
+
+function anyReferenced(k: Kernel, s: State, range: number): boolean {
+  for (let g = 0; g < k.gfns; g++) if (range & (1 << g) && s[k.v.present + g] && k.mm.folioRefs(s, g) !== 0) return true;
+  return false;
+}
+
+/** truncate_inode_pages_range: the page cache drops its folios; a folio whose refcount reaches
+ * zero goes back to the allocator. */
+export function truncate(k: Kernel, t: State, range: number): void {
+  const v = k.v;
+  for (let g = 0; g < k.gfns; g++) {
+    if (!(range & (1 << g)) || !t[v.present + g]) continue;
+    const [from, to] = k.mm.folioFrames(t, g);
+    for (let f = from; f < to; f++) {
+      if (!(range & (1 << f))) throw new Error(`punching gfn ${g} out of an unsplit huge folio is not modelled`);
+    }
+    for (let f = from; f < to; f++) t[v.present + f] = 0;
+    k.mm.put(t, v.refPageCache, from);
+  }
+}
+
+/** The refcount a split of the HugeTLB folio waits for: guest_memfd's own page-cache
+ * reference (the mutation forgets it). */
+function splitExpects(k: Kernel): number {
+  return k.mutated('split-expects-zero') ? 0 : 1;
+}
+
+/** kvm_gmem_convert_range to shared, once the refcount allows: split the HugeTLB folio if only
+ * part of it converts, then flip the range to shared. */
+function convertToShared(k: Kernel, t: State, inv: Invalidator, range: number): void {
+  const v = k.v;
+  if (needsSplit(k, t, range)) {
+    // split_folio: every subpage becomes a folio of its own, with its own page-cache reference.
+    t[v.folioSplit] = 1;
+    for (let f = 0; f < k.config.scenario.hugeFolio; f++) t[v.refPageCache + f] = t[v.present + f]!;
+  }
+  for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) t[v.attr + g] = ATTR_SHARED;
+  t[inv.status] = S.SUCCESS;
+}
+
+/** kvm_gmem_convert_range to private, under filemap_invalidate_lock: userspace mappings are
+ * unmapped, then every folio in the range must hold only guest_memfd's reference (a GUP pin
+ * makes it -EAGAIN); a fully private HugeTLB folio is merged back. Returns the status. */
+export function kvmGmemConvertToPrivate(k: Kernel, t: State, range: number): number {
+  const v = k.v;
+  for (let g = 0; g < k.gfns; g++) {
+    if (range & (1 << g) && t[v.refUserMap + g]) k.mm.put(t, v.refUserMap, g); // unmap_mapping_range
+  }
+  for (let g = 0; g < k.gfns; g++) {
+    if (range & (1 << g) && t[v.present + g] && k.mm.folioRefs(t, g) !== 1) return S.EAGAIN;
+  }
+  for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) t[v.attr + g] = ATTR_PRIVATE;
+  mergeIfWhole(k, t);
+  return S.SUCCESS;
+}
+
+/** Merge the HugeTLB folio back when every subpage is private, present and unreferenced but
+ * for the page cache. */
+function mergeIfWhole(k: Kernel, t: State): void {
+  const v = k.v;
+  const huge = k.config.scenario.hugeFolio;
+  if (huge <= 1 || !t[v.folioSplit]) return;
+  for (let f = 0; f < huge; f++) {
+    if (t[v.attr + f] !== ATTR_PRIVATE || !t[v.present + f] || k.mm.frameRefs(t, f) !== 1) return;
+  }
+  t[v.folioSplit] = 0;
+  for (let f = 1; f < huge; f++) t[v.refPageCache + f] = 0;
+}
+
+export function rangeText(k: Kernel, range: number): string {
+  const gfns: number[] = [];
+  for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) gfns.push(g);
+  return gfns.join(',');
+}

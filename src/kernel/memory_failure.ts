@@ -1,0 +1,66 @@
+/**
+ * Memory failure (mm/memory-failure.c): a frame of a guest_memfd folio goes bad, within the
+ * `memory-failure` budget. memory_failure marks it HWPOISON and holds a reference
+ * (get_hwpoison_page) while the file's error handler, kvm_gmem_error_folio
+ * (virt/kvm/guest_memfd.c), unmaps the whole folio from KVM and leaves it in the file; a later
+ * fault on it gets -EHWPOISON, and the allocator never hands the frame out again.
+ */
+import type { Action, State } from '../engine/index.js';
+import { guestReleases, invalidationSteps } from './guest_memfd.js';
+import { INV_LOCK, type Invalidator } from './invalidation.js';
+import type { Kernel } from './kernel.js';
+import { kernelStep } from './step.js';
+import { mmuUnlockStep } from './tdp_mmu.js';
+import { zapSteps } from './tdx.js';
+import { OWNER_GMEM, TD_OP_RUNNABLE } from './vars.js';
+
+const IDLE = 0;
+
+export function memoryFailureSteps(k: Kernel): Action[] {
+  const v = k.v;
+  const folioRange = (s: State, frame: number) => {
+    const [from, to] = k.mm.folioFrames(s, frame);
+    return ((1 << to) - 1) & ~((1 << from) - 1);
+  };
+  const inv: Invalidator = {
+    process: 'memory_failure',
+    pc: v.mfPc,
+    cursor: v.mfCursor,
+    status: v.mfStatus,
+    range: (s) => folioRange(s, s[v.mfTarget]!),
+    work: () => 'none',
+    finish(t) {
+      k.mm.put(t, v.refHwpoison, t[v.mfTarget]!);
+      t[v.mfPc] = IDLE;
+      t[v.mfStatus] = 0;
+    },
+  };
+  return [
+    kernelStep({
+      process: 'memory_failure',
+      fn: 'memory_failure',
+      file: 'mm/memory-failure.c',
+      next(s, out) {
+        // Only once the TD runs: a failure while the TD is being built, racing
+        // KVM_TDX_FINALIZE_VM, is not modelled.
+        if (!s[v.budgetMemoryFailure] || s[v.mfPc] !== IDLE || s[v.tdOpState] !== TD_OP_RUNNABLE) return;
+        for (let f = 0; f < k.gfns; f++) {
+          if (s[v.owner + f] !== OWNER_GMEM || !s[v.present + f] || s[v.poison + f]) continue;
+          const t = out.next();
+          t[v.budgetMemoryFailure]!--;
+          t[v.poison + f] = 1;
+          k.mm.get(t, v.refHwpoison, f);
+          t[v.mfTarget] = f;
+          t[v.mfPc] = INV_LOCK;
+          // The guest gets a machine check for this page and gives it up; the handler unmaps
+          // the whole folio, so data on its healthy subpages is lost too (a real finding).
+          guestReleases(k, t, 1 << f);
+        }
+      },
+      call: (_, a) => `frame ${a[v.mfTarget]} HWPOISON; get_hwpoison_page; kvm_gmem_error_folio`,
+    }),
+    ...invalidationSteps(k, inv),
+    ...zapSteps(k, inv),
+    mmuUnlockStep(k, inv),
+  ];
+}

@@ -1,0 +1,128 @@
+/**
+ * What must hold of the system (../shared/reference/domain.md, "Safety and liveness"), each
+ * with one sentence on what breaking it means on a real machine.
+ */
+import type { Invariant, Liveness, State } from '../engine/index.js';
+import type { Kernel } from './kernel.js';
+import { SEPT_FREE, SEPT_MAPPED, SEPT_PENDING, SEPT_PENDING_BLOCKED } from './seam.js';
+import { needsSplit } from './guest_memfd.js';
+import {
+  ATTR_PRIVATE,
+  CONTENT_GUEST,
+  OWNER_GMEM,
+  OWNER_HOST,
+  PT_REG,
+  TD_TEARDOWN,
+  TDR_RECLAIMED,
+} from './vars.js';
+import { opRange, vmmDone } from './vmm.js';
+
+export function invariants(k: Kernel): Invariant[] {
+  const v = k.v;
+  const everyFrame = (_: State, ok: (f: number) => boolean) => {
+    for (let f = 0; f < k.gfns; f++) if (!ok(f)) return false;
+    return true;
+  };
+  return [
+    {
+      name: 'no-reuse-while-mapped',
+      doc: 'A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner\'s data.',
+      check: (s) =>
+        everyFrame(s, (f) => s[v.owner + f] !== OWNER_HOST || s[v.tdLifecycle] === TD_TEARDOWN || (s[v.sept + f] === SEPT_FREE && s[v.pamt + f] !== PT_REG)),
+    },
+    {
+      name: 'flush-and-clear-before-reuse',
+      doc: "A frame went back to the host with dirty cache lines under the TD's key: their write-back silently corrupts the new owner's data.",
+      check: (s) => everyFrame(s, (f) => s[v.owner + f] !== OWNER_HOST || !s[v.dirty + f]),
+    },
+    {
+      name: 'no-private-and-shared-at-once',
+      doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
+      check: (s) =>
+        everyFrame(s, (g) => {
+          const state = s[v.sept + g];
+          if (state !== SEPT_MAPPED && state !== SEPT_PENDING) return true;
+          return s[v.attr + g] === ATTR_PRIVATE && !s[v.refUserMap + g] && !s[v.refGup + g];
+        }),
+    },
+    {
+      name: 'refcount-sane',
+      doc: 'A refcount went below zero, or a folio was freed while still referenced or still in the page cache: a use-after-free in the host kernel.',
+      check: (s) => !s[v.refUnderflow] && everyFrame(s, (f) => s[v.owner + f] === OWNER_GMEM || (k.mm.frameRefs(s, f) === 0 && !s[v.present + f])),
+    },
+    {
+      name: 'guest-data-kept',
+      doc: 'Data the guest wrote to a private page it still owns is gone (the page was zapped and re-added, or overwritten) while the VM is alive: silent data loss inside the TD.',
+      check: (s) =>
+        !!s[v.vmBugged] ||
+        everyFrame(s, (g) => {
+          if (!s[v.accepted + g] || s[v.attr + g] !== ATTR_PRIVATE) return true;
+          const state = s[v.sept + g];
+          if (state === SEPT_PENDING || state === SEPT_PENDING_BLOCKED) return false; // "unexpected pending"
+          return !(state === SEPT_MAPPED && s[v.guestData + g] && s[v.content + g] !== CONTENT_GUEST);
+        }),
+    },
+    {
+      name: 'teardown-reclaims',
+      doc: 'Teardown finished but left frames the host can never use again (a deliberate leak): memory lost until reboot, nothing corrupted. A weaker finding than a safety violation.',
+      severity: 'finding',
+      findingKind: 'leak',
+      check: (s) =>
+        !vmmDone(k, s) ||
+        (s[v.tdr] === TDR_RECLAIMED &&
+          everyFrame(s, (f) => s[v.pamt + f] !== PT_REG && !(s[v.owner + f] === OWNER_GMEM && !s[v.present + f] && s[v.refPin + f] > 0))),
+    },
+  ];
+}
+
+/** Liveness, checked under the fairness the real system has: kernel paths run on, transient
+ * references and GUP pins are dropped, a retried fault is retried, locks are granted fairly.
+ * The guest's own choices (which page to touch, when to exit) and the host's reuse of a free
+ * frame carry no fairness. */
+export function liveness(k: Kernel): Liveness[] {
+  const v = k.v;
+  const ops = k.config.scenario.ops;
+  const props: Liveness[] = [];
+  const opIndexes = (kinds: string[]) => ops.flatMap((op, i) => (kinds.includes(op.op) ? [i] : []));
+  const perOp = (name: string, doc: string, kinds: string[]) => {
+    const indexes = opIndexes(kinds);
+    for (const i of indexes) {
+      props.push({
+        name: indexes.length > 1 ? `${name}@op${i}` : name,
+        doc,
+        kind: 'leadsTo',
+        p: (s) => s[v.vmmOp] === i,
+        q: (s) => s[v.vmmOp]! > i,
+      });
+    }
+  };
+  perOp('conversion-completes', 'A shared<->private conversion the VMM started never finishes: the guest\'s MapGPA hangs forever.', ['to-shared', 'to-private']);
+  for (const i of opIndexes(['to-shared'])) {
+    const op = ops[i]!;
+    props.push({
+      name: 'split-completes',
+      doc: 'A partial conversion needs the HugeTLB folio split, and the split never happens: the refcount it waits for never drops.',
+      kind: 'leadsTo',
+      p: (s) => s[v.vmmOp] === i && needsSplit(k, s, opRange(op)),
+      q: (s) => !!s[v.folioSplit] || s[v.vmmOp]! > i,
+    });
+  }
+  perOp('punch-hole-completes', 'A fallocate(PUNCH_HOLE) never returns.', ['punch-hole']);
+  perOp('teardown-completes', 'VM teardown never finishes: the VMM process hangs on exit.', ['teardown']);
+  props.push({
+    name: 'vmm-completes',
+    doc: "The VMM's script never finishes: one of its operations hangs.",
+    kind: 'eventually',
+    p: (s) => vmmDone(k, s),
+  });
+  for (let c = 0; c < k.vcpus; c++) {
+    props.push({
+      name: k.vcpus > 1 ? `fault-served@vcpu${c}` : 'fault-served',
+      doc: 'A guest access that faulted is never served while the VM lives: the vCPU spins in KVM forever.',
+      kind: 'leadsTo',
+      p: (s) => s[v.need + c] !== 0,
+      q: (s) => s[v.need + c] === 0 || !!s[v.vmBugged] || !!s[v.vcpusStopped],
+    });
+  }
+  return props;
+}

@@ -1,0 +1,250 @@
+/**
+ * The TDX module (SEAM): S-EPT leaf states, PAMT, the TD's lifecycle and key, TLB epochs, and
+ * each SEAMCALL the host uses on private memory, with its checks in the module's order and its
+ * status code. Facts are from ../shared/reference/tdx-module.md, read from the TDX module 1.5.01
+ * source (intel/tdx-module, tag TDX_1.5.01): file names below are in that tree.
+ *
+ * Our simplifications: one TD; every leaf is 4 KiB and its S-EPT page tables always exist
+ * (no TDH.MEM.SEPT.ADD, no TDX_EPT_WALK_FAILED); S-EPT, PAMT and epoch locks are held only
+ * inside one SEAMCALL, which is one atomic step, so TDX_OPERAND_BUSY comes from the `busy`
+ * fault budget, allowed where a conflicting holder can exist (a vCPU in the guest, a guest
+ * TDCALL or another SEAMCALL: tdx-module.md section 6.1, and section 9's suggestion).
+ */
+import type { State } from '../engine/index.js';
+import {
+  OWNER_HOST,
+  PT_NDA,
+  PT_REG,
+  TD_BLOCKED,
+  TD_KEYS_CONFIGURED,
+  TD_OP_INITIALIZED,
+  TD_OP_RUNNABLE,
+  TD_TEARDOWN,
+  TDR_LEAKED,
+  TDR_RECLAIMED,
+  CONTENT_GUEST,
+  CONTENT_STALE,
+  type Vars,
+} from './vars.js';
+
+/** S-EPT leaf states that private memory reaches without live migration
+ * (include/auto_gen/sept_state_lookup.h; public ids in RDX[15:8]). */
+export const SEPT_FREE = 0;
+export const SEPT_PENDING = 1;
+export const SEPT_MAPPED = 2;
+export const SEPT_BLOCKED = 3;
+export const SEPT_PENDING_BLOCKED = 4;
+export const septStateNames = ['FREE', 'PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'] as const;
+
+export const isBlocked = (state: number) => state === SEPT_BLOCKED || state === SEPT_PENDING_BLOCKED;
+
+/**
+ * Status codes, as bits 63:32 of RAX with the operand id the module adds in bits 31:0
+ * (include/auto_gen/tdx_error_codes_defs.h; KVM compares bits 63:32 only, tdx_errno.h).
+ * Index 0 is "no status yet"; kernel errnos the model reports share this table.
+ */
+export const statuses = [
+  ['-', ''],
+  ['TDX_SUCCESS', '0x0000000000000000'],
+  ['TDX_OPERAND_BUSY', '0x8000020000000001'], // + RCX: the S-EPT entry lock
+  ['TDX_EPT_ENTRY_STATE_INCORRECT', '0xC0000B0D00000001'],
+  ['TDX_GPA_RANGE_NOT_BLOCKED', '0xC0000B0600000001'],
+  ['TDX_GPA_RANGE_ALREADY_BLOCKED', '0x00000B0700000001'],
+  ['TDX_TLB_TRACKING_NOT_DONE', '0xC0000B0800000001'],
+  ['TDX_PREVIOUS_TLB_EPOCH_BUSY', '0x8000020100000000'],
+  ['TDX_PAGE_METADATA_INCORRECT', '0xC000030000000008'], // + R8: the page operand
+  ['TDX_TD_ASSOCIATED_PAGES_EXIST', '0xC000040000000000'],
+  ['TDX_OP_STATE_INCORRECT', '0xC000060800000000'],
+  ['TDX_LIFECYCLE_STATE_INCORRECT', '0xC000060700000000'],
+  ['TDX_TD_KEYS_NOT_CONFIGURED', '0x8000081000000000'],
+  ['-EAGAIN', ''],
+  ['-EBUSY', ''],
+  ['-EHWPOISON', ''],
+  ['-EIO', ''],
+  ['KVM_EXIT_MEMORY_FAULT', ''],
+  ['RET_PF_RETRY', ''],
+] as const;
+export type StatusName = (typeof statuses)[number][0];
+export const status = (name: StatusName): number => statuses.findIndex(([n]) => n === name);
+export const statusText = (code: number): string => {
+  const [name, value] = statuses[code] ?? ['?', ''];
+  return value ? `${name} (${value})` : name;
+};
+
+export const S = {
+  SUCCESS: status('TDX_SUCCESS'),
+  BUSY: status('TDX_OPERAND_BUSY'),
+  STATE_INCORRECT: status('TDX_EPT_ENTRY_STATE_INCORRECT'),
+  NOT_BLOCKED: status('TDX_GPA_RANGE_NOT_BLOCKED'),
+  ALREADY_BLOCKED: status('TDX_GPA_RANGE_ALREADY_BLOCKED'),
+  TRACKING_NOT_DONE: status('TDX_TLB_TRACKING_NOT_DONE'),
+  EPOCH_BUSY: status('TDX_PREVIOUS_TLB_EPOCH_BUSY'),
+  METADATA_INCORRECT: status('TDX_PAGE_METADATA_INCORRECT'),
+  PAGES_EXIST: status('TDX_TD_ASSOCIATED_PAGES_EXIST'),
+  OP_STATE_INCORRECT: status('TDX_OP_STATE_INCORRECT'),
+  LIFECYCLE_INCORRECT: status('TDX_LIFECYCLE_STATE_INCORRECT'),
+  KEYS_NOT_CONFIGURED: status('TDX_TD_KEYS_NOT_CONFIGURED'),
+  EAGAIN: status('-EAGAIN'),
+  EBUSY: status('-EBUSY'),
+  EHWPOISON: status('-EHWPOISON'),
+  EIO: status('-EIO'),
+  MEMORY_FAULT: status('KVM_EXIT_MEMORY_FAULT'),
+  RETRY: status('RET_PF_RETRY'),
+} as const;
+
+/** The SEAMCALLs and TDCALLs of private memory, with their effects on the model's state. */
+export class Seam {
+  constructor(private readonly v: Vars) {}
+
+  /** check_td_in_correct_build_state (helpers.c), step 2 of every memory SEAMCALL. */
+  private keysConfigured(s: State): boolean {
+    return s[this.v.tdLifecycle] === TD_KEYS_CONFIGURED;
+  }
+
+  /** The number of 4 KiB pages the TD owns (TDR.chldcnt), from the PAMT. */
+  childCount(s: State): number {
+    let n = 0;
+    for (let f = 0; f < this.v.config.scenario.gfns; f++) if (s[this.v.pamt + f] === PT_REG) n++;
+    return n;
+  }
+
+  /** is_tlb_tracked (helpers.h): blocked in an epoch every vCPU has since left. A vCPU that
+   * entered in the blocking epoch has the same age as the block. */
+  tlbTracked(s: State, gfn: number): boolean {
+    const age = s[this.v.blockAge + gfn]!;
+    if (age >= 2) return true;
+    if (age === 0) return false;
+    for (let c = 0; c < this.v.config.scenario.vcpus; c++) {
+      if (s[this.v.inGuest + c] && s[this.v.entryAge + c] === 1) return false;
+    }
+    return true;
+  }
+
+  /** TDH.MEM.PAGE.AUG (tdh_mem_page_aug.c; ABI: TDH.MEM.PAGE.AUG leaf 6):
+   * FREE -> PENDING, PAMT PT_NDA -> PT_REG; the page content is not touched. */
+  pageAug(t: State, gfn: number): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
+    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT;
+    t[v.sept + gfn] = SEPT_PENDING;
+    t[v.pamt + gfn] = PT_REG;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MEM.PAGE.ADD (tdh_mem_page_add.c; leaf 2): only before TDH.MR.FINALIZE; copies the
+   * source page into the target under the TD's key: FREE -> MAPPED, PT_NDA -> PT_REG. */
+  pageAdd(t: State, gfn: number): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    if (t[v.tdOpState] !== TD_OP_INITIALIZED) return S.OP_STATE_INCORRECT;
+    if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
+    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT;
+    t[v.sept + gfn] = SEPT_MAPPED;
+    t[v.pamt + gfn] = PT_REG;
+    t[v.content + gfn] = CONTENT_GUEST;
+    t[v.dirty + gfn] = 1;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MR.FINALIZE (tdh_mr_finalize.c; leaf 17): INITIALIZED -> RUNNABLE. */
+  finalize(t: State): number {
+    if (t[this.v.tdOpState] !== TD_OP_INITIALIZED) return S.OP_STATE_INCORRECT;
+    t[this.v.tdOpState] = TD_OP_RUNNABLE;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MEM.RANGE.BLOCK (tdh_mem_range_block.c; leaf 7): MAPPED -> BLOCKED, PENDING ->
+   * PENDING_BLOCKED, recording the TD's epoch in the PAMT entry (bepoch). */
+  rangeBlock(t: State, gfn: number): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    const state = t[v.sept + gfn]!;
+    if (isBlocked(state)) return S.ALREADY_BLOCKED;
+    if (state !== SEPT_MAPPED && state !== SEPT_PENDING) return S.STATE_INCORRECT;
+    t[v.sept + gfn] = state === SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
+    t[v.blockAge + gfn] = 0;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MEM.TRACK (tdh_mem_track.c; leaf 38): needs no vCPU still inside from the previous
+   * epoch, then advances the TD's epoch. Ages are kept relative to the current epoch. */
+  track(t: State): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    const { vcpus, gfns } = v.config.scenario;
+    for (let c = 0; c < vcpus; c++) if (t[v.inGuest + c] && t[v.entryAge + c]! >= 1) return S.EPOCH_BUSY;
+    for (let c = 0; c < vcpus; c++) if (t[v.entryAge + c]! < 2) t[v.entryAge + c]!++;
+    for (let g = 0; g < gfns; g++) if (t[v.blockAge + g]! < 2) t[v.blockAge + g]!++;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MEM.PAGE.REMOVE (tdh_mem_page_remove.c; leaf 29): when RUNNABLE the entry must be
+   * blocked and tracked; before finalize MAPPED/PENDING go directly. Entry -> FREE, PAMT ->
+   * PT_NDA; the page's content and its dirty HKID cache lines stay as they are. */
+  pageRemove(t: State, gfn: number): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    const state = t[v.sept + gfn]!;
+    if (state === SEPT_FREE) return S.STATE_INCORRECT;
+    if (t[v.tdOpState] === TD_OP_RUNNABLE) {
+      if (!isBlocked(state)) return S.NOT_BLOCKED;
+      if (!this.tlbTracked(t, gfn)) return S.TRACKING_NOT_DONE;
+    }
+    t[v.sept + gfn] = SEPT_FREE;
+    t[v.pamt + gfn] = PT_NDA;
+    t[v.blockAge + gfn] = 0;
+    return S.SUCCESS;
+  }
+
+  /** TDH.PHYMEM.PAGE.WBINVD (tdh_phymem_page_wbinvd.c; leaf 41): write back and invalidate
+   * the page's lines under the HKID; the page must be PT_NDA. */
+  pageWbinvd(t: State, frame: number): number {
+    if (t[this.v.pamt + frame] !== PT_NDA) return S.METADATA_INCORRECT;
+    t[this.v.dirty + frame] = 0;
+    return S.SUCCESS;
+  }
+
+  /** TDG.MEM.PAGE.ACCEPT (tdg_mem_page_accept.c; TDCALL leaf 6): PENDING -> MAPPED, zeroing
+   * the page under the TD's key. Any other state is a TD exit (EPT violation, EEQ ACCEPT),
+   * reported here as TDX_EPT_ENTRY_STATE_INCORRECT for the caller to turn into an exit. */
+  guestAccept(t: State, gfn: number): number {
+    const v = this.v;
+    const state = t[v.sept + gfn];
+    if (state === SEPT_MAPPED) return S.SUCCESS; // TDX_PAGE_ALREADY_ACCEPTED is a success status
+    if (state !== SEPT_PENDING) return S.STATE_INCORRECT;
+    t[v.sept + gfn] = SEPT_MAPPED;
+    t[v.content + gfn] = CONTENT_STALE;
+    t[v.dirty + gfn] = 1;
+    return S.SUCCESS;
+  }
+
+  /** tdx_mmu_release_hkid's SEAMCALLs (tdh_mng_vpflushdone.c, tdh_phymem_cache_wb.c,
+   * tdh_mng_key_freeid.c; leaves 19, 40, 20): the TD goes KEYS_CONFIGURED -> BLOCKED ->
+   * TEARDOWN and every line under its HKID is written back. One step: nothing else touches the
+   * TD's key meanwhile (KVM serialises them under tdx_lock). */
+  releaseHkid(t: State): number {
+    const v = this.v;
+    if (t[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return S.KEYS_NOT_CONFIGURED;
+    t[v.tdLifecycle] = TD_BLOCKED;
+    for (let f = 0; f < v.config.scenario.gfns; f++) {
+      // CACHE.WB writes back the lines; a frame the host reused gets them written over it.
+      if (t[v.dirty + f] && t[v.owner + f] === OWNER_HOST) t[v.content + f] = CONTENT_STALE;
+      t[v.dirty + f] = 0;
+    }
+    t[v.tdLifecycle] = TD_TEARDOWN;
+    return S.SUCCESS;
+  }
+
+  /** TDH.PHYMEM.PAGE.RECLAIM of the TDR (tdh_phymem_page_reclaim.c; leaf 28): needs
+   * lifecycle TD_TEARDOWN and chldcnt == 0, else the TDR stays the module's: KVM leaks it. */
+  reclaimTdr(t: State): number {
+    if (t[this.v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
+    if (this.childCount(t) !== 0) {
+      t[this.v.tdr] = TDR_LEAKED;
+      return S.PAGES_EXIST;
+    }
+    t[this.v.tdr] = TDR_RECLAIMED;
+    return S.SUCCESS;
+  }
+}

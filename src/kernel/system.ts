@@ -1,0 +1,54 @@
+/**
+ * The whole system as one model for the engine: every process's steps, the initial state, the
+ * properties and a readable view of a state.
+ */
+import type { Model, State } from '../engine/index.js';
+import type { KernelConfig } from './config.js';
+import { memoryFailureSteps } from './memory_failure.js';
+import { mmSteps } from './mm.js';
+import { invariants, liveness } from './properties.js';
+import { Kernel } from './kernel.js';
+import { guestSteps } from './td_guest.js';
+import { faultSteps } from './tdp_mmu.js';
+import { startOp, vmmDone, vmmSteps } from './vmm.js';
+import { describeState } from './view.js';
+import { TD_OP_INITIALIZED, TD_OP_RUNNABLE } from './vars.js';
+
+export function buildSystem(config: KernelConfig): Model {
+  const k = new Kernel(config);
+  const v = k.v;
+  const { scenario, faults } = config;
+  for (const g of scenario.guestGfns) if (g >= scenario.gfns) throw new Error(`scenario ${scenario.name}: guest GFN ${g} is outside its ${scenario.gfns} GFNs`);
+  if (scenario.gfns > 8) throw new Error(`scenario ${scenario.name}: at most 8 GFNs are supported`);
+
+  const actions = [
+    ...Array.from({ length: scenario.vcpus }, (_, c) => [...guestSteps(k, c), ...faultSteps(k, c)]).flat(),
+    ...vmmSteps(k),
+    ...mmSteps(k),
+    ...memoryFailureSteps(k),
+  ];
+
+  const initial = (): State[] => {
+    const s = new Uint8Array(v.size);
+    s[v.tdOpState] = scenario.ops.some((op) => op.op === 'finalize') ? TD_OP_INITIALIZED : TD_OP_RUNNABLE;
+    s[v.budgetRemoveFails] = faults['remove-fails'] ?? 0;
+    s[v.budgetBlockFails] = faults['block-fails'] ?? 0;
+    s[v.budgetBusy] = faults.busy ?? 0;
+    s[v.budgetTransient] = faults['transient-refs'] ?? 0;
+    s[v.budgetMemoryFailure] = faults['memory-failure'] ?? 0;
+    startOp(k, s);
+    return [s];
+  };
+
+  return {
+    stateSize: v.size,
+    initial,
+    actions,
+    invariants: invariants(k),
+    liveness: liveness(k),
+    isFinal: (s) => vmmDone(k, s),
+    // A stuck state is a hang: the liveness properties say which operation never finishes.
+    deadlock: false,
+    view: (s) => describeState(k, s),
+  };
+}

@@ -1,0 +1,153 @@
+import type { KernelConfig } from './config.js';
+
+/**
+ * The variables of the system, each a small integer: the model's vocabulary. A scalar is one
+ * variable; a per-GFN, per-frame or per-vCPU field is `base + index`. (GFN g is backed by
+ * frame g: see the README's simplifications.)
+ */
+export class Vars {
+  readonly names: string[] = [];
+
+  // The TDX module's per-TD state (seam)
+  readonly tdOpState = this.scalar('td.op_state'); // TD_OP_INITIALIZED or TD_OP_RUNNABLE
+  readonly tdLifecycle = this.scalar('td.lifecycle'); // TD_KEYS_CONFIGURED, TD_BLOCKED, TD_TEARDOWN
+  readonly tdr = this.scalar('td.tdr'); // TDR_LIVE, TDR_RECLAIMED, TDR_LEAKED
+
+  // KVM (kvm_main.c, tdx.c)
+  readonly vmBugged = this.scalar('kvm.vm_bugged');
+  readonly waitForSeptZap = this.scalar('kvm.wait_for_sept_zap');
+  readonly vcpusStopped = this.scalar('vmm.vcpus_stopped');
+  readonly mmuLock = this.scalar('kvm.mmu_lock'); // readers, or MMU_WRITER
+  readonly invalidateInProgress = this.scalar('kvm.mmu_invalidate_in_progress');
+
+  // guest_memfd
+  readonly filemapLock = this.scalar('gmem.invalidate_lock'); // readers, or LOCK_EXCLUSIVE
+  readonly folioSplit = this.scalar('gmem.huge_folio_split');
+
+  // mm
+  readonly refUnderflow = this.scalar('mm.refcount_underflow');
+
+  // Fault budgets left
+  readonly budgetRemoveFails: number;
+  readonly budgetBlockFails: number;
+  readonly budgetBusy: number;
+  readonly budgetTransient: number;
+  readonly budgetMemoryFailure: number;
+
+  // Per GFN / frame
+  readonly attr: number; // guest_memfd per-index state: ATTR_PRIVATE or ATTR_SHARED
+  readonly present: number; // folio in guest_memfd's filemap
+  readonly spte: number; // mirror SPTE: SPTE_NONE, SPTE_FROZEN, SPTE_PRESENT
+  readonly sept: number; // S-EPT leaf state
+  readonly blockAge: number; // TRACKs since the entry was blocked (saturating at 2)
+  readonly pamt: number; // PT_NDA or PT_REG
+  readonly owner: number; // OWNER_FREE, OWNER_GMEM, OWNER_HOST
+  readonly dirty: number; // dirty cache lines under the TD's HKID
+  readonly poison: number; // HWPOISON
+  readonly marked: number; // page flag set by the page-flag policy
+  readonly content: number; // CONTENT_*: what the frame holds
+  readonly guestData: number; // the guest wrote data it expects to read back
+  readonly accepted: number; // the guest believes it accepted the page
+  // reference holders, by kind; the folio refcount is their sum
+  readonly refPageCache: number;
+  readonly refPin: number;
+  readonly refTransient: number;
+  readonly refUserMap: number;
+  readonly refGup: number;
+  readonly refHwpoison: number;
+
+  // Per vCPU
+  readonly inGuest: number;
+  readonly entryAge: number; // TRACKs since the vCPU entered (saturating at 2)
+  readonly vcpuPc: number;
+  readonly faultGfn: number;
+  readonly faultStale: number; // an invalidation began since the fault read mmu_invalidate_seq
+  readonly faultRef: number; // holds the reference kvm_gmem_get_pfn returned
+  readonly need: number; // 1 + GFN of the access the guest is waiting to complete, or 0
+  readonly vcpuStatus: number;
+
+  // The VMM's script and the memory-failure handler, each an invalidating process
+  readonly vmmOp = this.scalar('vmm.op');
+  readonly vmmPc = this.scalar('vmm.pc');
+  readonly vmmCursor = this.scalar('vmm.gfn');
+  readonly vmmStatus = this.scalar('vmm.status');
+  readonly mfPc = this.scalar('memory_failure.pc');
+  readonly mfCursor = this.scalar('memory_failure.gfn');
+  readonly mfTarget = this.scalar('memory_failure.frame');
+  readonly mfStatus = this.scalar('memory_failure.status');
+
+  readonly size: number;
+
+  constructor(readonly config: KernelConfig) {
+    const { gfns, vcpus } = config.scenario;
+    this.budgetRemoveFails = this.scalar('fault.remove-fails');
+    this.budgetBlockFails = this.scalar('fault.block-fails');
+    this.budgetBusy = this.scalar('fault.busy');
+    this.budgetTransient = this.scalar('fault.transient-refs');
+    this.budgetMemoryFailure = this.scalar('fault.memory-failure');
+    this.attr = this.array('attr', gfns);
+    this.present = this.array('present', gfns);
+    this.spte = this.array('spte', gfns);
+    this.sept = this.array('sept', gfns);
+    this.blockAge = this.array('block_age', gfns);
+    this.pamt = this.array('pamt', gfns);
+    this.owner = this.array('owner', gfns);
+    this.dirty = this.array('dirty', gfns);
+    this.poison = this.array('poison', gfns);
+    this.marked = this.array('marked', gfns);
+    this.content = this.array('content', gfns);
+    this.guestData = this.array('guest_data', gfns);
+    this.accepted = this.array('accepted', gfns);
+    this.refPageCache = this.array('ref.page_cache', gfns);
+    this.refPin = this.array('ref.pin', gfns);
+    this.refTransient = this.array('ref.transient', gfns);
+    this.refUserMap = this.array('ref.user_map', gfns);
+    this.refGup = this.array('ref.gup', gfns);
+    this.refHwpoison = this.array('ref.hwpoison', gfns);
+    this.inGuest = this.array('in_guest', vcpus);
+    this.entryAge = this.array('entry_age', vcpus);
+    this.vcpuPc = this.array('vcpu.pc', vcpus);
+    this.faultGfn = this.array('fault.gfn', vcpus);
+    this.faultStale = this.array('fault.stale', vcpus);
+    this.faultRef = this.array('fault.ref', vcpus);
+    this.need = this.array('guest.need', vcpus);
+    this.vcpuStatus = this.array('vcpu.status', vcpus);
+    this.size = this.names.length;
+  }
+
+  private scalar(name: string): number {
+    this.names.push(name);
+    return this.names.length - 1;
+  }
+
+  private array(name: string, n: number): number {
+    const base = this.names.length;
+    for (let i = 0; i < n; i++) this.names.push(`${name}[${i}]`);
+    return base;
+  }
+}
+
+// Values of the variables above.
+export const TD_OP_INITIALIZED = 0;
+export const TD_OP_RUNNABLE = 1;
+export const TD_KEYS_CONFIGURED = 0;
+export const TD_BLOCKED = 1;
+export const TD_TEARDOWN = 2;
+export const TDR_LIVE = 0;
+export const TDR_RECLAIMED = 1;
+export const TDR_LEAKED = 2;
+export const MMU_WRITER = 255;
+export const LOCK_EXCLUSIVE = 255;
+export const ATTR_PRIVATE = 0;
+export const ATTR_SHARED = 1;
+export const SPTE_NONE = 0;
+export const SPTE_FROZEN = 1;
+export const SPTE_PRESENT = 2;
+export const PT_NDA = 0;
+export const PT_REG = 1;
+export const OWNER_FREE = 0;
+export const OWNER_GMEM = 1;
+export const OWNER_HOST = 2;
+export const CONTENT_STALE = 0; // zeroes or old bytes, nobody's data
+export const CONTENT_GUEST = 1;
+export const CONTENT_HOST = 2;

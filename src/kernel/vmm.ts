@@ -1,0 +1,176 @@
+/**
+ * The userspace VMM (QEMU, say): it runs the scenario's script of operations in order, each a
+ * kernel path entered by an ioctl or syscall: KVM_TDX_INIT_MEM_REGION, KVM_TDX_FINALIZE_VM,
+ * fallocate(PUNCH_HOLE), guest_memfd's conversion ioctl (retried on -EAGAIN), mmap + GUP of a
+ * shared page for I/O (unpinned later by its I/O thread), and teardown: stop the vCPUs, close
+ * guest_memfd (kvm_gmem_release), destroy the VM (tdx_mmu_release_hkid, then RECLAIM).
+ *
+ * Our simplification: the VM fd is closed only after guest_memfd (the file holds a reference
+ * on the VM, so kvm_destroy_vm runs after kvm_gmem_release), and the S-EPT page tables, TDCS
+ * and TDVPR pages are not modelled: the TDR stands for the TD's control pages.
+ */
+import type { Action, State } from '../engine/index.js';
+import type { VmmOp } from './config.js';
+import { guestReleases, invalidationSteps, kvmGmemConvertToPrivate, rangeText } from './guest_memfd.js';
+import { INV_LOCK, type Invalidator } from './invalidation.js';
+import type { Kernel } from './kernel.js';
+import { S, statusText } from './seam.js';
+import { gpa, kernelStep } from './step.js';
+import { mmuUnlockStep, VCPU_IDLE } from './tdp_mmu.js';
+import { kickAll, tdxGmemPostPopulate, zapSteps } from './tdx.js';
+import { perFrame } from './mm.js';
+import { ATTR_SHARED, TDR_LIVE } from './vars.js';
+
+/** VMM program counter values beyond the invalidation's (invalidation.ts). */
+export const VMM_START = 0; // the current op's first (or only) step
+export const VMM_STOP_VCPUS = 20;
+export const VMM_WAIT_VCPUS = 21;
+export const VMM_RELEASE_HKID = 22;
+export const VMM_RECLAIM = 23;
+
+export const opRange = (op: VmmOp): number =>
+  'gfns' in op ? op.gfns.reduce((m, g) => m | (1 << g), 0) : 'gfn' in op ? 1 << op.gfn : 0;
+
+/** Where an op starts. */
+export function entryPc(op: VmmOp | undefined): number {
+  if (!op) return VMM_START;
+  if (op.op === 'punch-hole' || op.op === 'to-shared') return INV_LOCK;
+  if (op.op === 'teardown') return VMM_STOP_VCPUS;
+  return VMM_START;
+}
+
+export function currentOp(k: Kernel, s: State): VmmOp | undefined {
+  return k.config.scenario.ops[s[k.v.vmmOp]!];
+}
+
+export function vmmDone(k: Kernel, s: State): boolean {
+  return s[k.v.vmmOp]! >= k.config.scenario.ops.length;
+}
+
+/** Has the VMM begun converting or discarding this GFN (so the guest has given it up)? */
+export function vmmHolds(k: Kernel, s: State, g: number): boolean {
+  const op = currentOp(k, s);
+  if (!op || s[k.v.vmmPc] === entryPc(op)) return false;
+  return op.op === 'teardown' || (opRange(op) & (1 << g)) !== 0;
+}
+
+/** The op is over: on to the next one. */
+function advance(k: Kernel, t: State): void {
+  const v = k.v;
+  t[v.vmmOp]!++;
+  startOp(k, t);
+  t[v.vmmCursor] = 0;
+  t[v.vmmStatus] = 0;
+}
+
+/** The VMM takes up its current op, to begin it whenever it likes. */
+export function startOp(k: Kernel, t: State): void {
+  t[k.v.vmmPc] = entryPc(currentOp(k, t));
+}
+
+export function vmmSteps(k: Kernel): Action[] {
+  const v = k.v;
+  const all = (1 << k.gfns) - 1;
+  const inv: Invalidator = {
+    process: 'vmm',
+    pc: v.vmmPc,
+    cursor: v.vmmCursor,
+    status: v.vmmStatus,
+    range: (s) => {
+      const op = currentOp(k, s);
+      return op?.op === 'teardown' ? all : op ? opRange(op) : 0;
+    },
+    work: (s) => (currentOp(k, s)?.op === 'to-shared' ? 'to-shared' : 'truncate'),
+    // The guest asked for the conversion (MapGPA) or let the pages go: its data there is gone.
+    begin: (t) => {
+      const op = currentOp(k, t);
+      if (op?.op !== 'teardown') guestReleases(k, t, inv.range(t));
+    },
+    finish(t) {
+      const op = currentOp(k, t)!;
+      if (op.op === 'teardown') {
+        t[v.vmmPc] = VMM_RELEASE_HKID;
+        t[v.vmmStatus] = 0;
+      } else advance(k, t);
+    },
+  };
+  /** A step of the VMM's script, enabled when op `kind` is current, the VMM is at `pc` and the
+   * step is `ready`; strongly fair, as what it waits for (a free frame, a lock) is granted fairly. */
+  const opStep = (kind: VmmOp['op'], pc: number, fn: string, file: string, run: (s: State, t: State, op: VmmOp) => void, call?: (b: State, a: State) => string, ready: (s: State) => boolean = () => true) =>
+    kernelStep({
+      process: 'vmm',
+      fn,
+      file,
+      fairness: 'strong',
+      next(s, out) {
+        const op = currentOp(k, s);
+        if (op?.op !== kind || s[v.vmmPc] !== pc || !ready(s)) return;
+        run(s, out.next(), op);
+      },
+      ...(call ? { call } : {}),
+    });
+  const opGfn = (s: State) => {
+    const op = currentOp(k, s);
+    return op && 'gfn' in op ? op.gfn : 0;
+  };
+
+  return [
+    opStep('init-mem', VMM_START, 'tdx_gmem_post_populate', 'arch/x86/kvm/vmx/tdx.c', (s, t) => {
+      const g = opGfn(s);
+      if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_populate
+      tdxGmemPostPopulate(k, t, g);
+      advance(k, t);
+    }, (b) => `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(b))} -> ${statusText(S.SUCCESS)}`, (s) => s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s))),
+    opStep('finalize', VMM_START, 'tdx_td_finalize', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
+      k.seam.finalize(t);
+      advance(k, t);
+    }, () => 'KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE'),
+    opStep('to-private', VMM_START, 'kvm_gmem_convert_range', 'virt/kvm/guest_memfd.c', (_, t, op) => {
+      const st = kvmGmemConvertToPrivate(k, t, opRange(op));
+      if (st === S.SUCCESS) advance(k, t);
+      else t[v.vmmStatus] = st;
+    }, (b, a) => `to private, gfns ${rangeText(k, opRange(currentOp(k, b)!))} -> ${a[v.vmmOp] !== b[v.vmmOp] ? statusText(S.SUCCESS) : statusText(S.EAGAIN)}`, (s) => s[v.filemapLock] === 0),
+    opStep('gup', VMM_START, 'pin_user_pages', 'mm/gup.c', (_, t, op) => {
+      const g = 'gfn' in op ? op.gfn : 0;
+      if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_fault_user_mapping allocates it
+      if (!t[v.refUserMap + g]) k.mm.get(t, v.refUserMap, g);
+      k.mm.get(t, v.refGup, g);
+      advance(k, t);
+    }, (b) => `mmap + GUP pin of shared gfn ${opGfn(b)}`, (s) => s[v.attr + opGfn(s)] === ATTR_SHARED && (s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s)))),
+    opStep('teardown', VMM_STOP_VCPUS, 'kvm_vcpu_kick', 'virt/kvm/kvm_main.c', (_, t) => {
+      t[v.vcpusStopped] = 1; // the VMM's vCPU threads leave KVM_RUN and do not come back
+      if (!k.mutated('stop-without-kick')) kickAll(k, t);
+      for (let c = 0; c < k.vcpus; c++) t[v.need + c] = 0;
+      guestReleases(k, t, all);
+      t[v.vmmPc] = VMM_WAIT_VCPUS;
+    }, () => 'VMM stops its vCPU threads: every vCPU kicked out of the guest'),
+    opStep('teardown', VMM_WAIT_VCPUS, 'kvm_vcpu_release', 'virt/kvm/kvm_main.c', (_, t) => {
+      t[v.vmmPc] = INV_LOCK;
+    }, () => 'every vCPU out of KVM_RUN; close(guest_memfd) -> kvm_gmem_release', (s) => {
+      for (let c = 0; c < k.vcpus; c++) if (s[v.vcpuPc + c] !== VCPU_IDLE || s[v.inGuest + c]) return false;
+      return true;
+    }),
+    ...invalidationSteps(k, inv),
+    ...zapSteps(k, inv),
+    mmuUnlockStep(k, inv),
+    opStep('teardown', VMM_RELEASE_HKID, 'tdx_mmu_release_hkid', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
+      t[v.vmmStatus] = k.seam.releaseHkid(t);
+      t[v.vmmPc] = VMM_RECLAIM;
+    }, (_, a) => `TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID -> ${statusText(a[v.vmmStatus]!)}`),
+    opStep('teardown', VMM_RECLAIM, 'tdx_reclaim_td_control_pages', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
+      const st = k.seam.reclaimTdr(t);
+      advance(k, t);
+      t[v.vmmStatus] = st;
+    }, (_, a) => `TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`),
+    ...perFrame(k, (g) =>
+      kernelStep({
+        process: 'vmm-io',
+        fn: 'unpin_user_page',
+        file: 'mm/gup.c',
+        fairness: 'weak', // the I/O completes
+        next: (s, out) => void (s[v.refGup + g] && k.mm.put(out.next(), v.refGup, g)),
+        call: () => `I/O on gfn ${g} done, GUP pin dropped`,
+      }),
+    ),
+  ];
+}

@@ -1,0 +1,19 @@
+import type { PagePolicy } from './policy.js';
+
+/**
+ * Before "KVM: TDX: Drop superfluous page pinning in S-EPT management": get_page() in
+ * tdx_sept_set_private_spte (arch/x86/kvm/vmx/tdx.c), put_page() in tdx_unpin when the map
+ * SEAMCALL fails and after a successful REMOVE and clear; a failed zap keeps the reference, so
+ * the page leaks instead of being freed while mapped.
+ */
+export const pin: PagePolicy = {
+  name: 'pin',
+  doc: 'TDX holds a page reference on every page it maps (the code before the patch).',
+  onMap: (t, gfn, k) => k.mm.get(t, k.v.refPin, gfn),
+  onMapFailed: (t, gfn, k) => k.mm.put(t, k.v.refPin, gfn),
+  onRemoved: (t, gfn, k) => {
+    if (!k.mutated('no-unpin-after-remove')) k.mm.put(t, k.v.refPin, gfn);
+  },
+  onZapFailed() {},
+  mayFree: () => true,
+};
