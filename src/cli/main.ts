@@ -2,7 +2,11 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { check, ModelError, ParamError, resolveParams, simulate } from '../engine/index.js';
 import { InputError } from './input-error.js';
+import { faultKinds } from '../kernel/index.js';
+import { policies } from '../policies/index.js';
+import { scenarios } from '../scenarios/index.js';
 import { bundledModels, loadModel } from './load.js';
+import { systemTarget } from './system-target.js';
 import { progressLine } from './progress.js';
 import { checkJson, checkText, exitCode, simulateJson, simulateText } from './report.js';
 
@@ -31,19 +35,21 @@ const program = new Command('septcheck')
 program
   .command('check')
   .description('explore every state of a model breadth-first and check its properties')
-  .argument('<model>', `a bundled model (${bundledModels.join(', ')}) or a model file (.ts or .js)`)
+  .argument('[model]', `a bundled model (${bundledModels.join(', ')}) or a model file (.ts or .js); omit with --scenario`)
+  .option('--scenario <name>', `check the TDX system in a scenario (${Object.keys(scenarios).join(', ')})`)
+  .option('--policy <name>', `page-reference policy for --scenario (${Object.keys(policies).join(', ')}, or a .ts file)`, 'nopin')
+  .option('--faults <kind=n,...>', `fault budgets for --scenario (${faultKinds.join(', ')}); default: the scenario's`)
+  .option('--hvo', 'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)')
   .option('--param <key=value>', 'set a model parameter (repeatable)', collectParam, {})
   .option('--json', 'print one JSON object instead of text')
   .option('--max-states <n>', 'stop once this many distinct states are known (result incomplete)', integer('--max-states', 1))
   .option('--max-depth <n>', 'do not go deeper than this many steps (result incomplete)', integer('--max-depth', 0))
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
-  .action(async (spec: string, o) => {
-    const def = await loadModel(spec);
-    const params = resolveParams(def, o.param);
-    const model = def.build(params);
+  .action(async (spec: string | undefined, o) => {
+    const target = await resolveTarget(spec, o);
     const progress = progressLine(!o.json);
-    const result = check(model, {
+    const result = check(target.model, {
       maxStates: o.maxStates,
       maxDepth: o.maxDepth,
       ...(o.deadlock === false ? { deadlock: false } : {}),
@@ -51,10 +57,22 @@ program
       onProgress: progress.update,
     });
     progress.done();
-    const json = checkJson(def.name, params, model, result);
-    print(o.json, json, checkText(def.name, params, model, result));
+    const json = checkJson(target.name, target.params, target.model, result);
+    print(o.json, json, checkText(target.name, target.params, target.model, result));
     process.exitCode = exitCode(json);
   });
+
+/** A model file or bundled model, or the TDX system for --scenario. */
+async function resolveTarget(spec: string | undefined, o: { scenario?: string; policy: string; faults?: string; hvo?: boolean; param: Record<string, string> }) {
+  if (o.scenario !== undefined) {
+    if (spec !== undefined) throw new InputError(`give a model or --scenario, not both (got model "${spec}")`);
+    return systemTarget({ scenario: o.scenario, policy: o.policy, ...(o.faults !== undefined ? { faults: o.faults } : {}), hvo: o.hvo ?? false });
+  }
+  if (spec === undefined) throw new InputError('check needs a model or --scenario <name>');
+  const def = await loadModel(spec);
+  const params = resolveParams(def, o.param);
+  return { name: def.name, params, model: def.build(params) };
+}
 
 program
   .command('simulate')

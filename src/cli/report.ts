@@ -1,4 +1,6 @@
-import { diffViews, viewState, type CheckResult, type Counterexample, type Model, type Params, type SimulateResult } from '../engine/index.js';
+import { diffViews, formatValue, viewState, type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
+
+export type ReportParams = Readonly<Record<string, string | number | boolean>>;
 
 export interface JsonStep {
   action: string | null;
@@ -39,7 +41,7 @@ export function outcome(r: CheckResult): string {
   return r.result;
 }
 
-export function checkJson(name: string, params: Params, model: Model, r: CheckResult): Record<string, unknown> & { result: string } {
+export function checkJson(name: string, params: ReportParams, model: Model, r: CheckResult): Record<string, unknown> & { result: string } {
   return {
     model: name,
     params,
@@ -57,7 +59,7 @@ export function checkJson(name: string, params: Params, model: Model, r: CheckRe
   };
 }
 
-export function checkText(name: string, params: Params, model: Model, r: CheckResult): string {
+export function checkText(name: string, params: ReportParams, model: Model, r: CheckResult): string {
   const lines: string[] = [];
   const p = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
   lines.push(`model ${name}${p ? ` (${p})` : ''}`);
@@ -66,7 +68,7 @@ export function checkText(name: string, params: Params, model: Model, r: CheckRe
   lines.push('');
   const verdict = outcome(r);
   const why = r.stoppedBy ? ` (stopped by --${r.stoppedBy})` : '';
-  lines.push(`result: ${verdict}${why}`);
+  lines.push(`result: ${verdict}${why}${verdict === 'leak' ? ' (a deliberate leak: memory lost, nothing corrupted; weaker than a safety violation)' : ''}`);
   lines.push(
     `${r.distinctStates.toLocaleString('en-US')} distinct states, ${r.transitions.toLocaleString('en-US')} transitions, depth ${r.depth}, ` +
       `${round(r.seconds)} s (${r.statesPerSecond.toLocaleString('en-US')} states/s)`,
@@ -75,7 +77,7 @@ export function checkText(name: string, params: Params, model: Model, r: CheckRe
   return lines.join('\n');
 }
 
-export function simulateJson(name: string, params: Params, model: Model, r: SimulateResult): Record<string, unknown> {
+export function simulateJson(name: string, params: ReportParams, model: Model, r: SimulateResult): Record<string, unknown> {
   return {
     model: name,
     params,
@@ -105,7 +107,7 @@ export function counterexampleText(model: Model, c: Counterexample): string[] {
     const mark = c.loopStart === i ? ' <- loop starts here' : '';
     if (!before) {
       lines.push(`${String(i).padStart(3)}  initial state${mark}`);
-      for (const [k, v] of Object.entries(view)) lines.push(`       ${k}: ${JSON.stringify(v)}`);
+      for (const [k, v] of Object.entries(view)) lines.push(`       ${k}: ${formatValue(v)}`);
     } else {
       const action = model.actions[t.actionIndex];
       const extra = action?.explain ? `  ${action.explain(c.trace[i - 1]!.state, t.state)}` : '';

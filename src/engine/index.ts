@@ -3,5 +3,5 @@ export { defineModel } from './model.js';
 export { check, type CheckOptions, type CheckResult, type Outcome, type Progress } from './check.js';
 export { simulate, random, type SimulateOptions, type SimulateResult } from './simulate.js';
 export { ModelError } from './errors.js';
-export { actionLabel, diffViews, viewState, type Counterexample, type TraceStep } from './trace.js';
+export { actionLabel, diffViews, formatValue, viewState, type Counterexample, type TraceStep } from './trace.js';
 export { resolveParams, ParamError } from './params.js';

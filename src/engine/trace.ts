@@ -50,9 +50,14 @@ export function viewState(model: Model, s: State): Record<string, unknown> {
 export function diffViews(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const key of Object.keys(after)) {
-    const a = JSON.stringify(before[key]);
-    const b = JSON.stringify(after[key]);
-    if (a !== b) out.push(`${key}: ${a ?? '-'} -> ${b}`);
+    const a = formatValue(before[key]);
+    const b = formatValue(after[key]);
+    if (a !== b) out.push(`${key}: ${a} -> ${b}`);
   }
   return out;
+}
+
+/** A view's value in a trace line: strings as they are, anything else as JSON. */
+export function formatValue(v: unknown): string {
+  return typeof v === 'string' ? v : v === undefined ? '-' : JSON.stringify(v);
 }

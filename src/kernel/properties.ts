@@ -107,14 +107,6 @@ export function liveness(k: Kernel): Liveness[] {
       q: (s) => !!s[v.folioSplit] || s[v.vmmOp]! > i,
     });
   }
-  perOp('punch-hole-completes', 'A fallocate(PUNCH_HOLE) never returns.', ['punch-hole']);
-  perOp('teardown-completes', 'VM teardown never finishes: the VMM process hangs on exit.', ['teardown']);
-  props.push({
-    name: 'vmm-completes',
-    doc: "The VMM's script never finishes: one of its operations hangs.",
-    kind: 'eventually',
-    p: (s) => vmmDone(k, s),
-  });
   for (let c = 0; c < k.vcpus; c++) {
     props.push({
       name: k.vcpus > 1 ? `fault-served@vcpu${c}` : 'fault-served',
@@ -124,5 +116,13 @@ export function liveness(k: Kernel): Liveness[] {
       q: (s) => s[v.need + c] === 0 || !!s[v.vmBugged] || !!s[v.vcpusStopped],
     });
   }
+  perOp('punch-hole-completes', 'A fallocate(PUNCH_HOLE) never returns.', ['punch-hole']);
+  perOp('teardown-completes', 'VM teardown never finishes: the VMM process hangs on exit.', ['teardown']);
+  props.push({
+    name: 'vmm-completes',
+    doc: "The VMM's script never finishes: one of its operations hangs.",
+    kind: 'eventually',
+    p: (s) => vmmDone(k, s),
+  });
   return props;
 }

@@ -34,7 +34,14 @@ export function assertHeld(cond: boolean, what: string): void {
 /** The next GFN at or after `from` in the invalidated range with a present mirror SPTE, or -1
  * (tdp_mmu_zap_leafs walking the range). */
 export function nextLeaf(k: Kernel, s: State, inv: Invalidator, from: number): number {
-  const range = inv.range(s);
+  let range = inv.range(s);
+  if (k.mutated('zap-whole-folio')) {
+    for (let g = 0; g < k.gfns; g++) {
+      if (!(range & (1 << g))) continue;
+      const [first, end] = k.mm.folioFrames(s, g);
+      for (let f = first; f < end; f++) range |= 1 << f;
+    }
+  }
   for (let g = from; g < k.gfns; g++) if (range & (1 << g) && s[k.v.spte + g] !== SPTE_NONE) return g;
   return -1;
 }

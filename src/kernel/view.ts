@@ -29,66 +29,62 @@ const pcNames: Record<number, string> = {
 const lockText = (n: number, writer: number) => (n === 0 ? 'free' : n === writer ? 'write' : `read x${n}`);
 const ageText = (age: number) => (age >= 2 ? '2+ TRACKs ago' : `${age} TRACK${age === 1 ? '' : 's'} ago`);
 
+/** One entry per fact, so a trace's "what changed" names exactly the fact that changed. */
 export function describeState(k: Kernel, s: State): Record<string, string> {
   const v = k.v;
   const out: Record<string, string> = {};
-  out.td = `${['INITIALIZED', 'RUNNABLE'][s[v.tdOpState]!]}, ${['KEYS_CONFIGURED', 'BLOCKED', 'TEARDOWN'][s[v.tdLifecycle]!]}, TDR ${['live', 'reclaimed', 'leaked'][s[v.tdr]!]}`;
-  out.kvm = [
-    `mmu_lock ${lockText(s[v.mmuLock]!, MMU_WRITER)}`,
-    `invalidate_in_progress ${s[v.invalidateInProgress]}`,
-    s[v.vmBugged] ? 'VM BUGGED (dead)' : '',
-    s[v.waitForSeptZap] ? 'wait_for_sept_zap' : '',
-    s[v.vcpusStopped] ? 'vCPUs stopped' : '',
-  ].filter(Boolean).join(', ');
-  out.guest_memfd = `invalidate_lock ${lockText(s[v.filemapLock]!, LOCK_EXCLUSIVE)}${k.config.scenario.hugeFolio > 1 ? `, huge folio ${s[v.folioSplit] ? 'split' : 'whole'}` : ''}`;
+  out['td'] = `${['INITIALIZED', 'RUNNABLE'][s[v.tdOpState]!]}, ${['KEYS_CONFIGURED', 'BLOCKED', 'TEARDOWN'][s[v.tdLifecycle]!]}`;
+  out['td TDR'] = ['live', 'reclaimed', 'leaked'][s[v.tdr]!]!;
+  out['kvm mmu_lock'] = lockText(s[v.mmuLock]!, MMU_WRITER);
+  out['kvm mmu_invalidate_in_progress'] = String(s[v.invalidateInProgress]);
+  out['kvm VM'] = s[v.vmBugged] ? 'BUGGED (dead)' : s[v.vcpusStopped] ? 'vCPUs stopped' : 'alive';
+  out['kvm wait_for_sept_zap'] = s[v.waitForSeptZap] ? 'set' : 'clear';
+  out['gmem invalidate_lock'] = lockText(s[v.filemapLock]!, LOCK_EXCLUSIVE);
+  if (k.config.scenario.hugeFolio > 1) out['gmem huge folio'] = s[v.folioSplit] ? 'split' : 'whole';
   for (let g = 0; g < k.gfns; g++) {
     const sept = s[v.sept + g]!;
-    out[`gfn ${g}`] = [
-      s[v.attr + g] ? 'shared' : 'private',
-      s[v.present + g] ? 'in file' : 'not in file',
-      `spte ${['none', 'FROZEN', 'present'][s[v.spte + g]!]}`,
-      `S-EPT ${septStateNames[sept]}${isBlocked(sept) ? ` (blocked ${ageText(s[v.blockAge + g]!)})` : ''}`,
-      `PAMT ${s[v.pamt + g] ? 'PT_REG' : 'PT_NDA'}`,
-    ].join(', ');
-    const holders = [
-      ['page_cache', v.refPageCache],
-      ['tdx_pin', v.refPin],
-      ['transient', v.refTransient],
-      ['user_map', v.refUserMap],
-      ['gup', v.refGup],
-      ['hwpoison', v.refHwpoison],
-    ] as const;
-    const refs = holders.filter(([, h]) => s[h + g]).map(([name, h]) => `${name} ${s[h + g]}`);
-    for (let c = 0; c < k.vcpus; c++) if (s[v.faultRef + c] && s[v.faultGfn + c] === g) refs.push(`vcpu${c} fault`);
-    out[`frame ${g}`] = [
-      ['free', 'guest_memfd', 'HOST (reused)'][s[v.owner + g]!],
-      `refs ${k.mm.frameRefs(s, g)}${refs.length ? ` (${refs.join(', ')})` : ''}`,
-      s[v.dirty + g] ? 'dirty HKID lines' : 'cache clean',
-      `holds ${['nobody\'s data', 'guest data', 'host data'][s[v.content + g]!]}`,
-      s[v.poison + g] ? 'HWPOISON' : '',
-      s[v.marked + g] ? 'marked' : '',
-    ].filter(Boolean).join(', ');
+    out[`gfn ${g}`] = `${s[v.attr + g] ? 'shared' : 'private'}, ${s[v.present + g] ? 'in file' : 'not in file'}`;
+    out[`gfn ${g} mirror SPTE`] = ['none', 'FROZEN', 'present'][s[v.spte + g]!]!;
+    out[`gfn ${g} S-EPT`] = `${septStateNames[sept]}${isBlocked(sept) ? ` (blocked ${ageText(s[v.blockAge + g]!)})` : ''}`;
+    out[`frame ${g} PAMT`] = s[v.pamt + g] ? 'PT_REG' : 'PT_NDA';
+    out[`frame ${g} owner`] = ['free', 'guest_memfd', 'HOST (reused)'][s[v.owner + g]!]!;
+    out[`frame ${g} refcount`] = refsText(k, s, g);
+    out[`frame ${g} cache`] = s[v.dirty + g] ? 'dirty lines under the HKID' : 'clean';
+    out[`frame ${g} holds`] = `${["nobody's data", 'guest data', 'host data'][s[v.content + g]!]}${s[v.poison + g] ? ', HWPOISON' : ''}${s[v.marked + g] ? ', marked' : ''}`;
     if (k.config.scenario.guestGfns.includes(g)) {
-      out[`guest ${g}`] = `${s[v.accepted + g] ? 'accepted' : 'not accepted'}${s[v.guestData + g] ? ', wrote data' : ''}`;
+      out[`guest gfn ${g}`] = `${s[v.accepted + g] ? 'accepted' : 'not accepted'}${s[v.guestData + g] ? ', wrote data' : ''}`;
     }
   }
   for (let c = 0; c < k.vcpus; c++) {
     const pc = s[v.vcpuPc + c]!;
-    out[`vcpu${c}`] = [
-      s[v.inGuest + c] ? `in guest (entered ${ageText(s[v.entryAge + c]!)})` : 'outside the guest',
-      pc ? `${faultPcNames[pc]} gfn ${s[v.faultGfn + c]}${s[v.faultStale + c] ? ' (stale)' : ''}` : '',
-      s[v.vcpuStatus + c] ? statusText(s[v.vcpuStatus + c]!) : '',
-      s[v.need + c] ? `guest waits on gfn ${s[v.need + c]! - 1}` : '',
-    ].filter(Boolean).join(', ');
+    out[`vcpu${c}`] = s[v.inGuest + c] ? `in guest (entered ${ageText(s[v.entryAge + c]!)})` : 'outside the guest';
+    out[`vcpu${c} fault`] = pc ? `${faultPcNames[pc]} gfn ${s[v.faultGfn + c]}${s[v.faultStale + c] ? ' (stale)' : ''}` : 'none';
+    out[`vcpu${c} result`] = s[v.vcpuStatus + c] ? statusText(s[v.vcpuStatus + c]!) : '-';
+    out[`vcpu${c} guest waits on`] = s[v.need + c] ? `gfn ${s[v.need + c]! - 1}` : 'nothing';
   }
   const op = currentOp(k, s);
-  out.vmm = op
-    ? [`op ${s[v.vmmOp]} ${op.op}`, pcNames[s[v.vmmPc]!] ?? 'start', s[v.vmmPc]! >= ZAP_BLOCK && s[v.vmmPc]! <= ZAP_WBINVD ? `gfn ${s[v.vmmCursor]}` : '', s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '']
-        .filter(Boolean)
-        .join(', ')
-    : 'done';
-  if (s[v.mfPc]) out.memory_failure = `frame ${s[v.mfTarget]}, ${pcNames[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}`;
+  const pc = s[v.vmmPc]!;
+  out['vmm op'] = op ? `${s[v.vmmOp]}: ${op.op}` : 'done';
+  out['vmm at'] = op ? `${pcNames[pc] ?? 'start'}${pc >= ZAP_BLOCK && pc <= ZAP_WBINVD ? ` gfn ${s[v.vmmCursor]}` : ''}` : '-';
+  out['vmm result'] = s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '-';
+  out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${pcNames[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';
   const budgets = [v.budgetRemoveFails, v.budgetBlockFails, v.budgetBusy, v.budgetTransient, v.budgetMemoryFailure];
   out['faults left'] = faultKinds.map((name, i) => `${name}=${s[budgets[i]!]}`).join(' ');
   return out;
+}
+
+/** The folio refcount as the sum of who holds it. */
+function refsText(k: Kernel, s: State, f: number): string {
+  const v = k.v;
+  const holders = [
+    ['page_cache', v.refPageCache],
+    ['tdx_pin', v.refPin],
+    ['transient', v.refTransient],
+    ['user_map', v.refUserMap],
+    ['gup', v.refGup],
+    ['hwpoison', v.refHwpoison],
+  ] as const;
+  const refs = holders.filter(([, h]) => s[h + f]).map(([name, h]) => `${name} ${s[h + f]}`);
+  for (let c = 0; c < k.vcpus; c++) if (s[v.faultRef + c] && s[v.faultGfn + c] === f) refs.push(`vcpu${c} fault 1`);
+  return `${k.mm.frameRefs(s, f)}${refs.length ? ` (${refs.join(', ')})` : ''}`;
 }

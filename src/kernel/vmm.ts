@@ -137,13 +137,18 @@ export function vmmSteps(k: Kernel): Action[] {
       k.mm.get(t, v.refGup, g);
       advance(k, t);
     }, (b) => `mmap + GUP pin of shared gfn ${opGfn(b)}`, (s) => s[v.attr + opGfn(s)] === ATTR_SHARED && (s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s)))),
+    // The VMM shuts the VM down once the guest is done: no access of its is still waiting
+    // (unless the VM is dead and nothing will be served).
     opStep('teardown', VMM_STOP_VCPUS, 'kvm_vcpu_kick', 'virt/kvm/kvm_main.c', (_, t) => {
       t[v.vcpusStopped] = 1; // the VMM's vCPU threads leave KVM_RUN and do not come back
       if (!k.mutated('stop-without-kick')) kickAll(k, t);
       for (let c = 0; c < k.vcpus; c++) t[v.need + c] = 0;
       guestReleases(k, t, all);
       t[v.vmmPc] = VMM_WAIT_VCPUS;
-    }, () => 'VMM stops its vCPU threads: every vCPU kicked out of the guest'),
+    }, () => 'VMM stops its vCPU threads: every vCPU kicked out of the guest', (s) => {
+      for (let c = 0; c < k.vcpus; c++) if (s[v.need + c] && !s[v.vmBugged]) return false;
+      return true;
+    }),
     opStep('teardown', VMM_WAIT_VCPUS, 'kvm_vcpu_release', 'virt/kvm/kvm_main.c', (_, t) => {
       t[v.vmmPc] = INV_LOCK;
     }, () => 'every vCPU out of KVM_RUN; close(guest_memfd) -> kvm_gmem_release', (s) => {

@@ -1,0 +1,56 @@
+import { buildSystem, FaultSpecError, faultsText, parseFaults, type KernelConfig } from '../kernel/index.js';
+import { policies, type PagePolicy } from '../policies/index.js';
+import { scenarios } from '../scenarios/index.js';
+import type { Model } from '../engine/index.js';
+import { InputError } from './input-error.js';
+import { importUserFile } from './load.js';
+
+export interface SystemOptions {
+  readonly scenario: string;
+  readonly policy: string;
+  readonly faults?: string;
+  readonly hvo?: boolean;
+}
+
+export interface SystemTarget {
+  readonly name: string;
+  readonly params: Record<string, string | boolean>;
+  readonly config: KernelConfig;
+  readonly model: Model;
+}
+
+const hooks = ['onMap', 'onMapFailed', 'onRemoved', 'onZapFailed', 'mayFree'] as const;
+
+/** A bundled policy by name, or a policy file (.ts loaded without a build step). */
+export async function loadPolicy(spec: string): Promise<PagePolicy> {
+  const bundled = policies[spec];
+  if (bundled) return bundled;
+  if (!/\.(m?ts|m?js)$/.test(spec)) throw new InputError(`unknown policy "${spec}": not a bundled policy (${Object.keys(policies).join(', ')}) nor a .ts or .js file`);
+  const mod = await importUserFile(spec);
+  const policy = (mod.default ?? mod.policy) as Partial<PagePolicy> | undefined;
+  if (!policy || typeof policy !== 'object') throw new InputError(`${spec}: has no default export (expected a policy: { name, doc, ${hooks.join(', ')} })`);
+  if (typeof policy.name !== 'string') throw new InputError(`${spec}: policy has no string field "name"`);
+  for (const hook of hooks) if (typeof policy[hook] !== 'function') throw new InputError(`${spec}: policy "${policy.name}" has no function field "${hook}"`);
+  return policy as PagePolicy;
+}
+
+/** The system model for a scenario, a policy and fault budgets. */
+export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
+  const scenario = scenarios[o.scenario];
+  if (!scenario) throw new InputError(`unknown scenario "${o.scenario}" (known: ${Object.keys(scenarios).join(', ')})`);
+  const policy = await loadPolicy(o.policy);
+  let faults;
+  try {
+    faults = o.faults === undefined ? scenario.faults : parseFaults(o.faults);
+  } catch (err) {
+    if (err instanceof FaultSpecError) throw new InputError(err.message);
+    throw err;
+  }
+  const config: KernelConfig = { scenario, policy, faults, hvo: o.hvo ?? false };
+  return {
+    name: 'tdx',
+    params: { scenario: scenario.name, policy: policy.name, faults: faultsText(faults), hvo: config.hvo },
+    config,
+    model: buildSystem(config),
+  };
+}
