@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { septcheck } from './run.js';
+
+describe('septcheck check --scenario', () => {
+  it('convert with pin: a liveness lasso, exit 1', () => {
+    const r = septcheck('check', '--scenario', 'convert', '--policy', 'pin', '--json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ model: 'tdx', params: { scenario: 'convert', policy: 'pin', faults: 'none', hvo: false }, result: 'violation' });
+    expect(j.violation).toMatchObject({ kind: 'liveness', property: 'conversion-completes@op0', loopStart: 11 });
+    expect(j.violation.trace[5]).toMatchObject({ action: 'tdx_sept_set_private_spte', process: 'vcpu0' });
+    expect(j.violation.trace[5].state['frame 0 refcount']).toBe('3 (page_cache 1, tdx_pin 1, vcpu0 fault 1)');
+  });
+
+  it('convert with nopin passes, exit 0', () => {
+    const j = JSON.parse(septcheck('check', '--scenario', 'convert', '--policy', 'nopin', '--json').stdout);
+    expect(j).toMatchObject({ result: 'ok', distinctStates: 3382, findings: [] });
+  });
+
+  it('basic, nopin, remove-fails=1: the human trace shows KVM_BUG_ON, then the reuse', () => {
+    const r = septcheck('check', '--scenario', 'basic', '--policy', 'nopin', '--faults', 'remove-fails=1');
+    expect(r.code).toBe(1);
+    const bug = r.stdout.indexOf('TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead');
+    const reuse = r.stdout.indexOf(' 11  host  alloc_pages  mm/page_alloc.c  frame 0 reused by the host');
+    expect(bug).toBeGreaterThan(0);
+    expect(reuse).toBeGreaterThan(bug);
+    expect(r.stdout).toContain('invariant no-reuse-while-mapped violated: A frame the TD can still reach');
+    expect(r.stdout).toContain('       frame 0 owner: free -> HOST (reused)\n');
+  });
+
+  it('basic, pin, remove-fails=1: result leak, said to be weaker than a safety violation', () => {
+    const r = septcheck('check', '--scenario', 'basic', '--policy', 'pin', '--faults', 'remove-fails=1');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('result: leak (a deliberate leak: memory lost, nothing corrupted; weaker than a safety violation)');
+    const j = JSON.parse(septcheck('check', '--scenario', 'basic', '--policy', 'pin', '--faults', 'remove-fails=1', '--json').stdout);
+    expect(j.result).toBe('leak');
+    expect(j.findings.map((f: { kind: string; property: string }) => [f.kind, f.property])).toEqual([['leak', 'teardown-reclaims']]);
+  });
+
+  it('loads a user policy file without a build step', () => {
+    const j = JSON.parse(septcheck('check', '--scenario', 'basic', '--policy', 'test/fixtures/leaky-policy.ts', '--faults', 'remove-fails=1', '--json').stdout);
+    expect(j).toMatchObject({ params: { policy: 'leak-on-failure' }, result: 'leak' });
+  });
+});
+
+describe('septcheck check --scenario: bad input, one line, exit 2', () => {
+  it.each([
+    [['check', '--scenario', 'nosuch'], 'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown)\n'],
+    [['check', '--scenario', 'basic', '--policy', 'nosuch'], 'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin) nor a .ts or .js file\n'],
+    [['check', '--scenario', 'basic', '--faults', 'remove-fails'], 'septcheck: --faults: "remove-fails" is not kind=count\n'],
+    [['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'], 'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure)\n'],
+    [['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'], 'septcheck: test/fixtures/bad-policy.ts: policy "half" has no function field "onMapFailed"\n'],
+    [['check', 'hanoi', '--scenario', 'basic'], 'septcheck: give a model or --scenario, not both (got model "hanoi")\n'],
+    [['check'], 'septcheck: check needs a model or --scenario <name>\n'],
+  ])('%j', (args, stderr) => {
+    const r = septcheck(...args);
+    expect(r.stderr).toBe(stderr);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+});
