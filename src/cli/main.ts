@@ -6,7 +6,9 @@ import { faultKinds } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
 import { scenarios } from '../scenarios/index.js';
 import { bundledModels, loadModel } from './load.js';
-import { systemTarget } from './system-target.js';
+import { loadPolicy, systemTarget } from './system-target.js';
+import { verdictTable } from '../claims/index.js';
+import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { progressLine } from './progress.js';
 import { checkJson, checkText, exitCode, simulateJson, simulateText } from './report.js';
 
@@ -73,6 +75,18 @@ async function resolveTarget(spec: string | undefined, o: { scenario?: string; p
   const params = resolveParams(def, o.param);
   return { name: def.name, params, model: def.build(params) };
 }
+
+program
+  .command('claims')
+  .description("check every page-reference design against the review's questions and print the verdict table")
+  .option('--policy <file.ts>', 'add a policy of your own (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+  .option('--json', 'print the table, every run and its timing as JSON')
+  .option('--markdown', 'print the table as Markdown, for an email or a README')
+  .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean }) => {
+    const extra = await Promise.all(o.policy.map(async (file) => ({ file, policy: await loadPolicy(file) })));
+    const rows = verdictTable([...Object.values(policies), ...extra.map((e) => e.policy)], (p) => extra.find((e) => e.policy === p)?.file ?? p.name);
+    process.stdout.write(`${o.json ? JSON.stringify(claimsJson(rows), null, 2) : o.markdown ? claimsMarkdown(rows) : claimsText(rows)}\n`);
+  });
 
 program
   .command('simulate')

@@ -166,9 +166,16 @@ export function truncate(k: Kernel, t: State, range: number): void {
     for (let f = from; f < to; f++) {
       if (!(range & (1 << f))) throw new Error(`punching gfn ${g} out of an unsplit huge folio is not modelled`);
     }
+    if (anyKept(k, t, from, to)) continue; // the page stays: its unmap failed
     for (let f = from; f < to; f++) t[v.present + f] = 0;
     k.mm.put(t, v.refPageCache, from);
   }
+}
+
+/** Does the policy make guest_memfd keep a page of frames [from, to)? */
+function anyKept(k: Kernel, t: State, from: number, to: number): boolean {
+  for (let f = from; f < to; f++) if (k.policy.keepsPage?.(t, f, k)) return true;
+  return false;
 }
 
 /** The refcount a split of the HugeTLB folio waits for: guest_memfd's own page-cache
@@ -181,6 +188,12 @@ function splitExpects(k: Kernel): number {
  * part of it converts, then flip the range to shared. */
 function convertToShared(k: Kernel, t: State, inv: Invalidator, range: number): void {
   const v = k.v;
+  for (let g = 0; g < k.gfns; g++) {
+    if (range & (1 << g) && anyKept(k, t, g, g + 1)) {
+      t[inv.status] = S.EIO; // the unmap failed: the conversion fails, nothing changes
+      return;
+    }
+  }
   if (needsSplit(k, t, range)) {
     // split_folio: every subpage becomes a folio of its own, with its own page-cache reference.
     t[v.folioSplit] = 1;

@@ -71,6 +71,13 @@ export class Mm {
     for (let f = from; f < to; f++) t[v.owner + f] = OWNER_FREE;
   }
 
+  /** Can this frame's struct page hold a flag of its own? Not a tail page of a HugeTLB folio
+   * under HVO, whose struct page is the shared, read-only one (mm/hugetlb_vmemmap.c). */
+  hasOwnPageFlags(s: State, frame: number): boolean {
+    const huge = this.k.config.scenario.hugeFolio;
+    return !(this.k.config.hvo && huge > 1 && !s[this.v.folioSplit] && frame > 0 && frame < huge);
+  }
+
   /** Can guest_memfd allocate the folio for `frame` now (all its frames free and unpoisoned)? */
   canAllocate(s: State, frame: number): boolean {
     const [from, to] = this.folioFrames(s, frame);

@@ -1,9 +1,20 @@
+import { hwpoison } from './hwpoison.js';
 import { nopin } from './nopin.js';
+import { pageFlag } from './page-flag.js';
 import { pin } from './pin.js';
 import type { PagePolicy } from './policy.js';
+import { refOnZapFailure } from './ref-on-zap-failure.js';
+import { unmapError } from './unmap-error.js';
 
 export type { PagePolicy } from './policy.js';
 export { noHooks } from './policy.js';
 
-/** The bundled page-reference designs, by name. */
-export const policies: Readonly<Record<string, PagePolicy>> = { pin, nopin };
+/** The bundled page-reference designs of the review, by name, in the review's order. */
+export const policies: Readonly<Record<string, PagePolicy>> = {
+  pin,
+  nopin,
+  'unmap-error': unmapError,
+  'ref-on-zap-failure': refOnZapFailure,
+  'page-flag': pageFlag,
+  hwpoison,
+};

@@ -20,6 +20,12 @@ export interface PagePolicy {
   onZapFailed(t: State, gfn: number, k: Kernel): void;
   /** May the allocator take this frame back when its folio's refcount reaches zero? */
   mayFree(t: State, frame: number, k: Kernel): boolean;
+  /**
+   * Must guest_memfd keep this page (its unmap failed and said so)? Then a punch hole or a
+   * conversion of it fails with -EIO and leaves it in the file, and file release, which cannot
+   * fail, leaks it. Optional: no by default.
+   */
+  keepsPage?(t: State, frame: number, k: Kernel): boolean;
 }
 
 /** Hooks that do nothing, for policies to override. */

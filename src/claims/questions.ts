@@ -1,0 +1,93 @@
+/**
+ * The questions a reviewer asks of a page-reference design, each answered by a set of runs
+ * (scenario x fault budget x HVO) judged on a few properties only. The other properties are
+ * left out of those runs, so each column answers its own question.
+ */
+export interface Run {
+  readonly scenario: string;
+  readonly faults: string;
+  readonly hvo: boolean;
+}
+
+export interface Question {
+  readonly id: string;
+  /** the column heading */
+  readonly title: string;
+  /** what a pass means */
+  readonly doc: string;
+  readonly runs: readonly Run[];
+  /** safety invariants judged (a violation is a fail) */
+  readonly invariants: readonly string[];
+  /** findings judged (a finding is a leak; with `leakIsFail`, a fail) */
+  readonly findings: readonly string[];
+  readonly leakIsFail?: boolean;
+  /** liveness properties judged, by name prefix (a violation is a fail) */
+  readonly liveness: readonly string[];
+  /** compare with the same runs without HVO: only what HVO makes worse counts */
+  readonly againstNoHvo?: boolean;
+}
+
+const safety = ['no-reuse-while-mapped', 'flush-and-clear-before-reuse', 'no-private-and-shared-at-once', 'refcount-sane', 'guest-data-kept'];
+const scenarios = ['basic', 'convert', 'contention', 'teardown'];
+const runs = (names: readonly string[], faults: readonly string[], hvo = false): Run[] =>
+  names.flatMap((scenario) => faults.map((f) => ({ scenario, faults: f, hvo })));
+const zapFailures = ['remove-fails=1', 'block-fails=1'];
+
+export const questions: readonly Question[] = [
+  {
+    id: 'normal-path-safe',
+    title: 'normal path safe',
+    doc: 'No safety property breaks without a KVM/TDX bug: with no faults, transient references, or TDX_OPERAND_BUSY.',
+    runs: runs(scenarios, ['', 'transient-refs=2', 'busy=1']),
+    invariants: safety,
+    findings: [],
+    liveness: [],
+  },
+  {
+    id: 'huge-conversion-completes',
+    title: 'partial huge-folio conversion completes',
+    doc: 'Converting one subpage of a HugeTLB folio to shared and back finishes, the split included, even with transient references.',
+    runs: runs(['convert'], ['', 'transient-refs=2']),
+    invariants: [],
+    findings: [],
+    liveness: ['conversion-completes', 'split-completes'],
+  },
+  {
+    id: 'failed-zap-safe',
+    title: 'failed zap never reuses a mapped frame',
+    doc: 'When BLOCK or REMOVE fails (a KVM or TDX module bug), no frame the S-EPT maps is reused and no dirty TD cache line reaches a new owner; a deliberate leak is a leak.',
+    runs: runs(scenarios, zapFailures),
+    invariants: ['no-reuse-while-mapped', 'flush-and-clear-before-reuse'],
+    findings: ['teardown-reclaims'],
+    liveness: [],
+  },
+  {
+    id: 'no-leak-without-fault',
+    title: 'no leak without a fault',
+    doc: 'Without any fault, teardown gives every frame back.',
+    runs: runs(scenarios, ['']),
+    invariants: [],
+    findings: ['teardown-reclaims'],
+    leakIsFail: true,
+    liveness: [],
+  },
+  {
+    id: 'works-with-hvo',
+    title: 'works with HVO',
+    doc: 'With HugeTLB Vmemmap Optimization on, a failed zap in the huge folio is handled as well as without it.',
+    runs: runs(['convert'], zapFailures, true),
+    invariants: ['no-reuse-while-mapped', 'flush-and-clear-before-reuse'],
+    findings: ['teardown-reclaims'],
+    liveness: [],
+    againstNoHvo: true,
+  },
+  {
+    id: 'teardown-completes',
+    title: 'teardown completes',
+    doc: 'VM teardown finishes, with or without a failed zap or a memory failure.',
+    runs: runs(['teardown', 'basic'], ['', 'remove-fails=1', 'memory-failure=1']),
+    invariants: [],
+    findings: [],
+    liveness: ['teardown-completes', 'vmm-completes'],
+  },
+];

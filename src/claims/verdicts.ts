@@ -1,0 +1,85 @@
+import { check, type Counterexample } from '../engine/index.js';
+import { buildSystem, parseFaults } from '../kernel/index.js';
+import type { PagePolicy } from '../policies/index.js';
+import { scenarios } from '../scenarios/index.js';
+import { questions, type Question, type Run } from './questions.js';
+
+export type Verdict = 'pass' | 'leak' | 'fail';
+
+export interface RunOutcome extends Run {
+  readonly verdict: Verdict;
+  readonly property?: string;
+  readonly kind?: string;
+  readonly distinctStates: number;
+  readonly seconds: number;
+}
+
+export interface Cell {
+  readonly question: string;
+  readonly verdict: Verdict;
+  /** the property that decided a fail or leak, and the command that prints its counterexample */
+  readonly property?: string;
+  readonly command?: string;
+  readonly seconds: number;
+  readonly runs: RunOutcome[];
+}
+
+export interface Row {
+  readonly policy: string;
+  readonly doc: string;
+  readonly cells: Cell[];
+}
+
+const rank: Record<Verdict, number> = { pass: 0, leak: 1, fail: 2 };
+
+/** One run of the system, judged on the question's properties only. */
+function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
+  const scenario = scenarios[run.scenario]!;
+  const model = buildSystem({ scenario, policy, faults: parseFaults(run.faults), hvo: run.hvo });
+  const judged = new Set([...q.invariants, ...q.findings]);
+  const result = check({
+    ...model,
+    invariants: model.invariants!.filter((i) => judged.has(i.name)),
+    liveness: model.liveness!.filter((p) => q.liveness.some((prefix) => p.name.startsWith(prefix))),
+  });
+  const found: Counterexample | undefined = result.violation ?? result.findings[0];
+  const verdict: Verdict = result.violation ? 'fail' : found ? (q.leakIsFail ? 'fail' : 'leak') : 'pass';
+  return {
+    ...run,
+    verdict,
+    ...(found ? { property: found.property, kind: found.kind } : {}),
+    distinctStates: result.distinctStates,
+    seconds: Math.round(result.seconds * 1000) / 1000,
+  };
+}
+
+/** The command that prints a run's shortest counterexample. */
+export function commandFor(policy: string, run: Run): string {
+  return ['septcheck check', `--scenario ${run.scenario}`, `--policy ${policy}`, run.faults ? `--faults ${run.faults}` : '', run.hvo ? '--hvo' : ''].filter(Boolean).join(' ');
+}
+
+function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
+  const started = performance.now();
+  let outcomes = q.runs.map((run) => judge(policy, q, run));
+  if (q.againstNoHvo) {
+    // Only what HVO makes worse than the same run without it counts against the design.
+    outcomes = outcomes.map((o) => {
+      const without = judge(policy, q, { ...o, hvo: false });
+      return rank[o.verdict] > rank[without.verdict] ? o : { ...o, verdict: 'pass' as const };
+    });
+  }
+  const worst = outcomes.reduce((a, b) => (rank[b.verdict] > rank[a.verdict] ? b : a));
+  return {
+    question: q.id,
+    verdict: worst.verdict,
+    ...(worst.verdict !== 'pass' ? { property: worst.property!, command: commandFor(spec, worst) } : {}),
+    seconds: Math.round((performance.now() - started)) / 1000,
+    runs: outcomes,
+  };
+}
+
+/** Every policy against every question; `specOf` says how the command line names a policy
+ * (its name when bundled, its file otherwise). */
+export function verdictTable(policies: readonly PagePolicy[], specOf: (p: PagePolicy) => string = (p) => p.name): Row[] {
+  return policies.map((p) => ({ policy: p.name, doc: p.doc, cells: questions.map((q) => cellFor(p, specOf(p), q)) }));
+}

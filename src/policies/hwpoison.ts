@@ -1,0 +1,11 @@
+import { noHooks, type PagePolicy } from './policy.js';
+
+/** Weighed in the review: on a failed zap, mark the page HWPOISON (SetPageHWPoison, or
+ * folio_set_hugetlb_hwpoison for a HugeTLB subpage, which keeps its own list and so works under
+ * HVO) so the allocator never hands it out again. */
+export const hwpoison: PagePolicy = {
+  ...noHooks,
+  name: 'hwpoison',
+  doc: 'A page whose zap failed is marked HWPOISON: freed, but never reused.',
+  onZapFailed: (t, gfn, k) => void (t[k.v.poison + gfn] = 1),
+};

@@ -1,0 +1,19 @@
+import { noHooks, type PagePolicy } from './policy.js';
+
+/**
+ * Weighed in the review: mark the page (a page flag or page_ext bit) while TDX maps it and have
+ * the allocator refuse a marked page. Under HVO a tail page of a HugeTLB folio has no struct
+ * page of its own (its vmemmap is the shared read-only one), so the mark cannot be stored there:
+ * the model drops it, the gentlest of the outcomes (a write would fault or mark every tail).
+ */
+export const pageFlag: PagePolicy = {
+  ...noHooks,
+  name: 'page-flag',
+  doc: 'TDX marks each page it maps with a page flag; a marked page is never freed.',
+  onMap: (t, gfn, k) => {
+    if (k.mm.hasOwnPageFlags(t, gfn)) t[k.v.marked + gfn] = 1;
+  },
+  onMapFailed: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
+  onRemoved: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
+  mayFree: (t, frame, k) => !t[k.v.marked + frame],
+};

@@ -1,0 +1,16 @@
+import { noHooks, type PagePolicy } from './policy.js';
+
+/**
+ * Weighed in the review: the unmap hook returns an error and guest_memfd keeps the page. What
+ * each caller then does: punch hole and conversion fail with -EIO and leave the page in the
+ * file; memory failure leaves it anyway; file release and VM teardown cannot fail, so they leak
+ * it. The page is remembered with the `marked` bit (our stand-in for the error reaching
+ * guest_memfd).
+ */
+export const unmapError: PagePolicy = {
+  ...noHooks,
+  name: 'unmap-error',
+  doc: "The unmap hook returns an error; guest_memfd keeps the page, and callers that cannot fail leak it.",
+  onZapFailed: (t, gfn, k) => void (t[k.v.marked + gfn] = 1),
+  keepsPage: (t, frame, k) => t[k.v.marked + frame] === 1,
+};
