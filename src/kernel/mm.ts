@@ -97,9 +97,11 @@ export class Mm {
   }
 }
 
-/** Others in the kernel: speculative references (folio_try_get from a page-cache walk,
- * compaction, a /proc reader) taken within the `transient-refs` budget and always dropped, and
- * the page allocator handing freed frames to another owner and taking them back. */
+/** Others in the kernel: speculative references (folio_try_get from a page-cache walk, a
+ * /proc reader, or compaction isolating the folio for migration, which
+ * kvm_gmem_migrate_folio refuses with a WARN: guest_memfd pages never move) taken within the
+ * `transient-refs` budget and always dropped, and the page allocator handing freed frames to
+ * another owner and taking them back. */
 export function mmSteps(k: Kernel): Action[] {
   const v = k.v;
   return [
