@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { check, ModelError, ParamError, resolveParams, simulate } from '../engine/index.js';
-import { InputError } from './input-error.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { check, ModelError, ParamError, replay, simulate, stillViolates } from '../engine/index.js';
+import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
 import { scenarios } from '../scenarios/index.js';
-import { bundledModels, loadModel } from './load.js';
-import { loadPolicy, systemTarget } from './system-target.js';
-import { verdictTable } from '../claims/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
+import { InputError } from './input-error.js';
+import { bundledModels } from './load.js';
 import { progressLine } from './progress.js';
 import { checkJson, checkText, exitCode, simulateJson, simulateText } from './report.js';
+import { loadPolicy } from './system-target.js';
+import { resolveTarget, targetOf } from './target.js';
+import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
+import { readTrace, writeTrace } from './trace-file.js';
 
 function integer(name: string, min = 0) {
   return (text: string): number => {
@@ -25,8 +28,19 @@ function collectParam(text: string, acc: Record<string, string>): Record<string,
   return { ...acc, [m[1]!]: m[2]! };
 }
 
-function print(json: boolean, data: Record<string, unknown>, text: string): void {
+function print(json: boolean, data: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+}
+
+/** The options that name a model: a model argument with --param, or --scenario and friends. */
+function modelOptions(cmd: Command): Command {
+  return cmd
+    .argument('[model]', `a bundled model (${bundledModels.join(', ')}) or a model file (.ts or .js); omit with --scenario`)
+    .option('--scenario <name>', `the TDX system in a scenario (${Object.keys(scenarios).join(', ')})`)
+    .option('--policy <name>', `page-reference policy for --scenario (${Object.keys(policies).join(', ')}, or a .ts file)`, 'nopin')
+    .option('--faults <kind=n,...>', `fault budgets for --scenario (${faultKinds.join(', ')}); default: the scenario's`)
+    .option('--hvo', 'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)')
+    .option('--param <key=value>', 'set a model parameter (repeatable)', collectParam, {});
 }
 
 const program = new Command('septcheck')
@@ -34,24 +48,17 @@ const program = new Command('septcheck')
   .exitOverride()
   .configureOutput({ outputError: (msg, write) => write(`septcheck: ${msg.replace(/^error: /, '')}`) });
 
-program
-  .command('check')
-  .description('explore every state of a model breadth-first and check its properties')
-  .argument('[model]', `a bundled model (${bundledModels.join(', ')}) or a model file (.ts or .js); omit with --scenario`)
-  .option('--scenario <name>', `check the TDX system in a scenario (${Object.keys(scenarios).join(', ')})`)
-  .option('--policy <name>', `page-reference policy for --scenario (${Object.keys(policies).join(', ')}, or a .ts file)`, 'nopin')
-  .option('--faults <kind=n,...>', `fault budgets for --scenario (${faultKinds.join(', ')}); default: the scenario's`)
-  .option('--hvo', 'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)')
-  .option('--param <key=value>', 'set a model parameter (repeatable)', collectParam, {})
+modelOptions(program.command('check').description('explore every state of a model breadth-first and check its properties'))
   .option('--json', 'print one JSON object instead of text')
   .option('--max-states <n>', 'stop once this many distinct states are known (result incomplete)', integer('--max-states', 1))
   .option('--max-depth <n>', 'do not go deeper than this many steps (result incomplete)', integer('--max-depth', 0))
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
+  .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
   .action(async (spec: string | undefined, o) => {
-    const target = await resolveTarget(spec, o);
+    const t = await resolveTarget(targetOf(spec, o));
     const progress = progressLine(!o.json);
-    const result = check(target.model, {
+    const result = check(t.model, {
       maxStates: o.maxStates,
       maxDepth: o.maxDepth,
       ...(o.deadlock === false ? { deadlock: false } : {}),
@@ -59,22 +66,12 @@ program
       onProgress: progress.update,
     });
     progress.done();
-    const json = checkJson(target.name, target.params, target.model, result);
-    print(o.json, json, checkText(target.name, target.params, target.model, result));
+    const found = result.violation ?? result.findings[0];
+    if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));
+    const json = checkJson(t.name, t.params, t.model, result);
+    print(o.json, json, checkText(t.title, t.target, t.model, result));
     process.exitCode = exitCode(json);
   });
-
-/** A model file or bundled model, or the TDX system for --scenario. */
-async function resolveTarget(spec: string | undefined, o: { scenario?: string; policy: string; faults?: string; hvo?: boolean; param: Record<string, string> }) {
-  if (o.scenario !== undefined) {
-    if (spec !== undefined) throw new InputError(`give a model or --scenario, not both (got model "${spec}")`);
-    return systemTarget({ scenario: o.scenario, policy: o.policy, ...(o.faults !== undefined ? { faults: o.faults } : {}), hvo: o.hvo ?? false });
-  }
-  if (spec === undefined) throw new InputError('check needs a model or --scenario <name>');
-  const def = await loadModel(spec);
-  const params = resolveParams(def, o.param);
-  return { name: def.name, params, model: def.build(params) };
-}
 
 program
   .command('claims')
@@ -89,21 +86,50 @@ program
   });
 
 program
-  .command('simulate')
-  .description('random runs through a model, deterministic for a given seed')
-  .argument('<model>', 'a bundled model or a model file')
-  .option('--param <key=value>', 'set a model parameter (repeatable)', collectParam, {})
+  .command('replay')
+  .description('re-execute a saved trace against the current model: confirm it, or say where it no longer fits')
+  .argument('<trace.json>', 'a trace saved with check --trace-out')
+  .option('--json', 'print the outcome as JSON')
+  .action(async (file: string, o: { json?: boolean }) => {
+    const doc = readTrace(file);
+    const t = await resolveTarget(doc.target);
+    const r = replay(t.model, doc.steps);
+    const why = r.ok ? stillViolates(t.model, r.states, doc) : undefined;
+    const outcome = !r.ok
+      ? { result: 'diverged', step: r.step, reason: r.reason }
+      : why
+        ? { result: 'no-longer-violates', reason: why }
+        : { result: 'confirmed', steps: doc.steps.length - 1 };
+    const text = !r.ok
+      ? `${file}: step ${r.step} no longer fits the model: ${r.reason}`
+      : why
+        ? `${file}: the model still allows every step, but ${why}`
+        : `${file}: confirmed: all ${doc.steps.length - 1} steps replay and ${doc.kind} ${doc.property} is still violated`;
+    print(!!o.json, { trace: file, property: doc.property, ...outcome }, text);
+    process.exitCode = outcome.result === 'confirmed' ? 0 : 1;
+  });
+
+program
+  .command('explain')
+  .description('print a saved trace again')
+  .argument('<trace.json>', 'a trace saved with check --trace-out')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid']).default('text'))
+  .action((file: string, o: { format: string }) => {
+    const doc = readTrace(file);
+    const out = o.format === 'json' ? JSON.stringify(doc, null, 2) : o.format === 'markdown' ? traceMarkdown(doc) : o.format === 'mermaid' ? traceMermaid(doc) : traceText(doc);
+    process.stdout.write(`${out}\n`);
+  });
+
+modelOptions(program.command('simulate').description('random runs through a model, deterministic for a given seed'))
   .option('--runs <n>', 'number of random runs', integer('--runs', 1), 1000)
   .option('--depth <n>', 'steps per run at most', integer('--depth', 1), 100)
   .option('--seed <n>', 'random seed', integer('--seed'), 1)
   .option('--no-deadlock', 'do not report states without successors')
   .option('--json', 'print one JSON object instead of text')
-  .action(async (spec: string, o) => {
-    const def = await loadModel(spec);
-    const params = resolveParams(def, o.param);
-    const model = def.build(params);
-    const result = simulate(model, { runs: o.runs, depth: o.depth, seed: o.seed, ...(o.deadlock === false ? { deadlock: false } : {}) });
-    print(o.json, simulateJson(def.name, params, model, result), simulateText(def.name, model, result));
+  .action(async (spec: string | undefined, o) => {
+    const t = await resolveTarget(targetOf(spec, o));
+    const result = simulate(t.model, { runs: o.runs, depth: o.depth, seed: o.seed, ...(o.deadlock === false ? { deadlock: false } : {}) });
+    print(o.json, simulateJson(t.name, t.params, t.model, result), simulateText(t.title, t.target, t.model, result));
     process.exitCode = exitCode(result);
   });
 

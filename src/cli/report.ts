@@ -1,10 +1,13 @@
-import { diffViews, formatValue, viewState, type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
+import { viewState, type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
+import { traceDoc, traceText, type TraceTarget } from './trace-doc.js';
 
 export type ReportParams = Readonly<Record<string, string | number | boolean>>;
 
 export interface JsonStep {
   action: string | null;
   process: string | null;
+  where?: string;
+  call?: string;
   state: Record<string, unknown>;
 }
 
@@ -23,7 +26,11 @@ export function counterexampleJson(model: Model, c: Counterexample): JsonCounter
     kind: c.kind,
     property: c.property,
     doc: c.doc,
-    trace: c.trace.map((t) => ({ action: t.action, process: t.process, state: viewState(model, t.state) })),
+    trace: c.trace.map((t, i) => {
+      const action = t.actionIndex >= 0 ? model.actions[t.actionIndex] : undefined;
+      const call = i > 0 ? action?.explain?.(c.trace[i - 1]!.state, t.state) : undefined;
+      return { action: t.action, process: t.process, ...(action?.where ? { where: action.where } : {}), ...(call ? { call } : {}), state: viewState(model, t.state) };
+    }),
     ...(c.loopStart !== undefined ? { loopStart: c.loopStart } : {}),
     ...(c.fairness ? { fairness: c.fairness } : {}),
   };
@@ -59,12 +66,10 @@ export function checkJson(name: string, params: ReportParams, model: Model, r: C
   };
 }
 
-export function checkText(name: string, params: ReportParams, model: Model, r: CheckResult): string {
-  const lines: string[] = [];
-  const p = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
-  lines.push(`model ${name}${p ? ` (${p})` : ''}`);
-  if (r.violation) lines.push('', ...counterexampleText(model, r.violation));
-  for (const f of r.findings) lines.push('', ...counterexampleText(model, f));
+/** The human summary: every counterexample as a call trace, then the verdict and the counts. */
+export function checkText(title: string, target: TraceTarget, model: Model, r: CheckResult): string {
+  const lines: string[] = [`model ${title}`];
+  for (const c of [...(r.violation ? [r.violation] : []), ...r.findings]) lines.push('', traceText(traceDoc(model, c, title, target)));
   lines.push('');
   const verdict = outcome(r);
   const why = r.stoppedBy ? ` (stopped by --${r.stoppedBy})` : '';
@@ -90,37 +95,11 @@ export function simulateJson(name: string, params: ReportParams, model: Model, r
   };
 }
 
-export function simulateText(name: string, model: Model, r: SimulateResult): string {
-  const lines = [`model ${name}: ${r.runs} random runs, ${r.steps} steps, seed ${r.seed}`];
-  if (r.violation) lines.push('', ...counterexampleText(model, r.violation));
+export function simulateText(title: string, target: TraceTarget, model: Model, r: SimulateResult): string {
+  const lines = [`model ${title}: ${r.runs} random runs, ${r.steps} steps, seed ${r.seed}`];
+  if (r.violation) lines.push('', traceText(traceDoc(model, r.violation, title, target)));
   lines.push('', `result: ${r.violation ? 'violation' : 'ok'}`);
   return lines.join('\n');
-}
-
-/** A counterexample step by step: the action, its process, and only what changed. */
-export function counterexampleText(model: Model, c: Counterexample): string[] {
-  const label = c.kind === 'invariant' ? `invariant ${c.property}` : c.kind === 'deadlock' ? 'deadlock' : `${c.kind} ${c.property}`;
-  const lines = [`${label} violated: ${c.doc}`];
-  let before: Record<string, unknown> | undefined;
-  c.trace.forEach((t, i) => {
-    const view = viewState(model, t.state);
-    const mark = c.loopStart === i ? ' <- loop starts here' : '';
-    if (!before) {
-      lines.push(`${String(i).padStart(3)}  initial state${mark}`);
-      for (const [k, v] of Object.entries(view)) lines.push(`       ${k}: ${formatValue(v)}`);
-    } else {
-      const action = model.actions[t.actionIndex];
-      const extra = action?.explain ? `  ${action.explain(c.trace[i - 1]!.state, t.state)}` : '';
-      lines.push(`${String(i).padStart(3)}  ${t.process ?? '-'}  ${t.action}${extra}${mark}`);
-      for (const d of diffViews(before, view)) lines.push(`       ${d}`);
-    }
-    before = view;
-  });
-  if (c.loopStart !== undefined) {
-    lines.push(c.loopStart === c.trace.length - 1 ? '       (stays here forever: nothing is enabled)' : `       (back to step ${c.loopStart}, and around again forever)`);
-  }
-  if (c.fairness) lines.push(`       fairness respected: ${c.fairness.length ? c.fairness.join(', ') : 'none (checked without fairness)'}`);
-  return lines;
 }
 
 function round(x: number): number {

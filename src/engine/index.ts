@@ -5,3 +5,4 @@ export { simulate, random, type SimulateOptions, type SimulateResult } from './s
 export { ModelError } from './errors.js';
 export { actionLabel, diffViews, formatValue, viewState, type Counterexample, type TraceStep } from './trace.js';
 export { resolveParams, ParamError } from './params.js';
+export { replay, stillViolates, type Claim, type RecordedStep, type ReplayResult } from './replay.js';

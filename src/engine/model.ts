@@ -27,6 +27,8 @@ export interface Action {
   readonly fairness?: Fairness;
   /** Writes every successor of `s` under this action into `out`; writes none when disabled. */
   next(s: State, out: Successors): void;
+  /** Where the step lives (for the kernel model, the source file), for traces. */
+  readonly where?: string;
   /** Optional one-line description of a step taken by this action, for traces. */
   explain?(before: State, after: State): string;
 }

@@ -20,7 +20,8 @@ export function kernelStep(spec: StepSpec): Action {
     process: spec.process,
     ...(spec.fairness ? { fairness: spec.fairness } : {}),
     next: spec.next,
-    explain: (before, after) => (spec.call ? `${spec.file}  ${spec.call(before, after)}` : spec.file),
+    where: spec.file,
+    ...(spec.call ? { explain: spec.call } : {}),
   };
 }
 

@@ -69,7 +69,7 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   out['vmm result'] = s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '-';
   out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${pcNames[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';
   const budgets = [v.budgetRemoveFails, v.budgetBlockFails, v.budgetBusy, v.budgetTransient, v.budgetMemoryFailure];
-  out['faults left'] = faultKinds.map((name, i) => `${name}=${s[budgets[i]!]}`).join(' ');
+  faultKinds.forEach((name, i) => (out[`faults left ${name}`] = String(s[budgets[i]!])));
   return out;
 }
 

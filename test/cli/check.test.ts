@@ -49,7 +49,7 @@ describe('septcheck check', () => {
 
   it('prints a human trace with what changed at each step', () => {
     const r = septcheck('check', 'naive-mutex');
-    expect(r.stdout).toContain('  3  p0  set lock\n       p0: saw-free -> critical\n       lock: 0 -> 1\n');
+    expect(r.stdout).toContain('\n3  p0  set lock\n     p0: saw-free -> critical\n     lock: 0 -> 1\n');
     expect(r.stdout).toContain('result: violation');
   });
 

@@ -20,12 +20,17 @@ describe('septcheck check --scenario', () => {
   it('basic, nopin, remove-fails=1: the human trace shows KVM_BUG_ON, then the reuse', () => {
     const r = septcheck('check', '--scenario', 'basic', '--policy', 'nopin', '--faults', 'remove-fails=1');
     expect(r.code).toBe(1);
-    const bug = r.stdout.indexOf('TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead');
-    const reuse = r.stdout.indexOf(' 11  host  alloc_pages  mm/page_alloc.c  frame 0 reused by the host');
+    const bug = r.stdout.indexOf(
+      ' 8  vmm  tdx_sept_remove_private_spte  arch/x86/kvm/vmx/tdx.c\n    TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT\n    (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked\n      kvm VM: alive -> BUGGED (dead)\n',
+    );
+    const reuse = r.stdout.indexOf('11  host  alloc_pages  mm/page_alloc.c\n    frame 0 reused by the host, which writes its own data\n');
     expect(bug).toBeGreaterThan(0);
     expect(reuse).toBeGreaterThan(bug);
-    expect(r.stdout).toContain('invariant no-reuse-while-mapped violated: A frame the TD can still reach');
-    expect(r.stdout).toContain('       frame 0 owner: free -> HOST (reused)\n');
+    expect(r.stdout).toContain('invariant no-reuse-while-mapped violated (tdx (scenario=basic policy=nopin\nfaults=remove-fails=1 hvo=false))');
+    expect(r.stdout).toContain('      frame 0 owner: free -> HOST (reused)\n');
+    // Every line of the trace fits in 80 columns.
+    const trace = r.stdout.slice(r.stdout.indexOf('invariant'), r.stdout.indexOf('result:'));
+    expect(trace.split('\n').filter((l) => l.length > 80)).toEqual([]);
   });
 
   it('basic, pin, remove-fails=1: result leak, said to be weaker than a safety violation', () => {
@@ -51,7 +56,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     [['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'], 'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure)\n'],
     [['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'], 'septcheck: test/fixtures/bad-policy.ts: policy "half" has no function field "onMapFailed"\n'],
     [['check', 'hanoi', '--scenario', 'basic'], 'septcheck: give a model or --scenario, not both (got model "hanoi")\n'],
-    [['check'], 'septcheck: check needs a model or --scenario <name>\n'],
+    [['check'], 'septcheck: a model or --scenario <name> is needed\n'],
   ])('%j', (args, stderr) => {
     const r = septcheck(...args);
     expect(r.stderr).toBe(stderr);

@@ -70,7 +70,7 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
     ]);
     const remove = v.trace[8]!;
     expect(model.actions[remove.actionIndex]!.explain!(v.trace[7]!.state, remove.state)).toBe(
-      'arch/x86/kvm/vmx/tdx.c  TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked',
+      'TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked',
     );
     const last = model.view!(v.trace.at(-1)!.state);
     expect(last).toMatchObject({

@@ -1,0 +1,45 @@
+import { resolveParams, type Model } from '../engine/index.js';
+import type { ReportParams } from './report.js';
+import { InputError } from './input-error.js';
+import { loadModel } from './load.js';
+import { systemTarget } from './system-target.js';
+import type { TraceTarget } from './trace-doc.js';
+
+export interface Resolved {
+  readonly name: string;
+  readonly params: ReportParams;
+  /** `name (k=v ...)`, for reports and trace titles */
+  readonly title: string;
+  readonly model: Model;
+  readonly target: TraceTarget;
+}
+
+/** The model a command line (or a trace file) names: a model file or bundled model with its
+ * parameters, or the TDX system in a scenario. */
+export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
+  let name: string;
+  let params: ReportParams;
+  let model: Model;
+  if (t.scenario !== undefined) {
+    if (t.model !== undefined) throw new InputError(`give a model or --scenario, not both (got model "${t.model}")`);
+    const system = await systemTarget({ scenario: t.scenario, policy: t.policy ?? 'nopin', ...(t.faults !== undefined ? { faults: t.faults } : {}), hvo: t.hvo ?? false });
+    ({ name, params, model } = system);
+  } else {
+    if (t.model === undefined) throw new InputError('a model or --scenario <name> is needed');
+    const def = await loadModel(t.model);
+    const resolved = resolveParams(def, t.params ?? {});
+    name = def.name;
+    params = resolved;
+    model = def.build(resolved);
+  }
+  const p = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+  return { name, params, title: p ? `${name} (${p})` : name, model, target: t };
+}
+
+/** The TraceTarget of `check`/`simulate` options. */
+export function targetOf(spec: string | undefined, o: { scenario?: string; policy?: string; faults?: string; hvo?: boolean; param?: Record<string, string> }): TraceTarget {
+  if (o.scenario !== undefined) {
+    return { ...(spec !== undefined ? { model: spec } : {}), scenario: o.scenario, policy: o.policy ?? 'nopin', ...(o.faults !== undefined ? { faults: o.faults } : {}), hvo: o.hvo ?? false };
+  }
+  return { ...(spec !== undefined ? { model: spec } : {}), params: o.param ?? {} };
+}

@@ -1,0 +1,140 @@
+import { diffViews, formatValue, viewState, type Counterexample, type Model } from '../engine/index.js';
+
+/** What to rebuild to replay a trace: the command-line arguments that named the model. */
+export interface TraceTarget {
+  readonly model?: string;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly scenario?: string;
+  readonly policy?: string;
+  readonly faults?: string;
+  readonly hvo?: boolean;
+}
+
+export interface DocStep {
+  readonly action: string | null;
+  readonly process: string | null;
+  /** where the step lives (a kernel source file) */
+  readonly where?: string;
+  /** the call, its arguments and its result */
+  readonly call?: string;
+  /** only what changed, as `fact: before -> after` */
+  readonly changes: string[];
+  readonly state: Record<string, unknown>;
+}
+
+/** A counterexample as a self-contained document: the trace file, and what every format prints. */
+export interface TraceDoc {
+  readonly format: 'septcheck-trace/1';
+  readonly title: string;
+  readonly target: TraceTarget;
+  readonly kind: string;
+  readonly property: string;
+  readonly doc: string;
+  readonly loopStart?: number;
+  readonly fairness?: string[];
+  readonly steps: DocStep[];
+}
+
+export function traceDoc(model: Model, c: Counterexample, title: string, target: TraceTarget): TraceDoc {
+  const views = c.trace.map((t) => viewState(model, t.state));
+  const steps = c.trace.map((t, i): DocStep => {
+    const action = t.actionIndex >= 0 ? model.actions[t.actionIndex] : undefined;
+    const call = i > 0 && action?.explain ? action.explain(c.trace[i - 1]!.state, t.state) : undefined;
+    return {
+      action: t.action,
+      process: t.process,
+      ...(action?.where ? { where: action.where } : {}),
+      ...(call ? { call } : {}),
+      changes: i > 0 ? diffViews(views[i - 1]!, views[i]!) : [],
+      state: views[i]!,
+    };
+  });
+  return {
+    format: 'septcheck-trace/1',
+    title,
+    target,
+    kind: c.kind,
+    property: c.property,
+    doc: c.doc,
+    ...(c.loopStart !== undefined ? { loopStart: c.loopStart } : {}),
+    ...(c.fairness ? { fairness: c.fairness } : {}),
+    steps,
+  };
+}
+
+const label = (d: TraceDoc) => (d.kind === 'invariant' ? `invariant ${d.property}` : d.kind === 'deadlock' ? 'deadlock' : `${d.kind} ${d.property}`);
+
+/** Words of `text` in lines of at most `width` columns, each starting with `indent`. */
+function wrap(text: string, indent: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(' ')) {
+    if (line.length > indent.length && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent;
+    }
+    line += (line.length > indent.length ? ' ' : '') + word;
+  }
+  if (line.length > indent.length) lines.push(line);
+  return lines;
+}
+
+/** A numbered call trace for a terminal or an email, 80 columns wide. */
+export function traceText(d: TraceDoc, width = 80): string {
+  const out: string[] = wrap(`${label(d)} violated (${d.title})`, '', width);
+  const pad = String(d.steps.length - 1).length;
+  const body = ' '.repeat(pad + 2);
+  d.steps.forEach((s, i) => {
+    const n = String(i).padStart(pad);
+    if (i === 0) {
+      out.push(`${n}  initial state`);
+      for (const [k, v] of Object.entries(s.state)) out.push(...wrap(`${k}: ${formatValue(v)}`, `${body}  `, width));
+    } else {
+      const head = `${n}  ${s.process ?? '-'}  ${s.action}`;
+      const where = s.where ? `  ${s.where}` : '';
+      if (head.length + where.length <= width) out.push(head + where);
+      else out.push(head, ...(s.where ? [`${body}${s.where}`] : []));
+      if (s.call) out.push(...wrap(s.call, body, width));
+      for (const change of s.changes) out.push(...wrap(change, `${body}  `, width));
+    }
+    if (d.loopStart === i && i < d.steps.length - 1) out.push(`${body}-- loop: the steps below repeat forever, back to this state --`);
+  });
+  if (d.loopStart === d.steps.length - 1) out.push(`${body}-- the system stays in this state forever --`);
+  if (d.fairness) out.push(...wrap(`fairness respected: ${d.fairness.length ? d.fairness.join(', ') : 'none (checked without fairness)'}`, body, width));
+  out.push(...wrap(`${d.property}: ${d.doc}`, '', width));
+  return out.join('\n');
+}
+
+export function traceMarkdown(d: TraceDoc): string {
+  const out = [`### ${label(d)} violated`, '', `${d.title}. ${d.doc}`, ''];
+  d.steps.forEach((s, i) => {
+    if (i === 0) {
+      out.push(`0. initial state`);
+      return;
+    }
+    if (d.loopStart === i - 1) out.push('', `*From here on the steps repeat forever, back to the state after step ${i - 1}:*`, '');
+    out.push(`${i}. **${s.process ?? '-'}** \`${s.action}\`${s.where ? ` (${s.where})` : ''}${s.call ? `: ${s.call}` : ''}`);
+    for (const c of s.changes) out.push(`   - ${c}`);
+  });
+  if (d.loopStart === d.steps.length - 1) out.push('', '*The system stays in the last state forever.*');
+  if (d.fairness?.length) out.push('', `Fairness respected: ${d.fairness.join(', ')}.`);
+  return out.join('\n');
+}
+
+/** A Mermaid sequence diagram, one lifeline per process. */
+export function traceMermaid(d: TraceDoc): string {
+  const clean = (t: string) => t.replace(/;/g, ',').replace(/#/g, '#35;');
+  const processes = [...new Set(d.steps.flatMap((s) => (s.process ? [s.process] : [])))];
+  const out = ['sequenceDiagram', ...processes.map((p) => `  participant ${p}`)];
+  const all = processes.length > 1 ? `${processes[0]},${processes[processes.length - 1]}` : processes[0] ?? 'system';
+  out.push(`  Note over ${all}: ${clean(d.title)}`);
+  d.steps.forEach((s, i) => {
+    if (i === 0) return;
+    if (d.loopStart === i - 1) out.push('  loop forever');
+    const indent = d.loopStart !== undefined && i > d.loopStart ? '    ' : '  ';
+    out.push(`${indent}${s.process}->>${s.process}: ${i}. ${clean(s.action ?? '')}${s.call ? `: ${clean(s.call)}` : ''}`);
+  });
+  if (d.loopStart !== undefined && d.loopStart < d.steps.length - 1) out.push('  end');
+  out.push(`  Note over ${all}: ${clean(`${label(d)} violated`)}`);
+  return out.join('\n');
+}

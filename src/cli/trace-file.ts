@@ -1,0 +1,37 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { InputError } from './input-error.js';
+import type { TraceDoc } from './trace-doc.js';
+
+/** Writes a trace file whole or not at all (a temporary file renamed into place). */
+export function writeTrace(path: string, doc: TraceDoc): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+/** Reads a trace file, with one clear line for what is wrong with it. */
+export function readTrace(path: string): TraceDoc {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError(`${path}: no such file`);
+  }
+  let doc: Partial<TraceDoc>;
+  try {
+    doc = JSON.parse(text) as Partial<TraceDoc>;
+  } catch (err) {
+    throw new InputError(`${path}: not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (doc.format !== 'septcheck-trace/1') throw new InputError(`${path}: field "format" is not "septcheck-trace/1"`);
+  if (!doc.target || typeof doc.target !== 'object') throw new InputError(`${path}: field "target" is missing`);
+  if (!Array.isArray(doc.steps) || doc.steps.length === 0) throw new InputError(`${path}: field "steps" is not a non-empty array`);
+  doc.steps.forEach((s, i) => {
+    if (!s || typeof s !== 'object' || typeof s.state !== 'object' || s.state === null) throw new InputError(`${path}: steps[${i}].state is not an object`);
+    if (i > 0 && typeof s.action !== 'string') throw new InputError(`${path}: steps[${i}].action is not a string`);
+  });
+  for (const field of ['kind', 'property', 'doc', 'title'] as const) {
+    if (typeof doc[field] !== 'string') throw new InputError(`${path}: field "${field}" is not a string`);
+  }
+  return doc as TraceDoc;
+}
