@@ -14,6 +14,7 @@ import { loadPolicy } from './system-target.js';
 import { resolveTarget, targetOf } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
 import { readTrace, writeTrace } from './trace-file.js';
+import { openBrowser, serveView } from './view-server.js';
 
 function integer(name: string, min = 0) {
   return (text: string): number => {
@@ -118,6 +119,19 @@ program
     const doc = readTrace(file);
     const out = o.format === 'json' ? JSON.stringify(doc, null, 2) : o.format === 'markdown' ? traceMarkdown(doc) : o.format === 'mermaid' ? traceMermaid(doc) : traceText(doc);
     process.stdout.write(`${out}\n`);
+  });
+
+program
+  .command('view')
+  .description('serve a page that steps through a trace (or shows the verdict table) on 127.0.0.1')
+  .argument('[trace.json]', 'a trace saved with check --trace-out; without one, the verdict table with links to its traces')
+  .option('--port <n>', 'port to listen on (0: any free one)', integer('--port'), 7373)
+  .option('--no-open', 'do not open a browser')
+  .action(async (file: string | undefined, o: { port: number; open: boolean }) => {
+    const doc = file ? readTrace(file) : undefined;
+    const { url } = await serveView(doc, o.port);
+    process.stdout.write(`septcheck view: ${url} (Ctrl-C to stop)\n`);
+    if (o.open) openBrowser(url);
   });
 
 modelOptions(program.command('simulate').description('random runs through a model, deterministic for a given seed'))

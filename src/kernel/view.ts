@@ -69,7 +69,7 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   out['vmm result'] = s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '-';
   out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${pcNames[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';
   const budgets = [v.budgetRemoveFails, v.budgetBlockFails, v.budgetBusy, v.budgetTransient, v.budgetMemoryFailure];
-  faultKinds.forEach((name, i) => (out[`faults left ${name}`] = String(s[budgets[i]!])));
+  faultKinds.forEach((name, i) => (out[`faults ${name}`] = `${s[budgets[i]!]} left`));
   return out;
 }
 

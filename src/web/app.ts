@@ -1,0 +1,144 @@
+/**
+ * The trace view in the browser: a timeline of steps on the left; on the right every page
+ * (GFN, guest_memfd index and frame) and every other part of the system as a row of facts, the
+ * facts the current step changed highlighted. Without a trace, the verdict table, each fail or
+ * leak linking to its counterexample. Keys: Down/j next step, Up/k previous, Home, End.
+ */
+
+interface Step {
+  action: string | null;
+  process: string | null;
+  where?: string;
+  call?: string;
+  changes: string[];
+  state: Record<string, string>;
+}
+
+interface TraceDoc {
+  title: string;
+  kind: string;
+  property: string;
+  doc: string;
+  loopStart?: number;
+  steps: Step[];
+}
+
+interface ClaimsCell {
+  question: string;
+  verdict: string;
+  property?: string;
+  command?: string;
+}
+
+interface Claims {
+  questions: { id: string; title: string; doc: string }[];
+  rows: { policy: string; doc: string; cells: ClaimsCell[] }[];
+}
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  e.append(...children);
+  return e;
+};
+
+/** "gfn 0 S-EPT" -> row "page 0", column "S-EPT"; "kvm mmu_lock" -> row "kvm", column "mmu_lock". */
+function place(key: string): [row: string, column: string] {
+  const page = /^(gfn|frame|guest gfn) (\d+)(?: (.*))?$/.exec(key);
+  if (page) return [`page ${page[2]}`, page[1] === 'guest gfn' ? 'guest' : page[3] ?? page[1]!];
+  const space = key.indexOf(' ');
+  return space < 0 ? [key, 'state'] : [key.slice(0, space), key.slice(space + 1)];
+}
+
+function showTrace(doc: TraceDoc): void {
+  const root = document.getElementById('app')!;
+  root.replaceChildren();
+  let current = 0;
+  const header = el('header', {}, el('h1', {}, `${doc.kind} ${doc.property} violated`), el('p', { class: 'doc' }, doc.doc), el('p', { class: 'title' }, doc.title));
+  const timeline = el('ol', { id: 'timeline', start: '0' });
+  const grid = el('div', { id: 'grid' });
+  const detail = el('div', { id: 'detail' });
+  doc.steps.forEach((s, i) => {
+    const item = el(
+      'li',
+      { 'data-step': String(i), class: doc.loopStart !== undefined && i > doc.loopStart ? 'loop' : '' },
+      el('span', { class: 'process' }, s.process ?? ''),
+      ' ',
+      el('span', { class: 'action' }, s.action ?? 'initial state'),
+    );
+    item.addEventListener('click', () => select(i));
+    timeline.append(item);
+  });
+  root.append(header, el('main', {}, el('nav', {}, timeline), el('section', {}, detail, grid)));
+
+  const rows = new Map<string, Map<string, string>>();
+  for (const key of Object.keys(doc.steps[0]!.state)) {
+    const [row, column] = place(key);
+    if (!rows.has(row)) rows.set(row, new Map());
+    rows.get(row)!.set(column, key);
+  }
+
+  function select(i: number): void {
+    current = Math.max(0, Math.min(doc.steps.length - 1, i));
+    const step = doc.steps[current]!;
+    const before = doc.steps[current - 1]?.state;
+    for (const li of timeline.querySelectorAll('li')) li.classList.toggle('current', li.getAttribute('data-step') === String(current));
+    timeline.querySelector('li.current')?.scrollIntoView({ block: 'nearest' });
+    detail.replaceChildren(
+      el('h2', {}, current === 0 ? 'initial state' : `${current}. ${step.process}: ${step.action}`),
+      el('p', { class: 'where' }, step.where ?? ''),
+      el('p', { class: 'call' }, step.call ?? ''),
+      ...(doc.loopStart === current ? [el('p', { class: 'loopnote' }, 'The steps after this one repeat forever, back to this state.')] : []),
+    );
+    const tables: HTMLElement[] = [];
+    for (const [row, columns] of rows) {
+      const table = el('table', { 'data-row': row });
+      const head = el('tr', {}, el('th', { class: 'rowname' }, row));
+      const body = el('tr', {}, el('td', { class: 'rowname' }));
+      for (const [column, key] of columns) {
+        head.append(el('th', {}, column));
+        const changed = before !== undefined && before[key] !== step.state[key];
+        body.append(el('td', { 'data-key': key, class: changed ? 'changed' : '' }, step.state[key] ?? ''));
+      }
+      table.append(head, body);
+      tables.push(table);
+    }
+    grid.replaceChildren(...tables);
+  }
+
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'j') select(current + 1);
+    else if (e.key === 'ArrowUp' || e.key === 'k') select(current - 1);
+    else if (e.key === 'Home') select(0);
+    else if (e.key === 'End') select(doc.steps.length - 1);
+    else return;
+    e.preventDefault();
+  });
+  select(0);
+}
+
+function showClaims(claims: Claims): void {
+  const root = document.getElementById('app')!;
+  const table = el('table', { id: 'claims' });
+  table.append(el('tr', {}, el('th', {}, 'policy'), ...claims.questions.map((q) => el('th', { title: q.doc }, q.title))));
+  for (const row of claims.rows) {
+    const tr = el('tr', {}, el('th', { title: row.doc }, row.policy));
+    for (const cell of row.cells) {
+      const content = cell.command ? el('a', { href: `/?command=${encodeURIComponent(cell.command)}`, title: `${cell.property}: ${cell.command}` }, cell.verdict) : cell.verdict;
+      tr.append(el('td', { class: cell.verdict }, content));
+    }
+    table.append(tr);
+  }
+  root.replaceChildren(el('header', {}, el('h1', {}, 'septcheck: the verdict table'), el('p', { class: 'doc' }, 'Each fail or leak links to its shortest counterexample.')), table);
+}
+
+async function main(): Promise<void> {
+  const query = location.search;
+  const response = await fetch(query.includes('command=') ? `/api/trace${query}` : '/api/start');
+  const body = (await response.json()) as { trace?: TraceDoc; claims?: Claims; error?: string };
+  if (body.error) document.getElementById('app')!.replaceChildren(el('p', { class: 'error' }, body.error));
+  else if (body.trace) showTrace(body.trace);
+  else if (body.claims) showClaims(body.claims);
+}
+
+void main();
