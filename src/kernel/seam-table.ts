@@ -1,0 +1,108 @@
+/**
+ * The SEAMCALL semantics the model uses, as one table: S-EPT entry state x TD state x SEAMCALL
+ * -> status and new entry state. Every row names its source: the TDX module 1.5.01 source file
+ * and the API leaf number (TDX module ABI, "API functions", by leaf), and the section of
+ * ../shared/reference/tdx-module.md that reads it. The ABI specification's own section numbers
+ * were not available to us (tdx-module.md section 0). test/kernel/seam-table.test.ts runs every
+ * row against src/kernel/seam.ts.
+ */
+import type { StatusName } from './seam.js';
+
+export type EntryState = 'FREE' | 'PENDING' | 'MAPPED' | 'BLOCKED' | 'PENDING_BLOCKED';
+export type TdOpState = 'INITIALIZED' | 'RUNNABLE';
+export type Seamcall =
+  | 'TDH.MEM.PAGE.AUG'
+  | 'TDH.MEM.PAGE.ADD'
+  | 'TDH.MEM.RANGE.BLOCK'
+  | 'TDH.MEM.TRACK'
+  | 'TDH.MEM.PAGE.REMOVE'
+  | 'TDH.PHYMEM.PAGE.WBINVD'
+  | 'TDG.MEM.PAGE.ACCEPT'
+  | 'TDH.MR.FINALIZE'
+  | 'TDH.PHYMEM.PAGE.RECLAIM';
+
+export interface SeamRow {
+  readonly call: Seamcall;
+  readonly td: TdOpState;
+  /** the TD's key lifecycle, when it is not KEYS_CONFIGURED */
+  readonly lifecycle?: 'BLOCKED' | 'TEARDOWN';
+  readonly entry: EntryState;
+  /** for REMOVE of a blocked entry: has every vCPU left the blocking epoch? */
+  readonly tracked?: boolean;
+  /** for TRACK: is a vCPU still in the guest from the previous epoch? */
+  readonly vcpuInPreviousEpoch?: boolean;
+  /** for WBINVD and RECLAIM: is the page (RECLAIM: a page of the TD) still PT_REG? */
+  readonly pamtReg?: boolean;
+  readonly status: StatusName;
+  /** the entry's state afterwards (unchanged when absent) */
+  readonly next?: EntryState;
+  readonly source: string;
+}
+
+const AUG = 'tdh_mem_page_aug.c, leaf 6; tdx-module.md 3.3, 3.4';
+const ADD = 'tdh_mem_page_add.c, leaf 2; tdx-module.md 3.2, 3.4';
+const BLOCK = 'tdh_mem_range_block.c, leaf 7; tdx-module.md 3.1 step 8, 3.4';
+const TRACK = 'tdh_mem_track.c, leaf 38; tdx-module.md 3.4, 5.1';
+const REMOVE = 'tdh_mem_page_remove.c, leaf 29; tdx-module.md 3.1 step 10, 3.4';
+const WBINVD = 'tdh_phymem_page_wbinvd.c, leaf 41; tdx-module.md 3.4';
+const ACCEPT = 'tdg_mem_page_accept.c, TDCALL leaf 6; tdx-module.md 4.2';
+const FINALIZE = 'tdh_mr_finalize.c, leaf 17; tdx-module.md 3.4';
+const RECLAIM = 'tdh_phymem_page_reclaim.c, leaf 28; tdx-module.md 3.4, 8.2';
+const KEYS = 'helpers.c check_td_in_correct_build_state; tdx-module.md 3.1 step 2';
+
+const entries: EntryState[] = ['FREE', 'PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'];
+const both: TdOpState[] = ['INITIALIZED', 'RUNNABLE'];
+const blocked = (e: EntryState) => e === 'BLOCKED' || e === 'PENDING_BLOCKED';
+
+export const seamTable: readonly SeamRow[] = [
+  // AUG: FREE -> PENDING (and PAMT -> PT_REG); anything else is the wrong entry state.
+  ...both.flatMap((td) =>
+    entries.map((entry): SeamRow => (entry === 'FREE' ? { call: 'TDH.MEM.PAGE.AUG', td, entry, status: 'TDX_SUCCESS', next: 'PENDING', source: AUG } : { call: 'TDH.MEM.PAGE.AUG', td, entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: AUG })),
+  ),
+  // ADD: only before TDH.MR.FINALIZE, only into a FREE entry: FREE -> MAPPED.
+  ...entries.map((entry): SeamRow => (entry === 'FREE' ? { call: 'TDH.MEM.PAGE.ADD', td: 'INITIALIZED', entry, status: 'TDX_SUCCESS', next: 'MAPPED', source: ADD } : { call: 'TDH.MEM.PAGE.ADD', td: 'INITIALIZED', entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: ADD })),
+  ...entries.map((entry): SeamRow => ({ call: 'TDH.MEM.PAGE.ADD', td: 'RUNNABLE', entry, status: 'TDX_OP_STATE_INCORRECT', source: ADD })),
+  // BLOCK: MAPPED -> BLOCKED, PENDING -> PENDING_BLOCKED; already blocked is a non-error status.
+  ...both.flatMap((td) =>
+    entries.map((entry): SeamRow => {
+      if (entry === 'MAPPED') return { call: 'TDH.MEM.RANGE.BLOCK', td, entry, status: 'TDX_SUCCESS', next: 'BLOCKED', source: BLOCK };
+      if (entry === 'PENDING') return { call: 'TDH.MEM.RANGE.BLOCK', td, entry, status: 'TDX_SUCCESS', next: 'PENDING_BLOCKED', source: BLOCK };
+      if (blocked(entry)) return { call: 'TDH.MEM.RANGE.BLOCK', td, entry, status: 'TDX_GPA_RANGE_ALREADY_BLOCKED', source: BLOCK };
+      return { call: 'TDH.MEM.RANGE.BLOCK', td, entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: BLOCK };
+    }),
+  ),
+  // TRACK: refused while a vCPU still runs in the previous epoch.
+  { call: 'TDH.MEM.TRACK', td: 'RUNNABLE', entry: 'FREE', vcpuInPreviousEpoch: false, status: 'TDX_SUCCESS', source: TRACK },
+  { call: 'TDH.MEM.TRACK', td: 'RUNNABLE', entry: 'FREE', vcpuInPreviousEpoch: true, status: 'TDX_PREVIOUS_TLB_EPOCH_BUSY', source: TRACK },
+  // REMOVE, RUNNABLE: blocked and tracked only.
+  { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: REMOVE },
+  { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry: 'PENDING', status: 'TDX_GPA_RANGE_NOT_BLOCKED', source: REMOVE },
+  { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry: 'MAPPED', status: 'TDX_GPA_RANGE_NOT_BLOCKED', source: REMOVE },
+  ...(['BLOCKED', 'PENDING_BLOCKED'] as const).flatMap((entry): SeamRow[] => [
+    { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry, tracked: true, status: 'TDX_SUCCESS', next: 'FREE', source: REMOVE },
+    { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry, tracked: false, status: 'TDX_TLB_TRACKING_NOT_DONE', source: REMOVE },
+  ]),
+  // REMOVE before finalize: a MAPPED or PENDING entry goes directly.
+  ...entries.map((entry): SeamRow => (entry === 'FREE' ? { call: 'TDH.MEM.PAGE.REMOVE', td: 'INITIALIZED', entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: REMOVE } : { call: 'TDH.MEM.PAGE.REMOVE', td: 'INITIALIZED', entry, tracked: true, status: 'TDX_SUCCESS', next: 'FREE', source: REMOVE })),
+  // Memory SEAMCALLs once the key is gone: TDX_TD_KEYS_NOT_CONFIGURED.
+  { call: 'TDH.MEM.PAGE.AUG', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
+  { call: 'TDH.MEM.RANGE.BLOCK', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'MAPPED', status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
+  { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'BLOCKED', tracked: true, status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
+  // WBINVD: the page must no longer be the TD's.
+  { call: 'TDH.PHYMEM.PAGE.WBINVD', td: 'RUNNABLE', entry: 'FREE', pamtReg: false, status: 'TDX_SUCCESS', source: WBINVD },
+  { call: 'TDH.PHYMEM.PAGE.WBINVD', td: 'RUNNABLE', entry: 'MAPPED', pamtReg: true, status: 'TDX_PAGE_METADATA_INCORRECT', source: WBINVD },
+  // ACCEPT (the guest's TDCALL): PENDING -> MAPPED; MAPPED is "already accepted", a success;
+  // FREE or blocked is a TD exit (EPT violation), reported by the model as STATE_INCORRECT.
+  ...entries.map((entry): SeamRow => {
+    if (entry === 'PENDING') return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_SUCCESS', next: 'MAPPED', source: ACCEPT };
+    if (entry === 'MAPPED') return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_SUCCESS', source: ACCEPT };
+    return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: ACCEPT };
+  }),
+  // FINALIZE: INITIALIZED -> RUNNABLE, once.
+  { call: 'TDH.MR.FINALIZE', td: 'INITIALIZED', entry: 'FREE', status: 'TDX_SUCCESS', source: FINALIZE },
+  { call: 'TDH.MR.FINALIZE', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_OP_STATE_INCORRECT', source: FINALIZE },
+  // RECLAIM of the TDR: only in TEARDOWN, and only once the TD owns no page.
+  { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
+  { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', pamtReg: false, status: 'TDX_SUCCESS', source: RECLAIM },
+  { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'BLOCKED', pamtReg: true, status: 'TDX_TD_ASSOCIATED_PAGES_EXIST', source: RECLAIM },
+];
