@@ -15,6 +15,9 @@ import { resolveTarget, targetOf } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
 import { readTrace, writeTrace } from './trace-file.js';
 import { openBrowser, serveView } from './view-server.js';
+import { parseScript, runScript, ScriptError } from '../script/index.js';
+import { runText } from './run-report.js';
+import { readFileSync } from 'node:fs';
 
 function integer(name: string, min = 0) {
   return (text: string): number => {
@@ -87,6 +90,23 @@ program
   });
 
 program
+  .command('run')
+  .description('perform a scripted sequence of VMM and guest operations, checking what each returns')
+  .argument('<script>', 'a script, YAML or JSON (see the README)')
+  .option('--json', 'print the report as JSON')
+  .action((file: string, o: { json?: boolean }) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new InputError(`${file}: no such file`);
+    }
+    const report = runScript(parseScript(text, file), file);
+    print(!!o.json, report, runText(report));
+    process.exitCode = report.passed ? 0 : 1;
+  });
+
+program
   .command('replay')
   .description('re-execute a saved trace against the current model: confirm it, or say where it no longer fits')
   .argument('<trace.json>', 'a trace saved with check --trace-out')
@@ -153,7 +173,7 @@ try {
   if (err instanceof CommanderError) {
     // Help and version are not errors; everything else commander rejects is bad input.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof InputError || err instanceof ParamError || err instanceof ModelError) {
+  } else if (err instanceof InputError || err instanceof ParamError || err instanceof ModelError || err instanceof ScriptError) {
     process.stderr.write(`septcheck: ${err.message}\n`);
     process.exitCode = 2;
   } else {

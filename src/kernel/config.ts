@@ -45,6 +45,9 @@ export interface Scenario {
   readonly ops: readonly VmmOp[];
   /** fault budgets used when the command line gives none */
   readonly faults: FaultBudget;
+  /** the guest may also access a GFN as private while guest_memfd says it is shared (as
+   * private_mem_kvm_exits_test does on purpose) */
+  readonly strayPrivateAccesses?: boolean;
 }
 
 export interface KernelConfig {

@@ -1,4 +1,4 @@
-export { buildSystem } from './system.js';
+export { buildSystem, systemModel } from './system.js';
 export { parseFaults, faultsText, FaultSpecError } from './faults.js';
 export { faultKinds, mutationNames, type FaultBudget, type FaultKind, type KernelConfig, type Mutation, type Scenario, type VmmOp } from './config.js';
 export { Kernel } from './kernel.js';

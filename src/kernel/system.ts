@@ -15,6 +15,11 @@ import { describeState } from './view.js';
 import { TD_OP_INITIALIZED, TD_OP_RUNNABLE } from './vars.js';
 
 export function buildSystem(config: KernelConfig): Model {
+  return systemModel(config).model;
+}
+
+/** The model together with the kernel it is built on (for drivers that read its variables). */
+export function systemModel(config: KernelConfig): { model: Model; kernel: Kernel } {
   const k = new Kernel(config);
   const v = k.v;
   const { scenario, faults } = config;
@@ -40,7 +45,7 @@ export function buildSystem(config: KernelConfig): Model {
     return [s];
   };
 
-  return {
+  const model: Model = {
     stateSize: v.size,
     initial,
     actions,
@@ -51,4 +56,5 @@ export function buildSystem(config: KernelConfig): Model {
     deadlock: false,
     view: (s) => describeState(k, s),
   };
+  return { model, kernel: k };
 }

@@ -23,9 +23,10 @@ export function guestSteps(k: Kernel, c: number): Action[] {
   const process = `vcpu${c}`;
   // A page the guest was told is poisoned (the VMM injects a machine check) it no longer
   // touches afresh; an access already under way is retried and fails.
+  const stray = k.config.scenario.strayPrivateAccesses === true;
   const canTouch = (s: State, g: number) =>
     s[v.inGuest + c] === 1 &&
-    s[v.attr + g] === ATTR_PRIVATE &&
+    (s[v.attr + g] === ATTR_PRIVATE || stray) &&
     !vmmHolds(k, s, g) &&
     (s[v.need + c] === g + 1 || (s[v.need + c] === 0 && !s[v.poison + g]));
   /** An EPT violation: TD exit, and KVM's fault path starts for the GFN. */

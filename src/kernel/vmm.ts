@@ -120,16 +120,16 @@ export function vmmSteps(k: Kernel): Action[] {
       if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_populate
       tdxGmemPostPopulate(k, t, g);
       advance(k, t);
-    }, (b) => `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(b))} -> ${statusText(S.SUCCESS)}`, (s) => s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s))),
+    }, (b, a) => `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(b))} -> ${a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? 'TDX_SUCCESS' : 'failed'}`, (s) => s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s))),
     opStep('finalize', VMM_START, 'tdx_td_finalize', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
       k.seam.finalize(t);
       advance(k, t);
-    }, () => 'KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE'),
+    }, (b, a) => `KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE -> ${a[v.tdOpState] !== b[v.tdOpState] ? 'TDX_SUCCESS' : 'TDX_OP_STATE_INCORRECT'}`),
     opStep('to-private', VMM_START, 'kvm_gmem_convert_range', 'virt/kvm/guest_memfd.c', (_, t, op) => {
       const st = kvmGmemConvertToPrivate(k, t, opRange(op));
       if (st === S.SUCCESS) advance(k, t);
       else t[v.vmmStatus] = st;
-    }, (b, a) => `to private, gfns ${rangeText(k, opRange(currentOp(k, b)!))} -> ${a[v.vmmOp] !== b[v.vmmOp] ? statusText(S.SUCCESS) : statusText(S.EAGAIN)}`, (s) => s[v.filemapLock] === 0),
+    }, (b, a) => `to private, gfns ${rangeText(k, opRange(currentOp(k, b)!))} -> ${a[v.vmmOp] !== b[v.vmmOp] ? '0' : '-EAGAIN'}`, (s) => s[v.filemapLock] === 0),
     opStep('gup', VMM_START, 'pin_user_pages', 'mm/gup.c', (_, t, op) => {
       const g = 'gfn' in op ? op.gfn : 0;
       if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_fault_user_mapping allocates it

@@ -1,0 +1,114 @@
+/**
+ * guest_memfd as userspace sees the file: creation with a size and flags, fallocate, read and
+ * write, mmap and faults through the mapping, fstat. These checks run before any kernel path the
+ * system model explores, so they are a small deterministic model of their own, used by scripted
+ * runs (`septcheck run`). Sources, in virt/kvm/guest_memfd.c: kvm_gmem_create /
+ * __kvm_gmem_create (flags and size), kvm_gmem_fallocate, kvm_gmem_allocate,
+ * kvm_gmem_punch_hole, kvm_gmem_mmap, kvm_gmem_fault_user_mapping; the rules are the ones
+ * tools/testing/selftests/kvm/guest_memfd_test.c asserts. Simplification: one byte of content
+ * per page.
+ */
+
+export const PAGE_SIZE = 4096;
+export const GUEST_MEMFD_FLAG_MMAP = 1 << 0;
+export const GUEST_MEMFD_FLAG_INIT_SHARED = 1 << 1;
+export const FALLOC_FL_KEEP_SIZE = 0x01;
+export const FALLOC_FL_PUNCH_HOLE = 0x02;
+
+/** A syscall's result: a value, or a negative errno by name. */
+export type Result<T = number> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errno: string };
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const fail = (errno: string): Result<never> => ({ ok: false, errno });
+
+export interface GmemFile {
+  readonly inode: number;
+  readonly size: number;
+  readonly flags: number;
+  /** per page: allocated in the file, shared (else private), content byte */
+  readonly pages: { allocated: boolean; shared: boolean; byte: number }[];
+}
+
+/** The guest_memfd flags a VM type supports (KVM_CAP_GUEST_MEMFD_FLAGS). A TDX VM's memory
+ * starts private and is not mmap-able without in-place conversion (simplification: neither flag). */
+export function supportedFlags(vmType: 'default' | 'tdx'): number {
+  return vmType === 'default' ? GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED : 0;
+}
+
+/** Userspace's guest_memfd files and mappings on one VM. */
+export class GmemUapi {
+  private files: GmemFile[] = [];
+
+  constructor(private readonly vmType: 'default' | 'tdx') {}
+
+  /** KVM_CREATE_GUEST_MEMFD: flags the VM type does not support, and a size that is zero or
+   * not page-aligned, are -EINVAL. Returns the fd (an index here). */
+  create(size: number, flags: number): Result {
+    if (flags & ~supportedFlags(this.vmType)) return fail('EINVAL');
+    if (size <= 0 || size % PAGE_SIZE) return fail('EINVAL');
+    const shared = !!(flags & GUEST_MEMFD_FLAG_INIT_SHARED);
+    const pages = Array.from({ length: size / PAGE_SIZE }, () => ({ allocated: false, shared, byte: 0 }));
+    this.files.push({ inode: this.files.length + 1, size, flags, pages });
+    return ok(this.files.length - 1);
+  }
+
+  file(fd: number): GmemFile | undefined {
+    return this.files[fd];
+  }
+
+  /** fstat: the size asked for at creation, and page-sized blocks. */
+  fstat(fd: number): Result<{ size: number; blksize: number; ino: number }> {
+    const f = this.files[fd];
+    return f ? ok({ size: f.size, blksize: PAGE_SIZE, ino: f.inode }) : fail('EBADF');
+  }
+
+  /** read/write/pread/pwrite: guest_memfd has no read or write file operations. */
+  readWrite(fd: number): Result {
+    return this.files[fd] ? fail('EINVAL') : fail('EBADF');
+  }
+
+  /** kvm_gmem_fallocate: KEEP_SIZE is required and PUNCH_HOLE the only other mode; offset and
+   * length must be page-aligned; allocation must stay inside the file, a punch past it is a
+   * no-op. */
+  fallocate(fd: number, mode: number, offset: number, len: number): Result {
+    const f = this.files[fd];
+    if (!f) return fail('EBADF');
+    if (!(mode & FALLOC_FL_KEEP_SIZE)) return fail('EOPNOTSUPP');
+    if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return fail('EOPNOTSUPP');
+    if (offset % PAGE_SIZE || len % PAGE_SIZE || len <= 0) return fail('EINVAL');
+    const first = offset / PAGE_SIZE;
+    const end = Math.min((offset + len) / PAGE_SIZE, f.pages.length);
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+      for (let p = first; p < end; p++) f.pages[p] = { ...f.pages[p]!, allocated: false, byte: 0 };
+      return ok(0);
+    }
+    if (offset + len > f.size) return fail('EINVAL');
+    for (let p = first; p < end; p++) f.pages[p]!.allocated = true;
+    return ok(0);
+  }
+
+  /** kvm_gmem_mmap: only with GUEST_MEMFD_FLAG_MMAP (else -ENODEV), and only MAP_SHARED: a
+   * copy-on-write mapping is -EINVAL. The mapping may be longer than the file. */
+  mmap(fd: number, shared: boolean): Result {
+    const f = this.files[fd];
+    if (!f) return fail('EBADF');
+    if (!(f.flags & GUEST_MEMFD_FLAG_MMAP)) return fail('ENODEV');
+    if (!shared) return fail('EINVAL');
+    return ok(0);
+  }
+
+  /** A userspace access through the mapping (kvm_gmem_fault_user_mapping): past the end of the
+   * file or on a private page it is SIGBUS; otherwise the page is allocated on first touch. */
+  access(fd: number, offset: number, write?: number): Result {
+    const f = this.files[fd];
+    if (!f) return fail('EBADF');
+    const page = f.pages[Math.floor(offset / PAGE_SIZE)];
+    if (!page || !page.shared) return fail('SIGBUS');
+    page.allocated = true;
+    if (write !== undefined) page.byte = write;
+    return ok(page.byte);
+  }
+
+  close(fd: number): Result {
+    return this.files[fd] ? ok(0) : fail('EBADF');
+  }
+}

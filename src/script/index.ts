@@ -1,0 +1,2 @@
+export { parseScript, ScriptError, type Script, type Step, type Expect } from './schema.js';
+export { runScript, type RunReport, type StepReport, type CheckResult } from './run.js';
