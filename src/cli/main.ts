@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, ModelError, ParamError, replay, simulate, stillViolates } from '../engine/index.js';
+import { check, formatValue, ModelError, observeRun, ParamError, replay, simulate, stillViolates, validate, viewState } from '../engine/index.js';
+import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
@@ -36,15 +37,29 @@ function print(json: boolean, data: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
 }
 
-/** The options that name a model: a model argument with --param, or --scenario and friends. */
-function modelOptions(cmd: Command): Command {
+/** The options that name the TDX system: a scenario, a policy, faults, HVO. */
+function systemOptions(cmd: Command, scenario?: string): Command {
   return cmd
-    .argument('[model]', `a bundled model (${bundledModels.join(', ')}) or a model file (.ts or .js); omit with --scenario`)
-    .option('--scenario <name>', `the TDX system in a scenario (${Object.keys(scenarios).join(', ')})`)
+    .option('--scenario <name>', `the TDX system in a scenario (${Object.keys(scenarios).join(', ')})`, scenario)
     .option('--policy <name>', `page-reference policy for --scenario (${Object.keys(policies).join(', ')}, or a .ts file)`, 'nopin')
     .option('--faults <kind=n,...>', `fault budgets for --scenario (${faultKinds.join(', ')}); default: the scenario's`)
-    .option('--hvo', 'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)')
-    .option('--param <key=value>', 'set a model parameter (repeatable)', collectParam, {});
+    .option('--hvo', 'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)');
+}
+
+/** The options that name a model: a model argument with --param, or --scenario and friends. */
+function modelOptions(cmd: Command): Command {
+  return systemOptions(cmd.argument('[model]', `a bundled model (${bundledModels.join(', ')}) or a model file (.ts or .js); omit with --scenario`)).option(
+    '--param <key=value>',
+    'set a model parameter (repeatable)',
+    collectParam,
+    {},
+  );
+}
+
+/** The CPU a process's events show on in a synthetic log: vCPU n on CPU n, the rest after them. */
+function cpuOf(process: string | null): number {
+  const m = /^vcpu(\d+)$/.exec(process ?? '');
+  return m ? Number(m[1]) : process === 'vmm' ? 8 : 9;
 }
 
 const program = new Command('septcheck')
@@ -154,15 +169,46 @@ program
     if (o.open) openBrowser(url);
   });
 
+systemOptions(
+  program
+    .command('validate')
+    .description("check a captured log against the TDX system: is it one of the model's behaviours?")
+    .argument('<events.jsonl>', 'a log in the event format (tools/septcheck-trace.bt writes it)'),
+  'basic',
+)
+  .option('--json', 'print the outcome as JSON')
+  .action(async (file: string, o) => {
+    const events = readEvents(file);
+    const t = await resolveTarget(targetOf(undefined, o));
+    const r = validate(t.model, events);
+    if (r.valid) {
+      print(o.json, { log: file, model: t.title, valid: true, matched: r.matched }, `${file}: valid: all ${r.matched} events are a behaviour of ${t.title}`);
+      return;
+    }
+    const e = events[r.index]!;
+    const view = viewState(t.model, r.state);
+    const text = [
+      `${file}: event ${r.index + 1} cannot be explained by ${t.title}: ${JSON.stringify(e)}`,
+      `the ${r.matched} events before it are explained; a state the run can be in there:`,
+      ...Object.entries(view).map(([k, v]) => `  ${k}: ${formatValue(v)}`),
+      'the events the model would have allowed next:',
+      ...r.allowed.map((a) => `  ${JSON.stringify(a)}`),
+    ].join('\n');
+    print(o.json, { log: file, model: t.title, valid: false, event: r.index + 1, matched: r.matched, state: view, allowed: r.allowed }, text);
+    process.exitCode = 1;
+  });
+
 modelOptions(program.command('simulate').description('random runs through a model, deterministic for a given seed'))
   .option('--runs <n>', 'number of random runs', integer('--runs', 1), 1000)
   .option('--depth <n>', 'steps per run at most', integer('--depth', 1), 100)
   .option('--seed <n>', 'random seed', integer('--seed'), 1)
   .option('--no-deadlock', 'do not report states without successors')
   .option('--json', 'print one JSON object instead of text')
+  .option('--events-out <file>', 'write what a tracer would have logged of the last run, as JSON lines')
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const result = simulate(t.model, { runs: o.runs, depth: o.depth, seed: o.seed, ...(o.deadlock === false ? { deadlock: false } : {}) });
+    if (o.eventsOut) writeEvents(o.eventsOut, observeRun(t.model, result.lastRun, cpuOf));
     print(o.json, simulateJson(t.name, t.params, t.model, result), simulateText(t.title, t.target, t.model, result));
     process.exitCode = exitCode(result);
   });

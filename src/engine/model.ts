@@ -18,6 +18,14 @@ export interface Successors {
 
 export type Fairness = 'weak' | 'strong';
 
+/** What a step shows an outside observer, such as a tracing probe on a real system: a function,
+ * its arguments and its result. */
+export interface Observation {
+  readonly fn: string;
+  readonly args?: Readonly<Record<string, number>>;
+  readonly ret?: number | string;
+}
+
 export interface Action {
   /** Shown in traces; for the kernel model, the kernel function or SEAMCALL the step stands for. */
   readonly name: string;
@@ -31,6 +39,8 @@ export interface Action {
   readonly where?: string;
   /** Optional one-line description of a step taken by this action, for traces. */
   explain?(before: State, after: State): string;
+  /** What a step taken by this action shows a tracer, in order; none for a silent step. */
+  observe?(before: State, after: State): readonly Observation[];
 }
 
 export interface Invariant {

@@ -17,6 +17,8 @@ export interface SimulateResult {
   readonly seconds: number;
   readonly seed: number;
   readonly violation?: Counterexample;
+  /** the steps of the last run (the violating one, if any) */
+  readonly lastRun: TraceStep[];
 }
 
 /** A small, fast, seedable PRNG (mulberry32): the same seed gives the same runs. */
@@ -44,9 +46,10 @@ export function simulate(model: Model, options: SimulateOptions): SimulateResult
   const initial = model.initial();
   if (initial.length === 0) throw new ModelError('initial() returned no states');
   let steps = 0;
+  let trace: TraceStep[] = [];
   for (let run = 0; run < options.runs; run++) {
     const first = initial[Math.floor(rand() * initial.length)]!;
-    const trace: TraceStep[] = [step(model.actions, -1, first.slice())];
+    trace = [step(model.actions, -1, first.slice())];
     let cur = new Uint8Array(stride);
     cur.set(first);
     for (let d = 0; ; d++) {
@@ -82,6 +85,6 @@ export function simulate(model: Model, options: SimulateOptions): SimulateResult
   return done('ok', options.runs);
 
   function done(result: 'ok' | 'violation', runs: number, violation?: Counterexample): SimulateResult {
-    return { result, runs, steps, seconds: (performance.now() - started) / 1000, seed: options.seed, ...(violation ? { violation } : {}) };
+    return { result, runs, steps, seconds: (performance.now() - started) / 1000, seed: options.seed, ...(violation ? { violation } : {}), lastRun: trace };
   }
 }

@@ -91,6 +91,8 @@ export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
       fn: 'filemap_invalidate_lock',
       file: GMEM,
       fairness: 'strong',
+      // The path's entry point (kvm_gmem_punch_hole, the conversion ioctl, ...) is what is seen.
+      observe: (b) => inv.entry?.(b) ?? [],
       next(s, out) {
         if (s[inv.pc] !== INV_LOCK || s[v.filemapLock] !== 0) return;
         const t = out.next();
@@ -121,6 +123,7 @@ export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
         zapNext(k, t, inv, 0);
       },
       call: (b) => `KVM_MMU_LOCK (write); kvm_mmu_invalidate_begin; kvm_mmu_unmap_gfn_range gfns ${rangeText(k, inv.range(b))}`,
+      observe: (b) => [{ fn: 'kvm_gmem_invalidate_begin', args: rangeArgs(inv.range(b)) }],
     }),
     workStep(
       'truncate',
@@ -147,6 +150,7 @@ export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
         inv.finish(t);
       },
       call: () => 'kvm_mmu_invalidate_end; filemap_invalidate_unlock',
+      observe: (b) => [{ fn: 'kvm_gmem_invalidate_end', args: rangeArgs(inv.range(b)) }],
     }),
   ];
 }
@@ -230,6 +234,12 @@ function mergeIfWhole(k: Kernel, t: State): void {
   }
   t[v.folioSplit] = 0;
   for (let f = 1; f < huge; f++) t[v.refPageCache + f] = 0;
+}
+
+/** The [start, end) of pages of a range mask, as guest_memfd's functions take it. */
+export function rangeArgs(range: number): { start: number; end: number } {
+  const start = range ? 31 - Math.clz32(range & -range) : 0;
+  return { start, end: 32 - Math.clz32(range) };
 }
 
 export function rangeText(k: Kernel, range: number): string {

@@ -1,4 +1,4 @@
-import type { State } from '../engine/index.js';
+import type { Observation, State } from '../engine/index.js';
 
 /**
  * An invalidating kernel path: guest_memfd's unmap of a range (punch hole, conversion to
@@ -33,6 +33,8 @@ export interface Invalidator {
   work(s: State): InvalidationWork;
   /** Called as the path takes filemap_invalidate_lock. */
   begin?(t: State): void;
+  /** What a tracer sees as the path begins: its entry point. */
+  entry?(s: State): Observation[];
   /** Called in the step that ends the path, to move its process on. */
   finish(t: State): void;
 }

@@ -29,6 +29,7 @@ export function memoryFailureSteps(k: Kernel): Action[] {
     status: v.mfStatus,
     range: (s) => folioRange(s, s[v.mfTarget]!),
     work: () => 'none',
+    entry: (s) => [{ fn: 'kvm_gmem_error_folio', args: { pfn: s[v.mfTarget]! } }],
     finish(t) {
       k.mm.put(t, v.refHwpoison, t[v.mfTarget]!);
       t[v.mfPc] = IDLE;

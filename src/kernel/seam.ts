@@ -66,6 +66,15 @@ export const statuses = [
 ] as const;
 export type StatusName = (typeof statuses)[number][0];
 export const status = (name: StatusName): number => statuses.findIndex(([n]) => n === name);
+/** Linux errno values of the kernel results in the table above. */
+const errnos: Readonly<Record<string, number>> = { '-EAGAIN': -11, '-EBUSY': -16, '-EHWPOISON': -133, '-EIO': -5 };
+
+/** A status as a tracer records it: the 64-bit SEAMCALL status in hex, or a negative errno. */
+export const statusValue = (code: number): string | number => {
+  const [name, value] = statuses[code] ?? ['?', ''];
+  return value || (errnos[name] ?? name);
+};
+
 export const statusText = (code: number): string => {
   const [name, value] = statuses[code] ?? ['?', ''];
   return value ? `${name} (${value})` : name;

@@ -1,4 +1,4 @@
-import type { Action, Fairness, State, Successors } from '../engine/index.js';
+import type { Action, Fairness, Observation, State, Successors } from '../engine/index.js';
 
 export interface StepSpec {
   readonly process: string;
@@ -11,6 +11,8 @@ export interface StepSpec {
   next(s: State, out: Successors): void;
   /** What the step did, for the trace: the call, its arguments and its result. */
   call?(before: State, after: State): string;
+  /** What a tracer on a real host sees of the step (tools/septcheck-trace.bt). */
+  observe?(before: State, after: State): readonly Observation[];
 }
 
 /** A step of a kernel path: one atomic move from one label of the real code to the next. */
@@ -22,6 +24,7 @@ export function kernelStep(spec: StepSpec): Action {
     next: spec.next,
     where: spec.file,
     ...(spec.call ? { explain: spec.call } : {}),
+    ...(spec.observe ? { observe: spec.observe } : {}),
   };
 }
 

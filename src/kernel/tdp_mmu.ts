@@ -11,7 +11,8 @@ import type { Action, State } from '../engine/index.js';
 import { kvmGmemGetPfn } from './guest_memfd.js';
 import { INV_MMU_UNLOCK, INV_WORK, ZAP_BLOCK, type Invalidator } from './invalidation.js';
 import type { Kernel } from './kernel.js';
-import { S, statusText } from './seam.js';
+import { S, statusText, statusValue } from './seam.js';
+import { gpaOf, seamcallSeen } from './observe.js';
 import { gpa, kernelStep } from './step.js';
 import { tdxSeptSetPrivateSpte } from './tdx.js';
 import { MMU_WRITER, SPTE_FROZEN, SPTE_NONE } from './vars.js';
@@ -102,6 +103,11 @@ export function faultSteps(k: Kernel, c: number): Action[] {
         if (!t[v.faultRef + c] && t[v.vcpuStatus + c] !== S.RETRY) t[v.need + c] = 0;
       },
       call: (b, a) => `kvm_gmem_get_pfn gfn ${gfnOf(b)} -> ${a[v.faultRef + c] ? `pfn ${gfnOf(b)}` : result(b, a)}`,
+      // kvm_gmem_get_pfn runs (and is seen) unless the fault retried or exited before it.
+      observe: (b, a) =>
+        a[v.faultRef + c] ? [{ fn: 'kvm_gmem_get_pfn', args: { gfn: gfnOf(b) }, ret: 0 }]
+        : a[v.vcpuStatus + c] === S.EHWPOISON ? [{ fn: 'kvm_gmem_get_pfn', args: { gfn: gfnOf(b) }, ret: statusValue(S.EHWPOISON) }]
+        : [],
     }),
     kernelStep({
       process,
@@ -138,6 +144,7 @@ export function faultSteps(k: Kernel, c: number): Action[] {
         });
       },
       call: (b, a) => `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${result(b, a)}`,
+      observe: (b, a) => seamcallSeen(k, 'tdh_mem_page_aug', { gpa: gpaOf(gfnOf(b)), level: 0 }, a[v.vcpuStatus + c]!, b, a),
     }),
     kernelStep({
       process,

@@ -11,7 +11,8 @@
  * Our simplifications: a BUSY AUG/REMOVE/BLOCK comes from the `busy` fault budget; TRACK is
  * never BUSY (its conflict, a VP.ENTER holding the epoch lock, is retried the same way).
  */
-import type { Action, State, Successors } from '../engine/index.js';
+import type { Action, Observation, State, Successors } from '../engine/index.js';
+import { gpaOf, seamcallSeen } from './observe.js';
 import {
   INV_MMU_UNLOCK,
   ZAP_BLOCK,
@@ -138,15 +139,16 @@ export function zapSteps(k: Kernel, inv: Invalidator): Action[] {
     }, (t) => (t[inv.pc] = ZAP_WBINVD));
   };
   const seamcallText = (name: string) => (b: State, a: State) => `${name} gpa=${gpa(g(b))} level=4K -> ${result(b, a)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}`;
-  const step = (fn: string, pc: number, body: (s: State, out: Successors) => void, call: (b: State, a: State) => string) =>
-    kernelStep({ process: inv.process, fn, file: TDX, fairness: 'weak', next: (s, out) => void (at(pc, s) && body(s, out)), call });
+  const seen = (wrapper: string) => (b: State, a: State) => seamcallSeen(k, wrapper, { gpa: gpaOf(g(b)), level: 0 }, a[inv.status]!, b, a);
+  const step = (fn: string, pc: number, body: (s: State, out: Successors) => void, call: (b: State, a: State) => string, observe?: (b: State, a: State) => Observation[]) =>
+    kernelStep({ process: inv.process, fn, file: TDX, fairness: 'weak', next: (s, out) => void (at(pc, s) && body(s, out)), call, ...(observe ? { observe } : {}) });
 
   return [
     step('tdx_sept_remove_private_spte', ZAP_BLOCK, (s, out) => {
       block(s, out);
       busy(s, out, ZAP_BLOCK_RETRY);
-    }, seamcallText('TDH.MEM.RANGE.BLOCK')),
-    step('tdh_do_no_vcpus', ZAP_BLOCK_RETRY, block, seamcallText('TDH.MEM.RANGE.BLOCK (retry, vCPUs kept out)')),
+    }, seamcallText('TDH.MEM.RANGE.BLOCK'), seen('tdh_mem_range_block')),
+    step('tdh_do_no_vcpus', ZAP_BLOCK_RETRY, block, seamcallText('TDH.MEM.RANGE.BLOCK (retry, vCPUs kept out)'), seen('tdh_mem_range_block')),
     step('tdx_track', ZAP_TRACK, (_, out) => {
       const t = out.next();
       if (t[v.tdOpState] !== TD_OP_RUNNABLE) {
@@ -157,7 +159,8 @@ export function zapSteps(k: Kernel, inv: Invalidator): Action[] {
       t[inv.status] = st;
       if (st !== S.SUCCESS) kvmBugOn(k, t);
       t[inv.pc] = ZAP_KICK;
-    }, (b, a) => (a[inv.pc] === ZAP_REMOVE ? 'TD not runnable: no TDH.MEM.TRACK' : `TDH.MEM.TRACK -> ${result(b, a)}`)),
+    }, (b, a) => (a[inv.pc] === ZAP_REMOVE ? 'TD not runnable: no TDH.MEM.TRACK' : `TDH.MEM.TRACK -> ${result(b, a)}`),
+    (b, a) => (a[inv.pc] === ZAP_REMOVE ? [] : seamcallSeen(k, 'tdh_mem_track', {}, a[inv.status]!, b, a))),
     step('kvm_make_all_cpus_request', ZAP_KICK, (_, out) => {
       const t = out.next();
       kickAll(k, t);
@@ -166,8 +169,8 @@ export function zapSteps(k: Kernel, inv: Invalidator): Action[] {
     step('tdx_sept_remove_private_spte', ZAP_REMOVE, (s, out) => {
       remove(s, out);
       busy(s, out, ZAP_REMOVE_RETRY);
-    }, seamcallText('TDH.MEM.PAGE.REMOVE')),
-    step('tdh_do_no_vcpus', ZAP_REMOVE_RETRY, remove, seamcallText('TDH.MEM.PAGE.REMOVE (retry, vCPUs kept out)')),
+    }, seamcallText('TDH.MEM.PAGE.REMOVE'), seen('tdh_mem_page_remove')),
+    step('tdh_do_no_vcpus', ZAP_REMOVE_RETRY, remove, seamcallText('TDH.MEM.PAGE.REMOVE (retry, vCPUs kept out)'), seen('tdh_mem_page_remove')),
     step('tdx_sept_remove_private_spte', ZAP_WBINVD, (_, out) => {
       const t = out.next();
       const frame = g(t);
@@ -175,7 +178,8 @@ export function zapSteps(k: Kernel, inv: Invalidator): Action[] {
       t[v.content + frame] = CONTENT_STALE; // tdx_quirk_reset_page / tdx_clear_page
       k.policy.onRemoved(t, frame, k);
       zapNext(k, t, inv, frame + 1);
-    }, (b, a) => `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(g(b))} (HKID) -> ${result(b, a)}; tdx_clear_page${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`),
+    }, (b, a) => `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(g(b))} (HKID) -> ${result(b, a)}; tdx_clear_page${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`,
+    (b, a) => seamcallSeen(k, 'tdh_phymem_page_wbinvd_hkid', { pfn: g(b) }, a[inv.status]!, b, a)),
   ];
 }
 

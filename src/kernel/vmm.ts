@@ -9,12 +9,14 @@
  * on the VM, so kvm_destroy_vm runs after kvm_gmem_release), and the S-EPT page tables, TDCS
  * and TDVPR pages are not modelled: the TDR stands for the TD's control pages.
  */
-import type { Action, State } from '../engine/index.js';
+import type { Action, Observation, State } from '../engine/index.js';
+import { gpaOf } from './observe.js';
+import { PAGE_SIZE } from './uapi.js';
 import type { VmmOp } from './config.js';
-import { guestReleases, invalidationSteps, kvmGmemConvertToPrivate, rangeText } from './guest_memfd.js';
+import { guestReleases, invalidationSteps, kvmGmemConvertToPrivate, rangeArgs, rangeText } from './guest_memfd.js';
 import { INV_LOCK, type Invalidator } from './invalidation.js';
 import type { Kernel } from './kernel.js';
-import { S, statusText } from './seam.js';
+import { S, statusText, statusValue } from './seam.js';
 import { gpa, kernelStep } from './step.js';
 import { mmuUnlockStep, VCPU_IDLE } from './tdp_mmu.js';
 import { kickAll, tdxGmemPostPopulate, zapSteps } from './tdx.js';
@@ -81,6 +83,13 @@ export function vmmSteps(k: Kernel): Action[] {
       return op?.op === 'teardown' ? all : op ? opRange(op) : 0;
     },
     work: (s) => (currentOp(k, s)?.op === 'to-shared' ? 'to-shared' : 'truncate'),
+    entry: (s) => {
+      const op = currentOp(k, s);
+      const r = rangeArgs(inv.range(s));
+      if (op?.op === 'punch-hole') return [{ fn: 'kvm_gmem_punch_hole', args: { offset: r.start * PAGE_SIZE, len: (r.end - r.start) * PAGE_SIZE } }];
+      if (op?.op === 'to-shared') return [{ fn: 'kvm_gmem_convert', args: { ...r, shared: 1 } }];
+      return [{ fn: 'kvm_gmem_release' }];
+    },
     // The guest asked for the conversion (MapGPA) or let the pages go: its data there is gone.
     begin: (t) => {
       const op = currentOp(k, t);
@@ -96,7 +105,16 @@ export function vmmSteps(k: Kernel): Action[] {
   };
   /** A step of the VMM's script, enabled when op `kind` is current, the VMM is at `pc` and the
    * step is `ready`; strongly fair, as what it waits for (a free frame, a lock) is granted fairly. */
-  const opStep = (kind: VmmOp['op'], pc: number, fn: string, file: string, run: (s: State, t: State, op: VmmOp) => void, call?: (b: State, a: State) => string, ready: (s: State) => boolean = () => true) =>
+  const opStep = (
+    kind: VmmOp['op'],
+    pc: number,
+    fn: string,
+    file: string,
+    run: (s: State, t: State, op: VmmOp) => void,
+    call?: (b: State, a: State) => string,
+    ready: (s: State) => boolean = () => true,
+    observe?: (b: State, a: State) => Observation[],
+  ) =>
     kernelStep({
       process: 'vmm',
       fn,
@@ -108,6 +126,7 @@ export function vmmSteps(k: Kernel): Action[] {
         run(s, out.next(), op);
       },
       ...(call ? { call } : {}),
+      ...(observe ? { observe } : {}),
     });
   const opGfn = (s: State) => {
     const op = currentOp(k, s);
@@ -120,16 +139,19 @@ export function vmmSteps(k: Kernel): Action[] {
       if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_populate
       tdxGmemPostPopulate(k, t, g);
       advance(k, t);
-    }, (b, a) => `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(b))} -> ${a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? 'TDX_SUCCESS' : 'failed'}`, (s) => s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s))),
+    }, (b, a) => `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(b))} -> ${a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? 'TDX_SUCCESS' : 'failed'}`, (s) => s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s)),
+    (b, a) => [{ fn: 'tdh_mem_page_add', args: { gpa: gpaOf(opGfn(b)) }, ret: statusValue(a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? S.SUCCESS : S.STATE_INCORRECT) }]),
     opStep('finalize', VMM_START, 'tdx_td_finalize', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
       k.seam.finalize(t);
       advance(k, t);
-    }, (b, a) => `KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE -> ${a[v.tdOpState] !== b[v.tdOpState] ? 'TDX_SUCCESS' : 'TDX_OP_STATE_INCORRECT'}`),
+    }, (b, a) => `KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE -> ${a[v.tdOpState] !== b[v.tdOpState] ? 'TDX_SUCCESS' : 'TDX_OP_STATE_INCORRECT'}`, undefined,
+    (b, a) => [{ fn: 'tdh_mr_finalize', ret: statusValue(a[v.tdOpState] !== b[v.tdOpState] ? S.SUCCESS : S.OP_STATE_INCORRECT) }]),
     opStep('to-private', VMM_START, 'kvm_gmem_convert_range', 'virt/kvm/guest_memfd.c', (_, t, op) => {
       const st = kvmGmemConvertToPrivate(k, t, opRange(op));
       if (st === S.SUCCESS) advance(k, t);
       else t[v.vmmStatus] = st;
-    }, (b, a) => `to private, gfns ${rangeText(k, opRange(currentOp(k, b)!))} -> ${a[v.vmmOp] !== b[v.vmmOp] ? '0' : '-EAGAIN'}`, (s) => s[v.filemapLock] === 0),
+    }, (b, a) => `to private, gfns ${rangeText(k, opRange(currentOp(k, b)!))} -> ${a[v.vmmOp] !== b[v.vmmOp] ? '0' : '-EAGAIN'}`, (s) => s[v.filemapLock] === 0,
+    (b, a) => [{ fn: 'kvm_gmem_convert', args: { ...rangeArgs(opRange(currentOp(k, b)!)), shared: 0 }, ret: a[v.vmmOp] !== b[v.vmmOp] ? 0 : statusValue(S.EAGAIN) }]),
     opStep('gup', VMM_START, 'pin_user_pages', 'mm/gup.c', (_, t, op) => {
       const g = 'gfn' in op ? op.gfn : 0;
       if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_fault_user_mapping allocates it
@@ -161,12 +183,14 @@ export function vmmSteps(k: Kernel): Action[] {
     opStep('teardown', VMM_RELEASE_HKID, 'tdx_mmu_release_hkid', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
       t[v.vmmStatus] = k.seam.releaseHkid(t);
       t[v.vmmPc] = VMM_RECLAIM;
-    }, (_, a) => `TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID -> ${statusText(a[v.vmmStatus]!)}`),
+    }, (_, a) => `TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID -> ${statusText(a[v.vmmStatus]!)}`, undefined,
+    (_, a) => ['tdh_mng_vpflushdone', 'tdh_phymem_cache_wb', 'tdh_mng_key_freeid'].map((fn) => ({ fn, ret: statusValue(a[v.vmmStatus]!) }))),
     opStep('teardown', VMM_RECLAIM, 'tdx_reclaim_td_control_pages', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
       const st = k.seam.reclaimTdr(t);
       advance(k, t);
       t[v.vmmStatus] = st;
-    }, (_, a) => `TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`),
+    }, (_, a) => `TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`, undefined,
+    (_, a) => [{ fn: 'tdh_phymem_page_reclaim', args: { tdr: 1 }, ret: statusValue(a[v.vmmStatus]!) }]),
     ...perFrame(k, (g) =>
       kernelStep({
         process: 'vmm-io',

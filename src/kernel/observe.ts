@@ -1,0 +1,21 @@
+/**
+ * What a tracer on a real host sees of the model's steps: the events tools/septcheck-trace.bt
+ * records (the SEAMCALL wrappers of arch/x86/virt/vmx/tdx/tdx.c with their 64-bit status, and a
+ * few KVM and guest_memfd functions with their return value), so a captured log can be matched
+ * against the model (`septcheck validate`).
+ */
+import type { Observation, State } from '../engine/index.js';
+import type { Kernel } from './kernel.js';
+import { statusValue } from './seam.js';
+
+/** A SEAMCALL wrapper's return: its arguments and status; KVM_BUG_ON after it if it fired. */
+export function seamcallSeen(k: Kernel, fn: string, args: Record<string, number>, status: number, b: State, a: State): Observation[] {
+  return [{ fn, args, ret: statusValue(status) }, ...bugSeen(k, b, a)];
+}
+
+/** KVM_BUG_ON: kvm_vm_bugged() marking the VM dead. */
+export function bugSeen(k: Kernel, b: State, a: State): Observation[] {
+  return a[k.v.vmBugged]! > b[k.v.vmBugged]! ? [{ fn: 'kvm_vm_bugged' }] : [];
+}
+
+export const gpaOf = (gfn: number) => gfn * 0x1000;
