@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, formatValue, ModelError, observeRun, ParamError, replay, simulate, stillViolates, validate, viewState } from '../engine/index.js';
+import { check, formatValue, mapAddresses, ModelError, observeRun, ParamError, replay, simulate, stillViolates, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -176,25 +176,28 @@ systemOptions(
     .argument('<events.jsonl>', 'a log in the event format (tools/septcheck-trace.bt writes it)'),
   'basic',
 )
+  .option('--map-addresses', "rename the log's guest pages and host frames to the scenario's, in order of first appearance (for a real host's log)")
   .option('--json', 'print the outcome as JSON')
   .action(async (file: string, o) => {
-    const events = readEvents(file);
+    const logged = readEvents(file);
+    const events = o.mapAddresses ? mapAddresses(logged) : logged;
     const t = await resolveTarget(targetOf(undefined, o));
     const r = validate(t.model, events);
     if (r.valid) {
-      print(o.json, { log: file, model: t.title, valid: true, matched: r.matched }, `${file}: valid: all ${r.matched} events are a behaviour of ${t.title}`);
+      const skipped = r.ignored ? ` (${r.ignored} events of functions the model does not show were skipped)` : '';
+      print(o.json, { log: file, model: t.title, valid: true, matched: r.matched, ignored: r.ignored }, `${file}: valid: all ${r.matched} events are a behaviour of ${t.title}${skipped}`);
       return;
     }
     const e = events[r.index]!;
     const view = viewState(t.model, r.state);
     const text = [
       `${file}: event ${r.index + 1} cannot be explained by ${t.title}: ${JSON.stringify(e)}`,
-      `the ${r.matched} events before it are explained; a state the run can be in there:`,
+      `the ${r.matched} events of the model's before it are explained; a state the run can be in there:`,
       ...Object.entries(view).map(([k, v]) => `  ${k}: ${formatValue(v)}`),
       'the events the model would have allowed next:',
       ...r.allowed.map((a) => `  ${JSON.stringify(a)}`),
     ].join('\n');
-    print(o.json, { log: file, model: t.title, valid: false, event: r.index + 1, matched: r.matched, state: view, allowed: r.allowed }, text);
+    print(o.json, { log: file, model: t.title, valid: false, event: r.index + 1, matched: r.matched, ignored: r.ignored, state: view, allowed: r.allowed }, text);
     process.exitCode = 1;
   });
 

@@ -7,3 +7,4 @@ export { actionLabel, diffViews, formatValue, viewState, type Counterexample, ty
 export { resolveParams, ParamError } from './params.js';
 export { replay, stillViolates, type Claim, type RecordedStep, type ReplayResult } from './replay.js';
 export { validate, observeRun, matches, type LoggedEvent, type ValidationResult } from './validate.js';
+export { mapAddresses } from './addresses.js';

@@ -90,6 +90,9 @@ export interface Model {
   readonly deadlock?: boolean;
   /** A readable view of a state for traces and JSON; defaults to the raw variables. */
   view?(s: State): Record<string, unknown>;
+  /** Every `fn` the actions' observations can show; logged events of other functions are not
+   * the model's business and validation skips them. */
+  readonly observes?: readonly string[];
 }
 
 export interface ParamSpec {

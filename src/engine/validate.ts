@@ -11,12 +11,13 @@ export interface LoggedEvent extends Observation {
 }
 
 export type ValidationResult =
-  | { readonly valid: true; readonly matched: number; readonly explored: number }
+  | { readonly valid: true; readonly matched: number; readonly ignored: number; readonly explored: number }
   | {
       readonly valid: false;
-      /** index of the first event the model cannot explain */
+      /** index (in the log) of the first event the model cannot explain */
       readonly index: number;
       readonly matched: number;
+      readonly ignored: number;
       readonly explored: number;
       /** a state the run can be in just before that event */
       readonly state: State;
@@ -53,7 +54,11 @@ export function matches(o: Observation, e: LoggedEvent): boolean {
  * step that shows several events must show them in a row. Answers how many events matched, or
  * the first event no behaviour explains, with a state just before it and what could have come.
  */
-export function validate(model: Model, events: readonly LoggedEvent[], maxStates = 200_000): ValidationResult {
+export function validate(model: Model, log: readonly LoggedEvent[], maxStates = 200_000): ValidationResult {
+  const known = model.observes ? new Set(model.observes) : undefined;
+  const positions = log.flatMap((e, i) => (!known || known.has(e.fn) ? [i] : []));
+  const events = positions.map((i) => log[i]!);
+  const ignored = log.length - events.length;
   const stride = Math.max(4, (model.stateSize + 3) & ~3);
   const buf = new SuccessorBuffer(model.stateSize, stride);
   const row = new Uint8Array(stride);
@@ -128,11 +133,11 @@ export function validate(model: Model, events: readonly LoggedEvent[], maxStates
         const candidates = n.pending.length > 0 ? [n.pending[0]!] : steps(n.state).flatMap((s) => s.seen.slice(0, 1));
         for (const o of candidates) allowed.set(JSON.stringify(o), o);
       }
-      return { valid: false, index: i, matched: i, explored, state: here[0]!.state, allowed: [...allowed.values()].slice(0, 12) };
+      return { valid: false, index: positions[i]!, matched: i, ignored, explored, state: here[0]!.state, allowed: [...allowed.values()].slice(0, 12) };
     }
     frontier = [...next.values()];
   }
-  return { valid: true, matched: events.length, explored };
+  return { valid: true, matched: events.length, ignored, explored };
 }
 
 /** What a tracer would have logged of a run (for tests, and to see what a capture looks like). */

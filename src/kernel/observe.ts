@@ -19,3 +19,26 @@ export function bugSeen(k: Kernel, b: State, a: State): Observation[] {
 }
 
 export const gpaOf = (gfn: number) => gfn * 0x1000;
+
+/** Every function the model's steps show (tools/septcheck-trace.bt records these and more). */
+export const observedFunctions = [
+  'tdh_mem_page_add',
+  'tdh_mem_page_aug',
+  'tdh_mem_range_block',
+  'tdh_mem_track',
+  'tdh_mem_page_remove',
+  'tdh_phymem_page_wbinvd_hkid',
+  'tdh_phymem_page_reclaim',
+  'tdh_mr_finalize',
+  'tdh_mng_vpflushdone',
+  'tdh_phymem_cache_wb',
+  'tdh_mng_key_freeid',
+  'kvm_vm_bugged',
+  'kvm_gmem_get_pfn',
+  'kvm_gmem_invalidate_begin',
+  'kvm_gmem_invalidate_end',
+  'kvm_gmem_punch_hole',
+  'kvm_gmem_convert',
+  'kvm_gmem_error_folio',
+  'kvm_gmem_release',
+] as const;

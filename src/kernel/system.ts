@@ -12,6 +12,7 @@ import { guestSteps } from './td_guest.js';
 import { faultSteps } from './tdp_mmu.js';
 import { startOp, vmmDone, vmmSteps } from './vmm.js';
 import { describeState } from './view.js';
+import { observedFunctions } from './observe.js';
 import { TD_OP_INITIALIZED, TD_OP_RUNNABLE } from './vars.js';
 
 export function buildSystem(config: KernelConfig): Model {
@@ -54,6 +55,7 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
     isFinal: (s) => vmmDone(k, s),
     // A stuck state is a hang: the liveness properties say which operation never finishes.
     deadlock: false,
+    observes: observedFunctions,
     view: (s) => describeState(k, s),
   };
   return { model, kernel: k };

@@ -144,7 +144,7 @@ export function faultSteps(k: Kernel, c: number): Action[] {
         });
       },
       call: (b, a) => `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${result(b, a)}`,
-      observe: (b, a) => seamcallSeen(k, 'tdh_mem_page_aug', { gpa: gpaOf(gfnOf(b)), level: 0 }, a[v.vcpuStatus + c]!, b, a),
+      observe: (b, a) => seamcallSeen(k, 'tdh_mem_page_aug', { gpa: gpaOf(gfnOf(b)), level: 0, pfn: gfnOf(b) }, a[v.vcpuStatus + c]!, b, a),
     }),
     kernelStep({
       process,

@@ -140,7 +140,7 @@ export function vmmSteps(k: Kernel): Action[] {
       tdxGmemPostPopulate(k, t, g);
       advance(k, t);
     }, (b, a) => `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(b))} -> ${a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? 'TDX_SUCCESS' : 'failed'}`, (s) => s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s)),
-    (b, a) => [{ fn: 'tdh_mem_page_add', args: { gpa: gpaOf(opGfn(b)) }, ret: statusValue(a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? S.SUCCESS : S.STATE_INCORRECT) }]),
+    (b, a) => [{ fn: 'tdh_mem_page_add', args: { gpa: gpaOf(opGfn(b)), pfn: opGfn(b) }, ret: statusValue(a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? S.SUCCESS : S.STATE_INCORRECT) }]),
     opStep('finalize', VMM_START, 'tdx_td_finalize', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
       k.seam.finalize(t);
       advance(k, t);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { observeRun, simulate, validate, type LoggedEvent } from '../../src/engine/index.js';
+import { mapAddresses, observeRun, simulate, validate, type LoggedEvent } from '../../src/engine/index.js';
 import { system } from '../kernel/helpers.js';
 import { septcheck } from '../cli/run.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -102,7 +102,7 @@ describe('septcheck validate', () => {
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ valid: false, event: 1, matched: 0 });
     expect(j.state['vmm op']).toBe('0: init-mem');
-    expect(j.allowed).toEqual([{ fn: 'tdh_mem_page_add', args: { gpa: 0 }, ret: '0x0000000000000000' }]);
+    expect(j.allowed).toEqual([{ fn: 'tdh_mem_page_add', args: { gpa: 0, pfn: 0 }, ret: '0x0000000000000000' }]);
   });
 
   it.each([
@@ -115,5 +115,44 @@ describe('septcheck validate', () => {
     const r = septcheck('validate', file);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`septcheck: ${file}${message}\n`);
+  });
+});
+
+describe('a real host\'s addresses', () => {
+  it('are renamed to the scenario\'s pages in order of first appearance', () => {
+    const events = captureWith('basic', (e) => at(e, 'tdh_phymem_page_wbinvd_hkid') >= 0 && at(e, 'tdh_mem_page_aug') >= 0);
+    const base = 0x1_0000_0000;
+    const real = events.map((e) => {
+      if (!e.args) return e;
+      const a: Record<string, number> = { ...e.args };
+      if (a.gpa !== undefined) a.gpa += base;
+      if (a.pfn !== undefined) a.pfn += 0x8_0000;
+      if (a.gfn !== undefined) a.gfn += base / 0x1000;
+      if (a.offset !== undefined) a.offset += base;
+      if (a.start !== undefined) (a.start += base / 0x1000), (a.end! += base / 0x1000);
+      return { ...e, args: a };
+    });
+    expect(validate(system({ scenario: 'basic' }), real).valid).toBe(false);
+    expect(validate(system({ scenario: 'basic' }), mapAddresses(real))).toMatchObject({ valid: true, matched: events.length });
+  });
+});
+
+describe('events of functions the model does not show', () => {
+  it('are skipped, and counted', () => {
+    const events = capture('basic', 1);
+    const noisy = events.flatMap((e) => (e.fn === 'tdh_mem_page_aug' ? [{ fn: 'tdx_sept_set_private_spte', args: { gfn: 1, level: 0 } }, e] : [e]));
+    const r = validate(system({ scenario: 'basic' }), noisy);
+    expect(r).toMatchObject({ valid: true, matched: events.length, ignored: noisy.length - events.length });
+  });
+});
+
+describe('tools/septcheck-trace.bt', () => {
+  it('parses and passes bpftrace\'s semantic checks (bpftrace -d)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('bpftrace', ['-d', 'tools/septcheck-trace.bt'], { encoding: 'utf8' });
+    const out = `${r.stdout}${r.stderr}`;
+    expect(out).toContain('AST after: Semantic');
+    // Compiling needs the running kernel's symbols (vmemmap_base): only a TDX host has them.
+    expect(out.split('\n').filter((l) => /ERROR|error:/.test(l) && !/RLIMIT_MEMLOCK|available_filter_functions|resolve kernel symbol/.test(l))).toEqual([]);
   });
 });
