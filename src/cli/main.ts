@@ -19,6 +19,7 @@ import { openBrowser, serveView } from './view-server.js';
 import { parseScript, runScript, ScriptError } from '../script/index.js';
 import { runText } from './run-report.js';
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 
 function integer(name: string, min = 0) {
   return (text: string): number => {
@@ -71,6 +72,7 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--json', 'print one JSON object instead of text')
   .option('--max-states <n>', 'stop once this many distinct states are known (result incomplete)', integer('--max-states', 1))
   .option('--max-depth <n>', 'do not go deeper than this many steps (result incomplete)', integer('--max-depth', 0))
+  .option('--max-memory <MiB>', "stop before the checker's tables would pass this many MiB (result incomplete; default: half the machine's memory)", integer('--max-memory', 1))
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
@@ -80,6 +82,7 @@ modelOptions(program.command('check').description('explore every state of a mode
     const result = check(t.model, {
       maxStates: o.maxStates,
       maxDepth: o.maxDepth,
+      maxMemory: (o.maxMemory ?? Math.floor(totalmem() / 2 / 2 ** 20)) * 2 ** 20,
       ...(o.deadlock === false ? { deadlock: false } : {}),
       fairness: o.fairness,
       onProgress: progress.update,

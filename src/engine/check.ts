@@ -12,6 +12,8 @@ export interface CheckOptions {
   readonly maxStates?: number;
   /** Do not expand states at this depth (result `incomplete` if any would have been). */
   readonly maxDepth?: number;
+  /** Stop (result `incomplete`) before the checker's tables would grow past this many bytes. */
+  readonly maxMemory?: number;
   /** Report states without successors (default: the model's choice, else true). */
   readonly deadlock?: boolean;
   /** Check liveness properties (default true). */
@@ -34,7 +36,7 @@ export type Outcome = 'ok' | 'violation' | 'incomplete';
 export interface CheckResult {
   readonly result: Outcome;
   /** Which bound stopped an incomplete run. */
-  readonly stoppedBy?: 'max-states' | 'max-depth';
+  readonly stoppedBy?: 'max-states' | 'max-depth' | 'max-memory';
   readonly distinctStates: number;
   readonly transitions: number;
   readonly depth: number;
@@ -67,6 +69,11 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   const deadlock = options.deadlock ?? model.deadlock ?? true;
   const maxStates = options.maxStates ?? Infinity;
   const maxDepth = options.maxDepth ?? Infinity;
+  const maxMemory = options.maxMemory ?? Infinity;
+  /** The tables at their next doubling must fit in the budget, and each in one typed array
+   * (V8 allows at most 2^32 bytes): checked every 4096 states. */
+  const memoryLeft = () =>
+    2 * (store.bytes + visited.bytes + (edges?.bytes ?? 0)) <= maxMemory && 2 * Math.max(store.arena.length, visited.bytes / 3, edges?.targets.byteLength ?? 0) <= 2 ** 32;
 
   let transitions = 0;
   let violation: Counterexample | undefined;
@@ -133,6 +140,10 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
     if (head >= nextReport) {
       nextReport += 1 << 14;
       report();
+    }
+    if ((head & 4095) === 0 && !memoryLeft()) {
+      stoppedBy = 'max-memory';
+      break;
     }
     const id = head++;
     store.load(id, cur);

@@ -42,6 +42,10 @@ export interface Scenario {
   readonly vcpus: number;
   /** GFNs the guest accepts and writes */
   readonly guestGfns: readonly number[];
+  /** `script`: the VMM performs `ops` once each, in order. `any`: `ops` is a menu, and the VMM
+   * performs any of them, any number of times, in any order, until it tears the VM down (for
+   * checking a real host's log, whose VMM follows no script of ours). */
+  readonly vmm?: 'script' | 'any';
   readonly ops: readonly VmmOp[];
   /** fault budgets used when the command line gives none */
   readonly faults: FaultBudget;

@@ -84,6 +84,7 @@ export function liveness(k: Kernel): Liveness[] {
   const v = k.v;
   const ops = k.config.scenario.ops;
   const props: Liveness[] = [];
+  if (k.config.scenario.vmm === 'any') return [...anyOpLiveness(k), ...faultServed(k)];
   const opIndexes = (kinds: string[]) => ops.flatMap((op, i) => (kinds.includes(op.op) ? [i] : []));
   const perOp = (name: string, doc: string, kinds: string[]) => {
     const indexes = opIndexes(kinds);
@@ -108,15 +109,7 @@ export function liveness(k: Kernel): Liveness[] {
       q: (s) => !!s[v.folioSplit] || s[v.vmmOp]! > i,
     });
   }
-  for (let c = 0; c < k.vcpus; c++) {
-    props.push({
-      name: k.vcpus > 1 ? `fault-served@vcpu${c}` : 'fault-served',
-      doc: 'A guest access that faulted is never served while the VM lives: the vCPU spins in KVM forever.',
-      kind: 'leadsTo',
-      p: (s) => s[v.need + c] !== 0,
-      q: (s) => s[v.need + c] === 0 || !!s[v.vmBugged] || !!s[v.vcpusStopped],
-    });
-  }
+  props.push(...faultServed(k));
   perOp('punch-hole-completes', 'A fallocate(PUNCH_HOLE) never returns.', ['punch-hole']);
   perOp('teardown-completes', 'VM teardown never finishes: the VMM process hangs on exit.', ['teardown']);
   props.push({
@@ -126,4 +119,30 @@ export function liveness(k: Kernel): Liveness[] {
     p: (s) => vmmDone(k, s),
   });
   return props;
+}
+
+/** Every guest fault is served while the VM lives. */
+function faultServed(k: Kernel): Liveness[] {
+  const v = k.v;
+  return Array.from({ length: k.vcpus }, (_, c) => ({
+    name: k.vcpus > 1 ? `fault-served@vcpu${c}` : 'fault-served',
+    doc: 'A guest access that faulted is never served while the VM lives: the vCPU spins in KVM forever.',
+    kind: 'leadsTo' as const,
+    p: (s: State) => s[v.need + c] !== 0,
+    q: (s: State) => s[v.need + c] === 0 || !!s[v.vmBugged] || !!s[v.vcpusStopped],
+  }));
+}
+
+/** With a VMM that performs any op of its menu: every op it starts finishes. */
+function anyOpLiveness(k: Kernel): Liveness[] {
+  const v = k.v;
+  return [
+    {
+      name: 'vmm-op-completes',
+      doc: 'An operation the VMM started (a conversion, a punch hole, teardown) never finishes.',
+      kind: 'leadsTo',
+      p: (s) => s[v.vmmOp] !== 0 && !vmmDone(k, s),
+      q: (s) => s[v.vmmOp] === 0 || vmmDone(k, s),
+    },
+  ];
 }

@@ -5,7 +5,7 @@ import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK, ZAP_BLOCK, ZAP_
 import type { Kernel } from './kernel.js';
 import { septStateNames, isBlocked, statusText } from './seam.js';
 import { faultPcNames } from './tdp_mmu.js';
-import { currentOp, VMM_RECLAIM, VMM_RELEASE_HKID, VMM_STOP_VCPUS, VMM_WAIT_VCPUS } from './vmm.js';
+import { currentOp, vmmDone, VMM_RECLAIM, VMM_RELEASE_HKID, VMM_STOP_VCPUS, VMM_WAIT_VCPUS } from './vmm.js';
 import { LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
 
 const pcNames: Record<number, string> = {
@@ -64,7 +64,7 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   }
   const op = currentOp(k, s);
   const pc = s[v.vmmPc]!;
-  out['vmm op'] = op ? `${s[v.vmmOp]}: ${op.op}` : 'done';
+  out['vmm op'] = op ? `${s[v.vmmOp]}: ${op.op}` : vmmDone(k, s) ? 'done' : 'choosing';
   out['vmm at'] = op ? `${pcNames[pc] ?? 'start'}${pc >= ZAP_BLOCK && pc <= ZAP_WBINVD ? ` gfn ${s[v.vmmCursor]}` : ''}` : '-';
   out['vmm result'] = s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '-';
   out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${pcNames[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';

@@ -21,7 +21,7 @@ import { gpa, kernelStep } from './step.js';
 import { mmuUnlockStep, VCPU_IDLE } from './tdp_mmu.js';
 import { kickAll, tdxGmemPostPopulate, zapSteps } from './tdx.js';
 import { perFrame } from './mm.js';
-import { ATTR_SHARED, TDR_LIVE } from './vars.js';
+import { ATTR_PRIVATE, ATTR_SHARED, TD_OP_INITIALIZED, TDR_LIVE } from './vars.js';
 
 /** VMM program counter values beyond the invalidation's (invalidation.ts). */
 export const VMM_START = 0; // the current op's first (or only) step
@@ -33,6 +33,10 @@ export const VMM_RECLAIM = 23;
 export const opRange = (op: VmmOp): number =>
   'gfns' in op ? op.gfns.reduce((m, g) => m | (1 << g), 0) : 'gfn' in op ? 1 << op.gfn : 0;
 
+export function describeOp(op: VmmOp): string {
+  return 'gfns' in op ? `${op.op} gfns ${op.gfns.join(',')}` : 'gfn' in op ? `${op.op} gfn ${op.gfn}` : op.op;
+}
+
 /** Where an op starts. */
 export function entryPc(op: VmmOp | undefined): number {
   if (!op) return VMM_START;
@@ -41,12 +45,18 @@ export function entryPc(op: VmmOp | undefined): number {
   return VMM_START;
 }
 
+/** With a VMM that performs `any` op of its menu: vmm.op is 0 while the VMM is between ops,
+ * 1 + the menu index during one, VMM_DONE once it tore the VM down. */
+export const VMM_DONE = 255;
+const anyOp = (k: Kernel) => k.config.scenario.vmm === 'any';
+
 export function currentOp(k: Kernel, s: State): VmmOp | undefined {
-  return k.config.scenario.ops[s[k.v.vmmOp]!];
+  const op = s[k.v.vmmOp]!;
+  return anyOp(k) ? (op === 0 || op === VMM_DONE ? undefined : k.config.scenario.ops[op - 1]) : k.config.scenario.ops[op];
 }
 
 export function vmmDone(k: Kernel, s: State): boolean {
-  return s[k.v.vmmOp]! >= k.config.scenario.ops.length;
+  return anyOp(k) ? s[k.v.vmmOp] === VMM_DONE : s[k.v.vmmOp]! >= k.config.scenario.ops.length;
 }
 
 /** Has the VMM begun converting or discarding this GFN (so the guest has given it up)? */
@@ -56,10 +66,11 @@ export function vmmHolds(k: Kernel, s: State, g: number): boolean {
   return op.op === 'teardown' || (opRange(op) & (1 << g)) !== 0;
 }
 
-/** The op is over: on to the next one. */
+/** The op is over: on to the next one (or, with `any` op, back to choosing). */
 function advance(k: Kernel, t: State): void {
   const v = k.v;
-  t[v.vmmOp]!++;
+  if (anyOp(k)) t[v.vmmOp] = currentOp(k, t)?.op === 'teardown' ? VMM_DONE : 0;
+  else t[v.vmmOp]!++;
   startOp(k, t);
   t[v.vmmCursor] = 0;
   t[v.vmmStatus] = 0;
@@ -128,19 +139,45 @@ export function vmmSteps(k: Kernel): Action[] {
       ...(call ? { call } : {}),
       ...(observe ? { observe } : {}),
     });
+  const initMemAllowed = (s: State, g: number) => s[v.tdOpState] === TD_OP_INITIALIZED && s[v.attr + g] === ATTR_PRIVATE;
   const opGfn = (s: State) => {
     const op = currentOp(k, s);
     return op && 'gfn' in op ? op.gfn : 0;
   };
 
+  const menu = k.config.scenario.ops;
   return [
+    ...(anyOp(k)
+      ? [
+          kernelStep({
+            process: 'vmm',
+            fn: 'ioctl',
+            file: 'userspace',
+            // The VMM's next operation, any of its menu (no fairness: it may also do nothing).
+            next(s, out) {
+              if (s[v.vmmOp] !== 0) return;
+              menu.forEach((op, i) => {
+                const t = out.next();
+                t[v.vmmOp] = i + 1;
+                t[v.vmmPc] = entryPc(op);
+              });
+            },
+            call: (_, a) => describeOp(currentOp(k, a)!),
+          }),
+        ]
+      : []),
+    // KVM_TDX_INIT_MEM_REGION: only while the TD is being built (tdx_vcpu_init_mem_region), and
+    // only into a GFN whose attributes are private (kvm_gmem_populate); else -EINVAL, no SEAMCALL.
     opStep('init-mem', VMM_START, 'tdx_gmem_post_populate', 'arch/x86/kvm/vmx/tdx.c', (s, t) => {
       const g = opGfn(s);
-      if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_populate
-      tdxGmemPostPopulate(k, t, g);
+      if (initMemAllowed(s, g)) {
+        if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_populate
+        tdxGmemPostPopulate(k, t, g);
+      }
       advance(k, t);
-    }, (b, a) => `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(b))} -> ${a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? 'TDX_SUCCESS' : 'failed'}`, (s) => s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s)),
-    (b, a) => [{ fn: 'tdh_mem_page_add', args: { gpa: gpaOf(opGfn(b)), pfn: opGfn(b) }, ret: statusValue(a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? S.SUCCESS : S.STATE_INCORRECT) }]),
+    }, (b, a) => (initMemAllowed(b, opGfn(b)) ? `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(b))} -> ${a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? 'TDX_SUCCESS' : 'failed'}` : 'KVM_TDX_INIT_MEM_REGION -> -EINVAL'),
+    (s) => !initMemAllowed(s, opGfn(s)) || s[v.present + opGfn(s)] === 1 || k.mm.canAllocate(s, opGfn(s)),
+    (b, a) => (initMemAllowed(b, opGfn(b)) ? [{ fn: 'tdh_mem_page_add', args: { gpa: gpaOf(opGfn(b)), pfn: opGfn(b) }, ret: statusValue(a[v.pamt + opGfn(b)] !== b[v.pamt + opGfn(b)] ? S.SUCCESS : S.STATE_INCORRECT) }] : [])),
     opStep('finalize', VMM_START, 'tdx_td_finalize', 'arch/x86/kvm/vmx/tdx.c', (_, t) => {
       k.seam.finalize(t);
       advance(k, t);

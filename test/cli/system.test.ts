@@ -50,7 +50,7 @@ describe('septcheck check --scenario', () => {
 
 describe('septcheck check --scenario: bad input, one line, exit 2', () => {
   it.each([
-    [['check', '--scenario', 'nosuch'], 'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown)\n'],
+    [['check', '--scenario', 'nosuch'], 'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host)\n'],
     [['check', '--scenario', 'basic', '--policy', 'nosuch'], 'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, hwpoison) nor a .ts or .js file\n'],
     [['check', '--scenario', 'basic', '--faults', 'remove-fails'], 'septcheck: --faults: "remove-fails" is not kind=count\n'],
     [['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'], 'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure)\n'],

@@ -117,3 +117,12 @@ describe('random simulation', () => {
     expect(simulate(hanoi.build({ disks: 3 }), { runs: 10, depth: 50, seed: 1 })).toMatchObject({ result: 'ok', runs: 10, steps: 500 });
   });
 });
+
+describe('the memory bound', () => {
+  it('stops cleanly with result incomplete before the tables outgrow --max-memory', () => {
+    const r = check(hanoi.build({ disks: 12 }), { maxMemory: 8 * 2 ** 20 });
+    expect(r).toMatchObject({ result: 'incomplete', stoppedBy: 'max-memory' });
+    expect(r.distinctStates).toBeLessThan(3 ** 12);
+    expect(r.distinctStates * r.bytesPerState).toBeLessThanOrEqual(8 * 2 ** 20);
+  });
+});

@@ -156,3 +156,31 @@ describe('tools/septcheck-trace.bt', () => {
     expect(out.split('\n').filter((l) => /ERROR|error:/.test(l) && !/RLIMIT_MEMLOCK|available_filter_functions|resolve kernel symbol/.test(l))).toEqual([]);
   });
 });
+
+describe('the host scenario, for real logs', () => {
+  it('explains the logs of a scenario of the same shape: its VMM may do any of their operations in any order', () => {
+    // (Same shape: two pages, built before FINALIZE. A log of the one-page contention scenario
+    // is rejected at its first invalidation, whose range is one page, not two.)
+    for (const [scenario, seed] of [['basic', 1], ['basic', 2], ['basic', 5], ['teardown', 1]] as const) {
+      const events = capture(scenario, seed);
+      expect(validate(system({ scenario: 'host' }), events)).toMatchObject({ valid: true, matched: events.length });
+    }
+  });
+
+  it('explains its own random runs', () => {
+    const events = capture('host', 3, 120);
+    expect(events.length).toBeGreaterThan(5);
+    expect(validate(system({ scenario: 'host' }), events)).toMatchObject({ valid: true });
+  });
+
+  it('still rejects what no VMM can make happen: an AUG of a GFN the attributes say is shared', () => {
+    const events: LoggedEvent[] = [
+      { fn: 'tdh_mr_finalize', ret: '0x0000000000000000' },
+      { fn: 'kvm_gmem_convert', args: { start: 1, end: 2, shared: 1 } },
+      { fn: 'kvm_gmem_invalidate_begin', args: { start: 1, end: 2 } },
+      { fn: 'kvm_gmem_invalidate_end', args: { start: 1, end: 2 } },
+      { fn: 'tdh_mem_page_aug', args: { gpa: 0x1000, level: 0 }, ret: '0x0000000000000000' },
+    ];
+    expect(validate(system({ scenario: 'host' }), events)).toMatchObject({ valid: false, index: 4 });
+  });
+});
