@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { check, type ModelDefinition, type Params } from '../src/engine/index.js';
+import { check, checkParallel, type ModelDefinition, type ModelRef, type Params } from '../src/engine/index.js';
+import { resolveTarget } from '../src/cli/target.js';
 import hanoi from '../examples/hanoi.js';
 import puzzle8 from '../examples/puzzle8.js';
 
@@ -61,6 +62,26 @@ function hasSpin(): boolean {
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+/** The TDX system's host scenario, bounded, with 1 and then 2 worker threads: states per second
+ * of each (best of three) and the speed-up. */
+async function workerSpeedup(): Promise<void> {
+  const target = { scenario: 'host', policy: 'nopin', hvo: false };
+  const t = await resolveTarget(target);
+  const ref: ModelRef = { url: new URL('../src/cli/worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: target };
+  const options = { maxStates: 600_000, liveness: false };
+  const rate = async (workers: number) => {
+    let best = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const r = workers === 1 ? check(t.model, options) : await checkParallel(t.model, ref, workers, options);
+      best = Math.max(best, r.distinctStates / r.seconds);
+    }
+    return best;
+  };
+  const one = await rate(1);
+  const two = await rate(2);
+  console.log(`\nworkers (tdx scenario=host, 600,000 states, no liveness): 1 worker ${fmt(one)} states/s, 2 workers ${fmt(two)} states/s, speed-up ${(two / one).toFixed(2)}`);
+}
 if (!hasSpin()) {
   console.error('bench: spin is not installed (apt-get install spin)');
   process.exit(2);
@@ -77,6 +98,7 @@ try {
     );
     if (agree === 'DISAGREE') process.exitCode = 1;
   }
+  await workerSpeedup();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeWhole } from './write-whole.js';
 import type { LoggedEvent } from '../engine/index.js';
 import { InputError } from './input-error.js';
 
@@ -31,7 +32,5 @@ export function readEvents(path: string): LoggedEvent[] {
 }
 
 export function writeEvents(path: string, events: readonly LoggedEvent[]): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  renameSync(tmp, path);
+  writeWhole(path, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, formatValue, mapAddresses, ModelError, observeRun, ParamError, replay, simulate, stillViolates, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -14,12 +14,14 @@ import { checkJson, checkText, exitCode, simulateJson, simulateText } from './re
 import { loadPolicy } from './system-target.js';
 import { resolveTarget, targetOf } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
-import { readTrace, writeTrace } from './trace-file.js';
+import { readTrace } from './trace-file.js';
+import { writeJson } from './write-whole.js';
+import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
 import { parseScript, runScript, ScriptError } from '../script/index.js';
 import { runText } from './run-report.js';
 import { readFileSync } from 'node:fs';
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 
 function integer(name: string, min = 0) {
   return (text: string): number => {
@@ -57,6 +59,12 @@ function modelOptions(cmd: Command): Command {
   );
 }
 
+function shardSpec(text: string): [number, number] {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('expected i/N with 1 <= i <= N, e.g. 3/8');
+  return [Number(m[1]), Number(m[2])];
+}
+
 /** The CPU a process's events show on in a synthetic log: vCPU n on CPU n, the rest after them. */
 function cpuOf(process: string | null): number {
   const m = /^vcpu(\d+)$/.exec(process ?? '');
@@ -76,20 +84,23 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
+  .option('--workers <n>', `worker threads for large BFS levels (this machine has ${availableParallelism()} cores; default 1: see README, Performance)`, integer('--workers', 1), 1)
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const progress = progressLine(!o.json);
-    const result = check(t.model, {
+    const options = {
       maxStates: o.maxStates,
       maxDepth: o.maxDepth,
       maxMemory: (o.maxMemory ?? Math.floor(totalmem() / 2 / 2 ** 20)) * 2 ** 20,
       ...(o.deadlock === false ? { deadlock: false } : {}),
       fairness: o.fairness,
       onProgress: progress.update,
-    });
+    };
+    const ref: ModelRef = { url: new URL('./worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: t.target, ...(o.deadlock === false ? { deadlock: false } : {}) };
+    const result = o.workers > 1 ? await checkParallel(t.model, ref, o.workers, options) : check(t.model, options);
     progress.done();
     const found = result.violation ?? result.findings[0];
-    if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));
+    if (o.traceOut && found) writeJson(o.traceOut, traceDoc(t.model, found, t.title, t.target));
     const json = checkJson(t.name, t.params, t.model, result);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
     process.exitCode = exitCode(json);
@@ -170,6 +181,53 @@ program
     const { url } = await serveView(doc, o.port);
     process.stdout.write(`septcheck view: ${url} (Ctrl-C to stop)\n`);
     if (o.open) openBrowser(url);
+  });
+
+modelOptions(program.command('swarm').description('one shard of a swarm: a bounded, differently seeded search; writes a result file for merge'))
+  .requiredOption('--shard <i/N>', 'which shard of how many (1-based)', shardSpec)
+  .option('--seed <n>', "the swarm's base seed (each shard derives its own)", integer('--seed'), 1)
+  .option('--max-states <n>', 'distinct states this shard may visit', integer('--max-states', 1), 100_000)
+  .option('--max-depth <n>', 'steps deep this shard may go', integer('--max-depth', 1), 10_000)
+  .option('--out <file>', 'write the result file here (default: stdout)')
+  .action(async (spec: string | undefined, o) => {
+    const t = await resolveTarget(targetOf(spec, o));
+    const [i, n] = o.shard as [number, number];
+    const seed = shardSeed(o.seed, i);
+    const r = swarmSearch(t.model, { seed, maxStates: o.maxStates, maxDepth: o.maxDepth });
+    const file: ShardFile = {
+      format: 'septcheck-swarm/1',
+      title: t.title,
+      target: t.target,
+      shard: i,
+      of: n,
+      seed,
+      result: r.result,
+      distinctStates: r.distinctStates,
+      transitions: r.transitions,
+      maxDepthReached: r.maxDepthReached,
+      seconds: Math.round(r.seconds * 1000) / 1000,
+      ...(r.violation ? { violation: traceDoc(t.model, r.violation, t.title, t.target) } : {}),
+    };
+    if (o.out) writeJson(o.out, file);
+    else process.stdout.write(`${JSON.stringify(file, null, 2)}\n`);
+    process.exitCode = exitCode(r);
+  });
+
+program
+  .command('merge')
+  .description('combine the result files of a swarm')
+  .argument('<files...>', 'result files written by septcheck swarm')
+  .option('--json', 'print the merged result as JSON')
+  .action((names: string[], o: { json?: boolean }) => {
+    const m = mergeShards(names.map(readShard), names);
+    const text = [
+      `${m.title}: ${m.shards} of ${m.of} shards${m.missing.length ? ` (missing: ${m.missing.join(', ')})` : ''}, ${m.statesExplored.toLocaleString('en-US')} states explored in all`,
+      ...(m.violation ? ['', `found by shard ${m.violation.shard} (a depth-first path, not necessarily the shortest):`, traceText(m.violation)] : []),
+      '',
+      `result: ${m.result}`,
+    ].join('\n');
+    print(!!o.json, m, text);
+    process.exitCode = exitCode(m);
   });
 
 systemOptions(

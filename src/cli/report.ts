@@ -61,6 +61,8 @@ export function checkJson(name: string, params: ReportParams, model: Model, r: C
     statesPerSecond: r.statesPerSecond,
     collisionProbability: r.collisionProbability,
     bytesPerState: r.bytesPerState,
+    bytesPerVisitedState: r.bytesPerVisitedState,
+    bytesPerQueuedState: r.bytesPerQueuedState,
     ...(r.violation ? { violation: counterexampleJson(model, r.violation) } : {}),
     findings: r.findings.map((f) => counterexampleJson(model, f)),
   };

@@ -1,13 +1,6 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { InputError } from './input-error.js';
 import type { TraceDoc } from './trace-doc.js';
-
-/** Writes a trace file whole or not at all (a temporary file renamed into place). */
-export function writeTrace(path: string, doc: TraceDoc): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
-  renameSync(tmp, path);
-}
 
 /** Reads a trace file, with one clear line for what is wrong with it. */
 export function readTrace(path: string): TraceDoc {

@@ -8,3 +8,6 @@ export { resolveParams, ParamError } from './params.js';
 export { replay, stillViolates, type Claim, type RecordedStep, type ReplayResult } from './replay.js';
 export { validate, observeRun, matches, type LoggedEvent, type ValidationResult } from './validate.js';
 export { mapAddresses } from './addresses.js';
+export { swarmSearch, shardSeed, type SwarmOptions, type SwarmResult } from './swarm.js';
+export { checkParallel } from './parallel.js';
+export type { ModelRef } from './parallel-protocol.js';

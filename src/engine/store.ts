@@ -7,22 +7,26 @@ export class StateStore {
   /** Bytes per row: the state size rounded up to whole 32-bit words, so rows hash as words. */
   readonly stride: number;
   arena: Uint8Array;
-  words: Int32Array;
   parent: Int32Array;
   /** index into the model's actions of the step that reached the state; 0xffff for initial */
   via: Uint16Array;
   count = 0;
 
-  constructor(readonly stateSize: number, initialCapacity = 1 << 12) {
+  /** `shared`: the arena lives in a SharedArrayBuffer, for worker threads to read. */
+  constructor(readonly stateSize: number, initialCapacity = 1 << 12, private readonly shared = false) {
     this.stride = Math.max(4, (stateSize + 3) & ~3);
-    this.arena = new Uint8Array(initialCapacity * this.stride);
-    this.words = new Int32Array(this.arena.buffer);
+    this.arena = this.bytesOf(initialCapacity * this.stride);
     this.parent = new Int32Array(initialCapacity);
     this.via = new Uint16Array(initialCapacity);
   }
 
   get bytes(): number {
     return this.arena.length + this.parent.length * 6;
+  }
+
+  /** One state's row: its bytes, its parent and the action that reached it. */
+  get rowBytes(): number {
+    return this.stride + 6;
   }
 
   /** Appends a row copied from `src` at byte offset `from`; returns its id. */
@@ -49,6 +53,10 @@ export class StateStore {
     return this.arena.slice(id * this.stride, id * this.stride + this.stateSize);
   }
 
+  private bytesOf(n: number): Uint8Array {
+    return new Uint8Array(this.shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+  }
+
   /** Ids from an initial state to `id`, following parent pointers. */
   pathTo(id: number): number[] {
     const path: number[] = [];
@@ -58,10 +66,9 @@ export class StateStore {
 
   private grow(): void {
     const cap = this.parent.length * 2;
-    const arena = new Uint8Array(cap * this.stride);
+    const arena = this.bytesOf(cap * this.stride);
     arena.set(this.arena);
     this.arena = arena;
-    this.words = new Int32Array(arena.buffer);
     const parent = new Int32Array(cap);
     parent.set(this.parent);
     this.parent = parent;

@@ -1,21 +1,34 @@
 /**
  * The visited set: an open-addressing (linear probing) table of 64-bit fingerprints, each
- * mapped to the id of the state it stands for. Three typed arrays, no per-entry objects.
+ * mapped to the id of the state it stands for. Three typed arrays, no per-entry objects. With
+ * `shared`, they live in SharedArrayBuffers that worker threads probe (read-only) between
+ * insertions.
  */
-export class VisitedSet {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
+export interface VisitedTables {
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
   /** state id + 1, 0 = empty slot */
-  private ids: Int32Array;
-  private mask: number;
+  readonly ids: Int32Array;
+}
+
+/** The first slot of a fingerprint's probe sequence. */
+const home = (h: number, l: number, mask: number) => (l ^ Math.imul(h, 0x9e3779b1)) & mask;
+
+/** Is fingerprint (h, l) in the tables? (For readers that never insert.) */
+export function contains(t: VisitedTables, h: number, l: number): boolean {
+  const mask = t.ids.length - 1;
+  for (let i = home(h, l, mask); t.ids[i] !== 0; i = (i + 1) & mask) {
+    if (t.lo[i] === l && t.hi[i] === h) return true;
+  }
+  return false;
+}
+
+export class VisitedSet {
+  private t: VisitedTables;
   private used = 0;
 
-  constructor(initialCapacity = 1 << 16) {
-    const cap = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.ids = new Int32Array(cap);
-    this.mask = cap - 1;
+  constructor(initialCapacity = 1 << 16, private readonly shared = false) {
+    this.t = this.tables(1 << Math.ceil(Math.log2(Math.max(16, initialCapacity))));
   }
 
   get size(): number {
@@ -23,7 +36,12 @@ export class VisitedSet {
   }
 
   get bytes(): number {
-    return this.ids.length * 12;
+    return this.t.ids.length * 12;
+  }
+
+  /** The arrays as they are now (they are replaced when the table grows). */
+  get current(): VisitedTables {
+    return this.t;
   }
 
   /**
@@ -31,37 +49,41 @@ export class VisitedSet {
    * `newId` and returns -1.
    */
   findOrInsert(h: number, l: number, newId: number): number {
-    let i = (l ^ Math.imul(h, 0x9e3779b1)) & this.mask;
-    const ids = this.ids;
+    const { hi, lo, ids } = this.t;
+    const mask = ids.length - 1;
+    let i = home(h, l, mask);
     for (;;) {
       const id = ids[i]!;
       if (id === 0) break;
-      if (this.lo[i] === l && this.hi[i] === h) return id - 1;
-      i = (i + 1) & this.mask;
+      if (lo[i] === l && hi[i] === h) return id - 1;
+      i = (i + 1) & mask;
     }
     ids[i] = newId + 1;
-    this.hi[i] = h;
-    this.lo[i] = l;
-    if (++this.used * 2 > this.ids.length) this.grow();
+    hi[i] = h;
+    lo[i] = l;
+    if (++this.used * 2 > ids.length) this.grow();
     return -1;
   }
 
   /** Doubles the table at half load, so probes stay short and growth is amortised. */
   private grow(): void {
-    const { hi, lo, ids } = this;
-    const cap = ids.length * 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.ids = new Int32Array(cap);
-    this.mask = cap - 1;
-    for (let j = 0; j < ids.length; j++) {
-      const id = ids[j]!;
+    const old = this.t;
+    const next = this.tables(old.ids.length * 2);
+    const mask = next.ids.length - 1;
+    for (let j = 0; j < old.ids.length; j++) {
+      const id = old.ids[j]!;
       if (id === 0) continue;
-      let i = (lo[j]! ^ Math.imul(hi[j]!, 0x9e3779b1)) & this.mask;
-      while (this.ids[i] !== 0) i = (i + 1) & this.mask;
-      this.ids[i] = id;
-      this.hi[i] = hi[j]!;
-      this.lo[i] = lo[j]!;
+      let i = home(old.hi[j]!, old.lo[j]!, mask);
+      while (next.ids[i] !== 0) i = (i + 1) & mask;
+      next.ids[i] = id;
+      next.hi[i] = old.hi[j]!;
+      next.lo[i] = old.lo[j]!;
     }
+    this.t = next;
+  }
+
+  private tables(cap: number): VisitedTables {
+    const buffer = (n: number) => (this.shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+    return { hi: new Uint32Array(buffer(cap * 4)), lo: new Uint32Array(buffer(cap * 4)), ids: new Int32Array(buffer(cap * 4)) };
   }
 }

@@ -1,0 +1,271 @@
+import type { CheckOptions, CheckResult } from './check.js';
+import { actionError, inModel, message, ModelError } from './errors.js';
+import { collisionProbability, fingerprint, fp } from './fingerprint.js';
+import { checkLiveness } from './liveness.js';
+import type { Invariant, Model, State } from './model.js';
+import { DEADLOCK, RECORD_HEADER } from './parallel-protocol.js';
+import { EdgeStore, StateStore } from './store.js';
+import { SuccessorBuffer } from './successors.js';
+import { INITIAL, step, type Counterexample } from './trace.js';
+import { VisitedSet } from './visited.js';
+
+const DEADLOCK_DOC = 'A state with no successors that the model does not call final.';
+
+/**
+ * The state of a breadth-first search: the store (which is also the queue), the visited set,
+ * the edges kept for liveness, and what was found. States are expanded in id order, here
+ * (`expand`) or by worker threads whose records are merged in the same order (`merge`), so both
+ * give the same ids, counts and counterexamples.
+ */
+export class Search {
+  readonly store: StateStore;
+  readonly visited: VisitedSet;
+  readonly edges: EdgeStore | undefined;
+  head = 0;
+  depth = 0;
+  transitions = 0;
+  violation: Counterexample | undefined;
+  stoppedBy: CheckResult['stoppedBy'];
+  readonly findings: Counterexample[] = [];
+  private levelEnd: number;
+  private nextReport = 1 << 14;
+  private readonly started = performance.now();
+  private readonly stride: number;
+  private readonly words: number;
+  private readonly buf: SuccessorBuffer;
+  private readonly cur: Uint8Array;
+  private readonly curView: Uint8Array;
+  private readonly safety: Invariant[];
+  private readonly findingProps: Invariant[];
+  private readonly deadlock: boolean;
+  private readonly initialCount: number;
+
+  constructor(readonly model: Model, private readonly options: CheckOptions, shared: boolean) {
+    const size = model.stateSize;
+    this.store = new StateStore(size, 1 << 12, shared);
+    this.visited = new VisitedSet(1 << 16, shared);
+    this.stride = this.store.stride;
+    this.words = this.stride >> 2;
+    this.buf = new SuccessorBuffer(size, this.stride);
+    this.cur = new Uint8Array(this.stride);
+    this.curView = this.cur.subarray(0, size);
+    this.edges = options.liveness !== false && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
+    if (model.actions.length >= INITIAL) throw new ModelError(`model has ${model.actions.length} actions; at most ${INITIAL - 1} are supported`);
+    this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
+    this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
+    this.deadlock = options.deadlock ?? model.deadlock ?? true;
+
+    // Initial states go through the successor buffer so they are hashed like any other.
+    const initial = inModel('initial()', () => model.initial());
+    this.initialCount = initial.length;
+    this.buf.reset(new Uint8Array(this.stride));
+    for (const s of initial) {
+      if (s.length !== size) throw new ModelError(`initial() returned a state of ${s.length} variables; stateSize is ${size}`);
+      this.buf.next().set(s);
+    }
+    for (let k = 0; k < this.buf.count && !this.violation; k++) {
+      fingerprint(this.buf.words, k * this.words, this.words);
+      if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.store.count) >= 0) continue;
+      const id = this.store.add(this.buf.bytes, k * this.stride, -1, INITIAL);
+      this.checkNew(this.buf.view(k), id);
+    }
+    this.levelEnd = this.store.count;
+  }
+
+  /** Moves to the next state to expand: false when the search is over (done, or a bound). */
+  nextState(): boolean {
+    if (this.head >= this.store.count || this.violation) return false;
+    if (this.head === this.levelEnd) {
+      this.depth++;
+      this.levelEnd = this.store.count;
+    }
+    const o = this.options;
+    if (this.depth >= (o.maxDepth ?? Infinity)) return this.stop('max-depth');
+    if (this.store.count >= (o.maxStates ?? Infinity)) return this.stop('max-states');
+    if (this.head >= this.nextReport) {
+      this.nextReport += 1 << 14;
+      this.report();
+    }
+    if ((this.head & 4095) === 0 && !this.memoryLeft()) return this.stop('max-memory');
+    return true;
+  }
+
+  /** The states of the current BFS level still to expand: [head, levelEnd). */
+  get levelRange(): [number, number] {
+    return [this.head, this.levelEnd];
+  }
+
+  /** Expands one state here: its successors, invariants, deadlock. */
+  expand(id: number): void {
+    const { model, store, visited, edges, buf, cur, curView, stride, words } = this;
+    const actions = model.actions;
+    store.load(id, cur);
+    if (model.constraint && !predicate(model, 'constraint', curView)) return;
+    edges?.openRow(id);
+    let successors = 0;
+    for (let a = 0; a < actions.length; a++) {
+      buf.reset(cur);
+      try {
+        actions[a]!.next(curView, buf);
+      } catch (err) {
+        throw actionError(actions[a]!, curView, err);
+      }
+      successors += buf.count;
+      for (let k = 0; k < buf.count; k++) {
+        this.transitions++;
+        fingerprint(buf.words, k * words, words);
+        const known = visited.findOrInsert(fp[0]!, fp[1]!, store.count);
+        if (known >= 0) {
+          edges?.add(known, a);
+          continue;
+        }
+        const next = store.add(buf.bytes, k * stride, id, a);
+        edges?.add(next, a);
+        if (!this.checkNew(buf.view(k), next)) return;
+      }
+    }
+    if (successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', curView))) {
+      this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(id) };
+    }
+  }
+
+  /** Merges a worker's records (worker.ts) in order, as `expand` would have found them. */
+  merge(records: Int32Array, count: number): void {
+    const { store, visited, edges, words } = this;
+    const recordWords = RECORD_HEADER + words;
+    const bytes = new Uint8Array(records.buffer);
+    for (let r = 0; r < count && !this.violation; r++) {
+      const at = r * recordWords;
+      const parent = records[at]!;
+      const action = records[at + 1]!;
+      edges?.openRow(parent);
+      if (action === DEADLOCK) {
+        this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(parent) };
+        return;
+      }
+      this.transitions++;
+      const known = visited.findOrInsert(records[at + 2]! >>> 0, records[at + 3]! >>> 0, store.count);
+      if (known >= 0) {
+        edges?.add(known, action);
+        continue;
+      }
+      const next = store.add(bytes, (at + RECORD_HEADER) * 4, parent, action);
+      edges?.add(next, action);
+      const broken = records[at + 4]!;
+      if (broken > 0) {
+        const bad = this.safety[broken - 1]!;
+        this.violation = { kind: 'invariant', property: bad.name, doc: bad.doc, trace: this.traceTo(next) };
+        return;
+      }
+      if (this.findingProps.length > 0) {
+        store.load(next, this.cur);
+        this.checkFindings(this.curView, next);
+      }
+    }
+  }
+
+  /** Ends the search: liveness when it was complete, then the result. */
+  finish(): CheckResult {
+    const { store, visited, edges } = this;
+    // The depth reached is that of the deepest state found (initial states are depth 0).
+    if (this.head >= store.count || this.violation) this.depth = stateDepth(store, store.count - 1);
+    this.report();
+    if (!this.violation && !this.stoppedBy && edges) {
+      edges.finish(store.count);
+      this.violation = checkLiveness(this.model, store, edges, this.options.fairness !== false);
+    }
+    const seconds = (performance.now() - this.started) / 1000;
+    const violation = this.violation;
+    const stoppedBy = this.stoppedBy;
+    return {
+      result: violation ? 'violation' : stoppedBy ? 'incomplete' : 'ok',
+      ...(stoppedBy && !violation ? { stoppedBy } : {}),
+      distinctStates: store.count,
+      transitions: this.transitions,
+      depth: this.depth,
+      seconds,
+      statesPerSecond: Math.round(store.count / Math.max(seconds, 1e-6)),
+      collisionProbability: collisionProbability(store.count, this.transitions + this.initialCount),
+      bytesPerState: Math.round((store.bytes + visited.bytes + (edges?.bytes ?? 0)) / Math.max(1, store.count)),
+      bytesPerVisitedState: Math.round(store.rowBytes + visited.bytes / Math.max(1, store.count)),
+      bytesPerQueuedState: store.rowBytes,
+      ...(violation ? { violation } : {}),
+      findings: this.findings,
+    };
+  }
+
+  report(): void {
+    this.options.onProgress?.({
+      states: this.store.count,
+      transitions: this.transitions,
+      queue: this.store.count - this.head,
+      depth: this.depth,
+      seconds: (performance.now() - this.started) / 1000,
+    });
+  }
+
+  /** The tables at their next doubling must fit in the budget, and each in one typed array
+   * (V8 allows at most 2^32 bytes). */
+  memoryLeft(): boolean {
+    const { store, visited, edges } = this;
+    const max = this.options.maxMemory ?? Infinity;
+    return 2 * (store.bytes + visited.bytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.arena.length, visited.bytes / 3, edges?.targets.byteLength ?? 0) <= 2 ** 32;
+  }
+
+  stop(bound: NonNullable<CheckResult['stoppedBy']>): false {
+    this.stoppedBy = bound;
+    return false;
+  }
+
+  private traceTo(id: number) {
+    return this.store.pathTo(id).map((i) => step(this.model.actions, this.store.via[i]!, this.store.get(i)));
+  }
+
+  /** The invariants on a new state: false (and the violation) when a safety one breaks. */
+  private checkNew(s: State, id: number): boolean {
+    const bad = firstBroken(this.safety, s);
+    if (bad) {
+      this.violation = { kind: 'invariant', property: bad.name, doc: bad.doc, trace: this.traceTo(id) };
+      return false;
+    }
+    this.checkFindings(s, id);
+    return true;
+  }
+
+  private checkFindings(s: State, id: number): void {
+    for (const f of this.findingProps) {
+      if (!holds(f, s) && !this.findings.some((x) => x.property === f.name)) {
+        this.findings.push({ kind: f.findingKind ?? 'finding', property: f.name, doc: f.doc, trace: this.traceTo(id) });
+      }
+    }
+  }
+}
+
+function firstBroken(invariants: readonly Invariant[], s: State): Invariant | undefined {
+  for (let i = 0; i < invariants.length; i++) if (!holds(invariants[i]!, s)) return invariants[i];
+  return undefined;
+}
+
+function holds(inv: Invariant, s: State): boolean {
+  try {
+    return inv.check(s);
+  } catch (err) {
+    throw new ModelError(`invariant "${inv.name}" threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`, { cause: err });
+  }
+}
+
+function predicate(model: Model, name: 'constraint' | 'isFinal', s: State): boolean {
+  try {
+    return model[name]!(s);
+  } catch (err) {
+    throw new ModelError(`${name}() threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`, { cause: err });
+  }
+}
+
+/** Depth of a state: the number of steps from an initial state. */
+function stateDepth(store: StateStore, id: number): number {
+  let d = 0;
+  if (id < 0) return 0;
+  for (let at = store.parent[id]!; at >= 0; at = store.parent[at]!) d++;
+  return d;
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { septcheck } from './run.js';
+
+const run = (...args: string[]) => {
+  const { seconds: _s, statesPerSecond: _r, ...rest } = JSON.parse(septcheck('check', ...args, '--json').stdout);
+  return rest;
+};
+
+/** Worker threads take over the wide BFS levels; merged in order, they find the same states. */
+describe('check --workers 2', () => {
+  it('the 8-puzzle: the same 181,440 states, transitions and depth', () => {
+    const two = run('puzzle8', '--workers', '2');
+    expect(two).toMatchObject({ result: 'ok', distinctStates: 181440, transitions: 483840, depth: 31 });
+    expect(two).toEqual(run('puzzle8', '--workers', '1'));
+  });
+
+  it('a violation: the same shortest counterexample, step for step', () => {
+    const args = ['--scenario', 'convert', '--faults', 'memory-failure=1'];
+    const two = run(...args, '--workers', '2');
+    expect(two.violation.property).toBe('guest-data-kept');
+    expect(two).toEqual(run(...args, '--workers', '1'));
+  });
+
+  it('liveness over the edges the workers sent back: the same verdict and counts', () => {
+    const args = ['--scenario', 'convert', '--faults', 'transient-refs=2'];
+    const two = run(...args, '--workers', '2');
+    expect(two).toMatchObject({ result: 'ok', distinctStates: 33703 });
+    expect(two).toEqual(run(...args, '--workers', '1'));
+  });
+});
