@@ -1,6 +1,5 @@
-import { actionError } from './errors.js';
-import type { Model, State } from './model.js';
-import { SuccessorBuffer } from './successors.js';
+import type { Action, Model, State } from './model.js';
+import { Expander } from './successors.js';
 import { diffViews, viewState } from './trace.js';
 
 /** A recorded step: the action and process that took it, and the state it reached as viewed. */
@@ -26,24 +25,13 @@ export function replay(model: Model, steps: readonly RecordedStep[]): ReplayResu
   const first = model.initial().find((s) => key(s) === want(0));
   if (!first) return { ok: false, step: 0, reason: `no initial state of the model is this one (${closest(model, model.initial(), steps[0]!.state)})` };
   const states: State[] = [first];
-  const stride = Math.max(4, (model.stateSize + 3) & ~3);
-  const buf = new SuccessorBuffer(model.stateSize, stride);
-  const row = new Uint8Array(stride);
+  const expander = new Expander(model);
   for (let i = 1; i < steps.length; i++) {
     const { action, process } = steps[i]!;
     const label = `${process ?? '-'} ${action}`;
-    const candidates = model.actions.filter((a) => a.name === action && (a.process ?? null) === process);
-    if (candidates.length === 0) return { ok: false, step: i, reason: `the model has no action "${action}" of process ${process ?? '(none)'}` };
-    row.set(states[i - 1]!);
-    buf.reset(row);
-    for (const a of candidates) {
-      try {
-        a.next(row.subarray(0, model.stateSize), buf);
-      } catch (err) {
-        throw actionError(a, row.subarray(0, model.stateSize), err);
-      }
-    }
-    const successors = Array.from({ length: buf.count }, (_, k) => buf.view(k).slice());
+    const named = (a: Action) => a.name === action && (a.process ?? null) === process;
+    if (!model.actions.some(named)) return { ok: false, step: i, reason: `the model has no action "${action}" of process ${process ?? '(none)'}` };
+    const successors = expander.of(states[i - 1]!, named).map((s) => s.next);
     if (successors.length === 0) return { ok: false, step: i, reason: `${label} is not enabled in the state before it` };
     const next = successors.find((s) => key(s) === want(i));
     if (!next) return { ok: false, step: i, reason: `${label} leads elsewhere: ${closest(model, successors, steps[i]!.state)}` };
@@ -77,13 +65,7 @@ export interface Claim {
 export function stillViolates(model: Model, states: readonly State[], claim: Claim): string | undefined {
   const last = states[states.length - 1]!;
   if (claim.kind === 'deadlock') {
-    const stride = Math.max(4, (model.stateSize + 3) & ~3);
-    const buf = new SuccessorBuffer(model.stateSize, stride);
-    const row = new Uint8Array(stride);
-    row.set(last);
-    buf.reset(row);
-    for (const a of model.actions) a.next(row.subarray(0, model.stateSize), buf);
-    return buf.count > 0 ? 'the last state has successors now: no deadlock' : undefined;
+    return new Expander(model).of(last).length > 0 ? 'the last state has successors now: no deadlock' : undefined;
   }
   if (claim.kind === 'liveness') {
     const prop = model.liveness?.find((p) => p.name === claim.property);

@@ -1,6 +1,6 @@
-import { actionError, ModelError } from './errors.js';
-import type { Model } from './model.js';
-import { SuccessorBuffer } from './successors.js';
+import { ModelError } from './errors.js';
+import type { Model, State } from './model.js';
+import { Expander } from './successors.js';
 import { step, type Counterexample, type TraceStep } from './trace.js';
 
 export interface SimulateOptions {
@@ -40,45 +40,28 @@ export function random(seed: number): () => number {
 export function simulate(model: Model, options: SimulateOptions): SimulateResult {
   const started = performance.now();
   const rand = random(options.seed);
-  const stride = Math.max(4, (model.stateSize + 3) & ~3);
-  const buf = new SuccessorBuffer(model.stateSize, stride);
-  const owner: number[] = [];
+  const expander = new Expander(model);
   const initial = model.initial();
   if (initial.length === 0) throw new ModelError('initial() returned no states');
   let steps = 0;
   let trace: TraceStep[] = [];
   for (let run = 0; run < options.runs; run++) {
-    const first = initial[Math.floor(rand() * initial.length)]!;
-    trace = [step(model.actions, -1, first.slice())];
-    let cur = new Uint8Array(stride);
-    cur.set(first);
+    let s: State = initial[Math.floor(rand() * initial.length)]!.slice();
+    trace = [step(model.actions, -1, s)];
     for (let d = 0; ; d++) {
-      const s = cur.subarray(0, model.stateSize);
       const bad = (model.invariants ?? []).find((inv) => !inv.check(s));
       if (bad) return done('violation', run + 1, { kind: bad.severity === 'finding' ? (bad.findingKind ?? 'finding') : 'invariant', property: bad.name, doc: bad.doc, trace });
       if (d === options.depth || (model.constraint && !model.constraint(s))) break;
-      buf.reset(cur);
-      owner.length = 0;
-      model.actions.forEach((a, i) => {
-        const before = buf.count;
-        try {
-          a.next(s, buf);
-        } catch (err) {
-          throw actionError(a, s, err);
-        }
-        for (let k = before; k < buf.count; k++) owner.push(i);
-      });
-      if (buf.count === 0) {
+      const next = expander.of(s);
+      if (next.length === 0) {
         if ((options.deadlock ?? model.deadlock ?? true) && !model.isFinal?.(s)) {
           return done('violation', run + 1, { kind: 'deadlock', property: 'deadlock', doc: 'A state with no successors that the model does not call final.', trace });
         }
         break;
       }
-      const k = Math.floor(rand() * buf.count);
-      const next = new Uint8Array(stride);
-      next.set(buf.view(k));
-      cur = next;
-      trace.push(step(model.actions, owner[k]!, next.slice(0, model.stateSize)));
+      const chosen = next[Math.floor(rand() * next.length)]!;
+      s = chosen.next;
+      trace.push(step(model.actions, chosen.action, s));
       steps++;
     }
   }

@@ -1,4 +1,5 @@
-import type { State, Successors } from './model.js';
+import { actionError } from './errors.js';
+import type { Action, Model, State, Successors } from './model.js';
 
 /**
  * The scratch buffer actions write successors into: fixed-stride slots in one buffer, each
@@ -52,5 +53,46 @@ export class SuccessorBuffer implements Successors {
     for (let k = 0; k < slots; k++) {
       this.views.push(this.bytes.subarray(k * this.stride, k * this.stride + this.stateSize));
     }
+  }
+}
+
+/** A successor of a state, copied out, with the index of the action that made it. */
+export interface Successor {
+  readonly action: number;
+  readonly next: State;
+}
+
+/**
+ * Whole successor lists, for the paths that are not the search's hot loop (replay, validation,
+ * simulation, swarm members, scripted runs): each successor a copy; an action that throws is
+ * reported with its name and the state.
+ */
+export class Expander {
+  private readonly buf: SuccessorBuffer;
+  private readonly row: Uint8Array;
+
+  constructor(private readonly model: Model) {
+    const stride = Math.max(4, (model.stateSize + 3) & ~3);
+    this.buf = new SuccessorBuffer(model.stateSize, stride);
+    this.row = new Uint8Array(stride);
+  }
+
+  /** The successors of `s` under every action `pick` accepts (all by default), in action order. */
+  of(s: State, pick: (a: Action, index: number) => boolean = () => true): Successor[] {
+    const { model, buf, row } = this;
+    const out: Successor[] = [];
+    row.set(s);
+    const view = row.subarray(0, model.stateSize);
+    model.actions.forEach((a, i) => {
+      if (!pick(a, i)) return;
+      buf.reset(row);
+      try {
+        a.next(view, buf);
+      } catch (err) {
+        throw actionError(a, view, err);
+      }
+      for (let k = 0; k < buf.count; k++) out.push({ action: i, next: buf.view(k).slice() });
+    });
+    return out;
   }
 }

@@ -1,8 +1,7 @@
-import { actionError } from './errors.js';
 import { fingerprint, fp } from './fingerprint.js';
 import type { Model } from './model.js';
 import { random } from './simulate.js';
-import { SuccessorBuffer } from './successors.js';
+import { Expander } from './successors.js';
 import { step, type Counterexample } from './trace.js';
 import { VisitedSet } from './visited.js';
 
@@ -37,7 +36,7 @@ export function swarmSearch(model: Model, options: SwarmOptions): SwarmResult {
   const stride = Math.max(4, (model.stateSize + 3) & ~3);
   const words = stride >> 2;
   const visited = new VisitedSet();
-  const buf = new SuccessorBuffer(model.stateSize, stride);
+  const expander = new Expander(model);
   const deadlock = model.deadlock ?? true;
   let transitions = 0;
   let maxDepthReached = 0;
@@ -58,16 +57,10 @@ export function swarmSearch(model: Model, options: SwarmOptions): SwarmResult {
     violation: { kind, property, doc, trace: stack.map((f) => step(model.actions, f.via, f.state.slice(0, model.stateSize))) },
   });
   const successors = (s: Uint8Array) => {
-    const out: { state: Uint8Array; via: number }[] = [];
-    buf.reset(s);
-    model.actions.forEach((a, i) => {
-      const before = buf.count;
-      try {
-        a.next(s.subarray(0, model.stateSize), buf);
-      } catch (err) {
-        throw actionError(a, s.subarray(0, model.stateSize), err);
-      }
-      for (let k = before; k < buf.count; k++) out.push({ state: buf.bytes.slice(k * stride, (k + 1) * stride), via: i });
+    const out = expander.of(s.subarray(0, model.stateSize)).map(({ action, next }) => {
+      const state = new Uint8Array(stride);
+      state.set(next);
+      return { state, via: action };
     });
     // Fisher-Yates with the shard's seed: the order this member explores in.
     for (let i = out.length - 1; i > 0; i--) {

@@ -1,6 +1,6 @@
-import { actionError, ModelError } from './errors.js';
+import { ModelError } from './errors.js';
 import type { Model, Observation, State } from './model.js';
-import { SuccessorBuffer } from './successors.js';
+import { Expander } from './successors.js';
 import type { TraceStep } from './trace.js';
 
 /** One line of a captured log: what a probe saw, when, where. */
@@ -59,30 +59,12 @@ export function validate(model: Model, log: readonly LoggedEvent[], maxStates = 
   const positions = log.flatMap((e, i) => (!known || known.has(e.fn) ? [i] : []));
   const events = positions.map((i) => log[i]!);
   const ignored = log.length - events.length;
-  const stride = Math.max(4, (model.stateSize + 3) & ~3);
-  const buf = new SuccessorBuffer(model.stateSize, stride);
-  const row = new Uint8Array(stride);
+  const expander = new Expander(model);
   const key = (n: Node) => `${String.fromCharCode(...n.state)}|${n.pending.map((o) => o.fn).join(',')}`;
   let explored = 0;
 
   /** Every step from `s`, with what it shows. */
-  const steps = (s: State): { next: State; seen: readonly Observation[] }[] => {
-    const out: { next: State; seen: readonly Observation[] }[] = [];
-    row.set(s);
-    for (const a of model.actions) {
-      buf.reset(row);
-      try {
-        a.next(row.subarray(0, model.stateSize), buf);
-      } catch (err) {
-        throw actionError(a, s, err);
-      }
-      for (let k = 0; k < buf.count; k++) {
-        const next = buf.view(k).slice();
-        out.push({ next, seen: a.observe?.(s, next) ?? [] });
-      }
-    }
-    return out;
-  };
+  const steps = (s: State) => expander.of(s).map(({ action, next }) => ({ next, seen: model.actions[action]!.observe?.(s, next) ?? [] }));
 
   /** Everything reachable by silent steps (nodes with pending events wait for the log). */
   const closure = (frontier: Node[]): Node[] => {
