@@ -9,7 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The compiled examples folder, beside the compiled src/ folder. */
 const examplesDir = join(here, '..', '..', 'examples');
 
-export const bundledModels = ['hanoi', 'puzzle8', 'peterson', 'naive-mutex', 'philosophers'] as const;
+export const bundledModels = ['hanoi', 'puzzle8', 'peterson', 'naive-mutex', 'philosophers', 'counters'] as const;
 
 /** A bundled model by name, or a model file (`.ts` loaded without a build step, or `.js`). */
 export async function loadModel(spec: string): Promise<ModelDefinition> {

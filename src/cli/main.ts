@@ -83,6 +83,7 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--max-memory <MiB>', "stop before the checker's tables would pass this many MiB (result incomplete; default: half the machine's memory)", integer('--max-memory', 1))
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
+  .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
   .option('--workers <n>', `worker threads for large BFS levels (this machine has ${availableParallelism()} cores; default 1: see README, Performance)`, integer('--workers', 1), 1)
   .action(async (spec: string | undefined, o) => {
@@ -94,6 +95,7 @@ modelOptions(program.command('check').description('explore every state of a mode
       maxMemory: (o.maxMemory ?? Math.floor(totalmem() / 2 / 2 ** 20)) * 2 ** 20,
       ...(o.deadlock === false ? { deadlock: false } : {}),
       fairness: o.fairness,
+      ...(o.symmetry ? { symmetry: true } : {}),
       onProgress: progress.update,
     };
     const ref: ModelRef = { url: new URL('./worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: t.target, ...(o.deadlock === false ? { deadlock: false } : {}) };

@@ -15,6 +15,9 @@ export interface CheckOptions {
   readonly liveness?: boolean;
   /** Apply the actions' fairness to liveness checks (default true). */
   readonly fairness?: boolean;
+  /** Symmetry reduction with the model's `canonical` (liveness is then not checked: fairness
+   * names processes, which the reduction swaps). */
+  readonly symmetry?: boolean;
   readonly onProgress?: (p: Progress) => void;
 }
 

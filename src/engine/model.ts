@@ -90,6 +90,12 @@ export interface Model {
   readonly deadlock?: boolean;
   /** A readable view of a state for traces and JSON; defaults to the raw variables. */
   view?(s: State): Record<string, unknown>;
+  /**
+   * Symmetry: rewrites `s` in place to the representative of its class (for instance with
+   * interchangeable processes sorted). Used only when a check asks for symmetry reduction; the
+   * actions must treat the interchangeable parts alike.
+   */
+  canonical?(s: State): void;
   /** Every `fn` the actions' observations can show; logged events of other functions are not
    * the model's business and validation skips them. */
   readonly observes?: readonly string[];

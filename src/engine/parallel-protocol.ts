@@ -20,6 +20,8 @@ export interface ChunkJob {
   readonly visited: VisitedTables;
   /** send every successor back, visited or not (the edges of liveness need them) */
   readonly all: boolean;
+  /** rewrite each successor to its symmetry class's representative first */
+  readonly symmetry: boolean;
 }
 
 /** Words before a record's state: parent, action, fingerprint hi and lo, violated invariant. */

@@ -29,7 +29,7 @@ export async function checkParallel(model: Model, ref: ModelRef, workers: number
         continue;
       }
       pool ??= new Pool(ref, workers);
-      const results = await pool.run(search.store.arena.buffer as SharedArrayBuffer, from, to, search.visited.current, search.edges !== undefined);
+      const results = await pool.run(search.store.arena.buffer as SharedArrayBuffer, from, to, search.visited.current, search.edges !== undefined, options.symmetry === true);
       for (const r of results) {
         search.merge(new Int32Array(r.buffer), r.count);
         search.transitions += r.skipped;
@@ -60,14 +60,14 @@ class Pool {
   }
 
   /** Expands [from, to) in `size` contiguous chunks; results in chunk order. */
-  run(arena: SharedArrayBuffer, from: number, to: number, visited: VisitedTables, all: boolean): Promise<ChunkResult[]> {
+  run(arena: SharedArrayBuffer, from: number, to: number, visited: VisitedTables, all: boolean, symmetry: boolean): Promise<ChunkResult[]> {
     const n = this.workers.length;
     const per = Math.ceil((to - from) / n);
     return Promise.all(
       this.workers.map(
         (w, i) =>
           new Promise<ChunkResult>((resolve, reject) => {
-            const job: ChunkJob = { arena, from: from + i * per, to: Math.min(to, from + (i + 1) * per), visited, all };
+            const job: ChunkJob = { arena, from: from + i * per, to: Math.min(to, from + (i + 1) * per), visited, all, symmetry };
             const onError = (err: Error) => reject(new ModelError(`worker: ${err.message}`));
             w.once('error', onError);
             w.once('message', (m: ChunkResult | { error: string }) => {

@@ -39,6 +39,7 @@ export class Search {
   private readonly findingProps: Invariant[];
   private readonly deadlock: boolean;
   private readonly initialCount: number;
+  private readonly canonical: ((s: State) => void) | undefined;
 
   constructor(readonly model: Model, private readonly options: CheckOptions, shared: boolean) {
     const size = model.stateSize;
@@ -49,7 +50,9 @@ export class Search {
     this.buf = new SuccessorBuffer(size, this.stride);
     this.cur = new Uint8Array(this.stride);
     this.curView = this.cur.subarray(0, size);
-    this.edges = options.liveness !== false && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
+    if (options.symmetry && !model.canonical) throw new ModelError('symmetry reduction asked for, but the model declares no symmetry (canonical)');
+    this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
+    this.edges = options.liveness !== false && !options.symmetry && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
     if (model.actions.length >= INITIAL) throw new ModelError(`model has ${model.actions.length} actions; at most ${INITIAL - 1} are supported`);
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
     this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
@@ -64,6 +67,7 @@ export class Search {
       this.buf.next().set(s);
     }
     for (let k = 0; k < this.buf.count && !this.violation; k++) {
+      this.canonical?.(this.buf.view(k));
       fingerprint(this.buf.words, k * this.words, this.words);
       if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.store.count) >= 0) continue;
       const id = this.store.add(this.buf.bytes, k * this.stride, -1, INITIAL);
@@ -113,6 +117,7 @@ export class Search {
       successors += buf.count;
       for (let k = 0; k < buf.count; k++) {
         this.transitions++;
+        if (this.canonical) this.canonical(buf.view(k));
         fingerprint(buf.words, k * words, words);
         const known = visited.findOrInsert(fp[0]!, fp[1]!, store.count);
         if (known >= 0) {

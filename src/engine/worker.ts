@@ -62,6 +62,7 @@ function expand(job: ChunkJob): { count: number; skipped: number } {
       }
       successors += buf.count;
       for (let k = 0; k < buf.count; k++) {
+        if (job.symmetry) model.canonical!(buf.view(k));
         fingerprint(buf.words, k * words, words);
         // Known before this level began, or already sent from this chunk: the main thread would
         // only count the transition.

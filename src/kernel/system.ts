@@ -57,6 +57,21 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
     deadlock: false,
     observes: observedFunctions,
     view: (s) => describeState(k, s),
+    // vCPUs are interchangeable: the same steps for each, and no variable names a vCPU.
+    ...(scenario.vcpus > 1 ? { canonical: (s: State) => sortVcpus(k, s) } : {}),
   };
   return { model, kernel: k };
+}
+
+/** Sorts the vCPUs' variables as whole blocks: the representative of the state up to renaming
+ * vCPUs. */
+function sortVcpus(k: Kernel, s: State): void {
+  const v = k.v;
+  const fields = [v.inGuest, v.entryAge, v.vcpuPc, v.faultGfn, v.faultStale, v.faultRef, v.need, v.vcpuStatus];
+  const blocks = Array.from({ length: k.vcpus }, (_, c) => fields.map((f) => s[f + c]!));
+  blocks.sort((a, b) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return 0;
+  });
+  blocks.forEach((block, c) => fields.forEach((f, i) => (s[f + c] = block[i]!)));
 }

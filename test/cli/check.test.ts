@@ -64,7 +64,7 @@ describe('septcheck check', () => {
 
 describe('bad input: one line, exit 2', () => {
   it.each([
-    [['check', 'nosuch'], 'septcheck: unknown model "nosuch": not a bundled model (hanoi, puzzle8, peterson, naive-mutex, philosophers) nor a .ts or .js file\n'],
+    [['check', 'nosuch'], 'septcheck: unknown model "nosuch": not a bundled model (hanoi, puzzle8, peterson, naive-mutex, philosophers, counters) nor a .ts or .js file\n'],
     [['check', 'missing.ts'], 'septcheck: missing.ts: no such file\n'],
     [['check', 'hanoi', '--param', 'disks=99'], 'septcheck: parameter disks=99 of model hanoi: expected an integer from 1 to 16\n'],
     [['check', 'hanoi', '--param', 'pegs=4'], 'septcheck: model hanoi has no parameter "pegs" (it has: disks)\n'],
