@@ -15,7 +15,6 @@ export interface SystemOptions {
 export interface SystemTarget {
   readonly name: string;
   readonly params: Record<string, string | boolean>;
-  readonly config: KernelConfig;
   readonly model: Model;
 }
 
@@ -50,7 +49,6 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
   return {
     name: 'tdx',
     params: { scenario: scenario.name, policy: policy.name, faults: faultsText(faults), hvo: config.hvo },
-    config,
     model: buildSystem(config),
   };
 }

@@ -167,9 +167,3 @@ export function faultSteps(k: Kernel, c: number): Action[] {
     }),
   ];
 }
-
-export function isFaulting(s: State, k: Kernel, c: number): boolean {
-  return s[k.v.vcpuPc + c] !== VCPU_IDLE;
-}
-
-export { SPTE_NONE };

@@ -44,7 +44,7 @@ export class Vars {
   readonly owner: number; // OWNER_FREE, OWNER_GMEM, OWNER_HOST
   readonly dirty: number; // dirty cache lines under the TD's HKID
   readonly poison: number; // HWPOISON
-  readonly marked: number; // page flag set by the page-flag policy
+  readonly marked: number; // a policy's mark on the page (page-flag: a page flag; unmap-error: the unmap failed)
   readonly content: number; // CONTENT_*: what the frame holds
   readonly guestData: number; // the guest wrote data it expects to read back
   readonly accepted: number; // the guest believes it accepted the page

@@ -33,7 +33,7 @@ export const VMM_RECLAIM = 23;
 export const opRange = (op: VmmOp): number =>
   'gfns' in op ? op.gfns.reduce((m, g) => m | (1 << g), 0) : 'gfn' in op ? 1 << op.gfn : 0;
 
-export function describeOp(op: VmmOp): string {
+function describeOp(op: VmmOp): string {
   return 'gfns' in op ? `${op.op} gfns ${op.gfns.join(',')}` : 'gfn' in op ? `${op.op} gfn ${op.gfn}` : op.op;
 }
 
