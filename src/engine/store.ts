@@ -3,6 +3,11 @@
  * rows of one growable byte arena, with its parent and the action that reached it. Because
  * breadth-first search expands states in id order, the store doubles as the search queue.
  */
+/** Bytes per state row: the state size rounded up to whole 32-bit words, so rows hash as words. */
+export function strideOf(stateSize: number): number {
+  return Math.max(4, (stateSize + 3) & ~3);
+}
+
 export class StateStore {
   /** Bytes per row: the state size rounded up to whole 32-bit words, so rows hash as words. */
   readonly stride: number;
@@ -14,7 +19,7 @@ export class StateStore {
 
   /** `shared`: the arena lives in a SharedArrayBuffer, for worker threads to read. */
   constructor(readonly stateSize: number, initialCapacity = 1 << 12, private readonly shared = false) {
-    this.stride = Math.max(4, (stateSize + 3) & ~3);
+    this.stride = strideOf(stateSize);
     this.arena = this.bytesOf(initialCapacity * this.stride);
     this.parent = new Int32Array(initialCapacity);
     this.via = new Uint16Array(initialCapacity);

@@ -1,5 +1,6 @@
 import { actionError } from './errors.js';
 import type { Action, Model, State, Successors } from './model.js';
+import { strideOf } from './store.js';
 
 /**
  * The scratch buffer actions write successors into: fixed-stride slots in one buffer, each
@@ -72,7 +73,7 @@ export class Expander {
   private readonly row: Uint8Array;
 
   constructor(private readonly model: Model) {
-    const stride = Math.max(4, (model.stateSize + 3) & ~3);
+    const stride = strideOf(model.stateSize);
     this.buf = new SuccessorBuffer(model.stateSize, stride);
     this.row = new Uint8Array(stride);
   }

@@ -4,6 +4,7 @@ import { random } from './simulate.js';
 import { Expander } from './successors.js';
 import { step, type Counterexample } from './trace.js';
 import { VisitedSet } from './visited.js';
+import { strideOf } from './store.js';
 
 export interface SwarmOptions {
   /** this shard's seed: it decides the order the search tries successors in */
@@ -33,7 +34,7 @@ export interface SwarmResult {
 export function swarmSearch(model: Model, options: SwarmOptions): SwarmResult {
   const started = performance.now();
   const rand = random(options.seed);
-  const stride = Math.max(4, (model.stateSize + 3) & ~3);
+  const stride = strideOf(model.stateSize);
   const words = stride >> 2;
   const visited = new VisitedSet();
   const expander = new Expander(model);

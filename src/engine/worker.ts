@@ -11,10 +11,11 @@ import type { Model } from './model.js';
 import { SuccessorBuffer } from './successors.js';
 import { actionError, message } from './errors.js';
 import { RECORD_HEADER, DEADLOCK, type ChunkJob, type ModelRef } from './parallel-protocol.js';
+import { strideOf } from './store.js';
 
 const ref = workerData as ModelRef;
 const model: Model = await (await import(ref.url))[ref.exportName](ref.arg);
-const stride = Math.max(4, (model.stateSize + 3) & ~3);
+const stride = strideOf(model.stateSize);
 const words = stride >> 2;
 const buf = new SuccessorBuffer(model.stateSize, stride);
 const safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
