@@ -1,5 +1,5 @@
-import { viewState, type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
-import { traceDoc, traceText, type TraceTarget } from './trace-doc.js';
+import { type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
+import { describeSteps, traceDoc, traceText, type TraceTarget } from './trace-doc.js';
 
 export type ReportParams = Readonly<Record<string, string | number | boolean>>;
 
@@ -26,11 +26,7 @@ export function counterexampleJson(model: Model, c: Counterexample): JsonCounter
     kind: c.kind,
     property: c.property,
     doc: c.doc,
-    trace: c.trace.map((t, i) => {
-      const action = t.actionIndex >= 0 ? model.actions[t.actionIndex] : undefined;
-      const call = i > 0 ? action?.explain?.(c.trace[i - 1]!.state, t.state) : undefined;
-      return { action: t.action, process: t.process, ...(action?.where ? { where: action.where } : {}), ...(call ? { call } : {}), state: viewState(model, t.state) };
-    }),
+    trace: describeSteps(model, c),
     ...(c.loopStart !== undefined ? { loopStart: c.loopStart } : {}),
     ...(c.fairness ? { fairness: c.fairness } : {}),
   };

@@ -35,20 +35,24 @@ export interface TraceDoc {
   readonly steps: DocStep[];
 }
 
-export function traceDoc(model: Model, c: Counterexample, title: string, target: TraceTarget): TraceDoc {
-  const views = c.trace.map((t) => viewState(model, t.state));
-  const steps = c.trace.map((t, i): DocStep => {
+/** Each step of a counterexample as it reads: action, process, where, the call, the state viewed. */
+export function describeSteps(model: Model, c: Counterexample): Omit<DocStep, 'changes'>[] {
+  return c.trace.map((t, i) => {
     const action = t.actionIndex >= 0 ? model.actions[t.actionIndex] : undefined;
-    const call = i > 0 && action?.explain ? action.explain(c.trace[i - 1]!.state, t.state) : undefined;
+    const call = i > 0 ? action?.explain?.(c.trace[i - 1]!.state, t.state) : undefined;
     return {
       action: t.action,
       process: t.process,
       ...(action?.where ? { where: action.where } : {}),
       ...(call ? { call } : {}),
-      changes: i > 0 ? diffViews(views[i - 1]!, views[i]!) : [],
-      state: views[i]!,
+      state: viewState(model, t.state),
     };
   });
+}
+
+export function traceDoc(model: Model, c: Counterexample, title: string, target: TraceTarget): TraceDoc {
+  const described = describeSteps(model, c);
+  const steps = described.map((s, i): DocStep => ({ ...s, changes: i > 0 ? diffViews(described[i - 1]!.state, s.state) : [] }));
   return {
     format: 'septcheck-trace/1',
     title,
