@@ -101,7 +101,7 @@ export class Search {
 
   /** Expands one state here: its successors, invariants, deadlock. */
   expand(id: number): void {
-    const { model, store, visited, edges, buf, cur, curView, stride, words } = this;
+    const { model, store, edges, buf, cur, curView, stride, words } = this;
     const actions = model.actions;
     store.load(id, cur);
     if (model.constraint && !predicate(model, 'constraint', curView)) return;
@@ -119,14 +119,8 @@ export class Search {
         this.transitions++;
         if (this.canonical) this.canonical(buf.view(k));
         fingerprint(buf.words, k * words, words);
-        const known = visited.findOrInsert(fp[0]!, fp[1]!, store.count);
-        if (known >= 0) {
-          edges?.add(known, a);
-          continue;
-        }
-        const next = store.add(buf.bytes, k * stride, id, a);
-        edges?.add(next, a);
-        if (!this.checkNew(buf.view(k), next)) return;
+        const next = this.admit(fp[0]!, fp[1]!, buf.bytes, k * stride, id, a);
+        if (next >= 0 && !this.checkNew(buf.view(k), next)) return;
       }
     }
     if (successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', curView))) {
@@ -136,7 +130,7 @@ export class Search {
 
   /** Merges a worker's records (worker.ts) in order, as `expand` would have found them. */
   merge(records: Int32Array, count: number): void {
-    const { store, visited, edges, words } = this;
+    const { store, edges, words } = this;
     const recordWords = RECORD_HEADER + words;
     const bytes = new Uint8Array(records.buffer);
     for (let r = 0; r < count && !this.violation; r++) {
@@ -149,13 +143,8 @@ export class Search {
         return;
       }
       this.transitions++;
-      const known = visited.findOrInsert(records[at + 2]! >>> 0, records[at + 3]! >>> 0, store.count);
-      if (known >= 0) {
-        edges?.add(known, action);
-        continue;
-      }
-      const next = store.add(bytes, (at + RECORD_HEADER) * 4, parent, action);
-      edges?.add(next, action);
+      const next = this.admit(records[at + 2]! >>> 0, records[at + 3]! >>> 0, bytes, (at + RECORD_HEADER) * 4, parent, action);
+      if (next < 0) continue;
       const broken = records[at + 4]!;
       if (broken > 0) {
         const bad = this.safety[broken - 1]!;
@@ -167,6 +156,19 @@ export class Search {
         this.checkFindings(this.curView, next);
       }
     }
+  }
+
+  /** A transition to the state with fingerprint (h, l), whose bytes are at `from` in `src`:
+   * its edge, and the state itself when new. Returns the new state's id, or -1 if it was known. */
+  private admit(h: number, l: number, src: Uint8Array, from: number, parent: number, action: number): number {
+    const known = this.visited.findOrInsert(h, l, this.store.count);
+    if (known >= 0) {
+      this.edges?.add(known, action);
+      return -1;
+    }
+    const next = this.store.add(src, from, parent, action);
+    this.edges?.add(next, action);
+    return next;
   }
 
   /** Ends the search: liveness when it was complete, then the result. */
