@@ -27,8 +27,8 @@ export function checkLiveness(model: Model, store: StateStore, edges: EdgeStore,
   const fair: FairAction[] = useFairness
     ? model.actions.flatMap((a, i) => (a.fairness ? [{ action: i, kind: a.fairness }] : []))
     : [];
-  const row = new Uint8Array(store.stride);
-  const view = row.subarray(0, store.stateSize);
+  const row = new Int32Array(store.stride >> 2);
+  const view = new Uint8Array(row.buffer, 0, store.stateSize);
   const evaluate = (f: (s: Uint8Array) => boolean): Uint8Array => {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {

@@ -33,7 +33,15 @@ export interface Action {
   readonly process?: string;
   /** Weak or strong fairness of this action (per action and process), used by liveness checks. */
   readonly fairness?: Fairness;
-  /** Writes every successor of `s` under this action into `out`; writes none when disabled. */
+  /**
+   * Preconditions the engine tests before it calls `next`: the action can only be enabled where
+   * each listed variable has the listed value (its process's program counter, typically).
+   * Elsewhere the engine skips it without a call, as SPIN's transition table skips the
+   * statements of a process that is elsewhere; `next` need not test them again.
+   */
+  readonly guard?: readonly (readonly [variable: number, value: number])[];
+  /** Writes every successor of `s` under this action into `out`; writes none when disabled.
+   * Called only where `guard` holds. */
   next(s: State, out: Successors): void;
   /** Where the step lives (for the kernel model, the source file), for traces. */
   readonly where?: string;

@@ -1,4 +1,4 @@
-import type { VisitedTables } from './visited.js';
+import type { VisitedTable } from './visited.js';
 
 /** What the main thread and the workers of the parallel search tell each other. */
 
@@ -17,7 +17,7 @@ export interface ChunkJob {
   readonly arena: SharedArrayBuffer;
   readonly from: number;
   readonly to: number;
-  readonly visited: VisitedTables;
+  readonly visited: VisitedTable;
   /** send every successor back, visited or not (the edges of liveness need them) */
   readonly all: boolean;
   /** rewrite each successor to its symmetry class's representative first */

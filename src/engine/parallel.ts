@@ -4,7 +4,7 @@ import { ModelError } from './errors.js';
 import type { Model } from './model.js';
 import type { ChunkJob, ModelRef } from './parallel-protocol.js';
 import { Search } from './search.js';
-import type { VisitedTables } from './visited.js';
+import type { VisitedTable } from './visited.js';
 
 /** Levels smaller than this are expanded here: starting threads would cost more than they save. */
 const PARALLEL_LEVEL = 2048;
@@ -60,7 +60,7 @@ class Pool {
   }
 
   /** Expands [from, to) in `size` contiguous chunks; results in chunk order. */
-  run(arena: SharedArrayBuffer, from: number, to: number, visited: VisitedTables, all: boolean, symmetry: boolean): Promise<ChunkResult[]> {
+  run(arena: SharedArrayBuffer, from: number, to: number, visited: VisitedTable, all: boolean, symmetry: boolean): Promise<ChunkResult[]> {
     const n = this.workers.length;
     const per = Math.ceil((to - from) / n);
     return Promise.all(

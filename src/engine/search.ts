@@ -4,6 +4,7 @@ import { collisionProbability, fingerprint, fp } from './fingerprint.js';
 import { checkLiveness } from './liveness.js';
 import type { Invariant, Model, State } from './model.js';
 import { DEADLOCK, RECORD_HEADER } from './parallel-protocol.js';
+import { ActionGuards } from './guards.js';
 import { EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 import { INITIAL, step, type Counterexample } from './trace.js';
@@ -33,8 +34,10 @@ export class Search {
   private readonly stride: number;
   private readonly words: number;
   private readonly buf: SuccessorBuffer;
-  private readonly cur: Uint8Array;
+  private readonly cur: Int32Array;
   private readonly curView: Uint8Array;
+  private readonly guards: ActionGuards;
+  private readonly candidates: Int32Array;
   private readonly safety: Invariant[];
   private readonly findingProps: Invariant[];
   private readonly deadlock: boolean;
@@ -48,8 +51,10 @@ export class Search {
     this.stride = this.store.stride;
     this.words = this.stride >> 2;
     this.buf = new SuccessorBuffer(size, this.stride);
-    this.cur = new Uint8Array(this.stride);
-    this.curView = this.cur.subarray(0, size);
+    this.cur = new Int32Array(this.words);
+    this.curView = new Uint8Array(this.cur.buffer, 0, size);
+    this.guards = new ActionGuards(model.actions);
+    this.candidates = new Int32Array(this.guards.words);
     if (options.symmetry && !model.canonical) throw new ModelError('symmetry reduction asked for, but the model declares no symmetry (canonical)');
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
     this.edges = options.liveness !== false && !options.symmetry && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
@@ -61,7 +66,7 @@ export class Search {
     // Initial states go through the successor buffer so they are hashed like any other.
     const initial = inModel('initial()', () => model.initial());
     this.initialCount = initial.length;
-    this.buf.reset(new Uint8Array(this.stride));
+    this.buf.reset(new Int32Array(this.words));
     for (const s of initial) {
       if (s.length !== size) throw new ModelError(`initial() returned a state of ${s.length} variables; stateSize is ${size}`);
       this.buf.next().set(s);
@@ -70,7 +75,7 @@ export class Search {
       this.canonical?.(this.buf.view(k));
       fingerprint(this.buf.words, k * this.words, this.words);
       if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.store.count) >= 0) continue;
-      const id = this.store.add(this.buf.bytes, k * this.stride, -1, INITIAL);
+      const id = this.store.add(this.buf.words, k * this.words, -1, INITIAL);
       this.checkNew(this.buf.view(k), id);
     }
     this.levelEnd = this.store.count;
@@ -101,26 +106,31 @@ export class Search {
 
   /** Expands one state here: its successors, invariants, deadlock. */
   expand(id: number): void {
-    const { model, store, edges, buf, cur, curView, stride, words } = this;
+    const { model, store, edges, buf, cur, curView, words, candidates } = this;
     const actions = model.actions;
     store.load(id, cur);
     if (model.constraint && !predicate(model, 'constraint', curView)) return;
     edges?.openRow(id);
+    this.guards.candidates(curView, candidates);
     let successors = 0;
-    for (let a = 0; a < actions.length; a++) {
-      buf.reset(cur);
-      try {
-        actions[a]!.next(curView, buf);
-      } catch (err) {
-        throw actionError(actions[a]!, curView, err);
-      }
-      successors += buf.count;
-      for (let k = 0; k < buf.count; k++) {
-        this.transitions++;
-        if (this.canonical) this.canonical(buf.view(k));
-        fingerprint(buf.words, k * words, words);
-        const next = this.admit(fp[0]!, fp[1]!, buf.bytes, k * stride, id, a);
-        if (next >= 0 && !this.checkNew(buf.view(k), next)) return;
+    for (let w = 0; w < candidates.length; w++) {
+      for (let bits = candidates[w]!; bits !== 0; bits &= bits - 1) {
+        const a = (w << 5) | (31 - Math.clz32(bits & -bits));
+        if (a >= actions.length) break;
+        buf.reset(cur);
+        try {
+          actions[a]!.next(curView, buf);
+        } catch (err) {
+          throw actionError(actions[a]!, curView, err);
+        }
+        successors += buf.count;
+        for (let k = 0; k < buf.count; k++) {
+          this.transitions++;
+          if (this.canonical) this.canonical(buf.view(k));
+          fingerprint(buf.words, k * words, words);
+          const next = this.admit(fp[0]!, fp[1]!, buf.words, k * words, id, a);
+          if (next >= 0 && !this.checkNew(buf.view(k), next)) return;
+        }
       }
     }
     if (successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', curView))) {
@@ -132,7 +142,6 @@ export class Search {
   merge(records: Int32Array, count: number): void {
     const { store, edges, words } = this;
     const recordWords = RECORD_HEADER + words;
-    const bytes = new Uint8Array(records.buffer);
     for (let r = 0; r < count && !this.violation; r++) {
       const at = r * recordWords;
       const parent = records[at]!;
@@ -143,7 +152,7 @@ export class Search {
         return;
       }
       this.transitions++;
-      const next = this.admit(records[at + 2]! >>> 0, records[at + 3]! >>> 0, bytes, (at + RECORD_HEADER) * 4, parent, action);
+      const next = this.admit(records[at + 2]! >>> 0, records[at + 3]! >>> 0, records, at + RECORD_HEADER, parent, action);
       if (next < 0) continue;
       const broken = records[at + 4]!;
       if (broken > 0) {
@@ -158,9 +167,9 @@ export class Search {
     }
   }
 
-  /** A transition to the state with fingerprint (h, l), whose bytes are at `from` in `src`:
+  /** A transition to the state with fingerprint (h, l), whose words are at `from` in `src`:
    * its edge, and the state itself when new. Returns the new state's id, or -1 if it was known. */
-  private admit(h: number, l: number, src: Uint8Array, from: number, parent: number, action: number): number {
+  private admit(h: number, l: number, src: Int32Array, from: number, parent: number, action: number): number {
     const known = this.visited.findOrInsert(h, l, this.store.count);
     if (known >= 0) {
       this.edges?.add(known, action);
@@ -216,7 +225,7 @@ export class Search {
   memoryLeft(): boolean {
     const { store, visited, edges } = this;
     const max = this.options.maxMemory ?? Infinity;
-    return 2 * (store.bytes + visited.bytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.arena.length, visited.bytes / 3, edges?.targets.byteLength ?? 0) <= 2 ** 32;
+    return 2 * (store.bytes + visited.bytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.arena.length, visited.bytes, edges?.targets.byteLength ?? 0) <= 2 ** 32;
   }
 
   stop(bound: NonNullable<CheckResult['stoppedBy']>): false {

@@ -12,6 +12,8 @@ export class StateStore {
   /** Bytes per row: the state size rounded up to whole 32-bit words, so rows hash as words. */
   readonly stride: number;
   arena: Uint8Array;
+  /** the arena as 32-bit words (rows are copied a word at a time) */
+  arenaWords: Int32Array;
   parent: Int32Array;
   /** index into the model's actions of the step that reached the state; 0xffff for initial */
   via: Uint16Array;
@@ -21,6 +23,7 @@ export class StateStore {
   constructor(readonly stateSize: number, initialCapacity = 1 << 12, private readonly shared = false) {
     this.stride = strideOf(stateSize);
     this.arena = this.bytesOf(initialCapacity * this.stride);
+    this.arenaWords = new Int32Array(this.arena.buffer);
     this.parent = new Int32Array(initialCapacity);
     this.via = new Uint16Array(initialCapacity);
   }
@@ -34,23 +37,26 @@ export class StateStore {
     return this.stride + 6;
   }
 
-  /** Appends a row copied from `src` at byte offset `from`; returns its id. */
-  add(src: Uint8Array, from: number, parent: number, via: number): number {
+  /** Appends a row copied from `src` at word offset `from`; returns its id. */
+  add(src: Int32Array, from: number, parent: number, via: number): number {
     const id = this.count;
     if (id === this.parent.length) this.grow();
-    const at = id * this.stride;
-    const arena = this.arena;
-    for (let i = 0; i < this.stride; i++) arena[at + i] = src[from + i]!;
+    const n = this.stride >> 2;
+    const at = id * n;
+    const arena = this.arenaWords;
+    for (let i = 0; i < n; i++) arena[at + i] = src[from + i]!;
     this.parent[id] = parent;
     this.via[id] = via;
     this.count = id + 1;
     return id;
   }
 
-  /** Copies state `id` into `dst` (which has at least `stride` bytes). */
-  load(id: number, dst: Uint8Array): void {
-    const at = id * this.stride;
-    for (let i = 0; i < this.stride; i++) dst[i] = this.arena[at + i]!;
+  /** Copies state `id` into `dst` (a row of `stride` bytes, as words). */
+  load(id: number, dst: Int32Array): void {
+    const n = this.stride >> 2;
+    const at = id * n;
+    const arena = this.arenaWords;
+    for (let i = 0; i < n; i++) dst[i] = arena[at + i]!;
   }
 
   /** A copy of state `id`, for traces (not for the hot path). */
@@ -74,6 +80,7 @@ export class StateStore {
     const arena = this.bytesOf(cap * this.stride);
     arena.set(this.arena);
     this.arena = arena;
+    this.arenaWords = new Int32Array(arena.buffer);
     const parent = new Int32Array(cap);
     parent.set(this.parent);
     this.parent = parent;

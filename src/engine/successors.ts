@@ -1,5 +1,6 @@
 import { actionError } from './errors.js';
 import type { Action, Model, State, Successors } from './model.js';
+import { ActionGuards } from './guards.js';
 import { strideOf } from './store.js';
 
 /**
@@ -12,16 +13,18 @@ export class SuccessorBuffer implements Successors {
   private views: State[] = [];
   /** successors written so far for the state being expanded */
   count = 0;
-  private source!: Uint8Array;
+  private source!: Int32Array;
+  private readonly strideWords: number;
 
   constructor(readonly stateSize: number, readonly stride: number, capacity = 64) {
+    this.strideWords = stride >> 2;
     this.bytes = new Uint8Array(capacity * stride);
     this.words = new Int32Array(this.bytes.buffer);
     this.makeViews();
   }
 
-  /** Starts the successors of `source` (a row of `stride` bytes). */
-  reset(source: Uint8Array): void {
+  /** Starts the successors of `source` (a row of `stride` bytes, as 32-bit words). */
+  reset(source: Int32Array): void {
     this.source = source;
     this.count = 0;
   }
@@ -29,10 +32,11 @@ export class SuccessorBuffer implements Successors {
   next(): State {
     if (this.count === this.views.length) this.grow();
     const k = this.count++;
-    const at = k * this.stride;
-    const bytes = this.bytes;
+    const n = this.strideWords;
+    const at = k * n;
+    const words = this.words;
     const src = this.source;
-    for (let i = 0; i < this.stride; i++) bytes[at + i] = src[i]!;
+    for (let i = 0; i < n; i++) words[at + i] = src[i]!;
     return this.views[k]!;
   }
 
@@ -71,22 +75,26 @@ export interface Successor {
 export class Expander {
   private readonly buf: SuccessorBuffer;
   private readonly row: Uint8Array;
+  private readonly rowWords: Int32Array;
+  private readonly guards: ActionGuards;
 
   constructor(private readonly model: Model) {
     const stride = strideOf(model.stateSize);
     this.buf = new SuccessorBuffer(model.stateSize, stride);
     this.row = new Uint8Array(stride);
+    this.rowWords = new Int32Array(this.row.buffer);
+    this.guards = new ActionGuards(model.actions);
   }
 
   /** The successors of `s` under every action `pick` accepts (all by default), in action order. */
   of(s: State, pick: (a: Action, index: number) => boolean = () => true): Successor[] {
-    const { model, buf, row } = this;
+    const { model, buf, row, guards } = this;
     const out: Successor[] = [];
     row.set(s);
     const view = row.subarray(0, model.stateSize);
     model.actions.forEach((a, i) => {
-      if (!pick(a, i)) return;
-      buf.reset(row);
+      if (!pick(a, i) || !guards.allows(i, view)) return;
+      buf.reset(this.rowWords);
       try {
         a.next(view, buf);
       } catch (err) {

@@ -12,6 +12,7 @@ import { SuccessorBuffer } from './successors.js';
 import { actionError, message } from './errors.js';
 import { RECORD_HEADER, DEADLOCK, type ChunkJob, type ModelRef } from './parallel-protocol.js';
 import { strideOf } from './store.js';
+import { ActionGuards } from './guards.js';
 
 const ref = workerData as ModelRef;
 const model: Model = await (await import(ref.url))[ref.exportName](ref.arg);
@@ -19,6 +20,8 @@ const stride = strideOf(model.stateSize);
 const words = stride >> 2;
 const buf = new SuccessorBuffer(model.stateSize, stride);
 const safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
+const guards = new ActionGuards(model.actions);
+const candidates = new Int32Array(guards.words);
 const deadlock = ref.deadlock ?? model.deadlock ?? true;
 
 /** The records of a chunk, in shared memory the main thread reads them from; it grows (a new
@@ -36,13 +39,13 @@ parentPort!.on('message', (job: ChunkJob) => {
 
 /** Records: [parent, action, fp hi, fp lo, violated invariant + 1, ...state words]. */
 function expand(job: ChunkJob): { count: number; skipped: number } {
-  const bytes = new Uint8Array(job.arena);
+  const arena = new Int32Array(job.arena);
   const recordWords = RECORD_HEADER + words;
   let count = 0;
   let skipped = 0;
   const seen = new VisitedSet(Math.min(1 << 22, (job.to - job.from) * 4));
-  const cur = new Uint8Array(stride);
-  const curWords = new Int32Array(cur.buffer);
+  const curWords = new Int32Array(words);
+  const view = new Uint8Array(curWords.buffer, 0, model.stateSize);
   const reserve = () => {
     if ((count + 1) * recordWords <= out.length) return;
     const bigger = new Int32Array(new SharedArrayBuffer(out.byteLength * 2));
@@ -50,12 +53,13 @@ function expand(job: ChunkJob): { count: number; skipped: number } {
     out = bigger;
   };
   for (let id = job.from; id < job.to; id++) {
-    for (let i = 0; i < stride; i++) cur[i] = bytes[id * stride + i]!;
-    const view = cur.subarray(0, model.stateSize);
+    for (let w = 0; w < words; w++) curWords[w] = arena[id * words + w]!;
     if (model.constraint && !model.constraint(view)) continue;
     let successors = 0;
+    guards.candidates(view, candidates);
     for (let a = 0; a < model.actions.length; a++) {
-      buf.reset(cur);
+      if (!(candidates[a >> 5]! & (1 << (a & 31)))) continue;
+      buf.reset(curWords);
       try {
         model.actions[a]!.next(view, buf);
       } catch (err) {

@@ -77,8 +77,9 @@ export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
       fn,
       file: work === 'truncate' ? 'mm/truncate.c' : GMEM,
       fairness: 'weak',
+      at: [inv.pc, INV_WORK],
       next(s, out) {
-        if (s[inv.pc] !== INV_WORK || inv.work(s) !== work || !ready(s, inv.range(s))) return;
+        if (inv.work(s) !== work || !ready(s, inv.range(s))) return;
         const t = out.next();
         apply(t, inv.range(s));
         t[inv.pc] = INV_END;
@@ -93,8 +94,9 @@ export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
       fairness: 'strong',
       // The path's entry point (kvm_gmem_punch_hole, the conversion ioctl, ...) is what is seen.
       observe: (b) => inv.entry?.(b) ?? [],
+      at: [inv.pc, INV_LOCK],
       next(s, out) {
-        if (s[inv.pc] !== INV_LOCK || s[v.filemapLock] !== 0) return;
+        if (s[v.filemapLock] !== 0) return;
         const t = out.next();
         t[v.filemapLock] = LOCK_EXCLUSIVE;
         t[inv.pc] = INV_BEGIN;
@@ -110,8 +112,9 @@ export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
       fn: 'kvm_gmem_invalidate_begin',
       file: GMEM,
       fairness: 'strong', // KVM_MMU_LOCK (write) waits for readers to go
+      at: [inv.pc, INV_BEGIN],
       next(s, out) {
-        if (s[inv.pc] !== INV_BEGIN || s[v.mmuLock] !== 0) return;
+        if (s[v.mmuLock] !== 0) return;
         assertHeld(s[v.filemapLock] === LOCK_EXCLUSIVE, 'filemap_invalidate_lock');
         const t = out.next();
         t[v.mmuLock] = MMU_WRITER;
@@ -142,8 +145,9 @@ export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
       fn: 'kvm_gmem_invalidate_end',
       file: GMEM,
       fairness: 'strong',
+      at: [inv.pc, INV_END],
       next(s, out) {
-        if (s[inv.pc] !== INV_END || s[v.mmuLock] !== 0) return;
+        if (s[v.mmuLock] !== 0) return;
         const t = out.next();
         if (!k.mutated('invalidate-end-leaks')) t[v.invalidateInProgress]!--;
         t[v.filemapLock] = 0;

@@ -18,6 +18,8 @@ const IDLE = 0;
 
 export function memoryFailureSteps(k: Kernel): Action[] {
   const v = k.v;
+  // Without a budget for it, memory never fails: the handler's steps are left out.
+  if (!k.config.faults['memory-failure']) return [];
   const folioRange = (s: State, frame: number) => {
     const [from, to] = k.mm.folioFrames(s, frame);
     return ((1 << to) - 1) & ~((1 << from) - 1);
@@ -41,10 +43,11 @@ export function memoryFailureSteps(k: Kernel): Action[] {
       process: 'memory_failure',
       fn: 'memory_failure',
       file: 'mm/memory-failure.c',
+      at: [v.mfPc, IDLE],
       next(s, out) {
         // Only once the TD runs: a failure while the TD is being built, racing
         // KVM_TDX_FINALIZE_VM, is not modelled.
-        if (!s[v.budgetMemoryFailure] || s[v.mfPc] !== IDLE || s[v.tdOpState] !== TD_OP_RUNNABLE) return;
+        if (!s[v.budgetMemoryFailure] || s[v.tdOpState] !== TD_OP_RUNNABLE) return;
         for (let f = 0; f < k.gfns; f++) {
           if (s[v.owner + f] !== OWNER_GMEM || !s[v.present + f] || s[v.poison + f]) continue;
           const t = out.next();

@@ -16,16 +16,30 @@ import { CONTENT_HOST, OWNER_FREE, OWNER_GMEM, OWNER_HOST, type Vars } from './v
 export class Mm {
   readonly holders: readonly number[];
   private readonly v: Vars;
+  private readonly huge: number;
+  private readonly vcpus: number;
 
   constructor(private readonly k: Kernel) {
     const v = (this.v = k.v);
     this.holders = [v.refPageCache, v.refPin, v.refTransient, v.refUserMap, v.refGup, v.refHwpoison];
+    this.huge = k.config.scenario.hugeFolio;
+    this.vcpus = k.config.scenario.vcpus;
   }
 
   /** The frames of the folio that holds `frame` (the huge folio, or the frame alone). */
   folioFrames(s: State, frame: number): [number, number] {
-    const huge = this.v.config.scenario.hugeFolio;
-    return huge > 1 && frame < huge && !s[this.v.folioSplit] ? [0, huge] : [frame, frame + 1];
+    return [this.folioStart(s, frame), this.folioEnd(s, frame)];
+  }
+
+  /** folioFrames without the pair, for the paths that run on every state. */
+  private inHugeFolio(s: State, frame: number): boolean {
+    return this.huge > 1 && frame < this.huge && !s[this.v.folioSplit];
+  }
+  private folioStart(s: State, frame: number): number {
+    return this.inHugeFolio(s, frame) ? 0 : frame;
+  }
+  private folioEnd(s: State, frame: number): number {
+    return this.inHugeFolio(s, frame) ? this.huge : frame + 1;
   }
 
   /** References held on one frame's struct page, by every kind of holder. */
@@ -33,13 +47,14 @@ export class Mm {
     const v = this.v;
     let n = 0;
     for (const h of this.holders) n += s[h + frame]!;
-    for (let c = 0; c < v.config.scenario.vcpus; c++) if (s[v.faultRef + c] && s[v.faultGfn + c] === frame) n++;
+    for (let c = 0; c < this.vcpus; c++) if (s[v.faultRef + c] && s[v.faultGfn + c] === frame) n++;
     return n;
   }
 
   /** folio_ref_count: the folio's single refcount. */
   folioRefs(s: State, frame: number): number {
-    const [from, to] = this.folioFrames(s, frame);
+    const from = this.folioStart(s, frame);
+    const to = this.folioEnd(s, frame);
     let n = 0;
     for (let f = from; f < to; f++) n += this.frameRefs(s, f);
     return n;
@@ -64,7 +79,8 @@ export class Mm {
    * back to the allocator, unless the page-reference policy keeps them. */
   freeIfUnused(t: State, frame: number): void {
     const v = this.v;
-    const [from, to] = this.folioFrames(t, frame);
+    const from = this.folioStart(t, frame);
+    const to = this.folioEnd(t, frame);
     if (t[v.owner + from] !== OWNER_GMEM || this.folioRefs(t, frame) !== 0) return;
     for (let f = from; f < to; f++) if (t[v.present + f]) return;
     for (let f = from; f < to; f++) if (!this.k.policy.mayFree(t, f, this.k)) return;
@@ -80,7 +96,8 @@ export class Mm {
 
   /** Can guest_memfd allocate the folio for `frame` now (all its frames free and unpoisoned)? */
   canAllocate(s: State, frame: number): boolean {
-    const [from, to] = this.folioFrames(s, frame);
+    const from = this.folioStart(s, frame);
+    const to = this.folioEnd(s, frame);
     for (let f = from; f < to; f++) if (s[this.v.owner + f] !== OWNER_FREE || s[this.v.poison + f]) return false;
     return true;
   }
@@ -104,7 +121,9 @@ export class Mm {
  * another owner and taking them back. */
 export function mmSteps(k: Kernel): Action[] {
   const v = k.v;
-  return [
+  // Without a budget for them, transient references are never taken: their steps are left out.
+  const transient = (k.config.faults['transient-refs'] ?? 0) > 0;
+  const transientSteps = [
     kernelStep({
       process: 'others',
       fn: 'folio_try_get',
@@ -121,6 +140,20 @@ export function mmSteps(k: Kernel): Action[] {
       },
       call: (b, a) => `transient reference on frame ${changedFrame(k, b, a, v.refTransient)}`,
     }),
+    // Each frame's release is fair on its own: one holder cannot starve another's frame.
+    ...perFrame(k, (f) =>
+      kernelStep({
+        process: 'others',
+        fn: 'folio_put',
+        file: 'mm/swap.c',
+        fairness: 'weak', // transient references are eventually dropped
+        next: (s, out) => void (s[v.refTransient + f] && k.mm.put(out.next(), v.refTransient, f)),
+        call: () => `transient reference on frame ${f} dropped`,
+      }),
+    ),
+  ];
+  return [
+    ...(transient ? transientSteps : []),
     kernelStep({
       process: 'host',
       fn: 'alloc_pages',
@@ -137,24 +170,14 @@ export function mmSteps(k: Kernel): Action[] {
       },
       call: (b, a) => `frame ${changedFrame(k, b, a, v.owner)} reused by the host, which writes its own data`,
     }),
-    // Each frame's release is fair on its own: one holder cannot starve another's frame.
-    ...perFrame(k, (f) =>
-      kernelStep({
-        process: 'others',
-        fn: 'folio_put',
-        file: 'mm/swap.c',
-        fairness: 'weak', // transient references are eventually dropped
-        next: (s, out) => void (s[v.refTransient + f] && k.mm.put(out.next(), v.refTransient, f)),
-        call: () => `transient reference on frame ${f} dropped`,
-      }),
-    ),
     ...perFrame(k, (f) =>
       kernelStep({
         process: 'host',
         fn: '__free_pages',
         file: 'mm/page_alloc.c',
         fairness: 'weak',
-        next: (s, out) => void (s[v.owner + f] === OWNER_HOST && (out.next()[v.owner + f] = OWNER_FREE)),
+        requires: [[v.owner + f, OWNER_HOST]],
+        next: (_, out) => void (out.next()[v.owner + f] = OWNER_FREE),
         call: () => `frame ${f} freed by the host`,
       }),
     ),

@@ -15,7 +15,8 @@ import {
   TD_TEARDOWN,
   TDR_RECLAIMED,
 } from './vars.js';
-import { opRange, vmmDone } from './vmm.js';
+import { vmmDone } from './vmm.js';
+import { opRange } from './vmm_script.js';
 
 export function invariants(k: Kernel): Invariant[] {
   const v = k.v;
@@ -23,55 +24,76 @@ export function invariants(k: Kernel): Invariant[] {
    * file, pinned, or refused by the allocator). Transient references and GUP pins still go. */
   const leaked = (s: State, f: number) =>
     s[v.owner + f] === OWNER_GMEM && (!!s[v.present + f] || s[v.refPin + f]! > 0 || k.mm.folioRefs(s, f) === 0);
-  const everyFrame = (_: State, ok: (f: number) => boolean) => {
-    for (let f = 0; f < k.gfns; f++) if (!ok(f)) return false;
-    return true;
-  };
+  const frames = k.gfns;
+  // Each check is a plain loop over the frames: they run on every new state.
   return [
     {
       name: 'no-reuse-while-mapped',
       doc: 'A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner\'s data.',
-      check: (s) =>
-        everyFrame(s, (f) => s[v.owner + f] !== OWNER_HOST || s[v.tdLifecycle] === TD_TEARDOWN || (s[v.sept + f] === SEPT_FREE && s[v.pamt + f] !== PT_REG)),
+      check(s) {
+        if (s[v.tdLifecycle] === TD_TEARDOWN) return true;
+        for (let f = 0; f < frames; f++) {
+          if (s[v.owner + f] === OWNER_HOST && (s[v.sept + f] !== SEPT_FREE || s[v.pamt + f] === PT_REG)) return false;
+        }
+        return true;
+      },
     },
     {
       name: 'flush-and-clear-before-reuse',
       doc: "A frame went back to the host with dirty cache lines under the TD's key: their write-back silently corrupts the new owner's data.",
-      check: (s) => everyFrame(s, (f) => s[v.owner + f] !== OWNER_HOST || !s[v.dirty + f]),
+      check(s) {
+        for (let f = 0; f < frames; f++) if (s[v.owner + f] === OWNER_HOST && s[v.dirty + f]) return false;
+        return true;
+      },
     },
     {
       name: 'no-private-and-shared-at-once',
       doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
-      check: (s) =>
-        everyFrame(s, (g) => {
+      check(s) {
+        for (let g = 0; g < frames; g++) {
           const state = s[v.sept + g];
-          if (state !== SEPT_MAPPED && state !== SEPT_PENDING) return true;
-          return s[v.attr + g] === ATTR_PRIVATE && !s[v.refUserMap + g] && !s[v.refGup + g];
-        }),
+          if (state !== SEPT_MAPPED && state !== SEPT_PENDING) continue;
+          if (s[v.attr + g] !== ATTR_PRIVATE || s[v.refUserMap + g] || s[v.refGup + g]) return false;
+        }
+        return true;
+      },
     },
     {
       name: 'refcount-sane',
       doc: 'A refcount went below zero, or a folio was freed while still referenced or still in the page cache: a use-after-free in the host kernel.',
-      check: (s) => !s[v.refUnderflow] && everyFrame(s, (f) => s[v.owner + f] === OWNER_GMEM || (k.mm.frameRefs(s, f) === 0 && !s[v.present + f])),
+      check(s) {
+        if (s[v.refUnderflow]) return false;
+        for (let f = 0; f < frames; f++) {
+          if (s[v.owner + f] !== OWNER_GMEM && (s[v.present + f] || k.mm.frameRefs(s, f) !== 0)) return false;
+        }
+        return true;
+      },
     },
     {
       name: 'guest-data-kept',
       doc: 'Data the guest wrote to a private page it still owns is gone (the page was zapped and re-added, or overwritten) while the VM is alive: silent data loss inside the TD.',
-      check: (s) =>
-        !!s[v.vmBugged] ||
-        everyFrame(s, (g) => {
-          if (!s[v.accepted + g] || s[v.attr + g] !== ATTR_PRIVATE) return true;
+      check(s) {
+        if (s[v.vmBugged]) return true;
+        for (let g = 0; g < frames; g++) {
+          if (!s[v.accepted + g] || s[v.attr + g] !== ATTR_PRIVATE) continue;
           const state = s[v.sept + g];
           if (state === SEPT_PENDING || state === SEPT_PENDING_BLOCKED) return false; // "unexpected pending"
-          return !(state === SEPT_MAPPED && s[v.guestData + g] && s[v.content + g] !== CONTENT_GUEST);
-        }),
+          if (state === SEPT_MAPPED && s[v.guestData + g] && s[v.content + g] !== CONTENT_GUEST) return false;
+        }
+        return true;
+      },
     },
     {
       name: 'teardown-reclaims',
       doc: 'Teardown finished but left frames the host can never use again (a deliberate leak): memory lost until reboot, nothing corrupted. A weaker finding than a safety violation.',
       severity: 'finding',
       findingKind: 'leak',
-      check: (s) => !vmmDone(k, s) || (s[v.tdr] === TDR_RECLAIMED && everyFrame(s, (f) => s[v.pamt + f] !== PT_REG && !leaked(s, f))),
+      check(s) {
+        if (!vmmDone(k, s)) return true;
+        if (s[v.tdr] !== TDR_RECLAIMED) return false;
+        for (let f = 0; f < frames; f++) if (s[v.pamt + f] === PT_REG || leaked(s, f)) return false;
+        return true;
+      },
     },
   ];
 }

@@ -12,23 +12,22 @@
 import type { Action, State } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
 import { S, SEPT_MAPPED, statusText } from './seam.js';
-import { gpa, kernelStep } from './step.js';
+import { gpa, kernelStep, type Condition } from './step.js';
 import { FAULT_PFN, VCPU_IDLE } from './tdp_mmu.js';
 import { ATTR_PRIVATE, CONTENT_GUEST, TD_KEYS_CONFIGURED, TD_OP_RUNNABLE } from './vars.js';
-import { vmmHolds } from './vmm.js';
 
 /** The guest's vCPU: entering, and every access it makes to its private GFNs. */
 export function guestSteps(k: Kernel, c: number): Action[] {
   const v = k.v;
   const process = `vcpu${c}`;
-  // A page the guest was told is poisoned (the VMM injects a machine check) it no longer
-  // touches afresh; an access already under way is retried and fails.
   const stray = k.config.scenario.strayPrivateAccesses === true;
-  const canTouch = (s: State, g: number) =>
-    s[v.inGuest + c] === 1 &&
-    (s[v.attr + g] === ATTR_PRIVATE || stray) &&
-    !vmmHolds(k, s, g) &&
-    (s[v.need + c] === g + 1 || (s[v.need + c] === 0 && !s[v.poison + g]));
+  const canTouch = (s: State, g: number) => (s[v.attr + g] === ATTR_PRIVATE || stray) && !k.script.holds(s, g);
+  const inGuest = [v.inGuest + c, 1] as const;
+  /** The vCPU is in the guest and free to touch GFN g afresh (need 0), or it waits on g (need
+   * g + 1) and retries. A page the guest was told is poisoned (the VMM injects a machine check)
+   * it no longer touches afresh; an access already under way is retried and fails. */
+  const touching = (g: number, retry: boolean, accepted: number): Condition[] =>
+    retry ? [[v.need + c, g + 1], [v.accepted + g, accepted]] : [[v.need + c, 0], [v.poison + g, 0], [v.accepted + g, accepted]];
   /** An EPT violation: TD exit, and KVM's fault path starts for the GFN. */
   const exitToFault = (t: State, g: number) => {
     t[v.inGuest + c] = 0;
@@ -42,10 +41,16 @@ export function guestSteps(k: Kernel, c: number): Action[] {
       fn: 'tdx_vcpu_run',
       file: 'arch/x86/kvm/vmx/tdx.c',
       fairness: 'weak',
-      next(s, out) {
-        if (s[v.vcpuPc + c] !== VCPU_IDLE || s[v.inGuest + c]) return;
-        if (s[v.tdOpState] !== TD_OP_RUNNABLE || s[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return;
-        if (s[v.vmBugged] || s[v.waitForSeptZap] || s[v.vcpusStopped]) return;
+      at: [v.vcpuPc + c, VCPU_IDLE],
+      requires: [
+        [v.inGuest + c, 0],
+        [v.tdOpState, TD_OP_RUNNABLE],
+        [v.tdLifecycle, TD_KEYS_CONFIGURED],
+        [v.vmBugged, 0],
+        [v.waitForSeptZap, 0],
+        [v.vcpusStopped, 0],
+      ],
+      next(_, out) {
         const t = out.next();
         t[v.inGuest + c] = 1;
         t[v.entryAge + c] = 0; // TDH.VP.ENTER counts the vCPU in the current epoch
@@ -57,15 +62,16 @@ export function guestSteps(k: Kernel, c: number): Action[] {
     // The first touch is the guest's choice (no fairness); once it waits on the GFN it retries.
     for (const retry of [false, true]) {
       const suffix = retry ? ' (retried after the fault)' : '';
-      const ready = (s: State) => canTouch(s, g) && (s[v.need + c] === g + 1) === retry;
       steps.push(
         kernelStep({
           process,
           fn: `TDG.MEM.PAGE.ACCEPT${suffix}`,
           file: 'guest',
           ...(retry ? { fairness: 'weak' as const } : {}),
+          at: inGuest,
+          requires: touching(g, retry, 0),
           next(s, out) {
-            if (!ready(s) || s[v.accepted + g]) return;
+            if (!canTouch(s, g)) return;
             const t = out.next();
             if (k.seam.guestAccept(t, g) === S.SUCCESS) {
               t[v.accepted + g] = 1;
@@ -79,8 +85,10 @@ export function guestSteps(k: Kernel, c: number): Action[] {
           fn: `guest write${suffix}`,
           file: 'guest',
           ...(retry ? { fairness: 'weak' as const } : {}),
+          at: inGuest,
+          requires: touching(g, retry, 1),
           next(s, out) {
-            if (!ready(s) || !s[v.accepted + g]) return;
+            if (!canTouch(s, g)) return;
             const mapped = s[v.sept + g] === SEPT_MAPPED;
             // Writing again what is already written changes nothing: skip the self-loop.
             if (mapped && s[v.guestData + g] && s[v.content + g] === CONTENT_GUEST && s[v.dirty + g] && !s[v.need + c]) return;
@@ -102,8 +110,10 @@ export function guestSteps(k: Kernel, c: number): Action[] {
       process,
       fn: 'TD exit (HLT or interrupt)',
       file: 'guest',
-      next(s, out) {
-        if (s[v.inGuest + c] && s[v.need + c] === 0) out.next()[v.inGuest + c] = 0;
+      at: inGuest,
+      requires: [[v.need + c, 0]],
+      next(_, out) {
+        out.next()[v.inGuest + c] = 0;
       },
     }),
   );

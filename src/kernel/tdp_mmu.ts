@@ -68,8 +68,8 @@ export function mmuUnlockStep(k: Kernel, inv: Invalidator): Action {
     fn: 'KVM_MMU_UNLOCK (write)',
     file: 'virt/kvm/kvm_main.c',
     fairness: 'weak',
+    at: [inv.pc, INV_MMU_UNLOCK],
     next(s, out) {
-      if (s[inv.pc] !== INV_MMU_UNLOCK) return;
       assertHeld(s[k.v.mmuLock] === MMU_WRITER, 'mmu_lock (write)');
       const t = out.next();
       t[k.v.mmuLock] = 0;
@@ -91,8 +91,8 @@ export function faultSteps(k: Kernel, c: number): Action[] {
       fn: 'kvm_mmu_faultin_pfn',
       file: MMU,
       fairness: 'strong', // waits for filemap_invalidate_lock (shared); rw_semaphores queue fairly
+      at: [pc, FAULT_PFN],
       next(s, out) {
-        if (s[pc] !== FAULT_PFN) return;
         const g = gfnOf(s);
         const t = kvmGmemGetPfn(k, s, out, c, g);
         if (!t) return;
@@ -114,8 +114,9 @@ export function faultSteps(k: Kernel, c: number): Action[] {
       fn: 'kvm_tdp_mmu_map',
       file: TDP_MMU,
       fairness: 'strong', // waits for read_lock(mmu_lock)
+      at: [pc, FAULT_MAP],
       next(s, out) {
-        if (s[pc] !== FAULT_MAP || s[v.mmuLock] === MMU_WRITER) return;
+        if (s[v.mmuLock] === MMU_WRITER) return;
         const g = gfnOf(s);
         const t = out.next();
         t[v.mmuLock]!++;
@@ -135,8 +136,8 @@ export function faultSteps(k: Kernel, c: number): Action[] {
       fn: 'tdx_sept_set_private_spte',
       file: 'arch/x86/kvm/vmx/tdx.c',
       fairness: 'weak',
+      at: [pc, FAULT_SEAMCALL],
       next(s, out) {
-        if (s[pc] !== FAULT_SEAMCALL) return;
         assertHeld(s[v.mmuLock]! > 0 && s[v.mmuLock] !== MMU_WRITER, 'mmu_lock (read)');
         tdxSeptSetPrivateSpte(k, s, out, gfnOf(s), (t, st) => {
           t[v.vcpuStatus + c] = st;
@@ -151,8 +152,8 @@ export function faultSteps(k: Kernel, c: number): Action[] {
       fn: 'kvm_mmu_finish_page_fault',
       file: MMU,
       fairness: 'weak',
+      at: [pc, FAULT_FINISH],
       next(s, out) {
-        if (s[pc] !== FAULT_FINISH) return;
         const g = gfnOf(s);
         const t = out.next();
         t[v.mmuLock]!--;

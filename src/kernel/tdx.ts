@@ -81,11 +81,7 @@ export function zapSteps(k: Kernel, inv: Invalidator): Action[] {
   const v = k.v;
   const g = (s: State) => s[inv.cursor]!;
   const result = (_: State, a: State) => statusText(a[inv.status]!);
-  const at = (pc: number, s: State) => {
-    if (s[inv.pc] !== pc) return false;
-    assertHeld(s[v.mmuLock] === MMU_WRITER, 'mmu_lock (write)');
-    return true;
-  };
+  const holdsMmuLock = (s: State) => assertHeld(s[v.mmuLock] === MMU_WRITER, 'mmu_lock (write)');
   /** TDX_BUG_ON after a failed BLOCK or REMOVE: the VM dies, the mirror SPTE is already gone,
    * and the TDP MMU moves on to the next leaf. */
   const failed = (t: State, st: number) => {
@@ -141,7 +137,19 @@ export function zapSteps(k: Kernel, inv: Invalidator): Action[] {
   const seamcallText = (name: string) => (b: State, a: State) => `${name} gpa=${gpa(g(b))} level=4K -> ${result(b, a)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}`;
   const seen = (wrapper: string) => (b: State, a: State) => seamcallSeen(k, wrapper, { gpa: gpaOf(g(b)), level: 0 }, a[inv.status]!, b, a);
   const step = (fn: string, pc: number, body: (s: State, out: Successors) => void, call: (b: State, a: State) => string, observe?: (b: State, a: State) => Observation[]) =>
-    kernelStep({ process: inv.process, fn, file: TDX, fairness: 'weak', next: (s, out) => void (at(pc, s) && body(s, out)), call, ...(observe ? { observe } : {}) });
+    kernelStep({
+      process: inv.process,
+      fn,
+      file: TDX,
+      fairness: 'weak',
+      at: [inv.pc, pc],
+      next(s, out) {
+        holdsMmuLock(s);
+        body(s, out);
+      },
+      call,
+      ...(observe ? { observe } : {}),
+    });
 
   return [
     step('tdx_sept_remove_private_spte', ZAP_BLOCK, (s, out) => {

@@ -5,7 +5,8 @@ import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK, ZAP_BLOCK, ZAP_
 import type { Kernel } from './kernel.js';
 import { septStateNames, isBlocked, statusText } from './seam.js';
 import { faultPcNames } from './tdp_mmu.js';
-import { currentOp, vmmDone, VMM_RECLAIM, VMM_RELEASE_HKID, VMM_STOP_VCPUS, VMM_WAIT_VCPUS } from './vmm.js';
+import { currentOp, vmmDone } from './vmm.js';
+import { VMM_RECLAIM, VMM_RELEASE_HKID, VMM_STOP_VCPUS, VMM_WAIT_VCPUS } from './vmm_script.js';
 import { LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
 
 const pcNames: Record<number, string> = {

@@ -13,6 +13,7 @@ import type { Action, Observation, State } from '../engine/index.js';
 import { gpaOf } from './observe.js';
 import { PAGE_SIZE } from './uapi.js';
 import type { VmmOp } from './config.js';
+import { entryPc, opRange, VMM_DONE, VMM_RECLAIM, VMM_RELEASE_HKID, VMM_START, VMM_STOP_VCPUS, VMM_WAIT_VCPUS } from './vmm_script.js';
 import { guestReleases, invalidationSteps, kvmGmemConvertToPrivate, rangeArgs, rangeText } from './guest_memfd.js';
 import { INV_LOCK, type Invalidator } from './invalidation.js';
 import type { Kernel } from './kernel.js';
@@ -23,53 +24,17 @@ import { kickAll, tdxGmemPostPopulate, zapSteps } from './tdx.js';
 import { perFrame } from './mm.js';
 import { ATTR_PRIVATE, ATTR_SHARED, TD_OP_INITIALIZED, TDR_LIVE } from './vars.js';
 
-/** VMM program counter values beyond the invalidation's (invalidation.ts). */
-export const VMM_START = 0; // the current op's first (or only) step
-export const VMM_STOP_VCPUS = 20;
-export const VMM_WAIT_VCPUS = 21;
-export const VMM_RELEASE_HKID = 22;
-export const VMM_RECLAIM = 23;
-
-export const opRange = (op: VmmOp): number =>
-  'gfns' in op ? op.gfns.reduce((m, g) => m | (1 << g), 0) : 'gfn' in op ? 1 << op.gfn : 0;
-
 function describeOp(op: VmmOp): string {
   return 'gfns' in op ? `${op.op} gfns ${op.gfns.join(',')}` : 'gfn' in op ? `${op.op} gfn ${op.gfn}` : op.op;
 }
 
-/** Where an op starts. */
-export function entryPc(op: VmmOp | undefined): number {
-  if (!op) return VMM_START;
-  if (op.op === 'punch-hole' || op.op === 'to-shared') return INV_LOCK;
-  if (op.op === 'teardown') return VMM_STOP_VCPUS;
-  return VMM_START;
-}
-
-/** With a VMM that performs `any` op of its menu: vmm.op is 0 while the VMM is between ops,
- * 1 + the menu index during one, VMM_DONE once it tore the VM down. */
-export const VMM_DONE = 255;
-const anyOp = (k: Kernel) => k.config.scenario.vmm === 'any';
-
-export function currentOp(k: Kernel, s: State): VmmOp | undefined {
-  const op = s[k.v.vmmOp]!;
-  return anyOp(k) ? (op === 0 || op === VMM_DONE ? undefined : k.config.scenario.ops[op - 1]) : k.config.scenario.ops[op];
-}
-
-export function vmmDone(k: Kernel, s: State): boolean {
-  return anyOp(k) ? s[k.v.vmmOp] === VMM_DONE : s[k.v.vmmOp]! >= k.config.scenario.ops.length;
-}
-
-/** Has the VMM begun converting or discarding this GFN (so the guest has given it up)? */
-export function vmmHolds(k: Kernel, s: State, g: number): boolean {
-  const op = currentOp(k, s);
-  if (!op || s[k.v.vmmPc] === entryPc(op)) return false;
-  return op.op === 'teardown' || (opRange(op) & (1 << g)) !== 0;
-}
+export const currentOp = (k: Kernel, s: State): VmmOp | undefined => k.script.current(s);
+export const vmmDone = (k: Kernel, s: State): boolean => k.script.done(s);
 
 /** The op is over: on to the next one (or, with `any` op, back to choosing). */
 function advance(k: Kernel, t: State): void {
   const v = k.v;
-  if (anyOp(k)) t[v.vmmOp] = currentOp(k, t)?.op === 'teardown' ? VMM_DONE : 0;
+  if (k.script.any) t[v.vmmOp] = currentOp(k, t)?.op === 'teardown' ? VMM_DONE : 0;
   else t[v.vmmOp]!++;
   startOp(k, t);
   t[v.vmmCursor] = 0;
@@ -89,10 +54,7 @@ export function vmmSteps(k: Kernel): Action[] {
     pc: v.vmmPc,
     cursor: v.vmmCursor,
     status: v.vmmStatus,
-    range: (s) => {
-      const op = currentOp(k, s);
-      return op?.op === 'teardown' ? all : op ? opRange(op) : 0;
-    },
+    range: (s) => k.script.currentRange(s),
     work: (s) => (currentOp(k, s)?.op === 'to-shared' ? 'to-shared' : 'truncate'),
     entry: (s) => {
       const op = currentOp(k, s);
@@ -131,9 +93,10 @@ export function vmmSteps(k: Kernel): Action[] {
       fn,
       file,
       fairness: 'strong',
+      at: [v.vmmPc, pc],
       next(s, out) {
         const op = currentOp(k, s);
-        if (op?.op !== kind || s[v.vmmPc] !== pc || !ready(s)) return;
+        if (op?.op !== kind || !ready(s)) return;
         run(s, out.next(), op);
       },
       ...(call ? { call } : {}),
@@ -147,15 +110,15 @@ export function vmmSteps(k: Kernel): Action[] {
 
   const menu = k.config.scenario.ops;
   return [
-    ...(anyOp(k)
+    ...(k.script.any
       ? [
           kernelStep({
             process: 'vmm',
             fn: 'ioctl',
             file: 'userspace',
             // The VMM's next operation, any of its menu (no fairness: it may also do nothing).
-            next(s, out) {
-              if (s[v.vmmOp] !== 0) return;
+            at: [v.vmmOp, 0],
+            next(_, out) {
               menu.forEach((op, i) => {
                 const t = out.next();
                 t[v.vmmOp] = i + 1;
@@ -228,6 +191,7 @@ export function vmmSteps(k: Kernel): Action[] {
       t[v.vmmStatus] = st;
     }, (_, a) => `TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`, undefined,
     (_, a) => [{ fn: 'tdh_phymem_page_reclaim', args: { tdr: 1 }, ret: statusValue(a[v.vmmStatus]!) }]),
+    // The VMM's I/O thread, when its script pins pages for I/O.
     ...perFrame(k, (g) =>
       kernelStep({
         process: 'vmm-io',
@@ -237,6 +201,6 @@ export function vmmSteps(k: Kernel): Action[] {
         next: (s, out) => void (s[v.refGup + g] && k.mm.put(out.next(), v.refGup, g)),
         call: () => `I/O on gfn ${g} done, GUP pin dropped`,
       }),
-    ),
+    ).filter(() => menu.some((op) => op.op === 'gup')),
   ];
 }

@@ -1,0 +1,54 @@
+import type { Action, State } from './model.js';
+
+/**
+ * The actions' `guard` preconditions compiled to bit sets, so the search learns which actions
+ * may be enabled in a state from one table read per guarded variable, as SPIN's transition
+ * table gives the statements of a process at its program counter. For each guarded variable
+ * and each of its 256 values, a mask of the actions that value allows (an action with no
+ * condition on the variable is allowed by every value); the AND of a state's masks is the set
+ * of actions whose `next` is worth calling. Bits are visited in order, so actions run in the
+ * model's order and the search stays deterministic.
+ */
+export class ActionGuards {
+  /** 32-bit words per action set */
+  readonly words: number;
+  /** the guarded variables */
+  readonly variables: Int32Array;
+  /** masks[((i * 256) + value) * words + w]: the actions variable i's value allows */
+  readonly masks: Int32Array;
+
+  constructor(actions: readonly Action[]) {
+    const words = (this.words = Math.max(1, Math.ceil(actions.length / 32)));
+    const vars = [...new Set(actions.flatMap((a) => (a.guard ?? []).map(([v]) => v)))].sort((x, y) => x - y);
+    this.variables = Int32Array.from(vars);
+    this.masks = new Int32Array(vars.length * 256 * words);
+    vars.forEach((variable, i) => {
+      for (let value = 0; value < 256; value++) {
+        const at = (i * 256 + value) * words;
+        actions.forEach((a, k) => {
+          const conditions = (a.guard ?? []).filter(([v]) => v === variable);
+          if (conditions.every(([, want]) => want === value)) this.masks[at + (k >> 5)]! |= 1 << (k & 31);
+        });
+      }
+    });
+  }
+
+  /** Writes into `out` (`words` long) the set of actions `s` may enable. */
+  candidates(s: State, out: Int32Array): void {
+    const { words, variables, masks } = this;
+    for (let w = 0; w < words; w++) {
+      let set = -1;
+      for (let i = 0; i < variables.length; i++) set &= masks[(i * 256 + s[variables[i]!]!) * words + w]!;
+      out[w] = set;
+    }
+  }
+
+  /** May action `a` be enabled in `s`? (Off the hot path.) */
+  allows(a: number, s: State): boolean {
+    const { words, variables, masks } = this;
+    for (let i = 0; i < variables.length; i++) {
+      if (!(masks[(i * 256 + s[variables[i]!]!) * words + (a >> 5)]! & (1 << (a & 31)))) return false;
+    }
+    return true;
+  }
+}

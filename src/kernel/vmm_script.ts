@@ -1,0 +1,76 @@
+/**
+ * The VMM's operations as the model's steps ask about them on every state: which op is current,
+ * where it starts, which GFNs it covers. Worked out once per scenario, so the questions the
+ * guest's and the VMM's steps ask on every state cost an array read.
+ */
+import type { State } from '../engine/index.js';
+import type { Scenario, VmmOp } from './config.js';
+import { INV_LOCK } from './invalidation.js';
+
+/** VMM program counter values beyond the invalidation's (invalidation.ts). */
+export const VMM_START = 0; // the current op's first (or only) step
+export const VMM_STOP_VCPUS = 20;
+export const VMM_WAIT_VCPUS = 21;
+export const VMM_RELEASE_HKID = 22;
+export const VMM_RECLAIM = 23;
+
+/** With a VMM that performs `any` op of its menu: vmm.op is 0 while the VMM is between ops,
+ * 1 + the menu index during one, VMM_DONE once it tore the VM down. */
+export const VMM_DONE = 255;
+
+/** The GFNs an op names, as a bit mask. */
+export const opRange = (op: VmmOp): number =>
+  'gfns' in op ? op.gfns.reduce((m, g) => m | (1 << g), 0) : 'gfn' in op ? 1 << op.gfn : 0;
+
+/** Where an op starts. */
+export function entryPc(op: VmmOp | undefined): number {
+  if (!op) return VMM_START;
+  if (op.op === 'punch-hole' || op.op === 'to-shared') return INV_LOCK;
+  if (op.op === 'teardown') return VMM_STOP_VCPUS;
+  return VMM_START;
+}
+
+export class VmmScript {
+  /** `any`: the ops are a menu (see Scenario.vmm) */
+  readonly any: boolean;
+  readonly ops: readonly VmmOp[];
+  /** per op: its entry pc, and the GFNs it invalidates (teardown: all) */
+  private readonly entry: Uint8Array;
+  private readonly range: Int32Array;
+
+  constructor(scenario: Scenario, private readonly opVar: number, private readonly pcVar: number) {
+    this.any = scenario.vmm === 'any';
+    this.ops = scenario.ops;
+    this.entry = Uint8Array.from(this.ops, entryPc);
+    this.range = Int32Array.from(this.ops, (op) => (op.op === 'teardown' ? (1 << scenario.gfns) - 1 : opRange(op)));
+  }
+
+  /** The index of the current op, or -1 between ops (any) or after the last. */
+  index(s: State): number {
+    const op = s[this.opVar]!;
+    if (this.any) return op === 0 || op === VMM_DONE ? -1 : op - 1;
+    return op < this.ops.length ? op : -1;
+  }
+
+  current(s: State): VmmOp | undefined {
+    const i = this.index(s);
+    return i < 0 ? undefined : this.ops[i];
+  }
+
+  done(s: State): boolean {
+    return this.any ? s[this.opVar] === VMM_DONE : s[this.opVar]! >= this.ops.length;
+  }
+
+  /** The GFNs the current op covers (teardown: every one), or 0. */
+  currentRange(s: State): number {
+    const i = this.index(s);
+    return i < 0 ? 0 : this.range[i]!;
+  }
+
+  /** Has the VMM begun converting or discarding GFN `g` (so the guest has given it up)? */
+  holds(s: State, g: number): boolean {
+    const i = this.index(s);
+    if (i < 0 || s[this.pcVar] === this.entry[i]) return false;
+    return (this.range[i]! & (1 << g)) !== 0;
+  }
+}
