@@ -11,8 +11,8 @@ export interface ModelRef {
   readonly deadlock?: boolean;
 }
 
-/** Expand states [from, to) of the shared arena; successors already in the visited tables (as
- * they were when the level began) need not be sent back. */
+/** Expand states [from, to) of the shared arena; successors already in the visited table (read
+ * while the main thread may be adding to it) need not be sent back. */
 export interface ChunkJob {
   readonly arena: SharedArrayBuffer;
   readonly from: number;

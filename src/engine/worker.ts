@@ -24,14 +24,17 @@ const guards = new ActionGuards(model.actions);
 const candidates = new Int32Array(guards.words);
 const deadlock = ref.deadlock ?? model.deadlock ?? true;
 
-/** The records of a chunk, in shared memory the main thread reads them from; it grows (a new
- * buffer) when a chunk needs more, and is reused otherwise. */
-let out = new Int32Array(new SharedArrayBuffer(1 << 20));
+/** The records of the chunk being expanded; each chunk's buffer is handed over (transferred)
+ * to the main thread, which may still be merging it while this thread expands the next. */
+let out = new Int32Array(0);
+/** words the last chunk's records needed (a transferred buffer reads as empty) */
+let capacity = 1 << 16;
 
 parentPort!.on('message', (job: ChunkJob) => {
   try {
+    out = new Int32Array(capacity);
     const { count, skipped } = expand(job);
-    parentPort!.postMessage({ count, skipped, buffer: out.buffer });
+    parentPort!.postMessage({ count, skipped, buffer: out.buffer }, [out.buffer as ArrayBuffer]);
   } catch (err) {
     parentPort!.postMessage({ error: message(err) });
   }
@@ -48,9 +51,10 @@ function expand(job: ChunkJob): { count: number; skipped: number } {
   const view = new Uint8Array(curWords.buffer, 0, model.stateSize);
   const reserve = () => {
     if ((count + 1) * recordWords <= out.length) return;
-    const bigger = new Int32Array(new SharedArrayBuffer(out.byteLength * 2));
+    const bigger = new Int32Array(out.length * 2);
     bigger.set(out);
     out = bigger;
+    capacity = out.length;
   };
   for (let id = job.from; id < job.to; id++) {
     for (let w = 0; w < words; w++) curWords[w] = arena[id * words + w]!;
