@@ -36,10 +36,10 @@ export class ActionGuards {
   /** Writes into `out` (`words` long) the set of actions `s` may enable. */
   candidates(s: State, out: Int32Array): void {
     const { words, variables, masks } = this;
-    for (let w = 0; w < words; w++) {
-      let set = -1;
-      for (let i = 0; i < variables.length; i++) set &= masks[(i * 256 + s[variables[i]!]!) * words + w]!;
-      out[w] = set;
+    for (let w = 0; w < words; w++) out[w] = -1;
+    for (let i = 0, base = 0; i < variables.length; i++, base += 256 * words) {
+      const at = base + s[variables[i]!]! * words;
+      for (let w = 0; w < words; w++) out[w]! &= masks[at + w]!;
     }
   }
 

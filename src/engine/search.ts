@@ -75,7 +75,7 @@ export class Search {
       this.canonical?.(this.buf.view(k));
       fingerprint(this.buf.words, k * this.words, this.words);
       if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.store.count) >= 0) continue;
-      const id = this.store.add(this.buf.words, k * this.words, -1, INITIAL);
+      const id = this.store.add(this.buf.row(k), 0, -1, INITIAL);
       this.checkNew(this.buf.view(k), id);
     }
     this.levelEnd = this.store.count;
@@ -128,7 +128,7 @@ export class Search {
           this.transitions++;
           if (this.canonical) this.canonical(buf.view(k));
           fingerprint(buf.words, k * words, words);
-          const next = this.admit(fp[0]!, fp[1]!, buf.words, k * words, id, a);
+          const next = this.admit(fp[0]!, fp[1]!, buf.row(k), 0, id, a);
           if (next >= 0 && !this.checkNew(buf.view(k), next)) return;
         }
       }

@@ -44,7 +44,8 @@ export class StateStore {
     const n = this.stride >> 2;
     const at = id * n;
     const arena = this.arenaWords;
-    for (let i = 0; i < n; i++) arena[at + i] = src[from + i]!;
+    if (from === 0 && src.length === n) arena.set(src, at);
+    else for (let i = 0; i < n; i++) arena[at + i] = src[from + i]!;
     this.parent[id] = parent;
     this.via[id] = via;
     this.count = id + 1;

@@ -11,6 +11,7 @@ export class SuccessorBuffer implements Successors {
   bytes: Uint8Array;
   words: Int32Array;
   private views: State[] = [];
+  private rows: Int32Array[] = [];
   /** successors written so far for the state being expanded */
   count = 0;
   private source!: Int32Array;
@@ -32,16 +33,18 @@ export class SuccessorBuffer implements Successors {
   next(): State {
     if (this.count === this.views.length) this.grow();
     const k = this.count++;
-    const n = this.strideWords;
-    const at = k * n;
-    const words = this.words;
-    const src = this.source;
-    for (let i = 0; i < n; i++) words[at + i] = src[i]!;
+    // TypedArray.set copies a short row faster than a loop of element moves does.
+    this.words.set(this.source, k * this.strideWords);
     return this.views[k]!;
   }
 
   view(k: number): State {
     return this.views[k]!;
+  }
+
+  /** Successor k's whole row, as words. */
+  row(k: number): Int32Array {
+    return this.rows[k]!;
   }
 
   private grow(): void {
@@ -55,8 +58,10 @@ export class SuccessorBuffer implements Successors {
   private makeViews(): void {
     const slots = this.bytes.length / this.stride;
     this.views = [];
+    this.rows = [];
     for (let k = 0; k < slots; k++) {
       this.views.push(this.bytes.subarray(k * this.stride, k * this.stride + this.stateSize));
+      this.rows.push(this.words.subarray(k * this.strideWords, (k + 1) * this.strideWords));
     }
   }
 }

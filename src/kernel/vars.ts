@@ -4,9 +4,16 @@ import type { KernelConfig } from './config.js';
  * The variables of the system, each a small integer: the model's vocabulary. A scalar is one
  * variable; a per-GFN, per-frame or per-vCPU field is `base + index`. (GFN g is backed by
  * frame g: see the README's simplifications.)
+ *
+ * A variable that no step of the scenario can change (a fault budget of 0, the references of
+ * a feature the scenario does not use) is not part of the state: it reads as 0 from a block
+ * of zeroes that nothing writes. The state is smaller, so every state costs less to copy, hash
+ * and keep.
  */
 export class Vars {
   readonly names: string[] = [];
+  /** base of the block of zeroes the unused variables read */
+  readonly zero: number;
 
   // The TDX module's per-TD state (seam)
   readonly tdOpState = this.scalar('td.op_state'); // TD_OP_INITIALIZED or TD_OP_RUNNABLE
@@ -22,7 +29,7 @@ export class Vars {
 
   // guest_memfd
   readonly filemapLock = this.scalar('gmem.invalidate_lock'); // readers, or LOCK_EXCLUSIVE
-  readonly folioSplit = this.scalar('gmem.huge_folio_split');
+  readonly folioSplit: number;
 
   // mm
   readonly refUnderflow = this.scalar('mm.refcount_underflow');
@@ -71,21 +78,32 @@ export class Vars {
   readonly vmmPc = this.scalar('vmm.pc');
   readonly vmmCursor = this.scalar('vmm.gfn');
   readonly vmmStatus = this.scalar('vmm.status');
-  readonly mfPc = this.scalar('memory_failure.pc');
-  readonly mfCursor = this.scalar('memory_failure.gfn');
-  readonly mfTarget = this.scalar('memory_failure.frame');
-  readonly mfStatus = this.scalar('memory_failure.status');
+  readonly mfPc: number;
+  readonly mfCursor: number;
+  readonly mfTarget: number;
+  readonly mfStatus: number;
 
   readonly size: number;
 
   constructor(readonly config: KernelConfig) {
-    const { gfns, vcpus } = config.scenario;
-    this.budgetRemoveFails = this.scalar('fault.remove-fails');
-    this.budgetBlockFails = this.scalar('fault.block-fails');
-    this.budgetBusy = this.scalar('fault.busy');
-    this.budgetTransient = this.scalar('fault.transient-refs');
-    this.budgetMemoryFailure = this.scalar('fault.memory-failure');
-    this.attr = this.array('attr', gfns);
+    const { gfns, vcpus, ops, hugeFolio } = config.scenario;
+    const { faults } = config;
+    this.zero = this.array('zero', gfns);
+    const budget = (kind: keyof typeof faults) => (faults[kind] ? this.scalar(`fault.${kind}`) : this.zero);
+    const converts = ops.some((op) => op.op === 'to-shared' || op.op === 'to-private');
+    const gup = ops.some((op) => op.op === 'gup');
+    const memoryFailure = !!faults['memory-failure'];
+    this.budgetRemoveFails = budget('remove-fails');
+    this.budgetBlockFails = budget('block-fails');
+    this.budgetBusy = budget('busy');
+    this.budgetTransient = budget('transient-refs');
+    this.budgetMemoryFailure = budget('memory-failure');
+    this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split') : this.zero;
+    this.mfPc = memoryFailure ? this.scalar('memory_failure.pc') : this.zero;
+    this.mfCursor = memoryFailure ? this.scalar('memory_failure.gfn') : this.zero;
+    this.mfTarget = memoryFailure ? this.scalar('memory_failure.frame') : this.zero;
+    this.mfStatus = memoryFailure ? this.scalar('memory_failure.status') : this.zero;
+    this.attr = converts ? this.array('attr', gfns) : this.zero; // conversions alone change it
     this.present = this.array('present', gfns);
     this.spte = this.array('spte', gfns);
     this.sept = this.array('sept', gfns);
@@ -100,10 +118,10 @@ export class Vars {
     this.accepted = this.array('accepted', gfns);
     this.refPageCache = this.array('ref.page_cache', gfns);
     this.refPin = this.array('ref.pin', gfns);
-    this.refTransient = this.array('ref.transient', gfns);
-    this.refUserMap = this.array('ref.user_map', gfns);
-    this.refGup = this.array('ref.gup', gfns);
-    this.refHwpoison = this.array('ref.hwpoison', gfns);
+    this.refTransient = faults['transient-refs'] ? this.array('ref.transient', gfns) : this.zero;
+    this.refUserMap = gup ? this.array('ref.user_map', gfns) : this.zero; // the VMM's mmap for GUP
+    this.refGup = gup ? this.array('ref.gup', gfns) : this.zero;
+    this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', gfns) : this.zero;
     this.inGuest = this.array('in_guest', vcpus);
     this.entryAge = this.array('entry_age', vcpus);
     this.vcpuPc = this.array('vcpu.pc', vcpus);
