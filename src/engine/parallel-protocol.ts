@@ -18,6 +18,8 @@ export interface ChunkJob {
   readonly from: number;
   readonly to: number;
   readonly visited: VisitedTable;
+  /** words per slot of the visited table */
+  readonly visitedSlot: number;
   /** send every successor back, visited or not (the edges of liveness need them) */
   readonly all: boolean;
   /** rewrite each successor to its symmetry class's representative first */

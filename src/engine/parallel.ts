@@ -36,6 +36,7 @@ export async function checkParallel(model: Model, ref: ModelRef, workers: number
         from: start,
         to: end,
         visited: search.visited.current,
+        visitedSlot: search.visited.slot,
         all: search.edges !== undefined,
         symmetry: options.symmetry === true,
       });

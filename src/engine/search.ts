@@ -47,7 +47,7 @@ export class Search {
   constructor(readonly model: Model, private readonly options: CheckOptions, shared: boolean) {
     const size = model.stateSize;
     this.store = new StateStore(size, 1 << 12, shared);
-    this.visited = new VisitedSet(1 << 16, shared);
+
     this.stride = this.store.stride;
     this.words = this.stride >> 2;
     this.buf = new SuccessorBuffer(size, this.stride);
@@ -58,6 +58,8 @@ export class Search {
     if (options.symmetry && !model.canonical) throw new ModelError('symmetry reduction asked for, but the model declares no symmetry (canonical)');
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
     this.edges = options.liveness !== false && !options.symmetry && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
+    // Only the edges of liveness need the id of a state found again.
+    this.visited = new VisitedSet(1 << 16, { shared, ids: this.edges !== undefined });
     if (model.actions.length >= INITIAL) throw new ModelError(`model has ${model.actions.length} actions; at most ${INITIAL - 1} are supported`);
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
     this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');

@@ -46,7 +46,7 @@ function expand(job: ChunkJob): { count: number; skipped: number } {
   const recordWords = RECORD_HEADER + words;
   let count = 0;
   let skipped = 0;
-  const seen = new VisitedSet(Math.min(1 << 22, (job.to - job.from) * 4));
+  const seen = new VisitedSet(Math.min(1 << 22, (job.to - job.from) * 4), { ids: false });
   const curWords = new Int32Array(words);
   const view = new Uint8Array(curWords.buffer, 0, model.stateSize);
   const reserve = () => {
@@ -75,7 +75,7 @@ function expand(job: ChunkJob): { count: number; skipped: number } {
         fingerprint(buf.words, k * words, words);
         // Known before this level began, or already sent from this chunk: the main thread would
         // only count the transition.
-        if (!job.all && (contains(job.visited, fp[0]!, fp[1]!) || seen.findOrInsert(fp[0]!, fp[1]!, 0) >= 0)) {
+        if (!job.all && (contains(job.visited, job.visitedSlot, fp[0]!, fp[1]!) || seen.findOrInsert(fp[0]!, fp[1]!, 0) >= 0)) {
           skipped++;
           continue;
         }
