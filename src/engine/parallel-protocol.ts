@@ -11,22 +11,44 @@ export interface ModelRef {
   readonly deadlock?: boolean;
 }
 
-/** Expand states [from, to) of the shared arena; successors already in the visited table (read
- * while the main thread may be adding to it) need not be sent back. */
+/** Expand states [from, to) of the shared arena. */
 export interface ChunkJob {
   readonly arena: SharedArrayBuffer;
   readonly from: number;
   readonly to: number;
-  readonly visited: VisitedTable;
-  /** words per slot of the visited table */
-  readonly visitedSlot: number;
-  /** send every successor back, visited or not (the edges of liveness need them) */
-  readonly all: boolean;
+  /**
+   * `all`: send every successor back (the edges of liveness need them all, and the main thread
+   * knows their ids). `claim`: claim each successor in the shared visited table (visited.ts
+   * `claim`) and send back only the states this chunk owns.
+   */
+  readonly mode: 'all' | 'claim';
+  /** claim mode: the `owners` table, this chunk's owner number, the level's shared count of
+   * new states, and the count at which to stop (the table is as full as it may get) */
+  readonly visited?: VisitedTable;
+  readonly chunk?: number;
+  readonly inserts?: Int32Array;
+  readonly limit?: number;
   /** rewrite each successor to its symmetry class's representative first */
   readonly symmetry: boolean;
 }
 
-/** Words before a record's state: parent, action, fingerprint hi and lo, violated invariant. */
-export const RECORD_HEADER = 5;
+export interface ChunkResult {
+  readonly count: number;
+  /** successors the worker found already visited after its last record: transitions only */
+  readonly skipped: number;
+  /** where the worker stopped (`to` unless the table got full) */
+  readonly stoppedAt: number;
+  /** the most successors one state had */
+  readonly branching: number;
+  /** claim mode: fingerprints (hi, lo pairs) of the states this chunk took over from a later
+   * chunk, whose records of them the main thread must drop */
+  readonly taken: Int32Array;
+  readonly buffer: ArrayBuffer;
+}
+
+/** Words before a record's state: parent, action, fingerprint hi and lo, violated invariant + 1,
+ * and the successors found already visited since the previous record (transitions only, so
+ * the count stops exactly where a violation does). */
+export const RECORD_HEADER = 6;
 /** The action of a record that marks its parent as a deadlock. */
 export const DEADLOCK = -1;

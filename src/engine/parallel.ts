@@ -1,26 +1,42 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CheckOptions, CheckResult } from './check.js';
 import { ModelError } from './errors.js';
 import type { Model } from './model.js';
-import type { ChunkJob, ModelRef } from './parallel-protocol.js';
+import type { ChunkJob, ChunkResult, ModelRef } from './parallel-protocol.js';
 import { Search } from './search.js';
+import { SETTLED, VisitedSet } from './visited.js';
 
 /** Levels smaller than this are expanded here: starting threads would cost more than they save. */
 const PARALLEL_LEVEL = 2048;
-/** States per chunk: small enough that merging one chunk overlaps the expansion of the next. */
+/** States per chunk: small enough to share a level out evenly and to merge one chunk while the
+ * workers expand the next. */
 const CHUNK = 1024;
+/** Chunks sent to a worker ahead of the one it is expanding, so it never waits for this thread
+ * (busy merging) to send the next. */
+const AHEAD = 2;
+/** The load the shared visited table may reach within a level (it is grown between levels). */
+const MAX_LOAD = 0.75;
+
+/** The default number of worker threads: one per core. */
+export const defaultWorkers = (): number => availableParallelism();
 
 /**
- * Breadth-first search with worker threads: each large BFS level is cut into chunks that the
+ * Breadth-first search with worker threads. Each large BFS level is cut into chunks that the
  * workers take in turn and expand (successors, fingerprints, safety invariants), reading the
- * states from a shared arena, while this thread merges their records, chunk after chunk in
- * order, into the visited set and the store. Merging in order gives the same ids as one thread,
- * so the counts are the same and every counterexample is still a shortest one. `ref` tells each
- * worker how to build the same model.
+ * states from a shared arena; this thread merges their records, chunk after chunk in order,
+ * into the store. In a safety search the workers also insert the new states into the shared
+ * visited table themselves, each state owned by the earliest chunk that finds it, so this
+ * thread only appends what each chunk owns; with liveness, they send every successor back and
+ * this thread looks each up, as the edges need the ids. Either way the ids are those of the
+ * sequential search, so the counts are the same and every counterexample is the same shortest
+ * one. `ref` tells each worker how to build the same model.
  */
 export async function checkParallel(model: Model, ref: ModelRef, workers: number, options: CheckOptions = {}): Promise<CheckResult> {
   const search = new Search(model, options, true);
+  const claiming = search.edges === undefined;
   let pool: Pool | undefined;
+  let chunkNumber = SETTLED;
   try {
     while (search.nextState()) {
       const [from, to] = search.levelRange;
@@ -30,20 +46,32 @@ export async function checkParallel(model: Model, ref: ModelRef, workers: number
         continue;
       }
       pool ??= new Pool(ref, workers);
-      const job = (start: number, end: number): ChunkJob => ({
-        // the arena and visited table as they are now: both are replaced when they grow
-        arena: search.store.arena.buffer as SharedArrayBuffer,
-        from: start,
-        to: end,
-        visited: search.visited.current,
-        visitedSlot: search.visited.slot,
-        all: search.edges !== undefined,
-        symmetry: options.symmetry === true,
-      });
-      for await (const r of pool.level(from, to, job)) {
-        search.merge(new Int32Array(r.buffer), r.count);
-        search.transitions += r.skipped;
-        if (search.violation) break;
+      // Room for the level's new states; if it was not enough, the workers stop early and the
+      // rest of their chunks runs again once the table has grown.
+      if (claiming) search.visited.reserve(Math.max(2, Math.min(search.branching, 4)) * (to - from));
+      let ranges: [number, number][] = [[from, to]];
+      while (ranges.length > 0 && !search.violation) {
+        const inserts = new Int32Array(new SharedArrayBuffer(4));
+        const slots = search.visited.current.length / search.visited.slot;
+        const limit = Math.floor(slots * MAX_LOAD) - search.visited.size;
+        const job = (start: number, end: number): ChunkJob =>
+          claiming
+            ? { arena: search.store.arena.buffer as SharedArrayBuffer, from: start, to: end, mode: 'claim', visited: search.visited.current, chunk: ++chunkNumber, inserts, limit, symmetry: options.symmetry === true }
+            : { arena: search.store.arena.buffer as SharedArrayBuffer, from: start, to: end, mode: 'all', symmetry: options.symmetry === true };
+        const unfinished: [number, number][] = [];
+        // what chunks merged so far took over from later ones (claims only move to earlier chunks)
+        const taken = new VisitedSet(1 << 10);
+        for await (const { job: j, result: r } of pool.level(ranges, job)) {
+          search.merge(new Int32Array(r.buffer), r.count, claiming ? taken : undefined);
+          for (let i = 0; i < r.taken.length; i += 2) taken.findOrInsert(r.taken[i]! >>> 0, r.taken[i + 1]! >>> 0, 0);
+          if (search.violation) break;
+          search.transitions += r.skipped;
+          search.branching = Math.max(search.branching, r.branching);
+          if (r.stoppedAt < j.to) unfinished.push([r.stoppedAt, j.to]);
+        }
+        search.visited.inserted(Atomics.load(inserts, 0));
+        if (unfinished.length > 0) search.visited.reserve(search.visited.size);
+        ranges = unfinished;
       }
       search.head = to;
       if (!search.memoryLeft()) search.stop('max-memory');
@@ -65,33 +93,41 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-interface ChunkResult {
-  readonly count: number;
-  /** successors the worker found already visited: transitions only */
-  readonly skipped: number;
-  readonly buffer: ArrayBuffer;
-}
-
 /** The worker threads, each expanding one chunk at a time and taking the next when done. */
 class Pool {
   private readonly workers: Worker[];
 
+  /** per worker, the answers it owes, oldest first */
+  private readonly waiting = new Map<Worker, { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[]>();
+
   constructor(ref: ModelRef, size: number) {
     this.workers = Array.from({ length: size }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: ref }));
+    for (const w of this.workers) {
+      const owed: { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[] = [];
+      this.waiting.set(w, owed);
+      w.on('message', (m: ChunkResult | { error: string }) => {
+        const next = owed.shift()!;
+        if ('error' in m) next.reject(new ModelError(m.error));
+        else next.resolve(m);
+      });
+      w.on('error', (err: Error) => {
+        for (const next of owed.splice(0)) next.reject(new ModelError(`worker: ${err.message}`));
+      });
+    }
   }
 
-  /** Expands states [from, to) in chunks; yields their results in chunk order as they come. */
-  async *level(from: number, to: number, job: (start: number, end: number) => ChunkJob): AsyncGenerator<ChunkResult> {
-    const chunks = Math.ceil((to - from) / CHUNK);
-    const results = Array.from({ length: chunks }, () => deferred<ChunkResult>());
+  /** Expands the ranges in chunks, numbered in order; yields each chunk's job and result in
+   * that order as they come. */
+  async *level(ranges: [number, number][], job: (start: number, end: number) => ChunkJob): AsyncGenerator<{ job: ChunkJob; result: ChunkResult }> {
+    const jobs = ranges.flatMap(([from, to]) => Array.from({ length: Math.ceil((to - from) / CHUNK) }, (_, i) => job(from + i * CHUNK, Math.min(to, from + (i + 1) * CHUNK))));
+    const results = jobs.map(() => deferred<ChunkResult>());
     // A chunk no one waits for any more (the merge stopped at a violation) must not reject unheard.
     for (const r of results) r.promise.catch(() => {});
     let taken = 0;
     const feed = (w: Worker) => {
-      if (taken === chunks) return;
+      if (taken === jobs.length) return;
       const i = taken++;
-      const start = from + i * CHUNK;
-      this.send(w, job(start, Math.min(to, start + CHUNK))).then(
+      this.send(w, jobs[i]!).then(
         (r) => {
           results[i]!.resolve(r);
           feed(w);
@@ -99,19 +135,14 @@ class Pool {
         (err: unknown) => results[i]!.reject(err),
       );
     };
-    this.workers.forEach(feed);
-    for (const r of results) yield await r.promise;
+    for (let k = 0; k < AHEAD; k++) this.workers.forEach(feed);
+    for (let i = 0; i < jobs.length; i++) yield { job: jobs[i]!, result: await results[i]!.promise };
   }
 
+  /** Sends a job; a worker answers its jobs in the order it was sent them. */
   private send(w: Worker, job: ChunkJob): Promise<ChunkResult> {
     return new Promise<ChunkResult>((resolve, reject) => {
-      const onError = (err: Error) => reject(new ModelError(`worker: ${err.message}`));
-      w.once('error', onError);
-      w.once('message', (m: ChunkResult | { error: string }) => {
-        w.off('error', onError);
-        if ('error' in m) reject(new ModelError(m.error));
-        else resolve(m);
-      });
+      this.waiting.get(w)!.push({ resolve, reject });
       w.postMessage(job);
     });
   }

@@ -8,7 +8,7 @@ import { ActionGuards } from './guards.js';
 import { EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 import { INITIAL, step, type Counterexample } from './trace.js';
-import { VisitedSet } from './visited.js';
+import { SETTLED, VisitedSet } from './visited.js';
 
 const DEADLOCK_DOC = 'A state with no successors that the model does not call final.';
 
@@ -44,9 +44,13 @@ export class Search {
   private readonly initialCount: number;
   private readonly canonical: ((s: State) => void) | undefined;
 
-  constructor(readonly model: Model, private readonly options: CheckOptions, shared: boolean) {
+  /** The most successors one state has had (sizes the visited table for a parallel level). */
+  branching = 0;
+
+  /** `parallel`: the store and visited table are shared with worker threads. */
+  constructor(readonly model: Model, private readonly options: CheckOptions, parallel: boolean) {
     const size = model.stateSize;
-    this.store = new StateStore(size, 1 << 12, shared);
+    this.store = new StateStore(size, 1 << 12, parallel);
 
     this.stride = this.store.stride;
     this.words = this.stride >> 2;
@@ -58,8 +62,9 @@ export class Search {
     if (options.symmetry && !model.canonical) throw new ModelError('symmetry reduction asked for, but the model declares no symmetry (canonical)');
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
     this.edges = options.liveness !== false && !options.symmetry && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
-    // Only the edges of liveness need the id of a state found again.
-    this.visited = new VisitedSet(1 << 16, { shared, ids: this.edges !== undefined });
+    // Only the edges of liveness need the id of a state found again; workers that insert
+    // states themselves need their owners.
+    this.visited = new VisitedSet(1 << 16, { shared: parallel, kind: this.edges ? 'ids' : parallel ? 'owners' : 'plain' });
     if (model.actions.length >= INITIAL) throw new ModelError(`model has ${model.actions.length} actions; at most ${INITIAL - 1} are supported`);
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
     this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
@@ -76,7 +81,7 @@ export class Search {
     for (let k = 0; k < this.buf.count && !this.violation; k++) {
       this.canonical?.(this.buf.view(k));
       fingerprint(this.buf.words, k * this.words, this.words);
-      if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.store.count) >= 0) continue;
+      if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.slotWord()) >= 0) continue;
       const id = this.store.add(this.buf.row(k), 0, -1, INITIAL);
       this.checkNew(this.buf.view(k), id);
     }
@@ -135,26 +140,34 @@ export class Search {
         }
       }
     }
+    if (successors > this.branching) this.branching = successors;
     if (successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', curView))) {
       this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(id) };
     }
   }
 
-  /** Merges a worker's records (worker.ts) in order, as `expand` would have found them. */
-  merge(records: Int32Array, count: number): void {
+  /** Merges a worker's records (worker.ts) in order, as `expand` would have found them. With
+   * `taken` (claim mode), the states are already in the visited table, and a record is kept
+   * unless an earlier chunk took its state over (`taken` holds what earlier chunks took). */
+  merge(records: Int32Array, count: number, taken?: VisitedSet): void {
     const { store, edges, words } = this;
     const recordWords = RECORD_HEADER + words;
     for (let r = 0; r < count && !this.violation; r++) {
       const at = r * recordWords;
       const parent = records[at]!;
       const action = records[at + 1]!;
+      this.transitions += records[at + 5]!;
       edges?.openRow(parent);
       if (action === DEADLOCK) {
         this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(parent) };
         return;
       }
       this.transitions++;
-      const next = this.admit(records[at + 2]! >>> 0, records[at + 3]! >>> 0, records, at + RECORD_HEADER, parent, action);
+      const h = records[at + 2]! >>> 0;
+      const l = records[at + 3]! >>> 0;
+      let next: number;
+      if (taken === undefined) next = this.admit(h, l, records, at + RECORD_HEADER, parent, action);
+      else next = taken.size > 0 && taken.find(h, l) >= 0 ? -1 : store.add(records, at + RECORD_HEADER, parent, action);
       if (next < 0) continue;
       const broken = records[at + 4]!;
       if (broken > 0) {
@@ -172,7 +185,7 @@ export class Search {
   /** A transition to the state with fingerprint (h, l), whose words are at `from` in `src`:
    * its edge, and the state itself when new. Returns the new state's id, or -1 if it was known. */
   private admit(h: number, l: number, src: Int32Array, from: number, parent: number, action: number): number {
-    const known = this.visited.findOrInsert(h, l, this.store.count);
+    const known = this.visited.findOrInsert(h, l, this.slotWord());
     if (known >= 0) {
       this.edges?.add(known, action);
       return -1;
@@ -180,6 +193,12 @@ export class Search {
     const next = this.store.add(src, from, parent, action);
     this.edges?.add(next, action);
     return next;
+  }
+
+  /** What the visited table keeps of a state this thread inserts: its id for the edges, or
+   * that it is settled (for workers that claim states). */
+  private slotWord(): number {
+    return this.edges ? this.store.count : SETTLED;
   }
 
   /** Ends the search: liveness when it was complete, then the result. */

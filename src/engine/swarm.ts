@@ -36,7 +36,7 @@ export function swarmSearch(model: Model, options: SwarmOptions): SwarmResult {
   const rand = random(options.seed);
   const stride = strideOf(model.stateSize);
   const words = stride >> 2;
-  const visited = new VisitedSet(1 << 16, { ids: false });
+  const visited = new VisitedSet(1 << 16, { kind: 'plain' });
   const expander = new Expander(model);
   const deadlock = model.deadlock ?? true;
   let transitions = 0;

@@ -1,36 +1,34 @@
 /**
- * The visited set: an open-addressing (linear probing) table of 64-bit fingerprints, each
- * mapped to the id of the state it stands for when the search needs ids (for the edges of
- * liveness). One typed array of slots [fingerprint hi, fingerprint lo, id] or, without ids,
- * [hi, lo], so a probe touches one cache line and a safety search's table is a third smaller.
- * An all-zero slot is empty (the fingerprint 0 is stored as 1). With `shared`, the table lives
- * in a SharedArrayBuffer that worker threads probe (read-only) while it is added to.
+ * The visited set: an open-addressing (linear probing) table of 64-bit fingerprints in one
+ * typed array of slots, so a probe touches one cache line. A slot is [fingerprint hi, lo] and,
+ * by the table's kind, a third word:
+ * - `plain`: none (a sequential safety search needs no more);
+ * - `ids`: the state's id + 1 (the edges of liveness name states by id);
+ * - `owners`: the chunk that claimed the state (+ 1), for a parallel safety search whose
+ *   workers insert concurrently (`claim`); 1 is a state settled before the current level.
+ * Both halves of a stored fingerprint are nonzero (a 0 half is stored as 1, which the
+ * collision estimate can ignore), so an empty slot is one whose hi is 0. With `shared`, the
+ * table lives in a SharedArrayBuffer that worker threads use.
  */
 export type VisitedTable = Int32Array;
+export type VisitedKind = 'plain' | 'ids' | 'owners';
+
+/** The owner of a state known before the current level (or inserted by the main thread). */
+export const SETTLED = 1;
 
 /** The first slot of a fingerprint's probe sequence. */
-const home = (h: number, l: number, mask: number) => (l ^ Math.imul(h, 0x9e3779b1)) & mask;
-
-/** Is fingerprint (h, l) in a table of `slot`-word slots? (For readers that never insert.) */
-export function contains(t: VisitedTable, slot: number, h: number, l: number): boolean {
-  const hi = h | 0;
-  const lo = l | 0 || (hi === 0 ? 1 : 0);
-  const mask = t.length / slot - 1;
-  for (let at = home(hi, lo, mask) * slot; (t[at]! | t[at + 1]!) !== 0; at = at + slot === t.length ? 0 : at + slot) {
-    if (t[at + 1] === lo && t[at] === hi) return true;
-  }
-  return false;
-}
+const home = (hi: number, lo: number, mask: number) => (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+const half = (x: number) => x | 0 || 1;
 
 export class VisitedSet {
-  /** words per slot: 3 with ids, 2 without */
+  /** words per slot */
   readonly slot: number;
   private readonly shared: boolean;
   private t: VisitedTable;
   private used = 0;
 
-  constructor(initialCapacity = 1 << 16, options: { shared?: boolean; ids?: boolean } = {}) {
-    this.slot = options.ids === false ? 2 : 3;
+  constructor(initialCapacity = 1 << 16, options: { shared?: boolean; kind?: VisitedKind } = {}) {
+    this.slot = (options.kind ?? 'plain') === 'plain' ? 2 : 3;
     this.shared = options.shared ?? false;
     this.t = this.table(1 << Math.ceil(Math.log2(Math.max(16, initialCapacity))));
   }
@@ -49,41 +47,64 @@ export class VisitedSet {
   }
 
   /**
-   * Returns the id of the state with fingerprint (h, l) if present (0 in a set without ids);
-   * otherwise records it under `newId` and returns -1.
+   * Returns the third word of the slot of fingerprint (h, l) if present (0 in a plain set);
+   * otherwise records it with third word `word` and returns -1.
    */
-  findOrInsert(h: number, l: number, newId: number): number {
+  findOrInsert(h: number, l: number, word: number): number {
     const t = this.t;
     const slot = this.slot;
+    const hi = half(h);
+    const lo = half(l);
     const mask = t.length / slot - 1;
-    const hi = h | 0;
-    const lo = l | 0 || (hi === 0 ? 1 : 0);
     let at = home(hi, lo, mask) * slot;
     for (;;) {
       const x = t[at]!;
-      const y = t[at + 1]!;
-      if ((x | y) === 0) break;
-      if (y === lo && x === hi) return slot === 3 ? t[at + 2]! : 0;
+      if (x === 0) break;
+      if (x === hi && t[at + 1] === lo) return slot === 3 ? t[at + 2]! : 0;
       at += slot;
       if (at === t.length) at = 0;
     }
     t[at] = hi;
     t[at + 1] = lo;
-    if (slot === 3) t[at + 2] = newId;
-    if (++this.used * 2 > t.length / slot) this.grow();
+    if (slot === 3) t[at + 2] = word;
+    if (++this.used * 2 > t.length / slot) this.grow((t.length / slot) * 2);
     return -1;
   }
 
-  /** Doubles the table at half load, so probes stay short and growth is amortised. */
-  private grow(): void {
+  /** The third word of fingerprint (h, l)'s slot, or -1 if absent. */
+  find(h: number, l: number): number {
+    const t = this.t;
+    const slot = this.slot;
+    const hi = half(h);
+    const lo = half(l);
+    const mask = t.length / slot - 1;
+    for (let at = home(hi, lo, mask) * slot; t[at] !== 0; at = at + slot === t.length ? 0 : at + slot) {
+      if (t[at] === hi && t[at + 1] === lo) return slot === 3 ? t[at + 2]! : 0;
+    }
+    return -1;
+  }
+
+  /** Counts `n` fingerprints that workers inserted (`claim`) into the table. */
+  inserted(n: number): void {
+    this.used += n;
+  }
+
+  /** Grows the table, if need be, so that `more` fingerprints fit at half load. */
+  reserve(more: number): void {
+    const slots = this.t.length / this.slot;
+    if ((this.used + more) * 2 > slots) this.grow(1 << Math.ceil(Math.log2((this.used + more) * 2)));
+  }
+
+  /** Moves to a table of `slots` slots (at half load, so probes stay short). */
+  private grow(slots: number): void {
     const old = this.t;
     const slot = this.slot;
-    const next = this.table((old.length / slot) * 2);
+    const next = this.table(slots);
     const mask = next.length / slot - 1;
     for (let j = 0; j < old.length; j += slot) {
-      if ((old[j]! | old[j + 1]!) === 0) continue;
+      if (old[j] === 0) continue;
       let at = home(old[j]!, old[j + 1]!, mask) * slot;
-      while ((next[at]! | next[at + 1]!) !== 0) {
+      while (next[at] !== 0) {
         at += slot;
         if (at === next.length) at = 0;
       }
@@ -95,5 +116,53 @@ export class VisitedSet {
   private table(slots: number): VisitedTable {
     const bytes = slots * this.slot * 4;
     return new Int32Array(this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  }
+}
+
+/** What a worker's `claim` found. */
+export const CLAIM_NEW = 2; // not there: inserted, and this chunk records the state
+export const CLAIM_TAKEN = 1; // claimed by a later chunk of the level: now this chunk's
+export const CLAIM_KNOWN = 0; // there, and settled or claimed by this or an earlier chunk
+
+/**
+ * A worker's insertion into an `owners` table that other threads insert into at the same time.
+ * A state found by several chunks of a level belongs to the earliest of them (the one the
+ * sequential search would have found it from first): a chunk takes over a state a later chunk
+ * claimed, and the main thread, merging chunks in order, keeps a record only if its chunk still
+ * owns the state. Slots are claimed by compare-and-swap on hi; lo and the owner follow, and a
+ * reader that sees hi before them waits for them.
+ */
+export function claim(t: VisitedTable, h: number, l: number, chunk: number): number {
+  const hi = half(h);
+  const lo = half(l);
+  const mask = t.length / 3 - 1;
+  let at = home(hi, lo, mask) * 3;
+  for (;;) {
+    // A plain read first (an aligned word is never torn); atomics only to claim and to wait.
+    let x = t[at]!;
+    if (x === 0) {
+      x = Atomics.compareExchange(t, at, 0, hi);
+      if (x === 0) {
+        Atomics.store(t, at + 1, lo);
+        Atomics.store(t, at + 2, chunk);
+        return CLAIM_NEW;
+      }
+    }
+    if (x === hi) {
+      let y = Atomics.load(t, at + 1);
+      while (y === 0) y = Atomics.load(t, at + 1);
+      if (y === lo) {
+        let owner = Atomics.load(t, at + 2);
+        while (owner === 0) owner = Atomics.load(t, at + 2);
+        while (owner > chunk) {
+          const was = Atomics.compareExchange(t, at + 2, owner, chunk);
+          if (was === owner) return CLAIM_TAKEN;
+          owner = was;
+        }
+        return CLAIM_KNOWN;
+      }
+    }
+    at += 3;
+    if (at === t.length) at = 0;
   }
 }

@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { septcheck } from './run.js';
 
+// Timing, and the table sizes (a parallel safety search keeps each state's owning chunk).
 const run = (...args: string[]) => {
-  const { seconds: _s, statesPerSecond: _r, ...rest } = JSON.parse(septcheck('check', ...args, '--json').stdout);
+  const { seconds: _s, statesPerSecond: _r, bytesPerState: _b, bytesPerVisitedState: _v, ...rest } = JSON.parse(septcheck('check', ...args, '--json').stdout);
   return rest;
 };
 
 /** Worker threads take over the wide BFS levels; merged in order, they find the same states. */
 describe('check --workers 2', () => {
-  it('the 8-puzzle: the same 181,440 states, transitions and depth', () => {
+  it('the 8-puzzle (the workers claim new states themselves): the same 181,440 states, transitions and depth', () => {
     const two = run('puzzle8', '--workers', '2');
     expect(two).toMatchObject({ result: 'ok', distinctStates: 181440, transitions: 483840, depth: 31 });
     expect(two).toEqual(run('puzzle8', '--workers', '1'));
+  });
+
+  it('a level wider than the visited table was sized for: the workers stop, the table grows, they finish; the same counts and counterexample', () => {
+    const two = run('test/fixtures/fan-model.ts', '--workers', '2');
+    expect(two).toMatchObject({ result: 'violation', distinctStates: 187393, transitions: 187392, depth: 2 });
+    expect(two.violation.trace.at(-1).state).toEqual({ v0: 2, v1: 255, v2: 11, v3: 59 });
+    expect(two).toEqual(run('test/fixtures/fan-model.ts', '--workers', '1'));
   });
 
   it('a violation: the same shortest counterexample, step for step', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { check, defineModel, simulate, type Action, type Model } from '../../src/engine/index.js';
 import { collisionProbability } from '../../src/engine/fingerprint.js';
-import { VisitedSet } from '../../src/engine/visited.js';
+import { claim, CLAIM_KNOWN, CLAIM_NEW, CLAIM_TAKEN, SETTLED, VisitedSet } from '../../src/engine/visited.js';
 import hanoi from '../../examples/hanoi.js';
 import naiveMutex from '../../examples/naive-mutex.js';
 
@@ -57,11 +57,33 @@ describe('breadth-first search', () => {
 });
 
 describe('visited set', () => {
-  it('keeps every fingerprint across growth and finds each again', () => {
-    const v = new VisitedSet(16);
+  it('keeps every fingerprint and its id across growth and finds each again', () => {
+    const v = new VisitedSet(16, { kind: 'ids' });
     for (let i = 0; i < 50_000; i++) expect(v.findOrInsert(i * 7919, i ^ 0x5bd1e995, i)).toBe(-1);
     for (let i = 0; i < 50_000; i++) expect(v.findOrInsert(i * 7919, i ^ 0x5bd1e995, -5)).toBe(i);
     expect(v.size).toBe(50_000);
+  });
+
+  it('without ids, tells known from new; the fingerprint 0 is a fingerprint like any other', () => {
+    const v = new VisitedSet(16);
+    expect(v.findOrInsert(0, 0, 0)).toBe(-1);
+    expect(v.findOrInsert(0, 1, 0)).toBe(0); // 0 halves are stored as 1: one fingerprint in 2^63
+    expect(v.findOrInsert(7, 0, 0)).toBe(-1);
+    expect(v.find(7, 0)).toBe(0);
+    expect(v.find(7, 2)).toBe(-1);
+    expect(v.size).toBe(2);
+  });
+
+  it('claim: a state belongs to the earliest chunk that finds it; settled states to no chunk', () => {
+    const v = new VisitedSet(64, { shared: true, kind: 'owners' });
+    v.findOrInsert(1, 1, SETTLED);
+    const t = v.current;
+    expect(claim(t, 1, 1, 2)).toBe(CLAIM_KNOWN);
+    expect(claim(t, 5, 5, 7)).toBe(CLAIM_NEW);
+    expect(claim(t, 5, 5, 9)).toBe(CLAIM_KNOWN); // a later chunk
+    expect(claim(t, 5, 5, 4)).toBe(CLAIM_TAKEN); // an earlier chunk takes it over
+    expect(claim(t, 5, 5, 4)).toBe(CLAIM_KNOWN);
+    expect(v.find(5, 5)).toBe(4);
   });
 });
 
