@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -21,7 +21,7 @@ import { openBrowser, serveView } from './view-server.js';
 import { parseScript, runScript, ScriptError } from '../script/index.js';
 import { runText } from './run-report.js';
 import { readFileSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 
 function integer(name: string, min = 0) {
   return (text: string): number => {
@@ -85,7 +85,7 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
-  .option('--workers <n>', `worker threads for large BFS levels (this machine has ${availableParallelism()} cores; default 1: see README, Performance)`, integer('--workers', 1), 1)
+  .option('--workers <n>', `threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more (default: one per core, ${defaultWorkers()} here)`, integer('--workers', 1), defaultWorkers())
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const progress = progressLine(!o.json);

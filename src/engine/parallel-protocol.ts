@@ -30,6 +30,9 @@ export interface ChunkJob {
   readonly limit?: number;
   /** rewrite each successor to its symmetry class's representative first */
   readonly symmetry: boolean;
+  /** a merged chunk's buffer, handed back for this chunk's records (allocating one per chunk
+   * costs, in zeroing and in garbage collection) */
+  readonly buffer?: ArrayBuffer;
 }
 
 export interface ChunkResult {

@@ -4,6 +4,7 @@ import type { CheckOptions, CheckResult } from './check.js';
 import { ModelError } from './errors.js';
 import type { Model } from './model.js';
 import type { ChunkJob, ChunkResult, ModelRef } from './parallel-protocol.js';
+import { ChunkExpander } from './chunk.js';
 import { Search } from './search.js';
 import { SETTLED, VisitedSet } from './visited.js';
 
@@ -18,34 +19,36 @@ const AHEAD = 2;
 /** The load the shared visited table may reach within a level (it is grown between levels). */
 const MAX_LOAD = 0.75;
 
-/** The default number of worker threads: one per core. */
+/** The default number of threads that expand states: one per core. */
 export const defaultWorkers = (): number => availableParallelism();
 
 /**
- * Breadth-first search with worker threads. Each large BFS level is cut into chunks that the
- * workers take in turn and expand (successors, fingerprints, safety invariants), reading the
- * states from a shared arena; this thread merges their records, chunk after chunk in order,
- * into the store. In a safety search the workers also insert the new states into the shared
+ * Breadth-first search with `threads` threads: this one and threads - 1 workers. Each large BFS
+ * level is cut into chunks that the workers take in turn and expand (chunk.ts: successors,
+ * fingerprints, safety invariants), reading the states from a shared arena; this thread
+ * merges their records, chunk after chunk in order, into the store, and expands chunks itself
+ * while the next one to merge is not in. In a safety search the workers also insert the new states into the shared
  * visited table themselves, each state owned by the earliest chunk that finds it, so this
  * thread only appends what each chunk owns; with liveness, they send every successor back and
  * this thread looks each up, as the edges need the ids. Either way the ids are those of the
  * sequential search, so the counts are the same and every counterexample is the same shortest
  * one. `ref` tells each worker how to build the same model.
  */
-export async function checkParallel(model: Model, ref: ModelRef, workers: number, options: CheckOptions = {}): Promise<CheckResult> {
+export async function checkParallel(model: Model, ref: ModelRef, threads: number, options: CheckOptions = {}): Promise<CheckResult> {
   const search = new Search(model, options, true);
+  const local = new ChunkExpander(model, ref.deadlock);
   const claiming = search.edges === undefined;
   let pool: Pool | undefined;
   let chunkNumber = SETTLED;
   try {
     while (search.nextState()) {
       const [from, to] = search.levelRange;
-      if (to - from < PARALLEL_LEVEL || workers < 2) {
+      if (to - from < PARALLEL_LEVEL || threads < 2) {
         // Expand one state here, as the sequential search does.
         search.expand(search.head++);
         continue;
       }
-      pool ??= new Pool(ref, workers);
+      pool ??= new Pool(ref, threads - 1, local);
       // Room for the level's new states; if it was not enough, the workers stop early and the
       // rest of their chunks runs again once the table has grown.
       if (claiming) search.visited.reserve(Math.max(2, Math.min(search.branching, 4)) * (to - from));
@@ -63,6 +66,7 @@ export async function checkParallel(model: Model, ref: ModelRef, workers: number
         const taken = new VisitedSet(1 << 10);
         for await (const { job: j, result: r } of pool.level(ranges, job)) {
           search.merge(new Int32Array(r.buffer), r.count, claiming ? taken : undefined);
+          pool.recycle(r.buffer);
           for (let i = 0; i < r.taken.length; i += 2) taken.findOrInsert(r.taken[i]! >>> 0, r.taken[i + 1]! >>> 0, 0);
           if (search.violation) break;
           search.transitions += r.skipped;
@@ -82,25 +86,37 @@ export async function checkParallel(model: Model, ref: ModelRef, workers: number
   }
 }
 
-/** A promise with its resolve and reject (Promise.withResolvers is Node 22+). */
+/** A promise with its resolve and reject (Promise.withResolvers is Node 22+), and whether it
+ * is settled. */
 function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
+  const d = { settled: false } as { settled: boolean; promise: Promise<T>; resolve: (value: T) => void; reject: (reason: unknown) => void };
+  d.promise = new Promise<T>((res, rej) => {
+    d.resolve = (value) => {
+      d.settled = true;
+      res(value);
+    };
+    d.reject = (reason) => {
+      d.settled = true;
+      rej(reason);
+    };
   });
-  return { promise, resolve, reject };
+  return d;
 }
 
-/** The worker threads, each expanding one chunk at a time and taking the next when done. */
+/** Lets the event loop deliver the workers' messages. */
+const yieldToWorkers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The worker threads, each expanding one chunk at a time and taking the next when done, and
+ * this thread's own expander. */
 class Pool {
   private readonly workers: Worker[];
 
+  /** buffers of merged chunks, to hand out again */
+  private readonly free: ArrayBuffer[] = [];
   /** per worker, the answers it owes, oldest first */
   private readonly waiting = new Map<Worker, { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[]>();
 
-  constructor(ref: ModelRef, size: number) {
+  constructor(ref: ModelRef, size: number, private readonly local: ChunkExpander) {
     this.workers = Array.from({ length: size }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: ref }));
     for (const w of this.workers) {
       const owed: { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[] = [];
@@ -136,14 +152,37 @@ class Pool {
       );
     };
     for (let k = 0; k < AHEAD; k++) this.workers.forEach(feed);
-    for (let i = 0; i < jobs.length; i++) yield { job: jobs[i]!, result: await results[i]!.promise };
+    for (let i = 0; i < jobs.length; i++) {
+      // While the next chunk to merge is not in, expand one no worker has taken.
+      while (!results[i]!.settled && taken < jobs.length) {
+        const k = taken++;
+        try {
+          results[k]!.resolve(this.local.expand(this.withBuffer(jobs[k]!)));
+        } catch (err) {
+          results[k]!.reject(err);
+        }
+        await yieldToWorkers();
+      }
+      yield { job: jobs[i]!, result: await results[i]!.promise };
+    }
+  }
+
+  recycle(buffer: ArrayBuffer): void {
+    this.free.push(buffer);
+  }
+
+  /** A job with a recycled buffer, if there is one. */
+  private withBuffer(job: ChunkJob): ChunkJob {
+    const buffer = this.free.pop();
+    return buffer ? { ...job, buffer } : job;
   }
 
   /** Sends a job; a worker answers its jobs in the order it was sent them. */
   private send(w: Worker, job: ChunkJob): Promise<ChunkResult> {
+    const sent = this.withBuffer(job);
     return new Promise<ChunkResult>((resolve, reject) => {
       this.waiting.get(w)!.push({ resolve, reject });
-      w.postMessage(job);
+      w.postMessage(sent, sent.buffer ? [sent.buffer] : []);
     });
   }
 
