@@ -44,12 +44,17 @@ export class Search {
   private readonly initialCount: number;
   private readonly canonical: ((s: State) => void) | undefined;
 
+  // The bounds as numbers: read on every state.
+  private readonly maxDepth: number;
+  private readonly maxStates: number;
   /** The most successors one state has had (sizes the visited table for a parallel level). */
   branching = 0;
 
   /** `parallel`: the store and visited table are shared with worker threads. */
   constructor(readonly model: Model, private readonly options: CheckOptions, parallel: boolean) {
     const size = model.stateSize;
+    this.maxDepth = options.maxDepth ?? Infinity;
+    this.maxStates = options.maxStates ?? Infinity;
     this.store = new StateStore(size, 1 << 12, parallel);
 
     this.stride = this.store.stride;
@@ -95,9 +100,8 @@ export class Search {
       this.depth++;
       this.levelEnd = this.store.count;
     }
-    const o = this.options;
-    if (this.depth >= (o.maxDepth ?? Infinity)) return this.stop('max-depth');
-    if (this.store.count >= (o.maxStates ?? Infinity)) return this.stop('max-states');
+    if (this.depth >= this.maxDepth) return this.stop('max-depth');
+    if (this.store.count >= this.maxStates) return this.stop('max-states');
     if (this.head >= this.nextReport) {
       this.nextReport += 1 << 14;
       this.report();
