@@ -51,9 +51,9 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
       pool ??= new Pool(ref, threads - 1, local);
       // Room for the level's new states; if it was not enough, the workers stop early and the
       // rest of their chunks runs again once the table has grown.
-      if (claiming) search.visited.reserve(Math.max(2, Math.min(search.branching, 4)) * (to - from));
+      if (claiming && !search.reserveVisited(Math.max(2, Math.min(search.branching, 4)) * (to - from))) break;
       let ranges: [number, number][] = [[from, to]];
-      while (ranges.length > 0 && !search.violation) {
+      while (ranges.length > 0 && !search.violation && !search.stoppedBy) {
         const inserts = new Int32Array(new SharedArrayBuffer(4));
         const slots = search.visited.current.length / search.visited.slot;
         const limit = Math.floor(slots * MAX_LOAD) - search.visited.size;
@@ -69,16 +69,20 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
           pool.recycle(r.buffer);
           for (let i = 0; i < r.taken.length; i += 2) taken.findOrInsert(r.taken[i]! >>> 0, r.taken[i + 1]! >>> 0, 0);
           if (search.violation) break;
+          // The tables grow as chunks merge: stop at the bound between chunks, not a level late.
+          if (!search.memoryLeft()) {
+            search.stop('max-memory');
+            break;
+          }
           search.transitions += r.skipped;
           search.branching = Math.max(search.branching, r.branching);
           if (r.stoppedAt < j.to) unfinished.push([r.stoppedAt, j.to]);
         }
         search.visited.inserted(Atomics.load(inserts, 0));
-        if (unfinished.length > 0) search.visited.reserve(search.visited.size);
+        if (unfinished.length > 0) search.reserveVisited(search.visited.size);
         ranges = unfinished;
       }
       search.head = to;
-      if (!search.memoryLeft()) search.stop('max-memory');
     }
     return search.finish();
   } finally {

@@ -95,7 +95,7 @@ export class Search {
 
   /** Moves to the next state to expand: false when the search is over (done, or a bound). */
   nextState(): boolean {
-    if (this.head >= this.store.count || this.violation) return false;
+    if (this.head >= this.store.count || this.violation || this.stoppedBy) return false;
     if (this.head === this.levelEnd) {
       this.depth++;
       this.levelEnd = this.store.count;
@@ -247,10 +247,18 @@ export class Search {
 
   /** The tables at their next doubling must fit in the budget, and each in one typed array
    * (V8 allows at most 2^32 bytes). */
-  memoryLeft(): boolean {
-    const { store, visited, edges } = this;
+  memoryLeft(visitedBytes = this.visited.bytes): boolean {
+    const { store, edges } = this;
     const max = this.options.maxMemory ?? Infinity;
-    return 2 * (store.bytes + visited.bytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.arena.length, visited.bytes, edges?.targets.byteLength ?? 0) <= 2 ** 32;
+    return 2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.arena.length, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32;
+  }
+
+  /** Grows the visited table for `more` states ahead of a parallel level, or stops the search
+   * (max-memory) if the table would not fit. */
+  reserveVisited(more: number): boolean {
+    if (!this.memoryLeft(this.visited.bytesAfterReserving(more))) return this.stop('max-memory');
+    this.visited.reserve(more);
+    return true;
   }
 
   stop(bound: NonNullable<CheckResult['stoppedBy']>): false {

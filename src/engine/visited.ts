@@ -91,8 +91,17 @@ export class VisitedSet {
 
   /** Grows the table, if need be, so that `more` fingerprints fit at half load. */
   reserve(more: number): void {
-    const slots = this.t.length / this.slot;
-    if ((this.used + more) * 2 > slots) this.grow(1 << Math.ceil(Math.log2((this.used + more) * 2)));
+    const slots = this.slotsFor(more);
+    if (slots > this.t.length / this.slot) this.grow(slots);
+  }
+
+  /** The table's bytes once `reserve(more)` is done. */
+  bytesAfterReserving(more: number): number {
+    return Math.max(this.t.length / this.slot, this.slotsFor(more)) * this.slot * 4;
+  }
+
+  private slotsFor(more: number): number {
+    return 1 << Math.ceil(Math.log2((this.used + more) * 2));
   }
 
   /** Moves to a table of `slots` slots. The table doubles at three quarters full: a probe

@@ -22,6 +22,14 @@ describe('check --workers 2', () => {
     expect(two).toEqual(run('test/fixtures/fan-model.ts', '--workers', '1'));
   });
 
+  it('--max-memory stops the threads too, within the bound, between chunks of a level', () => {
+    for (const model of ['test/fixtures/fan-model.ts', 'puzzle8']) {
+      const r = JSON.parse(septcheck('check', model, '--workers', '2', '--max-memory', '4', '--json').stdout);
+      expect(r).toMatchObject({ result: 'incomplete', stoppedBy: 'max-memory' });
+      expect(r.distinctStates * r.bytesPerState).toBeLessThanOrEqual(4 * 2 ** 20);
+    }
+  });
+
   it('a violation: the same shortest counterexample, step for step', () => {
     const args = ['--scenario', 'convert', '--faults', 'memory-failure=1'];
     const two = run(...args, '--workers', '2');
