@@ -15,7 +15,6 @@ import {
   TD_TEARDOWN,
   TDR_RECLAIMED,
 } from './vars.js';
-import { vmmDone } from './vmm.js';
 import { opRange } from './vmm_script.js';
 
 export function invariants(k: Kernel): Invariant[] {
@@ -89,7 +88,7 @@ export function invariants(k: Kernel): Invariant[] {
       severity: 'finding',
       findingKind: 'leak',
       check(s) {
-        if (!vmmDone(k, s)) return true;
+        if (!k.script.done(s)) return true;
         if (s[v.tdr] !== TDR_RECLAIMED) return false;
         for (let f = 0; f < frames; f++) if (s[v.pamt + f] === PT_REG || leaked(s, f)) return false;
         return true;
@@ -138,7 +137,7 @@ export function liveness(k: Kernel): Liveness[] {
     name: 'vmm-completes',
     doc: "The VMM's script never finishes: one of its operations hangs.",
     kind: 'eventually',
-    p: (s) => vmmDone(k, s),
+    p: (s) => k.script.done(s),
   });
   return props;
 }
@@ -163,8 +162,8 @@ function anyOpLiveness(k: Kernel): Liveness[] {
       name: 'vmm-op-completes',
       doc: 'An operation the VMM started (a conversion, a punch hole, teardown) never finishes.',
       kind: 'leadsTo',
-      p: (s) => s[v.vmmOp] !== 0 && !vmmDone(k, s),
-      q: (s) => s[v.vmmOp] === 0 || vmmDone(k, s),
+      p: (s) => s[v.vmmOp] !== 0 && !k.script.done(s),
+      q: (s) => s[v.vmmOp] === 0 || k.script.done(s),
     },
   ];
 }

@@ -10,7 +10,7 @@ import { invariants, liveness } from './properties.js';
 import { Kernel } from './kernel.js';
 import { guestSteps } from './td_guest.js';
 import { faultSteps } from './tdp_mmu.js';
-import { startOp, vmmDone, vmmSteps } from './vmm.js';
+import { startOp, vmmSteps } from './vmm.js';
 import { describeState } from './view.js';
 import { observedFunctions } from './observe.js';
 import { TD_OP_INITIALIZED, TD_OP_RUNNABLE } from './vars.js';
@@ -52,7 +52,7 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
     actions,
     invariants: invariants(k),
     liveness: liveness(k),
-    isFinal: (s) => vmmDone(k, s),
+    isFinal: (s) => k.script.done(s),
     // A stuck state is a hang: the liveness properties say which operation never finishes.
     deadlock: false,
     observes: observedFunctions,

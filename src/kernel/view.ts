@@ -5,7 +5,6 @@ import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK, ZAP_BLOCK, ZAP_
 import type { Kernel } from './kernel.js';
 import { septStateNames, isBlocked, statusText } from './seam.js';
 import { faultPcNames } from './tdp_mmu.js';
-import { currentOp, vmmDone } from './vmm.js';
 import { VMM_RECLAIM, VMM_RELEASE_HKID, VMM_STOP_VCPUS, VMM_WAIT_VCPUS } from './vmm_script.js';
 import { LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
 
@@ -63,9 +62,9 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
     out[`vcpu${c} result`] = s[v.vcpuStatus + c] ? statusText(s[v.vcpuStatus + c]!) : '-';
     out[`vcpu${c} guest waits on`] = s[v.need + c] ? `gfn ${s[v.need + c]! - 1}` : 'nothing';
   }
-  const op = currentOp(k, s);
+  const op = k.script.current(s);
   const pc = s[v.vmmPc]!;
-  out['vmm op'] = op ? `${s[v.vmmOp]}: ${op.op}` : vmmDone(k, s) ? 'done' : 'choosing';
+  out['vmm op'] = op ? `${s[v.vmmOp]}: ${op.op}` : k.script.done(s) ? 'done' : 'choosing';
   out['vmm at'] = op ? `${pcNames[pc] ?? 'start'}${pc >= ZAP_BLOCK && pc <= ZAP_WBINVD ? ` gfn ${s[v.vmmCursor]}` : ''}` : '-';
   out['vmm result'] = s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '-';
   out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${pcNames[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';

@@ -28,13 +28,10 @@ function describeOp(op: VmmOp): string {
   return 'gfns' in op ? `${op.op} gfns ${op.gfns.join(',')}` : 'gfn' in op ? `${op.op} gfn ${op.gfn}` : op.op;
 }
 
-export const currentOp = (k: Kernel, s: State): VmmOp | undefined => k.script.current(s);
-export const vmmDone = (k: Kernel, s: State): boolean => k.script.done(s);
-
 /** The op is over: on to the next one (or, with `any` op, back to choosing). */
 function advance(k: Kernel, t: State): void {
   const v = k.v;
-  if (k.script.any) t[v.vmmOp] = currentOp(k, t)?.op === 'teardown' ? VMM_DONE : 0;
+  if (k.script.any) t[v.vmmOp] = k.script.current(t)?.op === 'teardown' ? VMM_DONE : 0;
   else t[v.vmmOp]!++;
   startOp(k, t);
   t[v.vmmCursor] = 0;
@@ -43,7 +40,7 @@ function advance(k: Kernel, t: State): void {
 
 /** The VMM takes up its current op, to begin it whenever it likes. */
 export function startOp(k: Kernel, t: State): void {
-  t[k.v.vmmPc] = entryPc(currentOp(k, t));
+  t[k.v.vmmPc] = entryPc(k.script.current(t));
 }
 
 export function vmmSteps(k: Kernel): Action[] {
@@ -55,9 +52,9 @@ export function vmmSteps(k: Kernel): Action[] {
     cursor: v.vmmCursor,
     status: v.vmmStatus,
     range: (s) => k.script.currentRange(s),
-    work: (s) => (currentOp(k, s)?.op === 'to-shared' ? 'to-shared' : 'truncate'),
+    work: (s) => (k.script.current(s)?.op === 'to-shared' ? 'to-shared' : 'truncate'),
     entry: (s) => {
-      const op = currentOp(k, s);
+      const op = k.script.current(s);
       const r = rangeArgs(inv.range(s));
       if (op?.op === 'punch-hole') return [{ fn: 'kvm_gmem_punch_hole', args: { offset: r.start * PAGE_SIZE, len: (r.end - r.start) * PAGE_SIZE } }];
       if (op?.op === 'to-shared') return [{ fn: 'kvm_gmem_convert', args: { ...r, shared: 1 } }];
@@ -65,11 +62,11 @@ export function vmmSteps(k: Kernel): Action[] {
     },
     // The guest asked for the conversion (MapGPA) or let the pages go: its data there is gone.
     begin: (t) => {
-      const op = currentOp(k, t);
+      const op = k.script.current(t);
       if (op?.op !== 'teardown') guestReleases(k, t, inv.range(t));
     },
     finish(t) {
-      const op = currentOp(k, t)!;
+      const op = k.script.current(t)!;
       if (op.op === 'teardown') {
         t[v.vmmPc] = VMM_RELEASE_HKID;
         t[v.vmmStatus] = 0;
@@ -95,7 +92,7 @@ export function vmmSteps(k: Kernel): Action[] {
       fairness: 'strong',
       at: [v.vmmPc, pc],
       next(s, out) {
-        const op = currentOp(k, s);
+        const op = k.script.current(s);
         if (op?.op !== kind || !ready(s)) return;
         run(s, out.next(), op);
       },
@@ -104,7 +101,7 @@ export function vmmSteps(k: Kernel): Action[] {
     });
   const initMemAllowed = (s: State, g: number) => s[v.tdOpState] === TD_OP_INITIALIZED && s[v.attr + g] === ATTR_PRIVATE;
   const opGfn = (s: State) => {
-    const op = currentOp(k, s);
+    const op = k.script.current(s);
     return op && 'gfn' in op ? op.gfn : 0;
   };
 
@@ -125,7 +122,7 @@ export function vmmSteps(k: Kernel): Action[] {
                 t[v.vmmPc] = entryPc(op);
               });
             },
-            call: (_, a) => describeOp(currentOp(k, a)!),
+            call: (_, a) => describeOp(k.script.current(a)!),
           }),
         ]
       : []),
@@ -150,8 +147,8 @@ export function vmmSteps(k: Kernel): Action[] {
       const st = kvmGmemConvertToPrivate(k, t, opRange(op));
       if (st === S.SUCCESS) advance(k, t);
       else t[v.vmmStatus] = st;
-    }, (b, a) => `to private, gfns ${rangeText(k, opRange(currentOp(k, b)!))} -> ${a[v.vmmOp] !== b[v.vmmOp] ? '0' : '-EAGAIN'}`, (s) => s[v.filemapLock] === 0,
-    (b, a) => [{ fn: 'kvm_gmem_convert', args: { ...rangeArgs(opRange(currentOp(k, b)!)), shared: 0 }, ret: a[v.vmmOp] !== b[v.vmmOp] ? 0 : statusValue(S.EAGAIN) }]),
+    }, (b, a) => `to private, gfns ${rangeText(k, opRange(k.script.current(b)!))} -> ${a[v.vmmOp] !== b[v.vmmOp] ? '0' : '-EAGAIN'}`, (s) => s[v.filemapLock] === 0,
+    (b, a) => [{ fn: 'kvm_gmem_convert', args: { ...rangeArgs(opRange(k.script.current(b)!)), shared: 0 }, ret: a[v.vmmOp] !== b[v.vmmOp] ? 0 : statusValue(S.EAGAIN) }]),
     opStep('gup', VMM_START, 'pin_user_pages', 'mm/gup.c', (_, t, op) => {
       const g = 'gfn' in op ? op.gfn : 0;
       if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_fault_user_mapping allocates it
