@@ -21,14 +21,13 @@ export class ActionGuards {
     const words = (this.words = Math.max(1, Math.ceil(actions.length / 32)));
     const vars = [...new Set(actions.flatMap((a) => (a.guard ?? []).map(([v]) => v)))].sort((x, y) => x - y);
     this.variables = Int32Array.from(vars);
-    this.masks = new Int32Array(vars.length * 256 * words);
-    vars.forEach((variable, i) => {
-      for (let value = 0; value < 256; value++) {
-        const at = (i * 256 + value) * words;
-        actions.forEach((a, k) => {
-          const conditions = (a.guard ?? []).filter(([v]) => v === variable);
-          if (conditions.every(([, want]) => want === value)) this.masks[at + (k >> 5)]! |= 1 << (k & 31);
-        });
+    this.masks = new Int32Array(vars.length * 256 * words).fill(-1);
+    const index = new Map(vars.map((v, i) => [v, i]));
+    actions.forEach((a, k) => {
+      for (const [variable, want] of a.guard ?? []) {
+        // Every other value of the variable rules the action out.
+        const base = index.get(variable)! * 256;
+        for (let value = 0; value < 256; value++) if (value !== want) this.masks[(base + value) * words + (k >> 5)]! &= ~(1 << (k & 31));
       }
     });
   }
@@ -36,11 +35,28 @@ export class ActionGuards {
   /** Writes into `out` (`words` long) the set of actions `s` may enable. */
   candidates(s: State, out: Int32Array): void {
     const { words, variables, masks } = this;
-    for (let w = 0; w < words; w++) out[w] = -1;
-    for (let i = 0, base = 0; i < variables.length; i++, base += 256 * words) {
-      const at = base + s[variables[i]!]! * words;
-      for (let w = 0; w < words; w++) out[w]! &= masks[at + w]!;
+    const stride = 256 * words;
+    if (words > 3) {
+      for (let w = 0; w < words; w++) out[w] = -1;
+      for (let i = 0, base = 0; i < variables.length; i++, base += stride) {
+        const at = base + s[variables[i]!]! * words;
+        for (let w = 0; w < words; w++) out[w]! &= masks[at + w]!;
+      }
+      return;
     }
+    // Up to 96 actions (the usual case), the sets are kept in locals.
+    let m0 = -1;
+    let m1 = -1;
+    let m2 = -1;
+    for (let i = 0, base = 0; i < variables.length; i++, base += stride) {
+      const at = base + s[variables[i]!]! * words;
+      m0 &= masks[at]!;
+      if (words > 1) m1 &= masks[at + 1]!;
+      if (words > 2) m2 &= masks[at + 2]!;
+    }
+    out[0] = m0;
+    if (words > 1) out[1] = m1;
+    if (words > 2) out[2] = m2;
   }
 
   /** May action `a` be enabled in `s`? (Off the hot path.) */
