@@ -24,15 +24,15 @@ export const defaultWorkers = (): number => availableParallelism();
 
 /**
  * Breadth-first search with `threads` threads: this one and threads - 1 workers. Each large BFS
- * level is cut into chunks that the workers take in turn and expand (chunk.ts: successors,
+ * level is cut into chunks that the threads take in turn and expand (chunk.ts: successors,
  * fingerprints, safety invariants), reading the states from a shared arena; this thread
- * merges their records, chunk after chunk in order, into the store, and expands chunks itself
- * while the next one to merge is not in. In a safety search the workers also insert the new states into the shared
- * visited table themselves, each state owned by the earliest chunk that finds it, so this
- * thread only appends what each chunk owns; with liveness, they send every successor back and
- * this thread looks each up, as the edges need the ids. Either way the ids are those of the
- * sequential search, so the counts are the same and every counterexample is the same shortest
- * one. `ref` tells each worker how to build the same model.
+ * merges the records, chunk after chunk in order, into the store, and expands chunks itself
+ * while the next one to merge is not in. In a safety search the threads also insert the new
+ * states into the shared visited table themselves, each state owned by the earliest chunk that
+ * finds it, so this thread only appends what each chunk owns; with liveness, the records carry
+ * every successor and this thread looks each up, as the edges need the ids. Either way the ids
+ * are those of the sequential search, so the counts are the same and every counterexample is
+ * the same shortest one. `ref` tells each worker how to build the same model.
  */
 export async function checkParallel(model: Model, ref: ModelRef, threads: number, options: CheckOptions = {}): Promise<CheckResult> {
   const search = new Search(model, options, true);
