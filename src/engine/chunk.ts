@@ -4,11 +4,11 @@
  * claim of the new ones in the shared visited table (a safety search), and the safety
  * invariants, written as records the main thread merges in order.
  */
-import { actionError } from './errors.js';
+import { actionError, ModelError } from './errors.js';
 import { fingerprint, fp } from './fingerprint.js';
 import { ActionGuards } from './guards.js';
 import type { Invariant, Model } from './model.js';
-import { DEADLOCK, RECORD_HEADER, type ChunkJob, type ChunkResult } from './parallel-protocol.js';
+import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER, type ChunkJob, type ChunkResult } from './parallel-protocol.js';
 import { strideOf } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 import { claim, CLAIM_KNOWN, CLAIM_NEW } from './visited.js';
@@ -17,6 +17,7 @@ export class ChunkExpander {
   private readonly words: number;
   private readonly buf: SuccessorBuffer;
   private readonly safety: Invariant[];
+  private readonly findings: Invariant[];
   private readonly guards: ActionGuards;
   private readonly candidates: Int32Array;
   private readonly deadlock: boolean;
@@ -29,14 +30,16 @@ export class ChunkExpander {
     this.words = stride >> 2;
     this.buf = new SuccessorBuffer(model.stateSize, stride);
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
+    this.findings = (model.invariants ?? []).filter((i) => i.severity === 'finding');
+    if (this.findings.length > 31) throw new ModelError(`model has ${this.findings.length} finding invariants; a search on threads supports at most 31`);
     this.guards = new ActionGuards(model.actions);
     this.candidates = new Int32Array(this.guards.words);
     this.deadlock = deadlock ?? model.deadlock ?? true;
   }
 
-  /** Records: [parent, action, fp hi, fp lo, violated invariant + 1, skipped before, ...state]. */
+  /** Records: a header (parallel-protocol.ts) and the state's words. */
   expand(job: ChunkJob): ChunkResult {
-    const { model, buf, safety, guards, candidates, words } = this;
+    const { model, buf, safety, findings, guards, candidates, words } = this;
     const arena = new Int32Array(job.arena);
     const recordWords = RECORD_HEADER + words;
     // The job's fields as locals: a message's object is slow to read in a hot loop.
@@ -94,16 +97,19 @@ export class ChunkExpander {
           }
           reserve();
           const at = count * recordWords;
-          out[at] = id;
-          out[at + 1] = a;
-          out[at + 2] = fp[0]! | 0;
-          out[at + 3] = fp[1]! | 0;
+          out[at + REC_PARENT] = id;
+          out[at + REC_ACTION] = a;
+          out[at + REC_HI] = fp[0]! | 0;
+          out[at + REC_LO] = fp[1]! | 0;
           const s = buf.view(k);
           let bad = 0;
           for (let i = 0; i < safety.length && bad === 0; i++) if (!safety[i]!.check(s)) bad = i + 1;
-          out[at + 4] = bad;
-          out[at + 5] = skipped;
+          out[at + REC_BROKEN] = bad;
+          out[at + REC_SKIPPED] = skipped;
           skipped = 0;
+          let failing = 0;
+          for (let i = 0; i < findings.length; i++) if (!findings[i]!.check(s)) failing |= 1 << i;
+          out[at + REC_FINDINGS] = failing;
           out.set(buf.row(k), at + RECORD_HEADER);
           count++;
         }
@@ -113,10 +119,10 @@ export class ChunkExpander {
       if (successors === 0 && this.deadlock && !model.isFinal?.(view)) {
         reserve();
         const at = count * recordWords;
-        out[at] = id;
-        out[at + 1] = DEADLOCK;
-        out[at + 2] = out[at + 3] = out[at + 4] = 0;
-        out[at + 5] = skipped;
+        out.fill(0, at, at + RECORD_HEADER);
+        out[at + REC_PARENT] = id;
+        out[at + REC_ACTION] = DEADLOCK;
+        out[at + REC_SKIPPED] = skipped;
         skipped = 0;
         out.set(curWords, at + RECORD_HEADER);
         count++;

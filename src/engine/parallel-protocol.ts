@@ -49,9 +49,14 @@ export interface ChunkResult {
   readonly buffer: ArrayBuffer;
 }
 
-/** Words before a record's state: parent, action, fingerprint hi and lo, violated invariant + 1,
- * and the successors found already visited since the previous record (transitions only, so
- * the count stops exactly where a violation does). */
-export const RECORD_HEADER = 6;
+/** A record's words before its state: */
+export const REC_PARENT = 0;
+export const REC_ACTION = 1; // or DEADLOCK
+export const REC_HI = 2; // the fingerprint
+export const REC_LO = 3;
+export const REC_BROKEN = 4; // the first safety invariant it breaks + 1, or 0
+export const REC_SKIPPED = 5; // successors found already visited since the previous record
+export const REC_FINDINGS = 6; // bit i: it breaks the model's i-th finding invariant
+export const RECORD_HEADER = 7;
 /** The action of a record that marks its parent as a deadlock. */
 export const DEADLOCK = -1;

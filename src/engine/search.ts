@@ -3,7 +3,7 @@ import { actionError, inModel, message, ModelError } from './errors.js';
 import { collisionProbability, fingerprint, fp } from './fingerprint.js';
 import { checkLiveness } from './liveness.js';
 import type { Invariant, Model, State } from './model.js';
-import { DEADLOCK, RECORD_HEADER } from './parallel-protocol.js';
+import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER } from './parallel-protocol.js';
 import { ActionGuards } from './guards.js';
 import { EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
@@ -158,31 +158,29 @@ export class Search {
     const recordWords = RECORD_HEADER + words;
     for (let r = 0; r < count && !this.violation; r++) {
       const at = r * recordWords;
-      const parent = records[at]!;
-      const action = records[at + 1]!;
-      this.transitions += records[at + 5]!;
+      const parent = records[at + REC_PARENT]!;
+      const action = records[at + REC_ACTION]!;
+      this.transitions += records[at + REC_SKIPPED]!;
       edges?.openRow(parent);
       if (action === DEADLOCK) {
         this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(parent) };
         return;
       }
       this.transitions++;
-      const h = records[at + 2]! >>> 0;
-      const l = records[at + 3]! >>> 0;
+      const h = records[at + REC_HI]! >>> 0;
+      const l = records[at + REC_LO]! >>> 0;
       let next: number;
       if (taken === undefined) next = this.admit(h, l, records, at + RECORD_HEADER, parent, action);
       else next = taken.size > 0 && taken.find(h, l) >= 0 ? -1 : store.add(records, at + RECORD_HEADER, parent, action);
       if (next < 0) continue;
-      const broken = records[at + 4]!;
+      const broken = records[at + REC_BROKEN]!;
       if (broken > 0) {
         const bad = this.safety[broken - 1]!;
         this.violation = { kind: 'invariant', property: bad.name, doc: bad.doc, trace: this.traceTo(next) };
         return;
       }
-      if (this.findingProps.length > 0) {
-        store.load(next, this.cur);
-        this.checkFindings(this.curView, next);
-      }
+      const failing = records[at + REC_FINDINGS]!;
+      for (let i = 0; failing !== 0 && i < this.findingProps.length; i++) if (failing & (1 << i)) this.recordFinding(this.findingProps[i]!, next);
     }
   }
 
@@ -282,11 +280,13 @@ export class Search {
   }
 
   private checkFindings(s: State, id: number): void {
-    for (const f of this.findingProps) {
-      if (!holds(f, s) && !this.findings.some((x) => x.property === f.name)) {
-        this.findings.push({ kind: f.findingKind ?? 'finding', property: f.name, doc: f.doc, trace: this.traceTo(id) });
-      }
-    }
+    for (const f of this.findingProps) if (!holds(f, s)) this.recordFinding(f, id);
+  }
+
+  /** The first (shortest) counterexample of each finding is kept. */
+  private recordFinding(f: Invariant, id: number): void {
+    if (this.findings.some((x) => x.property === f.name)) return;
+    this.findings.push({ kind: f.findingKind ?? 'finding', property: f.name, doc: f.doc, trace: this.traceTo(id) });
   }
 }
 
