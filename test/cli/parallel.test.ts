@@ -37,6 +37,14 @@ describe('check --workers 2', () => {
     expect(two).toEqual(run(...args, '--workers', '1'));
   });
 
+  it.each([[[]], [['--symmetry']]])('a finding (a deliberate leak) the threads find: the same first counterexample %j', (extra) => {
+    const args = ['--scenario', 'host', '--policy', 'pin', '--faults', 'remove-fails=1', '--max-depth', '16', ...extra];
+    const two = run(...args, '--workers', '2');
+    expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 42197 : 76609 });
+    expect(two.findings.map((f: { property: string; trace: unknown[] }) => [f.property, f.trace.length])).toEqual([['teardown-reclaims', 16]]);
+    expect(two).toEqual(run(...args, '--workers', '1'));
+  });
+
   it('liveness over the edges the workers sent back: the same verdict and counts', () => {
     const args = ['--scenario', 'convert', '--faults', 'transient-refs=2'];
     const two = run(...args, '--workers', '2');
