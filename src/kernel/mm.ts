@@ -154,22 +154,23 @@ export function mmSteps(k: Kernel): Action[] {
   ];
   return [
     ...(transient ? transientSteps : []),
-    kernelStep({
-      process: 'host',
-      fn: 'alloc_pages',
-      file: 'mm/page_alloc.c',
-      next(s, out) {
-        // One other owner, holding one frame at a time, is all a reuse needs (simplification).
-        for (let f = 0; f < k.gfns; f++) if (s[v.owner + f] === OWNER_HOST) return;
-        for (let f = 0; f < k.gfns; f++) {
-          if (s[v.owner + f] !== OWNER_FREE || s[v.poison + f]) continue; // HWPOISON pages are never handed out
+    ...perFrame(k, (f) =>
+      kernelStep({
+        process: 'host',
+        fn: 'alloc_pages',
+        file: 'mm/page_alloc.c',
+        requires: [[v.owner + f, OWNER_FREE]],
+        next(s, out) {
+          if (s[v.poison + f]) return; // HWPOISON pages are never handed out
+          // One other owner, holding one frame at a time, is all a reuse needs (simplification).
+          for (let g = 0; g < k.gfns; g++) if (s[v.owner + g] === OWNER_HOST) return;
           const t = out.next();
           t[v.owner + f] = OWNER_HOST;
           t[v.content + f] = CONTENT_HOST;
-        }
-      },
-      call: (b, a) => `frame ${changedFrame(k, b, a, v.owner)} reused by the host, which writes its own data`,
-    }),
+        },
+        call: () => `frame ${f} reused by the host, which writes its own data`,
+      }),
+    ),
     ...perFrame(k, (f) =>
       kernelStep({
         process: 'host',

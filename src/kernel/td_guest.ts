@@ -21,13 +21,14 @@ export function guestSteps(k: Kernel, c: number): Action[] {
   const v = k.v;
   const process = `vcpu${c}`;
   const stray = k.config.scenario.strayPrivateAccesses === true;
-  const canTouch = (s: State, g: number) => (s[v.attr + g] === ATTR_PRIVATE || stray) && !k.script.holds(s, g);
   const inGuest = [v.inGuest + c, 1] as const;
   /** The vCPU is in the guest and free to touch GFN g afresh (need 0), or it waits on g (need
-   * g + 1) and retries. A page the guest was told is poisoned (the VMM injects a machine check)
-   * it no longer touches afresh; an access already under way is retried and fails. */
-  const touching = (g: number, retry: boolean, accepted: number): Condition[] =>
-    retry ? [[v.need + c, g + 1], [v.accepted + g, accepted]] : [[v.need + c, 0], [v.poison + g, 0], [v.accepted + g, accepted]];
+   * g + 1) and retries. */
+  const touching = (g: number, retry: boolean, accepted: number): Condition[] => [[v.need + c, retry ? g + 1 : 0], [v.accepted + g, accepted]];
+  /** A page the guest was told is poisoned (the VMM injects a machine check) it no longer
+   * touches afresh; an access already under way is retried and fails. */
+  const canTouch = (s: State, g: number, retry: boolean) =>
+    (s[v.attr + g] === ATTR_PRIVATE || stray) && !k.script.holds(s, g) && (retry || !s[v.poison + g]);
   /** An EPT violation: TD exit, and KVM's fault path starts for the GFN. */
   const exitToFault = (t: State, g: number) => {
     t[v.inGuest + c] = 0;
@@ -42,15 +43,12 @@ export function guestSteps(k: Kernel, c: number): Action[] {
       file: 'arch/x86/kvm/vmx/tdx.c',
       fairness: 'weak',
       at: [v.vcpuPc + c, VCPU_IDLE],
-      requires: [
-        [v.inGuest + c, 0],
-        [v.tdOpState, TD_OP_RUNNABLE],
-        [v.tdLifecycle, TD_KEYS_CONFIGURED],
-        [v.vmBugged, 0],
-        [v.waitForSeptZap, 0],
-        [v.vcpusStopped, 0],
-      ],
-      next(_, out) {
+      requires: [[v.inGuest + c, 0]],
+      next(s, out) {
+        // Tested here rather than as guards: they hold in nearly every state, so as guards they
+        // would cost every state a table read and rule out almost nothing.
+        if (s[v.tdOpState] !== TD_OP_RUNNABLE || s[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return;
+        if (s[v.vmBugged] || s[v.waitForSeptZap] || s[v.vcpusStopped]) return;
         const t = out.next();
         t[v.inGuest + c] = 1;
         t[v.entryAge + c] = 0; // TDH.VP.ENTER counts the vCPU in the current epoch
@@ -71,7 +69,7 @@ export function guestSteps(k: Kernel, c: number): Action[] {
           at: inGuest,
           requires: touching(g, retry, 0),
           next(s, out) {
-            if (!canTouch(s, g)) return;
+            if (!canTouch(s, g, retry)) return;
             const t = out.next();
             if (k.seam.guestAccept(t, g) === S.SUCCESS) {
               t[v.accepted + g] = 1;
@@ -88,7 +86,7 @@ export function guestSteps(k: Kernel, c: number): Action[] {
           at: inGuest,
           requires: touching(g, retry, 1),
           next(s, out) {
-            if (!canTouch(s, g)) return;
+            if (!canTouch(s, g, retry)) return;
             const mapped = s[v.sept + g] === SEPT_MAPPED;
             // Writing again what is already written changes nothing: skip the self-loop.
             if (mapped && s[v.guestData + g] && s[v.content + g] === CONTENT_GUEST && s[v.dirty + g] && !s[v.need + c]) return;
