@@ -74,44 +74,47 @@ export class ChunkExpander {
       let successors = 0;
       let claimed = 0;
       guards.candidates(view, candidates);
-      for (let a = 0; a < actions.length; a++) {
-        if (!(candidates[a >> 5]! & (1 << (a & 31)))) continue;
-        buf.reset(curWords);
-        try {
-          actions[a]!.next(view, buf);
-        } catch (err) {
-          throw actionError(actions[a]!, view, err);
-        }
-        successors += buf.count;
-        for (let k = 0; k < buf.count; k++) {
-          if (symmetry) model.canonical!(buf.view(k));
-          fingerprint(buf.words, k * words, words);
-          if (claiming) {
-            const c = claim(visited, fp[0]!, fp[1]!, chunk);
-            if (c === CLAIM_KNOWN) {
-              skipped++;
-              continue;
-            }
-            if (c === CLAIM_NEW) claimed++;
-            else taken.push(fp[0]! | 0, fp[1]! | 0);
+      for (let w = 0; w < candidates.length; w++) {
+        for (let bits = candidates[w]!; bits !== 0; bits &= bits - 1) {
+          const a = (w << 5) | (31 - Math.clz32(bits & -bits));
+          if (a >= actions.length) break;
+          buf.reset(curWords);
+          try {
+            actions[a]!.next(view, buf);
+          } catch (err) {
+            throw actionError(actions[a]!, view, err);
           }
-          reserve();
-          const at = count * recordWords;
-          out[at + REC_PARENT] = id;
-          out[at + REC_ACTION] = a;
-          out[at + REC_HI] = fp[0]! | 0;
-          out[at + REC_LO] = fp[1]! | 0;
-          const s = buf.view(k);
-          let bad = 0;
-          for (let i = 0; i < safety.length && bad === 0; i++) if (!safety[i]!.check(s)) bad = i + 1;
-          out[at + REC_BROKEN] = bad;
-          out[at + REC_SKIPPED] = skipped;
-          skipped = 0;
-          let failing = 0;
-          for (let i = 0; i < findings.length; i++) if (!findings[i]!.check(s)) failing |= 1 << i;
-          out[at + REC_FINDINGS] = failing;
-          out.set(buf.row(k), at + RECORD_HEADER);
-          count++;
+          successors += buf.count;
+          for (let k = 0; k < buf.count; k++) {
+            if (symmetry) model.canonical!(buf.view(k));
+            fingerprint(buf.words, k * words, words);
+            if (claiming) {
+              const c = claim(visited, fp[0]!, fp[1]!, chunk);
+              if (c === CLAIM_KNOWN) {
+                skipped++;
+                continue;
+              }
+              if (c === CLAIM_NEW) claimed++;
+              else taken.push(fp[0]! | 0, fp[1]! | 0);
+            }
+            reserve();
+            const at = count * recordWords;
+            out[at + REC_PARENT] = id;
+            out[at + REC_ACTION] = a;
+            out[at + REC_HI] = fp[0]! | 0;
+            out[at + REC_LO] = fp[1]! | 0;
+            const s = buf.view(k);
+            let bad = 0;
+            for (let i = 0; i < safety.length && bad === 0; i++) if (!safety[i]!.check(s)) bad = i + 1;
+            out[at + REC_BROKEN] = bad;
+            out[at + REC_SKIPPED] = skipped;
+            skipped = 0;
+            let failing = 0;
+            for (let i = 0; i < findings.length; i++) if (!findings[i]!.check(s)) failing |= 1 << i;
+            out[at + REC_FINDINGS] = failing;
+            out.set(buf.row(k), at + RECORD_HEADER);
+            count++;
+          }
         }
       }
       if (claimed > 0) Atomics.add(inserts, 0, claimed);

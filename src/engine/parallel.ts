@@ -38,17 +38,17 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
   const search = new Search(model, options, true);
   const local = new ChunkExpander(model, ref.deadlock);
   const claiming = search.edges === undefined;
-  let pool: Pool | undefined;
+  // Started now, the workers load the model while this thread expands the first, narrow levels.
+  const pool = threads > 1 ? new Pool(ref, threads - 1, local) : undefined;
   let chunkNumber = SETTLED;
   try {
     while (search.nextState()) {
       const [from, to] = search.levelRange;
-      if (to - from < PARALLEL_LEVEL || threads < 2) {
+      if (to - from < PARALLEL_LEVEL || !pool) {
         // Expand one state here, as the sequential search does.
         search.expand(search.head++);
         continue;
       }
-      pool ??= new Pool(ref, threads - 1, local);
       // Room for the level's new states; if it was not enough, the workers stop early and the
       // rest of their chunks runs again once the table has grown.
       if (claiming && !search.reserveVisited(Math.max(2, Math.min(search.branching, 4)) * (to - from))) break;

@@ -149,7 +149,8 @@ export function claim(t: VisitedTable, h: number, l: number, chunk: number): num
   const mask = t.length / 3 - 1;
   let at = home(hi, lo, mask) * 3;
   for (;;) {
-    // A plain read first (an aligned word is never torn); atomics only to claim and to wait.
+    // Plain reads (an aligned word is never torn); atomics only to claim and to wait for a
+    // slot another thread is filling.
     let x = t[at]!;
     if (x === 0) {
       x = Atomics.compareExchange(t, at, 0, hi);
@@ -160,10 +161,10 @@ export function claim(t: VisitedTable, h: number, l: number, chunk: number): num
       }
     }
     if (x === hi) {
-      let y = Atomics.load(t, at + 1);
+      let y = t[at + 1]!;
       while (y === 0) y = Atomics.load(t, at + 1);
       if (y === lo) {
-        let owner = Atomics.load(t, at + 2);
+        let owner = t[at + 2]!;
         while (owner === 0) owner = Atomics.load(t, at + 2);
         while (owner > chunk) {
           const was = Atomics.compareExchange(t, at + 2, owner, chunk);
