@@ -45,8 +45,10 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
     while (search.nextState()) {
       const [from, to] = search.levelRange;
       if (to - from < PARALLEL_LEVEL || !pool) {
-        // Expand one state here, as the sequential search does.
-        search.expand(search.head++);
+        // Expand here, as the sequential search does.
+        const start = search.head;
+        search.head = search.batchEnd();
+        search.expandBatch(start, search.head);
         continue;
       }
       // Room for the level's new states; if it was not enough, the workers stop early and the

@@ -12,6 +12,42 @@ import { SETTLED, VisitedSet } from './visited.js';
 
 const DEADLOCK_DOC = 'A state with no successors that the model does not call final.';
 
+/** States a search expands in one batch (Search.expandBatch). */
+export const BATCH = 64;
+const EXPANDED = 0;
+const CUT_OFF = 1; // outside the state constraint: not expanded
+const DEADLOCKED = 2;
+
+/** The successors of a batch of states: for each, the action that made it and its fingerprint;
+ * for each state, where its successors begin and what came of it. */
+class Batch {
+  first = new Int32Array(BATCH + 1);
+  outcome = new Uint8Array(BATCH);
+  action = new Int32Array(256);
+  fingerprints = new Uint32Array(512);
+
+  begin(states: number): void {
+    if (states + 1 > this.first.length) {
+      this.first = new Int32Array(states + 1);
+      this.outcome = new Uint8Array(states);
+    }
+  }
+
+  add(k: number, action: number, hi: number, lo: number): void {
+    if (k === this.action.length) {
+      const a = new Int32Array(k * 2);
+      a.set(this.action);
+      this.action = a;
+      const f = new Uint32Array(k * 4);
+      f.set(this.fingerprints);
+      this.fingerprints = f;
+    }
+    this.action[k] = action;
+    this.fingerprints[2 * k] = hi;
+    this.fingerprints[2 * k + 1] = lo;
+  }
+}
+
 /**
  * The state of a breadth-first search: the store (which is also the queue), the visited set,
  * the edges kept for liveness, and what was found. States are expanded in id order, here
@@ -30,6 +66,7 @@ export class Search {
   readonly findings: Counterexample[] = [];
   private levelEnd: number;
   private nextReport = 1 << 14;
+  private nextMemoryCheck = 0;
   private readonly started = performance.now();
   private readonly stride: number;
   private readonly words: number;
@@ -38,6 +75,9 @@ export class Search {
   private readonly curView: Uint8Array;
   private readonly guards: ActionGuards;
   private readonly candidates: Int32Array;
+  private readonly batch = new Batch();
+  /** the sum of the slots read ahead (kept so that the reads are not optimised away) */
+  private touched = 0;
   private readonly safety: Invariant[];
   private readonly findingProps: Invariant[];
   private readonly deadlock: boolean;
@@ -106,8 +146,16 @@ export class Search {
       this.nextReport += 1 << 14;
       this.report();
     }
-    if ((this.head & 4095) === 0 && !this.memoryLeft()) return this.stop('max-memory');
+    if (this.head >= this.nextMemoryCheck) {
+      this.nextMemoryCheck = this.head + 4096;
+      if (!this.memoryLeft()) return this.stop('max-memory');
+    }
     return true;
+  }
+
+  /** Where the batch of states that begins at `head` ends: BATCH states, within the level. */
+  batchEnd(): number {
+    return Math.min(this.levelEnd, this.head + BATCH);
   }
 
   /** The states of the current BFS level still to expand: [head, levelEnd). */
@@ -115,38 +163,63 @@ export class Search {
     return [this.head, this.levelEnd];
   }
 
-  /** Expands one state here: its successors, invariants, deadlock. */
-  expand(id: number): void {
-    const { model, store, edges, buf, cur, curView, words, candidates } = this;
+  /**
+   * Expands states [from, to) of the current level here. First every successor of each of them
+   * is generated and fingerprinted; then, once every successor's slot in the visited table has
+   * been read ahead (the reads' cache misses overlap, where one at a time they would wait in
+   * turn), they are admitted in order, with the invariants and the deadlock check, exactly as
+   * one state at a time would: the same ids, counts and counterexamples.
+   */
+  expandBatch(from: number, to: number): void {
+    const { model, store, edges, buf, cur, curView, words, candidates, batch } = this;
     const actions = model.actions;
-    store.load(id, cur);
-    if (model.constraint && !predicate(model, 'constraint', curView)) return;
-    edges?.openRow(id);
-    this.guards.candidates(curView, candidates);
-    let successors = 0;
-    for (let w = 0; w < candidates.length; w++) {
-      for (let bits = candidates[w]!; bits !== 0; bits &= bits - 1) {
-        const a = (w << 5) | (31 - Math.clz32(bits & -bits));
-        if (a >= actions.length) break;
-        buf.reset(cur);
-        try {
-          actions[a]!.next(curView, buf);
-        } catch (err) {
-          throw actionError(actions[a]!, curView, err);
-        }
-        successors += buf.count;
-        for (let k = 0; k < buf.count; k++) {
-          this.transitions++;
-          if (this.canonical) this.canonical(buf.view(k));
-          fingerprint(buf.words, k * words, words);
-          const next = this.admit(fp[0]!, fp[1]!, buf.row(k), 0, id, a);
-          if (next >= 0 && !this.checkNew(buf.view(k), next)) return;
+    batch.begin(to - from);
+    buf.reset(cur);
+    for (let id = from; id < to; id++) {
+      const i = id - from;
+      batch.first[i] = buf.count;
+      store.load(id, cur);
+      if (model.constraint && !predicate(model, 'constraint', curView)) {
+        batch.outcome[i] = CUT_OFF;
+        continue;
+      }
+      this.guards.candidates(curView, candidates);
+      for (let w = 0; w < candidates.length; w++) {
+        for (let bits = candidates[w]!; bits !== 0; bits &= bits - 1) {
+          const a = (w << 5) | (31 - Math.clz32(bits & -bits));
+          if (a >= actions.length) break;
+          const before = buf.count;
+          try {
+            actions[a]!.next(curView, buf);
+          } catch (err) {
+            throw actionError(actions[a]!, curView, err);
+          }
+          for (let k = before; k < buf.count; k++) {
+            if (this.canonical) this.canonical(buf.view(k));
+            fingerprint(buf.words, k * words, words);
+            batch.add(k, a, fp[0]!, fp[1]!);
+          }
         }
       }
+      const successors = buf.count - batch.first[i]!;
+      if (successors > this.branching) this.branching = successors;
+      batch.outcome[i] = successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', curView)) ? DEADLOCKED : EXPANDED;
     }
-    if (successors > this.branching) this.branching = successors;
-    if (successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', curView))) {
-      this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(id) };
+    batch.first[to - from] = buf.count;
+    this.touched += this.visited.readAhead(batch.fingerprints, buf.count);
+    for (let id = from; id < to; id++) {
+      const i = id - from;
+      if (batch.outcome[i] === CUT_OFF) continue;
+      edges?.openRow(id);
+      for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) {
+        this.transitions++;
+        const next = this.admit(batch.fingerprints[2 * k]!, batch.fingerprints[2 * k + 1]!, buf.row(k), 0, id, batch.action[k]!);
+        if (next >= 0 && !this.checkNew(buf.view(k), next)) return;
+      }
+      if (batch.outcome[i] === DEADLOCKED) {
+        this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(id) };
+        return;
+      }
     }
   }
 

@@ -84,6 +84,18 @@ export class VisitedSet {
     return -1;
   }
 
+  /** Reads the first slot of each of `count` fingerprints (hi, lo pairs) ahead of looking them
+   * up: the reads' cache misses overlap here, so the lookups that follow find the slots in the
+   * cache. Returns a sum of what it read, for the caller to keep. */
+  readAhead(fingerprints: Uint32Array, count: number): number {
+    const t = this.t;
+    const slot = this.slot;
+    const mask = t.length / slot - 1;
+    let sum = 0;
+    for (let k = 0; k < count; k++) sum += t[home(half(fingerprints[2 * k]!), half(fingerprints[2 * k + 1]!), mask) * slot]!;
+    return sum;
+  }
+
   /** Counts `n` fingerprints that workers inserted (`claim`) into the table. */
   inserted(n: number): void {
     this.used += n;
