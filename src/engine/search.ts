@@ -1,52 +1,16 @@
 import type { CheckOptions, CheckResult } from './check.js';
-import { actionError, inModel, message, ModelError } from './errors.js';
+import { inModel, message, ModelError } from './errors.js';
 import { collisionProbability, fingerprint, fp } from './fingerprint.js';
 import { checkLiveness } from './liveness.js';
 import type { Invariant, Model, State } from './model.js';
 import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER } from './parallel-protocol.js';
-import { ActionGuards } from './guards.js';
+import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
 import { EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 import { INITIAL, step, type Counterexample } from './trace.js';
-import { SETTLED, VisitedSet } from './visited.js';
+import { readAhead, SETTLED, VisitedSet } from './visited.js';
 
 const DEADLOCK_DOC = 'A state with no successors that the model does not call final.';
-
-/** States a search expands in one batch (Search.expandBatch). */
-export const BATCH = 64;
-const EXPANDED = 0;
-const CUT_OFF = 1; // outside the state constraint: not expanded
-const DEADLOCKED = 2;
-
-/** The successors of a batch of states: for each, the action that made it and its fingerprint;
- * for each state, where its successors begin and what came of it. */
-class Batch {
-  first = new Int32Array(BATCH + 1);
-  outcome = new Uint8Array(BATCH);
-  action = new Int32Array(256);
-  fingerprints = new Uint32Array(512);
-
-  begin(states: number): void {
-    if (states + 1 > this.first.length) {
-      this.first = new Int32Array(states + 1);
-      this.outcome = new Uint8Array(states);
-    }
-  }
-
-  add(k: number, action: number, hi: number, lo: number): void {
-    if (k === this.action.length) {
-      const a = new Int32Array(k * 2);
-      a.set(this.action);
-      this.action = a;
-      const f = new Uint32Array(k * 4);
-      f.set(this.fingerprints);
-      this.fingerprints = f;
-    }
-    this.action[k] = action;
-    this.fingerprints[2 * k] = hi;
-    this.fingerprints[2 * k + 1] = lo;
-  }
-}
 
 /**
  * The state of a breadth-first search: the store (which is also the queue), the visited set,
@@ -70,12 +34,7 @@ export class Search {
   private readonly started = performance.now();
   private readonly stride: number;
   private readonly words: number;
-  private readonly buf: SuccessorBuffer;
-  private readonly cur: Int32Array;
-  private readonly curView: Uint8Array;
-  private readonly guards: ActionGuards;
-  private readonly candidates: Int32Array;
-  private readonly batch = new Batch();
+  private readonly batch: SuccessorBatch;
   /** the sum of the slots read ahead (kept so that the reads are not optimised away) */
   private touched = 0;
   private readonly safety: Invariant[];
@@ -99,11 +58,6 @@ export class Search {
 
     this.stride = this.store.stride;
     this.words = this.stride >> 2;
-    this.buf = new SuccessorBuffer(size, this.stride);
-    this.cur = new Int32Array(this.words);
-    this.curView = new Uint8Array(this.cur.buffer, 0, size);
-    this.guards = new ActionGuards(model.actions);
-    this.candidates = new Int32Array(this.guards.words);
     if (options.symmetry && !model.canonical) throw new ModelError('symmetry reduction asked for, but the model declares no symmetry (canonical)');
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
     this.edges = options.liveness !== false && !options.symmetry && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
@@ -114,21 +68,23 @@ export class Search {
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
     this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
     this.deadlock = options.deadlock ?? model.deadlock ?? true;
+    this.batch = new SuccessorBatch(model, this.deadlock);
 
     // Initial states go through the successor buffer so they are hashed like any other.
     const initial = inModel('initial()', () => model.initial());
     this.initialCount = initial.length;
-    this.buf.reset(new Int32Array(this.words));
+    const buf = new SuccessorBuffer(model.stateSize, this.stride);
+    buf.reset(new Int32Array(this.words));
     for (const s of initial) {
       if (s.length !== size) throw new ModelError(`initial() returned a state of ${s.length} variables; stateSize is ${size}`);
-      this.buf.next().set(s);
+      buf.next().set(s);
     }
-    for (let k = 0; k < this.buf.count && !this.violation; k++) {
-      this.canonical?.(this.buf.view(k));
-      fingerprint(this.buf.words, k * this.words, this.words);
+    for (let k = 0; k < buf.count && !this.violation; k++) {
+      this.canonical?.(buf.view(k));
+      fingerprint(buf.words, k * this.words, this.words);
       if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.slotWord()) >= 0) continue;
-      const id = this.store.add(this.buf.row(k), 0, -1, INITIAL);
-      this.checkNew(this.buf.view(k), id);
+      const id = this.store.add(buf.row(k), 0, -1, INITIAL);
+      this.checkNew(buf.view(k), id);
     }
     this.levelEnd = this.store.count;
   }
@@ -171,42 +127,11 @@ export class Search {
    * one state at a time would: the same ids, counts and counterexamples.
    */
   expandBatch(from: number, to: number): void {
-    const { model, store, edges, buf, cur, curView, words, candidates, batch } = this;
-    const actions = model.actions;
-    batch.begin(to - from);
-    buf.reset(cur);
-    for (let id = from; id < to; id++) {
-      const i = id - from;
-      batch.first[i] = buf.count;
-      store.load(id, cur);
-      if (model.constraint && !predicate(model, 'constraint', curView)) {
-        batch.outcome[i] = CUT_OFF;
-        continue;
-      }
-      this.guards.candidates(curView, candidates);
-      for (let w = 0; w < candidates.length; w++) {
-        for (let bits = candidates[w]!; bits !== 0; bits &= bits - 1) {
-          const a = (w << 5) | (31 - Math.clz32(bits & -bits));
-          if (a >= actions.length) break;
-          const before = buf.count;
-          try {
-            actions[a]!.next(curView, buf);
-          } catch (err) {
-            throw actionError(actions[a]!, curView, err);
-          }
-          for (let k = before; k < buf.count; k++) {
-            if (this.canonical) this.canonical(buf.view(k));
-            fingerprint(buf.words, k * words, words);
-            batch.add(k, a, fp[0]!, fp[1]!);
-          }
-        }
-      }
-      const successors = buf.count - batch.first[i]!;
-      if (successors > this.branching) this.branching = successors;
-      batch.outcome[i] = successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', curView)) ? DEADLOCKED : EXPANDED;
-    }
-    batch.first[to - from] = buf.count;
-    this.touched += this.visited.readAhead(batch.fingerprints, buf.count);
+    const { store, edges, batch } = this;
+    batch.generate(store.arenaWords, from, to, this.canonical);
+    if (batch.branching > this.branching) this.branching = batch.branching;
+    const buf = batch.buf;
+    this.touched += readAhead(this.visited.current, this.visited.slot, batch.fingerprints, batch.count);
     for (let id = from; id < to; id++) {
       const i = id - from;
       if (batch.outcome[i] === CUT_OFF) continue;
@@ -373,14 +298,6 @@ function holds(inv: Invariant, s: State): boolean {
     return inv.check(s);
   } catch (err) {
     throw new ModelError(`invariant "${inv.name}" threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`, { cause: err });
-  }
-}
-
-function predicate(model: Model, name: 'constraint' | 'isFinal', s: State): boolean {
-  try {
-    return model[name]!(s);
-  } catch (err) {
-    throw new ModelError(`${name}() threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`, { cause: err });
   }
 }
 

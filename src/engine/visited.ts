@@ -84,18 +84,6 @@ export class VisitedSet {
     return -1;
   }
 
-  /** Reads the first slot of each of `count` fingerprints (hi, lo pairs) ahead of looking them
-   * up: the reads' cache misses overlap here, so the lookups that follow find the slots in the
-   * cache. Returns a sum of what it read, for the caller to keep. */
-  readAhead(fingerprints: Uint32Array, count: number): number {
-    const t = this.t;
-    const slot = this.slot;
-    const mask = t.length / slot - 1;
-    let sum = 0;
-    for (let k = 0; k < count; k++) sum += t[home(half(fingerprints[2 * k]!), half(fingerprints[2 * k + 1]!), mask) * slot]!;
-    return sum;
-  }
-
   /** Counts `n` fingerprints that workers inserted (`claim`) into the table. */
   inserted(n: number): void {
     this.used += n;
@@ -140,6 +128,18 @@ export class VisitedSet {
     const bytes = slots * this.slot * 4;
     return new Int32Array(this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   }
+}
+
+/**
+ * Reads the first slot of each of `count` fingerprints (hi, lo pairs) in a table of `slot`-word
+ * slots, ahead of looking them up: the reads' cache misses overlap here, so the lookups that
+ * follow find their slots in the cache. Returns a sum of what it read, for the caller to keep.
+ */
+export function readAhead(t: VisitedTable, slot: number, fingerprints: Uint32Array, count: number): number {
+  const mask = t.length / slot - 1;
+  let sum = 0;
+  for (let k = 0; k < count; k++) sum += t[home(half(fingerprints[2 * k]!), half(fingerprints[2 * k + 1]!), mask) * slot]!;
+  return sum;
 }
 
 /** What a worker's `claim` found. */
