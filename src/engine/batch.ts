@@ -10,7 +10,7 @@ import { actionError, message, ModelError } from './errors.js';
 import { fingerprint, fp } from './fingerprint.js';
 import { ActionGuards } from './guards.js';
 import type { Model, State } from './model.js';
-import { strideOf } from './store.js';
+import { loadRow, strideOf, type Rows } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 
 /** States expanded in one batch. */
@@ -54,16 +54,16 @@ export class SuccessorBatch {
     return this.buf.count;
   }
 
-  /** Generates the successors of rows [from, to) of `arena` (at most BATCH), each rewritten by
+  /** Generates the successors of rows [from, to) of `rows` (at most BATCH), each rewritten by
    * `canonical` (symmetry) before it is fingerprinted. */
-  generate(arena: Int32Array, from: number, to: number, canonical: ((s: State) => void) | undefined): void {
+  generate(rows: Rows, from: number, to: number, canonical: ((s: State) => void) | undefined): void {
     const { model, buf, cur, view, words, candidates } = this;
     const actions = model.actions;
     buf.reset(cur);
     for (let id = from; id < to; id++) {
       const i = id - from;
       this.first[i] = buf.count;
-      for (let w = 0; w < words; w++) cur[w] = arena[id * words + w]!;
+      loadRow(rows, words, id, cur);
       if (model.constraint && !predicate(model, 'constraint', view)) {
         this.outcome[i] = CUT_OFF;
         continue;

@@ -8,7 +8,7 @@ import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
 import { ModelError } from './errors.js';
 import type { Invariant, Model } from './model.js';
 import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER, type ChunkJob, type ChunkResult } from './parallel-protocol.js';
-import { strideOf } from './store.js';
+import { loadRow, strideOf } from './store.js';
 import { claim, CLAIM_KNOWN, CLAIM_NEW, readAhead } from './visited.js';
 
 export class ChunkExpander {
@@ -31,7 +31,7 @@ export class ChunkExpander {
   /** Records: a header (parallel-protocol.ts) and the state's words. */
   expand(job: ChunkJob): ChunkResult {
     const { model, batch, safety, findings, words } = this;
-    const arena = new Int32Array(job.arena);
+    const rows = job.blocks.map((b) => new Int32Array(b));
     const recordWords = RECORD_HEADER + words;
     // The job's fields as locals: a message's object is slow to read in a hot loop.
     const claiming = job.mode === 'claim';
@@ -44,6 +44,7 @@ export class ChunkExpander {
     let count = 0;
     let skipped = 0;
     const taken: number[] = [];
+    const row = new Int32Array(words);
     const reserve = () => {
       if ((count + 1) * recordWords <= out.length) return;
       const bigger = new Int32Array(out.length * 2);
@@ -57,7 +58,7 @@ export class ChunkExpander {
     for (let from = job.from; from < job.to; from += BATCH) {
       if (claiming && Atomics.load(inserts, 0) >= limit) return result(from);
       const to = Math.min(job.to, from + BATCH);
-      batch.generate(arena, from, to, canonical);
+      batch.generate(rows, from, to, canonical);
       const buf = batch.buf;
       if (claiming) readAhead(visited, 3, batch.fingerprints, batch.count);
       let claimed = 0;
@@ -102,7 +103,8 @@ export class ChunkExpander {
           out[at + REC_ACTION] = DEADLOCK;
           out[at + REC_SKIPPED] = skipped;
           skipped = 0;
-          out.set(arena.subarray(id * words, (id + 1) * words), at + RECORD_HEADER);
+          loadRow(rows, words, id, row);
+          out.set(row, at + RECORD_HEADER);
           count++;
         }
       }

@@ -11,9 +11,9 @@ export interface ModelRef {
   readonly deadlock?: boolean;
 }
 
-/** Expand states [from, to) of the shared arena. */
+/** Expand states [from, to) of the shared store (its blocks' buffers, store.ts). */
 export interface ChunkJob {
-  readonly arena: SharedArrayBuffer;
+  readonly blocks: readonly SharedArrayBuffer[];
   readonly from: number;
   readonly to: number;
   /**

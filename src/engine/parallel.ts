@@ -25,7 +25,7 @@ export const defaultWorkers = (): number => availableParallelism();
 /**
  * Breadth-first search with `threads` threads: this one and threads - 1 workers. Each large BFS
  * level is cut into chunks that the threads take in turn and expand (chunk.ts: successors,
- * fingerprints, safety invariants), reading the states from a shared arena; this thread
+ * fingerprints, safety invariants), reading the states from the shared store; this thread
  * merges the records, chunk after chunk in order, into the store, and expands chunks itself
  * while the next one to merge is not in. In a safety search the threads also insert the new
  * states into the shared visited table themselves, each state owned by the earliest chunk that
@@ -61,8 +61,8 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
         const limit = Math.floor(slots * MAX_LOAD) - search.visited.size;
         const job = (start: number, end: number): ChunkJob =>
           claiming
-            ? { arena: search.store.arena.buffer as SharedArrayBuffer, from: start, to: end, mode: 'claim', visited: search.visited.current, chunk: ++chunkNumber, inserts, limit, symmetry: options.symmetry === true }
-            : { arena: search.store.arena.buffer as SharedArrayBuffer, from: start, to: end, mode: 'all', symmetry: options.symmetry === true };
+            ? { blocks: search.store.buffers, from: start, to: end, mode: 'claim', visited: search.visited.current, chunk: ++chunkNumber, inserts, limit, symmetry: options.symmetry === true }
+            : { blocks: search.store.buffers, from: start, to: end, mode: 'all', symmetry: options.symmetry === true };
         const unfinished: [number, number][] = [];
         // what chunks merged so far took over from later ones (claims only move to earlier chunks)
         const taken = new VisitedSet(1 << 10);

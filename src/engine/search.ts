@@ -128,7 +128,7 @@ export class Search {
    */
   expandBatch(from: number, to: number): void {
     const { store, edges, batch } = this;
-    batch.generate(store.arenaWords, from, to, this.canonical);
+    batch.generate(store.blocks, from, to, this.canonical);
     if (batch.branching > this.branching) this.branching = batch.branching;
     const buf = batch.buf;
     this.touched += readAhead(this.visited.current, this.visited.slot, batch.fingerprints, batch.count);
@@ -246,7 +246,7 @@ export class Search {
   memoryLeft(visitedBytes = this.visited.bytes): boolean {
     const { store, edges } = this;
     const max = this.options.maxMemory ?? Infinity;
-    return 2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.arena.length, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32;
+    return 2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.largestArray, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32;
   }
 
   /** Grows the visited table for `more` states ahead of a parallel level, or stops the search

@@ -1,6 +1,6 @@
 /**
  * The state store: every distinct state, in discovery (breadth-first) order, as fixed-stride
- * rows of one growable byte arena, with its parent and the action that reached it. Because
+ * rows in blocks, with its parent and the action that reached it. Because
  * breadth-first search expands states in id order, the store doubles as the search queue.
  */
 /** Bytes per state row: the state size rounded up to whole 32-bit words, so rows hash as words. */
@@ -8,28 +8,44 @@ export function strideOf(stateSize: number): number {
   return Math.max(4, (stateSize + 3) & ~3);
 }
 
+/** Rows per block of the store (the first block grows to this size; later ones start at it). */
+export const BLOCK_SHIFT = 15;
+const BLOCK_ROWS = 1 << BLOCK_SHIFT;
+
+/** The rows of a store: blocks of BLOCK_ROWS rows of `words` 32-bit words each. */
+export type Rows = readonly Int32Array[];
+
+/** Copies row `id` of `rows` into `dst`. */
+export function loadRow(rows: Rows, words: number, id: number, dst: Int32Array): void {
+  const block = rows[id >>> BLOCK_SHIFT]!;
+  const at = (id & (BLOCK_ROWS - 1)) * words;
+  for (let i = 0; i < words; i++) dst[i] = block[at + i]!;
+}
+
 export class StateStore {
   /** Bytes per row: the state size rounded up to whole 32-bit words, so rows hash as words. */
   readonly stride: number;
-  arena: Uint8Array;
-  /** the arena as 32-bit words (rows are copied a word at a time) */
-  arenaWords: Int32Array;
+  private readonly words: number;
+  /** The rows, in blocks: a full block is never copied again as the store grows. */
+  readonly blocks: Int32Array[];
   parent: Int32Array;
   /** index into the model's actions of the step that reached the state; 0xffff for initial */
   via: Uint16Array;
   count = 0;
 
-  /** `shared`: the arena lives in a SharedArrayBuffer, for worker threads to read. */
+  /** `shared`: the blocks live in SharedArrayBuffers, for worker threads to read. */
   constructor(readonly stateSize: number, initialCapacity = 1 << 12, private readonly shared = false) {
     this.stride = strideOf(stateSize);
-    this.arena = this.bytesOf(initialCapacity * this.stride);
-    this.arenaWords = new Int32Array(this.arena.buffer);
+    this.words = this.stride >> 2;
+    this.blocks = [this.block(Math.min(initialCapacity, BLOCK_ROWS))];
     this.parent = new Int32Array(initialCapacity);
     this.via = new Uint16Array(initialCapacity);
   }
 
   get bytes(): number {
-    return this.arena.length + this.parent.length * 6;
+    let n = this.parent.length * 6;
+    for (const b of this.blocks) n += b.byteLength;
+    return n;
   }
 
   /** One state's row: its bytes, its parent and the action that reached it. */
@@ -37,15 +53,28 @@ export class StateStore {
     return this.stride + 6;
   }
 
+  /** The largest single array the store holds (each must stay under V8's 2^32 bytes). */
+  get largestArray(): number {
+    return Math.max(this.parent.byteLength, this.blocks[0]!.byteLength);
+  }
+
+  /** The blocks' buffers, for worker threads. */
+  get buffers(): SharedArrayBuffer[] {
+    return this.blocks.map((b) => b.buffer as SharedArrayBuffer);
+  }
+
   /** Appends a row copied from `src` at word offset `from`; returns its id. */
   add(src: Int32Array, from: number, parent: number, via: number): number {
     const id = this.count;
     if (id === this.parent.length) this.grow();
-    const n = this.stride >> 2;
-    const at = id * n;
-    const arena = this.arenaWords;
-    if (from === 0 && src.length === n) arena.set(src, at);
-    else for (let i = 0; i < n; i++) arena[at + i] = src[from + i]!;
+    const n = this.words;
+    const b = id >>> BLOCK_SHIFT;
+    const at = (id & (BLOCK_ROWS - 1)) * n;
+    if (b === this.blocks.length) this.blocks.push(this.block(BLOCK_ROWS));
+    else if (b === 0 && at === this.blocks[0]!.length) this.growFirstBlock();
+    const block = this.blocks[b]!;
+    if (from === 0 && src.length === n) block.set(src, at);
+    else for (let i = 0; i < n; i++) block[at + i] = src[from + i]!;
     this.parent[id] = parent;
     this.via[id] = via;
     this.count = id + 1;
@@ -54,19 +83,27 @@ export class StateStore {
 
   /** Copies state `id` into `dst` (a row of `stride` bytes, as words). */
   load(id: number, dst: Int32Array): void {
-    const n = this.stride >> 2;
-    const at = id * n;
-    const arena = this.arenaWords;
-    for (let i = 0; i < n; i++) dst[i] = arena[at + i]!;
+    loadRow(this.blocks, this.words, id, dst);
   }
 
   /** A copy of state `id`, for traces (not for the hot path). */
   get(id: number): Uint8Array {
-    return this.arena.slice(id * this.stride, id * this.stride + this.stateSize);
+    const row = new Int32Array(this.words);
+    this.load(id, row);
+    return new Uint8Array(row.buffer, 0, this.stateSize).slice();
   }
 
-  private bytesOf(n: number): Uint8Array {
-    return new Uint8Array(this.shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+  private block(rows: number): Int32Array {
+    const bytes = rows * this.stride;
+    return new Int32Array(this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  }
+
+  /** The first block starts small (most searches are small) and doubles up to a full block. */
+  private growFirstBlock(): void {
+    const old = this.blocks[0]!;
+    const next = this.block(Math.min(BLOCK_ROWS, (old.length / this.words) * 2));
+    next.set(old);
+    this.blocks[0] = next;
   }
 
   /** Ids from an initial state to `id`, following parent pointers. */
@@ -78,10 +115,6 @@ export class StateStore {
 
   private grow(): void {
     const cap = this.parent.length * 2;
-    const arena = this.bytesOf(cap * this.stride);
-    arena.set(this.arena);
-    this.arena = arena;
-    this.arenaWords = new Int32Array(arena.buffer);
     const parent = new Int32Array(cap);
     parent.set(this.parent);
     this.parent = parent;
