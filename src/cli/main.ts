@@ -85,7 +85,7 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
-  .option('--workers <n>', `threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more (default: one per core, ${defaultWorkers()} here)`, integer('--workers', 1), defaultWorkers())
+  .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more; one per core unless given', integer('--workers', 1), defaultWorkers())
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const progress = progressLine(!o.json);
