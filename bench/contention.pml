@@ -1,7 +1,7 @@
 /* The TDX system's `contention` scenario for SPIN, widened to VCPUS vCPUs (2 to 4; -DVCPUS=n):
  * every vCPU's guest touches GFN 0 while the VMM punches it out and then tears the VM down,
  * with one TDX_OPERAND_BUSY in the fault budget and the nopin policy. It has the state space
- * septcheck's model has for it (src/kernel; bench/run.ts builds the same scenario):
+ * septcheck's model has for it (src/kernel; bench/contention4.ts builds the same scenario):
  * - each step of the model is one d_step whose first statement is its guard, and a step with
  *   several outcomes (the SEAMCALL's own answer, or an injected BUSY) is one option per outcome;
  * - the variables have the model's names and values (src/kernel/vars.ts, seam.ts statuses);
