@@ -55,10 +55,6 @@ export interface CheckResult {
 /** Exhaustive breadth-first search: every invariant counterexample found is a shortest one. */
 export function check(model: Model, options: CheckOptions = {}): CheckResult {
   const search = new Search(model, options, false);
-  while (search.nextState()) {
-    const from = search.head;
-    search.head = search.batchEnd();
-    search.expandBatch(from, search.head);
-  }
+  while (search.nextState()) search.expandNext();
   return search.finish();
 }

@@ -46,9 +46,7 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
       const [from, to] = search.levelRange;
       if (to - from < PARALLEL_LEVEL || !pool) {
         // Expand here, as the sequential search does.
-        const start = search.head;
-        search.head = search.batchEnd();
-        search.expandBatch(start, search.head);
+        search.expandNext();
         continue;
       }
       // Room for the level's new states; if it was not enough, the workers stop early and the

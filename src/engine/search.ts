@@ -109,9 +109,11 @@ export class Search {
     return true;
   }
 
-  /** Where the batch of states that begins at `head` ends: BATCH states, within the level. */
-  batchEnd(): number {
-    return Math.min(this.levelEnd, this.head + BATCH);
+  /** Expands the next batch here: BATCH states from `head`, within the level. */
+  expandNext(): void {
+    const from = this.head;
+    this.head = Math.min(this.levelEnd, from + BATCH);
+    this.expandBatch(from, this.head);
   }
 
   /** The states of the current BFS level still to expand: [head, levelEnd). */
@@ -126,7 +128,7 @@ export class Search {
    * turn), they are admitted in order, with the invariants and the deadlock check, exactly as
    * one state at a time would: the same ids, counts and counterexamples.
    */
-  expandBatch(from: number, to: number): void {
+  private expandBatch(from: number, to: number): void {
     const { store, edges, batch } = this;
     batch.generate(store.blocks, from, to, this.canonical);
     if (batch.branching > this.branching) this.branching = batch.branching;
@@ -148,7 +150,7 @@ export class Search {
     }
   }
 
-  /** Merges a worker's records (worker.ts) in order, as `expand` would have found them. With
+  /** Merges a worker's records (chunk.ts) in order, as `expandBatch` would have found them. With
    * `taken` (claim mode), the states are already in the visited table, and a record is kept
    * unless an earlier chunk took its state over (`taken` holds what earlier chunks took). */
   merge(records: Int32Array, count: number, taken?: VisitedSet): void {

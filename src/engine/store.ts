@@ -9,7 +9,7 @@ export function strideOf(stateSize: number): number {
 }
 
 /** Rows per block of the store (the first block grows to this size; later ones start at it). */
-export const BLOCK_SHIFT = 15;
+const BLOCK_SHIFT = 15;
 const BLOCK_ROWS = 1 << BLOCK_SHIFT;
 
 /** The rows of a store: blocks of BLOCK_ROWS rows of `words` 32-bit words each. */

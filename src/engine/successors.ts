@@ -12,7 +12,7 @@ export class SuccessorBuffer implements Successors {
   words: Int32Array;
   private views: State[] = [];
   private rows: Int32Array[] = [];
-  /** successors written so far for the state being expanded */
+  /** successors written since the last reset (of one state, or of a batch of them) */
   count = 0;
   private source!: Int32Array;
   private readonly strideWords: number;
