@@ -9,7 +9,7 @@
  * with EEQ type ACCEPT; ACCEPT zeroes the page and makes it MAPPED; an access to a PENDING page
  * the guest believes it accepted is the "unexpected pending" EPT violation (data lost).
  */
-import type { Action, State } from '../engine/index.js';
+import type { Action, State, Successors } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
 import { S, SEPT_MAPPED, statusText } from './seam.js';
 import { gpa, kernelStep, type Condition } from './step.js';
@@ -59,47 +59,40 @@ export function guestSteps(k: Kernel, c: number): Action[] {
   for (const g of k.config.scenario.guestGfns) {
     // The first touch is the guest's choice (no fairness); once it waits on the GFN it retries.
     for (const retry of [false, true]) {
-      const suffix = retry ? ' (retried after the fault)' : '';
+      /** A touch of GFN g by the guest, first or retried, of a page it has or has not accepted. */
+      const touch = (fn: string, accepted: number, body: (s: State, out: Successors) => void, call: (b: State, a: State) => string) =>
+        kernelStep({
+          process,
+          fn: `${fn}${retry ? ' (retried after the fault)' : ''}`,
+          file: 'guest',
+          ...(retry ? { fairness: 'weak' as const } : {}),
+          at: inGuest,
+          requires: touching(g, retry, accepted),
+          next(s, out) {
+            if (canTouch(s, g, retry)) body(s, out);
+          },
+          call,
+        });
       steps.push(
-        kernelStep({
-          process,
-          fn: `TDG.MEM.PAGE.ACCEPT${suffix}`,
-          file: 'guest',
-          ...(retry ? { fairness: 'weak' as const } : {}),
-          at: inGuest,
-          requires: touching(g, retry, 0),
-          next(s, out) {
-            if (!canTouch(s, g, retry)) return;
-            const t = out.next();
-            if (k.seam.guestAccept(t, g) === S.SUCCESS) {
-              t[v.accepted + g] = 1;
-              t[v.need + c] = 0;
-            } else exitToFault(t, g);
-          },
-          call: (_, a) => `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
-        }),
-        kernelStep({
-          process,
-          fn: `guest write${suffix}`,
-          file: 'guest',
-          ...(retry ? { fairness: 'weak' as const } : {}),
-          at: inGuest,
-          requires: touching(g, retry, 1),
-          next(s, out) {
-            if (!canTouch(s, g, retry)) return;
-            const mapped = s[v.sept + g] === SEPT_MAPPED;
-            // Writing again what is already written changes nothing: skip the self-loop.
-            if (mapped && s[v.guestData + g] && s[v.content + g] === CONTENT_GUEST && s[v.dirty + g] && !s[v.need + c]) return;
-            const t = out.next();
-            if (mapped) {
-              t[v.content + g] = CONTENT_GUEST;
-              t[v.guestData + g] = 1;
-              t[v.dirty + g] = 1; // written through the TD's HKID
-              t[v.need + c] = 0;
-            } else exitToFault(t, g);
-          },
-          call: (_, a) => `gpa=${gpa(g)} ${a[v.inGuest + c] ? 'written' : '-> TD exit: EPT violation'}`,
-        }),
+        touch('TDG.MEM.PAGE.ACCEPT', 0, (_, out) => {
+          const t = out.next();
+          if (k.seam.guestAccept(t, g) === S.SUCCESS) {
+            t[v.accepted + g] = 1;
+            t[v.need + c] = 0;
+          } else exitToFault(t, g);
+        }, (_, a) => `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`),
+        touch('guest write', 1, (s, out) => {
+          const mapped = s[v.sept + g] === SEPT_MAPPED;
+          // Writing again what is already written changes nothing: skip the self-loop.
+          if (mapped && s[v.guestData + g] && s[v.content + g] === CONTENT_GUEST && s[v.dirty + g] && !s[v.need + c]) return;
+          const t = out.next();
+          if (mapped) {
+            t[v.content + g] = CONTENT_GUEST;
+            t[v.guestData + g] = 1;
+            t[v.dirty + g] = 1; // written through the TD's HKID
+            t[v.need + c] = 0;
+          } else exitToFault(t, g);
+        }, (_, a) => `gpa=${gpa(g)} ${a[v.inGuest + c] ? 'written' : '-> TD exit: EPT violation'}`),
       );
     }
   }
