@@ -40,6 +40,12 @@ export interface Action {
    * statements of a process that is elsewhere; `next` need not test them again.
    */
   readonly guard?: readonly (readonly [variable: number, value: number])[];
+  /**
+   * The step's footprint for partial-order reduction: the variables (by index) it may read and
+   * the ones it may write, guard variables included. Absent means it may touch any variable.
+   */
+  readonly reads?: readonly number[];
+  readonly writes?: readonly number[];
   /** Writes every successor of `s` under this action into `out`; writes none when disabled.
    * Called only where `guard` holds. */
   next(s: State, out: Successors): void;
