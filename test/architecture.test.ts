@@ -10,17 +10,23 @@ import { beforeAll, describe, expect, it } from 'vitest';
 let tree: DependencyTree;
 
 beforeAll(async () => {
-  tree = await parseDependencyTree(['src/**/*.ts'], { transform: false, skipDynamicImports: false });
+  tree = await parseDependencyTree(['src/**/*.ts'], {
+    transform: false,
+    skipDynamicImports: false,
+  });
 }, 60_000);
 
 /** Every import of a file under `from`: [importing file, imported file or bare request]. */
 function importsUnder(from: string): [string, string][] {
   return Object.entries(tree).flatMap(([file, deps]) =>
-    file.startsWith(from) ? (deps ?? []).map((d): [string, string] => [file, d.id ?? d.request]) : [],
+    file.startsWith(from)
+      ? (deps ?? []).map((d): [string, string] => [file, d.id ?? d.request])
+      : [],
   );
 }
 
-const builtin = (request: string) => request.startsWith('node:') || builtinModules.includes(request);
+const builtin = (request: string) =>
+  request.startsWith('node:') || builtinModules.includes(request);
 
 /** Imports of files under `from` that break `allowed`. */
 function offending(from: string, allowed: (target: string) => boolean): string[] {
@@ -57,7 +63,10 @@ describe('architecture', () => {
 
   it('src/policies/ see only their narrow context: nothing of src/kernel/', () => {
     expect(
-      offending('src/policies/', (t) => t.startsWith('src/policies/') || t === 'src/engine/index.ts'),
+      offending(
+        'src/policies/',
+        (t) => t.startsWith('src/policies/') || t === 'src/engine/index.ts',
+      ),
     ).toEqual([]);
   });
 
@@ -80,7 +89,8 @@ describe('architecture', () => {
     };
     const of = (f: string) => layer[f.split('/')[1]!];
     const up = importsUnder('src/').filter(([file, target]) => {
-      if (!target.startsWith('src/') || target === 'src/index.ts' || file === 'src/index.ts') return false;
+      if (!target.startsWith('src/') || target === 'src/index.ts' || file === 'src/index.ts')
+        return false;
       const [a, b] = [of(file), of(target)];
       return a !== undefined && b !== undefined && b > a;
     });

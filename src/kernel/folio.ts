@@ -22,7 +22,14 @@ export class Mm {
     private readonly config: KernelConfig,
     private readonly mayFree: (t: State, frame: number) => boolean,
   ) {
-    this.holders = [v.refPageCache, v.refPin, v.refTransient, v.refUserMap, v.refGup, v.refHwpoison];
+    this.holders = [
+      v.refPageCache,
+      v.refPin,
+      v.refTransient,
+      v.refUserMap,
+      v.refGup,
+      v.refHwpoison,
+    ];
     this.huge = config.scenario.hugeFolio;
     this.vcpus = config.scenario.vcpus;
     this.refReads = [
@@ -115,7 +122,8 @@ export class Mm {
   canAllocate(s: State, frame: number): boolean {
     const from = this.folioStart(s, frame);
     const to = this.folioEnd(s, frame);
-    for (let f = from; f < to; f++) if (s[this.v.owner + f] !== OWNER_FREE || s[this.v.poison + f]) return false;
+    for (let f = from; f < to; f++)
+      if (s[this.v.owner + f] !== OWNER_FREE || s[this.v.poison + f]) return false;
     return true;
   }
 

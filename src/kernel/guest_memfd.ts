@@ -13,7 +13,14 @@
  * -EAGAIN and the VMM retries); shared pages are not mapped in KVM's shared EPT.
  */
 import type { Action, State, Successors } from '../engine/index.js';
-import { kvmMmuInvalidateBegin, own, zapNext, zapNextReads, type InvalidationWork, type Invalidator } from './invalidator.js';
+import {
+  kvmMmuInvalidateBegin,
+  own,
+  zapNext,
+  zapNextReads,
+  type InvalidationWork,
+  type Invalidator,
+} from './invalidator.js';
 import type { Kernel } from './kernel.js';
 import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK } from './programs.js';
 import { S, statusText } from './seam.js';
@@ -27,7 +34,13 @@ const GMEM = 'virt/kvm/guest_memfd.c';
  * reference on the folio, allocating it first if needed. Returns the successor (with the
  * vCPU's status, and fault.ref set when it got the page), or undefined while it must wait.
  */
-export function kvmGmemGetPfn(k: Kernel, s: State, out: Successors, c: number, g: number): State | undefined {
+export function kvmGmemGetPfn(
+  k: Kernel,
+  s: State,
+  out: Successors,
+  c: number,
+  g: number,
+): State | undefined {
   const v = k.v;
   if (s[v.filemapLock] === LOCK_EXCLUSIVE) return undefined;
   // Simplification: a fault of a VM that KVM_BUG_ON killed ends with -EIO here (the real one
@@ -48,7 +61,11 @@ export const getPfnReads = (k: Kernel): number[] => [
   ...k.scalars(k.v.filemapLock, k.v.vmBugged, k.v.invalidateInProgress, k.v.folioSplit),
   ...k.frames(k.v.attr, k.v.poison, k.v.present, k.v.owner),
 ];
-export const getPfnWrites = (k: Kernel, c: number): number[] => [k.v.vcpuStatus + c, k.v.faultRef + c, ...k.mm.allocateWrites()];
+export const getPfnWrites = (k: Kernel, c: number): number[] => [
+  k.v.vcpuStatus + c,
+  k.v.faultRef + c,
+  ...k.mm.allocateWrites(),
+];
 
 function done(out: Successors, statusVar: number, st: number): State {
   const t = out.next();
@@ -75,7 +92,10 @@ export function needsSplit(k: Kernel, s: State, range: number): boolean {
 }
 
 /** What truncate may write. */
-const truncateWrites = (k: Kernel) => [...k.frames(k.v.present), ...k.mm.putWrites(k.v.refPageCache)];
+const truncateWrites = (k: Kernel) => [
+  ...k.frames(k.v.present),
+  ...k.mm.putWrites(k.v.refPageCache),
+];
 
 /** filemap_invalidate_lock (exclusive): the invalidating path begins, once no fault holds the
  * lock shared. */
@@ -91,7 +111,13 @@ export function filemapInvalidateLock(k: Kernel, inv: Invalidator): Action {
     observe: (b) => inv.entry?.(b) ?? [],
     at: [inv.pc, INV_LOCK],
     reads: [...own(inv), ...(early ? k.mm.refReads : [])],
-    writes: [v.filemapLock, inv.pc, inv.status, ...inv.beginWrites, ...(early ? truncateWrites(k) : [])],
+    writes: [
+      v.filemapLock,
+      inv.pc,
+      inv.status,
+      ...inv.beginWrites,
+      ...(early ? truncateWrites(k) : []),
+    ],
     next(s, out) {
       if (s[v.filemapLock] !== 0) return;
       const t = out.next();
@@ -128,7 +154,8 @@ export function kvmGmemInvalidateBegin(k: Kernel, inv: Invalidator): Action {
       }
       zapNext(k, t, inv, 0);
     },
-    call: (b) => `KVM_MMU_LOCK (write); kvm_mmu_invalidate_begin; kvm_mmu_unmap_gfn_range gfns ${rangeText(k, inv.range(b))}`,
+    call: (b) =>
+      `KVM_MMU_LOCK (write); kvm_mmu_invalidate_begin; kvm_mmu_unmap_gfn_range gfns ${rangeText(k, inv.range(b))}`,
     observe: (b) => [{ fn: 'kvm_gmem_invalidate_begin', args: rangeArgs(inv.range(b)) }],
   });
 }
@@ -190,7 +217,8 @@ export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
     writes: [inv.status, ...k.scalars(v.folioSplit), ...k.frames(v.refPageCache, v.attr)],
     ready: (s, range) => !needsSplit(k, s, range) || k.mm.folioRefs(s, 0) === splitExpects(k),
     apply: (t, range) => convertToShared(k, t, inv, range),
-    call: (b, a) => `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`,
+    call: (b, a) =>
+      `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`,
   });
 }
 
@@ -232,7 +260,8 @@ export function kvmGmemInvalidateEnd(k: Kernel, inv: Invalidator): Action {
 }
 
 function anyReferenced(k: Kernel, s: State, range: number): boolean {
-  for (let g = 0; g < k.gfns; g++) if (range & (1 << g) && s[k.v.present + g] && k.mm.folioRefs(s, g) !== 0) return true;
+  for (let g = 0; g < k.gfns; g++)
+    if (range & (1 << g) && s[k.v.present + g] && k.mm.folioRefs(s, g) !== 0) return true;
   return false;
 }
 
@@ -244,7 +273,8 @@ export function truncate(k: Kernel, t: State, range: number): void {
     if (!(range & (1 << g)) || !t[v.present + g]) continue;
     const [from, to] = k.mm.folioFrames(t, g);
     for (let f = from; f < to; f++) {
-      if (!(range & (1 << f))) throw new Error(`punching gfn ${g} out of an unsplit huge folio is not modelled`);
+      if (!(range & (1 << f)))
+        throw new Error(`punching gfn ${g} out of an unsplit huge folio is not modelled`);
     }
     if (anyKept(k, t, from, to)) continue; // the page stays: its unmap failed
     for (let f = from; f < to; f++) t[v.present + f] = 0;

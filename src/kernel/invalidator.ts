@@ -47,7 +47,8 @@ export function nextLeaf(k: Kernel, s: State, inv: Invalidator, from: number): n
       for (let f = first; f < end; f++) range |= 1 << f;
     }
   }
-  for (let g = from; g < k.gfns; g++) if (range & (1 << g) && s[k.v.spte + g] !== SPTE_NONE) return g;
+  for (let g = from; g < k.gfns; g++)
+    if (range & (1 << g) && s[k.v.spte + g] !== SPTE_NONE) return g;
   return -1;
 }
 
@@ -59,7 +60,10 @@ export function zapNext(k: Kernel, t: State, inv: Invalidator, from: number): vo
 }
 
 /** What zapNext reads beyond the invalidator's own variables. */
-export const zapNextReads = (k: Kernel): number[] => [...k.frames(k.v.spte), ...k.scalars(k.v.folioSplit)];
+export const zapNextReads = (k: Kernel): number[] => [
+  ...k.frames(k.v.spte),
+  ...k.scalars(k.v.folioSplit),
+];
 
 /** kvm_mmu_invalidate_begin (virt/kvm/kvm_main.c): in_progress++ and mmu_invalidate_seq++,
  * so every fault that read the sequence before is stale. */

@@ -20,12 +20,16 @@ export interface BoundPolicy {
 }
 
 function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: number): BoundPolicy {
-  const checked = (hook: 'onMap' | 'onMapFailed' | 'onRemoved' | 'onZapFailed') => (t: State, gfn: number) => {
-    policy[hook](t, gfn, ctx);
-    for (let i = 0; i < gfns; i++) {
-      if (t[v.zero + i] !== 0) throw new Error(`policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`);
-    }
-  };
+  const checked =
+    (hook: 'onMap' | 'onMapFailed' | 'onRemoved' | 'onZapFailed') => (t: State, gfn: number) => {
+      policy[hook](t, gfn, ctx);
+      for (let i = 0; i < gfns; i++) {
+        if (t[v.zero + i] !== 0)
+          throw new Error(
+            `policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`,
+          );
+      }
+    };
   const keepsPage = policy.keepsPage;
   return {
     name: policy.name,

@@ -25,7 +25,11 @@ export interface Locks {
 
 export function kernelLocks(v: Vars): Locks {
   return {
-    mmuLockWrite: { name: 'mmu_lock (write)', variable: v.mmuLock, held: (s) => s[v.mmuLock] === MMU_WRITER },
+    mmuLockWrite: {
+      name: 'mmu_lock (write)',
+      variable: v.mmuLock,
+      held: (s) => s[v.mmuLock] === MMU_WRITER,
+    },
     mmuLockRead: {
       name: 'mmu_lock (read)',
       variable: v.mmuLock,

@@ -24,7 +24,12 @@ function memoryFailure(k: Kernel): Action {
     file: 'mm/memory-failure.c',
     at: [v.mfPc, INV_IDLE],
     reads: [v.budgetMemoryFailure, v.tdOpState, ...k.frames(v.owner, v.present, v.poison)],
-    writes: [v.budgetMemoryFailure, v.mfTarget, v.mfPc, ...k.frames(v.poison, v.refHwpoison, v.guestData, v.accepted)],
+    writes: [
+      v.budgetMemoryFailure,
+      v.mfTarget,
+      v.mfPc,
+      ...k.frames(v.poison, v.refHwpoison, v.guestData, v.accepted),
+    ],
     next(s, out) {
       // Only once the TD runs: a failure while the TD is being built, racing
       // KVM_TDX_FINALIZE_VM, is not modelled.

@@ -48,7 +48,12 @@ export function kernelStep(spec: StepSpec): Action {
           for (const lock of holds) assertHeld(lock, s);
           body(s, out);
         };
-  const reads = new Set([...guard.map(([x]) => x), ...holds.map((l) => l.variable), ...spec.reads, ...spec.writes]);
+  const reads = new Set([
+    ...guard.map(([x]) => x),
+    ...holds.map((l) => l.variable),
+    ...spec.reads,
+    ...spec.writes,
+  ]);
   return {
     name: spec.fn,
     process: spec.process,

@@ -48,7 +48,12 @@ function exitToFault(k: Kernel, c: number, t: State, g: number): void {
   t[k.v.vcpuPc + c] = FAULT_PFN;
   t[k.v.faultGfn + c] = g;
 }
-const exitToFaultWrites = (k: Kernel, c: number) => [k.v.inGuest + c, k.v.need + c, k.v.vcpuPc + c, k.v.faultGfn + c];
+const exitToFaultWrites = (k: Kernel, c: number) => [
+  k.v.inGuest + c,
+  k.v.need + c,
+  k.v.vcpuPc + c,
+  k.v.faultGfn + c,
+];
 
 /** A touch of GFN g by the guest on vCPU c: first (the guest's choice, no fairness) or
  * retried after a fault (it waits on g: weakly fair), of a page it has or has not accepted. */
@@ -71,13 +76,21 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
     ...(retry ? { fairness: 'weak' as const } : {}),
     at: [v.inGuest + c, 1],
     // Free to touch g afresh (need 0), or waiting on g (need g + 1) and retrying.
-    requires: [[v.need + c, retry ? g + 1 : 0], [v.accepted + g, touch.accepted]],
+    requires: [
+      [v.need + c, retry ? g + 1 : 0],
+      [v.accepted + g, touch.accepted],
+    ],
     reads: [v.attr + g, v.poison + g, v.vmmOp, v.vmmPc, ...touch.reads],
     writes: touch.writes,
     next(s, out) {
       // A page the guest was told is poisoned (the VMM injects a machine check) it no longer
       // touches afresh; an access already under way is retried and fails.
-      if ((s[v.attr + g] === ATTR_PRIVATE || stray) && !k.script.holds(s, g) && (retry || !s[v.poison + g])) touch.next(s, out);
+      if (
+        (s[v.attr + g] === ATTR_PRIVATE || stray) &&
+        !k.script.holds(s, g) &&
+        (retry || !s[v.poison + g])
+      )
+        touch.next(s, out);
     },
     call: touch.call,
   });
@@ -98,7 +111,8 @@ function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Acti
         t[v.need + c] = 0;
       } else exitToFault(k, c, t, g);
     },
-    call: (_, a) => `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
+    call: (_, a) =>
+      `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
   });
 }
 
@@ -113,7 +127,14 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
     next(s, out) {
       const mapped = s[v.sept + g] === SEPT_MAPPED;
       // Writing again what is already written changes nothing: skip the self-loop.
-      if (mapped && s[v.guestData + g] && s[v.content + g] === CONTENT_GUEST && s[v.dirty + g] && !s[v.need + c]) return;
+      if (
+        mapped &&
+        s[v.guestData + g] &&
+        s[v.content + g] === CONTENT_GUEST &&
+        s[v.dirty + g] &&
+        !s[v.need + c]
+      )
+        return;
       const t = out.next();
       if (mapped) {
         t[v.content + g] = CONTENT_GUEST;
@@ -146,7 +167,10 @@ function tdExit(k: Kernel, c: number): Action {
 /** The guest's vCPU: entering, and every access it makes to its private GFNs. */
 export function guestSteps(k: Kernel, c: number): Action[] {
   const touches = k.config.scenario.guestGfns.flatMap((g) =>
-    [false, true].flatMap((retry) => [tdgMemPageAccept(k, c, g, retry), guestWrite(k, c, g, retry)]),
+    [false, true].flatMap((retry) => [
+      tdgMemPageAccept(k, c, g, retry),
+      guestWrite(k, c, g, retry),
+    ]),
   );
   return [tdxVcpuRun(k, c), ...touches, tdExit(k, c)];
 }

@@ -11,7 +11,15 @@ import type { Action, State } from '../engine/index.js';
 import { getPfnReads, getPfnWrites, kvmGmemGetPfn } from './guest_memfd.js';
 import { own, type Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
-import { FAULT_FINISH, FAULT_MAP, FAULT_PFN, FAULT_SEAMCALL, INV_MMU_UNLOCK, INV_WORK, VCPU_IDLE } from './programs.js';
+import {
+  FAULT_FINISH,
+  FAULT_MAP,
+  FAULT_PFN,
+  FAULT_SEAMCALL,
+  INV_MMU_UNLOCK,
+  INV_WORK,
+  VCPU_IDLE,
+} from './programs.js';
 import { S, statusText, statusValue } from './seam.js';
 import { kernelStep } from './step.js';
 import { tdxSeptSetPrivateSpte } from './tdx.js';
@@ -66,12 +74,21 @@ function kvmMmuFaultinPfn(k: Kernel, c: number): Action {
       // A fault that does not get a page ends: retried by the guest, or exits to userspace.
       if (!t[v.faultRef + c] && t[v.vcpuStatus + c] !== S.RETRY) t[v.need + c] = 0;
     },
-    call: (b, a) => `kvm_gmem_get_pfn gfn ${faultGfn(k, c, b)} -> ${a[v.faultRef + c] ? `pfn ${faultGfn(k, c, b)}` : faultResult(k, c, a)}`,
+    call: (b, a) =>
+      `kvm_gmem_get_pfn gfn ${faultGfn(k, c, b)} -> ${a[v.faultRef + c] ? `pfn ${faultGfn(k, c, b)}` : faultResult(k, c, a)}`,
     // kvm_gmem_get_pfn runs (and is seen) unless the fault retried or exited before it.
     observe: (b, a) =>
-      a[v.faultRef + c] ? [{ fn: 'kvm_gmem_get_pfn', args: { gfn: faultGfn(k, c, b) }, ret: 0 }]
-      : a[v.vcpuStatus + c] === S.EHWPOISON ? [{ fn: 'kvm_gmem_get_pfn', args: { gfn: faultGfn(k, c, b) }, ret: statusValue(S.EHWPOISON) }]
-      : [],
+      a[v.faultRef + c]
+        ? [{ fn: 'kvm_gmem_get_pfn', args: { gfn: faultGfn(k, c, b) }, ret: 0 }]
+        : a[v.vcpuStatus + c] === S.EHWPOISON
+          ? [
+              {
+                fn: 'kvm_gmem_get_pfn',
+                args: { gfn: faultGfn(k, c, b) },
+                ret: statusValue(S.EHWPOISON),
+              },
+            ]
+          : [],
   });
 }
 
@@ -102,7 +119,8 @@ function kvmTdpMmuMap(k: Kernel, c: number): Action {
       t[v.spte + g] = SPTE_FROZEN; // __tdp_mmu_set_spte_atomic freezes it around the SEAMCALL
       t[pc] = FAULT_SEAMCALL;
     },
-    call: (b, a) => `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL ? 'SPTE frozen' : `-> ${faultResult(k, c, a)}`}`,
+    call: (b, a) =>
+      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL ? 'SPTE frozen' : `-> ${faultResult(k, c, a)}`}`,
   });
 }
 
@@ -117,8 +135,20 @@ function kvmMmuFinishPageFault(k: Kernel, c: number): Action {
     file: MMU,
     fairness: 'weak',
     at: [pc, FAULT_FINISH],
-    reads: [v.faultGfn + c, ...k.vcpuFields(v.faultGfn, v.faultRef), ...k.frames(v.present), ...k.mm.refReads],
-    writes: [v.mmuLock, v.faultRef + c, pc, v.vcpuStatus + c, ...k.mm.putWrites(v.refPageCache), ...k.frames(v.owner)],
+    reads: [
+      v.faultGfn + c,
+      ...k.vcpuFields(v.faultGfn, v.faultRef),
+      ...k.frames(v.present),
+      ...k.mm.refReads,
+    ],
+    writes: [
+      v.mmuLock,
+      v.faultRef + c,
+      pc,
+      v.vcpuStatus + c,
+      ...k.mm.putWrites(v.refPageCache),
+      ...k.frames(v.owner),
+    ],
     next(s, out) {
       const g = faultGfn(k, c, s);
       const t = out.next();
@@ -135,5 +165,10 @@ function kvmMmuFinishPageFault(k: Kernel, c: number): Action {
 
 /** A vCPU's EPT-violation fault on a private GFN, step by step. */
 export function kvmTdpMmuPageFault(k: Kernel, c: number): Action[] {
-  return [kvmMmuFaultinPfn(k, c), kvmTdpMmuMap(k, c), tdxSeptSetPrivateSpte(k, c), kvmMmuFinishPageFault(k, c)];
+  return [
+    kvmMmuFaultinPfn(k, c),
+    kvmTdpMmuMap(k, c),
+    tdxSeptSetPrivateSpte(k, c),
+    kvmMmuFinishPageFault(k, c),
+  ];
 }

@@ -59,7 +59,13 @@ const seamReads = (k: Kernel) => [
 /** tdx_mem_page_aug: TDH.MEM.PAGE.AUG with the mirror SPTE frozen. Writes a successor per
  * result (the module's answer, and a BUSY while the budget lasts); `done` records the status
  * and moves the caller on. */
-function tdxMemPageAug(k: Kernel, s: State, out: Successors, g: number, done: (t: State, status: number) => void): void {
+function tdxMemPageAug(
+  k: Kernel,
+  s: State,
+  out: Successors,
+  g: number,
+  done: (t: State, status: number) => void,
+): void {
   const v = k.v;
   let t = out.next();
   k.policy.onMap(t, g);
@@ -112,8 +118,17 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
         t[pc] = FAULT_FINISH;
       });
     },
-    call: (b, a) => `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${statusText(a[v.vcpuStatus + c]!)}`,
-    observe: (b, a) => seamcallSeen(k, 'tdh_mem_page_aug', { gpa: gpaOf(gfnOf(b)), level: 0, pfn: gfnOf(b) }, a[v.vcpuStatus + c]!, b, a),
+    call: (b, a) =>
+      `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${statusText(a[v.vcpuStatus + c]!)}`,
+    observe: (b, a) =>
+      seamcallSeen(
+        k,
+        'tdh_mem_page_aug',
+        { gpa: gpaOf(gfnOf(b)), level: 0, pfn: gfnOf(b) },
+        a[v.vcpuStatus + c]!,
+        b,
+        a,
+      ),
   });
 }
 
@@ -145,7 +160,11 @@ const zapWrites = (k: Kernel, inv: Invalidator) => [
   ...k.vcpuFields(k.v.inGuest),
   ...k.policyWrites,
 ];
-const zapReads = (k: Kernel, inv: Invalidator) => [...own(inv), ...zapNextReads(k), ...seamReads(k)];
+const zapReads = (k: Kernel, inv: Invalidator) => [
+  ...own(inv),
+  ...zapNextReads(k),
+  ...seamReads(k),
+];
 
 /** TDX_BUG_ON after a failed BLOCK or REMOVE: the VM dies, the mirror SPTE is already gone,
  * and the TDP MMU moves on to the next leaf. */
@@ -165,7 +184,13 @@ function zapEnter(k: Kernel, inv: Invalidator, t: State): void {
 
 /** One try of a zapping SEAMCALL: the module's own answer, and an injected failure while its
  * budget lasts. */
-function zapSeamcall(k: Kernel, inv: Invalidator, op: ZapSeamcall, s: State, out: Successors): void {
+function zapSeamcall(
+  k: Kernel,
+  inv: Invalidator,
+  op: ZapSeamcall,
+  s: State,
+  out: Successors,
+): void {
   const t = out.next();
   zapEnter(k, inv, t);
   const st = op.seamcall(t, leaf(inv, t));
@@ -200,7 +225,8 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
   };
   const call = (retry: string) => (b: State, a: State) =>
     `${op.name}${retry} gpa=${gpa(leaf(inv, b))} level=4K -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}`;
-  const observe = (b: State, a: State) => seamcallSeen(k, op.wrapper, { gpa: gpaOf(leaf(inv, b)), level: 0 }, a[inv.status]!, b, a);
+  const observe = (b: State, a: State) =>
+    seamcallSeen(k, op.wrapper, { gpa: gpaOf(leaf(inv, b)), level: 0 }, a[inv.status]!, b, a);
   const first = kernelStep({
     process: inv.process,
     fn: 'tdx_sept_remove_private_spte',
@@ -249,7 +275,13 @@ function tdxTrack(k: Kernel, inv: Invalidator): Action {
     at: [inv.pc, ZAP_TRACK],
     holds: [k.locks.mmuLockWrite],
     reads: [...own(inv), ...seamReads(k)],
-    writes: [inv.pc, inv.status, ...k.scalars(v.vmBugged), ...k.vcpuFields(v.inGuest, v.entryAge), ...k.frames(v.blockAge)],
+    writes: [
+      inv.pc,
+      inv.status,
+      ...k.scalars(v.vmBugged),
+      ...k.vcpuFields(v.inGuest, v.entryAge),
+      ...k.frames(v.blockAge),
+    ],
     next(_, out) {
       const t = out.next();
       if (t[v.tdOpState] !== TD_OP_RUNNABLE) {
@@ -261,8 +293,12 @@ function tdxTrack(k: Kernel, inv: Invalidator): Action {
       if (st !== S.SUCCESS) kvmBugOn(k, t);
       t[inv.pc] = ZAP_KICK;
     },
-    call: (_, a) => (a[inv.pc] === ZAP_REMOVE ? 'TD not runnable: no TDH.MEM.TRACK' : `TDH.MEM.TRACK -> ${statusText(a[inv.status]!)}`),
-    observe: (b, a) => (a[inv.pc] === ZAP_REMOVE ? [] : seamcallSeen(k, 'tdh_mem_track', {}, a[inv.status]!, b, a)),
+    call: (_, a) =>
+      a[inv.pc] === ZAP_REMOVE
+        ? 'TD not runnable: no TDH.MEM.TRACK'
+        : `TDH.MEM.TRACK -> ${statusText(a[inv.status]!)}`,
+    observe: (b, a) =>
+      a[inv.pc] === ZAP_REMOVE ? [] : seamcallSeen(k, 'tdh_mem_track', {}, a[inv.status]!, b, a),
   });
 }
 
@@ -307,8 +343,10 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
       k.policy.onRemoved(t, frame);
       zapNext(k, t, inv, frame + 1);
     },
-    call: (b, a) => `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(leaf(inv, b))} (HKID) -> ${statusText(a[inv.status]!)}; tdx_clear_page${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`,
-    observe: (b, a) => seamcallSeen(k, 'tdh_phymem_page_wbinvd_hkid', { pfn: leaf(inv, b) }, a[inv.status]!, b, a),
+    call: (b, a) =>
+      `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(leaf(inv, b))} (HKID) -> ${statusText(a[inv.status]!)}; tdx_clear_page${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`,
+    observe: (b, a) =>
+      seamcallSeen(k, 'tdh_phymem_page_wbinvd_hkid', { pfn: leaf(inv, b) }, a[inv.status]!, b, a),
   });
 }
 

@@ -35,7 +35,11 @@ import { ATTR_PRIVATE, ATTR_SHARED, TD_OP_INITIALIZED, TDR_LIVE } from './vars.j
 import { entryPc, opRange } from './vmm_script.js';
 
 function describeOp(op: VmmOp): string {
-  return 'gfns' in op ? `${op.op} gfns ${op.gfns.join(',')}` : 'gfn' in op ? `${op.op} gfn ${op.gfn}` : op.op;
+  return 'gfns' in op
+    ? `${op.op} gfns ${op.gfns.join(',')}`
+    : 'gfn' in op
+      ? `${op.op} gfn ${op.gfn}`
+      : op.op;
 }
 
 /** The op is over: on to the next one (or, with `any` op, back to choosing). */
@@ -125,21 +129,28 @@ function ioctl(k: Kernel): Action {
  * only into a GFN whose attributes are private (kvm_gmem_populate); else -EINVAL, no SEAMCALL. */
 function tdxVcpuInitMemRegion(k: Kernel): Action {
   const v = k.v;
-  const allowed = (s: State, g: number) => s[v.tdOpState] === TD_OP_INITIALIZED && s[v.attr + g] === ATTR_PRIVATE;
+  const allowed = (s: State, g: number) =>
+    s[v.tdOpState] === TD_OP_INITIALIZED && s[v.attr + g] === ATTR_PRIVATE;
   const added = (b: State, a: State) => a[v.pamt + opGfn(k, b)] !== b[v.pamt + opGfn(k, b)];
   return vmmStep(k, {
     op: 'init-mem',
     at: VMM_START,
     fn: 'tdx_gmem_post_populate',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [...k.scalars(v.tdOpState, v.tdLifecycle, v.folioSplit), ...k.frames(v.attr, v.present, v.owner, v.poison, v.sept, v.pamt)],
+    reads: [
+      ...k.scalars(v.tdOpState, v.tdLifecycle, v.folioSplit),
+      ...k.frames(v.attr, v.present, v.owner, v.poison, v.sept, v.pamt),
+    ],
     writes: [
       ...advanceWrites(k),
       ...k.mm.allocateWrites(),
       ...k.frames(v.sept, v.pamt, v.content, v.dirty, v.spte, v.guestData, v.accepted),
       ...k.policyWrites,
     ],
-    ready: (s) => !allowed(s, opGfn(k, s)) || s[v.present + opGfn(k, s)] === 1 || k.mm.canAllocate(s, opGfn(k, s)),
+    ready: (s) =>
+      !allowed(s, opGfn(k, s)) ||
+      s[v.present + opGfn(k, s)] === 1 ||
+      k.mm.canAllocate(s, opGfn(k, s)),
     run(s, t) {
       const g = opGfn(k, s);
       if (allowed(s, g)) {
@@ -148,8 +159,20 @@ function tdxVcpuInitMemRegion(k: Kernel): Action {
       }
       advance(k, t);
     },
-    call: (b, a) => (allowed(b, opGfn(k, b)) ? `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(k, b))} -> ${added(b, a) ? 'TDX_SUCCESS' : 'failed'}` : 'KVM_TDX_INIT_MEM_REGION -> -EINVAL'),
-    observe: (b, a) => (allowed(b, opGfn(k, b)) ? [{ fn: 'tdh_mem_page_add', args: { gpa: gpaOf(opGfn(k, b)), pfn: opGfn(k, b) }, ret: statusValue(added(b, a) ? S.SUCCESS : S.STATE_INCORRECT) }] : []),
+    call: (b, a) =>
+      allowed(b, opGfn(k, b))
+        ? `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(k, b))} -> ${added(b, a) ? 'TDX_SUCCESS' : 'failed'}`
+        : 'KVM_TDX_INIT_MEM_REGION -> -EINVAL',
+    observe: (b, a) =>
+      allowed(b, opGfn(k, b))
+        ? [
+            {
+              fn: 'tdh_mem_page_add',
+              args: { gpa: gpaOf(opGfn(k, b)), pfn: opGfn(k, b) },
+              ret: statusValue(added(b, a) ? S.SUCCESS : S.STATE_INCORRECT),
+            },
+          ]
+        : [],
   });
 }
 
@@ -168,8 +191,14 @@ function tdxTdFinalize(k: Kernel): Action {
       k.seam.finalize(t);
       advance(k, t);
     },
-    call: (b, a) => `KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE -> ${finalized(b, a) ? 'TDX_SUCCESS' : 'TDX_OP_STATE_INCORRECT'}`,
-    observe: (b, a) => [{ fn: 'tdh_mr_finalize', ret: statusValue(finalized(b, a) ? S.SUCCESS : S.OP_STATE_INCORRECT) }],
+    call: (b, a) =>
+      `KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE -> ${finalized(b, a) ? 'TDX_SUCCESS' : 'TDX_OP_STATE_INCORRECT'}`,
+    observe: (b, a) => [
+      {
+        fn: 'tdh_mr_finalize',
+        ret: statusValue(finalized(b, a) ? S.SUCCESS : S.OP_STATE_INCORRECT),
+      },
+    ],
   });
 }
 
@@ -184,15 +213,27 @@ function kvmGmemConvertToPrivateIoctl(k: Kernel): Action {
     fn: 'kvm_gmem_convert_range',
     file: 'virt/kvm/guest_memfd.c',
     reads: [v.filemapLock, ...k.mm.refReads, ...k.frames(v.attr)],
-    writes: [...advanceWrites(k), ...k.mm.putWrites(v.refUserMap), ...k.frames(v.attr, v.refPageCache), ...k.scalars(v.folioSplit)],
+    writes: [
+      ...advanceWrites(k),
+      ...k.mm.putWrites(v.refUserMap),
+      ...k.frames(v.attr, v.refPageCache),
+      ...k.scalars(v.folioSplit),
+    ],
     ready: (s) => s[v.filemapLock] === 0,
     run(_, t, op) {
       const st = kvmGmemConvertToPrivate(k, t, opRange(op));
       if (st === S.SUCCESS) advance(k, t);
       else t[v.vmmStatus] = st;
     },
-    call: (b, a) => `to private, gfns ${rangeText(k, range(b))} -> ${converted(b, a) ? '0' : '-EAGAIN'}`,
-    observe: (b, a) => [{ fn: 'kvm_gmem_convert', args: { ...rangeArgs(range(b)), shared: 0 }, ret: converted(b, a) ? 0 : statusValue(S.EAGAIN) }],
+    call: (b, a) =>
+      `to private, gfns ${rangeText(k, range(b))} -> ${converted(b, a) ? '0' : '-EAGAIN'}`,
+    observe: (b, a) => [
+      {
+        fn: 'kvm_gmem_convert',
+        args: { ...rangeArgs(range(b)), shared: 0 },
+        ret: converted(b, a) ? 0 : statusValue(S.EAGAIN),
+      },
+    ],
   });
 }
 
@@ -204,9 +245,14 @@ function pinUserPages(k: Kernel): Action {
     at: VMM_START,
     fn: 'pin_user_pages',
     file: 'mm/gup.c',
-    reads: [...k.frames(v.attr, v.present, v.owner, v.poison, v.refUserMap), ...k.scalars(v.folioSplit)],
+    reads: [
+      ...k.frames(v.attr, v.present, v.owner, v.poison, v.refUserMap),
+      ...k.scalars(v.folioSplit),
+    ],
     writes: [...advanceWrites(k), ...k.mm.allocateWrites(), ...k.frames(v.refUserMap, v.refGup)],
-    ready: (s) => s[v.attr + opGfn(k, s)] === ATTR_SHARED && (s[v.present + opGfn(k, s)] === 1 || k.mm.canAllocate(s, opGfn(k, s))),
+    ready: (s) =>
+      s[v.attr + opGfn(k, s)] === ATTR_SHARED &&
+      (s[v.present + opGfn(k, s)] === 1 || k.mm.canAllocate(s, opGfn(k, s))),
     run(_, t, op) {
       const g = 'gfn' in op ? op.gfn : 0;
       if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_fault_user_mapping allocates it
@@ -230,7 +276,12 @@ function kvmVcpuKick(k: Kernel): Action {
     fn: 'kvm_vcpu_kick',
     file: 'virt/kvm/kvm_main.c',
     reads: [v.vmBugged, ...k.vcpuFields(v.need)],
-    writes: [v.vcpusStopped, v.vmmPc, ...k.vcpuFields(v.inGuest, v.need), ...k.frames(v.guestData, v.accepted)],
+    writes: [
+      v.vcpusStopped,
+      v.vmmPc,
+      ...k.vcpuFields(v.inGuest, v.need),
+      ...k.frames(v.guestData, v.accepted),
+    ],
     ready(s) {
       for (let c = 0; c < k.vcpus; c++) if (s[v.need + c] && !s[v.vmBugged]) return false;
       return true;
@@ -258,7 +309,8 @@ function kvmVcpuRelease(k: Kernel): Action {
     reads: k.vcpuFields(v.vcpuPc, v.inGuest),
     writes: [v.vmmPc],
     ready(s) {
-      for (let c = 0; c < k.vcpus; c++) if (s[v.vcpuPc + c] !== VCPU_IDLE || s[v.inGuest + c]) return false;
+      for (let c = 0; c < k.vcpus; c++)
+        if (s[v.vcpuPc + c] !== VCPU_IDLE || s[v.inGuest + c]) return false;
       return true;
     },
     run(_, t) {
@@ -282,8 +334,13 @@ function tdxMmuReleaseHkid(k: Kernel): Action {
       t[v.vmmStatus] = k.seam.releaseHkid(t);
       t[v.vmmPc] = VMM_RECLAIM;
     },
-    call: (_, a) => `TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID -> ${statusText(a[v.vmmStatus]!)}`,
-    observe: (_, a) => ['tdh_mng_vpflushdone', 'tdh_phymem_cache_wb', 'tdh_mng_key_freeid'].map((fn) => ({ fn, ret: statusValue(a[v.vmmStatus]!) })),
+    call: (_, a) =>
+      `TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID -> ${statusText(a[v.vmmStatus]!)}`,
+    observe: (_, a) =>
+      ['tdh_mng_vpflushdone', 'tdh_phymem_cache_wb', 'tdh_mng_key_freeid'].map((fn) => ({
+        fn,
+        ret: statusValue(a[v.vmmStatus]!),
+      })),
   });
 }
 
@@ -303,8 +360,11 @@ function tdxReclaimTdControlPages(k: Kernel): Action {
       advance(k, t);
       t[v.vmmStatus] = st;
     },
-    call: (_, a) => `TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`,
-    observe: (_, a) => [{ fn: 'tdh_phymem_page_reclaim', args: { tdr: 1 }, ret: statusValue(a[v.vmmStatus]!) }],
+    call: (_, a) =>
+      `TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`,
+    observe: (_, a) => [
+      { fn: 'tdh_phymem_page_reclaim', args: { tdr: 1 }, ret: statusValue(a[v.vmmStatus]!) },
+    ],
   });
 }
 
@@ -337,7 +397,13 @@ function vmmInvalidator(k: Kernel): Invalidator {
     entry: (s) => {
       const op = k.script.current(s);
       const r = rangeArgs(inv.range(s));
-      if (op?.op === 'punch-hole') return [{ fn: 'kvm_gmem_punch_hole', args: { offset: r.start * PAGE_SIZE, len: (r.end - r.start) * PAGE_SIZE } }];
+      if (op?.op === 'punch-hole')
+        return [
+          {
+            fn: 'kvm_gmem_punch_hole',
+            args: { offset: r.start * PAGE_SIZE, len: (r.end - r.start) * PAGE_SIZE },
+          },
+        ];
       if (op?.op === 'to-shared') return [{ fn: 'kvm_gmem_convert', args: { ...r, shared: 1 } }];
       return [{ fn: 'kvm_gmem_release' }];
     },

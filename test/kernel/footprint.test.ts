@@ -54,7 +54,9 @@ describe('step footprints', () => {
     const bad = model.actions.flatMap((a) => {
       if (!a.reads || !a.writes) return [`${a.process} ${a.name}: no footprint`];
       const reads = new Set(a.reads);
-      return [...(a.guard ?? []).map(([x]) => x), ...a.writes].filter((x) => !reads.has(x)).map((x) => `${a.process} ${a.name}: ${x} not in reads`);
+      return [...(a.guard ?? []).map(([x]) => x), ...a.writes]
+        .filter((x) => !reads.has(x))
+        .map((x) => `${a.process} ${a.name}: ${x} not in reads`);
     });
     expect(bad).toEqual([]);
     expect(model.actions.length).toBeGreaterThan(40);
@@ -69,15 +71,22 @@ describe('step footprints', () => {
 
   // The host scenario has no faults, no GUP, no huge folio: these cover the steps it leaves out.
   const more: Run[] = [
-    { scenario: 'basic', policy: 'pin', faults: 'remove-fails=1,block-fails=1,busy=1,transient-refs=1' },
+    {
+      scenario: 'basic',
+      policy: 'pin',
+      faults: 'remove-fails=1,block-fails=1,busy=1,transient-refs=1',
+    },
     { scenario: 'basic', policy: 'unmap-error', faults: 'remove-fails=1,memory-failure=1' },
     { scenario: 'convert', policy: 'page-flag', faults: 'block-fails=1,transient-refs=1' },
     { scenario: 'convert', policy: 'hwpoison', faults: 'remove-fails=1,memory-failure=1' },
     { scenario: 'contention', policy: 'ref-on-zap-failure', faults: 'busy=2,remove-fails=1' },
   ];
-  it.each(more.map((r) => [`${r.scenario} ${r.policy} ${r.faults}`, r] as const))('and on %s', (_, run) => {
-    const r = explore(system(run), 30_000);
-    expect(r.states).toBeGreaterThan(1_000);
-    expect(r.undeclared).toEqual({});
-  });
+  it.each(more.map((r) => [`${r.scenario} ${r.policy} ${r.faults}`, r] as const))(
+    'and on %s',
+    (_, run) => {
+      const r = explore(system(run), 30_000);
+      expect(r.states).toBeGreaterThan(1_000);
+      expect(r.undeclared).toEqual({});
+    },
+  );
 });
