@@ -3,13 +3,9 @@
  * kernel path entered by an ioctl or syscall: KVM_TDX_INIT_MEM_REGION, KVM_TDX_FINALIZE_VM,
  * fallocate(PUNCH_HOLE), guest_memfd's conversion ioctl (retried on -EAGAIN), mmap + GUP of a
  * shared page for I/O (unpinned later by its I/O thread), and teardown: stop the vCPUs, close
- * guest_memfd (kvm_gmem_release), destroy the VM (tdx_mmu_release_hkid, then RECLAIM).
- *
- * Our simplification: the VM fd is closed only after guest_memfd (the file holds a reference
- * on the VM, so kvm_destroy_vm runs after kvm_gmem_release), and the S-EPT page tables, TDCS
- * and TDVPR pages are not modelled: the TDR stands for the TD's control pages.
+ * guest_memfd (kvm_gmem_release), destroy the VM (teardown.ts). The step helper is vmm_op.ts.
  */
-import type { Action, Observation, State } from '../engine/index.js';
+import type { Action, State } from '../engine/index.js';
 import type { VmmOp } from './config.js';
 import { guestReleases, kvmGmemConvertToPrivate, rangeArgs, rangeText } from './guest_memfd.js';
 import { invalidatingPath } from './invalidation.js';
@@ -17,21 +13,19 @@ import type { Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
 import { perFrame } from './mm.js';
 import { gpaOf } from './observe.js';
-import {
-  INV_LOCK,
-  VCPU_IDLE,
-  VMM_DONE,
-  VMM_RECLAIM,
-  VMM_RELEASE_HKID,
-  VMM_START,
-  VMM_STOP_VCPUS,
-  VMM_WAIT_VCPUS,
-} from './programs.js';
-import { S, statusText, statusValue } from './seam.js';
+import { VMM_RELEASE_HKID, VMM_START } from './programs.js';
+import { S, statusValue } from './seam.js';
 import { gpa, kernelStep } from './step.js';
-import { kickAll, tdxGmemPostPopulate } from './tdx.js';
+import {
+  kvmVcpuKick,
+  kvmVcpuRelease,
+  tdxMmuReleaseHkid,
+  tdxReclaimTdControlPages,
+} from './teardown.js';
+import { tdxGmemPostPopulate } from './tdx.js';
 import { PAGE_SIZE } from './uapi.js';
-import { ATTR_PRIVATE, ATTR_SHARED, TD_OP_INITIALIZED, TDR_LIVE } from './vars.js';
+import { ATTR_PRIVATE, ATTR_SHARED, TD_OP_INITIALIZED } from './vars.js';
+import { advance, advanceWrites, opGfn, vmmStep } from './vmm_op.js';
 import { entryPc, opRange } from './vmm_script.js';
 
 function describeOp(op: VmmOp): string {
@@ -40,66 +34,6 @@ function describeOp(op: VmmOp): string {
     : 'gfn' in op
       ? `${op.op} gfn ${op.gfn}`
       : op.op;
-}
-
-/** The op is over: on to the next one (or, with `any` op, back to choosing). */
-function advance(k: Kernel, t: State): void {
-  const v = k.v;
-  if (k.script.any) t[v.vmmOp] = k.script.current(t)?.op === 'teardown' ? VMM_DONE : 0;
-  else t[v.vmmOp]!++;
-  startOp(k, t);
-  t[v.vmmCursor] = 0;
-  t[v.vmmStatus] = 0;
-}
-/** What advance writes. */
-const advanceWrites = (k: Kernel) => [k.v.vmmOp, k.v.vmmPc, k.v.vmmCursor, k.v.vmmStatus];
-
-/** The VMM takes up its current op, to begin it whenever it likes. */
-export function startOp(k: Kernel, t: State): void {
-  t[k.v.vmmPc] = entryPc(k.script.current(t));
-}
-
-/** A step of the VMM's script: enabled when op `op` is current, the VMM is at `at` and the
- * step is `ready`; strongly fair, as what it waits for (a free frame, a lock) is granted
- * fairly. It runs on the successor; its footprint adds to the script's (vmm.op, vmm.pc). */
-interface VmmStep {
-  readonly op: VmmOp['op'];
-  readonly at: number;
-  readonly fn: string;
-  readonly file: string;
-  readonly reads: readonly number[];
-  readonly writes: readonly number[];
-  ready?(s: State): boolean;
-  run(s: State, t: State, op: VmmOp): void;
-  call?(b: State, a: State): string;
-  observe?(b: State, a: State): Observation[];
-}
-
-function vmmStep(k: Kernel, step: VmmStep): Action {
-  const v = k.v;
-  const ready = step.ready;
-  return kernelStep({
-    process: 'vmm',
-    fn: step.fn,
-    file: step.file,
-    fairness: 'strong',
-    at: [v.vmmPc, step.at],
-    reads: [v.vmmOp, ...step.reads],
-    writes: step.writes,
-    next(s, out) {
-      const op = k.script.current(s);
-      if (op?.op !== step.op || (ready && !ready(s))) return;
-      step.run(s, out.next(), op);
-    },
-    ...(step.call ? { call: step.call } : {}),
-    ...(step.observe ? { observe: step.observe } : {}),
-  });
-}
-
-/** The GFN the current op names. */
-function opGfn(k: Kernel, s: State): number {
-  const op = k.script.current(s);
-  return op && 'gfn' in op ? op.gfn : 0;
 }
 
 /** With a VMM free to choose: its next operation, any of its menu (no fairness: it may also
@@ -261,110 +195,6 @@ function pinUserPages(k: Kernel): Action {
       advance(k, t);
     },
     call: (b) => `mmap + GUP pin of shared gfn ${opGfn(k, b)}`,
-  });
-}
-
-/** Teardown begins: the VMM shuts the VM down once the guest is done (no access of its is
- * still waiting, unless the VM is dead and nothing will be served): its vCPU threads leave
- * KVM_RUN, each kicked out of the guest. */
-function kvmVcpuKick(k: Kernel): Action {
-  const v = k.v;
-  const all = (1 << k.gfns) - 1;
-  return vmmStep(k, {
-    op: 'teardown',
-    at: VMM_STOP_VCPUS,
-    fn: 'kvm_vcpu_kick',
-    file: 'virt/kvm/kvm_main.c',
-    reads: [v.vmBugged, ...k.vcpuFields(v.need)],
-    writes: [
-      v.vcpusStopped,
-      v.vmmPc,
-      ...k.vcpuFields(v.inGuest, v.need),
-      ...k.frames(v.guestData, v.accepted),
-    ],
-    ready(s) {
-      for (let c = 0; c < k.vcpus; c++) if (s[v.need + c] && !s[v.vmBugged]) return false;
-      return true;
-    },
-    run(_, t) {
-      t[v.vcpusStopped] = 1; // the VMM's vCPU threads leave KVM_RUN and do not come back
-      if (!k.mutated('stop-without-kick')) kickAll(k, t);
-      for (let c = 0; c < k.vcpus; c++) t[v.need + c] = 0;
-      guestReleases(k, t, all);
-      t[v.vmmPc] = VMM_WAIT_VCPUS;
-    },
-    call: () => 'VMM stops its vCPU threads: every vCPU kicked out of the guest',
-  });
-}
-
-/** Every vCPU is out of KVM_RUN: close(guest_memfd), whose kvm_gmem_release invalidates the
- * whole file. */
-function kvmVcpuRelease(k: Kernel): Action {
-  const v = k.v;
-  return vmmStep(k, {
-    op: 'teardown',
-    at: VMM_WAIT_VCPUS,
-    fn: 'kvm_vcpu_release',
-    file: 'virt/kvm/kvm_main.c',
-    reads: k.vcpuFields(v.vcpuPc, v.inGuest),
-    writes: [v.vmmPc],
-    ready(s) {
-      for (let c = 0; c < k.vcpus; c++)
-        if (s[v.vcpuPc + c] !== VCPU_IDLE || s[v.inGuest + c]) return false;
-      return true;
-    },
-    run(_, t) {
-      t[v.vmmPc] = INV_LOCK;
-    },
-    call: () => 'every vCPU out of KVM_RUN; close(guest_memfd) -> kvm_gmem_release',
-  });
-}
-
-/** tdx_mmu_release_hkid: TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID. */
-function tdxMmuReleaseHkid(k: Kernel): Action {
-  const v = k.v;
-  return vmmStep(k, {
-    op: 'teardown',
-    at: VMM_RELEASE_HKID,
-    fn: 'tdx_mmu_release_hkid',
-    file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdLifecycle, ...k.frames(v.dirty, v.owner)],
-    writes: [v.vmmStatus, v.vmmPc, v.tdLifecycle, ...k.frames(v.dirty, v.content)],
-    run(_, t) {
-      t[v.vmmStatus] = k.seam.releaseHkid(t);
-      t[v.vmmPc] = VMM_RECLAIM;
-    },
-    call: (_, a) =>
-      `TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID -> ${statusText(a[v.vmmStatus]!)}`,
-    observe: (_, a) =>
-      ['tdh_mng_vpflushdone', 'tdh_phymem_cache_wb', 'tdh_mng_key_freeid'].map((fn) => ({
-        fn,
-        ret: statusValue(a[v.vmmStatus]!),
-      })),
-  });
-}
-
-/** tdx_reclaim_td_control_pages: TDH.PHYMEM.PAGE.RECLAIM of the TDR, leaked on purpose if the
- * module refuses. */
-function tdxReclaimTdControlPages(k: Kernel): Action {
-  const v = k.v;
-  return vmmStep(k, {
-    op: 'teardown',
-    at: VMM_RECLAIM,
-    fn: 'tdx_reclaim_td_control_pages',
-    file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdLifecycle, ...k.frames(v.pamt)],
-    writes: [v.tdr, ...advanceWrites(k)],
-    run(_, t) {
-      const st = k.seam.reclaimTdr(t);
-      advance(k, t);
-      t[v.vmmStatus] = st;
-    },
-    call: (_, a) =>
-      `TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`,
-    observe: (_, a) => [
-      { fn: 'tdh_phymem_page_reclaim', args: { tdr: 1 }, ret: statusValue(a[v.vmmStatus]!) },
-    ],
   });
 }
 
