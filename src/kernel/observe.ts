@@ -6,7 +6,7 @@
  */
 import type { Observation, State } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
-import { statusValue } from './seam.js';
+import { seamcallWrappers, statusValue } from './seam.js';
 
 /** A SEAMCALL wrapper's return: its arguments and status; KVM_BUG_ON after it if it fired. */
 export function seamcallSeen(k: Kernel, fn: string, args: Record<string, number>, status: number, b: State, a: State): Observation[] {
@@ -29,19 +29,10 @@ export function sameResult(a: number | string, b: number | string): boolean {
 
 export const gpaOf = (gfn: number) => gfn * 0x1000;
 
-/** Every function the model's steps show (tools/septcheck-trace.bt records these and more). */
+/** Every function the model's steps show (tools/septcheck-trace.bt records these and more):
+ * the SEAMCALL wrappers (seam.ts), and KVM's and guest_memfd's. */
 export const observedFunctions = [
-  'tdh_mem_page_add',
-  'tdh_mem_page_aug',
-  'tdh_mem_range_block',
-  'tdh_mem_track',
-  'tdh_mem_page_remove',
-  'tdh_phymem_page_wbinvd_hkid',
-  'tdh_phymem_page_reclaim',
-  'tdh_mr_finalize',
-  'tdh_mng_vpflushdone',
-  'tdh_phymem_cache_wb',
-  'tdh_mng_key_freeid',
+  ...seamcallWrappers,
   'kvm_vm_bugged',
   'kvm_gmem_get_pfn',
   'kvm_gmem_invalidate_begin',

@@ -1,4 +1,16 @@
 import type { KernelConfig } from './config.js';
+import { invalidationLabels, INV_IDLE, labelValues, vcpuLabels, VMM_DONE, vmmLabels } from './programs.js';
+import { statuses } from './status.js';
+
+/** A variable's domain: the values it may take in a reachable state, for the scenario. */
+type Domain = (config: KernelConfig) => readonly number[];
+/** 0..n */
+const upTo = (n: number): number[] => Array.from({ length: n + 1 }, (_, i) => i);
+const flag: Domain = () => [0, 1];
+const of = (n: number): Domain => () => upTo(n - 1);
+const status: Domain = () => upTo(statuses.length - 1);
+const gfn: Domain = (c) => upTo(c.scenario.gfns - 1);
+const age: Domain = () => [0, 1, 2];
 
 /**
  * The variables of the system, each a small integer: the model's vocabulary. A scalar is one
@@ -12,27 +24,30 @@ import type { KernelConfig } from './config.js';
  */
 export class Vars {
   readonly names: string[] = [];
+  /** Each variable's domain (TLA+'s TypeOK), declared with it: see `outsideDomain`. */
+  private readonly domainOf: Domain[] = [];
+  readonly domains: (readonly number[])[];
   /** base of the block of zeroes the unused variables read */
   readonly zero: number;
 
   // The TDX module's per-TD state (seam)
-  readonly tdOpState = this.scalar('td.op_state'); // TD_OP_INITIALIZED or TD_OP_RUNNABLE
-  readonly tdLifecycle = this.scalar('td.lifecycle'); // TD_KEYS_CONFIGURED, TD_BLOCKED, TD_TEARDOWN
-  readonly tdr = this.scalar('td.tdr'); // TDR_LIVE, TDR_RECLAIMED, TDR_LEAKED
+  readonly tdOpState = this.scalar('td.op_state', of(2)); // TD_OP_INITIALIZED or TD_OP_RUNNABLE
+  readonly tdLifecycle = this.scalar('td.lifecycle', of(3)); // TD_KEYS_CONFIGURED, TD_BLOCKED, TD_TEARDOWN
+  readonly tdr = this.scalar('td.tdr', of(3)); // TDR_LIVE, TDR_RECLAIMED, TDR_LEAKED
 
   // KVM (kvm_main.c, tdx.c)
-  readonly vmBugged = this.scalar('kvm.vm_bugged');
-  readonly waitForSeptZap = this.scalar('kvm.wait_for_sept_zap');
-  readonly vcpusStopped = this.scalar('vmm.vcpus_stopped');
-  readonly mmuLock = this.scalar('kvm.mmu_lock'); // readers, or MMU_WRITER
-  readonly invalidateInProgress = this.scalar('kvm.mmu_invalidate_in_progress');
+  readonly vmBugged = this.scalar('kvm.vm_bugged', flag);
+  readonly waitForSeptZap = this.scalar('kvm.wait_for_sept_zap', flag);
+  readonly vcpusStopped = this.scalar('vmm.vcpus_stopped', flag);
+  readonly mmuLock = this.scalar('kvm.mmu_lock', (c) => [...upTo(c.scenario.vcpus), MMU_WRITER]); // readers, or MMU_WRITER
+  readonly invalidateInProgress = this.scalar('kvm.mmu_invalidate_in_progress', (c) => upTo(c.faults['memory-failure'] ? 2 : 1));
 
   // guest_memfd
-  readonly filemapLock = this.scalar('gmem.invalidate_lock'); // readers, or LOCK_EXCLUSIVE
+  readonly filemapLock = this.scalar('gmem.invalidate_lock', () => [0, LOCK_EXCLUSIVE]); // readers, or LOCK_EXCLUSIVE
   readonly folioSplit: number;
 
   // mm
-  readonly refUnderflow = this.scalar('mm.refcount_underflow');
+  readonly refUnderflow = this.scalar('mm.refcount_underflow', flag);
 
   // Fault budgets left
   readonly budgetRemoveFails: number;
@@ -74,10 +89,10 @@ export class Vars {
   readonly vcpuStatus: number;
 
   // The VMM's script and the memory-failure handler, each an invalidating process
-  readonly vmmOp = this.scalar('vmm.op');
-  readonly vmmPc = this.scalar('vmm.pc');
-  readonly vmmCursor = this.scalar('vmm.gfn');
-  readonly vmmStatus = this.scalar('vmm.status');
+  readonly vmmOp = this.scalar('vmm.op', (c) => (c.scenario.vmm === 'any' ? [...upTo(c.scenario.ops.length), VMM_DONE] : upTo(c.scenario.ops.length)));
+  readonly vmmPc = this.scalar('vmm.pc', () => labelValues(vmmLabels));
+  readonly vmmCursor = this.scalar('vmm.gfn', gfn);
+  readonly vmmStatus = this.scalar('vmm.status', status);
   readonly mfPc: number;
   readonly mfCursor: number;
   readonly mfTarget: number;
@@ -88,8 +103,8 @@ export class Vars {
   constructor(readonly config: KernelConfig) {
     const { gfns, vcpus, ops, hugeFolio } = config.scenario;
     const { faults } = config;
-    this.zero = this.array('zero', gfns);
-    const budget = (kind: keyof typeof faults) => (faults[kind] ? this.scalar(`fault.${kind}`) : this.zero);
+    this.zero = this.array('zero', gfns, () => [0]);
+    const budget = (kind: keyof typeof faults) => (faults[kind] ? this.scalar(`fault.${kind}`, () => upTo(faults[kind] ?? 0)) : this.zero);
     const converts = ops.some((op) => op.op === 'to-shared' || op.op === 'to-private');
     const gup = ops.some((op) => op.op === 'gup');
     const memoryFailure = !!faults['memory-failure'];
@@ -98,39 +113,48 @@ export class Vars {
     this.budgetBusy = budget('busy');
     this.budgetTransient = budget('transient-refs');
     this.budgetMemoryFailure = budget('memory-failure');
-    this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split') : this.zero;
-    this.mfPc = memoryFailure ? this.scalar('memory_failure.pc') : this.zero;
-    this.mfCursor = memoryFailure ? this.scalar('memory_failure.gfn') : this.zero;
-    this.mfTarget = memoryFailure ? this.scalar('memory_failure.frame') : this.zero;
-    this.mfStatus = memoryFailure ? this.scalar('memory_failure.status') : this.zero;
-    this.attr = converts ? this.array('attr', gfns) : this.zero; // conversions alone change it
-    this.present = this.array('present', gfns);
-    this.spte = this.array('spte', gfns);
-    this.sept = this.array('sept', gfns);
-    this.blockAge = this.array('block_age', gfns);
-    this.pamt = this.array('pamt', gfns);
-    this.owner = this.array('owner', gfns);
-    this.dirty = this.array('dirty', gfns);
-    this.poison = this.array('poison', gfns);
-    this.marked = this.array('marked', gfns);
-    this.content = this.array('content', gfns);
-    this.guestData = this.array('guest_data', gfns);
-    this.accepted = this.array('accepted', gfns);
-    this.refPageCache = this.array('ref.page_cache', gfns);
-    this.refPin = this.array('ref.pin', gfns);
-    this.refTransient = faults['transient-refs'] ? this.array('ref.transient', gfns) : this.zero;
-    this.refUserMap = gup ? this.array('ref.user_map', gfns) : this.zero; // the VMM's mmap for GUP
-    this.refGup = gup ? this.array('ref.gup', gfns) : this.zero;
-    this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', gfns) : this.zero;
-    this.inGuest = this.array('in_guest', vcpus);
-    this.entryAge = this.array('entry_age', vcpus);
-    this.vcpuPc = this.array('vcpu.pc', vcpus);
-    this.faultGfn = this.array('fault.gfn', vcpus);
-    this.faultStale = this.array('fault.stale', vcpus);
-    this.faultRef = this.array('fault.ref', vcpus);
-    this.need = this.array('guest.need', vcpus);
-    this.vcpuStatus = this.array('vcpu.status', vcpus);
+    this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split', flag) : this.zero;
+    this.mfPc = memoryFailure ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)]) : this.zero;
+    this.mfCursor = memoryFailure ? this.scalar('memory_failure.gfn', gfn) : this.zero;
+    this.mfTarget = memoryFailure ? this.scalar('memory_failure.frame', gfn) : this.zero;
+    this.mfStatus = memoryFailure ? this.scalar('memory_failure.status', status) : this.zero;
+    this.attr = converts ? this.array('attr', gfns, flag) : this.zero; // conversions alone change it
+    this.present = this.array('present', gfns, flag);
+    this.spte = this.array('spte', gfns, of(3));
+    this.sept = this.array('sept', gfns, of(5));
+    this.blockAge = this.array('block_age', gfns, age);
+    this.pamt = this.array('pamt', gfns, flag);
+    this.owner = this.array('owner', gfns, of(3));
+    this.dirty = this.array('dirty', gfns, flag);
+    this.poison = this.array('poison', gfns, flag);
+    this.marked = this.array('marked', gfns, flag);
+    this.content = this.array('content', gfns, of(3));
+    this.guestData = this.array('guest_data', gfns, flag);
+    this.accepted = this.array('accepted', gfns, flag);
+    this.refPageCache = this.array('ref.page_cache', gfns, flag);
+    this.refPin = this.array('ref.pin', gfns, flag);
+    this.refTransient = faults['transient-refs'] ? this.array('ref.transient', gfns, () => upTo(faults['transient-refs'] ?? 0)) : this.zero;
+    this.refUserMap = gup ? this.array('ref.user_map', gfns, flag) : this.zero; // the VMM's mmap for GUP
+    this.refGup = gup ? this.array('ref.gup', gfns, (c) => upTo(c.scenario.ops.filter((op) => op.op === 'gup').length)) : this.zero;
+    this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', gfns, flag) : this.zero;
+    this.inGuest = this.array('in_guest', vcpus, flag);
+    this.entryAge = this.array('entry_age', vcpus, age);
+    this.vcpuPc = this.array('vcpu.pc', vcpus, () => labelValues(vcpuLabels));
+    this.faultGfn = this.array('fault.gfn', vcpus, gfn);
+    this.faultStale = this.array('fault.stale', vcpus, flag);
+    this.faultRef = this.array('fault.ref', vcpus, flag);
+    this.need = this.array('guest.need', vcpus, (c) => upTo(c.scenario.gfns));
+    this.vcpuStatus = this.array('vcpu.status', vcpus, status);
     this.size = this.names.length;
+    this.domains = this.domainOf.map((d) => d(config));
+  }
+
+  /** TypeOK: the first variable outside its domain in `s` ("name = value"), or undefined. */
+  outsideDomain(s: Uint8Array): string | undefined {
+    for (let i = 0; i < this.size; i++) {
+      if (!this.domains[i]!.includes(s[i]!)) return `${this.names[i]} = ${s[i]}`;
+    }
+    return undefined;
   }
 
   /** For footprints: every GFN's (frame's) variable of each per-GFN field. A field this
@@ -151,14 +175,18 @@ export class Vars {
     return vars.filter((x) => x < this.zero || x >= this.zero + this.config.scenario.gfns);
   }
 
-  private scalar(name: string): number {
+  private scalar(name: string, domain: Domain): number {
     this.names.push(name);
+    this.domainOf.push(domain);
     return this.names.length - 1;
   }
 
-  private array(name: string, n: number): number {
+  private array(name: string, n: number, domain: Domain): number {
     const base = this.names.length;
-    for (let i = 0; i < n; i++) this.names.push(`${name}[${i}]`);
+    for (let i = 0; i < n; i++) {
+      this.names.push(`${name}[${i}]`);
+      this.domainOf.push(domain);
+    }
     return base;
   }
 }
