@@ -19,7 +19,8 @@ export type Seamcall =
   | 'TDH.PHYMEM.PAGE.WBINVD'
   | 'TDG.MEM.PAGE.ACCEPT'
   | 'TDH.MR.FINALIZE'
-  | 'TDH.PHYMEM.PAGE.RECLAIM';
+  | 'TDH.PHYMEM.PAGE.RECLAIM'
+  | 'TDH.PHYMEM.PAGE.RECLAIM (page)';
 
 export interface SeamRow {
   readonly call: Seamcall;
@@ -31,7 +32,7 @@ export interface SeamRow {
   readonly tracked?: boolean;
   /** for TRACK: is a vCPU still in the guest from the previous epoch? */
   readonly vcpuInPreviousEpoch?: boolean;
-  /** for WBINVD and RECLAIM: is the page (RECLAIM: a page of the TD) still PT_REG? */
+  /** for WBINVD and RECLAIM: is the page (RECLAIM of the TDR: a page of the TD) PT_REG? */
   readonly pamtReg?: boolean;
   readonly status: StatusName;
   /** the entry's state afterwards (unchanged when absent) */
@@ -105,4 +106,10 @@ export const seamTable: readonly SeamRow[] = [
   { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
   { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', pamtReg: false, status: 'TDX_SUCCESS', source: RECLAIM },
   { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'BLOCKED', pamtReg: true, status: 'TDX_TD_ASSOCIATED_PAGES_EXIST', source: RECLAIM },
+  // RECLAIM of an ordinary page of the TD: only once its HKID is released (TD_TEARDOWN), only
+  // of a page the TD owns (PT_REG -> PT_NDA); the S-EPT entry is not touched.
+  ...(['MAPPED', 'BLOCKED'] as const).map((entry): SeamRow => ({ call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry, pamtReg: true, status: 'TDX_SUCCESS', source: RECLAIM })),
+  { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', entry: 'MAPPED', pamtReg: true, status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
+  { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'BLOCKED', pamtReg: true, status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
+  { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', pamtReg: false, status: 'TDX_PAGE_METADATA_INCORRECT', source: RECLAIM },
 ];

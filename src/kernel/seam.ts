@@ -249,4 +249,18 @@ export class Seam {
     t[this.v.tdr] = TDR_RECLAIMED;
     return S.SUCCESS;
   }
+
+  /** TDH.PHYMEM.PAGE.RECLAIM of one of the TD's ordinary pages (tdh_phymem_page_reclaim.c;
+   * leaf 28; tdx-module.md 3.4): the PAMT entry must be the TD's (not PT_NDA, else
+   * TDX_PAGE_METADATA_INCORRECT, whose operand is RCX there: KVM compares bits 63:32) and its
+   * TD in TD_TEARDOWN, its HKID released (else TDX_LIFECYCLE_STATE_INCORRECT). The page goes
+   * back to PT_NDA, so the TD's child count drops; its S-EPT entry is left as it is (it dies
+   * with the TD). */
+  pageReclaim(t: State, frame: number): number {
+    const v = this.v;
+    if (t[v.pamt + frame] !== PT_REG) return S.METADATA_INCORRECT;
+    if (t[v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
+    t[v.pamt + frame] = PT_NDA;
+    return S.SUCCESS;
+  }
 }

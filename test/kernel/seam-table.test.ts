@@ -31,6 +31,7 @@ function apply(row: SeamRow): { status: StatusName; entry: string } {
     'TDG.MEM.PAGE.ACCEPT': () => k.seam.guestAccept(t, 0),
     'TDH.MR.FINALIZE': () => k.seam.finalize(t),
     'TDH.PHYMEM.PAGE.RECLAIM': () => k.seam.reclaimTdr(t),
+    'TDH.PHYMEM.PAGE.RECLAIM (page)': () => k.seam.pageReclaim(t, 0),
   };
   const code = calls[row.call]();
   return { status: statuses[code]![0], entry: septStateNames[t[v.sept]!]! };
@@ -54,7 +55,19 @@ describe('the TDX module, cell by cell', () => {
   });
 
   it('covers every SEAMCALL the model makes', () => {
-    expect(new Set(seamTable.map((r) => r.call)).size).toBe(9);
-    expect(seamTable).toHaveLength(59);
+    expect(new Set(seamTable.map((r) => r.call)).size).toBe(10);
+    expect(seamTable).toHaveLength(64);
+  });
+
+  it('RECLAIM of an ordinary page gives it back: PT_NDA, the TD owns one page fewer', () => {
+    const t = new Uint8Array(v.size);
+    t[v.tdOpState] = TD_OP_RUNNABLE;
+    t[v.tdLifecycle] = TD_TEARDOWN;
+    t[v.pamt] = PT_REG;
+    t[v.pamt + 1] = PT_REG;
+    expect(k.seam.childCount(t)).toBe(2);
+    expect(statuses[k.seam.pageReclaim(t, 0)]![0]).toBe('TDX_SUCCESS');
+    expect([t[v.pamt], k.seam.childCount(t)]).toEqual([PT_NDA, 1]);
+    expect(statuses[k.seam.pageReclaim(t, 0)]![0]).toBe('TDX_PAGE_METADATA_INCORRECT');
   });
 });
