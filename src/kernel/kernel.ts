@@ -3,7 +3,7 @@ import type { PagePolicy, PolicyContext } from '../policies/policy.js';
 import type { KernelConfig, Mutation } from './config.js';
 import { Mm } from './folio.js';
 import { kernelLocks, type Locks } from './locks.js';
-import { Seam } from './seam.js';
+import { Seam, statuses } from './seam.js';
 import { Vars } from './vars.js';
 import { VmmScript } from './vmm_script.js';
 
@@ -55,7 +55,7 @@ export class Kernel {
   readonly policyWrites: readonly number[];
 
   constructor(readonly config: KernelConfig) {
-    const v = (this.v = new Vars(config));
+    const v = (this.v = new Vars(config, statuses.length));
     this.locks = kernelLocks(v);
     this.seam = new Seam(v);
     this.script = new VmmScript(config.scenario, v.vmmOp, v.vmmPc);

@@ -33,20 +33,39 @@ function folioTryGet(k: Kernel): Action {
   });
 }
 
-/** folio_put of a transient reference on frame f: always dropped, and each frame's release is
- * fair on its own (one holder cannot starve another's frame). */
-function folioPut(k: Kernel, f: number): Action {
-  const v = k.v;
+/** A holder that always lets go: its reference on frame f is eventually dropped (weakly
+ * fair, frame by frame: one holder cannot starve another's frame). */
+export interface Release {
+  readonly process: string;
+  readonly fn: string;
+  readonly file: string;
+  readonly holder: number;
+  /** the trace line */
+  readonly done: string;
+}
+
+export function folioRelease(k: Kernel, r: Release, f: number): Action {
   return kernelStep({
+    process: r.process,
+    fn: r.fn,
+    file: r.file,
+    fairness: 'weak',
+    reads: k.mm.refReads,
+    writes: k.mm.putWrites(r.holder),
+    next: (s, out) => void (s[r.holder + f] && k.mm.put(out.next(), r.holder, f)),
+    call: () => r.done,
+  });
+}
+
+/** folio_put of a transient reference on frame f. */
+function folioPut(k: Kernel, f: number): Action {
+  const transient = {
     process: 'others',
     fn: 'folio_put',
     file: 'mm/swap.c',
-    fairness: 'weak', // transient references are eventually dropped
-    reads: k.mm.refReads,
-    writes: k.mm.putWrites(v.refTransient),
-    next: (s, out) => void (s[v.refTransient + f] && k.mm.put(out.next(), v.refTransient, f)),
-    call: () => `transient reference on frame ${f} dropped`,
-  });
+    holder: k.v.refTransient,
+  };
+  return folioRelease(k, { ...transient, done: `transient reference on frame ${f} dropped` }, f);
 }
 
 /** alloc_pages: the page allocator hands free frame f to another owner, which writes its own

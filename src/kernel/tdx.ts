@@ -28,7 +28,7 @@ import {
   ZAP_WBINVD,
 } from './programs.js';
 import { S, statusText } from './seam.js';
-import { gpa, kernelStep } from './step.js';
+import { gpa, kernelStep, type StepSpec } from './step.js';
 import { CONTENT_STALE, SPTE_NONE, SPTE_PRESENT, TD_OP_RUNNABLE } from './vars.js';
 
 const TDX = 'arch/x86/kvm/vmx/tdx.c';
@@ -166,6 +166,22 @@ const zapReads = (k: Kernel, inv: Invalidator) => [
   ...seamReads(k),
 ];
 
+/** A step of tdx_sept_remove_private_spte's zap, run by the invalidator under mmu_lock held
+ * for write: the header every zap step shares. */
+type ZapStep = Omit<StepSpec, 'process' | 'file' | 'fairness' | 'holds' | 'at'> & {
+  readonly at: number;
+};
+function zapStep(k: Kernel, inv: Invalidator, step: ZapStep): Action {
+  return kernelStep({
+    ...step,
+    process: inv.process,
+    file: TDX,
+    fairness: 'weak',
+    at: [inv.pc, step.at],
+    holds: [k.locks.mmuLockWrite],
+  });
+}
+
 /** TDX_BUG_ON after a failed BLOCK or REMOVE: the VM dies, the mirror SPTE is already gone,
  * and the TDP MMU moves on to the next leaf. */
 function zapFailed(k: Kernel, inv: Invalidator, t: State, st: number): void {
@@ -227,13 +243,9 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
     `${op.name}${retry} gpa=${gpa(leaf(inv, b))} level=4K -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}`;
   const observe = (b: State, a: State) =>
     seamcallSeen(k, op.wrapper, { gpa: gpaOf(leaf(inv, b)), level: 0 }, a[inv.status]!, b, a);
-  const first = kernelStep({
-    process: inv.process,
+  const first = zapStep(k, inv, {
     fn: 'tdx_sept_remove_private_spte',
-    file: TDX,
-    fairness: 'weak',
-    at: [inv.pc, op.at],
-    holds: [k.locks.mmuLockWrite],
+    at: op.at,
     reads: [...footprint.reads, ...k.scalars(v.budgetBusy)],
     writes: [...footprint.writes, ...k.scalars(v.budgetBusy)],
     next(s, out) {
@@ -249,13 +261,9 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
     call: call(''),
     observe,
   });
-  const retry = kernelStep({
-    process: inv.process,
+  const retry = zapStep(k, inv, {
     fn: 'tdh_do_no_vcpus',
-    file: TDX,
-    fairness: 'weak',
-    at: [inv.pc, op.retry],
-    holds: [k.locks.mmuLockWrite],
+    at: op.retry,
     ...footprint,
     next: (s, out) => zapSeamcall(k, inv, op, s, out),
     call: call(' (retry, vCPUs kept out)'),
@@ -267,13 +275,9 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
 /** tdx_track: TDH.MEM.TRACK, only if the TD runs (else nothing can have run in it). */
 function tdxTrack(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
-  return kernelStep({
-    process: inv.process,
+  return zapStep(k, inv, {
     fn: 'tdx_track',
-    file: TDX,
-    fairness: 'weak',
-    at: [inv.pc, ZAP_TRACK],
-    holds: [k.locks.mmuLockWrite],
+    at: ZAP_TRACK,
     reads: [...own(inv), ...seamReads(k)],
     writes: [
       inv.pc,
@@ -304,13 +308,9 @@ function tdxTrack(k: Kernel, inv: Invalidator): Action {
 
 /** tdx_track's kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE). */
 function kvmMakeAllCpusRequest(k: Kernel, inv: Invalidator): Action {
-  return kernelStep({
-    process: inv.process,
+  return zapStep(k, inv, {
     fn: 'kvm_make_all_cpus_request',
-    file: TDX,
-    fairness: 'weak',
-    at: [inv.pc, ZAP_KICK],
-    holds: [k.locks.mmuLockWrite],
+    at: ZAP_KICK,
     reads: own(inv),
     writes: [inv.pc, ...k.vcpuFields(k.v.inGuest)],
     next(_, out) {
@@ -326,13 +326,9 @@ function kvmMakeAllCpusRequest(k: Kernel, inv: Invalidator): Action {
  * policy's hook, and on to the next leaf. */
 function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
-  return kernelStep({
-    process: inv.process,
+  return zapStep(k, inv, {
     fn: 'tdx_sept_remove_private_spte',
-    file: TDX,
-    fairness: 'weak',
-    at: [inv.pc, ZAP_WBINVD],
-    holds: [k.locks.mmuLockWrite],
+    at: ZAP_WBINVD,
     reads: [...own(inv), ...zapNextReads(k), ...k.frames(v.pamt)],
     writes: [inv.pc, inv.cursor, inv.status, ...k.frames(v.dirty, v.content), ...k.policyWrites],
     next(_, out) {

@@ -1,14 +1,14 @@
 import type { KernelConfig } from './config.js';
 import { invalidationLabels, INV_IDLE, labelValues, vcpuLabels, VMM_DONE, vmmLabels } from './programs.js';
-import { statuses } from './status.js';
 
-/** A variable's domain: the values it may take in a reachable state, for the scenario. */
-type Domain = (config: KernelConfig) => readonly number[];
+/** A variable's domain: the values it may take in a reachable state, for the scenario (and
+ * the number of status codes, which seam.ts keeps). */
+type Domain = (config: KernelConfig, statuses: number) => readonly number[];
 /** 0..n */
 const upTo = (n: number): number[] => Array.from({ length: n + 1 }, (_, i) => i);
 const flag: Domain = () => [0, 1];
 const of = (n: number): Domain => () => upTo(n - 1);
-const status: Domain = () => upTo(statuses.length - 1);
+const status: Domain = (_, statuses) => upTo(statuses - 1);
 const gfn: Domain = (c) => upTo(c.scenario.gfns - 1);
 const age: Domain = () => [0, 1, 2];
 
@@ -100,7 +100,11 @@ export class Vars {
 
   readonly size: number;
 
-  constructor(readonly config: KernelConfig) {
+  /** `statuses`: how many status codes there are (seam.ts's table). */
+  constructor(
+    readonly config: KernelConfig,
+    statuses: number,
+  ) {
     const { gfns, vcpus, ops, hugeFolio } = config.scenario;
     const { faults } = config;
     this.zero = this.array('zero', gfns, () => [0]);
@@ -146,7 +150,7 @@ export class Vars {
     this.need = this.array('guest.need', vcpus, (c) => upTo(c.scenario.gfns));
     this.vcpuStatus = this.array('vcpu.status', vcpus, status);
     this.size = this.names.length;
-    this.domains = this.domainOf.map((d) => d(config));
+    this.domains = this.domainOf.map((d) => d(config, statuses));
   }
 
   /** TypeOK: the first variable outside its domain in `s` ("name = value"), or undefined. */

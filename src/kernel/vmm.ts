@@ -11,7 +11,7 @@ import { guestReleases, kvmGmemConvertToPrivate, rangeArgs, rangeText } from './
 import { invalidatingPath } from './invalidation.js';
 import type { Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
-import { perFrame } from './mm.js';
+import { folioRelease, perFrame } from './mm.js';
 import { gpaOf } from './observe.js';
 import { VMM_RELEASE_HKID, VMM_START } from './programs.js';
 import { S, statusValue } from './seam.js';
@@ -200,17 +200,8 @@ function pinUserPages(k: Kernel): Action {
 
 /** The VMM's I/O thread: the I/O on frame f completes and its GUP pin goes. */
 function unpinUserPage(k: Kernel, f: number): Action {
-  const v = k.v;
-  return kernelStep({
-    process: 'vmm-io',
-    fn: 'unpin_user_page',
-    file: 'mm/gup.c',
-    fairness: 'weak', // the I/O completes
-    reads: k.mm.refReads,
-    writes: k.mm.putWrites(v.refGup),
-    next: (s, out) => void (s[v.refGup + f] && k.mm.put(out.next(), v.refGup, f)),
-    call: () => `I/O on gfn ${f} done, GUP pin dropped`,
-  });
+  const io = { process: 'vmm-io', fn: 'unpin_user_page', file: 'mm/gup.c', holder: k.v.refGup };
+  return folioRelease(k, { ...io, done: `I/O on gfn ${f} done, GUP pin dropped` }, f);
 }
 
 /** The VMM's invalidating path: punch hole, conversion to shared, and kvm_gmem_release at
