@@ -83,6 +83,7 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--max-memory <MiB>', "stop before the checker's tables would pass this many MiB (result incomplete; default: half the machine's memory)", integer('--max-memory', 1))
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
+  .option('--no-liveness', 'check safety only: invariants and deadlocks, no liveness properties (as TLC without PROPERTY)')
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
   .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more; one per core unless given', integer('--workers', 1), defaultWorkers())
@@ -95,6 +96,7 @@ modelOptions(program.command('check').description('explore every state of a mode
       maxMemory: (o.maxMemory ?? Math.floor(totalmem() / 2 / 2 ** 20)) * 2 ** 20,
       ...(o.deadlock === false ? { deadlock: false } : {}),
       fairness: o.fairness,
+      liveness: o.liveness,
       ...(o.symmetry ? { symmetry: true } : {}),
       onProgress: progress.update,
     };

@@ -68,7 +68,7 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
           search.merge(new Int32Array(r.buffer), r.count, claiming ? taken : undefined);
           pool.recycle(r.buffer);
           for (let i = 0; i < r.taken.length; i += 2) taken.findOrInsert(r.taken[i]! >>> 0, r.taken[i + 1]! >>> 0, 0);
-          if (search.violation) break;
+          if (search.violation || search.stoppedBy) break;
           // The tables grow as chunks merge: stop at the bound between chunks, not a level late.
           if (!search.memoryLeft()) {
             search.stop('max-memory');

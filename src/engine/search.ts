@@ -79,12 +79,12 @@ export class Search {
       if (s.length !== size) throw new ModelError(`initial() returned a state of ${s.length} variables; stateSize is ${size}`);
       buf.next().set(s);
     }
-    for (let k = 0; k < buf.count && !this.violation; k++) {
+    for (let k = 0; k < buf.count && !this.violation && !this.stoppedBy; k++) {
       this.canonical?.(buf.view(k));
       fingerprint(buf.words, k * this.words, this.words);
       if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.slotWord()) >= 0) continue;
-      const id = this.store.add(buf.row(k), 0, -1, INITIAL);
-      this.checkNew(buf.view(k), id);
+      const id = this.addNew(buf.row(k), 0, -1, INITIAL);
+      if (id >= 0) this.checkNew(buf.view(k), id);
     }
     this.levelEnd = this.store.count;
   }
@@ -97,7 +97,6 @@ export class Search {
       this.levelEnd = this.store.count;
     }
     if (this.depth >= this.maxDepth) return this.stop('max-depth');
-    if (this.store.count >= this.maxStates) return this.stop('max-states');
     if (this.head >= this.nextReport) {
       this.nextReport += 1 << 14;
       this.report();
@@ -141,7 +140,7 @@ export class Search {
       for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) {
         this.transitions++;
         const next = this.admit(batch.fingerprints[2 * k]!, batch.fingerprints[2 * k + 1]!, buf.row(k), 0, id, batch.action[k]!);
-        if (next >= 0 && !this.checkNew(buf.view(k), next)) return;
+        if (next >= 0 ? !this.checkNew(buf.view(k), next) : this.stoppedBy !== undefined) return;
       }
       if (batch.outcome[i] === DEADLOCKED) {
         this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(id) };
@@ -154,7 +153,7 @@ export class Search {
    * `taken` (claim mode), the states are already in the visited table, and a record is kept
    * unless an earlier chunk took its state over (`taken` holds what earlier chunks took). */
   merge(records: Int32Array, count: number, taken?: VisitedSet): void {
-    const { store, edges, words } = this;
+    const { edges, words } = this;
     const recordWords = RECORD_HEADER + words;
     for (let r = 0; r < count && !this.violation; r++) {
       const at = r * recordWords;
@@ -171,8 +170,11 @@ export class Search {
       const l = records[at + REC_LO]! >>> 0;
       let next: number;
       if (taken === undefined) next = this.admit(h, l, records, at + RECORD_HEADER, parent, action);
-      else next = taken.size > 0 && taken.find(h, l) >= 0 ? -1 : store.add(records, at + RECORD_HEADER, parent, action);
-      if (next < 0) continue;
+      else next = taken.size > 0 && taken.find(h, l) >= 0 ? -1 : this.addNew(records, at + RECORD_HEADER, parent, action);
+      if (next < 0) {
+        if (this.stoppedBy) return;
+        continue;
+      }
       const broken = records[at + REC_BROKEN]!;
       if (broken > 0) {
         const bad = this.safety[broken - 1]!;
@@ -192,9 +194,19 @@ export class Search {
       this.edges?.add(known, action);
       return -1;
     }
-    const next = this.store.add(src, from, parent, action);
-    this.edges?.add(next, action);
+    const next = this.addNew(src, from, parent, action);
+    if (next >= 0) this.edges?.add(next, action);
     return next;
+  }
+
+  /** Stores a new state, unless the store already holds --max-states: then the search stops
+   * (with exactly that many states known) and this returns -1. */
+  private addNew(src: Int32Array, from: number, parent: number, action: number): number {
+    if (this.store.count >= this.maxStates) {
+      this.stop('max-states');
+      return -1;
+    }
+    return this.store.add(src, from, parent, action);
   }
 
   /** What the visited table keeps of a state this thread inserts: its id for the edges, or

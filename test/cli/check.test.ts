@@ -34,6 +34,11 @@ describe('septcheck check', () => {
     expect(j.violation).toMatchObject({ kind: 'liveness', property: 'p0-enters', loopStart: 1 });
   });
 
+  it('--no-liveness checks safety only: the lasso peterson shows without fairness is not looked for', () => {
+    const j = JSON.parse(septcheck('check', 'peterson', '--no-fairness', '--no-liveness', '--json').stdout);
+    expect(j).toMatchObject({ result: 'ok', distinctStates: 34 });
+  });
+
   it('passes --param to the model and says incomplete (exit 3) at a bound', () => {
     const r = septcheck('check', 'hanoi', '--param', 'disks=6', '--max-states', '100', '--json');
     expect(r.code).toBe(3);

@@ -30,6 +30,14 @@ describe('check --workers 2', () => {
     }
   });
 
+  it('--max-states N: exactly N states with threads too, wherever in a level the bound falls', () => {
+    for (const n of ['10', '5000', '100000']) {
+      const two = run('puzzle8', '--workers', '2', '--max-states', n);
+      expect(two).toMatchObject({ result: 'incomplete', stoppedBy: 'max-states', distinctStates: Number(n) });
+      expect(two).toEqual(run('puzzle8', '--workers', '1', '--max-states', n));
+    }
+  });
+
   it('a violation: the same shortest counterexample, step for step', () => {
     const args = ['--scenario', 'convert', '--faults', 'memory-failure=1'];
     const two = run(...args, '--workers', '2');
