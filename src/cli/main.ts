@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, JOIN_AFTER, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -26,6 +26,13 @@ import { totalmem } from 'node:os';
 function integer(name: string, min = 0) {
   return (text: string): number => {
     if (!/^\d+$/.test(text) || Number(text) < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return Number(text);
+  };
+}
+
+function seconds(name: string) {
+  return (text: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(text)) throw new InvalidArgumentError(`${name} must be a number of seconds >= 0`);
     return Number(text);
   };
 }
@@ -86,7 +93,8 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-liveness', 'check safety only: invariants and deadlocks, no liveness properties (as TLC without PROPERTY)')
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
-  .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more; one per core unless given', integer('--workers', 1), defaultWorkers())
+  .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more (default: one per core, joining once a run has gone on for 2 s)', integer('--workers', 1))
+  .option('--join-after <seconds>', `the seconds a run goes on alone before the threads join (default: ${JOIN_AFTER} without --workers, 0 with it)`, seconds('--join-after'))
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const progress = progressLine(!o.json);
@@ -101,7 +109,10 @@ modelOptions(program.command('check').description('explore every state of a mode
       onProgress: progress.update,
     };
     const ref: ModelRef = { url: new URL('./worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: t.target, ...(o.deadlock === false ? { deadlock: false } : {}) };
-    const result = o.workers > 1 ? await checkParallel(t.model, ref, o.workers, options) : check(t.model, options);
+    // By default the threads join only where they pay (a run past its first seconds).
+    const workers: number = o.workers ?? defaultWorkers();
+    const joinAfter: number | undefined = o.joinAfter ?? (o.workers === undefined ? JOIN_AFTER : undefined);
+    const result = workers > 1 ? await checkParallel(t.model, ref, workers, options, joinAfter) : check(t.model, options);
     progress.done();
     const found = result.violation ?? result.findings[0];
     if (o.traceOut && found) writeJson(o.traceOut, traceDoc(t.model, found, t.title, t.target));

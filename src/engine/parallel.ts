@@ -19,6 +19,12 @@ const AHEAD = 2;
 /** The load the shared visited table may reach within a level (it is grown between levels). */
 const MAX_LOAD = 0.75;
 
+/** For threads that join only where they pay, the seconds a search runs on this thread alone
+ * before they start: starting them (loading the model, compiling the chunk code) and the merge
+ * cost more than they save on shorter runs, on the 2-core machine measured (see
+ * docs/performance.md). */
+export const JOIN_AFTER = 2;
+
 /** The default number of threads that expand states: one per core. */
 export const defaultWorkers = (): number => availableParallelism();
 
@@ -32,18 +38,22 @@ export const defaultWorkers = (): number => availableParallelism();
  * finds it, so this thread only appends what each chunk owns; with liveness, the records carry
  * every successor and this thread looks each up, as the edges need the ids. Either way the ids
  * are those of the sequential search, so the counts are the same and every counterexample is
- * the same shortest one. `ref` tells each worker how to build the same model.
+ * the same shortest one. `ref` tells each worker how to build the same model. With `joinAfter`
+ * (seconds), the threads join only once the search has run that long.
  */
-export async function checkParallel(model: Model, ref: ModelRef, threads: number, options: CheckOptions = {}): Promise<CheckResult> {
-  const search = new Search(model, options, true);
+export async function checkParallel(model: Model, ref: ModelRef, threads: number, options: CheckOptions = {}, joinAfter?: number): Promise<CheckResult> {
+  const lazy = joinAfter !== undefined;
+  const search = new Search(model, options, !lazy);
   const local = new ChunkExpander(model, ref.deadlock);
   const claiming = search.edges === undefined;
-  // Started now, the workers load the model while this thread expands the first, narrow levels.
-  const pool = threads > 1 ? new Pool(ref, threads - 1, local) : undefined;
+  // Started now, the workers load the model while this thread expands the first, narrow levels;
+  // with `joinAfter`, once the search has run that many seconds and reaches a wide level.
+  let pool = threads > 1 && !lazy ? new Pool(ref, threads - 1, local) : undefined;
   let chunkNumber = SETTLED;
   try {
     while (search.nextState()) {
       const [from, to] = search.levelRange;
+      if (!pool && lazy && threads > 1 && to - from >= PARALLEL_LEVEL && search.seconds >= joinAfter! && search.share()) pool = new Pool(ref, threads - 1, local);
       if (to - from < PARALLEL_LEVEL || !pool) {
         // Expand here, as the sequential search does.
         search.expandNext();

@@ -49,7 +49,8 @@ export class Search {
   /** The most successors one state has had (sizes the visited table for a parallel level). */
   branching = 0;
 
-  /** `parallel`: the store and visited table are shared with worker threads. */
+  /** `parallel`: the store and visited table are shared with worker threads (from the start;
+   * `share` shares them later). */
   constructor(readonly model: Model, private readonly options: CheckOptions, parallel: boolean) {
     const size = model.stateSize;
     this.maxDepth = options.maxDepth ?? Infinity;
@@ -87,6 +88,21 @@ export class Search {
       if (id >= 0) this.checkNew(buf.view(k), id);
     }
     this.levelEnd = this.store.count;
+  }
+
+  /** Seconds since the search began. */
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** Shares the store and visited table with worker threads from now on, if memory allows (the
+   * visited table's slots grow by a word): false if not. */
+  share(): boolean {
+    const visitedBytes = this.edges ? this.visited.bytes : (this.visited.bytes * 3) / 2;
+    if (!this.memoryLeft(visitedBytes)) return false;
+    this.store.share();
+    this.visited.share(this.edges ? 'ids' : 'owners');
+    return true;
   }
 
   /** Moves to the next state to expand: false when the search is over (done, or a bound). */
@@ -225,7 +241,7 @@ export class Search {
       edges.finish(store.count);
       this.violation = checkLiveness(this.model, store, edges, this.options.fairness !== false);
     }
-    const seconds = (performance.now() - this.started) / 1000;
+    const seconds = this.seconds;
     const violation = this.violation;
     const stoppedBy = this.stoppedBy;
     return {
