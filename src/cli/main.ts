@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, JOIN_AFTER, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -93,8 +93,8 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-liveness', 'check safety only: invariants and deadlocks, no liveness properties (as TLC without PROPERTY)')
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
-  .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more (default: one per core, joining once a run has gone on for 2 s)', integer('--workers', 1))
-  .option('--join-after <seconds>', `the seconds a run goes on alone before the threads join (default: ${JOIN_AFTER} without --workers, 0 with it)`, seconds('--join-after'))
+  .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more (default: one per core, joining where they pay: see --join-after)', integer('--workers', 1))
+  .option('--join-after <seconds>', `the CPU seconds a run goes on alone before the threads join (default: without --workers, ${JOIN_AFTER} and only if a core is idle; with it, 0)`, seconds('--join-after'))
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const progress = progressLine(!o.json);
@@ -111,8 +111,9 @@ modelOptions(program.command('check').description('explore every state of a mode
     const ref: ModelRef = { url: new URL('./worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: t.target, ...(o.deadlock === false ? { deadlock: false } : {}) };
     // By default the threads join only where they pay (a run past its first seconds).
     const workers: number = o.workers ?? defaultWorkers();
-    const joinAfter: number | undefined = o.joinAfter ?? (o.workers === undefined ? JOIN_AFTER : undefined);
-    const result = workers > 1 ? await checkParallel(t.model, ref, workers, options, joinAfter) : check(t.model, options);
+    const join: Join | undefined =
+      o.joinAfter !== undefined ? { afterCpuSeconds: o.joinAfter, onlyIfIdle: false } : o.workers === undefined ? { afterCpuSeconds: JOIN_AFTER, onlyIfIdle: true } : undefined;
+    const result = workers > 1 ? await checkParallel(t.model, ref, workers, options, join) : check(t.model, options);
     progress.done();
     const found = result.violation ?? result.findings[0];
     if (o.traceOut && found) writeJson(o.traceOut, traceDoc(t.model, found, t.title, t.target));

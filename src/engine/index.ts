@@ -9,5 +9,5 @@ export { replay, stillViolates, type Claim, type RecordedStep, type ReplayResult
 export { validate, observeRun, matches, type LoggedEvent, type ValidationResult } from './validate.js';
 export { mapAddresses } from './addresses.js';
 export { swarmSearch, shardSeed, type SwarmOptions, type SwarmResult } from './swarm.js';
-export { checkParallel, defaultWorkers, JOIN_AFTER } from './parallel.js';
+export { checkParallel, defaultWorkers, JOIN_AFTER, type Join } from './parallel.js';
 export type { ModelRef } from './parallel-protocol.js';

@@ -18,6 +18,12 @@ interface Hop {
   readonly to: number;
 }
 
+/** The bytes `checkLiveness` allocates for a graph of `n` states and `properties` properties,
+ * at most (its arrays, counted from the code below): the search leaves room for them. */
+export function livenessBytes(n: number, properties: number): number {
+  return n * (84 + properties);
+}
+
 /**
  * Liveness by fair-cycle search over the explored graph. A property fails when, from the
  * states where it is owed, there is an infinite path that never pays it and that respects
@@ -119,6 +125,8 @@ class Loops {
   readonly start: number[] = [0];
   /** per component: whether it holds a fair component, once asked (undefined: not yet) */
   readonly fair: (boolean | undefined)[] = [];
+  /** scratch for the roots of a search within one component */
+  readonly roots: Int32Array;
 
   constructor(edges: EdgeStore, n: number, expanded: Uint8Array, scratch: LivenessScratch) {
     const all = ++scratch.generation;
@@ -136,6 +144,7 @@ class Loops {
       for (const s of c) this.component[s] = this.start.length - 1;
     });
     this.states = this.members.slice(0, count).sort();
+    this.roots = roots;
   }
 }
 
@@ -165,14 +174,14 @@ function mayFail(loops: Loops, unpaidAt: Uint8Array, edges: EdgeStore, expanded:
     }
     // Only this component's unpaid states: the search must not wander into another.
     const inside = ++scratch.generation;
-    const roots: number[] = [];
+    let roots = 0;
     for (let i = start[c]!; i < start[c + 1]!; i++) {
       const s = members[i]!;
       if (scratch.member[s] !== unpaid) continue;
       scratch.member[s] = inside;
-      roots.push(s);
+      loops.roots[roots++] = s;
     }
-    const found = fairComponents(edges, scratch.member, inside, roots, expanded, scratch).length > 0;
+    const found = fairComponents(edges, scratch.member, inside, loops.roots.subarray(0, roots), expanded, scratch).length > 0;
     if (whole) loops.fair[c] = found;
     if (found) return true;
   }

@@ -1,7 +1,8 @@
 import type { CheckOptions, CheckResult } from './check.js';
 import { inModel, message, ModelError } from './errors.js';
 import { collisionProbability, fingerprint, fp } from './fingerprint.js';
-import { checkLiveness } from './liveness.js';
+import { getHeapStatistics } from 'node:v8';
+import { checkLiveness, livenessBytes } from './liveness.js';
 import type { Invariant, Model, State } from './model.js';
 import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER } from './parallel-protocol.js';
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
@@ -30,7 +31,6 @@ export class Search {
   readonly findings: Counterexample[] = [];
   private levelEnd: number;
   private nextReport = 1 << 14;
-  private nextMemoryCheck = 0;
   private readonly started = performance.now();
   private readonly stride: number;
   private readonly words: number;
@@ -117,10 +117,8 @@ export class Search {
       this.nextReport += 1 << 14;
       this.report();
     }
-    if (this.head >= this.nextMemoryCheck) {
-      this.nextMemoryCheck = this.head + 4096;
-      if (!this.memoryLeft()) return this.stop('max-memory');
-    }
+    // Every batch: one batch's successors may be many (a state may have thousands).
+    if (!this.memoryLeft()) return this.stop('max-memory');
     return true;
   }
 
@@ -271,12 +269,20 @@ export class Search {
     });
   }
 
-  /** The tables at their next doubling must fit in the budget, and each in one typed array
-   * (V8 allows at most 2^32 bytes). */
+  /** Everything the run keeps per state or per edge (the tables, and for liveness its edges and
+   * the working arrays of the check that follows the search) at the tables' next doubling must
+   * fit in the budget; each table in one typed array (V8 allows at most 2^32 bytes); and V8's
+   * own heap must keep room (the engine keeps little there, traces mostly, but a model may, and
+   * a bound that V8 reaches first is a crash, not an incomplete run). */
   memoryLeft(visitedBytes = this.visited.bytes): boolean {
     const { store, edges } = this;
     const max = this.options.maxMemory ?? Infinity;
-    return 2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.largestArray, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32;
+    const liveness = edges ? livenessBytes(store.count, this.model.liveness!.length) : 0;
+    return (
+      2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0) + liveness) <= max &&
+      2 * Math.max(store.largestArray, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32 &&
+      heapLeft()
+    );
   }
 
   /** Grows the visited table for `more` states ahead of a parallel level, or stops the search
@@ -316,6 +322,13 @@ export class Search {
     if (this.findings.some((x) => x.property === f.name)) return;
     this.findings.push({ kind: f.findingKind ?? 'finding', property: f.name, doc: f.doc, trace: this.traceTo(id) });
   }
+}
+
+/** Whether V8's heap has a quarter of its limit free, and at least 64 MiB: the limit counts the
+ * young generation too, which the old one cannot grow into. */
+function heapLeft(): boolean {
+  const heap = getHeapStatistics();
+  return heap.used_heap_size + Math.max(heap.heap_size_limit / 4, 64 * 2 ** 20) <= heap.heap_size_limit;
 }
 
 function firstBroken(invariants: readonly Invariant[], s: State): Invariant | undefined {

@@ -43,9 +43,7 @@ export class StateStore {
   }
 
   get bytes(): number {
-    let n = this.parent.length * 6;
-    for (const b of this.blocks) n += b.byteLength;
-    return n;
+    return this.parent.length * 6 + (this.blocks.length - 1) * BLOCK_ROWS * this.stride + this.blocks[0]!.byteLength;
   }
 
   /** One state's row: its bytes, its parent and the action that reached it. */
