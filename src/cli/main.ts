@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -257,8 +257,9 @@ systemOptions(
   .option('--json', 'print the outcome as JSON')
   .action(async (file: string, o) => {
     const logged = readEvents(file);
-    const events = o.mapAddresses ? mapAddresses(logged) : logged;
     const t = await resolveTarget(targetOf(undefined, o));
+    if (o.mapAddresses && !t.model.mapAddresses) throw new InputError(`--map-addresses: ${t.title} does not say how a real system's addresses map to its own`);
+    const events = o.mapAddresses ? t.model.mapAddresses!(logged) : logged;
     const r = validate(t.model, events);
     if (r.valid) {
       const skipped = r.ignored ? ` (${r.ignored} events of functions the model does not show were skipped)` : '';

@@ -26,8 +26,15 @@ export interface Observation {
   readonly ret?: number | string;
 }
 
+/** One line of a captured log: what a probe saw, when, where. */
+export interface LoggedEvent extends Observation {
+  readonly ts?: number;
+  readonly cpu?: number;
+  readonly task?: string;
+}
+
 export interface Action {
-  /** Shown in traces; for the kernel model, the kernel function or SEAMCALL the step stands for. */
+  /** Shown in traces; for a model of a system, the function the step stands for. */
   readonly name: string;
   /** The process that takes this step, if the model has processes. */
   readonly process?: string;
@@ -113,6 +120,12 @@ export interface Model {
   /** Every `fn` the actions' observations can show; logged events of other functions are not
    * the model's business and validation skips them. */
   readonly observes?: readonly string[];
+  /** Does a step's result match a logged one (trace validation)? Default: equal as strings.
+   * The model knows what its results are (a status whose low bits carry an operand id, say). */
+  sameResult?(observed: number | string, logged: number | string): boolean;
+  /** Renames a real system's addresses in a log to the model's (`validate --map-addresses`);
+   * only the model knows which arguments are addresses and how they relate. */
+  mapAddresses?(events: readonly LoggedEvent[]): LoggedEvent[];
 }
 
 export interface ParamSpec {

@@ -1,6 +1,6 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { CheckOptions, CheckResult } from './check.js';
+import type { CheckOptions, CheckResult } from './options.js';
 import { ModelError } from './errors.js';
 import type { Model } from './model.js';
 import type { ChunkJob, ChunkResult, ModelRef } from './parallel-protocol.js';

@@ -1,4 +1,4 @@
-import type { CheckOptions, CheckResult } from './check.js';
+import type { CheckOptions, CheckResult } from './options.js';
 import { inModel, message, ModelError } from './errors.js';
 import { collisionProbability, fingerprint, fp } from './fingerprint.js';
 import { getHeapStatistics } from 'node:v8';

@@ -1,14 +1,9 @@
 import { ModelError } from './errors.js';
-import type { Model, Observation, State } from './model.js';
+import type { LoggedEvent, Model, Observation, State } from './model.js';
 import { Expander } from './successors.js';
 import type { TraceStep } from './trace.js';
 
-/** One line of a captured log: what a probe saw, when, where. */
-export interface LoggedEvent extends Observation {
-  readonly ts?: number;
-  readonly cpu?: number;
-  readonly task?: string;
-}
+export type { LoggedEvent } from './model.js';
 
 export type ValidationResult =
   | { readonly valid: true; readonly matched: number; readonly ignored: number; readonly explored: number }
@@ -31,19 +26,13 @@ interface Node {
   readonly pending: readonly Observation[];
 }
 
-/** Two results are the same: SEAMCALL statuses by bits 63:32 as KVM compares them, anything
- * else exactly. */
-function sameResult(a: number | string | undefined, b: number | string | undefined): boolean {
-  if (a === undefined || b === undefined) return true;
-  if (typeof a === 'string' && typeof b === 'string' && /^0x[0-9a-f]{16}$/i.test(a) && /^0x[0-9a-f]{16}$/i.test(b)) {
-    return a.slice(0, 10).toLowerCase() === b.slice(0, 10).toLowerCase();
+/** Does a logged event show this observation? Arguments both have must agree; results as the
+ * model compares them (by default, equal as strings). */
+export function matches(o: Observation, e: LoggedEvent, model?: Pick<Model, 'sameResult'>): boolean {
+  if (o.fn !== e.fn) return false;
+  if (o.ret !== undefined && e.ret !== undefined) {
+    if (!(model?.sameResult ? model.sameResult(o.ret, e.ret) : String(o.ret) === String(e.ret))) return false;
   }
-  return String(a) === String(b);
-}
-
-/** Does a logged event show this observation? Arguments both have must agree. */
-export function matches(o: Observation, e: LoggedEvent): boolean {
-  if (o.fn !== e.fn || !sameResult(o.ret, e.ret)) return false;
   for (const [k, v] of Object.entries(o.args ?? {})) if (e.args?.[k] !== undefined && e.args[k] !== v) return false;
   return true;
 }
@@ -97,14 +86,14 @@ export function validate(model: Model, log: readonly LoggedEvent[], maxStates = 
     const next = new Map<string, Node>();
     for (const n of here) {
       if (n.pending.length > 0) {
-        if (matches(n.pending[0]!, e)) {
+        if (matches(n.pending[0]!, e, model)) {
           const m = { state: n.state, pending: n.pending.slice(1) };
           next.set(key(m), m);
         }
         continue;
       }
       for (const { next: t, seen } of steps(n.state)) {
-        if (seen.length === 0 || !matches(seen[0]!, e)) continue;
+        if (seen.length === 0 || !matches(seen[0]!, e, model)) continue;
         const m = { state: t, pending: seen.slice(1) };
         next.set(key(m), m);
       }

@@ -13,11 +13,18 @@
  * -EAGAIN and the VMM retries); shared pages are not mapped in KVM's shared EPT.
  */
 import type { Action, State, Successors } from '../engine/index.js';
-import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK, type InvalidationWork, type Invalidator } from './invalidation.js';
+import {
+  kvmMmuInvalidateBegin,
+  own,
+  zapNext,
+  zapNextReads,
+  type InvalidationWork,
+  type Invalidator,
+} from './invalidator.js';
 import type { Kernel } from './kernel.js';
+import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK } from './programs.js';
 import { S, statusText } from './seam.js';
 import { kernelStep } from './step.js';
-import { assertHeld, kvmMmuInvalidateBegin, zapNext } from './tdp_mmu.js';
 import { ATTR_PRIVATE, ATTR_SHARED, LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
 
 const GMEM = 'virt/kvm/guest_memfd.c';
@@ -27,7 +34,13 @@ const GMEM = 'virt/kvm/guest_memfd.c';
  * reference on the folio, allocating it first if needed. Returns the successor (with the
  * vCPU's status, and fault.ref set when it got the page), or undefined while it must wait.
  */
-export function kvmGmemGetPfn(k: Kernel, s: State, out: Successors, c: number, g: number): State | undefined {
+export function kvmGmemGetPfn(
+  k: Kernel,
+  s: State,
+  out: Successors,
+  c: number,
+  g: number,
+): State | undefined {
   const v = k.v;
   if (s[v.filemapLock] === LOCK_EXCLUSIVE) return undefined;
   // Simplification: a fault of a VM that KVM_BUG_ON killed ends with -EIO here (the real one
@@ -42,6 +55,17 @@ export function kvmGmemGetPfn(k: Kernel, s: State, out: Successors, c: number, g
   t[v.faultRef + c] = 1;
   return t;
 }
+
+/** What kvmGmemGetPfn reads, and writes for vCPU c. */
+export const getPfnReads = (k: Kernel): number[] => [
+  ...k.scalars(k.v.filemapLock, k.v.vmBugged, k.v.invalidateInProgress, k.v.folioSplit),
+  ...k.frames(k.v.attr, k.v.poison, k.v.present, k.v.owner),
+];
+export const getPfnWrites = (k: Kernel, c: number): number[] => [
+  k.v.vcpuStatus + c,
+  k.v.faultRef + c,
+  ...k.mm.allocateWrites(),
+];
 
 function done(out: Successors, statusVar: number, st: number): State {
   const t = out.next();
@@ -67,100 +91,177 @@ export function needsSplit(k: Kernel, s: State, range: number): boolean {
   return (range & whole) !== 0 && (range & whole) !== whole;
 }
 
-/** The steps of an invalidating path that belong to guest_memfd. */
-export function invalidationSteps(k: Kernel, inv: Invalidator): Action[] {
+/** What truncate may write. */
+const truncateWrites = (k: Kernel) => [
+  ...k.frames(k.v.present),
+  ...k.mm.putWrites(k.v.refPageCache),
+];
+
+/** filemap_invalidate_lock (exclusive): the invalidating path begins, once no fault holds the
+ * lock shared. */
+export function filemapInvalidateLock(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
-  /** The caller's own work between unmapping and invalidate_end, once `ready`. */
-  const workStep = (work: InvalidationWork, fn: string, ready: (s: State, range: number) => boolean, apply: (t: State, range: number) => void, call: (b: State, a: State) => string) =>
-    kernelStep({
-      process: inv.process,
-      fn,
-      file: work === 'truncate' ? 'mm/truncate.c' : GMEM,
-      fairness: 'weak',
-      at: [inv.pc, INV_WORK],
-      next(s, out) {
-        if (inv.work(s) !== work || !ready(s, inv.range(s))) return;
-        const t = out.next();
-        apply(t, inv.range(s));
-        t[inv.pc] = INV_END;
-      },
-      call,
-    });
-  return [
-    kernelStep({
-      process: inv.process,
-      fn: 'filemap_invalidate_lock',
-      file: GMEM,
-      fairness: 'strong',
-      // The path's entry point (kvm_gmem_punch_hole, the conversion ioctl, ...) is what is seen.
-      observe: (b) => inv.entry?.(b) ?? [],
-      at: [inv.pc, INV_LOCK],
-      next(s, out) {
-        if (s[v.filemapLock] !== 0) return;
-        const t = out.next();
-        t[v.filemapLock] = LOCK_EXCLUSIVE;
-        t[inv.pc] = INV_BEGIN;
-        t[inv.status] = 0;
-        inv.begin?.(t);
-        if (k.mutated('truncate-before-unmap') && inv.work(t) === 'truncate') {
-          truncate(k, t, inv.range(t));
-        }
-      },
-    }),
-    kernelStep({
-      process: inv.process,
-      fn: 'kvm_gmem_invalidate_begin',
-      file: GMEM,
-      fairness: 'strong', // KVM_MMU_LOCK (write) waits for readers to go
-      at: [inv.pc, INV_BEGIN],
-      next(s, out) {
-        if (s[v.mmuLock] !== 0) return;
-        assertHeld(s[v.filemapLock] === LOCK_EXCLUSIVE, 'filemap_invalidate_lock');
-        const t = out.next();
-        t[v.mmuLock] = MMU_WRITER;
-        kvmMmuInvalidateBegin(k, t);
-        if (k.mutated('convert-without-zap') && inv.work(t) === 'to-shared') {
-          t[inv.pc] = INV_MMU_UNLOCK;
-          return;
-        }
-        zapNext(k, t, inv, 0);
-      },
-      call: (b) => `KVM_MMU_LOCK (write); kvm_mmu_invalidate_begin; kvm_mmu_unmap_gfn_range gfns ${rangeText(k, inv.range(b))}`,
-      observe: (b) => [{ fn: 'kvm_gmem_invalidate_begin', args: rangeArgs(inv.range(b)) }],
-    }),
-    workStep(
-      'truncate',
-      'truncate_inode_pages_range',
-      // The mutation: a punch hole that waits for the refcount its own page-cache reference keeps up.
-      (s, range) => !k.mutated('truncate-waits-for-zero') || !anyReferenced(k, s, range),
-      (t, range) => void (!k.mutated('truncate-before-unmap') && truncate(k, t, range)),
-      (b) => `gfns ${rangeText(k, inv.range(b))}`,
-    ),
-    // A split waits, holding the invalidate lock, for the folio's refcount to drop to what
-    // guest_memfd accounts for: no new fault can take a reference meanwhile.
-    workStep('to-shared', 'kvm_gmem_convert_range', (s, range) => !needsSplit(k, s, range) || k.mm.folioRefs(s, 0) === splitExpects(k), (t, range) => convertToShared(k, t, inv, range), (b, a) => `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`),
-    workStep('none', 'kvm_gmem_error_folio', () => true, () => {}, () => 'the poisoned folio stays in the file'),
-    kernelStep({
-      process: inv.process,
-      fn: 'kvm_gmem_invalidate_end',
-      file: GMEM,
-      fairness: 'strong',
-      at: [inv.pc, INV_END],
-      next(s, out) {
-        if (s[v.mmuLock] !== 0) return;
-        const t = out.next();
-        if (!k.mutated('invalidate-end-leaks')) t[v.invalidateInProgress]!--;
-        t[v.filemapLock] = 0;
-        inv.finish(t);
-      },
-      call: () => 'kvm_mmu_invalidate_end; filemap_invalidate_unlock',
-      observe: (b) => [{ fn: 'kvm_gmem_invalidate_end', args: rangeArgs(inv.range(b)) }],
-    }),
-  ];
+  const early = k.mutated('truncate-before-unmap');
+  return kernelStep({
+    process: inv.process,
+    fn: 'filemap_invalidate_lock',
+    file: GMEM,
+    fairness: 'strong',
+    // The path's entry point (kvm_gmem_punch_hole, the conversion ioctl, ...) is what is seen.
+    observe: (b) => inv.entry?.(b) ?? [],
+    at: [inv.pc, INV_LOCK],
+    reads: [...own(inv), ...(early ? k.mm.refReads : [])],
+    writes: [
+      v.filemapLock,
+      inv.pc,
+      inv.status,
+      ...inv.beginWrites,
+      ...(early ? truncateWrites(k) : []),
+    ],
+    next(s, out) {
+      if (s[v.filemapLock] !== 0) return;
+      const t = out.next();
+      t[v.filemapLock] = LOCK_EXCLUSIVE;
+      t[inv.pc] = INV_BEGIN;
+      t[inv.status] = 0;
+      inv.begin?.(t);
+      if (early && inv.work(t) === 'truncate') truncate(k, t, inv.range(t));
+    },
+  });
+}
+
+/** kvm_gmem_invalidate_begin: KVM_MMU_LOCK (write), kvm_mmu_invalidate_begin, and the TDP
+ * MMU's walk of the range (kvm_mmu_unmap_gfn_range) to its first leaf. */
+export function kvmGmemInvalidateBegin(k: Kernel, inv: Invalidator): Action {
+  const v = k.v;
+  return kernelStep({
+    process: inv.process,
+    fn: 'kvm_gmem_invalidate_begin',
+    file: GMEM,
+    fairness: 'strong', // KVM_MMU_LOCK (write) waits for readers to go
+    at: [inv.pc, INV_BEGIN],
+    holds: [k.locks.filemapInvalidateLock],
+    reads: [...own(inv), ...zapNextReads(k), ...k.vcpuFields(v.vcpuPc)],
+    writes: [v.mmuLock, v.invalidateInProgress, inv.pc, inv.cursor, ...k.vcpuFields(v.faultStale)],
+    next(s, out) {
+      if (s[v.mmuLock] !== 0) return;
+      const t = out.next();
+      t[v.mmuLock] = MMU_WRITER;
+      kvmMmuInvalidateBegin(k, t);
+      if (k.mutated('convert-without-zap') && inv.work(t) === 'to-shared') {
+        t[inv.pc] = INV_MMU_UNLOCK;
+        return;
+      }
+      zapNext(k, t, inv, 0);
+    },
+    call: (b) =>
+      `KVM_MMU_LOCK (write); kvm_mmu_invalidate_begin; kvm_mmu_unmap_gfn_range gfns ${rangeText(k, inv.range(b))}`,
+    observe: (b) => [{ fn: 'kvm_gmem_invalidate_begin', args: rangeArgs(inv.range(b)) }],
+  });
+}
+
+/** The caller's own work between unmapping and invalidate_end: one step at INV_WORK for the
+ * invalidator whose work is `work`, once `ready`. */
+interface WorkStep {
+  readonly work: InvalidationWork;
+  readonly fn: string;
+  readonly reads: readonly number[];
+  readonly writes: readonly number[];
+  ready(s: State, range: number): boolean;
+  apply(t: State, range: number): void;
+  call(b: State, a: State): string;
+}
+
+function invalidationWork(inv: Invalidator, w: WorkStep): Action {
+  return kernelStep({
+    process: inv.process,
+    fn: w.fn,
+    file: w.work === 'truncate' ? 'mm/truncate.c' : GMEM,
+    fairness: 'weak',
+    at: [inv.pc, INV_WORK],
+    reads: [...own(inv), ...w.reads],
+    writes: [inv.pc, ...w.writes],
+    next(s, out) {
+      if (inv.work(s) !== w.work || !w.ready(s, inv.range(s))) return;
+      const t = out.next();
+      w.apply(t, inv.range(s));
+      t[inv.pc] = INV_END;
+    },
+    call: w.call,
+  });
+}
+
+/** Punch hole and release: truncate_inode_pages_range drops the range's folios. */
+export function truncateInodePagesRange(k: Kernel, inv: Invalidator): Action {
+  return invalidationWork(inv, {
+    work: 'truncate',
+    fn: 'truncate_inode_pages_range',
+    reads: k.mm.refReads,
+    writes: truncateWrites(k),
+    // The mutation: a punch hole that waits for the refcount its own page-cache reference keeps up.
+    ready: (s, range) => !k.mutated('truncate-waits-for-zero') || !anyReferenced(k, s, range),
+    apply: (t, range) => void (!k.mutated('truncate-before-unmap') && truncate(k, t, range)),
+    call: (b) => `gfns ${rangeText(k, inv.range(b))}`,
+  });
+}
+
+/** Conversion to shared: kvm_gmem_convert_range. A split waits, holding the invalidate lock,
+ * for the folio's refcount to drop to what guest_memfd accounts for: no new fault can take a
+ * reference meanwhile. */
+export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
+  const v = k.v;
+  return invalidationWork(inv, {
+    work: 'to-shared',
+    fn: 'kvm_gmem_convert_range',
+    reads: k.mm.refReads,
+    writes: [inv.status, ...k.scalars(v.folioSplit), ...k.frames(v.refPageCache, v.attr)],
+    ready: (s, range) => !needsSplit(k, s, range) || k.mm.folioRefs(s, 0) === splitExpects(k),
+    apply: (t, range) => convertToShared(k, t, inv, range),
+    call: (b, a) =>
+      `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`,
+  });
+}
+
+/** Memory failure: kvm_gmem_error_folio leaves the poisoned folio in the file. */
+export function kvmGmemErrorFolio(inv: Invalidator): Action {
+  return invalidationWork(inv, {
+    work: 'none',
+    fn: 'kvm_gmem_error_folio',
+    reads: [],
+    writes: [],
+    ready: () => true,
+    apply: () => {},
+    call: () => 'the poisoned folio stays in the file',
+  });
+}
+
+/** kvm_gmem_invalidate_end: kvm_mmu_invalidate_end (under KVM_MMU_LOCK), and
+ * filemap_invalidate_unlock: the path ends. */
+export function kvmGmemInvalidateEnd(k: Kernel, inv: Invalidator): Action {
+  const v = k.v;
+  return kernelStep({
+    process: inv.process,
+    fn: 'kvm_gmem_invalidate_end',
+    file: GMEM,
+    fairness: 'strong',
+    at: [inv.pc, INV_END],
+    reads: [...own(inv), v.mmuLock],
+    writes: [v.invalidateInProgress, v.filemapLock, inv.pc, ...inv.finishWrites],
+    next(s, out) {
+      if (s[v.mmuLock] !== 0) return;
+      const t = out.next();
+      if (!k.mutated('invalidate-end-leaks')) t[v.invalidateInProgress]!--;
+      t[v.filemapLock] = 0;
+      inv.finish(t);
+    },
+    call: () => 'kvm_mmu_invalidate_end; filemap_invalidate_unlock',
+    observe: (b) => [{ fn: 'kvm_gmem_invalidate_end', args: rangeArgs(inv.range(b)) }],
+  });
 }
 
 function anyReferenced(k: Kernel, s: State, range: number): boolean {
-  for (let g = 0; g < k.gfns; g++) if (range & (1 << g) && s[k.v.present + g] && k.mm.folioRefs(s, g) !== 0) return true;
+  for (let g = 0; g < k.gfns; g++)
+    if (range & (1 << g) && s[k.v.present + g] && k.mm.folioRefs(s, g) !== 0) return true;
   return false;
 }
 
@@ -172,7 +273,8 @@ export function truncate(k: Kernel, t: State, range: number): void {
     if (!(range & (1 << g)) || !t[v.present + g]) continue;
     const [from, to] = k.mm.folioFrames(t, g);
     for (let f = from; f < to; f++) {
-      if (!(range & (1 << f))) throw new Error(`punching gfn ${g} out of an unsplit huge folio is not modelled`);
+      if (!(range & (1 << f)))
+        throw new Error(`punching gfn ${g} out of an unsplit huge folio is not modelled`);
     }
     if (anyKept(k, t, from, to)) continue; // the page stays: its unmap failed
     for (let f = from; f < to; f++) t[v.present + f] = 0;
@@ -182,7 +284,7 @@ export function truncate(k: Kernel, t: State, range: number): void {
 
 /** Does the policy make guest_memfd keep a page of frames [from, to)? */
 function anyKept(k: Kernel, t: State, from: number, to: number): boolean {
-  for (let f = from; f < to; f++) if (k.policy.keepsPage?.(t, f, k)) return true;
+  for (let f = from; f < to; f++) if (k.policy.keepsPage(t, f)) return true;
   return false;
 }
 

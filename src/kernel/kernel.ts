@@ -1,37 +1,79 @@
+import type { State } from '../engine/index.js';
+import type { PagePolicy, PolicyContext } from '../policies/policy.js';
 import type { KernelConfig, Mutation } from './config.js';
-import { Mm } from './mm.js';
+import { Mm } from './folio.js';
+import { kernelLocks, type Locks } from './locks.js';
 import { Seam } from './seam.js';
 import { Vars } from './vars.js';
 import { VmmScript } from './vmm_script.js';
-import type { PagePolicy } from '../policies/policy.js';
-import type { State } from '../engine/index.js';
 
-/** The policy, with each hook that changes state checked not to have written a variable this
- * scenario leaves out of the state (vars.ts): such a write would corrupt the block of zeroes. */
-function checkedPolicy(policy: PagePolicy, v: Vars): PagePolicy {
-  const check = (hook: 'onMap' | 'onMapFailed' | 'onRemoved' | 'onZapFailed') => (t: State, gfn: number, k: Kernel) => {
-    policy[hook](t, gfn, k);
-    for (let i = 0; i < v.config.scenario.gfns; i++) {
-      if (t[v.zero + i] !== 0) throw new Error(`policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`);
-    }
-  };
-  return { ...policy, onMap: check('onMap'), onMapFailed: check('onMapFailed'), onRemoved: check('onRemoved'), onZapFailed: check('onZapFailed') };
+/** The policy's hooks as the kernel calls them: bound to the policy's narrow context, each
+ * hook that changes state checked not to have written a variable this scenario leaves out of
+ * the state (vars.ts): such a write would corrupt the block of zeroes. */
+export interface BoundPolicy {
+  readonly name: string;
+  onMap(t: State, gfn: number): void;
+  onMapFailed(t: State, gfn: number): void;
+  onRemoved(t: State, gfn: number): void;
+  onZapFailed(t: State, gfn: number): void;
+  keepsPage(t: State, frame: number): boolean;
 }
 
-/** What every kernel module works with: the variables, mm, the TDX module and the policy. */
+function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: number): BoundPolicy {
+  const checked =
+    (hook: 'onMap' | 'onMapFailed' | 'onRemoved' | 'onZapFailed') => (t: State, gfn: number) => {
+      policy[hook](t, gfn, ctx);
+      for (let i = 0; i < gfns; i++) {
+        if (t[v.zero + i] !== 0)
+          throw new Error(
+            `policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`,
+          );
+      }
+    };
+  const keepsPage = policy.keepsPage;
+  return {
+    name: policy.name,
+    onMap: checked('onMap'),
+    onMapFailed: checked('onMapFailed'),
+    onRemoved: checked('onRemoved'),
+    onZapFailed: checked('onZapFailed'),
+    keepsPage: keepsPage ? (t, frame) => keepsPage(t, frame, ctx) : () => false,
+  };
+}
+
+/** What every kernel module works with: the variables, the locks, folios, the TDX module, the
+ * VMM's script and the policy. */
 export class Kernel {
   readonly v: Vars;
+  readonly locks: Locks;
   readonly mm: Mm;
   readonly seam: Seam;
   readonly script: VmmScript;
-  readonly policy: PagePolicy;
+  readonly policy: BoundPolicy;
+  /** The variables a policy hook may write (its context's references and marks, and what a
+   * folio_put it makes may free): part of the footprint of every step that calls a hook. */
+  readonly policyWrites: readonly number[];
 
   constructor(readonly config: KernelConfig) {
-    this.v = new Vars(config);
-    this.mm = new Mm(this);
-    this.seam = new Seam(this.v);
-    this.script = new VmmScript(config.scenario, this.v.vmmOp, this.v.vmmPc);
-    this.policy = checkedPolicy(config.policy, this.v);
+    const v = (this.v = new Vars(config));
+    this.locks = kernelLocks(v);
+    this.seam = new Seam(v);
+    this.script = new VmmScript(config.scenario, v.vmmOp, v.vmmPc);
+    const ctx: PolicyContext = {
+      v: { refPin: v.refPin, refGup: v.refGup, marked: v.marked, poison: v.poison, sept: v.sept },
+      mm: {
+        get: (t, holder, frame) => this.mm.get(t, holder, frame),
+        put: (t, holder, frame) => this.mm.put(t, holder, frame),
+        hasOwnPageFlags: (s, frame) => this.mm.hasOwnPageFlags(s, frame),
+      },
+      mutated: (m) => this.mutated(m as Mutation),
+    };
+    this.mm = new Mm(v, config, (t, frame) => config.policy.mayFree(t, frame, ctx));
+    this.policy = bindPolicy(config.policy, ctx, v, config.scenario.gfns);
+    this.policyWrites = [
+      ...this.frames(v.refPin, v.refGup, v.marked, v.poison, v.owner),
+      ...this.scalars(v.refUnderflow),
+    ];
   }
 
   get gfns(): number {
@@ -45,5 +87,16 @@ export class Kernel {
   /** Is this deliberately broken variant of the model switched on? */
   mutated(m: Mutation): boolean {
     return this.config.mutations?.has(m) ?? false;
+  }
+
+  /** Footprint helpers (vars.ts). */
+  frames(...fields: number[]): number[] {
+    return this.v.frames(...fields);
+  }
+  vcpuFields(...fields: number[]): number[] {
+    return this.v.vcpuFields(...fields);
+  }
+  scalars(...vars: number[]): number[] {
+    return this.v.scalars(...vars);
   }
 }

@@ -18,6 +18,15 @@ export function bugSeen(k: Kernel, b: State, a: State): Observation[] {
   return a[k.v.vmBugged]! > b[k.v.vmBugged]! ? [{ fn: 'kvm_vm_bugged' }] : [];
 }
 
+/** Two results are the same: SEAMCALL statuses by bits 63:32 as KVM compares them (the low
+ * bits carry the operand id: tdx_errno.h), anything else exactly (Model.sameResult). */
+export function sameResult(a: number | string, b: number | string): boolean {
+  if (typeof a === 'string' && typeof b === 'string' && /^0x[0-9a-f]{16}$/i.test(a) && /^0x[0-9a-f]{16}$/i.test(b)) {
+    return a.slice(0, 10).toLowerCase() === b.slice(0, 10).toLowerCase();
+  }
+  return String(a) === String(b);
+}
+
 export const gpaOf = (gfn: number) => gfn * 0x1000;
 
 /** Every function the model's steps show (tools/septcheck-trace.bt records these and more). */

@@ -9,10 +9,12 @@ import { mmSteps } from './mm.js';
 import { invariants, liveness } from './properties.js';
 import { Kernel } from './kernel.js';
 import { guestSteps } from './td_guest.js';
-import { faultSteps } from './tdp_mmu.js';
-import { startOp, vmmSteps } from './vmm.js';
+import { kvmTdpMmuPageFault } from './tdp_mmu.js';
+import { vmmSteps } from './vmm.js';
+import { startOp } from './vmm_op.js';
 import { describeState } from './view.js';
-import { observedFunctions } from './observe.js';
+import { observedFunctions, sameResult } from './observe.js';
+import { mapAddresses } from './addresses.js';
 import { TD_OP_INITIALIZED, TD_OP_RUNNABLE } from './vars.js';
 
 export function buildSystem(config: KernelConfig): Model {
@@ -28,7 +30,7 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
   if (scenario.gfns > 8) throw new Error(`scenario ${scenario.name}: at most 8 GFNs are supported`);
 
   const actions = [
-    ...Array.from({ length: scenario.vcpus }, (_, c) => [...guestSteps(k, c), ...faultSteps(k, c)]).flat(),
+    ...Array.from({ length: scenario.vcpus }, (_, c) => [...guestSteps(k, c), ...kvmTdpMmuPageFault(k, c)]).flat(),
     ...vmmSteps(k),
     ...mmSteps(k),
     ...memoryFailureSteps(k),
@@ -56,6 +58,8 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
     // A stuck state is a hang: the liveness properties say which operation never finishes.
     deadlock: false,
     observes: observedFunctions,
+    sameResult,
+    mapAddresses,
     view: (s) => describeState(k, s),
     // vCPUs are interchangeable: the same steps for each, and no variable names a vCPU.
     ...(scenario.vcpus > 1 ? { canonical: (s: State) => sortVcpus(k, s) } : {}),

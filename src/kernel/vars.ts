@@ -133,6 +133,24 @@ export class Vars {
     this.size = this.names.length;
   }
 
+  /** For footprints: every GFN's (frame's) variable of each per-GFN field. A field this
+   * scenario leaves out (it reads the block of zeroes) is nothing. */
+  frames(...fields: number[]): number[] {
+    const n = this.config.scenario.gfns;
+    return fields.filter((f) => f !== this.zero).flatMap((f) => Array.from({ length: n }, (_, g) => f + g));
+  }
+
+  /** For footprints: every vCPU's variable of each per-vCPU field. */
+  vcpuFields(...fields: number[]): number[] {
+    const n = this.config.scenario.vcpus;
+    return fields.flatMap((f) => Array.from({ length: n }, (_, c) => f + c));
+  }
+
+  /** For footprints: scalars, less those this scenario leaves out. */
+  scalars(...vars: number[]): number[] {
+    return vars.filter((x) => x < this.zero || x >= this.zero + this.config.scenario.gfns);
+  }
+
   private scalar(name: string): number {
     this.names.push(name);
     return this.names.length - 1;

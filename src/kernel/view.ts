@@ -1,31 +1,11 @@
 /** A state as a reviewer reads it: the TD, KVM, each GFN and frame, each vCPU, the VMM. */
 import type { State } from '../engine/index.js';
 import { faultKinds } from './config.js';
-import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK, ZAP_BLOCK, ZAP_BLOCK_RETRY, ZAP_KICK, ZAP_REMOVE, ZAP_REMOVE_RETRY, ZAP_TRACK, ZAP_WBINVD } from './invalidation.js';
 import type { Kernel } from './kernel.js';
+import { invalidationLabels, vcpuLabels, vmmLabels, zapping } from './programs.js';
 import { septStateNames, isBlocked, statusText } from './seam.js';
-import { faultPcNames } from './tdp_mmu.js';
-import { VMM_RECLAIM, VMM_RELEASE_HKID, VMM_STOP_VCPUS, VMM_WAIT_VCPUS } from './vmm_script.js';
 import { LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
 
-const pcNames: Record<number, string> = {
-  [INV_LOCK]: 'filemap_invalidate_lock',
-  [INV_BEGIN]: 'kvm_gmem_invalidate_begin',
-  [ZAP_BLOCK]: 'BLOCK',
-  [ZAP_BLOCK_RETRY]: 'BLOCK retry',
-  [ZAP_TRACK]: 'TRACK',
-  [ZAP_KICK]: 'kick vCPUs',
-  [ZAP_REMOVE]: 'REMOVE',
-  [ZAP_REMOVE_RETRY]: 'REMOVE retry',
-  [ZAP_WBINVD]: 'WBINVD',
-  [INV_MMU_UNLOCK]: 'KVM_MMU_UNLOCK',
-  [INV_WORK]: 'work',
-  [INV_END]: 'kvm_gmem_invalidate_end',
-  [VMM_STOP_VCPUS]: 'stop vCPUs',
-  [VMM_WAIT_VCPUS]: 'wait for vCPUs',
-  [VMM_RELEASE_HKID]: 'tdx_mmu_release_hkid',
-  [VMM_RECLAIM]: 'reclaim TDR',
-};
 const lockText = (n: number, writer: number) => (n === 0 ? 'free' : n === writer ? 'write' : `read x${n}`);
 const ageText = (age: number) => (age >= 2 ? '2+ TRACKs ago' : `${age} TRACK${age === 1 ? '' : 's'} ago`);
 
@@ -58,16 +38,16 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   for (let c = 0; c < k.vcpus; c++) {
     const pc = s[v.vcpuPc + c]!;
     out[`vcpu${c}`] = s[v.inGuest + c] ? `in guest (entered ${ageText(s[v.entryAge + c]!)})` : 'outside the guest';
-    out[`vcpu${c} fault`] = pc ? `${faultPcNames[pc]} gfn ${s[v.faultGfn + c]}${s[v.faultStale + c] ? ' (stale)' : ''}` : 'none';
+    out[`vcpu${c} fault`] = pc ? `${vcpuLabels[pc]} gfn ${s[v.faultGfn + c]}${s[v.faultStale + c] ? ' (stale)' : ''}` : 'none';
     out[`vcpu${c} result`] = s[v.vcpuStatus + c] ? statusText(s[v.vcpuStatus + c]!) : '-';
     out[`vcpu${c} guest waits on`] = s[v.need + c] ? `gfn ${s[v.need + c]! - 1}` : 'nothing';
   }
   const op = k.script.current(s);
   const pc = s[v.vmmPc]!;
   out['vmm op'] = op ? `${s[v.vmmOp]}: ${op.op}` : k.script.done(s) ? 'done' : 'choosing';
-  out['vmm at'] = op ? `${pcNames[pc] ?? 'start'}${pc >= ZAP_BLOCK && pc <= ZAP_WBINVD ? ` gfn ${s[v.vmmCursor]}` : ''}` : '-';
+  out['vmm at'] = op ? `${vmmLabels[pc]}${zapping(pc) ? ` gfn ${s[v.vmmCursor]}` : ''}` : '-';
   out['vmm result'] = s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '-';
-  out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${pcNames[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';
+  out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${invalidationLabels[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';
   const budgets = [v.budgetRemoveFails, v.budgetBlockFails, v.budgetBusy, v.budgetTransient, v.budgetMemoryFailure];
   faultKinds.forEach((name, i) => (out[`faults ${name}`] = `${s[budgets[i]!]} left`));
   return out;

@@ -5,18 +5,7 @@
  */
 import type { State } from '../engine/index.js';
 import type { Scenario, VmmOp } from './config.js';
-import { INV_LOCK } from './invalidation.js';
-
-/** VMM program counter values beyond the invalidation's (invalidation.ts). */
-export const VMM_START = 0; // the current op's first (or only) step
-export const VMM_STOP_VCPUS = 20;
-export const VMM_WAIT_VCPUS = 21;
-export const VMM_RELEASE_HKID = 22;
-export const VMM_RECLAIM = 23;
-
-/** With a VMM that performs `any` op of its menu: vmm.op is 0 while the VMM is between ops,
- * 1 + the menu index during one, VMM_DONE once it tore the VM down. */
-export const VMM_DONE = 255;
+import { INV_LOCK, VMM_DONE, VMM_START, VMM_STOP_VCPUS } from './programs.js';
 
 /** The GFNs an op names, as a bit mask. */
 export const opRange = (op: VmmOp): number =>

@@ -1,31 +1,57 @@
 import type { State } from '../engine/index.js';
-import type { Kernel } from '../kernel/kernel.js';
+
+/**
+ * What a policy may see and do: the references it may take and drop, the per-frame marks it
+ * may set, and nothing else of the kernel (the kernel hands it this, not itself). Variables are
+ * indexes into the state: `t[ctx.v.marked + gfn]` is the frame's mark.
+ */
+export interface PolicyContext {
+  readonly v: {
+    /** references a policy may hold: TDX's own pin, and a GUP-style pin */
+    readonly refPin: number;
+    readonly refGup: number;
+    /** per-frame marks: a policy's own bit, and HWPOISON */
+    readonly marked: number;
+    readonly poison: number;
+    /** the S-EPT entry's state (seam.ts's SEPT_*), read-only: what the zap got as far as */
+    readonly sept: number;
+  };
+  readonly mm: {
+    /** folio_get / folio_put on the frame's folio, by holder (one of the ref* above) */
+    get(t: State, holder: number, frame: number): void;
+    put(t: State, holder: number, frame: number): void;
+    /** Can the frame's struct page hold a flag of its own (not an HVO tail page)? */
+    hasOwnPageFlags(s: State, frame: number): boolean;
+  };
+  /** Is this deliberately broken variant of the model switched on (config.ts mutationNames)? */
+  mutated(mutation: string): boolean;
+}
 
 /**
  * A page-reference design: hooks the kernel modules call where the real code takes or drops a
  * reference on a private page, or handles a failed S-EPT zap. `t` is the successor state being
- * built; a hook changes it through the kernel's helpers (k.mm.get / k.mm.put, k.v.*).
+ * built; a hook changes it only through its context (k.mm.get / k.mm.put, k.v.*).
  */
 export interface PagePolicy {
   readonly name: string;
   /** One sentence: the design, and where it comes from. */
   readonly doc: string;
   /** tdx_sept_set_private_spte, before TDH.MEM.PAGE.AUG or TDH.MEM.PAGE.ADD. */
-  onMap(t: State, gfn: number, k: Kernel): void;
+  onMap(t: State, gfn: number, k: PolicyContext): void;
   /** The map SEAMCALL returned an error (TDX_OPERAND_BUSY included). */
-  onMapFailed(t: State, gfn: number, k: Kernel): void;
+  onMapFailed(t: State, gfn: number, k: PolicyContext): void;
   /** After a successful TDH.MEM.PAGE.REMOVE, TDH.PHYMEM.PAGE.WBINVD and clear. */
-  onRemoved(t: State, gfn: number, k: Kernel): void;
+  onRemoved(t: State, gfn: number, k: PolicyContext): void;
   /** TDH.MEM.RANGE.BLOCK or TDH.MEM.PAGE.REMOVE failed and KVM_BUG_ON fired. */
-  onZapFailed(t: State, gfn: number, k: Kernel): void;
+  onZapFailed(t: State, gfn: number, k: PolicyContext): void;
   /** May the allocator take this frame back when its folio's refcount reaches zero? */
-  mayFree(t: State, frame: number, k: Kernel): boolean;
+  mayFree(t: State, frame: number, k: PolicyContext): boolean;
   /**
    * Must guest_memfd keep this page (its unmap failed and said so)? Then a punch hole or a
    * conversion of it fails with -EIO and leaves it in the file, and file release, which cannot
    * fail, leaks it. Optional: no by default.
    */
-  keepsPage?(t: State, frame: number, k: Kernel): boolean;
+  keepsPage?(t: State, frame: number, k: PolicyContext): boolean;
 }
 
 /** Hooks that do nothing, for policies to override. */

@@ -7,7 +7,7 @@ import type { Action } from '../engine/index.js';
 import { systemModel, type Kernel, type VmmOp } from '../kernel/index.js';
 import { S } from '../kernel/seam.js';
 import { gpa } from '../kernel/step.js';
-import { FAULT_PFN, VCPU_IDLE } from '../kernel/tdp_mmu.js';
+import { FAULT_PFN, VCPU_IDLE } from '../kernel/programs.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, GmemUapi, PAGE_SIZE, type Result } from '../kernel/uapi.js';
 import { policies } from '../policies/index.js';
 import { Driver } from './driver.js';

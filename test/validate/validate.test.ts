@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapAddresses, observeRun, simulate, validate, type LoggedEvent } from '../../src/engine/index.js';
+import { observeRun, simulate, validate, type LoggedEvent } from '../../src/engine/index.js';
+import { mapAddresses } from '../../src/kernel/index.js';
 import { system } from '../kernel/helpers.js';
 import { septcheck } from '../cli/run.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,9 @@
-import type { LoggedEvent } from './validate.js';
+import type { LoggedEvent } from '../engine/index.js';
 
 const PAGE = 0x1000;
 
 /**
+ * The TDX system's address hook for trace validation (Model.mapAddresses).
  * Renames a real host's addresses to a model's: each distinct guest page (a `gpa`, a `gfn`, or
  * an `offset`/`start` into guest_memfd, all in one space: guest_memfd binds the file at GFN 0)
  * becomes page 0, 1, ... in order of first appearance, and each host frame (`pfn`) becomes the

@@ -1,0 +1,82 @@
+/**
+ * Each process's program, declared once: its labels (program-counter values, one wherever the
+ * real code takes or drops a lock, makes a SEAMCALL or waits) and the name each label has in
+ * traces and in the view. The steps import their labels from here; the view and the type
+ * invariant (properties.ts, typeOk) read the names and domains from here.
+ */
+
+/** A program: label names by program-counter value. */
+export type Labels = Readonly<Record<number, string>>;
+
+/** A vCPU's EPT-violation fault path (arch/x86/kvm/mmu/mmu.c, tdp_mmu.c, vmx/tdx.c); outside
+ * it the vCPU is idle or in the guest. */
+export const VCPU_IDLE = 0;
+export const FAULT_PFN = 1; // kvm_mmu_faultin_pfn -> kvm_gmem_get_pfn
+export const FAULT_MAP = 2; // kvm_tdp_mmu_map under read mmu_lock
+export const FAULT_SEAMCALL = 3; // tdx_sept_set_private_spte with the SPTE frozen
+export const FAULT_FINISH = 4; // read_unlock, kvm_release_faultin_page
+export const vcpuLabels: Labels = {
+  [VCPU_IDLE]: 'idle',
+  [FAULT_PFN]: 'faultin_pfn',
+  [FAULT_MAP]: 'tdp_mmu_map',
+  [FAULT_SEAMCALL]: 'set_private_spte',
+  [FAULT_FINISH]: 'finish_fault',
+};
+
+/**
+ * An invalidating path (invalidation.ts): guest_memfd's unmap of a range (punch hole,
+ * conversion to shared, file release, memory failure): kvm_gmem_invalidate_begin, the TDP
+ * MMU's zap of each private leaf (TDX's BLOCK, TRACK, kick, REMOVE, WBINVD), the caller's own
+ * work, and kvm_gmem_invalidate_end.
+ */
+export const INV_IDLE = 0; // not invalidating (the memory-failure handler's rest)
+export const INV_LOCK = 1; // filemap_invalidate_lock
+export const INV_BEGIN = 2; // kvm_gmem_invalidate_begin: KVM_MMU_LOCK, kvm_mmu_invalidate_begin
+export const ZAP_BLOCK = 3; // tdx_sept_remove_private_spte: TDH.MEM.RANGE.BLOCK
+export const ZAP_BLOCK_RETRY = 4; // tdh_do_no_vcpus: BLOCK again with vCPUs kept out
+export const ZAP_TRACK = 5; // tdx_track: TDH.MEM.TRACK
+export const ZAP_KICK = 6; // tdx_track: kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE)
+export const ZAP_REMOVE = 7; // TDH.MEM.PAGE.REMOVE
+export const ZAP_REMOVE_RETRY = 8;
+export const ZAP_WBINVD = 9; // TDH.PHYMEM.PAGE.WBINVD, tdx_clear_page
+export const INV_MMU_UNLOCK = 10; // KVM_MMU_UNLOCK
+export const INV_WORK = 11; // what the caller invalidated for: truncate, convert, nothing
+export const INV_END = 12; // kvm_gmem_invalidate_end, filemap_invalidate_unlock
+export const invalidationLabels: Labels = {
+  [INV_LOCK]: 'filemap_invalidate_lock',
+  [INV_BEGIN]: 'kvm_gmem_invalidate_begin',
+  [ZAP_BLOCK]: 'BLOCK',
+  [ZAP_BLOCK_RETRY]: 'BLOCK retry',
+  [ZAP_TRACK]: 'TRACK',
+  [ZAP_KICK]: 'kick vCPUs',
+  [ZAP_REMOVE]: 'REMOVE',
+  [ZAP_REMOVE_RETRY]: 'REMOVE retry',
+  [ZAP_WBINVD]: 'WBINVD',
+  [INV_MMU_UNLOCK]: 'KVM_MMU_UNLOCK',
+  [INV_WORK]: 'work',
+  [INV_END]: 'kvm_gmem_invalidate_end',
+};
+/** Is an invalidating path at a label where its cursor names the leaf being zapped? */
+export const zapping = (pc: number) => pc >= ZAP_BLOCK && pc <= ZAP_WBINVD;
+
+/** The VMM (vmm.ts): its own labels, and an invalidating path's for punch hole, conversion to
+ * shared and kvm_gmem_release. */
+export const VMM_START = 0; // the current op's first (or only) step
+export const VMM_STOP_VCPUS = 20;
+export const VMM_WAIT_VCPUS = 21;
+export const VMM_RELEASE_HKID = 22;
+export const VMM_RECLAIM = 23;
+export const vmmLabels: Labels = {
+  [VMM_START]: 'start',
+  ...invalidationLabels,
+  [VMM_STOP_VCPUS]: 'stop vCPUs',
+  [VMM_WAIT_VCPUS]: 'wait for vCPUs',
+  [VMM_RELEASE_HKID]: 'tdx_mmu_release_hkid',
+  [VMM_RECLAIM]: 'reclaim TDR',
+};
+/** The VMM's op variable with a VMM that performs `any` op of its menu: 0 while it is between
+ * ops, 1 + the menu index during one, VMM_DONE once it tore the VM down. */
+export const VMM_DONE = 255;
+
+/** The label values of a program, for its program counter's domain. */
+export const labelValues = (labels: Labels): number[] => Object.keys(labels).map(Number);
