@@ -91,6 +91,7 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
   .option('--no-liveness', 'check safety only: invariants and deadlocks, no liveness properties (as TLC without PROPERTY)')
+  .option('--por', "partial-order reduction from the steps' footprints: invariants and deadlocks on the reduced graph, liveness not checked (the JSON report's reduction field); on one thread")
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
   .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more (default: one per core, joining where they pay: see --join-after)', integer('--workers', 1))
@@ -106,11 +107,12 @@ modelOptions(program.command('check').description('explore every state of a mode
       fairness: o.fairness,
       liveness: o.liveness,
       ...(o.symmetry ? { symmetry: true } : {}),
+      ...(o.por ? { por: true } : {}),
       onProgress: progress.update,
     };
     const ref: ModelRef = { url: new URL('./worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: t.target, ...(o.deadlock === false ? { deadlock: false } : {}) };
     // By default the threads join only where they pay (a run past its first seconds).
-    const workers: number = o.workers ?? defaultWorkers();
+    const workers: number = o.por ? 1 : (o.workers ?? defaultWorkers());
     const join: Join | undefined =
       o.joinAfter !== undefined ? { afterCpuSeconds: o.joinAfter, onlyIfIdle: false } : o.workers === undefined ? { afterCpuSeconds: JOIN_AFTER, onlyIfIdle: true } : undefined;
     const result = workers > 1 ? await checkParallel(t.model, ref, workers, options, join) : check(t.model, options);

@@ -6,10 +6,14 @@ import { checkLiveness, livenessBytes } from './liveness.js';
 import type { Invariant, Model, State } from './model.js';
 import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER } from './parallel-protocol.js';
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
+import { StubbornSets } from './por.js';
 import { EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 import { INITIAL, step, type Counterexample } from './trace.js';
 import { readAhead, SETTLED, VisitedSet } from './visited.js';
+
+/** What `admit` returns for a state already known. */
+const KNOWN = -2;
 
 const DEADLOCK_DOC = 'A state with no successors that the model does not call final.';
 
@@ -42,6 +46,7 @@ export class Search {
   private readonly deadlock: boolean;
   private readonly initialCount: number;
   private readonly canonical: ((s: State) => void) | undefined;
+  private readonly por: boolean;
 
   // The bounds as numbers: read on every state.
   private readonly maxDepth: number;
@@ -61,7 +66,7 @@ export class Search {
     this.words = this.stride >> 2;
     if (options.symmetry && !model.canonical) throw new ModelError('symmetry reduction asked for, but the model declares no symmetry (canonical)');
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
-    this.edges = options.liveness !== false && !options.symmetry && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
+    this.edges = options.liveness !== false && !options.symmetry && !options.por && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
     // Only the edges of liveness need the id of a state found again; workers that insert
     // states themselves need their owners.
     this.visited = new VisitedSet(1 << 16, { shared: parallel, kind: this.edges ? 'ids' : parallel ? 'owners' : 'plain' });
@@ -69,7 +74,8 @@ export class Search {
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
     this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
     this.deadlock = options.deadlock ?? model.deadlock ?? true;
-    this.batch = new SuccessorBatch(model, this.deadlock);
+    this.batch = new SuccessorBatch(model, this.deadlock, options.por ? new StubbornSets(model) : undefined);
+    this.por = options.por === true;
 
     // Initial states go through the successor buffer so they are hashed like any other.
     const initial = inModel('initial()', () => model.initial());
@@ -151,11 +157,20 @@ export class Search {
       const i = id - from;
       if (batch.outcome[i] === CUT_OFF) continue;
       edges?.openRow(id);
-      for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) {
-        this.transitions++;
-        const next = this.admit(batch.fingerprints[2 * k]!, batch.fingerprints[2 * k + 1]!, buf.row(k), 0, id, batch.action[k]!);
-        if (next >= 0 ? !this.checkNew(buf.view(k), next) : this.stoppedBy !== undefined) return;
-      }
+      // With partial-order reduction, the stubborn set's successors first; the rest too if one
+      // of them was already known (the cycle proviso, por.ts).
+      let pass = this.por && batch.reduced[i] ? 1 : 0;
+      let known = false;
+      do {
+        for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) {
+          if (pass === 1 ? !batch.kept[k] : pass === 2 && batch.kept[k]) continue;
+          this.transitions++;
+          const next = this.admit(batch.fingerprints[2 * k]!, batch.fingerprints[2 * k + 1]!, buf.row(k), 0, id, batch.action[k]!);
+          if (next === KNOWN) known = true;
+          else if (next >= 0 ? !this.checkNew(buf.view(k), next) : this.stoppedBy !== undefined) return;
+        }
+        pass = pass === 1 && known ? 2 : 0;
+      } while (pass !== 0);
       if (batch.outcome[i] === DEADLOCKED) {
         this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(id) };
         return;
@@ -201,12 +216,13 @@ export class Search {
   }
 
   /** A transition to the state with fingerprint (h, l), whose words are at `from` in `src`:
-   * its edge, and the state itself when new. Returns the new state's id, or -1 if it was known. */
+   * its edge, and the state itself when new. Returns the new state's id, KNOWN if it was known,
+   * or -1 if the search stopped (--max-states). */
   private admit(h: number, l: number, src: Int32Array, from: number, parent: number, action: number): number {
     const known = this.visited.findOrInsert(h, l, this.slotWord());
     if (known >= 0) {
       this.edges?.add(known, action);
-      return -1;
+      return KNOWN;
     }
     const next = this.addNew(src, from, parent, action);
     if (next >= 0) this.edges?.add(next, action);
@@ -255,6 +271,7 @@ export class Search {
       bytesPerVisitedState: Math.round(store.rowBytes + visited.bytes / Math.max(1, store.count)),
       bytesPerQueuedState: store.rowBytes,
       ...(violation ? { violation } : {}),
+      ...(this.por ? { reduction: this.reduction() } : {}),
       findings: this.findings,
     };
   }
@@ -267,6 +284,16 @@ export class Search {
       depth: this.depth,
       seconds: (performance.now() - this.started) / 1000,
     });
+  }
+
+  /** What partial-order reduction checked on the reduced graph, and what it left unchecked. */
+  private reduction(): NonNullable<CheckResult['reduction']> {
+    const { model } = this;
+    return {
+      method: 'stubborn-sets',
+      reduced: [...(model.invariants ?? []).map((i) => i.name), ...(this.deadlock ? ['deadlock'] : [])],
+      notChecked: this.options.liveness === false ? [] : (model.liveness ?? []).map((l) => l.name),
+    };
   }
 
   /** Everything the run keeps per state or per edge (the tables, and for liveness its edges and
