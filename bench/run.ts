@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, type Model, type ModelRef } from '../src/engine/index.js';
-import { contention4 } from './contention4.js';
+import { contention4, contentionWith } from './contention4.js';
 import hanoi from '../examples/hanoi.js';
 import puzzle8 from '../examples/puzzle8.js';
 
@@ -83,6 +83,67 @@ async function workerSpeedup(): Promise<void> {
   const two = await rate(2);
   console.log(`\nthreads (tdx contention vcpus=4): 1 thread ${fmt(one)} states/s, 2 threads ${fmt(two)} states/s, speed-up ${(two / one).toFixed(2)}`);
 }
+/** Wall seconds of a fresh `septcheck check` process (as users meet it). */
+function cliSeconds(args: string[]): number {
+  const cli = join(benchDir, '..', 'dist', 'src', 'cli', 'main.js');
+  const started = performance.now();
+  execFileSync(process.execPath, [cli, 'check', ...args, '--json'], { stdio: 'pipe', maxBuffer: 1 << 26 });
+  return (performance.now() - started) / 1000;
+}
+
+/** Defaults against --workers 1, each a fresh process, alternating, best of three. */
+function defaultsAgainstOneThread(): void {
+  console.log('\ndefaults against --workers 1 (fresh processes, best of three; ratio > 1: defaults faster)');
+  const targets = [['puzzle8'], ['hanoi', '--param', 'disks=13'], ...['basic', 'convert', 'contention', 'teardown'].map((s) => ['--scenario', s])];
+  for (const t of targets) {
+    let d = Infinity;
+    let one = Infinity;
+    for (let i = 0; i < RUNS; i++) {
+      d = Math.min(d, cliSeconds(t));
+      one = Math.min(one, cliSeconds([...t, '--workers', '1']));
+    }
+    console.log(`  ${t.join(' ').padEnd(28)} defaults ${d.toFixed(2)} s, --workers 1 ${one.toFixed(2)} s, ratio ${(one / d).toFixed(2)}`);
+  }
+}
+
+/** Liveness against --no-liveness on the 4-vCPU contention scenario, one thread, best of three. */
+function livenessCost(): void {
+  const model = contention4();
+  let live = Infinity;
+  let safe = Infinity;
+  let liveBytes = 0;
+  let safeBytes = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const s = check(model, { liveness: false });
+    const l = check(model);
+    if (s.seconds < safe) [safe, safeBytes] = [s.seconds, s.bytesPerState];
+    if (l.seconds < live) [live, liveBytes] = [l.seconds, l.bytesPerState];
+  }
+  console.log(`\nliveness (tdx contention vcpus=4): ${live.toFixed(2)} s (${liveBytes} bytes/state) against --no-liveness ${safe.toFixed(2)} s (${safeBytes} bytes/state), ratio ${(live / safe).toFixed(2)}`);
+}
+
+/** The contention scenario over 2 to SCALE_VCPUS (default 4) vCPUs: states and seconds of the
+ * safety search plain, with symmetry, with partial-order reduction and with both. */
+function scaling(): void {
+  const top = Number(process.env.SCALE_VCPUS ?? 4);
+  console.log(`\nscaling (tdx contention, safety, one thread): states / seconds`);
+  console.log(`  ${'vcpus'.padEnd(6)}${['plain', '--symmetry', '--por', 'both'].map((h) => h.padStart(24)).join('')}`);
+  for (let v = 2; v <= top; v++) {
+    const model = contentionWith(v);
+    const cells = [{}, { symmetry: true }, { por: true }, { symmetry: true, por: true }].map((o) => {
+      const r = check(model, { liveness: false, ...o });
+      return `${fmt(r.distinctStates)} / ${r.seconds.toFixed(2)}`.padStart(24);
+    });
+    console.log(`  ${String(v).padEnd(6)}${cells.join('')}`);
+  }
+}
+
+if (process.argv.includes('--engine-only')) {
+  defaultsAgainstOneThread();
+  livenessCost();
+  scaling();
+  process.exit(0);
+}
 if (!hasSpin()) {
   console.error('bench: spin is not installed (apt-get install spin)');
   process.exit(2);
@@ -100,6 +161,9 @@ try {
     if (agree === 'DISAGREE') process.exitCode = 1;
   }
   await workerSpeedup();
+  defaultsAgainstOneThread();
+  livenessCost();
+  scaling();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -15,6 +15,8 @@ export default defineModel({
     const actions: Action[] = Array.from({ length: n }, (_, i) => ({
       name: 'count',
       process: `p${i}`,
+      reads: [i],
+      writes: [i],
       next: (s, out) => void (k > 1 && (out.next()[i] = (s[i]! + 1) % k)),
     }));
     return {

@@ -16,6 +16,8 @@ export default defineModel({
         {
           name: 'take left',
           process,
+          reads: [i, fork(i)],
+          writes: [i, fork(i)],
           next(s, out) {
             if (s[i] !== 0 || s[fork(i)] !== 0) return;
             const t = out.next();
@@ -26,6 +28,8 @@ export default defineModel({
         {
           name: 'take right',
           process,
+          reads: [i, fork(i + 1)],
+          writes: [i, fork(i + 1)],
           next(s, out) {
             if (s[i] !== 1 || s[fork(i + 1)] !== 0) return;
             const t = out.next();
@@ -36,6 +40,8 @@ export default defineModel({
         {
           name: 'put forks',
           process,
+          reads: [i, fork(i), fork(i + 1)],
+          writes: [i, fork(i), fork(i + 1)],
           next(s, out) {
             if (s[i] !== 2) return;
             const t = out.next();

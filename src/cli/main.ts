@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -26,6 +26,13 @@ import { totalmem } from 'node:os';
 function integer(name: string, min = 0) {
   return (text: string): number => {
     if (!/^\d+$/.test(text) || Number(text) < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return Number(text);
+  };
+}
+
+function seconds(name: string) {
+  return (text: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(text)) throw new InvalidArgumentError(`${name} must be a number of seconds >= 0`);
     return Number(text);
   };
 }
@@ -83,9 +90,12 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--max-memory <MiB>', "stop before the checker's tables would pass this many MiB (result incomplete; default: half the machine's memory)", integer('--max-memory', 1))
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
+  .option('--no-liveness', 'check safety only: invariants and deadlocks, no liveness properties (as TLC without PROPERTY)')
+  .option('--por', "partial-order reduction from the steps' footprints: invariants and deadlocks on the reduced graph, liveness not checked (the JSON report's reduction field); on one thread")
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
-  .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more; one per core unless given', integer('--workers', 1), defaultWorkers())
+  .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more (default: one per core, joining where they pay: see --join-after)', integer('--workers', 1))
+  .option('--join-after <seconds>', `the CPU seconds a run goes on alone before the threads join (default: without --workers, ${JOIN_AFTER} and only if a core is idle; with it, 0)`, seconds('--join-after'))
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const progress = progressLine(!o.json);
@@ -95,11 +105,17 @@ modelOptions(program.command('check').description('explore every state of a mode
       maxMemory: (o.maxMemory ?? Math.floor(totalmem() / 2 / 2 ** 20)) * 2 ** 20,
       ...(o.deadlock === false ? { deadlock: false } : {}),
       fairness: o.fairness,
+      liveness: o.liveness,
       ...(o.symmetry ? { symmetry: true } : {}),
+      ...(o.por ? { por: true } : {}),
       onProgress: progress.update,
     };
     const ref: ModelRef = { url: new URL('./worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: t.target, ...(o.deadlock === false ? { deadlock: false } : {}) };
-    const result = o.workers > 1 ? await checkParallel(t.model, ref, o.workers, options) : check(t.model, options);
+    // By default the threads join only where they pay (a run past its first seconds).
+    const workers: number = o.por ? 1 : (o.workers ?? defaultWorkers());
+    const join: Join | undefined =
+      o.joinAfter !== undefined ? { afterCpuSeconds: o.joinAfter, onlyIfIdle: false } : o.workers === undefined ? { afterCpuSeconds: JOIN_AFTER, onlyIfIdle: true } : undefined;
+    const result = workers > 1 ? await checkParallel(t.model, ref, workers, options, join) : check(t.model, options);
     progress.done();
     const found = result.violation ?? result.findings[0];
     if (o.traceOut && found) writeJson(o.traceOut, traceDoc(t.model, found, t.title, t.target));

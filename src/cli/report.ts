@@ -60,6 +60,7 @@ export function checkJson(name: string, params: ReportParams, model: Model, r: C
     bytesPerVisitedState: r.bytesPerVisitedState,
     bytesPerQueuedState: r.bytesPerQueuedState,
     ...(r.violation ? { violation: counterexampleJson(model, r.violation) } : {}),
+    ...(r.reduction ? { reduction: r.reduction } : {}),
     findings: r.findings.map((f) => counterexampleJson(model, f)),
   };
 }

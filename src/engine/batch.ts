@@ -10,6 +10,7 @@ import { actionError, message, ModelError } from './errors.js';
 import { fingerprint, fp } from './fingerprint.js';
 import { ActionGuards } from './guards.js';
 import type { Model, State } from './model.js';
+import type { StubbornSets } from './por.js';
 import { loadRow, strideOf, type Rows } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 
@@ -32,6 +33,11 @@ export class SuccessorBatch {
   fingerprints = new Uint32Array(512);
   /** the most successors one state has had */
   branching = 0;
+  /** With partial-order reduction: per state, whether it was reduced (some of its successors
+   * left out), and per successor, whether its action is in the state's stubborn set (por.ts). */
+  readonly reduced = new Uint8Array(BATCH);
+  kept = new Uint8Array(256);
+  private readonly enabled: Int32Array;
   private readonly words: number;
   private readonly cur: Int32Array;
   private readonly view: Uint8Array;
@@ -39,7 +45,11 @@ export class SuccessorBatch {
   private readonly candidates: Int32Array;
 
   /** `deadlock`: whether a state without successors (not final) is an outcome of its own. */
-  constructor(private readonly model: Model, private readonly deadlock: boolean) {
+  constructor(
+    private readonly model: Model,
+    private readonly deadlock: boolean,
+    private readonly stubborn?: StubbornSets,
+  ) {
     const stride = strideOf(model.stateSize);
     this.words = stride >> 2;
     this.buf = new SuccessorBuffer(model.stateSize, stride);
@@ -47,6 +57,7 @@ export class SuccessorBatch {
     this.view = new Uint8Array(this.cur.buffer, 0, model.stateSize);
     this.guards = new ActionGuards(model.actions);
     this.candidates = new Int32Array(this.guards.words);
+    this.enabled = new Int32Array(this.guards.words);
   }
 
   /** How many successors the batch has. */
@@ -86,6 +97,7 @@ export class SuccessorBatch {
           }
         }
       }
+      if (this.stubborn) this.reduce(i);
       const successors = buf.count - this.first[i]!;
       if (successors > this.branching) this.branching = successors;
       this.outcome[i] = successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', view)) ? DEADLOCKED : EXPANDED;
@@ -93,8 +105,23 @@ export class SuccessorBatch {
     this.first[to - from] = buf.count;
   }
 
+  /** Marks which successors of state i the stubborn set keeps. */
+  private reduce(i: number): void {
+    const { enabled, action, kept } = this;
+    const from = this.first[i]!;
+    const to = this.buf.count;
+    enabled.fill(0);
+    for (let k = from; k < to; k++) enabled[action[k]! >> 5]! |= 1 << (action[k]! & 31);
+    const keep = to > from ? this.stubborn!.reduce(enabled) : undefined;
+    this.reduced[i] = keep ? 1 : 0;
+    for (let k = from; k < to; k++) kept[k] = keep ? (keep[action[k]! >> 5]! >>> (action[k]! & 31)) & 1 : 1;
+  }
+
   private add(k: number, action: number, hi: number, lo: number): void {
     if (k === this.action.length) {
+      const kept = new Uint8Array(k * 2);
+      kept.set(this.kept);
+      this.kept = kept;
       const a = new Int32Array(k * 2);
       a.set(this.action);
       this.action = a;

@@ -9,5 +9,5 @@ export { resolveParams, ParamError } from './params.js';
 export { replay, stillViolates, type Claim, type RecordedStep, type ReplayResult } from './replay.js';
 export { validate, observeRun, matches, type ValidationResult } from './validate.js';
 export { swarmSearch, shardSeed, type SwarmOptions, type SwarmResult } from './swarm.js';
-export { checkParallel, defaultWorkers } from './parallel.js';
+export { checkParallel, defaultWorkers, JOIN_AFTER, type Join } from './parallel.js';
 export type { ModelRef } from './parallel-protocol.js';

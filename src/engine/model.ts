@@ -69,6 +69,9 @@ export interface Invariant {
   /** One sentence: what a violation means. */
   readonly doc: string;
   check(s: State): boolean;
+  /** The variables (by index) `check` reads, for partial-order reduction: a step that writes
+   * none of them cannot change the verdict. Absent means it may read any. */
+  readonly reads?: readonly number[];
   /**
    * `violation` (default) stops the search at the first, shortest, counterexample.
    * `finding` records the shortest counterexample and goes on: a weaker kind of result that

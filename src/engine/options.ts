@@ -17,6 +17,9 @@ export interface CheckOptions {
   /** Symmetry reduction with the model's `canonical` (liveness is then not checked: fairness
    * names processes, which the reduction swaps). */
   readonly symmetry?: boolean;
+  /** Partial-order reduction (stubborn sets from the actions' footprints, por.ts): invariants
+   * and deadlocks are checked on the reduced graph; liveness is then not checked. */
+  readonly por?: boolean;
   readonly onProgress?: (p: Progress) => void;
 }
 
@@ -47,6 +50,9 @@ export interface CheckResult {
   /** Bytes a queued state costs: the queue is the unexpanded tail of the store, so its row. */
   readonly bytesPerQueuedState: number;
   readonly violation?: Counterexample;
+  /** With partial-order reduction: the properties checked on the reduced graph, and those not
+   * checked at all (liveness). */
+  readonly reduction?: { readonly method: 'stubborn-sets'; readonly reduced: string[]; readonly notChecked: string[] };
   /** Weaker results that did not stop the search (shortest counterexample each). */
   readonly findings: Counterexample[];
 }

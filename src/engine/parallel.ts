@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CheckOptions, CheckResult } from './options.js';
 import { ModelError } from './errors.js';
@@ -19,6 +19,31 @@ const AHEAD = 2;
 /** The load the shared visited table may reach within a level (it is grown between levels). */
 const MAX_LOAD = 0.75;
 
+/** For threads that join only where they pay, the CPU seconds a search runs on this thread alone
+ * before they start (if a core is idle then): starting them (loading the model, compiling the chunk code) and the merge
+ * cost more than they save on shorter runs, on the 2-core machine measured (see
+ * docs/performance.md). */
+export const JOIN_AFTER = 2;
+
+/** When threads join a search that starts alone. */
+export interface Join {
+  /** the CPU seconds the search runs alone first */
+  readonly afterCpuSeconds: number;
+  /** join only if a core is idle */
+  readonly onlyIfIdle: boolean;
+}
+
+/** The CPU time this process has used, in seconds: the run's length so far, whatever else the
+ * machine is doing. */
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** Whether a core is idle (the last minute's load average leaves one free): threads that would
+ * only take turns with other processes on the same cores cannot pay for their merge. */
+const coreIdle = () => loadavg()[0]! <= availableParallelism() - 1;
+
 /** The default number of threads that expand states: one per core. */
 export const defaultWorkers = (): number => availableParallelism();
 
@@ -32,23 +57,50 @@ export const defaultWorkers = (): number => availableParallelism();
  * finds it, so this thread only appends what each chunk owns; with liveness, the records carry
  * every successor and this thread looks each up, as the edges need the ids. Either way the ids
  * are those of the sequential search, so the counts are the same and every counterexample is
- * the same shortest one. `ref` tells each worker how to build the same model.
+ * the same shortest one. `ref` tells each worker how to build the same model. With `join`, the
+ * threads join only where they pay.
  */
-export async function checkParallel(model: Model, ref: ModelRef, threads: number, options: CheckOptions = {}): Promise<CheckResult> {
-  const search = new Search(model, options, true);
+export async function checkParallel(model: Model, ref: ModelRef, threads: number, options: CheckOptions = {}, join?: Join): Promise<CheckResult> {
+  const lazy = join !== undefined;
+  const search = new Search(model, options, !lazy);
   const local = new ChunkExpander(model, ref.deadlock);
   const claiming = search.edges === undefined;
-  // Started now, the workers load the model while this thread expands the first, narrow levels.
-  const pool = threads > 1 ? new Pool(ref, threads - 1, local) : undefined;
+  // Started now, the workers load the model while this thread expands the first, narrow levels;
+  // with `join`, once the search has run that long (and a core is idle) at a wide level.
+  let pool = threads > 1 && !lazy ? new Pool(ref, threads - 1, local) : undefined;
+  // Joined lazily, the threads stay only while they pay: a wide level on threads (after the
+  // first, which pays for starting them) must go faster than this thread alone went.
+  const alone = { states: 0, ms: 0 };
+  let joinable = lazy && threads > 1;
+  let levelsOnThreads = 0;
+  let waitedAt = -1;
+  let askedAt = -1;
   let chunkNumber = SETTLED;
   try {
     while (search.nextState()) {
       const [from, to] = search.levelRange;
-      if (to - from < PARALLEL_LEVEL || !pool) {
+      const wide = to - from >= PARALLEL_LEVEL;
+      // Asked once a level: whether the threads should join now.
+      if (joinable && !pool && wide && alone.states > 0 && askedAt !== search.depth) {
+        askedAt = search.depth;
+        if (cpuSeconds() >= join!.afterCpuSeconds && (!join!.onlyIfIdle || coreIdle()) && search.share()) pool = new Pool(ref, threads - 1, local);
+      }
+      // Once a level, while the workers start, let their "ready" in.
+      if (pool && !pool.ready && waitedAt !== search.depth) {
+        waitedAt = search.depth;
+        await yieldToWorkers();
+      }
+      if (!wide || !pool?.ready) {
         // Expand here, as the sequential search does.
+        const started = performance.now();
         search.expandNext();
+        if (wide) {
+          alone.ms += performance.now() - started;
+          alone.states += search.head - from;
+        }
         continue;
       }
+      const levelStarted = performance.now();
       // Room for the level's new states; if it was not enough, the workers stop early and the
       // rest of their chunks runs again once the table has grown.
       if (claiming && !search.reserveVisited(Math.max(2, Math.min(search.branching, 4)) * (to - from))) break;
@@ -68,7 +120,7 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
           search.merge(new Int32Array(r.buffer), r.count, claiming ? taken : undefined);
           pool.recycle(r.buffer);
           for (let i = 0; i < r.taken.length; i += 2) taken.findOrInsert(r.taken[i]! >>> 0, r.taken[i + 1]! >>> 0, 0);
-          if (search.violation) break;
+          if (search.violation || search.stoppedBy) break;
           // The tables grow as chunks merge: stop at the bound between chunks, not a level late.
           if (!search.memoryLeft()) {
             search.stop('max-memory');
@@ -83,6 +135,11 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
         ranges = unfinished;
       }
       search.head = to;
+      if (joinable && ++levelsOnThreads > 1 && (to - from) / (performance.now() - levelStarted) < alone.states / alone.ms) {
+        await pool.close();
+        pool = undefined;
+        joinable = false;
+      }
     }
     return search.finish();
   } finally {
@@ -117,6 +174,8 @@ class Pool {
 
   /** buffers of merged chunks, to hand out again */
   private readonly free: ArrayBuffer[] = [];
+  /** the workers that have built their model */
+  private readyCount = 0;
   /** per worker, the answers it owes, oldest first */
   private readonly waiting = new Map<Worker, { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[]>();
 
@@ -125,7 +184,11 @@ class Pool {
     for (const w of this.workers) {
       const owed: { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[] = [];
       this.waiting.set(w, owed);
-      w.on('message', (m: ChunkResult | { error: string }) => {
+      w.on('message', (m: ChunkResult | { error: string } | { ready: true }) => {
+        if ('ready' in m) {
+          this.readyCount++;
+          return;
+        }
         const next = owed.shift()!;
         if ('error' in m) next.reject(new ModelError(m.error));
         else next.resolve(m);
@@ -134,6 +197,11 @@ class Pool {
         for (const next of owed.splice(0)) next.reject(new ModelError(`worker: ${err.message}`));
       });
     }
+  }
+
+  /** Whether every worker has built its model (until then, levels are expanded here). */
+  get ready(): boolean {
+    return this.readyCount === this.workers.length;
   }
 
   /** Expands the ranges in chunks, numbered in order; yields each chunk's job and result in

@@ -1,14 +1,19 @@
 import type { CheckOptions, CheckResult } from './options.js';
 import { inModel, message, ModelError } from './errors.js';
 import { collisionProbability, fingerprint, fp } from './fingerprint.js';
-import { checkLiveness } from './liveness.js';
+import { getHeapStatistics } from 'node:v8';
+import { checkLiveness, livenessBytes } from './liveness.js';
 import type { Invariant, Model, State } from './model.js';
 import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER } from './parallel-protocol.js';
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
+import { StubbornSets } from './por.js';
 import { EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 import { INITIAL, step, type Counterexample } from './trace.js';
 import { readAhead, SETTLED, VisitedSet } from './visited.js';
+
+/** What `admit` returns for a state already known. */
+const KNOWN = -2;
 
 const DEADLOCK_DOC = 'A state with no successors that the model does not call final.';
 
@@ -30,7 +35,6 @@ export class Search {
   readonly findings: Counterexample[] = [];
   private levelEnd: number;
   private nextReport = 1 << 14;
-  private nextMemoryCheck = 0;
   private readonly started = performance.now();
   private readonly stride: number;
   private readonly words: number;
@@ -42,6 +46,7 @@ export class Search {
   private readonly deadlock: boolean;
   private readonly initialCount: number;
   private readonly canonical: ((s: State) => void) | undefined;
+  private readonly por: boolean;
 
   // The bounds as numbers: read on every state.
   private readonly maxDepth: number;
@@ -49,7 +54,8 @@ export class Search {
   /** The most successors one state has had (sizes the visited table for a parallel level). */
   branching = 0;
 
-  /** `parallel`: the store and visited table are shared with worker threads. */
+  /** `parallel`: the store and visited table are shared with worker threads (from the start;
+   * `share` shares them later). */
   constructor(readonly model: Model, private readonly options: CheckOptions, parallel: boolean) {
     const size = model.stateSize;
     this.maxDepth = options.maxDepth ?? Infinity;
@@ -60,7 +66,7 @@ export class Search {
     this.words = this.stride >> 2;
     if (options.symmetry && !model.canonical) throw new ModelError('symmetry reduction asked for, but the model declares no symmetry (canonical)');
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
-    this.edges = options.liveness !== false && !options.symmetry && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
+    this.edges = options.liveness !== false && !options.symmetry && !options.por && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
     // Only the edges of liveness need the id of a state found again; workers that insert
     // states themselves need their owners.
     this.visited = new VisitedSet(1 << 16, { shared: parallel, kind: this.edges ? 'ids' : parallel ? 'owners' : 'plain' });
@@ -68,7 +74,8 @@ export class Search {
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
     this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
     this.deadlock = options.deadlock ?? model.deadlock ?? true;
-    this.batch = new SuccessorBatch(model, this.deadlock);
+    this.batch = new SuccessorBatch(model, this.deadlock, options.por ? new StubbornSets(model) : undefined);
+    this.por = options.por === true;
 
     // Initial states go through the successor buffer so they are hashed like any other.
     const initial = inModel('initial()', () => model.initial());
@@ -79,14 +86,29 @@ export class Search {
       if (s.length !== size) throw new ModelError(`initial() returned a state of ${s.length} variables; stateSize is ${size}`);
       buf.next().set(s);
     }
-    for (let k = 0; k < buf.count && !this.violation; k++) {
+    for (let k = 0; k < buf.count && !this.violation && !this.stoppedBy; k++) {
       this.canonical?.(buf.view(k));
       fingerprint(buf.words, k * this.words, this.words);
       if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.slotWord()) >= 0) continue;
-      const id = this.store.add(buf.row(k), 0, -1, INITIAL);
-      this.checkNew(buf.view(k), id);
+      const id = this.addNew(buf.row(k), 0, -1, INITIAL);
+      if (id >= 0) this.checkNew(buf.view(k), id);
     }
     this.levelEnd = this.store.count;
+  }
+
+  /** Seconds since the search began. */
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** Shares the store and visited table with worker threads from now on, if memory allows (the
+   * visited table's slots grow by a word): false if not. */
+  share(): boolean {
+    const visitedBytes = this.edges ? this.visited.bytes : (this.visited.bytes * 3) / 2;
+    if (!this.memoryLeft(visitedBytes)) return false;
+    this.store.share();
+    this.visited.share(this.edges ? 'ids' : 'owners');
+    return true;
   }
 
   /** Moves to the next state to expand: false when the search is over (done, or a bound). */
@@ -97,15 +119,12 @@ export class Search {
       this.levelEnd = this.store.count;
     }
     if (this.depth >= this.maxDepth) return this.stop('max-depth');
-    if (this.store.count >= this.maxStates) return this.stop('max-states');
     if (this.head >= this.nextReport) {
       this.nextReport += 1 << 14;
       this.report();
     }
-    if (this.head >= this.nextMemoryCheck) {
-      this.nextMemoryCheck = this.head + 4096;
-      if (!this.memoryLeft()) return this.stop('max-memory');
-    }
+    // Every batch: one batch's successors may be many (a state may have thousands).
+    if (!this.memoryLeft()) return this.stop('max-memory');
     return true;
   }
 
@@ -138,11 +157,20 @@ export class Search {
       const i = id - from;
       if (batch.outcome[i] === CUT_OFF) continue;
       edges?.openRow(id);
-      for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) {
-        this.transitions++;
-        const next = this.admit(batch.fingerprints[2 * k]!, batch.fingerprints[2 * k + 1]!, buf.row(k), 0, id, batch.action[k]!);
-        if (next >= 0 && !this.checkNew(buf.view(k), next)) return;
-      }
+      // With partial-order reduction, the stubborn set's successors first; the rest too if one
+      // of them was already known (the cycle proviso, por.ts).
+      let pass = this.por && batch.reduced[i] ? 1 : 0;
+      let known = false;
+      do {
+        for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) {
+          if (pass === 1 ? !batch.kept[k] : pass === 2 && batch.kept[k]) continue;
+          this.transitions++;
+          const next = this.admit(batch.fingerprints[2 * k]!, batch.fingerprints[2 * k + 1]!, buf.row(k), 0, id, batch.action[k]!);
+          if (next === KNOWN) known = true;
+          else if (next >= 0 ? !this.checkNew(buf.view(k), next) : this.stoppedBy !== undefined) return;
+        }
+        pass = pass === 1 && known ? 2 : 0;
+      } while (pass !== 0);
       if (batch.outcome[i] === DEADLOCKED) {
         this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(id) };
         return;
@@ -154,7 +182,7 @@ export class Search {
    * `taken` (claim mode), the states are already in the visited table, and a record is kept
    * unless an earlier chunk took its state over (`taken` holds what earlier chunks took). */
   merge(records: Int32Array, count: number, taken?: VisitedSet): void {
-    const { store, edges, words } = this;
+    const { edges, words } = this;
     const recordWords = RECORD_HEADER + words;
     for (let r = 0; r < count && !this.violation; r++) {
       const at = r * recordWords;
@@ -171,8 +199,11 @@ export class Search {
       const l = records[at + REC_LO]! >>> 0;
       let next: number;
       if (taken === undefined) next = this.admit(h, l, records, at + RECORD_HEADER, parent, action);
-      else next = taken.size > 0 && taken.find(h, l) >= 0 ? -1 : store.add(records, at + RECORD_HEADER, parent, action);
-      if (next < 0) continue;
+      else next = taken.size > 0 && taken.find(h, l) >= 0 ? -1 : this.addNew(records, at + RECORD_HEADER, parent, action);
+      if (next < 0) {
+        if (this.stoppedBy) return;
+        continue;
+      }
       const broken = records[at + REC_BROKEN]!;
       if (broken > 0) {
         const bad = this.safety[broken - 1]!;
@@ -185,16 +216,27 @@ export class Search {
   }
 
   /** A transition to the state with fingerprint (h, l), whose words are at `from` in `src`:
-   * its edge, and the state itself when new. Returns the new state's id, or -1 if it was known. */
+   * its edge, and the state itself when new. Returns the new state's id, KNOWN if it was known,
+   * or -1 if the search stopped (--max-states). */
   private admit(h: number, l: number, src: Int32Array, from: number, parent: number, action: number): number {
     const known = this.visited.findOrInsert(h, l, this.slotWord());
     if (known >= 0) {
       this.edges?.add(known, action);
+      return KNOWN;
+    }
+    const next = this.addNew(src, from, parent, action);
+    if (next >= 0) this.edges?.add(next, action);
+    return next;
+  }
+
+  /** Stores a new state, unless the store already holds --max-states: then the search stops
+   * (with exactly that many states known) and this returns -1. */
+  private addNew(src: Int32Array, from: number, parent: number, action: number): number {
+    if (this.store.count >= this.maxStates) {
+      this.stop('max-states');
       return -1;
     }
-    const next = this.store.add(src, from, parent, action);
-    this.edges?.add(next, action);
-    return next;
+    return this.store.add(src, from, parent, action);
   }
 
   /** What the visited table keeps of a state this thread inserts: its id for the edges, or
@@ -213,7 +255,7 @@ export class Search {
       edges.finish(store.count);
       this.violation = checkLiveness(this.model, store, edges, this.options.fairness !== false);
     }
-    const seconds = (performance.now() - this.started) / 1000;
+    const seconds = this.seconds;
     const violation = this.violation;
     const stoppedBy = this.stoppedBy;
     return {
@@ -229,6 +271,7 @@ export class Search {
       bytesPerVisitedState: Math.round(store.rowBytes + visited.bytes / Math.max(1, store.count)),
       bytesPerQueuedState: store.rowBytes,
       ...(violation ? { violation } : {}),
+      ...(this.por ? { reduction: this.reduction() } : {}),
       findings: this.findings,
     };
   }
@@ -243,12 +286,30 @@ export class Search {
     });
   }
 
-  /** The tables at their next doubling must fit in the budget, and each in one typed array
-   * (V8 allows at most 2^32 bytes). */
+  /** What partial-order reduction checked on the reduced graph, and what it left unchecked. */
+  private reduction(): NonNullable<CheckResult['reduction']> {
+    const { model } = this;
+    return {
+      method: 'stubborn-sets',
+      reduced: [...(model.invariants ?? []).map((i) => i.name), ...(this.deadlock ? ['deadlock'] : [])],
+      notChecked: this.options.liveness === false ? [] : (model.liveness ?? []).map((l) => l.name),
+    };
+  }
+
+  /** Everything the run keeps per state or per edge (the tables, and for liveness its edges and
+   * the working arrays of the check that follows the search) at the tables' next doubling must
+   * fit in the budget; each table in one typed array (V8 allows at most 2^32 bytes); and V8's
+   * own heap must keep room (the engine keeps little there, traces mostly, but a model may, and
+   * a bound that V8 reaches first is a crash, not an incomplete run). */
   memoryLeft(visitedBytes = this.visited.bytes): boolean {
     const { store, edges } = this;
     const max = this.options.maxMemory ?? Infinity;
-    return 2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0)) <= max && 2 * Math.max(store.largestArray, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32;
+    const liveness = edges ? livenessBytes(store.count, this.model.liveness!.length) : 0;
+    return (
+      2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0) + liveness) <= max &&
+      2 * Math.max(store.largestArray, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32 &&
+      heapLeft()
+    );
   }
 
   /** Grows the visited table for `more` states ahead of a parallel level, or stops the search
@@ -288,6 +349,13 @@ export class Search {
     if (this.findings.some((x) => x.property === f.name)) return;
     this.findings.push({ kind: f.findingKind ?? 'finding', property: f.name, doc: f.doc, trace: this.traceTo(id) });
   }
+}
+
+/** Whether V8's heap has a quarter of its limit free, and at least 64 MiB: the limit counts the
+ * young generation too, which the old one cannot grow into. */
+function heapLeft(): boolean {
+  const heap = getHeapStatistics();
+  return heap.used_heap_size + Math.max(heap.heap_size_limit / 4, 64 * 2 ** 20) <= heap.heap_size_limit;
 }
 
 function firstBroken(invariants: readonly Invariant[], s: State): Invariant | undefined {

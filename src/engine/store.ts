@@ -34,7 +34,7 @@ export class StateStore {
   count = 0;
 
   /** `shared`: the blocks live in SharedArrayBuffers, for worker threads to read. */
-  constructor(readonly stateSize: number, initialCapacity = 1 << 12, private readonly shared = false) {
+  constructor(readonly stateSize: number, initialCapacity = 1 << 12, private shared = false) {
     this.stride = strideOf(stateSize);
     this.words = this.stride >> 2;
     this.blocks = [this.block(Math.min(initialCapacity, BLOCK_ROWS))];
@@ -43,9 +43,7 @@ export class StateStore {
   }
 
   get bytes(): number {
-    let n = this.parent.length * 6;
-    for (const b of this.blocks) n += b.byteLength;
-    return n;
+    return this.parent.length * 6 + (this.blocks.length - 1) * BLOCK_ROWS * this.stride + this.blocks[0]!.byteLength;
   }
 
   /** One state's row: its bytes, its parent and the action that reached it. */
@@ -61,6 +59,16 @@ export class StateStore {
   /** The blocks' buffers, for worker threads. */
   get buffers(): SharedArrayBuffer[] {
     return this.blocks.map((b) => b.buffer as SharedArrayBuffer);
+  }
+
+  /** Moves the rows into shared memory, for worker threads to read. */
+  share(): void {
+    this.shared = true;
+    for (let b = 0; b < this.blocks.length; b++) {
+      const copy = new Int32Array(new SharedArrayBuffer(this.blocks[b]!.byteLength));
+      copy.set(this.blocks[b]!);
+      this.blocks[b] = copy;
+    }
   }
 
   /** Appends a row copied from `src` at word offset `from`; returns its id. */

@@ -22,8 +22,8 @@ const half = (x: number) => x | 0 || 1;
 
 export class VisitedSet {
   /** words per slot */
-  readonly slot: number;
-  private readonly shared: boolean;
+  slot: number;
+  private shared: boolean;
   private t: VisitedTable;
   private used = 0;
 
@@ -82,6 +82,25 @@ export class VisitedSet {
       if (t[at] === hi && t[at + 1] === lo) return slot === 3 ? t[at + 2]! : 0;
     }
     return -1;
+  }
+
+  /** Moves the table into shared memory for worker threads, with the slots of `kind`: each
+   * fingerprint keeps its slot (the slot count is unchanged), a plain table's states become
+   * settled owners. */
+  share(kind: VisitedKind): void {
+    const old = this.t;
+    const from = this.slot;
+    const to = kind === 'plain' ? 2 : 3;
+    this.shared = true;
+    this.slot = to;
+    const next = this.table(old.length / from);
+    for (let j = 0, k = 0; j < old.length; j += from, k += to) {
+      if (old[j] === 0) continue;
+      next[k] = old[j]!;
+      next[k + 1] = old[j + 1]!;
+      if (to === 3) next[k + 2] = from === 3 ? old[j + 2]! : SETTLED;
+    }
+    this.t = next;
   }
 
   /** Counts `n` fingerprints that workers inserted (`claim`) into the table. */

@@ -13,6 +13,8 @@ import type { ChunkJob, ModelRef } from './parallel-protocol.js';
 const ref = workerData as ModelRef;
 const model: Model = await (await import(ref.url))[ref.exportName](ref.arg);
 const expander = new ChunkExpander(model, ref.deadlock);
+// The main thread sends chunks only to a worker that is ready, so none waits on a slow start.
+parentPort!.postMessage({ ready: true });
 
 parentPort!.on('message', (job: ChunkJob) => {
   try {

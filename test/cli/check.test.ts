@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { septcheck } from './run.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { root, septcheck } from './run.js';
 
 describe('septcheck check', () => {
   it('prints the JSON report with the documented fields, exit 0 when ok', () => {
@@ -32,6 +34,30 @@ describe('septcheck check', () => {
   it('prints a lasso with loopStart for a liveness violation', () => {
     const j = JSON.parse(septcheck('check', 'peterson', '--no-fairness', '--json').stdout);
     expect(j.violation).toMatchObject({ kind: 'liveness', property: 'p0-enters', loopStart: 1 });
+  });
+
+  it('--no-liveness checks safety only: the lasso peterson shows without fairness is not looked for', () => {
+    const j = JSON.parse(septcheck('check', 'peterson', '--no-fairness', '--no-liveness', '--json').stdout);
+    expect(j).toMatchObject({ result: 'ok', distinctStates: 34 });
+  });
+
+  it('--max-memory with liveness on: the host scenario ends as incomplete within the bound, its edges and the liveness check counted', () => {
+    const r = septcheck('check', '--scenario', 'host', '--workers', '1', '--max-memory', '64', '--json');
+    expect(r.code).toBe(3);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ result: 'incomplete', stoppedBy: 'max-memory' });
+    // The tables hold the edges (above 128 bytes a state); the room kept for the liveness check
+    // (its arrays, about 90 bytes a state) is within the bound too.
+    expect(j.bytesPerState).toBeGreaterThan(128);
+    expect(j.distinctStates * (j.bytesPerState + 90)).toBeLessThanOrEqual(64 * 2 ** 20);
+  });
+
+  it("V8's own heap limit is a bound too: a model that fills the heap ends as incomplete, not in a V8 crash", () => {
+    const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    const r = spawnSync(process.execPath, ['--max-old-space-size=128', bin, 'check', 'test/fixtures/heap-model.ts', '--workers', '1', '--json'], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ result: 'incomplete', stoppedBy: 'max-memory' });
   });
 
   it('passes --param to the model and says incomplete (exit 3) at a bound', () => {

@@ -30,6 +30,22 @@ describe('check --workers 2', () => {
     }
   });
 
+  it.each([['puzzle8'], ['--scenario', 'convert', '--faults', 'transient-refs=2'], ['test/fixtures/fan-model.ts']])(
+    'threads that join mid-run (--join-after 0: the tables move to shared memory at the first wide level): the same counts and result %j',
+    (...args) => {
+      const joined = run(...args, '--workers', '2', '--join-after', '0');
+      expect(joined).toEqual(run(...args, '--workers', '1'));
+    },
+  );
+
+  it('--max-states N: exactly N states with threads too, wherever in a level the bound falls', () => {
+    for (const n of ['10', '5000', '100000']) {
+      const two = run('puzzle8', '--workers', '2', '--max-states', n);
+      expect(two).toMatchObject({ result: 'incomplete', stoppedBy: 'max-states', distinctStates: Number(n) });
+      expect(two).toEqual(run('puzzle8', '--workers', '1', '--max-states', n));
+    }
+  });
+
   it('a violation: the same shortest counterexample, step for step', () => {
     const args = ['--scenario', 'convert', '--faults', 'memory-failure=1'];
     const two = run(...args, '--workers', '2');

@@ -35,6 +35,13 @@ describe('breadth-first search', () => {
     expect(r.distinctStates).toBeLessThan(6561);
   });
 
+  it('--max-states N stops with exactly N states known; a model of exactly N states completes', () => {
+    for (const n of [1, 10, 11, 14, 1000]) expect(check(hanoi.build({ disks: 8 }), { maxStates: n })).toMatchObject({ result: 'incomplete', stoppedBy: 'max-states', distinctStates: n });
+    // Hanoi with 2 disks has 9 states.
+    expect(check(hanoi.build({ disks: 2 }), { maxStates: 9 })).toMatchObject({ result: 'ok', distinctStates: 9 });
+    expect(check(hanoi.build({ disks: 2 }), { maxStates: 8 })).toMatchObject({ result: 'incomplete', distinctStates: 8 });
+  });
+
   it('stops at --max-depth with result incomplete and explores exactly the states within it', () => {
     // Hanoi with 2 disks: 1 state at depth 0, 2 at depth 1, 2 at depth 2 (moves of the big disk need the small one out of the way).
     const r = check(hanoi.build({ disks: 2 }), { maxDepth: 1 });
