@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, observeRun, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -8,6 +8,8 @@ import { policies } from '../policies/index.js';
 import { scenarios } from '../scenarios/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { InputError } from './input-error.js';
+import { isEntry, runCommand, runProcess } from './entry.js';
+import * as io from './io.js';
 import { bundledModels } from './load.js';
 import { progressLine } from './progress.js';
 import { checkJson, checkText, exitCode, simulateJson, simulateText } from './report.js';
@@ -18,7 +20,7 @@ import { readTrace } from './trace-file.js';
 import { writeJson } from './write-whole.js';
 import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
-import { parseScript, runScript, ScriptError } from '../script/index.js';
+import { parseScript, runScript } from '../script/index.js';
 import { runText } from './run-report.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
@@ -37,7 +39,7 @@ function collectParam(text: string, acc: Record<string, string>): Record<string,
 }
 
 function print(json: boolean, data: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+  io.out(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
 }
 
 /** The options that name the TDX system: a scenario, a policy, faults, HVO. */
@@ -74,7 +76,7 @@ function cpuOf(process: string | null): number {
 const program = new Command('septcheck')
   .description('Model checker for the host side of Intel TDX private memory (guest_memfd, KVM TDP MMU, KVM TDX, TDX module)')
   .exitOverride()
-  .configureOutput({ outputError: (msg, write) => write(`septcheck: ${msg.replace(/^error: /, '')}`) });
+  .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (msg, write) => write(`septcheck: ${msg.replace(/^error: /, '')}`) });
 
 modelOptions(program.command('check').description('explore every state of a model breadth-first and check its properties'))
   .option('--json', 'print one JSON object instead of text')
@@ -105,7 +107,7 @@ modelOptions(program.command('check').description('explore every state of a mode
     if (o.traceOut && found) writeJson(o.traceOut, traceDoc(t.model, found, t.title, t.target));
     const json = checkJson(t.name, t.params, t.model, result);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
-    process.exitCode = exitCode(json);
+    io.setExit(exitCode(json));
   });
 
 program
@@ -117,7 +119,7 @@ program
   .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean }) => {
     const extra = await Promise.all(o.policy.map(async (file) => ({ file, policy: await loadPolicy(file) })));
     const rows = verdictTable([...Object.values(policies), ...extra.map((e) => e.policy)], (p) => extra.find((e) => e.policy === p)?.file ?? p.name);
-    process.stdout.write(`${o.json ? JSON.stringify(claimsJson(rows), null, 2) : o.markdown ? claimsMarkdown(rows) : claimsText(rows)}\n`);
+    io.out(`${o.json ? JSON.stringify(claimsJson(rows), null, 2) : o.markdown ? claimsMarkdown(rows) : claimsText(rows)}\n`);
   });
 
 program
@@ -134,7 +136,7 @@ program
     }
     const report = runScript(parseScript(text, file), file);
     print(!!o.json, report, runText(report));
-    process.exitCode = report.passed ? 0 : 1;
+    io.setExit(report.passed ? 0 : 1);
   });
 
 program
@@ -158,7 +160,7 @@ program
         ? `${file}: the model still allows every step, but ${why}`
         : `${file}: confirmed: all ${doc.steps.length - 1} steps replay and ${doc.kind} ${doc.property} is still violated`;
     print(!!o.json, { trace: file, property: doc.property, ...outcome }, text);
-    process.exitCode = outcome.result === 'confirmed' ? 0 : 1;
+    io.setExit(outcome.result === 'confirmed' ? 0 : 1);
   });
 
 program
@@ -169,7 +171,7 @@ program
   .action((file: string, o: { format: string }) => {
     const doc = readTrace(file);
     const out = o.format === 'json' ? JSON.stringify(doc, null, 2) : o.format === 'markdown' ? traceMarkdown(doc) : o.format === 'mermaid' ? traceMermaid(doc) : traceText(doc);
-    process.stdout.write(`${out}\n`);
+    io.out(`${out}\n`);
   });
 
 program
@@ -181,7 +183,7 @@ program
   .action(async (file: string | undefined, o: { port: number; open: boolean }) => {
     const doc = file ? readTrace(file) : undefined;
     const { url } = await serveView(doc, o.port);
-    process.stdout.write(`septcheck view: ${url} (Ctrl-C to stop)\n`);
+    io.out(`septcheck view: ${url} (Ctrl-C to stop)\n`);
     if (o.open) openBrowser(url);
   });
 
@@ -211,8 +213,8 @@ modelOptions(program.command('swarm').description('one shard of a swarm: a bound
       ...(r.violation ? { violation: traceDoc(t.model, r.violation, t.title, t.target) } : {}),
     };
     if (o.out) writeJson(o.out, file);
-    else process.stdout.write(`${JSON.stringify(file, null, 2)}\n`);
-    process.exitCode = exitCode(r);
+    else io.out(`${JSON.stringify(file, null, 2)}\n`);
+    io.setExit(exitCode(r));
   });
 
 program
@@ -229,7 +231,7 @@ program
       `result: ${m.result}`,
     ].join('\n');
     print(!!o.json, m, text);
-    process.exitCode = exitCode(m);
+    io.setExit(exitCode(m));
   });
 
 systemOptions(
@@ -261,7 +263,7 @@ systemOptions(
       ...r.allowed.map((a) => `  ${JSON.stringify(a)}`),
     ].join('\n');
     print(o.json, { log: file, model: t.title, valid: false, event: r.index + 1, matched: r.matched, ignored: r.ignored, state: view, allowed: r.allowed }, text);
-    process.exitCode = 1;
+    io.setExit(1);
   });
 
 modelOptions(program.command('simulate').description('random runs through a model, deterministic for a given seed'))
@@ -276,19 +278,12 @@ modelOptions(program.command('simulate').description('random runs through a mode
     const result = simulate(t.model, { runs: o.runs, depth: o.depth, seed: o.seed, ...(o.deadlock === false ? { deadlock: false } : {}) });
     if (o.eventsOut) writeEvents(o.eventsOut, observeRun(t.model, result.lastRun, cpuOf));
     print(o.json, simulateJson(t.name, t.params, t.model, result), simulateText(t.title, t.target, t.model, result));
-    process.exitCode = exitCode(result);
+    io.setExit(exitCode(result));
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // Help and version are not errors; everything else commander rejects is bad input.
-    process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof InputError || err instanceof ParamError || err instanceof ModelError || err instanceof ScriptError) {
-    process.stderr.write(`septcheck: ${err.message}\n`);
-    process.exitCode = 2;
-  } else {
-    throw err;
-  }
+/** Runs septcheck in this process with `argv` (the arguments after the command's name). */
+export function septcheck(argv: readonly string[], streams: io.CliIo = io.processIo): Promise<number> {
+  return runCommand(program, argv, streams);
 }
+
+if (isEntry(import.meta.url)) await runProcess(program);

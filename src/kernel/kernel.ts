@@ -3,7 +3,7 @@ import { Mm } from './mm.js';
 import { Seam } from './seam.js';
 import { Vars } from './vars.js';
 import { VmmScript } from './vmm_script.js';
-import type { PagePolicy } from '../policies/policy.js';
+import { PolicyError, type PagePolicy } from '../policies/policy.js';
 import type { State } from '../engine/index.js';
 
 /** The policy, with each hook that changes state checked not to have written a variable this
@@ -12,7 +12,7 @@ function checkedPolicy(policy: PagePolicy, v: Vars): PagePolicy {
   const check = (hook: 'onMap' | 'onMapFailed' | 'onRemoved' | 'onZapFailed') => (t: State, gfn: number, k: Kernel) => {
     policy[hook](t, gfn, k);
     for (let i = 0; i < v.config.scenario.gfns; i++) {
-      if (t[v.zero + i] !== 0) throw new Error(`policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`);
+      if (t[v.zero + i] !== 0) throw new PolicyError(`policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`);
     }
   };
   return { ...policy, onMap: check('onMap'), onMapFailed: check('onMapFailed'), onRemoved: check('onRemoved'), onZapFailed: check('onZapFailed') };
