@@ -99,7 +99,7 @@ export function failure(e: unknown): { code: number; line?: string } {
     // A model or policy that breaks its contract (wrong state size, a write it must not make)
     // or threw a non-Error: the user's file when there is one; a bundled one doing so is our bug.
     const files = loadedUserFiles();
-    if (files.length > 0) return { code: EXIT_INPUT, line: `septcheck: ${files.join(', ')}: ${oneLine(e.message)}` };
+    if (files.length > 0) return { code: EXIT_INPUT, line: `septcheck: ${files.join(', ')}: ${oneLine((e as Error).message)}` };
   }
   const at = frames(e).find((f) => !f.file.startsWith('node:'));
   const where = at ? ` (at ${relative(process.cwd(), at.file)}:${at.line})` : '';

@@ -8,6 +8,7 @@ import { policies } from '../policies/index.js';
 import { scenarios } from '../scenarios/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { InputError } from './input-error.js';
+import { allowedTarget, type GivenCode } from './code-files.js';
 import { isEntry, runCommand, runProcess } from './entry.js';
 import * as io from './io.js';
 import { bundledModels } from './load.js';
@@ -18,7 +19,7 @@ import { resolveTarget, targetOf } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
 import { readTrace } from './trace-file.js';
 import { writeJson } from './write-whole.js';
-import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
+import { mergedJson, mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
 import { parseScript, runScript } from '../script/index.js';
 import { runText } from './run-report.js';
@@ -143,10 +144,12 @@ program
   .command('replay')
   .description('re-execute a saved trace against the current model: confirm it, or say where it no longer fits')
   .argument('<trace.json>', 'a trace saved with check --trace-out')
+  .option('--model <file>', 'the model file the trace names, if any: a trace runs only code given on the command line')
+  .option('--policy <file>', 'the policy file the trace names, if any: a trace runs only code given on the command line')
   .option('--json', 'print the outcome as JSON')
-  .action(async (file: string, o: { json?: boolean }) => {
+  .action(async (file: string, o: GivenCode & { json?: boolean }) => {
     const doc = readTrace(file);
-    const t = await resolveTarget(doc.target);
+    const t = await resolveTarget(allowedTarget(doc.target, o, file));
     const r = replay(t.model, doc.steps);
     const why = r.ok ? stillViolates(t.model, r.states, doc) : undefined;
     const outcome = !r.ok
@@ -230,7 +233,7 @@ program
       '',
       `result: ${m.result}`,
     ].join('\n');
-    print(!!o.json, m, text);
+    print(!!o.json, mergedJson(m), text);
     io.setExit(exitCode(m));
   });
 
