@@ -26,9 +26,10 @@ import { runText } from './run-report.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
-function integer(name: string, min = 0) {
+function integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
     if (!/^\d+$/.test(text) || Number(text) < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    if (Number(text) > max) throw new InvalidArgumentError(`${name} must be an integer <= ${max}`);
     return Number(text);
   };
 }
@@ -181,7 +182,7 @@ program
   .command('view')
   .description('serve a page that steps through a trace (or shows the verdict table) on 127.0.0.1')
   .argument('[trace.json]', 'a trace saved with check --trace-out; without one, the verdict table with links to its traces')
-  .option('--port <n>', 'port to listen on (0: any free one)', integer('--port'), 7373)
+  .option('--port <n>', 'port to listen on (0: any free one)', integer('--port', 0, 65535), 7373)
   .option('--no-open', 'do not open a browser')
   .action(async (file: string | undefined, o: { port: number; open: boolean }) => {
     const doc = file ? readTrace(file) : undefined;
