@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, observeRun, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -78,7 +78,7 @@ function cpuOf(process: string | null): number {
 const program = new Command('septcheck')
   .description('Model checker for the host side of Intel TDX private memory (guest_memfd, KVM TDP MMU, KVM TDX, TDX module)')
   .exitOverride()
-  .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (msg, write) => write(`septcheck: ${msg.replace(/^error: /, '')}`) });
+  .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (msg, write) => write(`septcheck: ${msg.replace(/^error: /, '').trimEnd().replace(/\s*\n\s*/g, ' ')}\n`) });
 
 modelOptions(program.command('check').description('explore every state of a model breadth-first and check its properties'))
   .option('--json', 'print one JSON object instead of text')
@@ -92,7 +92,8 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more; one per core unless given', integer('--workers', 1), defaultWorkers())
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
-    const progress = progressLine(!o.json);
+    if (o.symmetry && !t.model.canonical) throw new InputError(`--symmetry: ${t.title} declares no interchangeable parts (no canonical)`);
+    const progress = await progressLine(!o.json);
     const options = {
       maxStates: o.maxStates,
       maxDepth: o.maxDepth,
@@ -186,7 +187,8 @@ program
   .option('--no-open', 'do not open a browser')
   .action(async (file: string | undefined, o: { port: number; open: boolean }) => {
     const doc = file ? readTrace(file) : undefined;
-    const { url } = await serveView(doc, o.port);
+    const { server, url } = await serveView(doc, o.port);
+    io.serving(() => server.close());
     io.out(`septcheck view: ${url} (Ctrl-C to stop)\n`);
     if (o.open) openBrowser(url);
   });
@@ -251,7 +253,15 @@ systemOptions(
     const logged = readEvents(file);
     const events = o.mapAddresses ? mapAddresses(logged) : logged;
     const t = await resolveTarget(targetOf(undefined, o));
-    const r = validate(t.model, events);
+    const r = (() => {
+      try {
+        return validate(t.model, events);
+      } catch (e) {
+        // the bundled system's search bound between two events: the log, not septcheck, is at fault
+        if (e instanceof ModelError && e.cause === undefined) throw new InputError(`${file}: cannot be validated: ${e.message}`);
+        throw e;
+      }
+    })();
     if (r.valid) {
       const skipped = r.ignored ? ` (${r.ignored} events of functions the model does not show were skipped)` : '';
       print(o.json, { log: file, model: t.title, valid: true, matched: r.matched, ignored: r.ignored }, `${file}: valid: all ${r.matched} events are a behaviour of ${t.title}${skipped}`);

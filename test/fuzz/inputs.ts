@@ -1,0 +1,150 @@
+/**
+ * Generators of septcheck inputs for the fuzz tests: argument vectors per command, and the files
+ * they read (model and policy files, scripts, traces, event logs, swarm results), made from valid
+ * ones mutated: fields dropped, wrong types, huge numbers, wrong lengths, truncated bytes.
+ *
+ * To extend for a new flag: add it to the command's `flags` below (with values that are valid,
+ * invalid and extreme); for a new output kind, add its schema in schemas/ and in harness.ts.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as fc from 'fast-check';
+import { parse } from 'yaml';
+import { root } from './harness.js';
+
+const text = fc.string({ maxLength: 12 }).map((s) => s.replace(/\0/g, ''));
+
+/** A number as text: valid, negative, fractional, huge, not a number. */
+export const intText = fc.oneof(
+  fc.nat(12).map(String),
+  fc.constantFrom('-1', '0', '1.5', '1e3', '0x10', 'abc', '', '9007199254740993', '99999999999999999999999', ' 3'),
+);
+
+/** Tokens a user might mistype: unknown flags, stray values, help. */
+export const junk = fc.oneof(text, fc.constantFrom('--', '-', '--nosuch', '-x', '--json=1', '--help', '--version', '--max-states', '--param', '--policy', '--faults=', '-h'));
+
+const faultKinds = ['remove-fails', 'block-fails', 'busy', 'transient-refs', 'memory-failure'];
+/** A --faults value: known and unknown kinds, good and bad counts. */
+export const faults = fc
+  .array(fc.tuple(fc.oneof(fc.constantFrom(...faultKinds), text), fc.oneof(fc.nat(3).map(String), intText)), { maxLength: 3 })
+  .map((kv) => kv.map(([k, v]) => `${k}=${v}`).join(','));
+
+const fixture = (f: string) => `test/fixtures/${f}`;
+export const modelFiles = [
+  'test/fixtures/counter-model.ts',
+  'test/fixtures/fan-model.ts',
+  'test/fixtures/throws.ts',
+  'test/fixtures/broken-syntax.ts',
+  ...readdirSync(join(root, 'test/fixtures/throwing')).map((f) => fixture(`throwing/${f}`)),
+  'test/fixtures/commonjs/counter.ts',
+  'test/fixtures/commonjs/throws.ts',
+  'test/fixtures/leaky-policy.ts',
+];
+export const policyFiles = ['test/fixtures/leaky-policy.ts', 'test/fixtures/bad-policy.ts', 'test/fixtures/unused-var-policy.ts', 'test/fixtures/broken-syntax.ts', 'examples/policies/ref-on-remove-failure.ts', 'test/fixtures/counter-model.ts'];
+const bundledModels = ['peterson', 'naive-mutex', 'philosophers', 'counters', 'hanoi', 'puzzle8'];
+const policies = ['pin', 'nopin', 'unmap-error', 'ref-on-zap-failure', 'page-flag', 'hwpoison'];
+const scenarios = ['basic', 'convert', 'contention', 'teardown', 'host'];
+const missing = fc.constantFrom('missing.ts', 'nosuch', 'dir/', '.', 'x.js', 'README.md', '');
+
+const param = fc.tuple(fc.constantFrom('n', 'k', 'disks', 'limit', 'pegs', 'x', ''), intText).map(([k, v]) => (k ? `${k}=${v}` : v));
+
+/** What a command names its model by: a model (bundled, a file, missing) with --param, or a scenario. */
+export const target = fc.oneof(
+  fc.tuple(fc.oneof(fc.constantFrom(...bundledModels, ...modelFiles), missing), fc.array(param, { maxLength: 2 })).map(([m, ps]) => [m, ...ps.flatMap((p) => ['--param', p])]),
+  fc
+    .record(
+      {
+        scenario: fc.oneof(fc.constantFrom(...scenarios), text),
+        policy: fc.oneof(fc.constantFrom(...policies, ...policyFiles), missing),
+        faults,
+        hvo: fc.boolean(),
+      },
+      { requiredKeys: ['scenario'] },
+    )
+    .map((o) => ['--scenario', o.scenario, ...(o.policy !== undefined ? ['--policy', o.policy] : []), ...(o.faults !== undefined ? ['--faults', o.faults] : []), ...(o.hvo ? ['--hvo'] : [])]),
+  fc.constant([] as string[]),
+);
+
+/** Options of a command, each present or not, in a shuffled order, sometimes with junk. */
+export function options(flags: Record<string, fc.Arbitrary<string[]>>): fc.Arbitrary<string[]> {
+  const parts = Object.values(flags).map((a) => fc.option(a, { nil: undefined, freq: 2 }));
+  return fc
+    .tuple(fc.tuple(...parts), fc.array(junk, { maxLength: 1 }), fc.boolean())
+    .chain(([chosen, extra, withJunk]) => fc.shuffledSubarray([...chosen.filter((c): c is string[] => c !== undefined), ...(withJunk ? extra.map((j) => [j]) : [])], { minLength: 0 }).map((xs) => xs.flat()));
+}
+
+const flag = (name: string) => fc.constant([name]);
+const valued = (name: string, value: fc.Arbitrary<string>) => value.map((v) => [name, v]);
+
+/** Mutations of a JSON value: a field dropped, a wrong type, a huge number, a wrong length. */
+export function mutated(value: unknown): fc.Arbitrary<unknown> {
+  const paths: (string | number)[][] = [];
+  const walk = (v: unknown, path: (string | number)[]) => {
+    paths.push(path);
+    if (paths.length > 400) return;
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(value, []);
+  const replacement = fc.oneof(
+    fc.constantFrom(null, -1, 0, 1.5, 2 ** 53 + 2, 1e308, '', 'x', true, [], {}, [1, 2, 3], 'septcheck-trace/1', 'nopin', 'hanoi', 'test/fixtures/leaky-policy.ts', 'test/fixtures/counter-model.ts'),
+    fc.jsonValue({ maxDepth: 2 }),
+  );
+  const op = fc.record({ path: fc.constantFrom(...paths), kind: fc.constantFrom('drop', 'set', 'set', 'grow', 'shrink'), to: replacement });
+  return fc.array(op, { minLength: 0, maxLength: 3 }).map((ops) => {
+    let v: unknown = structuredClone(value);
+    for (const o of ops) v = apply(v, o.path, o.kind, o.to);
+    return v;
+  });
+}
+
+function apply(v: unknown, path: (string | number)[], kind: string, to: unknown): unknown {
+  if (path.length === 0) return kind === 'drop' ? undefined : kind === 'set' ? to : v;
+  const [head, ...rest] = path;
+  if (v === null || typeof v !== 'object') return v;
+  const copy: Record<string | number, unknown> = Array.isArray(v) ? [...v] : { ...v };
+  if (!(head! in copy)) return v;
+  if (rest.length > 0) copy[head!] = apply(copy[head!], rest, kind, to);
+  else if (kind === 'drop') Array.isArray(copy) ? (copy as unknown[]).splice(Number(head), 1) : delete copy[head!];
+  else if (kind === 'set') copy[head!] = to;
+  else if (kind === 'grow' && Array.isArray(copy[head!])) copy[head!] = [...(copy[head!] as unknown[]), ...(copy[head!] as unknown[])];
+  else if (kind === 'shrink' && Array.isArray(copy[head!])) copy[head!] = (copy[head!] as unknown[]).slice(1);
+  return copy;
+}
+
+/** A file's text: valid JSON (mutated or not), or cut short at some byte. */
+export function fileText(valid: unknown): fc.Arbitrary<string> {
+  const json = JSON.stringify(valid, null, 1);
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.constant(json) },
+    { weight: 5, arbitrary: mutated(valid).map((v) => JSON.stringify(v) ?? '') },
+    { weight: 1, arbitrary: fc.nat(json.length).map((n) => json.slice(0, n)) },
+  );
+}
+
+let counter = 0;
+/** Writes generated file contents to `dir` (a fresh name each), giving the file's path. */
+export function written(dir: string, ext: string, content: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return content.map((c) => {
+    const path = join(dir, `in-${process.pid}-${counter++}${ext}`);
+    writeFileSync(path, c);
+    return path;
+  });
+}
+
+/** An output path in `dir`: fresh, in a missing folder, or a folder. */
+export function outPath(dir: string, ext: string): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constant(null).map(() => join(dir, `out-${process.pid}-${counter++}${ext}`)) },
+    { weight: 1, arbitrary: fc.constant(join(dir, 'no-such-folder', `x${ext}`)) },
+    { weight: 1, arbitrary: fc.constant(dir) },
+  );
+}
+
+export const inputs = { flag, valued };
+
+/** The selftest scripts, parsed: valid scripts to mutate. */
+export const scripts: unknown[] = readdirSync(join(root, 'test/selftests'), { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => parse(readFileSync(join(root, 'test/selftests', f), 'utf8')) as unknown);
