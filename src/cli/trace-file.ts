@@ -36,8 +36,8 @@ export function checkTraceDoc(doc: unknown, path: string, at = ''): TraceDoc {
   if (!Array.isArray(doc.steps) || doc.steps.length === 0) throw bad('steps', 'is not a non-empty array');
   doc.steps.forEach((s: unknown, i) => {
     if (!isObject(s) || !isObject(s.state)) throw bad(`steps[${i}].state`, 'is not an object');
-    if (i > 0 && typeof s.action !== 'string') throw bad(`steps[${i}].action`, 'is not a string');
-    if (s.process !== undefined && s.process !== null && typeof s.process !== 'string') throw bad(`steps[${i}].process`, 'is not a string');
+    if (typeof s.action !== 'string' && (i > 0 || s.action !== null)) throw bad(`steps[${i}].action`, i > 0 ? 'is not a string' : 'is not a string or null');
+    if (s.process !== null && typeof s.process !== 'string') throw bad(`steps[${i}].process`, 'is not a string or null');
     for (const f of ['where', 'call'] as const) if (s[f] !== undefined && typeof s[f] !== 'string') throw bad(`steps[${i}].${f}`, 'is not a string');
     if (!(Array.isArray(s.changes) && s.changes.every((c) => typeof c === 'string'))) throw bad(`steps[${i}].changes`, 'is not a list of strings');
   });

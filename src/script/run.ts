@@ -228,6 +228,7 @@ function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Ou
   const calls = () => d.log.slice(from).map((t) => t.call);
   const kernelSteps = (a: Action) => a.process === proc && a.where !== 'guest' && a.name !== 'tdx_vcpu_run';
   for (const [j, ins] of program.entries()) {
+    if (typeof ins !== 'object' || ins === null) throw new ScriptError(`${file}: steps[${i}].guest[${j}]: expected { accept: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool }`);
     if ('mapgpa' in ins) {
       // TDG.VP.VMCALL<MapGPA>: KVM exits to userspace (tdx_map_gpa), which converts.
       if (d.state[v.inGuest + c]) d.step((a) => a.process === proc && a.name.startsWith('TD exit'));

@@ -72,9 +72,24 @@ export function expectSchema(name: string, data: unknown): void {
   if (!validate(data)) throw new Error(`does not match schemas/${name}.schema.json: ${ajv.errorsText(validate.errors)}`);
 }
 
+/** The options that take a value: a flag right after one of them is its value, not a flag. */
+const valueOptions = new Set(['--param', '--scenario', '--policy', '--faults', '--max-states', '--max-depth', '--max-memory', '--trace-out', '--workers', '--shard', '--seed', '--out', '--runs', '--depth', '--events-out', '--format', '--port', '--model']);
+
+/** The value of the option `name` as commander reads `argv` (the last one wins), or true for a flag. */
+export function optionOf(argv: readonly string[], name: string): string | true | undefined {
+  let found: string | true | undefined;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a === name) found = valueOptions.has(a) ? argv[i + 1] : true;
+    if (valueOptions.has(a)) i++;
+  }
+  return found;
+}
+
 /** Which schema a run's stdout must match, if it prints JSON. */
 function jsonKind(argv: readonly string[]): string | undefined {
-  const has = (flag: string) => argv.includes(flag);
+  const has = (flag: string) => optionOf(argv, flag) !== undefined;
   if (has('--help') || has('-h')) return undefined;
   switch (argv[0]) {
     case 'check':
@@ -92,7 +107,7 @@ function jsonKind(argv: readonly string[]): string | undefined {
     case 'merge':
       return has('--json') ? 'merge-report' : undefined;
     case 'explain':
-      return argv[argv.lastIndexOf('--format') + 1] === 'json' && has('--format') ? 'trace' : undefined;
+      return optionOf(argv, '--format') === 'json' ? 'trace' : undefined;
     case 'swarm':
       return has('--out') ? undefined : 'swarm-result';
     default:
@@ -118,9 +133,8 @@ export function judge(argv: readonly string[], r: Outcome, dir: string): void {
       if (kind) expectSchema(kind, JSON.parse(r.stdout));
     }
     for (const [flag, schema] of Object.entries(outputs)) {
-      const i = argv.lastIndexOf(flag);
-      const file = i >= 0 ? argv[i + 1] : undefined;
-      if (file === undefined || !file.startsWith(dir)) continue;
+      const file = optionOf(argv, flag);
+      if (typeof file !== 'string' || !file.startsWith(dir)) continue;
       // written whole or not at all: no temporary file of it is left behind
       expect(readdirSync(dir).filter((f) => f.startsWith(`${basename(file)}.`) && f.endsWith('.tmp'))).toEqual([]);
       if (!existsSync(file) || !statSync(file).isFile()) continue;
@@ -146,12 +160,16 @@ export function cleanup(dir: string): void {
 /** Runs the property over `runs` generated inputs in-process; the seed is printed first. */
 export async function fuzzInProcess(name: string, arb: fc.Arbitrary<string[]>, dir: string): Promise<void> {
   console.log(`fuzz ${name} in-process: ${runs} inputs, seed ${seed} (SEPTCHECK_FUZZ_SEED=${seed} replays)`);
+  const codes: Record<string, number> = {};
   await fc.assert(
     fc.asyncProperty(arb, async (argv) => {
-      judge(argv, await inProcess(argv), dir);
+      const r = await inProcess(argv);
+      codes[String(r.code)] = (codes[String(r.code)] ?? 0) + 1;
+      judge(argv, r, dir);
     }),
     { seed, numRuns: runs, endOnFailure: true },
   );
+  console.log(`fuzz ${name} in-process: exit codes ${JSON.stringify(codes)}`);
 }
 
 /** Runs the property over `processes` generated inputs as real processes, two at a time. */

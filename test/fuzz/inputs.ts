@@ -16,8 +16,8 @@ const text = fc.string({ maxLength: 12 }).map((s) => s.replace(/\0/g, ''));
 
 /** A number as text: valid, negative, fractional, huge, not a number. */
 export const intText = fc.oneof(
-  fc.nat(12).map(String),
-  fc.constantFrom('-1', '0', '1.5', '1e3', '0x10', 'abc', '', '9007199254740993', '99999999999999999999999', ' 3'),
+  { weight: 3, arbitrary: fc.nat(12).map(String) },
+  { weight: 1, arbitrary: fc.constantFrom('-1', '0', '1.5', '1e3', '0x10', 'abc', '', '9007199254740993', '99999999999999999999999', ' 3') },
 );
 
 /** Tokens a user might mistype: unknown flags, stray values, help. */
@@ -26,7 +26,7 @@ export const junk = fc.oneof(text, fc.constantFrom('--', '-', '--nosuch', '-x', 
 const faultKinds = ['remove-fails', 'block-fails', 'busy', 'transient-refs', 'memory-failure'];
 /** A --faults value: known and unknown kinds, good and bad counts. */
 export const faults = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom(...faultKinds), text), fc.oneof(fc.nat(3).map(String), intText)), { maxLength: 3 })
+  .array(fc.tuple(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...faultKinds) }, { weight: 1, arbitrary: text }), fc.oneof({ weight: 4, arbitrary: fc.nat(3).map(String) }, { weight: 1, arbitrary: intText })), { maxLength: 3 })
   .map((kv) => kv.map(([k, v]) => `${k}=${v}`).join(','));
 
 const fixture = (f: string) => `test/fixtures/${f}`;
@@ -50,12 +50,12 @@ const param = fc.tuple(fc.constantFrom('n', 'k', 'disks', 'limit', 'pegs', 'x', 
 
 /** What a command names its model by: a model (bundled, a file, missing) with --param, or a scenario. */
 export const target = fc.oneof(
-  fc.tuple(fc.oneof(fc.constantFrom(...bundledModels, ...modelFiles), missing), fc.array(param, { maxLength: 2 })).map(([m, ps]) => [m, ...ps.flatMap((p) => ['--param', p])]),
+  fc.tuple(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...bundledModels, ...modelFiles) }, { weight: 1, arbitrary: missing }), fc.oneof({ weight: 3, arbitrary: fc.constant([] as string[]) }, { weight: 1, arbitrary: fc.array(param, { minLength: 1, maxLength: 2 }) })).map(([m, ps]) => [m, ...ps.flatMap((p) => ['--param', p])]),
   fc
     .record(
       {
-        scenario: fc.oneof(fc.constantFrom(...scenarios), text),
-        policy: fc.oneof(fc.constantFrom(...policies, ...policyFiles), missing),
+        scenario: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...scenarios) }, { weight: 1, arbitrary: text }),
+        policy: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...policies, ...policyFiles) }, { weight: 1, arbitrary: missing }),
         faults,
         hvo: fc.boolean(),
       },
@@ -69,7 +69,7 @@ export const target = fc.oneof(
 export function options(flags: Record<string, fc.Arbitrary<string[]>>): fc.Arbitrary<string[]> {
   const parts = Object.values(flags).map((a) => fc.option(a, { nil: undefined, freq: 2 }));
   return fc
-    .tuple(fc.tuple(...parts), fc.array(junk, { maxLength: 1 }), fc.boolean())
+    .tuple(fc.tuple(...parts), fc.array(junk, { maxLength: 1 }), fc.nat(7).map((n) => n === 0))
     .chain(([chosen, extra, withJunk]) => fc.shuffledSubarray([...chosen.filter((c): c is string[] => c !== undefined), ...(withJunk ? extra.map((j) => [j]) : [])], { minLength: 0 }).map((xs) => xs.flat()));
 }
 

@@ -48,7 +48,7 @@ const argvs: Record<string, fc.Arbitrary<string[]>> = {
   swarm: fc
     .tuple(
       target,
-      fc.oneof(fc.constantFrom('1/1', '2/4', '4/4'), fc.tuple(intText, intText).map(([i, n]) => `${i}/${n}`), intText),
+      fc.oneof({ weight: 6, arbitrary: fc.constantFrom('1/1', '2/4', '4/4') }, { weight: 1, arbitrary: fc.tuple(intText, intText).map(([i, n]) => `${i}/${n}`) }),
       options({ seed: valued('--seed', intText), maxDepth: valued('--max-depth', intText), out: valued('--out', outPath(dir, '.json')), maxStates: valued('--max-states', intText) }),
       bound('--max-states', 2000),
     )
