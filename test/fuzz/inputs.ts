@@ -148,3 +148,36 @@ export const scripts: unknown[] = readdirSync(join(root, 'test/selftests'), { re
   .map(String)
   .filter((f) => f.endsWith('.yaml'))
   .map((f) => parse(readFileSync(join(root, 'test/selftests', f), 'utf8')) as unknown);
+
+/** The first value most of the time (valid), else one of the others (broken). */
+const mostly = (valid: string, ...broken: string[]) => fc.oneof({ weight: 12, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: fc.constantFrom(...broken) });
+
+/** A model file's source, each part valid or broken in one of the ways users break them. */
+export const modelSource = fc
+  .record({
+    name: mostly("'gen'", '42', 'undefined'),
+    stateSize: mostly('2', '0', '-1', '1.5', "'2'", '300', 'undefined'),
+    initial: mostly('() => [new Uint8Array(2)]', '() => []', '() => [new Uint8Array(3)]', "() => { throw new Error('initial failed'); }", '() => 7', 'undefined', '() => [[0, 0]]'),
+    next: mostly(
+      '(s, out) => { if (s[0] < 3) out.next()[0] = s[0] + 1; }',
+      '(s, out) => { out.next()[1] = (s[1] + 1) % 3; }',
+      "(s) => { if (s[0] === 2) throw new TypeError('next failed'); }",
+      '(s, out) => { out.next()[0] = 999; }',
+      '(s, out) => { s[0] = 1; out.next(); }',
+      "(s, out) => { if (s[0] === 1) throw 'a string'; out.next()[0] = 1; }",
+    ),
+    actions: mostly('[A]', '[]', '[A, A]', 'undefined', "[{ name: 'x' }]", '[A, 5]'),
+    invariants: mostly('[]', "[{ name: 'below-3', doc: 'd', check: (s) => s[0] < 3 }]", "[{ name: 'boom', doc: 'd', check: (s) => { if (s[0] === 1) throw new Error('check failed'); return true; } }]", "[{ name: 'leak', doc: 'd', severity: 'finding', findingKind: 'leak', check: (s) => s[0] !== 2 }]", '5'),
+    liveness: mostly('[]', "[{ name: 'ends', doc: 'd', kind: 'eventually', p: (s) => s[0] === 3 }]", "[{ name: 'lt', doc: 'd', kind: 'leadsTo', p: () => true }]", "[{ name: 'x', doc: 'd', kind: 'sometimes', p: () => true }]", "[{ name: 'thr', doc: 'd', kind: 'alwaysEventually', p: (s) => { if (s[0] === 2) throw new Error('p failed'); return true; } }]"),
+    view: mostly('undefined', '(s) => ({ a: s[0] })', "(s) => { if (s[0] === 1) throw new Error('view failed'); return {}; }", '(s) => null'),
+    canonical: mostly('undefined', '(s) => {}', "(s) => { if (s[0] === 1) throw new Error('canonical failed'); }"),
+    params: mostly('{}', "{ n: { default: 2, min: 1, max: 4, doc: 'n' } }", "{ n: { default: 9, min: 1, max: 4, doc: 'n' } }", "{ n: 'x' }"),
+    build: mostly('model', "(() => { throw new RangeError('build failed'); })()", 'null', '5'),
+    tail: mostly('', '\nthrow new Error("top level");', '\nexport const x = ;', '\nexport default 5;'),
+  })
+  .map(
+    (m) => `const A = { name: 'a', process: 'p', fairness: 'weak', next: ${m.next} };
+const model = { stateSize: ${m.stateSize}, initial: ${m.initial}, actions: ${m.actions}, invariants: ${m.invariants}, liveness: ${m.liveness}, view: ${m.view}, canonical: ${m.canonical} };
+export default { name: ${m.name}, doc: 'generated', params: ${m.params}, build: () => ${m.build} };${m.tail}
+`,
+  );

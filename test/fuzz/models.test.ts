@@ -1,11 +1,15 @@
 import * as fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import { cleanup, fuzzInProcess, fuzzSubprocess, scratch } from './harness.js';
-import { faults, inputs, intText, options, outPath, target } from './inputs.js';
+import { faults, inputs, intText, modelSource, options, outPath, target as named, written } from './inputs.js';
 
 const { flag, valued } = inputs;
 const dir = scratch('models');
 afterAll(() => cleanup(dir));
+
+/** A model as the command line names it, or a generated model file (in a folder without a
+ * package.json: loaded as CommonJS). */
+const target = fc.oneof({ weight: 3, arbitrary: named }, { weight: 1, arbitrary: written(dir, '.ts', modelSource).map((f) => [f]) });
 
 /** A bound that keeps every generated run short (appended last: the last occurrence wins). */
 const bound = (name: string, max: number) => fc.integer({ min: 1, max }).map((n) => [name, String(n)]);
