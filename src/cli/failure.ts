@@ -4,7 +4,7 @@
  * of their own stack frame), exit 70 "internal error, please report" when septcheck itself is.
  */
 import { CommanderError } from 'commander';
-import { relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError, ParamError } from '../engine/index.js';
 import { PolicyError } from '../policies/index.js';
@@ -70,12 +70,20 @@ export function text(e: unknown): string {
   return e.name && e.name !== 'Error' && !first.startsWith(e.name) ? `${e.name}: ${first}` : first;
 }
 
-/** The first frame of the user's own code in the error or its causes. */
+/** septcheck's own files: its compiled code, its sources (under test) and its dependencies. */
+const here = dirname(fileURLToPath(import.meta.url));
+const packageRoot = resolve(here, here.split(sep).includes('dist') ? '../../..' : '../..');
+const ours = ['dist', 'src', 'node_modules'].map((d) => join(packageRoot, d) + sep);
+
+/** The first frame of the user's own code in the error or its causes: a file that is not
+ * septcheck's (their model or policy, or a module it imports), above the command line's own
+ * entry (commander), below which are the command's callers. */
 export function userFrame(e: unknown): { error: unknown; frame: Frame; named: string } | undefined {
   for (const c of chain(e)) {
     for (const f of frames(c)) {
-      const named = userFiles.get(f.file);
-      if (named !== undefined) return { error: c, frame: f, named };
+      if (f.file.includes(`${sep}commander${sep}`)) break;
+      if (!isAbsolute(f.file) || ours.some((o) => f.file.startsWith(o))) continue;
+      return { error: c, frame: f, named: userFiles.get(f.file) ?? relative(process.cwd(), f.file) };
     }
   }
   return undefined;

@@ -68,6 +68,8 @@ function flagBits(names: unknown, known: Record<string, number>, file: string, p
   }, 0);
 }
 
+const MAX_GMEM_SIZE = 2 ** 30;
+
 /** A GFN of the script's VM: from 0 to vm.pages - 1. */
 const isGfn = (x: unknown, pages: number) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < pages;
 
@@ -140,7 +142,10 @@ export function runScript(script: Script, file: string): RunReport {
     };
     switch (step.do) {
       case 'create_guest_memfd': {
-        const r = uapi.create(numberArg(step, i, 'size', file), flagBits(step.flags, { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED }, file, `steps[${i}].flags`));
+        const size = numberArg(step, i, 'size', file);
+        // The model keeps a record per page: larger files than any selftest's are refused.
+        if (size > MAX_GMEM_SIZE) throw new ScriptError(`${file}: steps[${i}].size: the model takes guest_memfd files of at most ${MAX_GMEM_SIZE} bytes (1 GiB)`);
+        const r = uapi.create(size, flagBits(step.flags, { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED }, file, `steps[${i}].flags`));
         fromResult(r);
         if (r.ok) fds.set(String(step.as ?? 'fd'), r.value);
         break;
