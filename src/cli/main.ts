@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -8,6 +8,9 @@ import { policies } from '../policies/index.js';
 import { scenarios } from '../scenarios/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { InputError } from './input-error.js';
+import { allowedTarget, type GivenCode } from './code-files.js';
+import { isEntry, runCommand, runProcess } from './entry.js';
+import * as io from './io.js';
 import { bundledModels } from './load.js';
 import { progressLine } from './progress.js';
 import { checkJson, checkText, exitCode, simulateJson, simulateText } from './report.js';
@@ -16,16 +19,17 @@ import { resolveTarget, targetOf } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
 import { readTrace } from './trace-file.js';
 import { writeJson } from './write-whole.js';
-import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
+import { mergedJson, mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
-import { parseScript, runScript, ScriptError } from '../script/index.js';
+import { parseScript, runScript } from '../script/index.js';
 import { runText } from './run-report.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
-function integer(name: string, min = 0) {
+function integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
     if (!/^\d+$/.test(text) || Number(text) < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    if (Number(text) > max) throw new InvalidArgumentError(`${name} must be an integer <= ${max}`);
     return Number(text);
   };
 }
@@ -44,7 +48,7 @@ function collectParam(text: string, acc: Record<string, string>): Record<string,
 }
 
 function print(json: boolean, data: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+  io.out(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
 }
 
 /** The options that name the TDX system: a scenario, a policy, faults, HVO. */
@@ -81,7 +85,7 @@ function cpuOf(process: string | null): number {
 const program = new Command('septcheck')
   .description('Model checker for the host side of Intel TDX private memory (guest_memfd, KVM TDP MMU, KVM TDX, TDX module)')
   .exitOverride()
-  .configureOutput({ outputError: (msg, write) => write(`septcheck: ${msg.replace(/^error: /, '')}`) });
+  .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (msg, write) => write(`septcheck: ${msg.replace(/^error: /, '').trimEnd().replace(/\s*\n\s*/g, ' ')}\n`) });
 
 modelOptions(program.command('check').description('explore every state of a model breadth-first and check its properties'))
   .option('--json', 'print one JSON object instead of text')
@@ -98,7 +102,8 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--join-after <seconds>', `the CPU seconds a run goes on alone before the threads join (default: without --workers, ${JOIN_AFTER} and only if a core is idle; with it, 0)`, seconds('--join-after'))
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
-    const progress = progressLine(!o.json);
+    if (o.symmetry && !t.model.canonical) throw new InputError(`--symmetry: ${t.title} declares no interchangeable parts (no canonical)`);
+    const progress = await progressLine(!o.json);
     const options = {
       maxStates: o.maxStates,
       maxDepth: o.maxDepth,
@@ -121,7 +126,7 @@ modelOptions(program.command('check').description('explore every state of a mode
     if (o.traceOut && found) writeJson(o.traceOut, traceDoc(t.model, found, t.title, t.target));
     const json = checkJson(t.name, t.params, t.model, result);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
-    process.exitCode = exitCode(json);
+    io.setExit(exitCode(json));
   });
 
 program
@@ -133,7 +138,7 @@ program
   .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean }) => {
     const extra = await Promise.all(o.policy.map(async (file) => ({ file, policy: await loadPolicy(file) })));
     const rows = verdictTable([...Object.values(policies), ...extra.map((e) => e.policy)], (p) => extra.find((e) => e.policy === p)?.file ?? p.name);
-    process.stdout.write(`${o.json ? JSON.stringify(claimsJson(rows), null, 2) : o.markdown ? claimsMarkdown(rows) : claimsText(rows)}\n`);
+    io.out(`${o.json ? JSON.stringify(claimsJson(rows), null, 2) : o.markdown ? claimsMarkdown(rows) : claimsText(rows)}\n`);
   });
 
 program
@@ -150,17 +155,19 @@ program
     }
     const report = runScript(parseScript(text, file), file);
     print(!!o.json, report, runText(report));
-    process.exitCode = report.passed ? 0 : 1;
+    io.setExit(report.passed ? 0 : 1);
   });
 
 program
   .command('replay')
   .description('re-execute a saved trace against the current model: confirm it, or say where it no longer fits')
   .argument('<trace.json>', 'a trace saved with check --trace-out')
+  .option('--model <file>', 'the model file the trace names, if any: a trace runs only code given on the command line')
+  .option('--policy <file>', 'the policy file the trace names, if any: a trace runs only code given on the command line')
   .option('--json', 'print the outcome as JSON')
-  .action(async (file: string, o: { json?: boolean }) => {
+  .action(async (file: string, o: GivenCode & { json?: boolean }) => {
     const doc = readTrace(file);
-    const t = await resolveTarget(doc.target);
+    const t = await resolveTarget(allowedTarget(doc.target, o, file));
     const r = replay(t.model, doc.steps);
     const why = r.ok ? stillViolates(t.model, r.states, doc) : undefined;
     const outcome = !r.ok
@@ -174,7 +181,7 @@ program
         ? `${file}: the model still allows every step, but ${why}`
         : `${file}: confirmed: all ${doc.steps.length - 1} steps replay and ${doc.kind} ${doc.property} is still violated`;
     print(!!o.json, { trace: file, property: doc.property, ...outcome }, text);
-    process.exitCode = outcome.result === 'confirmed' ? 0 : 1;
+    io.setExit(outcome.result === 'confirmed' ? 0 : 1);
   });
 
 program
@@ -185,19 +192,20 @@ program
   .action((file: string, o: { format: string }) => {
     const doc = readTrace(file);
     const out = o.format === 'json' ? JSON.stringify(doc, null, 2) : o.format === 'markdown' ? traceMarkdown(doc) : o.format === 'mermaid' ? traceMermaid(doc) : traceText(doc);
-    process.stdout.write(`${out}\n`);
+    io.out(`${out}\n`);
   });
 
 program
   .command('view')
   .description('serve a page that steps through a trace (or shows the verdict table) on 127.0.0.1')
   .argument('[trace.json]', 'a trace saved with check --trace-out; without one, the verdict table with links to its traces')
-  .option('--port <n>', 'port to listen on (0: any free one)', integer('--port'), 7373)
+  .option('--port <n>', 'port to listen on (0: any free one)', integer('--port', 0, 65535), 7373)
   .option('--no-open', 'do not open a browser')
   .action(async (file: string | undefined, o: { port: number; open: boolean }) => {
     const doc = file ? readTrace(file) : undefined;
-    const { url } = await serveView(doc, o.port);
-    process.stdout.write(`septcheck view: ${url} (Ctrl-C to stop)\n`);
+    const { server, url } = await serveView(doc, o.port);
+    io.serving(() => server.close());
+    io.out(`septcheck view: ${url} (Ctrl-C to stop)\n`);
     if (o.open) openBrowser(url);
   });
 
@@ -227,8 +235,8 @@ modelOptions(program.command('swarm').description('one shard of a swarm: a bound
       ...(r.violation ? { violation: traceDoc(t.model, r.violation, t.title, t.target) } : {}),
     };
     if (o.out) writeJson(o.out, file);
-    else process.stdout.write(`${JSON.stringify(file, null, 2)}\n`);
-    process.exitCode = exitCode(r);
+    else io.out(`${JSON.stringify(file, null, 2)}\n`);
+    io.setExit(exitCode(r));
   });
 
 program
@@ -244,8 +252,8 @@ program
       '',
       `result: ${m.result}`,
     ].join('\n');
-    print(!!o.json, m, text);
-    process.exitCode = exitCode(m);
+    print(!!o.json, mergedJson(m), text);
+    io.setExit(exitCode(m));
   });
 
 systemOptions(
@@ -262,7 +270,15 @@ systemOptions(
     const t = await resolveTarget(targetOf(undefined, o));
     if (o.mapAddresses && !t.model.mapAddresses) throw new InputError(`--map-addresses: ${t.title} does not say how a real system's addresses map to its own`);
     const events = o.mapAddresses ? t.model.mapAddresses!(logged) : logged;
-    const r = validate(t.model, events);
+    const r = (() => {
+      try {
+        return validate(t.model, events);
+      } catch (e) {
+        // the bundled system's search bound between two events: the log, not septcheck, is at fault
+        if (e instanceof ModelError && e.cause === undefined) throw new InputError(`${file}: cannot be validated: ${e.message}`);
+        throw e;
+      }
+    })();
     if (r.valid) {
       const skipped = r.ignored ? ` (${r.ignored} events of functions the model does not show were skipped)` : '';
       print(o.json, { log: file, model: t.title, valid: true, matched: r.matched, ignored: r.ignored }, `${file}: valid: all ${r.matched} events are a behaviour of ${t.title}${skipped}`);
@@ -278,7 +294,7 @@ systemOptions(
       ...r.allowed.map((a) => `  ${JSON.stringify(a)}`),
     ].join('\n');
     print(o.json, { log: file, model: t.title, valid: false, event: r.index + 1, matched: r.matched, ignored: r.ignored, state: view, allowed: r.allowed }, text);
-    process.exitCode = 1;
+    io.setExit(1);
   });
 
 modelOptions(program.command('simulate').description('random runs through a model, deterministic for a given seed'))
@@ -293,19 +309,12 @@ modelOptions(program.command('simulate').description('random runs through a mode
     const result = simulate(t.model, { runs: o.runs, depth: o.depth, seed: o.seed, ...(o.deadlock === false ? { deadlock: false } : {}) });
     if (o.eventsOut) writeEvents(o.eventsOut, observeRun(t.model, result.lastRun, cpuOf));
     print(o.json, simulateJson(t.name, t.params, t.model, result), simulateText(t.title, t.target, t.model, result));
-    process.exitCode = exitCode(result);
+    io.setExit(exitCode(result));
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // Help and version are not errors; everything else commander rejects is bad input.
-    process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof InputError || err instanceof ParamError || err instanceof ModelError || err instanceof ScriptError) {
-    process.stderr.write(`septcheck: ${err.message}\n`);
-    process.exitCode = 2;
-  } else {
-    throw err;
-  }
+/** Runs septcheck in this process with `argv` (the arguments after the command's name). */
+export function septcheck(argv: readonly string[], streams: io.CliIo = io.processIo): Promise<number> {
+  return runCommand(program, argv, streams);
 }
+
+if (isEntry(import.meta.url)) await runProcess(program);

@@ -1,5 +1,5 @@
 import { type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
-import { describeSteps, traceDoc, traceText, type TraceTarget } from './trace-doc.js';
+import { describeSteps, traceDoc, traceText, type TraceDoc, type TraceTarget } from './trace-doc.js';
 
 export type ReportParams = Readonly<Record<string, string | number | boolean>>;
 
@@ -29,6 +29,18 @@ export function counterexampleJson(model: Model, c: Counterexample): JsonCounter
     trace: describeSteps(model, c),
     ...(c.loopStart !== undefined ? { loopStart: c.loopStart } : {}),
     ...(c.fairness ? { fairness: c.fairness } : {}),
+  };
+}
+
+/** A trace document's counterexample as the JSON reports carry it (the same shape as above). */
+export function docCounterexampleJson(d: TraceDoc): JsonCounterexample {
+  return {
+    kind: d.kind,
+    property: d.property,
+    doc: d.doc,
+    trace: d.steps.map(({ changes: _, ...step }) => step),
+    ...(d.loopStart !== undefined ? { loopStart: d.loopStart } : {}),
+    ...(d.fairness ? { fairness: d.fairness } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { SwarmResult } from '../engine/index.js';
 import { InputError } from './input-error.js';
+import { docCounterexampleJson } from './report.js';
 import type { TraceDoc, TraceTarget } from './trace-doc.js';
+import { checkTarget, checkTraceDoc, isObject, readJsonFile } from './trace-file.js';
 
 /** One shard's result, as `septcheck swarm` writes it and `septcheck merge` reads it. */
 export interface ShardFile {
@@ -20,18 +21,21 @@ export interface ShardFile {
 }
 
 export function readShard(path: string): ShardFile {
-  let doc: Partial<ShardFile>;
-  try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as Partial<ShardFile>;
-  } catch (err) {
-    throw new InputError(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not JSON'}`);
+  const doc = readJsonFile(path);
+  const bad = (field: string, expected: string) => new InputError(`${path}: field "${field}" ${expected}`);
+  if (!isObject(doc)) throw new InputError(`${path}: is not a JSON object`);
+  if (doc.format !== 'septcheck-swarm/1') throw bad('format', 'is not "septcheck-swarm/1"');
+  if (typeof doc.title !== 'string') throw bad('title', 'is not a string');
+  checkTarget(doc.target, bad);
+  for (const f of ['of', 'shard'] as const) {
+    if (!Number.isSafeInteger(doc[f]) || (doc[f] as number) < 1 || (f === 'shard' && (doc.shard as number) > (doc.of as number))) throw bad(f, f === 'of' ? 'is not an integer >= 1' : 'is not an integer from 1 to "of"');
   }
-  if (doc.format !== 'septcheck-swarm/1') throw new InputError(`${path}: field "format" is not "septcheck-swarm/1"`);
-  for (const f of ['shard', 'of', 'seed', 'distinctStates', 'transitions'] as const) {
-    if (typeof doc[f] !== 'number') throw new InputError(`${path}: field "${f}" is not a number`);
+  for (const f of ['seed', 'distinctStates', 'transitions', 'maxDepthReached', 'seconds'] as const) {
+    if (typeof doc[f] !== 'number' || !Number.isFinite(doc[f]) || doc[f] < 0) throw bad(f, 'is not a number >= 0');
   }
-  if (!['ok', 'violation', 'incomplete'].includes(String(doc.result))) throw new InputError(`${path}: field "result" is not ok, violation or incomplete`);
-  return doc as ShardFile;
+  if (!['ok', 'violation', 'incomplete'].includes(String(doc.result))) throw bad('result', 'is not ok, violation or incomplete');
+  if (doc.violation !== undefined) checkTraceDoc(doc.violation, path, 'violation.');
+  return doc as unknown as ShardFile;
 }
 
 export interface Merged {
@@ -71,4 +75,10 @@ export function mergeShards(files: readonly ShardFile[], names: readonly string[
     seconds: Math.max(...files.map((f) => f.seconds)),
     ...(best ? { violation: { ...best.violation!, shard: best.shard } } : {}),
   };
+}
+
+/** The merged result as `merge --json` prints it: the violation in the JSON reports' shape. */
+export function mergedJson(m: Merged): Record<string, unknown> {
+  const { violation, ...rest } = m;
+  return { ...rest, ...(violation ? { violation: { ...docCounterexampleJson(violation), shard: violation.shard } } : {}) };
 }

@@ -1,7 +1,8 @@
 import { resolveParams, type Model } from '../engine/index.js';
 import type { ReportParams } from './report.js';
 import { InputError } from './input-error.js';
-import { loadModel } from './load.js';
+import { bundledModels, loadModel } from './load.js';
+import { checkModelShape, checkParamSpecs } from './model-shape.js';
 import { systemTarget } from './system-target.js';
 import type { TraceTarget } from './trace-doc.js';
 
@@ -27,10 +28,12 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
   } else {
     if (t.model === undefined) throw new InputError('a model or --scenario <name> is needed');
     const def = await loadModel(t.model);
+    const own = !(bundledModels as readonly string[]).includes(t.model);
+    if (own) checkParamSpecs(def, t.model);
     const resolved = resolveParams(def, t.params ?? {});
     name = def.name;
     params = resolved;
-    model = def.build(resolved);
+    model = own ? checkModelShape(def.build(resolved), t.model) : def.build(resolved);
   }
   const p = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
   return { name, params, title: p ? `${name} (${p})` : name, model, target: t };

@@ -4,12 +4,13 @@ import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check } from '../engine/index.js';
-import { verdictTable } from '../claims/index.js';
+import { verdictTable, type Row } from '../claims/index.js';
 import { policies } from '../policies/index.js';
 import { claimsJson } from './claims-report.js';
 import { InputError } from './input-error.js';
 import { resolveTarget } from './target.js';
 import { traceDoc, type TraceDoc, type TraceTarget } from './trace-doc.js';
+import { newToken, refusal } from './view-guard.js';
 
 /** The bundled page script: dist/web/app.js, seen from dist/src/cli (or from src/cli in tests). */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,17 +57,36 @@ function targetOfCommand(command: string): TraceTarget {
   return { scenario: t.scenario, policy: t.policy ?? 'nopin', faults: t.faults ?? '', hvo: t.hvo ?? false };
 }
 
+/** The most states one request may make the view explore: every command of the bundled table
+ * needs far fewer (the largest, a few thousand). */
+const MAX_STATES_PER_REQUEST = 1_000_000;
+
 async function traceFor(command: string): Promise<TraceDoc> {
   const t = await resolveTarget(targetOfCommand(command));
-  const r = check(t.model);
+  const r = check(t.model, { maxStates: MAX_STATES_PER_REQUEST });
   const found = r.violation ?? r.findings[0];
-  if (!found) throw new InputError(`${command}: no counterexample (the check passes)`);
+  if (!found) throw new InputError(`${command}: no counterexample (${r.result === 'incomplete' ? 'stopped' : 'the check passes'})`);
   return traceDoc(t.model, found, t.title, t.target);
 }
 
-/** Serves the view on 127.0.0.1 only; resolves once listening, with the server and its URL. */
+/** Serves the view on 127.0.0.1 only; resolves once listening, with the server and its URL (which
+ * carries the run's token). It runs only the commands of the table it shows, one at a time. */
 export function serveView(trace: TraceDoc | undefined, port: number): Promise<{ server: Server; url: string }> {
+  const token = newToken();
   let claims: Record<string, unknown> | undefined;
+  const table = () => (claims ??= claimsJson(verdictTable(Object.values(policies))));
+  const traces = new Map<string, Promise<TraceDoc>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const traceOf = (command: string) => {
+    const known = trace ? [] : (table().rows as Row[]).flatMap((r) => r.cells.flatMap((c) => (c.command ? [c.command] : [])));
+    if (!known.includes(command)) return undefined;
+    if (!traces.has(command)) {
+      const run = queue.then(() => traceFor(command));
+      queue = run.catch(() => undefined);
+      traces.set(command, run);
+    }
+    return traces.get(command)!;
+  };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const send = (status: number, type: string, body: string) => {
@@ -74,25 +94,31 @@ export function serveView(trace: TraceDoc | undefined, port: number): Promise<{ 
       res.end(body);
     };
     const json = (body: unknown) => send(200, 'application/json', JSON.stringify(body));
+    const api = url.pathname.startsWith('/api/');
+    const refused = req.method !== 'GET' ? 'only GET' : refusal(req, listening(), token, api);
+    if (refused) return send(403, 'text/plain', `forbidden: ${refused}\n`);
     void (async () => {
       try {
         if (url.pathname === '/') send(200, 'text/html; charset=utf-8', page);
         else if (url.pathname === '/app.js') send(200, 'text/javascript', readFileSync(appJs, 'utf8'));
-        else if (url.pathname === '/api/start') json(trace ? { trace } : { claims: (claims ??= claimsJson(verdictTable(Object.values(policies)))) });
-        else if (url.pathname === '/api/trace') json({ trace: await traceFor(url.searchParams.get('command') ?? '') });
-        else send(404, 'text/plain', 'not found');
+        else if (url.pathname === '/api/start') json(trace ? { trace } : { claims: table() });
+        else if (url.pathname === '/api/trace') {
+          const found = traceOf(url.searchParams.get('command') ?? '');
+          if (!found) send(403, 'text/plain', 'forbidden: not a command of the table this view shows\n');
+          else json({ trace: await found });
+        } else send(404, 'text/plain', 'not found');
       } catch (err) {
         json({ error: err instanceof Error ? err.message : String(err) });
       }
     })();
   });
+  const listening = () => {
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  };
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new InputError(`--port ${port}: ${err.code === 'EADDRINUSE' ? 'already in use' : err.message}`)));
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      const actual = typeof address === 'object' && address ? address.port : port;
-      resolve({ server, url: `http://127.0.0.1:${actual}/` });
-    });
+    server.listen(port, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${listening()}/?token=${token}` }));
   });
 }
 

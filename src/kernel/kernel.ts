@@ -1,5 +1,5 @@
 import type { State } from '../engine/index.js';
-import type { PagePolicy, PolicyContext } from '../policies/policy.js';
+import { PolicyError, type PagePolicy, type PolicyContext } from '../policies/policy.js';
 import type { KernelConfig, Mutation } from './config.js';
 import { Mm } from './folio.js';
 import { kernelLocks, type Locks } from './locks.js';
@@ -25,7 +25,7 @@ function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: numbe
       policy[hook](t, gfn, ctx);
       for (let i = 0; i < gfns; i++) {
         if (t[v.zero + i] !== 0)
-          throw new Error(
+          throw new PolicyError(
             `policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`,
           );
       }

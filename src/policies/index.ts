@@ -7,7 +7,7 @@ import { refOnZapFailure } from './ref-on-zap-failure.js';
 import { unmapError } from './unmap-error.js';
 
 export type { PagePolicy, PolicyContext } from './policy.js';
-export { noHooks } from './policy.js';
+export { noHooks, PolicyError } from './policy.js';
 
 /** The bundled page-reference designs of the review, by name, in the review's order. */
 export const policies: Readonly<Record<string, PagePolicy>> = {

@@ -62,3 +62,12 @@ export const noHooks: Omit<PagePolicy, 'name' | 'doc'> = {
   onZapFailed() {},
   mayFree: () => true,
 };
+
+/** A policy that broke its contract (wrote what it must not): the policy's fault, not the
+ * kernel's, so the command line blames the policy's file. */
+export class PolicyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PolicyError';
+  }
+}

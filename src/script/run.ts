@@ -68,10 +68,21 @@ function flagBits(names: unknown, known: Record<string, number>, file: string, p
   }, 0);
 }
 
-function gfnList(step: Step, i: number, file: string): number[] {
+const MAX_GMEM_SIZE = 2 ** 30;
+
+/** A GFN of the script's VM: from 0 to vm.pages - 1. */
+const isGfn = (x: unknown, pages: number) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < pages;
+
+function gfnList(step: Step, i: number, file: string, pages: number): number[] {
   const g = step.gfns;
-  if (!Array.isArray(g) || g.length === 0 || !g.every((x) => Number.isInteger(x))) throw new ScriptError(`${file}: steps[${i}].gfns: expected a list of GFNs`);
+  if (!Array.isArray(g) || g.length === 0 || !g.every((x) => isGfn(x, pages))) throw new ScriptError(`${file}: steps[${i}].gfns: expected a list of GFNs from 0 to ${pages - 1} (vm.pages is ${pages})`);
   return g as number[];
+}
+
+function gfnArg(step: Step, i: number, file: string, pages: number): number {
+  const g = numberArg(step, i, 'gfn', file);
+  if (!isGfn(g, pages)) throw new ScriptError(`${file}: steps[${i}].gfn: expected a GFN from 0 to ${pages - 1} (vm.pages is ${pages}), got ${g}`);
+  return g;
 }
 
 /** The VMM's script of the system model: the steps that are VMM operations, in order. */
@@ -79,12 +90,12 @@ function vmmScript(script: Script, file: string): VmmOp[] {
   return script.steps.flatMap((step, i): VmmOp[] => {
     if (step.do === 'convert') {
       if (step.to !== 'shared' && step.to !== 'private') throw new ScriptError(`${file}: steps[${i}].to: expected shared or private`);
-      return [{ op: step.to === 'shared' ? 'to-shared' : 'to-private', gfns: gfnList(step, i, file) }];
+      return [{ op: step.to === 'shared' ? 'to-shared' : 'to-private', gfns: gfnList(step, i, file, script.vm.pages) }];
     }
     const op = vmmOps[step.do];
     if (!op) return [];
-    if (op === 'init-mem' || op === 'gup') return [{ op, gfn: numberArg(step, i, 'gfn', file) }];
-    if (op === 'punch-hole') return [{ op, gfns: gfnList(step, i, file) }];
+    if (op === 'init-mem' || op === 'gup') return [{ op, gfn: gfnArg(step, i, file, script.vm.pages) }];
+    if (op === 'punch-hole') return [{ op, gfns: gfnList(step, i, file, script.vm.pages) }];
     return [{ op } as VmmOp];
   });
 }
@@ -131,7 +142,10 @@ export function runScript(script: Script, file: string): RunReport {
     };
     switch (step.do) {
       case 'create_guest_memfd': {
-        const r = uapi.create(numberArg(step, i, 'size', file), flagBits(step.flags, { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED }, file, `steps[${i}].flags`));
+        const size = numberArg(step, i, 'size', file);
+        // The model keeps a record per page: larger files than any selftest's are refused.
+        if (size > MAX_GMEM_SIZE) throw new ScriptError(`${file}: steps[${i}].size: the model takes guest_memfd files of at most ${MAX_GMEM_SIZE} bytes (1 GiB)`);
+        const r = uapi.create(size, flagBits(step.flags, { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED }, file, `steps[${i}].flags`));
         fromResult(r);
         if (r.ok) fds.set(String(step.as ?? 'fd'), r.value);
         break;
@@ -212,13 +226,14 @@ function runVmmOp(d: Driver, k: Kernel): Outcome {
 function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Outcome {
   const v = k.v;
   const c = numberArg(step, i, 'vcpu', file, 0);
-  if (c >= k.vcpus) throw new ScriptError(`${file}: steps[${i}].vcpu: the VM has ${k.vcpus} vCPU(s)`);
+  if (c < 0 || c >= k.vcpus) throw new ScriptError(`${file}: steps[${i}].vcpu: expected a vCPU from 0 to ${k.vcpus - 1} (the VM has ${k.vcpus})`);
   const proc = `vcpu${c}`;
   const program = (Array.isArray(step.guest) ? step.guest : []) as GuestOp[];
   const from = d.log.length;
   const calls = () => d.log.slice(from).map((t) => t.call);
   const kernelSteps = (a: Action) => a.process === proc && a.where !== 'guest' && a.name !== 'tdx_vcpu_run';
   for (const [j, ins] of program.entries()) {
+    if (typeof ins !== 'object' || ins === null) throw new ScriptError(`${file}: steps[${i}].guest[${j}]: expected { accept: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool }`);
     if ('mapgpa' in ins) {
       // TDG.VP.VMCALL<MapGPA>: KVM exits to userspace (tdx_map_gpa), which converts.
       if (d.state[v.inGuest + c]) d.step((a) => a.process === proc && a.name.startsWith('TD exit'));

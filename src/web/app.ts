@@ -124,7 +124,7 @@ function showClaims(claims: Claims): void {
   for (const row of claims.rows) {
     const tr = el('tr', {}, el('th', { title: row.doc }, row.policy));
     for (const cell of row.cells) {
-      const content = cell.command ? el('a', { href: `/?command=${encodeURIComponent(cell.command)}`, title: `${cell.property}: ${cell.command}` }, cell.verdict) : cell.verdict;
+      const content = cell.command ? el('a', { href: `/?token=${encodeURIComponent(token)}&command=${encodeURIComponent(cell.command)}`, title: `${cell.property}: ${cell.command}` }, cell.verdict) : cell.verdict;
       tr.append(el('td', { class: cell.verdict }, content));
     }
     table.append(tr);
@@ -132,9 +132,16 @@ function showClaims(claims: Claims): void {
   root.replaceChildren(el('header', {}, el('h1', {}, 'septcheck: the verdict table'), el('p', { class: 'doc' }, 'Each fail or leak links to its shortest counterexample.')), table);
 }
 
+/** The run's token, from the URL septcheck view printed; every API call presents it. */
+const token = new URLSearchParams(location.search).get('token') ?? '';
+
 async function main(): Promise<void> {
-  const query = location.search;
-  const response = await fetch(query.includes('command=') ? `/api/trace${query}` : '/api/start');
+  const command = new URLSearchParams(location.search).get('command');
+  const response = await fetch(command !== null ? `/api/trace?command=${encodeURIComponent(command)}` : '/api/start', { headers: { 'x-septcheck-token': token } });
+  if (!response.ok) {
+    document.getElementById('app')!.replaceChildren(el('p', { class: 'error' }, await response.text()));
+    return;
+  }
   const body = (await response.json()) as { trace?: TraceDoc; claims?: Claims; error?: string };
   if (body.error) document.getElementById('app')!.replaceChildren(el('p', { class: 'error' }, body.error));
   else if (body.trace) showTrace(body.trace);

@@ -57,7 +57,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     [['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'], 'septcheck: test/fixtures/bad-policy.ts: policy "half" has no function field "onMapFailed"\n'],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/unused-var-policy.ts'],
-      `septcheck: action "tdx_gmem_post_populate" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [${Array(52).fill(0).join(',')}]\n`,
+      `septcheck: test/fixtures/unused-var-policy.ts: action "tdx_gmem_post_populate" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [${Array(52).fill(0).join(',')}]\n`,
     ],
     [['check', 'hanoi', '--scenario', 'basic'], 'septcheck: give a model or --scenario, not both (got model "hanoi")\n'],
     [['check'], 'septcheck: a model or --scenario <name> is needed\n'],
