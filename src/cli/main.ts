@@ -5,7 +5,7 @@ import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
-import { scenarios } from '../scenarios/index.js';
+import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { InputError } from './input-error.js';
 import { bundledModels } from './load.js';
@@ -53,7 +53,9 @@ function systemOptions(cmd: Command, scenario?: string): Command {
 function modelOptions(cmd: Command): Command {
   return systemOptions(cmd.argument('[model]', `a bundled model (${bundledModels.join(', ')}) or a model file (.ts or .js); omit with --scenario`)).option(
     '--param <key=value>',
-    'set a model parameter (repeatable)',
+    `set a parameter of the model, or a size of the --scenario (repeatable); scenario sizes, range (default): ${Object.values(scenarioFamilies)
+      .map((f) => `${f.name} ${paramRanges(f)}`)
+      .join('; ')}`,
     collectParam,
     {},
   );
