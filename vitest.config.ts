@@ -4,5 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    // Installs the Debian packages the tests use (as root), or stops with the apt-get command.
+    globalSetup: ['test/setup/packages.ts'],
+    reporters: ['default', './test/setup/skipped-reporter.ts'],
   },
 });
