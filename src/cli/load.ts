@@ -28,11 +28,18 @@ export async function importUserFile(spec: string): Promise<Record<string, unkno
   const path = resolve(spec);
   if (!existsSync(path)) throw new InputError(`${spec}: no such file`);
   try {
-    return (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    return commonJsExports((await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>);
   } catch (err) {
     const first = (err instanceof Error ? err.message : String(err)).split('\n').find((l) => l.trim() !== '') ?? 'failed to load';
     throw new InputError(`${spec}: does not load: ${first.trim()}`);
   }
+}
+
+/** A file Node runs as CommonJS (a .ts or .js in a project without "type": "module", npm's
+ * default) comes back as `{ default: module.exports }`, its own exports one level down. */
+function commonJsExports(mod: Record<string, unknown>): Record<string, unknown> {
+  const inner = mod.default;
+  return inner !== null && typeof inner === 'object' && '__esModule' in inner ? (inner as Record<string, unknown>) : mod;
 }
 
 function checkDefinition(mod: Record<string, unknown>, spec: string): ModelDefinition {

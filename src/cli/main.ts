@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
@@ -20,6 +20,7 @@ import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
 import { parseScript, runScript, ScriptError } from '../script/index.js';
 import { runText } from './run-report.js';
+import { starters, writeStarter, type StarterKind } from './new-file.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
@@ -185,6 +186,17 @@ program
     const { url } = await serveView(doc, o.port);
     process.stdout.write(`septcheck view: ${url} (Ctrl-C to stop)\n`);
     if (o.open) openBrowser(url);
+  });
+
+program
+  .command('new')
+  .description('write a small, commented starting point: a model (for check), a policy (for claims --policy and check --policy) or a script (for run)')
+  .addArgument(new Argument('<kind>', 'what to write').choices(Object.keys(starters)))
+  .argument('<file>', 'the file to write (a model or policy: .ts; a script: .yaml); never overwritten')
+  .action((kind: StarterKind, file: string) => {
+    writeStarter(kind, file);
+    const next = kind === 'model' ? `septcheck check ${file}` : kind === 'policy' ? `septcheck claims --policy ${file}` : `septcheck run ${file}`;
+    process.stdout.write(`wrote ${file}; try: ${next}\n`);
   });
 
 modelOptions(program.command('swarm').description('one shard of a swarm: a bounded, differently seeded search; writes a result file for merge'))
