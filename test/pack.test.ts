@@ -1,46 +1,32 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root } from './cli/run.js';
+import { root, runAsync, type Ran } from './cli/run.js';
 
 /**
  * septcheck as a user meets it: packed (`npm pack`), installed into a fresh project of each kind
  * (npm's default, CommonJS, and "type": "module"), and run there through its bin link on the
  * user's own files.
  */
-const run = promisify(execFile);
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const work = mkdtempSync(join(tmpdir(), 'septcheck-pack-'));
 let tarball: string;
 
-/** Runs a command in a project; resolves with its exit code and output, whatever the code. */
-async function sh(cwd: string, cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
 /** A fresh project with the packed septcheck installed. */
-async function project(kind: 'commonjs' | 'module'): Promise<(...args: string[]) => ReturnType<typeof sh>> {
+async function project(kind: 'commonjs' | 'module'): Promise<(...args: string[]) => Promise<Ran>> {
   const dir = join(work, kind);
   mkdirSync(dir);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `user-${kind}`, version: '1.0.0', private: true, ...(kind === 'module' ? { type: 'module' } : {}) }));
   // --prefer-offline: the dependencies come from npm's cache when `npm ci` put them there.
-  const i = await sh(dir, 'npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
+  const i = await runAsync('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
   if (i.code !== 0) throw new Error(`npm install in ${dir} failed: ${i.stderr}`);
-  return (...args: string[]) => sh(dir, join(dir, 'node_modules', '.bin', 'septcheck'), args);
+  return (...args: string[]) => runAsync(join(dir, 'node_modules', '.bin', 'septcheck'), args, dir);
 }
 
 beforeAll(async () => {
   // npm test has just built dist/; packing again must not rebuild (prepare), hence --ignore-scripts.
-  const p = await sh(root, 'npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--loglevel=error']);
+  const p = await runAsync('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--loglevel=error']);
   if (p.code !== 0) throw new Error(`npm pack failed: ${p.stderr}`);
   tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
 }, 120_000);
@@ -78,7 +64,7 @@ describe('installed from npm pack', () => {
       writeFileSync(join(dir, 'wrong.ts'), "import type { PagePolicy } from 'septcheck';\nexport const p: PagePolicy = { name: 'wrong', doc: 'no hooks' };\n");
       const compilerOptions = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: true, types: [] };
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['m.ts', 'p.ts', 'valued.ts', 'wrong.ts'] }));
-      const types = await sh(dir, process.execPath, [tsc, '-p', '.']);
+      const types = await runAsync(process.execPath, [tsc, '-p', '.'], dir);
       expect(types.stdout.trim().split('\n')).toEqual([
         "wrong.ts(2,14): error TS2739: Type '{ name: string; doc: string; }' is missing the following properties from type 'PagePolicy': onMap, onMapFailed, onRemoved, onZapFailed, mayFree",
       ]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contention, contentionFamily } from '../../src/scenarios/contention.js';
 import { scenarioFamilies, scenarios } from '../../src/scenarios/index.js';
-import { septcheck } from './run.js';
+import { septcheck, septcheckAsync } from './run.js';
 
 describe('septcheck check --scenario', () => {
   it('convert with pin: a liveness lasso, exit 1', () => {
@@ -65,23 +65,25 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
     expect(contentionFamily.build({ vcpus: 4, pages: 1 })).toEqual({ ...contention, vcpus: 4 });
   });
 
-  it('teardown with one page and with three: exact counts, the sizes in the report', () => {
-    const one = JSON.parse(septcheck('check', '--scenario', 'teardown', '--param', 'pages=1', '--json').stdout);
-    expect(one).toMatchObject({ params: { scenario: 'teardown', pages: 1, policy: 'nopin' }, result: 'ok', distinctStates: 80 });
-    const three = JSON.parse(septcheck('check', '--scenario', 'teardown', '--param', 'pages=3', '--json').stdout);
-    expect(three).toMatchObject({ params: { scenario: 'teardown', pages: 3 }, result: 'ok', distinctStates: 3732 });
+  it('teardown with one page and with three: exact counts, the sizes in the report', async () => {
+    const [one, three] = await Promise.all(['pages=1', 'pages=3'].map((p) => septcheckAsync('check', '--scenario', 'teardown', '--param', p, '--json')));
+    expect(JSON.parse(one!.stdout)).toMatchObject({ params: { scenario: 'teardown', pages: 1, policy: 'nopin' }, result: 'ok', distinctStates: 80 });
+    expect(JSON.parse(three!.stdout)).toMatchObject({ params: { scenario: 'teardown', pages: 3 }, result: 'ok', distinctStates: 3732 });
   });
 
-  it('two vCPUs on basic, on two threads: the same count as one; a sized trace replays', () => {
+  it('two vCPUs on basic, on one thread and two: the same count', async () => {
     for (const workers of ['1', '2']) {
-      const j = JSON.parse(septcheck('check', '--scenario', 'basic', '--param', 'vcpus=2', '--workers', workers, '--json').stdout);
+      const j = JSON.parse((await septcheckAsync('check', '--scenario', 'basic', '--param', 'vcpus=2', '--workers', workers, '--json')).stdout);
       expect(j).toMatchObject({ params: { scenario: 'basic', vcpus: 2 }, result: 'ok', distinctStates: 9057 });
     }
+  });
+
+  it('a trace of a sized scenario replays', async () => {
     const trace = join(dir, 'sized.json');
-    const r = septcheck('check', '--scenario', 'basic', '--param', 'pages=3', '--faults', 'remove-fails=1', '--trace-out', trace);
+    const r = await septcheckAsync('check', '--scenario', 'basic', '--param', 'pages=3', '--faults', 'remove-fails=1', '--trace-out', trace);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('invariant no-reuse-while-mapped violated (tdx (scenario=basic pages=3\npolicy=nopin');
-    const replayed = septcheck('replay', trace);
+    const replayed = await septcheckAsync('replay', trace);
     expect(replayed.stdout).toMatch(/confirmed: all \d+ steps replay and invariant no-reuse-while-mapped is still violated/);
     expect(replayed.code).toBe(0);
   });
