@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
-import { scenarios } from '../scenarios/index.js';
+import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { InputError } from './input-error.js';
 import { allowedTarget, type GivenCode } from './code-files.js';
@@ -23,6 +23,7 @@ import { mergedJson, mergeShards, readShard, type ShardFile } from './swarm-file
 import { openBrowser, serveView } from './view-server.js';
 import { parseScript, runScript } from '../script/index.js';
 import { runText } from './run-report.js';
+import { starters, writeStarter, type StarterKind } from './new-file.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
@@ -64,7 +65,9 @@ function systemOptions(cmd: Command, scenario?: string): Command {
 function modelOptions(cmd: Command): Command {
   return systemOptions(cmd.argument('[model]', `a bundled model (${bundledModels.join(', ')}) or a model file (.ts or .js); omit with --scenario`)).option(
     '--param <key=value>',
-    'set a model parameter (repeatable)',
+    `set a parameter of the model, or a size of the --scenario (repeatable); scenario sizes, range (default): ${Object.values(scenarioFamilies)
+      .map((f) => `${f.name} ${paramRanges(f)}`)
+      .join('; ')}`,
     collectParam,
     {},
   );
@@ -207,6 +210,17 @@ program
     io.serving(() => server.close());
     io.out(`septcheck view: ${url} (Ctrl-C to stop)\n`);
     if (o.open) openBrowser(url);
+  });
+
+program
+  .command('new')
+  .description('write a small, commented starting point: a model (for check), a policy (for claims --policy and check --policy) or a script (for run)')
+  .addArgument(new Argument('<kind>', 'what to write').choices(Object.keys(starters)))
+  .argument('<file>', 'the file to write (a model or policy: .ts; a script: .yaml); never overwritten')
+  .action((kind: StarterKind, file: string) => {
+    writeStarter(kind, file);
+    const next = kind === 'model' ? `septcheck check ${file}` : kind === 'policy' ? `septcheck claims --policy ${file}` : `septcheck run ${file}`;
+    process.stdout.write(`wrote ${file}; try: ${next}\n`);
   });
 
 modelOptions(program.command('swarm').description('one shard of a swarm: a bounded, differently seeded search; writes a result file for merge'))

@@ -1,7 +1,7 @@
 import { buildSystem, FaultSpecError, faultsText, parseFaults, type KernelConfig } from '../kernel/index.js';
 import { policies, type PagePolicy } from '../policies/index.js';
-import { scenarios } from '../scenarios/index.js';
-import type { Model } from '../engine/index.js';
+import { scenarioFamilies } from '../scenarios/index.js';
+import { resolveParams, type Model } from '../engine/index.js';
 import { InputError } from './input-error.js';
 import { importUserFile } from './load.js';
 
@@ -10,6 +10,8 @@ export interface SystemOptions {
   readonly policy: string;
   readonly faults?: string;
   readonly hvo?: boolean;
+  /** sizes from `--param` (vcpus, pages): the scenario's defaults for the rest */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export interface SystemTarget {
@@ -35,8 +37,10 @@ export async function loadPolicy(spec: string): Promise<PagePolicy> {
 
 /** The system model for a scenario, a policy and fault budgets. */
 export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
-  const scenario = scenarios[o.scenario];
-  if (!scenario) throw new InputError(`unknown scenario "${o.scenario}" (known: ${Object.keys(scenarios).join(', ')})`);
+  const family = scenarioFamilies[o.scenario];
+  if (!family) throw new InputError(`unknown scenario "${o.scenario}" (known: ${Object.keys(scenarioFamilies).join(', ')})`);
+  const given = o.params ?? {};
+  const scenario = family.build(resolveParams(family, given, 'scenario'));
   const policy = await loadPolicy(o.policy);
   let faults;
   try {
@@ -48,7 +52,13 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
   const config: KernelConfig = { scenario, policy, faults, hvo: o.hvo ?? false };
   return {
     name: 'tdx',
-    params: { scenario: scenario.name, policy: policy.name, faults: faultsText(faults), hvo: config.hvo },
+    // Sizes appear only when given, so a default run reads (and replays) as it always did.
+    params: { scenario: scenario.name, ...sizes(given), policy: policy.name, faults: faultsText(faults), hvo: config.hvo },
     model: buildSystem(config),
   };
+}
+
+/** The sizes the command line gave, as numbers, in the order given. */
+function sizes(given: Readonly<Record<string, string>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Number(v)]));
 }

@@ -23,7 +23,13 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
   let model: Model;
   if (t.scenario !== undefined) {
     if (t.model !== undefined) throw new InputError(`give a model or --scenario, not both (got model "${t.model}")`);
-    const system = await systemTarget({ scenario: t.scenario, policy: t.policy ?? 'nopin', ...(t.faults !== undefined ? { faults: t.faults } : {}), hvo: t.hvo ?? false });
+    const system = await systemTarget({
+      scenario: t.scenario,
+      policy: t.policy ?? 'nopin',
+      ...(t.faults !== undefined ? { faults: t.faults } : {}),
+      hvo: t.hvo ?? false,
+      ...(t.params !== undefined ? { params: t.params } : {}),
+    });
     ({ name, params, model } = system);
   } else {
     if (t.model === undefined) throw new InputError('a model or --scenario <name> is needed');
@@ -42,7 +48,8 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
 /** The TraceTarget of `check`/`simulate` options. */
 export function targetOf(spec: string | undefined, o: { scenario?: string; policy?: string; faults?: string; hvo?: boolean; param?: Record<string, string> }): TraceTarget {
   if (o.scenario !== undefined) {
-    return { ...(spec !== undefined ? { model: spec } : {}), scenario: o.scenario, policy: o.policy ?? 'nopin', ...(o.faults !== undefined ? { faults: o.faults } : {}), hvo: o.hvo ?? false };
+    const sizes = o.param !== undefined && Object.keys(o.param).length > 0 ? { params: o.param } : {};
+    return { ...(spec !== undefined ? { model: spec } : {}), scenario: o.scenario, policy: o.policy ?? 'nopin', ...(o.faults !== undefined ? { faults: o.faults } : {}), hvo: o.hvo ?? false, ...sizes };
   }
   return { ...(spec !== undefined ? { model: spec } : {}), params: o.param ?? {} };
 }

@@ -1,6 +1,6 @@
-import type { ModelDefinition, Params } from './model.js';
+import type { ParamSpec, Params } from './model.js';
 
-/** A `--param` the model does not declare, or a value out of its range. */
+/** A `--param` the model (or scenario) does not declare, or a value out of its range. */
 export class ParamError extends Error {
   constructor(message: string) {
     super(message);
@@ -8,8 +8,13 @@ export class ParamError extends Error {
   }
 }
 
-/** The model's parameters: its declared defaults overridden by `given` (name -> text). */
-export function resolveParams(def: ModelDefinition, given: Readonly<Record<string, string>>): Params {
+/** The parameters of a model (or of a scenario: `kind` names which, in errors): its declared
+ * defaults overridden by `given` (name -> text). */
+export function resolveParams(
+  def: { readonly name: string; readonly params?: Readonly<Record<string, ParamSpec>> },
+  given: Readonly<Record<string, string>>,
+  kind = 'model',
+): Params {
   const specs = def.params ?? {};
   const params: Params = {};
   for (const [name, spec] of Object.entries(specs)) params[name] = spec.default;
@@ -17,11 +22,11 @@ export function resolveParams(def: ModelDefinition, given: Readonly<Record<strin
     const spec = specs[name];
     if (!spec) {
       const known = Object.keys(specs);
-      throw new ParamError(`model ${def.name} has no parameter "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it takes none)'}`);
+      throw new ParamError(`${kind} ${def.name} has no parameter "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it takes none)'}`);
     }
     const value = Number(text);
     if (!/^-?\d+$/.test(text) || value < spec.min || value > spec.max) {
-      throw new ParamError(`parameter ${name}=${text} of model ${def.name}: expected an integer from ${spec.min} to ${spec.max}`);
+      throw new ParamError(`parameter ${name}=${text} of ${kind} ${def.name}: expected an integer from ${spec.min} to ${spec.max}`);
     }
     params[name] = value;
   }

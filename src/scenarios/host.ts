@@ -1,26 +1,35 @@
-import type { Scenario, VmmOp } from '../kernel/config.js';
+import type { VmmOp } from '../kernel/config.js';
+import { defaultScenario, gfnRange, pagesParam, vcpusParam, type ScenarioFamily } from './family.js';
 
-const gfns = [0, 1];
-
-/** For checking a real host's log (septcheck validate): two vCPUs, two pages, and a VMM that
- * performs any of its operations, any number of times, in any order, until teardown. */
-export const host: Scenario = {
+/** For checking a real host's log (septcheck validate): two vCPUs, two pages by default, and a
+ * VMM that performs any of its operations, any number of times, in any order, until teardown. */
+export const hostFamily: ScenarioFamily = {
   name: 'host',
   doc: 'Two vCPUs, two pages, a VMM free to add, finalize, punch, convert and tear down in any order.',
-  gfns: gfns.length,
-  hugeFolio: 1,
-  vcpus: 2,
-  guestGfns: gfns,
-  vmm: 'any',
-  ops: [
-    ...gfns.map((gfn): VmmOp => ({ op: 'init-mem', gfn })),
-    { op: 'finalize' },
-    ...gfns.flatMap((g): VmmOp[] => [
-      { op: 'punch-hole', gfns: [g] },
-      { op: 'to-shared', gfns: [g] },
-      { op: 'to-private', gfns: [g] },
-    ]),
-    { op: 'teardown' },
-  ],
-  faults: {},
+  params: { vcpus: vcpusParam(2), pages: pagesParam(2) },
+  build: ({ vcpus, pages }) => {
+    const gfns = gfnRange(0, pages!);
+    return {
+      name: 'host',
+      doc: hostFamily.doc,
+      gfns: gfns.length,
+      hugeFolio: 1,
+      vcpus: vcpus!,
+      guestGfns: gfns,
+      vmm: 'any',
+      ops: [
+        ...gfns.map((gfn): VmmOp => ({ op: 'init-mem', gfn })),
+        { op: 'finalize' },
+        ...gfns.flatMap((g): VmmOp[] => [
+          { op: 'punch-hole', gfns: [g] },
+          { op: 'to-shared', gfns: [g] },
+          { op: 'to-private', gfns: [g] },
+        ]),
+        { op: 'teardown' },
+      ],
+      faults: {},
+    };
+  },
 };
+
+export const host = defaultScenario(hostFamily);

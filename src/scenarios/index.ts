@@ -1,9 +1,21 @@
 import type { Scenario } from '../kernel/config.js';
-import { basic } from './basic.js';
-import { contention } from './contention.js';
-import { convert } from './convert.js';
-import { host } from './host.js';
-import { teardown } from './teardown.js';
+import { basicFamily } from './basic.js';
+import { contentionFamily } from './contention.js';
+import { convertFamily } from './convert.js';
+import { defaultScenario, type ScenarioFamily } from './family.js';
+import { hostFamily } from './host.js';
+import { teardownFamily } from './teardown.js';
 
-/** The bundled scenarios, by name. */
-export const scenarios: Readonly<Record<string, Scenario>> = { basic, convert, contention, teardown, host };
+export { paramRanges, type ScenarioFamily } from './family.js';
+
+/** The bundled scenarios, by name, with the sizes the command line may set. */
+export const scenarioFamilies: Readonly<Record<string, ScenarioFamily>> = {
+  basic: basicFamily,
+  convert: convertFamily,
+  contention: contentionFamily,
+  teardown: teardownFamily,
+  host: hostFamily,
+};
+
+/** The bundled scenarios at their default sizes, by name. */
+export const scenarios: Readonly<Record<string, Scenario>> = Object.fromEntries(Object.entries(scenarioFamilies).map(([k, f]) => [k, defaultScenario(f)]));

@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { septcheck } from './run.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { contention, contentionFamily } from '../../src/scenarios/contention.js';
+import { scenarioFamilies, scenarios } from '../../src/scenarios/index.js';
+import { septcheck, septcheckAsync } from './run.js';
 
 describe('septcheck check --scenario', () => {
   it('convert with pin: a liveness lasso, exit 1', () => {
@@ -48,6 +53,49 @@ describe('septcheck check --scenario', () => {
   });
 });
 
+describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'septcheck-sizes-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('every family at its default sizes is the bundled scenario; contention vcpus=4 is the bench scenario', () => {
+    for (const [name, f] of Object.entries(scenarioFamilies)) {
+      const defaults = Object.fromEntries(Object.entries(f.params).map(([k, s]) => [k, s.default]));
+      expect(f.build(defaults)).toEqual(scenarios[name]);
+    }
+    expect(contentionFamily.build({ vcpus: 4, pages: 1 })).toEqual({ ...contention, vcpus: 4 });
+  });
+
+  it('teardown with one page and with three: exact counts, the sizes in the report', async () => {
+    const [one, three] = await Promise.all(['pages=1', 'pages=3'].map((p) => septcheckAsync('check', '--scenario', 'teardown', '--param', p, '--json')));
+    expect(JSON.parse(one!.stdout)).toMatchObject({ params: { scenario: 'teardown', pages: 1, policy: 'nopin' }, result: 'ok', distinctStates: 80 });
+    expect(JSON.parse(three!.stdout)).toMatchObject({ params: { scenario: 'teardown', pages: 3 }, result: 'ok', distinctStates: 3732 });
+  });
+
+  it('two vCPUs on basic, on one thread and two: the same count', async () => {
+    for (const workers of ['1', '2']) {
+      const j = JSON.parse((await septcheckAsync('check', '--scenario', 'basic', '--param', 'vcpus=2', '--workers', workers, '--json')).stdout);
+      expect(j).toMatchObject({ params: { scenario: 'basic', vcpus: 2 }, result: 'ok', distinctStates: 9057 });
+    }
+  });
+
+  it('a trace of a sized scenario replays', async () => {
+    const trace = join(dir, 'sized.json');
+    const r = await septcheckAsync('check', '--scenario', 'basic', '--param', 'pages=3', '--faults', 'remove-fails=1', '--trace-out', trace);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('invariant no-reuse-while-mapped violated (tdx (scenario=basic pages=3\npolicy=nopin');
+    const replayed = await septcheckAsync('replay', trace);
+    expect(replayed.stdout).toMatch(/confirmed: all \d+ steps replay and invariant no-reuse-while-mapped is still violated/);
+    expect(replayed.code).toBe(0);
+  });
+
+  it('--help shows every scenario\'s sizes with their ranges and defaults', () => {
+    const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(
+      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2); host vcpus=1..8 (2) pages=1..8 (2)',
+    );
+  });
+});
+
 describe('septcheck check --scenario: bad input, one line, exit 2', () => {
   it.each([
     [['check', '--scenario', 'nosuch'], 'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host)\n'],
@@ -61,6 +109,13 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [['check', 'hanoi', '--scenario', 'basic'], 'septcheck: give a model or --scenario, not both (got model "hanoi")\n'],
     [['check'], 'septcheck: a model or --scenario <name> is needed\n'],
+    [['check', '--scenario', 'contention', '--param', 'vcpus=4', '--param', 'bogus=1'], 'septcheck: scenario contention has no parameter "bogus" (it has: vcpus, pages)\n'],
+    [['check', '--scenario', 'contention', '--param', 'vcpus=9'], 'septcheck: parameter vcpus=9 of scenario contention: expected an integer from 1 to 8\n'],
+    [['check', '--scenario', 'basic', '--param', 'pages=1'], 'septcheck: parameter pages=1 of scenario basic: expected an integer from 2 to 8\n'],
+    [['check', '--scenario', 'convert', '--param', 'pages=3'], 'septcheck: scenario convert has no parameter "pages" (it has: vcpus)\n'],
+    [['simulate', '--scenario', 'teardown', '--param', 'vcpus=0'], 'septcheck: parameter vcpus=0 of scenario teardown: expected an integer from 1 to 8\n'],
+    [['swarm', '--scenario', 'host', '--shard', '1/2', '--param', 'disks=3'], 'septcheck: scenario host has no parameter "disks" (it has: vcpus, pages)\n'],
+    [['check', 'test/fixtures/counter-model.ts', '--param', 'bogus=1'], 'septcheck: model counter has no parameter "bogus" (it has: limit)\n'],
   ])('%j', (args, stderr) => {
     const r = septcheck(...args);
     expect(r.stderr).toBe(stderr);

@@ -1,0 +1,41 @@
+import type { ParamSpec, Params } from '../engine/index.js';
+import type { Scenario } from '../kernel/config.js';
+
+/** A scenario whose sizes the command line may set (`--param vcpus=N`, `--param pages=N`):
+ * its parameters with their ranges, and the scenario of each size. `build` with the
+ * defaults is the scenario the verdict table checks. */
+export interface ScenarioFamily {
+  readonly name: string;
+  readonly doc: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  build(p: Params): Scenario;
+}
+
+/** At most 8 GFNs: the kernel model's ranges are bit masks of a byte (src/kernel/system.ts). */
+export const MAX_PAGES = 8;
+/** Each vCPU adds a block of variables and its own guest and fault steps; the state space grows
+ * about fifteen-fold per vCPU, so 8 is already far beyond an exhaustive check. */
+export const MAX_VCPUS = 8;
+
+export function vcpusParam(defaultValue: number): ParamSpec {
+  return { default: defaultValue, min: 1, max: MAX_VCPUS, doc: 'vCPUs, each running the guest' };
+}
+
+export function pagesParam(defaultValue: number, min = 1): ParamSpec {
+  return { default: defaultValue, min, max: MAX_PAGES, doc: '4 KiB pages (GFNs) of guest memory' };
+}
+
+/** The GFNs from..to-1. */
+export function gfnRange(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
+
+/** The family's scenario at its default sizes. */
+export function defaultScenario(f: ScenarioFamily): Scenario {
+  return f.build(Object.fromEntries(Object.entries(f.params).map(([k, spec]) => [k, spec.default])));
+}
+
+/** `vcpus=1..8 (2) pages=1..8 (1)`: the ranges and defaults, for --help. */
+export function paramRanges(f: ScenarioFamily): string {
+  return Object.entries(f.params).map(([k, s]) => `${k}=${s.min}..${s.max} (${s.default})`).join(' ');
+}
