@@ -14,7 +14,8 @@ import { checkJson, checkText, exitCode, simulateJson, simulateText } from './re
 import { loadPolicy } from './system-target.js';
 import { resolveTarget, targetOf } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
-import { readTrace } from './trace-file.js';
+import { readTrace, writeTrace } from './trace-file.js';
+import { traceItf } from './trace-itf.js';
 import { writeJson } from './write-whole.js';
 import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
@@ -84,7 +85,7 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
-  .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
+  .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file (in the Informal Trace Format if it ends in .itf.json)')
   .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more; one per core unless given', integer('--workers', 1), defaultWorkers())
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
@@ -102,7 +103,7 @@ modelOptions(program.command('check').description('explore every state of a mode
     const result = o.workers > 1 ? await checkParallel(t.model, ref, o.workers, options) : check(t.model, options);
     progress.done();
     const found = result.violation ?? result.findings[0];
-    if (o.traceOut && found) writeJson(o.traceOut, traceDoc(t.model, found, t.title, t.target));
+    if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));
     const json = checkJson(t.name, t.params, t.model, result);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
     process.exitCode = exitCode(json);
@@ -165,10 +166,10 @@ program
   .command('explain')
   .description('print a saved trace again')
   .argument('<trace.json>', 'a trace saved with check --trace-out')
-  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid']).default('text'))
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid', 'itf']).default('text'))
   .action((file: string, o: { format: string }) => {
     const doc = readTrace(file);
-    const out = o.format === 'json' ? JSON.stringify(doc, null, 2) : o.format === 'markdown' ? traceMarkdown(doc) : o.format === 'mermaid' ? traceMermaid(doc) : traceText(doc);
+    const out = o.format === 'json' ? JSON.stringify(doc, null, 2) : o.format === 'itf' ? JSON.stringify(traceItf(doc), null, 2) : o.format === 'markdown' ? traceMarkdown(doc) : o.format === 'mermaid' ? traceMermaid(doc) : traceText(doc);
     process.stdout.write(`${out}\n`);
   });
 
