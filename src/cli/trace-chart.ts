@@ -102,7 +102,8 @@ export function parseCall(action: string, call: string | undefined): { leaves: s
   return m ? { leaves, status: m[1]!.trim() } : { leaves };
 }
 
-const isError = (status: string | undefined) => status !== undefined && !status.startsWith('TDX_SUCCESS');
+/** A status that is an error: a TDX status other than success, a failure, an errno (a TD exit is not). */
+const isError = (status: string | undefined) => status !== undefined && /^(TDX_(?!SUCCESS)|failed|-E)/.test(status);
 
 function lockCount(value: unknown): number {
   const text = String(value ?? 'free');

@@ -1,7 +1,12 @@
+import { traceChart } from '../cli/trace-chart.js';
+import { drawChart, tone } from './chart.js';
+import { chartCss } from './style.js';
+
 /**
- * The trace view in the browser: a timeline of steps on the left; on the right every page
- * (GFN, guest_memfd index and frame) and every other part of the system as a row of facts, the
- * facts the current step changed highlighted. Without a trace, the verdict table, each fail or
+ * The trace view in the browser: the trace's sequence chart on the left (chart.ts), one row per
+ * step; on the right every page (GFN, guest_memfd index and frame) and every other part of the
+ * system as a row of facts, the facts the current step changed highlighted. Click a row to go
+ * to its step. Without a trace, the verdict table, each fail or
  * leak linking to its counterexample. Keys: Down/j next step, Up/k previous, Home, End.
  */
 
@@ -54,22 +59,18 @@ function showTrace(doc: TraceDoc): void {
   const root = document.getElementById('app')!;
   root.replaceChildren();
   let current = 0;
-  const header = el('header', {}, el('h1', {}, `${doc.kind} ${doc.property} violated`), el('p', { class: 'doc' }, doc.doc), el('p', { class: 'title' }, doc.title));
-  const timeline = el('ol', { id: 'timeline', start: '0' });
+  const heading = doc.kind === 'path' ? 'a path through the model' : `${doc.kind} ${doc.property} violated`;
+  const header = el('header', {}, el('h1', {}, heading), el('p', { class: 'doc' }, doc.doc), el('p', { class: 'title' }, doc.title));
+  const labels = doc.steps.map((s, i) => (i === 0 ? '0  initial state' : `${i}  ${s.process ?? '-'}  ${s.action ?? ''}`));
+  const chart = drawChart(traceChart(doc), labels);
+  const pane = el('nav', { id: 'chart' }, el('div', { class: 'chart-sticky' }, chart.head, legend()), chart.body);
   const grid = el('div', { id: 'grid' });
   const detail = el('div', { id: 'detail' });
-  doc.steps.forEach((s, i) => {
-    const item = el(
-      'li',
-      { 'data-step': String(i), class: doc.loopStart !== undefined && i > doc.loopStart ? 'loop' : '' },
-      el('span', { class: 'process' }, s.process ?? ''),
-      ' ',
-      el('span', { class: 'action' }, s.action ?? 'initial state'),
-    );
-    item.addEventListener('click', () => select(i));
-    timeline.append(item);
+  chart.body.addEventListener('click', (e) => {
+    const step = (e.target as Element).closest('[data-step]')?.getAttribute('data-step');
+    if (step !== null && step !== undefined) select(Number(step));
   });
-  root.append(header, el('main', {}, el('nav', {}, timeline), el('section', {}, detail, grid)));
+  root.append(header, el('main', {}, pane, el('section', {}, detail, grid)));
 
   const rows = new Map<string, Map<string, string>>();
   for (const key of Object.keys(doc.steps[0]!.state)) {
@@ -82,8 +83,8 @@ function showTrace(doc: TraceDoc): void {
     current = Math.max(0, Math.min(doc.steps.length - 1, i));
     const step = doc.steps[current]!;
     const before = doc.steps[current - 1]?.state;
-    for (const li of timeline.querySelectorAll('li')) li.classList.toggle('current', li.getAttribute('data-step') === String(current));
-    timeline.querySelector('li.current')?.scrollIntoView({ block: 'nearest' });
+    chart.rows.forEach((r, k) => r.classList.toggle('current', k === current));
+    chart.rows[current]!.scrollIntoView({ block: 'nearest' });
     detail.replaceChildren(
       el('h2', {}, current === 0 ? 'initial state' : `${current}. ${step.process}: ${step.action}`),
       el('p', { class: 'where' }, step.where ?? ''),
@@ -117,6 +118,26 @@ function showTrace(doc: TraceDoc): void {
   select(0);
 }
 
+/** What the chart's colours and bars mean. */
+function legend(): HTMLElement {
+  const swatch = (colour: string, text: string) => el('span', { class: 'swatch' }, el('i', { style: `background:${colour}` }), text);
+  return el(
+    'div',
+    { class: 'legend' },
+    'frames: O owner, R refcount, S S-EPT, P PAMT. ',
+    swatch(tone('owner', 'guest_memfd'), 'guest_memfd / MAPPED'),
+    swatch(tone('sept', 'PENDING'), 'PENDING'),
+    swatch(tone('sept', 'BLOCKED'), 'BLOCKED'),
+    swatch(tone('owner', 'HOST (reused)'), 'reused by the host'),
+    swatch(tone('pamt', 'PT_REG'), 'PT_REG'),
+    swatch(tone('owner', 'free'), 'free / FREE / PT_NDA'),
+    ' locks: ',
+    swatch('#3f6fd1', 'mmu_lock'),
+    swatch('#9b4fc0', 'filemap_invalidate_lock'),
+    ' (pale: read)',
+  );
+}
+
 function showClaims(claims: Claims): void {
   const root = document.getElementById('app')!;
   const table = el('table', { id: 'claims' });
@@ -133,6 +154,7 @@ function showClaims(claims: Claims): void {
 }
 
 async function main(): Promise<void> {
+  document.head.append(el('style', {}, chartCss));
   const query = location.search;
   const response = await fetch(query.includes('command=') ? `/api/trace${query}` : '/api/start');
   const body = (await response.json()) as { trace?: TraceDoc; claims?: Claims; error?: string };

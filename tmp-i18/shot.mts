@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { serveView } from '/work/wt/i18/dist/src/cli/view-server.js';
+const doc = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
+const { server, url } = await serveView(doc, 0);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+page.on('console', (m) => console.log('console', m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+await page.goto(url);
+await page.waitForSelector('svg.chart-body');
+for (let i = 0; i < Number(process.argv[4] ?? 0); i++) await page.keyboard.press('ArrowDown');
+await page.screenshot({ path: process.argv[3]! });
+await browser.close(); server.close();
