@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stateGraph, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -21,6 +21,7 @@ import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
 import { parseScript, runScript, ScriptError } from '../script/index.js';
 import { runText } from './run-report.js';
+import { graphDot } from './graph-dot.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
@@ -107,6 +108,14 @@ modelOptions(program.command('check').description('explore every state of a mode
     const json = checkJson(t.name, t.params, t.model, result);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
     process.exitCode = exitCode(json);
+  });
+
+modelOptions(program.command('graph').description('print the state graph of a model, up to a bound, for Graphviz'))
+  .addOption(new Option('--format <format>', 'output format').choices(['dot']).default('dot'))
+  .option('--max-states <n>', 'draw at most this many states', integer('--max-states', 1), 500)
+  .action(async (spec: string | undefined, o) => {
+    const t = await resolveTarget(targetOf(spec, o));
+    process.stdout.write(`${graphDot(t.title, t.model, stateGraph(t.model, o.maxStates))}\n`);
   });
 
 program

@@ -11,3 +11,4 @@ export { mapAddresses } from './addresses.js';
 export { swarmSearch, shardSeed, type SwarmOptions, type SwarmResult } from './swarm.js';
 export { checkParallel, defaultWorkers } from './parallel.js';
 export type { ModelRef } from './parallel-protocol.js';
+export { stateGraph, type GraphNode, type StateGraph } from './graph.js';
