@@ -87,6 +87,7 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
   .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file (in the Informal Trace Format if it ends in .itf.json)')
+  .option('--coverage', 'count per action the successors it generated, the states it found first and its time, and list the actions never enabled (one thread)')
   .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more; one per core unless given', integer('--workers', 1), defaultWorkers())
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
@@ -98,10 +99,11 @@ modelOptions(program.command('check').description('explore every state of a mode
       ...(o.deadlock === false ? { deadlock: false } : {}),
       fairness: o.fairness,
       ...(o.symmetry ? { symmetry: true } : {}),
+      ...(o.coverage ? { coverage: true } : {}),
       onProgress: progress.update,
     };
     const ref: ModelRef = { url: new URL('./worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: t.target, ...(o.deadlock === false ? { deadlock: false } : {}) };
-    const result = o.workers > 1 ? await checkParallel(t.model, ref, o.workers, options) : check(t.model, options);
+    const result = o.workers > 1 && !o.coverage ? await checkParallel(t.model, ref, o.workers, options) : check(t.model, options);
     progress.done();
     const found = result.violation ?? result.findings[0];
     if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));

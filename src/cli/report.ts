@@ -1,4 +1,5 @@
 import { type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
+import { coverageText } from './coverage-report.js';
 import { describeSteps, traceDoc, traceText, type TraceTarget } from './trace-doc.js';
 
 export type ReportParams = Readonly<Record<string, string | number | boolean>>;
@@ -61,6 +62,7 @@ export function checkJson(name: string, params: ReportParams, model: Model, r: C
     bytesPerQueuedState: r.bytesPerQueuedState,
     ...(r.violation ? { violation: counterexampleJson(model, r.violation) } : {}),
     findings: r.findings.map((f) => counterexampleJson(model, f)),
+    ...(r.coverage ? { coverage: r.coverage } : {}),
   };
 }
 
@@ -77,6 +79,7 @@ export function checkText(title: string, target: TraceTarget, model: Model, r: C
       `${round(r.seconds)} s (${r.statesPerSecond.toLocaleString('en-US')} states/s)`,
   );
   lines.push(`fingerprint collision probability (optimistic, as TLC computes it): ${r.collisionProbability.toExponential(1)}`);
+  if (r.coverage) lines.push('', coverageText(r.coverage));
   return lines.join('\n');
 }
 

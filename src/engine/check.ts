@@ -1,5 +1,6 @@
 import type { Model } from './model.js';
 import { Search } from './search.js';
+import type { Coverage } from './coverage.js';
 import type { Counterexample } from './trace.js';
 
 export interface CheckOptions {
@@ -18,6 +19,9 @@ export interface CheckOptions {
   /** Symmetry reduction with the model's `canonical` (liveness is then not checked: fairness
    * names processes, which the reduction swaps). */
   readonly symmetry?: boolean;
+  /** Count, per action, the successors it generated and the states it found first (coverage.ts);
+   * sequential search only. */
+  readonly coverage?: boolean;
   readonly onProgress?: (p: Progress) => void;
 }
 
@@ -50,6 +54,8 @@ export interface CheckResult {
   readonly violation?: Counterexample;
   /** Weaker results that did not stop the search (shortest counterexample each). */
   readonly findings: Counterexample[];
+  /** With the `coverage` option. */
+  readonly coverage?: Coverage;
 }
 
 /** Exhaustive breadth-first search: every invariant counterexample found is a shortest one. */

@@ -12,3 +12,4 @@ export { swarmSearch, shardSeed, type SwarmOptions, type SwarmResult } from './s
 export { checkParallel, defaultWorkers } from './parallel.js';
 export type { ModelRef } from './parallel-protocol.js';
 export { stateGraph, type GraphNode, type StateGraph } from './graph.js';
+export type { ActionCoverage, Coverage } from './coverage.js';

@@ -1,6 +1,7 @@
 import type { CheckOptions, CheckResult } from './check.js';
 import { inModel, message, ModelError } from './errors.js';
 import { collisionProbability, fingerprint, fp } from './fingerprint.js';
+import { coverageOf } from './coverage.js';
 import { checkLiveness } from './liveness.js';
 import type { Invariant, Model, State } from './model.js';
 import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER } from './parallel-protocol.js';
@@ -48,6 +49,8 @@ export class Search {
   private readonly maxStates: number;
   /** The most successors one state has had (sizes the visited table for a parallel level). */
   branching = 0;
+  /** Successors generated per action: only with `coverage` (otherwise nothing is counted). */
+  private readonly fired: Float64Array | undefined;
 
   /** `parallel`: the store and visited table are shared with worker threads. */
   constructor(readonly model: Model, private readonly options: CheckOptions, parallel: boolean) {
@@ -69,6 +72,7 @@ export class Search {
     this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
     this.deadlock = options.deadlock ?? model.deadlock ?? true;
     this.batch = new SuccessorBatch(model, this.deadlock);
+    this.fired = options.coverage ? new Float64Array(model.actions.length) : undefined;
 
     // Initial states go through the successor buffer so they are hashed like any other.
     const initial = inModel('initial()', () => model.initial());
@@ -129,7 +133,7 @@ export class Search {
    * one state at a time would: the same ids, counts and counterexamples.
    */
   private expandBatch(from: number, to: number): void {
-    const { store, edges, batch } = this;
+    const { store, edges, batch, fired } = this;
     batch.generate(store.blocks, from, to, this.canonical);
     if (batch.branching > this.branching) this.branching = batch.branching;
     const buf = batch.buf;
@@ -137,6 +141,7 @@ export class Search {
     for (let id = from; id < to; id++) {
       const i = id - from;
       if (batch.outcome[i] === CUT_OFF) continue;
+      if (fired) for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) fired[batch.action[k]!]!++;
       edges?.openRow(id);
       for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) {
         this.transitions++;
@@ -230,6 +235,7 @@ export class Search {
       bytesPerQueuedState: store.rowBytes,
       ...(violation ? { violation } : {}),
       findings: this.findings,
+      ...(this.fired ? { coverage: coverageOf(this.model, store, this.fired, this.head) } : {}),
     };
   }
 
