@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stateGraph, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, shrink, simulate, stateGraph, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -10,7 +10,7 @@ import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { InputError } from './input-error.js';
 import { bundledModels } from './load.js';
 import { progressLine } from './progress.js';
-import { checkJson, checkText, exitCode, simulateJson, simulateText } from './report.js';
+import { checkJson, checkText, exitCode, shrunkText, simulateJson, simulateText } from './report.js';
 import { loadPolicy } from './system-target.js';
 import { resolveTarget, targetOf } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
@@ -203,11 +203,14 @@ modelOptions(program.command('swarm').description('one shard of a swarm: a bound
   .option('--max-states <n>', 'distinct states this shard may visit', integer('--max-states', 1), 100_000)
   .option('--max-depth <n>', 'steps deep this shard may go', integer('--max-depth', 1), 10_000)
   .option('--out <file>', 'write the result file here (default: stdout)')
+  .option('--no-shrink', 'keep the violation as the depth-first path found it, not shrunk')
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const [i, n] = o.shard as [number, number];
     const seed = shardSeed(o.seed, i);
     const r = swarmSearch(t.model, { seed, maxStates: o.maxStates, maxDepth: o.maxDepth });
+    const shrunk = r.violation && o.shrink ? shrink(t.model, r.violation) : undefined;
+    const violation = shrunk?.counterexample ?? r.violation;
     const file: ShardFile = {
       format: 'septcheck-swarm/1',
       title: t.title,
@@ -220,7 +223,8 @@ modelOptions(program.command('swarm').description('one shard of a swarm: a bound
       transitions: r.transitions,
       maxDepthReached: r.maxDepthReached,
       seconds: Math.round(r.seconds * 1000) / 1000,
-      ...(r.violation ? { violation: traceDoc(t.model, r.violation, t.title, t.target) } : {}),
+      ...(violation ? { violation: traceDoc(t.model, violation, t.title, t.target) } : {}),
+      ...(shrunk ? { shrunk: { method: shrunk.method, before: shrunk.before, after: shrunk.after } } : {}),
     };
     if (o.out) writeJson(o.out, file);
     else process.stdout.write(`${JSON.stringify(file, null, 2)}\n`);
@@ -236,7 +240,7 @@ program
     const m = mergeShards(names.map(readShard), names);
     const text = [
       `${m.title}: ${m.shards} of ${m.of} shards${m.missing.length ? ` (missing: ${m.missing.join(', ')})` : ''}, ${m.statesExplored.toLocaleString('en-US')} states explored in all`,
-      ...(m.violation ? ['', `found by shard ${m.violation.shard} (a depth-first path, not necessarily the shortest):`, traceText(m.violation)] : []),
+      ...(m.violation ? ['', `found by shard ${m.violation.shard} (${m.violation.shrunk ? shrunkText(m.violation.shrunk) : 'a depth-first path, not necessarily the shortest'}):`, traceText(m.violation)] : []),
       '',
       `result: ${m.result}`,
     ].join('\n');
@@ -283,11 +287,13 @@ modelOptions(program.command('simulate').description('random runs through a mode
   .option('--no-deadlock', 'do not report states without successors')
   .option('--json', 'print one JSON object instead of text')
   .option('--events-out <file>', 'write what a tracer would have logged of the last run, as JSON lines')
+  .option('--no-shrink', 'print the violation as the random run found it, not shrunk')
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const result = simulate(t.model, { runs: o.runs, depth: o.depth, seed: o.seed, ...(o.deadlock === false ? { deadlock: false } : {}) });
     if (o.eventsOut) writeEvents(o.eventsOut, observeRun(t.model, result.lastRun, cpuOf));
-    print(o.json, simulateJson(t.name, t.params, t.model, result), simulateText(t.title, t.target, t.model, result));
+    const shrunk = result.violation && o.shrink ? shrink(t.model, result.violation) : undefined;
+    print(o.json, simulateJson(t.name, t.params, t.model, result, shrunk), simulateText(t.title, t.target, t.model, result, shrunk));
     process.exitCode = exitCode(result);
   });
 

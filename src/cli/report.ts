@@ -1,4 +1,4 @@
-import { type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
+import { type CheckResult, type Counterexample, type Model, type Shrunk, type SimulateResult } from '../engine/index.js';
 import { coverageText } from './coverage-report.js';
 import { describeSteps, traceDoc, traceText, type TraceTarget } from './trace-doc.js';
 
@@ -83,7 +83,14 @@ export function checkText(title: string, target: TraceTarget, model: Model, r: C
   return lines.join('\n');
 }
 
-export function simulateJson(name: string, params: ReportParams, model: Model, r: SimulateResult): Record<string, unknown> {
+/** How a counterexample was shrunk, in words. */
+export function shrunkText(s: Pick<Shrunk, 'method' | 'before' | 'after'>): string {
+  const how = { bfs: 'a breadth-first search as deep as the one found', delta: 'delta debugging with replay', none: 'neither a breadth-first search nor delta debugging made it shorter' }[s.method];
+  return s.method === 'none' ? `not shrunk: ${how} (${s.before} steps)` : `shrunk from ${s.before} to ${s.after} steps by ${how}`;
+}
+
+/** `shrunk`: the violation as shrunk (it replaces the one found). */
+export function simulateJson(name: string, params: ReportParams, model: Model, r: SimulateResult, shrunk?: Shrunk): Record<string, unknown> {
   return {
     model: name,
     params,
@@ -92,13 +99,15 @@ export function simulateJson(name: string, params: ReportParams, model: Model, r
     steps: r.steps,
     seed: r.seed,
     seconds: round(r.seconds),
-    ...(r.violation ? { violation: counterexampleJson(model, r.violation) } : {}),
+    ...(r.violation ? { violation: counterexampleJson(model, shrunk?.counterexample ?? r.violation) } : {}),
+    ...(shrunk ? { shrunk: { method: shrunk.method, before: shrunk.before, after: shrunk.after } } : {}),
   };
 }
 
-export function simulateText(title: string, target: TraceTarget, model: Model, r: SimulateResult): string {
+export function simulateText(title: string, target: TraceTarget, model: Model, r: SimulateResult, shrunk?: Shrunk): string {
   const lines = [`model ${title}: ${r.runs} random runs, ${r.steps} steps, seed ${r.seed}`];
-  if (r.violation) lines.push('', traceText(traceDoc(model, r.violation, title, target)));
+  if (r.violation) lines.push('', traceText(traceDoc(model, shrunk?.counterexample ?? r.violation, title, target)));
+  if (shrunk) lines.push('', shrunkText(shrunk));
   lines.push('', `result: ${r.violation ? 'violation' : 'ok'}`);
   return lines.join('\n');
 }

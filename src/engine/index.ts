@@ -13,3 +13,4 @@ export { checkParallel, defaultWorkers } from './parallel.js';
 export type { ModelRef } from './parallel-protocol.js';
 export { stateGraph, type GraphNode, type StateGraph } from './graph.js';
 export type { ActionCoverage, Coverage } from './coverage.js';
+export { shrink, SHRINK_MAX_STATES, type Shrunk } from './shrink.js';
