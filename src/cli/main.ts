@@ -13,7 +13,8 @@ import { progressLine } from './progress.js';
 import { checkJson, checkText, exitCode, shrunkText, simulateJson, simulateText } from './report.js';
 import { loadPolicy } from './system-target.js';
 import { resolveTarget, targetOf } from './target.js';
-import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
+import { traceDoc, traceMarkdown, traceMermaid, traceText, type TraceDoc } from './trace-doc.js';
+import { Explorer } from './explorer.js';
 import { readTrace, writeTrace } from './trace-file.js';
 import { traceItf } from './trace-itf.js';
 import { writeJson } from './write-whole.js';
@@ -71,6 +72,14 @@ function shardSpec(text: string): [number, number] {
 function cpuOf(process: string | null): number {
   const m = /^vcpu(\d+)$/.exec(process ?? '');
   return m ? Number(m[1]) : process === 'vmm' ? 8 : 9;
+}
+
+/** The explorer `view --explore` serves: of the trace's model, or of the scenario named. */
+async function explorerOf(doc: TraceDoc | undefined, file: string | undefined, o: { scenario?: string; policy?: string; faults?: string; hvo?: boolean }): Promise<Explorer> {
+  if (doc && o.scenario !== undefined) throw new InputError('view --explore: give a trace or --scenario, not both');
+  if (!doc && o.scenario === undefined) throw new InputError('view --explore: give a trace or --scenario <name>');
+  const t = await resolveTarget(doc ? doc.target : targetOf(undefined, o));
+  return doc ? Explorer.fromTrace(t.model, t.title, t.target, doc.steps, file!) : new Explorer(t.model, t.title, t.target);
 }
 
 const program = new Command('septcheck')
@@ -158,7 +167,8 @@ program
     const doc = readTrace(file);
     const t = await resolveTarget(doc.target);
     const r = replay(t.model, doc.steps);
-    const why = r.ok ? stillViolates(t.model, r.states, doc) : undefined;
+    const path = doc.kind === 'path'; // saved by view --explore: it claims no property
+    const why = r.ok && !path ? stillViolates(t.model, r.states, doc) : undefined;
     const outcome = !r.ok
       ? { result: 'diverged', step: r.step, reason: r.reason }
       : why
@@ -168,7 +178,9 @@ program
       ? `${file}: step ${r.step} no longer fits the model: ${r.reason}`
       : why
         ? `${file}: the model still allows every step, but ${why}`
-        : `${file}: confirmed: all ${doc.steps.length - 1} steps replay and ${doc.kind} ${doc.property} is still violated`;
+        : path
+          ? `${file}: confirmed: all ${doc.steps.length - 1} steps replay (a path: it claims no property)`
+          : `${file}: confirmed: all ${doc.steps.length - 1} steps replay and ${doc.kind} ${doc.property} is still violated`;
     print(!!o.json, { trace: file, property: doc.property, ...outcome }, text);
     process.exitCode = outcome.result === 'confirmed' ? 0 : 1;
   });
@@ -184,15 +196,19 @@ program
     process.stdout.write(`${out}\n`);
   });
 
-program
-  .command('view')
-  .description('serve a page that steps through a trace (or shows the verdict table) on 127.0.0.1')
-  .argument('[trace.json]', 'a trace saved with check --trace-out; without one, the verdict table with links to its traces')
-  .option('--port <n>', 'port to listen on (0: any free one)', integer('--port'), 7373)
-  .option('--no-open', 'do not open a browser')
-  .action(async (file: string | undefined, o: { port: number; open: boolean }) => {
+systemOptions(
+  program
+    .command('view')
+    .description('serve a page that steps through a trace (or shows the verdict table, or explores a model) on 127.0.0.1')
+    .argument('[trace.json]', 'a trace saved with check --trace-out; without one, the verdict table with links to its traces')
+    .option('--port <n>', 'port to listen on (0: any free one)', integer('--port'), 7373)
+    .option('--no-open', 'do not open a browser')
+    .option('--explore', 'explore the model step by step: of --scenario (from its initial state), or of the trace (from its end, or any of its steps)'),
+)
+  .action(async (file: string | undefined, o: { port: number; open: boolean; explore?: boolean; scenario?: string; policy?: string; faults?: string; hvo?: boolean }) => {
     const doc = file ? readTrace(file) : undefined;
-    const { url } = await serveView(doc, o.port);
+    const explorer = o.explore ? await explorerOf(doc, file, o) : undefined;
+    const { url } = await serveView(explorer ? undefined : doc, o.port, explorer);
     process.stdout.write(`septcheck view: ${url} (Ctrl-C to stop)\n`);
     if (o.open) openBrowser(url);
   });

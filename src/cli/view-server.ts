@@ -7,6 +7,7 @@ import { check } from '../engine/index.js';
 import { verdictTable } from '../claims/index.js';
 import { policies } from '../policies/index.js';
 import { claimsJson } from './claims-report.js';
+import { Explorer } from './explorer.js';
 import { InputError } from './input-error.js';
 import { resolveTarget } from './target.js';
 import { traceDoc, type TraceDoc, type TraceTarget } from './trace-doc.js';
@@ -64,8 +65,10 @@ async function traceFor(command: string): Promise<TraceDoc> {
   return traceDoc(t.model, found, t.title, t.target);
 }
 
-/** Serves the view on 127.0.0.1 only; resolves once listening, with the server and its URL. */
-export function serveView(trace: TraceDoc | undefined, port: number): Promise<{ server: Server; url: string }> {
+/** Serves the view on 127.0.0.1 only; resolves once listening, with the server and its URL.
+ * With an explorer, the page explores its model (GET /api/explore?path=0.3.1: the path replayed
+ * and the steps enabled at its end); the model is the one the command line named. */
+export function serveView(trace: TraceDoc | undefined, port: number, explorer?: Explorer): Promise<{ server: Server; url: string }> {
   let claims: Record<string, unknown> | undefined;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -78,7 +81,9 @@ export function serveView(trace: TraceDoc | undefined, port: number): Promise<{ 
       try {
         if (url.pathname === '/') send(200, 'text/html; charset=utf-8', page);
         else if (url.pathname === '/app.js') send(200, 'text/javascript', readFileSync(appJs, 'utf8'));
+        else if (url.pathname === '/api/start' && explorer) json({ explore: { path: explorer.start } });
         else if (url.pathname === '/api/start') json(trace ? { trace } : { claims: (claims ??= claimsJson(verdictTable(Object.values(policies)))) });
+        else if (url.pathname === '/api/explore' && explorer) json(explorer.at(Explorer.parsePath(url.searchParams.get('path') ?? '')));
         else if (url.pathname === '/api/trace') json({ trace: await traceFor(url.searchParams.get('command') ?? '') });
         else send(404, 'text/plain', 'not found');
       } catch (err) {

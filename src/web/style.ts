@@ -19,4 +19,9 @@ rect.lock.read { opacity: 0.45; }
 rect.loop { fill: none; stroke: #d08a00; stroke-width: 1.5; stroke-dasharray: 6 3; } text.loop-label { fill: #a0640a; font-size: 10px; }
 rect.cell { stroke: #fff; } rect.cell.changed { stroke: #222; stroke-width: 1.2; }
 text.cell-text { font-size: 10px; }
+.explore-tools { margin: 6px 0; display: flex; gap: 8px; } .explore-tools button { font: inherit; padding: 2px 10px; }
+.explore-note { color: #555; }
+#enabled { font-size: 12px; padding-left: 28px; margin: 4px 0; }
+#enabled li { cursor: pointer; padding: 3px 4px; border-bottom: 1px solid #eee; } #enabled li:hover { background: #eef3ff; }
+#enabled .call { font-family: ui-monospace, monospace; color: #333; } #enabled .changes { color: #666; font-size: 11px; }
 `;
