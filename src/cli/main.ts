@@ -206,6 +206,7 @@ systemOptions(
     .option('--explore', 'explore the model step by step: of --scenario (from its initial state), or of the trace (from its end, or any of its steps)'),
 )
   .action(async (file: string | undefined, o: { port: number; open: boolean; explore?: boolean; scenario?: string; policy?: string; faults?: string; hvo?: boolean }) => {
+    if (!o.explore && o.scenario !== undefined) throw new InputError('view: --scenario needs --explore');
     const doc = file ? readTrace(file) : undefined;
     const explorer = o.explore ? await explorerOf(doc, file, o) : undefined;
     const { url } = await serveView(explorer ? undefined : doc, o.port, explorer);

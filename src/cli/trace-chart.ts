@@ -45,14 +45,16 @@ export interface Arrow {
   readonly ok: boolean;
 }
 
-/** A lock held by one process from the state after step `from` to the state after step `to`
- * (`to` = the last step when it is still held at the end). */
+/** A lock held by one process from the step that took it to the step that dropped it. */
 export interface LockHold {
   readonly lock: string;
   readonly holder: string;
   readonly mode: 'write' | 'read';
   readonly from: number;
+  /** the step that dropped it, or the last step */
   readonly to: number;
+  /** still held when the trace ends */
+  readonly held: boolean;
 }
 
 /** A frame's four facts at every step of the trace. */
@@ -129,7 +131,7 @@ function lockHolds(t: ChartTrace): LockHold[] {
       const release = (holder: string) => {
         const at = Math.max(0, open.findIndex((o) => o.holder === holder));
         const o = open.splice(at, 1)[0];
-        if (o) done.push({ lock, ...o, to: i });
+        if (o) done.push({ lock, ...o, to: i, held: false });
       };
       if (after === before) continue;
       if (before < 0) release(p);
@@ -138,7 +140,7 @@ function lockHolds(t: ChartTrace): LockHold[] {
       else for (let n = before < 0 ? 0 : before; n < after; n++) open.push({ holder: p, mode: 'read', from: i });
       before = after;
     }
-    for (const o of open) done.push({ lock, ...o, to: last });
+    for (const o of open) done.push({ lock, ...o, to: last, held: true });
   }
   return done.sort((a, b) => a.from - b.from);
 }
@@ -158,12 +160,14 @@ function frameStrips(t: ChartTrace): FrameStrip[] {
   }));
 }
 
-/** The lanes: the processes (vCPUs first, then in order of appearance), then the kernel's parts. */
-function lanes(t: ChartTrace): Lane[] {
+/** The lanes: the processes (vCPUs first, then in order of appearance), then the kernel's parts
+ * the trace calls (none for a model that is not the kernel's). */
+function lanes(t: ChartTrace, arrows: Arrow[]): Lane[] {
   const seen = [...new Set(t.steps.flatMap((s) => (s.process ? [s.process] : [])))];
   const vcpus = seen.filter((p) => /^vcpu\d+$/.test(p)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
   const processes = [...vcpus, ...seen.filter((p) => !vcpus.includes(p))];
-  return [...processes.map((name) => ({ name, kind: 'process' as const })), ...kernelLanes.map((name) => ({ name, kind: 'kernel' as const }))];
+  const called = kernelLanes.filter((k) => arrows.some((a) => a.to === k));
+  return [...processes.map((name) => ({ name, kind: 'process' as const })), ...called.map((name) => ({ name, kind: 'kernel' as const }))];
 }
 
 export function traceChart(t: ChartTrace): Chart {
@@ -178,7 +182,7 @@ export function traceChart(t: ChartTrace): Chart {
   const last = t.steps.length - 1;
   const lasso = t.loopStart !== undefined;
   return {
-    lanes: lanes(t),
+    lanes: lanes(t, arrows),
     arrows,
     locks: lockHolds(t),
     frames: frameStrips(t),

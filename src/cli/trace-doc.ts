@@ -1,4 +1,4 @@
-import { traceChart } from './trace-chart.js';
+import { GMEM_MM, KVM_MMU, TDX_MODULE, traceChart } from './trace-chart.js';
 import { diffViews, formatValue, viewState, type Counterexample, type Model } from '../engine/index.js';
 
 /** What to rebuild to replay a trace: the command-line arguments that named the model. */
@@ -132,7 +132,8 @@ export function traceMarkdown(d: TraceDoc): string {
 export function traceMermaid(d: TraceDoc): string {
   const clean = (t: string) => t.replace(/;/g, ',').replace(/#/g, '#35;');
   const chart = traceChart(d);
-  const ids = new Map(chart.lanes.map((l, i) => [l.name, l.kind === 'process' ? l.name.replace(/\W/g, '_') : ['kvm_mmu', 'gmem_mm', 'tdx_module'][i - chart.lanes.length + 3]!]));
+  const kernelIds: Record<string, string> = { [KVM_MMU]: 'kvm_mmu', [GMEM_MM]: 'gmem_mm', [TDX_MODULE]: 'tdx_module' };
+  const ids = new Map(chart.lanes.map((l) => [l.name, l.kind === 'kernel' ? kernelIds[l.name]! : l.name.replace(/\W/g, '_')]));
   const id = (lane: string) => ids.get(lane)!;
   const out = ['sequenceDiagram', ...chart.lanes.map((l) => (id(l.name) === l.name ? `  participant ${l.name}` : `  participant ${id(l.name)} as ${l.name}`))];
   const all = `${id(chart.lanes[0]!.name)},${id(chart.lanes[chart.lanes.length - 1]!.name)}`;
@@ -145,13 +146,15 @@ export function traceMermaid(d: TraceDoc): string {
     else out.push(`${indent}${id(a.from)}->>${id(a.to)}: ${text}`);
     if (a.status !== undefined) out.push(`${indent}${id(a.to)}-->>${id(a.from)}: ${clean(a.status)}`);
     for (const h of chart.locks) {
-      if (h.holder === a.from && h.to === a.step && h.from < a.step) out.push(`${indent}deactivate ${id(h.holder)}`);
+      if (h.holder === a.from && h.to === a.step && !h.held) out.push(`${indent}deactivate ${id(h.holder)}`);
     }
     for (const h of chart.locks) {
       if (h.holder === a.from && h.from === a.step) out.push(`${indent}activate ${id(h.holder)}`, `${indent}Note left of ${id(h.holder)}: holds ${h.lock} (${h.mode})`);
     }
   }
   if (chart.loop && chart.loop.from < d.steps.length - 1) out.push('  end');
+  // Mermaid draws an activation only once it ends: the locks still held end with the trace.
+  for (const h of chart.locks) if (h.held) out.push(`  deactivate ${id(h.holder)}`);
   out.push(`  Note over ${all}: ${clean(`${label(d)} violated`)}`);
   return out.join('\n');
 }
