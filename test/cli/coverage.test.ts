@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { check } from '../../src/engine/index.js';
+import { resolveTarget } from '../../src/cli/target.js';
 import { septcheck } from './run.js';
 
+const hanoi3 = async () => (await resolveTarget({ model: 'hanoi', params: { disks: '3' } })).model;
+
 describe('check --coverage', () => {
-  it('counts exactly on hanoi: every move fires (3^n - 1) / 2 times, and the moves find the 3^n - 1 states past the first', () => {
-    const r = JSON.parse(septcheck('check', 'hanoi', '--param', 'disks=3', '--coverage', '--json').stdout);
-    expect(r.coverage.actions.map((a: { label: string; fired: number }) => [a.label, a.fired])).toEqual(
-      ['0->1', '0->2', '1->0', '1->2', '2->0', '2->1'].map((m) => [`move ${m}`, 13]),
-    );
-    expect(r.coverage.actions.reduce((n: number, a: { newStates: number }) => n + a.newStates, 0)).toBe(26);
-    expect(r.coverage.neverEnabled).toEqual([]);
+  it('counts exactly on hanoi: every move fires (3^n - 1) / 2 times, and the moves find the 3^n - 1 states past the first', async () => {
+    const c = check(await hanoi3(), { coverage: true }).coverage!;
+    expect(c.actions.map((a) => [a.label, a.fired])).toEqual(['0->1', '0->2', '1->0', '1->2', '2->0', '2->1'].map((m) => [`move ${m}`, 13]));
+    expect(c.actions.reduce((n, a) => n + a.newStates, 0)).toBe(26);
+    expect(c.neverEnabled).toEqual([]);
   });
 
   it('on a scenario adds up to the check, and names the steps the scenario never takes', () => {
@@ -31,9 +33,8 @@ describe('check --coverage', () => {
     expect(text).toContain('\nnever enabled in this run (7): guest write (retried after the fault)@vcpu0, kvm_gmem_convert_range@vmm #1,');
   });
 
-  it('is off by default: no coverage in the report', () => {
-    const r = JSON.parse(septcheck('check', 'hanoi', '--param', 'disks=3', '--json').stdout);
-    expect(r).not.toHaveProperty('coverage');
+  it('is off by default: nothing counted, no coverage in the report', async () => {
+    expect(check(await hanoi3())).not.toHaveProperty('coverage');
     expect(septcheck('check', 'hanoi', '--param', 'disks=3').stdout).not.toContain('coverage');
   });
 });

@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { septcheck } from '../cli/run.js';
+import { check } from '../../src/engine/index.js';
+import { resolveTarget } from '../../src/cli/target.js';
+import { traceDoc, traceMermaid } from '../../src/cli/trace-doc.js';
 import { screenshotPath, useBrowser } from './browser.js';
 
 const { open } = useBrowser();
@@ -13,16 +15,15 @@ const dir = mkdtempSync(join(tmpdir(), 'septcheck-mermaid-'));
 describe('the Mermaid sequence diagram', () => {
   it('is parsed and drawn by Mermaid itself, every step a message or a note: the failed REMOVE, the pin lasso, a model of no kernel', async () => {
     const cases = [
-      [['--scenario', 'basic', '--policy', 'nopin', '--faults', 'remove-fails=1'], 11],
-      [['--scenario', 'convert', '--policy', 'pin'], 13],
-      [['naive-mutex'], 4],
+      [{ scenario: 'basic', policy: 'nopin', faults: 'remove-fails=1' }, 11],
+      [{ scenario: 'convert', policy: 'pin' }, 13],
+      [{ model: 'naive-mutex', params: {} }, 4],
     ] as const;
     const page = await open('about:blank');
     await page.addScriptTag({ path: mermaidJs });
-    for (const [k, [args, steps]] of cases.entries()) {
-      const file = join(dir, `trace-${k}.json`);
-      septcheck('check', ...args, '--trace-out', file);
-      const text = septcheck('explain', file, '--format', 'mermaid').stdout;
+    for (const [k, [target, steps]] of cases.entries()) {
+      const t = await resolveTarget(target);
+      const text = traceMermaid(traceDoc(t.model, check(t.model).violation!, t.title, t.target));
       const svg = await page.evaluate(async ([t, id]) => {
         const m = (window as unknown as { mermaid: { initialize(o: object): void; render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
         m.initialize({ startOnLoad: false });
