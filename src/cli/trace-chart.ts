@@ -93,7 +93,8 @@ function calledLane(where: string | undefined, leaves: string[]): string | undef
 
 /** The SEAMCALLs a step's call text names and the status they returned. */
 export function parseCall(action: string, call: string | undefined): { leaves: string[]; status?: string } {
-  const text = call ?? '';
+  // "no TDH.MEM.TRACK" names a SEAMCALL the step did not make.
+  const text = (call ?? '').replace(/\bno TD[HG](?:\.[A-Z0-9]+)+/g, '');
   const leaves = [...new Set([...(action.match(leafPattern) ?? []), ...(text.match(leafPattern) ?? [])])];
   if (leaves.length === 0) return { leaves };
   // The status follows the arrow in the segment that names a leaf (or the first, for a TDCALL
