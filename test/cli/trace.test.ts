@@ -6,7 +6,8 @@ import { check, replay, stillViolates } from '../../src/engine/index.js';
 import { verdictTable } from '../../src/claims/index.js';
 import { policies } from '../../src/policies/index.js';
 import { resolveTarget } from '../../src/cli/target.js';
-import { traceDoc } from '../../src/cli/trace-doc.js';
+import { traceDoc, traceMermaid } from '../../src/cli/trace-doc.js';
+import { readTrace } from '../../src/cli/trace-file.js';
 import { septcheck } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'septcheck-trace-'));
@@ -60,7 +61,7 @@ describe('trace files', () => {
     expect(mermaid).not.toContain(';');
     // The chart's participants and arrows: a SEAMCALL into the module and its status back; the
     // locks the VMM takes activate its lifeline until it drops them.
-    const reuse = septcheck('explain', nopin, '--format', 'mermaid').stdout;
+    const reuse = traceMermaid(readTrace(nopin)); // in-process: the CLI path is the one above
     expect(reuse.split('\n').slice(1, 6)).toEqual(['  participant vmm', '  participant host', '  participant kvm_mmu as KVM MMU', '  participant gmem_mm as guest_memfd / mm', '  participant tdx_module as TDX module']);
     expect(reuse).toContain('  vmm->>tdx_module: 8. tdx_sept_remove_private_spte: TDH.MEM.PAGE.REMOVE\n  tdx_module-->>vmm: TDX_EPT_ENTRY_STATE_INCORRECT\n');
     expect(reuse).toContain('  vmm->>kvm_mmu: 9. KVM_MMU_UNLOCK (write)\n  deactivate vmm\n');
