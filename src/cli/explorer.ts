@@ -60,6 +60,7 @@ export class Explorer {
   at(path: readonly number[]): Explored {
     const { model } = this;
     if (path.length > MAX_PATH) throw new InputError(`path: ${path.length} steps; at most ${MAX_PATH}`);
+    // Paths start at the first initial state: every bundled model and scenario has one.
     const initial = model.initial()[0]!;
     const trace: TraceStep[] = [traceStep(model.actions, -1, initial)];
     let s = initial;
