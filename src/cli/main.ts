@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, replay, shardSeed, shrink, simulate, stateGraph, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -13,17 +13,20 @@ import { isEntry, runCommand, runProcess } from './entry.js';
 import * as io from './io.js';
 import { bundledModels } from './load.js';
 import { progressLine } from './progress.js';
-import { checkJson, checkText, exitCode, simulateJson, simulateText } from './report.js';
+import { checkJson, checkText, exitCode, shrunkText, simulateJson, simulateText } from './report.js';
 import { loadPolicy } from './system-target.js';
 import { resolveTarget, targetOf } from './target.js';
-import { traceDoc, traceMarkdown, traceMermaid, traceText } from './trace-doc.js';
-import { readTrace } from './trace-file.js';
+import { traceDoc, traceMarkdown, traceMermaid, traceText, type TraceDoc } from './trace-doc.js';
+import { Explorer } from './explorer.js';
+import { readTrace, writeTrace } from './trace-file.js';
+import { traceItf } from './trace-itf.js';
 import { writeJson } from './write-whole.js';
 import { mergedJson, mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
 import { parseScript, runScript } from '../script/index.js';
 import { runText } from './run-report.js';
 import { starters, writeStarter, type StarterKind } from './new-file.js';
+import { graphDot } from './graph-dot.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
@@ -85,6 +88,15 @@ function cpuOf(process: string | null): number {
   return m ? Number(m[1]) : process === 'vmm' ? 8 : 9;
 }
 
+/** The explorer `view --explore` serves: of the trace's model, or of the scenario named. */
+async function explorerOf(doc: TraceDoc | undefined, file: string | undefined, o: { scenario?: string; policy?: string; faults?: string; hvo?: boolean }): Promise<Explorer> {
+  if (doc && o.scenario !== undefined) throw new InputError('view --explore: give a trace or --scenario, not both');
+  if (!doc && o.scenario === undefined) throw new InputError('view --explore: give a trace or --scenario <name>');
+  // A trace's model or policy file runs only when given on the command line too (code-files.ts).
+  const t = await resolveTarget(doc ? allowedTarget(doc.target, o, file!) : targetOf(undefined, o));
+  return doc ? Explorer.fromTrace(t.model, t.title, t.target, doc.steps, file!) : new Explorer(t.model, t.title, t.target);
+}
+
 const program = new Command('septcheck')
   .description('Model checker for the host side of Intel TDX private memory (guest_memfd, KVM TDP MMU, KVM TDX, TDX module)')
   .exitOverride()
@@ -100,7 +112,8 @@ modelOptions(program.command('check').description('explore every state of a mode
   .option('--no-liveness', 'check safety only: invariants and deadlocks, no liveness properties (as TLC without PROPERTY)')
   .option('--por', "partial-order reduction from the steps' footprints: invariants and deadlocks on the reduced graph, liveness not checked (the JSON report's reduction field); on one thread")
   .option('--symmetry', "symmetry reduction, where the model declares interchangeable parts (the TDX system: its vCPUs); liveness is then not checked")
-  .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file')
+  .option('--trace-out <file>', 'save the counterexample (or the first finding) as a trace file (in the Informal Trace Format if it ends in .itf.json)')
+  .option('--coverage', 'count per action the successors it generated, the states it found first and its time, and list the actions never enabled (one thread)')
   .option('--workers <n>', 'threads that expand states: this one and n - 1 worker threads, for BFS levels of 2,048 states or more (default: one per core, joining where they pay: see --join-after)', integer('--workers', 1))
   .option('--join-after <seconds>', `the CPU seconds a run goes on alone before the threads join (default: without --workers, ${JOIN_AFTER} and only if a core is idle; with it, 0)`, seconds('--join-after'))
   .action(async (spec: string | undefined, o) => {
@@ -116,20 +129,29 @@ modelOptions(program.command('check').description('explore every state of a mode
       liveness: o.liveness,
       ...(o.symmetry ? { symmetry: true } : {}),
       ...(o.por ? { por: true } : {}),
+      ...(o.coverage ? { coverage: true } : {}),
       onProgress: progress.update,
     };
     const ref: ModelRef = { url: new URL('./worker-model.js', import.meta.url).href, exportName: 'buildModel', arg: t.target, ...(o.deadlock === false ? { deadlock: false } : {}) };
     // By default the threads join only where they pay (a run past its first seconds).
-    const workers: number = o.por ? 1 : (o.workers ?? defaultWorkers());
+    const workers: number = o.por || o.coverage ? 1 : (o.workers ?? defaultWorkers());
     const join: Join | undefined =
       o.joinAfter !== undefined ? { afterCpuSeconds: o.joinAfter, onlyIfIdle: false } : o.workers === undefined ? { afterCpuSeconds: JOIN_AFTER, onlyIfIdle: true } : undefined;
     const result = workers > 1 ? await checkParallel(t.model, ref, workers, options, join) : check(t.model, options);
     progress.done();
     const found = result.violation ?? result.findings[0];
-    if (o.traceOut && found) writeJson(o.traceOut, traceDoc(t.model, found, t.title, t.target));
+    if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));
     const json = checkJson(t.name, t.params, t.model, result);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
     io.setExit(exitCode(json));
+  });
+
+modelOptions(program.command('graph').description('print the state graph of a model, up to a bound, for Graphviz'))
+  .addOption(new Option('--format <format>', 'output format').choices(['dot']).default('dot'))
+  .option('--max-states <n>', 'draw at most this many states', integer('--max-states', 1), 500)
+  .action(async (spec: string | undefined, o) => {
+    const t = await resolveTarget(targetOf(spec, o));
+    io.out(`${graphDot(t.title, t.model, stateGraph(t.model, o.maxStates))}\n`);
   });
 
 program
@@ -172,7 +194,8 @@ program
     const doc = readTrace(file);
     const t = await resolveTarget(allowedTarget(doc.target, o, file));
     const r = replay(t.model, doc.steps);
-    const why = r.ok ? stillViolates(t.model, r.states, doc) : undefined;
+    const path = doc.kind === 'path'; // saved by view --explore: it claims no property
+    const why = r.ok && !path ? stillViolates(t.model, r.states, doc) : undefined;
     const outcome = !r.ok
       ? { result: 'diverged', step: r.step, reason: r.reason }
       : why
@@ -182,7 +205,9 @@ program
       ? `${file}: step ${r.step} no longer fits the model: ${r.reason}`
       : why
         ? `${file}: the model still allows every step, but ${why}`
-        : `${file}: confirmed: all ${doc.steps.length - 1} steps replay and ${doc.kind} ${doc.property} is still violated`;
+        : path
+          ? `${file}: confirmed: all ${doc.steps.length - 1} steps replay (a path: it claims no property)`
+          : `${file}: confirmed: all ${doc.steps.length - 1} steps replay and ${doc.kind} ${doc.property} is still violated`;
     print(!!o.json, { trace: file, property: doc.property, ...outcome }, text);
     io.setExit(outcome.result === 'confirmed' ? 0 : 1);
   });
@@ -191,22 +216,27 @@ program
   .command('explain')
   .description('print a saved trace again')
   .argument('<trace.json>', 'a trace saved with check --trace-out')
-  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid']).default('text'))
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid', 'itf']).default('text'))
   .action((file: string, o: { format: string }) => {
     const doc = readTrace(file);
-    const out = o.format === 'json' ? JSON.stringify(doc, null, 2) : o.format === 'markdown' ? traceMarkdown(doc) : o.format === 'mermaid' ? traceMermaid(doc) : traceText(doc);
+    const out = o.format === 'json' ? JSON.stringify(doc, null, 2) : o.format === 'itf' ? JSON.stringify(traceItf(doc), null, 2) : o.format === 'markdown' ? traceMarkdown(doc) : o.format === 'mermaid' ? traceMermaid(doc) : traceText(doc);
     io.out(`${out}\n`);
   });
 
-program
-  .command('view')
-  .description('serve a page that steps through a trace (or shows the verdict table) on 127.0.0.1')
-  .argument('[trace.json]', 'a trace saved with check --trace-out; without one, the verdict table with links to its traces')
-  .option('--port <n>', 'port to listen on (0: any free one)', integer('--port', 0, 65535), 7373)
-  .option('--no-open', 'do not open a browser')
-  .action(async (file: string | undefined, o: { port: number; open: boolean }) => {
+systemOptions(
+  program
+    .command('view')
+    .description('serve a page that steps through a trace (or shows the verdict table, or explores a model) on 127.0.0.1')
+    .argument('[trace.json]', 'a trace saved with check --trace-out; without one, the verdict table with links to its traces')
+    .option('--port <n>', 'port to listen on (0: any free one)', integer('--port', 0, 65535), 7373)
+    .option('--no-open', 'do not open a browser')
+    .option('--explore', 'explore the model step by step: of --scenario (from its initial state), or of the trace (from its end, or any of its steps)'),
+)
+  .action(async (file: string | undefined, o: { port: number; open: boolean; explore?: boolean; scenario?: string; policy?: string; faults?: string; hvo?: boolean }) => {
+    if (!o.explore && o.scenario !== undefined) throw new InputError('view: --scenario needs --explore');
     const doc = file ? readTrace(file) : undefined;
-    const { server, url } = await serveView(doc, o.port);
+    const explorer = o.explore ? await explorerOf(doc, file, o) : undefined;
+    const { server, url } = await serveView(explorer ? undefined : doc, o.port, explorer);
     io.serving(() => server.close());
     io.out(`septcheck view: ${url} (Ctrl-C to stop)\n`);
     if (o.open) openBrowser(url);
@@ -220,7 +250,7 @@ program
   .action((kind: StarterKind, file: string) => {
     writeStarter(kind, file);
     const next = kind === 'model' ? `septcheck check ${file}` : kind === 'policy' ? `septcheck claims --policy ${file}` : `septcheck run ${file}`;
-    process.stdout.write(`wrote ${file}; try: ${next}\n`);
+    io.out(`wrote ${file}; try: ${next}\n`);
   });
 
 modelOptions(program.command('swarm').description('one shard of a swarm: a bounded, differently seeded search; writes a result file for merge'))
@@ -229,11 +259,14 @@ modelOptions(program.command('swarm').description('one shard of a swarm: a bound
   .option('--max-states <n>', 'distinct states this shard may visit', integer('--max-states', 1), 100_000)
   .option('--max-depth <n>', 'steps deep this shard may go', integer('--max-depth', 1), 10_000)
   .option('--out <file>', 'write the result file here (default: stdout)')
+  .option('--no-shrink', 'keep the violation as the depth-first path found it, not shrunk')
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const [i, n] = o.shard as [number, number];
     const seed = shardSeed(o.seed, i);
     const r = swarmSearch(t.model, { seed, maxStates: o.maxStates, maxDepth: o.maxDepth });
+    const shrunk = r.violation && o.shrink ? shrink(t.model, r.violation) : undefined;
+    const violation = shrunk?.counterexample ?? r.violation;
     const file: ShardFile = {
       format: 'septcheck-swarm/1',
       title: t.title,
@@ -246,7 +279,8 @@ modelOptions(program.command('swarm').description('one shard of a swarm: a bound
       transitions: r.transitions,
       maxDepthReached: r.maxDepthReached,
       seconds: Math.round(r.seconds * 1000) / 1000,
-      ...(r.violation ? { violation: traceDoc(t.model, r.violation, t.title, t.target) } : {}),
+      ...(violation ? { violation: traceDoc(t.model, violation, t.title, t.target) } : {}),
+      ...(shrunk ? { shrunk: { method: shrunk.method, before: shrunk.before, after: shrunk.after } } : {}),
     };
     if (o.out) writeJson(o.out, file);
     else io.out(`${JSON.stringify(file, null, 2)}\n`);
@@ -262,7 +296,7 @@ program
     const m = mergeShards(names.map(readShard), names);
     const text = [
       `${m.title}: ${m.shards} of ${m.of} shards${m.missing.length ? ` (missing: ${m.missing.join(', ')})` : ''}, ${m.statesExplored.toLocaleString('en-US')} states explored in all`,
-      ...(m.violation ? ['', `found by shard ${m.violation.shard} (a depth-first path, not necessarily the shortest):`, traceText(m.violation)] : []),
+      ...(m.violation ? ['', `found by shard ${m.violation.shard} (${m.violation.shrunk ? shrunkText(m.violation.shrunk) : 'a depth-first path, not necessarily the shortest'}):`, traceText(m.violation)] : []),
       '',
       `result: ${m.result}`,
     ].join('\n');
@@ -318,11 +352,13 @@ modelOptions(program.command('simulate').description('random runs through a mode
   .option('--no-deadlock', 'do not report states without successors')
   .option('--json', 'print one JSON object instead of text')
   .option('--events-out <file>', 'write what a tracer would have logged of the last run, as JSON lines')
+  .option('--no-shrink', 'print the violation as the random run found it, not shrunk')
   .action(async (spec: string | undefined, o) => {
     const t = await resolveTarget(targetOf(spec, o));
     const result = simulate(t.model, { runs: o.runs, depth: o.depth, seed: o.seed, ...(o.deadlock === false ? { deadlock: false } : {}) });
     if (o.eventsOut) writeEvents(o.eventsOut, observeRun(t.model, result.lastRun, cpuOf));
-    print(o.json, simulateJson(t.name, t.params, t.model, result), simulateText(t.title, t.target, t.model, result));
+    const shrunk = result.violation && o.shrink ? shrink(t.model, result.violation) : undefined;
+    print(o.json, simulateJson(t.name, t.params, t.model, result, shrunk), simulateText(t.title, t.target, t.model, result, shrunk));
     io.setExit(exitCode(result));
   });
 

@@ -1,4 +1,5 @@
-import { type CheckResult, type Counterexample, type Model, type SimulateResult } from '../engine/index.js';
+import { type CheckResult, type Counterexample, type Model, type Shrunk, type SimulateResult } from '../engine/index.js';
+import { coverageText } from './coverage-report.js';
 import { describeSteps, traceDoc, traceText, type TraceDoc, type TraceTarget } from './trace-doc.js';
 
 export type ReportParams = Readonly<Record<string, string | number | boolean>>;
@@ -74,6 +75,7 @@ export function checkJson(name: string, params: ReportParams, model: Model, r: C
     ...(r.violation ? { violation: counterexampleJson(model, r.violation) } : {}),
     ...(r.reduction ? { reduction: r.reduction } : {}),
     findings: r.findings.map((f) => counterexampleJson(model, f)),
+    ...(r.coverage ? { coverage: r.coverage } : {}),
   };
 }
 
@@ -90,10 +92,18 @@ export function checkText(title: string, target: TraceTarget, model: Model, r: C
       `${round(r.seconds)} s (${r.statesPerSecond.toLocaleString('en-US')} states/s)`,
   );
   lines.push(`fingerprint collision probability (optimistic, as TLC computes it): ${r.collisionProbability.toExponential(1)}`);
+  if (r.coverage) lines.push('', coverageText(r.coverage));
   return lines.join('\n');
 }
 
-export function simulateJson(name: string, params: ReportParams, model: Model, r: SimulateResult): Record<string, unknown> {
+/** How a counterexample was shrunk, in words. */
+export function shrunkText(s: Pick<Shrunk, 'method' | 'before' | 'after'>): string {
+  const how = { bfs: 'a breadth-first search as deep as the one found', delta: 'delta debugging with replay', none: 'neither a breadth-first search nor delta debugging made it shorter' }[s.method];
+  return s.method === 'none' ? `not shrunk: ${how} (${s.before} steps)` : `shrunk from ${s.before} to ${s.after} steps by ${how}`;
+}
+
+/** `shrunk`: the violation as shrunk (it replaces the one found). */
+export function simulateJson(name: string, params: ReportParams, model: Model, r: SimulateResult, shrunk?: Shrunk): Record<string, unknown> {
   return {
     model: name,
     params,
@@ -102,13 +112,15 @@ export function simulateJson(name: string, params: ReportParams, model: Model, r
     steps: r.steps,
     seed: r.seed,
     seconds: round(r.seconds),
-    ...(r.violation ? { violation: counterexampleJson(model, r.violation) } : {}),
+    ...(r.violation ? { violation: counterexampleJson(model, shrunk?.counterexample ?? r.violation) } : {}),
+    ...(shrunk ? { shrunk: { method: shrunk.method, before: shrunk.before, after: shrunk.after } } : {}),
   };
 }
 
-export function simulateText(title: string, target: TraceTarget, model: Model, r: SimulateResult): string {
+export function simulateText(title: string, target: TraceTarget, model: Model, r: SimulateResult, shrunk?: Shrunk): string {
   const lines = [`model ${title}: ${r.runs} random runs, ${r.steps} steps, seed ${r.seed}`];
-  if (r.violation) lines.push('', traceText(traceDoc(model, r.violation, title, target)));
+  if (r.violation) lines.push('', traceText(traceDoc(model, shrunk?.counterexample ?? r.violation, title, target)));
+  if (shrunk) lines.push('', shrunkText(shrunk));
   lines.push('', `result: ${r.violation ? 'violation' : 'ok'}`);
   return lines.join('\n');
 }

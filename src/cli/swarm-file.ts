@@ -1,4 +1,4 @@
-import type { SwarmResult } from '../engine/index.js';
+import type { Shrunk, SwarmResult } from '../engine/index.js';
 import { InputError } from './input-error.js';
 import { docCounterexampleJson } from './report.js';
 import type { TraceDoc, TraceTarget } from './trace-doc.js';
@@ -18,6 +18,8 @@ export interface ShardFile {
   readonly maxDepthReached: number;
   readonly seconds: number;
   readonly violation?: TraceDoc;
+  /** how the violation was shrunk from the depth-first path the shard found */
+  readonly shrunk?: Pick<Shrunk, 'method' | 'before' | 'after'>;
 }
 
 export function readShard(path: string): ShardFile {
@@ -48,7 +50,7 @@ export interface Merged {
   readonly statesExplored: number;
   readonly transitions: number;
   readonly seconds: number;
-  readonly violation?: TraceDoc & { readonly shard: number };
+  readonly violation?: TraceDoc & { readonly shard: number; readonly shrunk?: ShardFile['shrunk'] };
 }
 
 /** Combines the shards of one swarm: the shortest violation any found, or ok if every shard
@@ -73,7 +75,7 @@ export function mergeShards(files: readonly ShardFile[], names: readonly string[
     statesExplored: files.reduce((n, f) => n + f.distinctStates, 0),
     transitions: files.reduce((n, f) => n + f.transitions, 0),
     seconds: Math.max(...files.map((f) => f.seconds)),
-    ...(best ? { violation: { ...best.violation!, shard: best.shard } } : {}),
+    ...(best ? { violation: { ...best.violation!, shard: best.shard, ...(best.shrunk ? { shrunk: best.shrunk } : {}) } } : {}),
   };
 }
 

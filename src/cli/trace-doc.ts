@@ -1,3 +1,4 @@
+import { GMEM_MM, KVM_MMU, TDX_MODULE, traceChart } from './trace-chart.js';
 import { diffViews, formatValue, viewState, type Counterexample, type Model } from '../engine/index.js';
 
 /** What to rebuild to replay a trace: the command-line arguments that named the model. */
@@ -125,20 +126,35 @@ export function traceMarkdown(d: TraceDoc): string {
   return out.join('\n');
 }
 
-/** A Mermaid sequence diagram, one lifeline per process. */
+/** A Mermaid sequence diagram with the chart's lanes and arrows (trace-chart.ts): a SEAMCALL
+ * goes to the TDX module and its status comes back; a lock hold activates the holder's lifeline;
+ * a lasso's loop is a `loop` block; a broken property is a note on the last step. */
 export function traceMermaid(d: TraceDoc): string {
   const clean = (t: string) => t.replace(/;/g, ',').replace(/#/g, '#35;');
-  const processes = [...new Set(d.steps.flatMap((s) => (s.process ? [s.process] : [])))];
-  const out = ['sequenceDiagram', ...processes.map((p) => `  participant ${p}`)];
-  const all = processes.length > 1 ? `${processes[0]},${processes[processes.length - 1]}` : processes[0] ?? 'system';
+  const chart = traceChart(d);
+  const kernelIds: Record<string, string> = { [KVM_MMU]: 'kvm_mmu', [GMEM_MM]: 'gmem_mm', [TDX_MODULE]: 'tdx_module' };
+  const ids = new Map(chart.lanes.map((l) => [l.name, l.kind === 'kernel' ? kernelIds[l.name]! : l.name.replace(/\W/g, '_')]));
+  const id = (lane: string) => ids.get(lane)!;
+  const out = ['sequenceDiagram', ...chart.lanes.map((l) => (id(l.name) === l.name ? `  participant ${l.name}` : `  participant ${id(l.name)} as ${l.name}`))];
+  const all = `${id(chart.lanes[0]!.name)},${id(chart.lanes[chart.lanes.length - 1]!.name)}`;
   out.push(`  Note over ${all}: ${clean(d.title)}`);
-  d.steps.forEach((s, i) => {
-    if (i === 0) return;
-    if (d.loopStart === i - 1) out.push('  loop forever');
-    const indent = d.loopStart !== undefined && i > d.loopStart ? '    ' : '  ';
-    out.push(`${indent}${s.process}->>${s.process}: ${i}. ${clean(s.action ?? '')}${s.call ? `: ${clean(s.call)}` : ''}`);
-  });
-  if (d.loopStart !== undefined && d.loopStart < d.steps.length - 1) out.push('  end');
+  for (const a of chart.arrows) {
+    if (chart.loop && a.step === chart.loop.from + 1) out.push('  loop forever')
+    const indent = chart.loop && a.step > chart.loop.from ? '    ' : '  ';
+    const text = `${a.step}. ${clean(a.label)}${a.leaves.length && !a.label.startsWith('TD') ? `: ${a.leaves.join(', ')}` : ''}`;
+    if (a.to === a.from) out.push(`${indent}Note over ${id(a.from)}: ${text}`);
+    else out.push(`${indent}${id(a.from)}->>${id(a.to)}: ${text}`);
+    if (a.status !== undefined) out.push(`${indent}${id(a.to)}-->>${id(a.from)}: ${clean(a.status)}`);
+    for (const h of chart.locks) {
+      if (h.holder === a.from && h.to === a.step && !h.held) out.push(`${indent}deactivate ${id(h.holder)}`);
+    }
+    for (const h of chart.locks) {
+      if (h.holder === a.from && h.from === a.step) out.push(`${indent}activate ${id(h.holder)}`, `${indent}Note left of ${id(h.holder)}: holds ${h.lock} (${h.mode})`);
+    }
+  }
+  if (chart.loop && chart.loop.from < d.steps.length - 1) out.push('  end');
+  // Mermaid draws an activation only once it ends: the locks still held end with the trace.
+  for (const h of chart.locks) if (h.held) out.push(`  deactivate ${id(h.holder)}`);
   out.push(`  Note over ${all}: ${clean(`${label(d)} violated`)}`);
   return out.join('\n');
 }

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from './input-error.js';
 import type { TraceDoc } from './trace-doc.js';
+import { traceItf } from './trace-itf.js';
+import { writeJson } from './write-whole.js';
+
+/** Saves a trace: in the Informal Trace Format when the name ends in .itf.json, else as a
+ * septcheck trace file (the one `replay` reads). */
+export function writeTrace(path: string, doc: TraceDoc): void {
+  writeJson(path, path.endsWith('.itf.json') ? traceItf(doc) : doc);
+}
 
 /** Reads a JSON file, with one line when it is missing or not JSON. */
 export function readJsonFile(path: string): unknown {

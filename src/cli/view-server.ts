@@ -7,6 +7,7 @@ import { check } from '../engine/index.js';
 import { verdictTable, type Row } from '../claims/index.js';
 import { policies } from '../policies/index.js';
 import { claimsJson } from './claims-report.js';
+import { Explorer } from './explorer.js';
 import { InputError } from './input-error.js';
 import { resolveTarget } from './target.js';
 import { traceDoc, type TraceDoc, type TraceTarget } from './trace-doc.js';
@@ -70,8 +71,10 @@ async function traceFor(command: string): Promise<TraceDoc> {
 }
 
 /** Serves the view on 127.0.0.1 only; resolves once listening, with the server and its URL (which
- * carries the run's token). It runs only the commands of the table it shows, one at a time. */
-export function serveView(trace: TraceDoc | undefined, port: number): Promise<{ server: Server; url: string }> {
+ * carries the run's token). It runs only the commands of the table it shows, one at a time. With
+ * an explorer, the page explores its model (GET /api/explore?path=0.3.1: the path replayed and the
+ * steps enabled at its end); the model is the one the command line named. */
+export function serveView(trace: TraceDoc | undefined, port: number, explorer?: Explorer): Promise<{ server: Server; url: string }> {
   const token = newToken();
   let claims: Record<string, unknown> | undefined;
   const table = () => (claims ??= claimsJson(verdictTable(Object.values(policies))));
@@ -101,7 +104,9 @@ export function serveView(trace: TraceDoc | undefined, port: number): Promise<{ 
       try {
         if (url.pathname === '/') send(200, 'text/html; charset=utf-8', page);
         else if (url.pathname === '/app.js') send(200, 'text/javascript', readFileSync(appJs, 'utf8'));
+        else if (url.pathname === '/api/start' && explorer) json({ explore: { path: explorer.start } });
         else if (url.pathname === '/api/start') json(trace ? { trace } : { claims: table() });
+        else if (url.pathname === '/api/explore' && explorer) json(explorer.at(Explorer.parsePath(url.searchParams.get('path') ?? '')));
         else if (url.pathname === '/api/trace') {
           const found = traceOf(url.searchParams.get('command') ?? '');
           if (!found) send(403, 'text/plain', 'forbidden: not a command of the table this view shows\n');

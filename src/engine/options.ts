@@ -1,4 +1,5 @@
 /** What a check is asked (bounds, liveness, symmetry) and what it answers. */
+import type { Coverage } from './coverage.js';
 import type { Counterexample } from './trace.js';
 
 export interface CheckOptions {
@@ -20,6 +21,9 @@ export interface CheckOptions {
   /** Partial-order reduction (stubborn sets from the actions' footprints, por.ts): invariants
    * and deadlocks are checked on the reduced graph; liveness is then not checked. */
   readonly por?: boolean;
+  /** Count, per action, the successors it generated and the states it found first (coverage.ts);
+   * sequential search only. */
+  readonly coverage?: boolean;
   readonly onProgress?: (p: Progress) => void;
 }
 
@@ -55,4 +59,6 @@ export interface CheckResult {
   readonly reduction?: { readonly method: 'stubborn-sets'; readonly reduced: string[]; readonly notChecked: string[] };
   /** Weaker results that did not stop the search (shortest counterexample each). */
   readonly findings: Counterexample[];
+  /** With the `coverage` option. */
+  readonly coverage?: Coverage;
 }

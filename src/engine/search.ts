@@ -3,6 +3,7 @@ import { inModel, message, ModelError } from './errors.js';
 import { collisionProbability, fingerprint, fp } from './fingerprint.js';
 import { getHeapStatistics } from 'node:v8';
 import { checkLiveness, livenessBytes } from './liveness.js';
+import { coverageOf } from './coverage.js';
 import type { Invariant, Model, State } from './model.js';
 import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER } from './parallel-protocol.js';
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
@@ -53,6 +54,8 @@ export class Search {
   private readonly maxStates: number;
   /** The most successors one state has had (sizes the visited table for a parallel level). */
   branching = 0;
+  /** Successors generated per action: only with `coverage` (otherwise nothing is counted). */
+  private readonly fired: Float64Array | undefined;
 
   /** `parallel`: the store and visited table are shared with worker threads (from the start;
    * `share` shares them later). */
@@ -76,6 +79,7 @@ export class Search {
     this.deadlock = options.deadlock ?? model.deadlock ?? true;
     this.batch = new SuccessorBatch(model, this.deadlock, options.por ? new StubbornSets(model) : undefined);
     this.por = options.por === true;
+    this.fired = options.coverage ? new Float64Array(model.actions.length) : undefined;
 
     // Initial states go through the successor buffer so they are hashed like any other.
     const initial = inModel('initial()', () => model.initial());
@@ -148,7 +152,7 @@ export class Search {
    * one state at a time would: the same ids, counts and counterexamples.
    */
   private expandBatch(from: number, to: number): void {
-    const { store, edges, batch } = this;
+    const { store, edges, batch, fired } = this;
     batch.generate(store.blocks, from, to, this.canonical);
     if (batch.branching > this.branching) this.branching = batch.branching;
     const buf = batch.buf;
@@ -156,6 +160,7 @@ export class Search {
     for (let id = from; id < to; id++) {
       const i = id - from;
       if (batch.outcome[i] === CUT_OFF) continue;
+      if (fired) for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) fired[batch.action[k]!]!++;
       edges?.openRow(id);
       // With partial-order reduction, the stubborn set's successors first; the rest too if one
       // of them was already known (the cycle proviso, por.ts).
@@ -273,6 +278,7 @@ export class Search {
       ...(violation ? { violation } : {}),
       ...(this.por ? { reduction: this.reduction() } : {}),
       findings: this.findings,
+      ...(this.fired ? { coverage: coverageOf(this.model, store, this.fired, this.head) } : {}),
     };
   }
 

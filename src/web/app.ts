@@ -1,8 +1,17 @@
+import { traceChart } from '../cli/trace-chart.js';
+import { drawChart, tone } from './chart.js';
+import { api, token } from './api.js';
+import { el } from './dom.js';
+import { explore } from './explore.js';
+import { chartCss } from './style.js';
+
 /**
- * The trace view in the browser: a timeline of steps on the left; on the right every page
- * (GFN, guest_memfd index and frame) and every other part of the system as a row of facts, the
- * facts the current step changed highlighted. Without a trace, the verdict table, each fail or
- * leak linking to its counterexample. Keys: Down/j next step, Up/k previous, Home, End.
+ * The trace view in the browser: the trace's sequence chart on the left (chart.ts), one row per
+ * step; on the right every page (GFN, guest_memfd index and frame) and every other part of the
+ * system as a row of facts, the facts the current step changed highlighted. Click a row to go
+ * to its step. Without a trace, the verdict table, each fail or leak linking to its
+ * counterexample; with --explore, a path being explored (explore.ts). Keys: Down/j next step,
+ * Up/k previous, Home, End.
  */
 
 interface Step {
@@ -35,13 +44,6 @@ interface Claims {
   rows: { policy: string; doc: string; cells: ClaimsCell[] }[];
 }
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
-};
-
 /** "gfn 0 S-EPT" -> row "page 0", column "S-EPT"; "kvm mmu_lock" -> row "kvm", column "mmu_lock". */
 function place(key: string): [row: string, column: string] {
   const page = /^(gfn|frame|guest gfn) (\d+)(?: (.*))?$/.exec(key);
@@ -50,26 +52,28 @@ function place(key: string): [row: string, column: string] {
   return space < 0 ? [key, 'state'] : [key.slice(0, space), key.slice(space + 1)];
 }
 
-function showTrace(doc: TraceDoc): void {
+/** The keys of the trace on the page (one handler, however often the page is redrawn). */
+let onKey: ((e: KeyboardEvent) => void) | undefined;
+document.addEventListener('keydown', (e) => onKey?.(e));
+
+/** Shows a trace at step `start`; `panel(current)`, if given, goes above the state tables. */
+function showTrace(doc: TraceDoc, start = 0, panel?: (current: number) => Node[]): void {
   const root = document.getElementById('app')!;
   root.replaceChildren();
-  let current = 0;
-  const header = el('header', {}, el('h1', {}, `${doc.kind} ${doc.property} violated`), el('p', { class: 'doc' }, doc.doc), el('p', { class: 'title' }, doc.title));
-  const timeline = el('ol', { id: 'timeline', start: '0' });
+  let current = start;
+  const heading = doc.kind === 'path' ? 'a path through the model' : `${doc.kind} ${doc.property} violated`;
+  const header = el('header', {}, el('h1', {}, heading), el('p', { class: 'doc' }, doc.doc), el('p', { class: 'title' }, doc.title));
+  const labels = doc.steps.map((s, i) => (i === 0 ? '0  initial state' : `${i}  ${s.process ?? '-'}  ${s.action ?? ''}`));
+  const chart = drawChart(traceChart(doc), labels);
+  const pane = el('nav', { id: 'chart' }, el('div', { class: 'chart-sticky' }, chart.head, legend()), chart.body);
   const grid = el('div', { id: 'grid' });
   const detail = el('div', { id: 'detail' });
-  doc.steps.forEach((s, i) => {
-    const item = el(
-      'li',
-      { 'data-step': String(i), class: doc.loopStart !== undefined && i > doc.loopStart ? 'loop' : '' },
-      el('span', { class: 'process' }, s.process ?? ''),
-      ' ',
-      el('span', { class: 'action' }, s.action ?? 'initial state'),
-    );
-    item.addEventListener('click', () => select(i));
-    timeline.append(item);
+  const extra = el('div', { id: 'panel' });
+  chart.body.addEventListener('click', (e) => {
+    const step = (e.target as Element).closest('[data-step]')?.getAttribute('data-step');
+    if (step !== null && step !== undefined) select(Number(step));
   });
-  root.append(header, el('main', {}, el('nav', {}, timeline), el('section', {}, detail, grid)));
+  root.append(header, el('main', {}, pane, el('section', {}, detail, extra, grid)));
 
   const rows = new Map<string, Map<string, string>>();
   for (const key of Object.keys(doc.steps[0]!.state)) {
@@ -82,14 +86,15 @@ function showTrace(doc: TraceDoc): void {
     current = Math.max(0, Math.min(doc.steps.length - 1, i));
     const step = doc.steps[current]!;
     const before = doc.steps[current - 1]?.state;
-    for (const li of timeline.querySelectorAll('li')) li.classList.toggle('current', li.getAttribute('data-step') === String(current));
-    timeline.querySelector('li.current')?.scrollIntoView({ block: 'nearest' });
+    chart.rows.forEach((r, k) => r.classList.toggle('current', k === current));
+    chart.rows[current]!.scrollIntoView({ block: 'nearest' });
     detail.replaceChildren(
       el('h2', {}, current === 0 ? 'initial state' : `${current}. ${step.process}: ${step.action}`),
       el('p', { class: 'where' }, step.where ?? ''),
       el('p', { class: 'call' }, step.call ?? ''),
       ...(doc.loopStart === current ? [el('p', { class: 'loopnote' }, 'The steps after this one repeat forever, back to this state.')] : []),
     );
+    if (panel) extra.replaceChildren(...panel(current));
     const tables: HTMLElement[] = [];
     for (const [row, columns] of rows) {
       const table = el('table', { 'data-row': row });
@@ -106,15 +111,35 @@ function showTrace(doc: TraceDoc): void {
     grid.replaceChildren(...tables);
   }
 
-  document.addEventListener('keydown', (e) => {
+  onKey = (e) => {
     if (e.key === 'ArrowDown' || e.key === 'j') select(current + 1);
     else if (e.key === 'ArrowUp' || e.key === 'k') select(current - 1);
     else if (e.key === 'Home') select(0);
     else if (e.key === 'End') select(doc.steps.length - 1);
     else return;
     e.preventDefault();
-  });
-  select(0);
+  };
+  select(start);
+}
+
+/** What the chart's colours and bars mean. */
+function legend(): HTMLElement {
+  const swatch = (colour: string, text: string) => el('span', { class: 'swatch' }, el('i', { style: `background:${colour}` }), text);
+  return el(
+    'div',
+    { class: 'legend' },
+    'frames: O owner, R refcount, S S-EPT, P PAMT. ',
+    swatch(tone('owner', 'guest_memfd'), 'guest_memfd / MAPPED'),
+    swatch(tone('sept', 'PENDING'), 'PENDING'),
+    swatch(tone('sept', 'BLOCKED'), 'BLOCKED'),
+    swatch(tone('owner', 'HOST (reused)'), 'reused by the host'),
+    swatch(tone('pamt', 'PT_REG'), 'PT_REG'),
+    swatch(tone('owner', 'free'), 'free / FREE / PT_NDA'),
+    ' locks: ',
+    swatch('#3f6fd1', 'mmu_lock'),
+    swatch('#9b4fc0', 'filemap_invalidate_lock'),
+    ' (pale: read)',
+  );
 }
 
 function showClaims(claims: Claims): void {
@@ -132,18 +157,17 @@ function showClaims(claims: Claims): void {
   root.replaceChildren(el('header', {}, el('h1', {}, 'septcheck: the verdict table'), el('p', { class: 'doc' }, 'Each fail or leak links to its shortest counterexample.')), table);
 }
 
-/** The run's token, from the URL septcheck view printed; every API call presents it. */
-const token = new URLSearchParams(location.search).get('token') ?? '';
-
 async function main(): Promise<void> {
+  document.head.append(el('style', {}, chartCss));
   const command = new URLSearchParams(location.search).get('command');
-  const response = await fetch(command !== null ? `/api/trace?command=${encodeURIComponent(command)}` : '/api/start', { headers: { 'x-septcheck-token': token } });
+  const response = await api(command !== null ? `/api/trace?command=${encodeURIComponent(command)}` : '/api/start');
   if (!response.ok) {
     document.getElementById('app')!.replaceChildren(el('p', { class: 'error' }, await response.text()));
     return;
   }
-  const body = (await response.json()) as { trace?: TraceDoc; claims?: Claims; error?: string };
+  const body = (await response.json()) as { trace?: TraceDoc; claims?: Claims; explore?: { path: number[] }; error?: string };
   if (body.error) document.getElementById('app')!.replaceChildren(el('p', { class: 'error' }, body.error));
+  else if (body.explore) await explore<TraceDoc>(body.explore.path, showTrace);
   else if (body.trace) showTrace(body.trace);
   else if (body.claims) showClaims(body.claims);
 }

@@ -6,7 +6,8 @@ import { check, replay, stillViolates } from '../../src/engine/index.js';
 import { verdictTable } from '../../src/claims/index.js';
 import { policies } from '../../src/policies/index.js';
 import { resolveTarget } from '../../src/cli/target.js';
-import { traceDoc } from '../../src/cli/trace-doc.js';
+import { traceDoc, traceMermaid } from '../../src/cli/trace-doc.js';
+import { readTrace } from '../../src/cli/trace-file.js';
 import { septcheck } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'septcheck-trace-'));
@@ -56,8 +57,17 @@ describe('trace files', () => {
     expect(md).toContain('8. **vmm** `tdx_sept_remove_private_spte` (arch/x86/kvm/vmx/tdx.c): TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked\n   - kvm VM: alive -> BUGGED (dead)\n');
     const mermaid = septcheck('explain', pin, '--format', 'mermaid').stdout;
     expect(mermaid.split('\n').slice(0, 3)).toEqual(['sequenceDiagram', '  participant vcpu0', '  participant vmm']);
-    expect(mermaid).toContain('  loop forever\n    vcpu0->>vcpu0: 12. TD exit (HLT or interrupt)\n    vcpu0->>vcpu0: 13. tdx_vcpu_run: TDH.VP.ENTER\n  end\n');
+    expect(mermaid).toContain('  loop forever\n    Note over vcpu0: 12. TD exit (HLT or interrupt)\n    vcpu0->>tdx_module: 13. tdx_vcpu_run: TDH.VP.ENTER\n  end\n');
     expect(mermaid).not.toContain(';');
+    // The chart's participants and arrows: a SEAMCALL into the module and its status back; the
+    // locks the VMM takes activate its lifeline until it drops them.
+    const reuse = traceMermaid(readTrace(nopin)); // in-process: the CLI path is the one above
+    expect(reuse.split('\n').slice(1, 6)).toEqual(['  participant vmm', '  participant host', '  participant kvm_mmu as KVM MMU', '  participant gmem_mm as guest_memfd / mm', '  participant tdx_module as TDX module']);
+    expect(reuse).toContain('  vmm->>tdx_module: 8. tdx_sept_remove_private_spte: TDH.MEM.PAGE.REMOVE\n  tdx_module-->>vmm: TDX_EPT_ENTRY_STATE_INCORRECT\n');
+    expect(reuse).toContain('  vmm->>kvm_mmu: 9. KVM_MMU_UNLOCK (write)\n  deactivate vmm\n');
+    expect(reuse.match(/^ {2}activate vmm$/gm)).toHaveLength(2);
+    // The invalidate lock is still held at the end: its activation ends with the trace.
+    expect(reuse.trimEnd().endsWith('  host->>gmem_mm: 11. alloc_pages\n  deactivate vmm\n  Note over vmm,tdx_module: invariant no-reuse-while-mapped violated')).toBe(true);
   });
 
   it.each([

@@ -1,28 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/index.js';
 import { resolveTarget } from '../../src/cli/target.js';
 import { traceDoc } from '../../src/cli/trace-doc.js';
 import { serveView } from '../../src/cli/view-server.js';
+import { screenshotPath, useBrowser } from './browser.js';
 
-/** The page in Debian's chromium, driven by playwright-core: no browser download, no network. */
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-afterAll(async () => browser?.close());
-
-async function open(url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(url);
-  return page;
-}
+const { open } = useBrowser();
 
 describe('septcheck view', () => {
   it('steps through the pin counterexample and highlights what each step changed', async () => {
@@ -31,9 +17,9 @@ describe('septcheck view', () => {
     const { server, url } = await serveView(doc, 0);
     try {
       const page = await open(url);
-      await page.waitForSelector('#timeline li');
+      await page.waitForSelector('rect.row');
       expect(await page.textContent('h1')).toBe('liveness conversion-completes@op0 violated');
-      expect(await page.locator('#timeline li').count()).toBe(14);
+      expect(await page.locator('rect.row').count()).toBe(14);
       expect(await page.locator('td.changed').count()).toBe(0);
       for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
       expect(await page.textContent('#detail h2')).toBe('3. vcpu0: kvm_mmu_faultin_pfn');
@@ -50,10 +36,10 @@ describe('septcheck view', () => {
       expect(await page.getAttribute('td[data-key="gfn 0 S-EPT"]', 'class')).toBe('changed');
       await page.keyboard.press('End');
       expect(await page.textContent('#detail h2')).toBe('13. vcpu0: tdx_vcpu_run');
-      expect(await page.locator('#timeline li.loop').count()).toBe(2);
+      expect(await page.locator('rect.loop').count()).toBe(1);
       await page.keyboard.press('k');
       expect(await page.textContent('#detail h2')).toBe('12. vcpu0: TD exit (HLT or interrupt)');
-      await page.screenshot({ path: join(mkdtempSync(join(tmpdir(), 'septcheck-view-')), 'view.png') });
+      await page.screenshot({ path: screenshotPath(mkdtempSync(join(tmpdir(), 'septcheck-view-')), 'view.png') });
     } finally {
       server.close();
     }
@@ -68,7 +54,7 @@ describe('septcheck view', () => {
       const pinFail = page.locator('#claims tr:nth-child(2) td.fail a');
       expect(await pinFail.textContent()).toBe('fail');
       await pinFail.click();
-      await page.waitForSelector('#timeline li');
+      await page.waitForSelector('rect.row');
       expect(await page.textContent('h1')).toBe('liveness conversion-completes@op0 violated');
       expect(await page.textContent('.title')).toBe('tdx (scenario=convert policy=pin faults=none hvo=false)');
     } finally {
