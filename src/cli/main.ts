@@ -18,8 +18,8 @@ import { readTrace } from './trace-file.js';
 import { writeJson } from './write-whole.js';
 import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
-import { parseScript, runScript, ScriptError } from '../script/index.js';
-import { runText } from './run-report.js';
+import { KernelUnavailable, parseScript, runOnKernel, runScript, ScriptError, type Script } from '../script/index.js';
+import { kernelRunText, runText } from './run-report.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
@@ -124,18 +124,34 @@ program
   .command('run')
   .description('perform a scripted sequence of VMM and guest operations, checking what each returns')
   .argument('<script>', 'a script, YAML or JSON (see the README)')
+  .option('--kernel', 'also run it on the running kernel through /dev/kvm (default VM) and compare every step with the model')
   .option('--json', 'print the report as JSON')
-  .action((file: string, o: { json?: boolean }) => {
+  .action((file: string, o: { json?: boolean; kernel?: boolean }) => {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
       throw new InputError(`${file}: no such file`);
     }
-    const report = runScript(parseScript(text, file), file);
+    const script = parseScript(text, file);
+    if (o.kernel) return runKernel(script, file, !!o.json);
+    const report = runScript(script, file);
     print(!!o.json, report, runText(report));
     process.exitCode = report.passed ? 0 : 1;
   });
+
+function runKernel(script: Script, file: string, json: boolean): void {
+  try {
+    const report = runOnKernel(script, file);
+    print(json, report, kernelRunText(report));
+    process.exitCode = report.passed ? 0 : 1;
+  } catch (err) {
+    if (!(err instanceof KernelUnavailable)) throw err;
+    // Nothing was compared: not a pass, not bad input.
+    process.stderr.write(`septcheck: ${file}: not compared with the kernel: ${err.message}\n`);
+    process.exitCode = 3;
+  }
+}
 
 program
   .command('replay')

@@ -5,7 +5,7 @@
  */
 import { check, libc, MAP_SHARED, O_RDWR, PROT_READ, PROT_WRITE, type Result } from './libc.js';
 import type { Mapping, Session } from './session.js';
-import { KVM, KVM_CAP, KVM_EXIT, KVM_RUN_OFFSET, REGS_OFFSET, SIZEOF, SREGS_OFFSET } from './uapi.js';
+import { KVM, KVM_EXIT, KVM_RUN_OFFSET, REGS_OFFSET, SIZEOF, SREGS_OFFSET } from './uapi.js';
 
 export const KVM_DEVICE = '/dev/kvm';
 
@@ -126,4 +126,3 @@ export class Kvm {
   }
 }
 
-export { KVM_CAP };

@@ -28,8 +28,12 @@ export interface GmemFile {
   readonly pages: { allocated: boolean; shared: boolean; byte: number }[];
 }
 
-/** The guest_memfd flags a VM type supports (KVM_CAP_GUEST_MEMFD_FLAGS). A TDX VM's memory
- * starts private and is not mmap-able without in-place conversion (simplification: neither flag). */
+/** The guest_memfd flags a VM type supports (KVM_CAP_GUEST_MEMFD_FLAGS). A default VM has both
+ * (include/linux/kvm_host.h kvm_gmem_get_supported_flags: MMAP always, INIT_SHARED when
+ * arch/x86/kvm/x86.c kvm_arch_supports_gmem_init_shared says the VM has no private memory, which
+ * is true of KVM_X86_DEFAULT_VM; the 6.18 guest_memfd_test.c test_guest_memfd_guest asserts both).
+ * A TDX VM's memory starts private and is not mmap-able without in-place conversion
+ * (simplification: neither flag). */
 export function supportedFlags(vmType: 'default' | 'tdx'): number {
   return vmType === 'default' ? GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED : 0;
 }
@@ -37,6 +41,8 @@ export function supportedFlags(vmType: 'default' | 'tdx'): number {
 /** Userspace's guest_memfd files and mappings on one VM. */
 export class GmemUapi {
   private files: GmemFile[] = [];
+  /** files whose descriptor was closed (kvm_gmem_release ran: no mapping kept them open) */
+  private readonly closed = new Set<number>();
 
   constructor(private readonly vmType: 'default' | 'tdx') {}
 
@@ -51,26 +57,36 @@ export class GmemUapi {
     return ok(this.files.length - 1);
   }
 
+  /** An open file (a closed one reads as none, so every later call on it is -EBADF). */
   file(fd: number): GmemFile | undefined {
+    return this.closed.has(fd) ? undefined : this.files[fd];
+  }
+
+  /** The file behind a descriptor, closed or not: what a memslot or a mapping still refers to. */
+  inode(fd: number): GmemFile | undefined {
     return this.files[fd];
+  }
+
+  isClosed(fd: number): boolean {
+    return this.closed.has(fd);
   }
 
   /** fstat: the size asked for at creation, and page-sized blocks. */
   fstat(fd: number): Result<{ size: number; blksize: number; ino: number }> {
-    const f = this.files[fd];
+    const f = this.file(fd);
     return f ? ok({ size: f.size, blksize: PAGE_SIZE, ino: f.inode }) : fail('EBADF');
   }
 
   /** read/write/pread/pwrite: guest_memfd has no read or write file operations. */
   readWrite(fd: number): Result {
-    return this.files[fd] ? fail('EINVAL') : fail('EBADF');
+    return this.file(fd) ? fail('EINVAL') : fail('EBADF');
   }
 
   /** kvm_gmem_fallocate: KEEP_SIZE is required and PUNCH_HOLE the only other mode; offset and
    * length must be page-aligned; allocation must stay inside the file, a punch past it is a
    * no-op. */
   fallocate(fd: number, mode: number, offset: number, len: number): Result {
-    const f = this.files[fd];
+    const f = this.file(fd);
     if (!f) return fail('EBADF');
     if (!(mode & FALLOC_FL_KEEP_SIZE)) return fail('EOPNOTSUPP');
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return fail('EOPNOTSUPP');
@@ -89,7 +105,7 @@ export class GmemUapi {
   /** kvm_gmem_mmap: only with GUEST_MEMFD_FLAG_MMAP (else -ENODEV), and only MAP_SHARED: a
    * copy-on-write mapping is -EINVAL. The mapping may be longer than the file. */
   mmap(fd: number, shared: boolean): Result {
-    const f = this.files[fd];
+    const f = this.file(fd);
     if (!f) return fail('EBADF');
     if (!(f.flags & GUEST_MEMFD_FLAG_MMAP)) return fail('ENODEV');
     if (!shared) return fail('EINVAL');
@@ -97,9 +113,10 @@ export class GmemUapi {
   }
 
   /** A userspace access through the mapping (kvm_gmem_fault_user_mapping): past the end of the
-   * file or on a private page it is SIGBUS; otherwise the page is allocated on first touch. */
+   * file or on a private page it is SIGBUS; otherwise the page is allocated on first touch. The
+   * mapping keeps the file, so this works after the descriptor is closed. */
   access(fd: number, offset: number, write?: number): Result {
-    const f = this.files[fd];
+    const f = this.inode(fd);
     if (!f) return fail('EBADF');
     const page = f.pages[Math.floor(offset / PAGE_SIZE)];
     if (!page || !page.shared) return fail('SIGBUS');
@@ -108,7 +125,12 @@ export class GmemUapi {
     return ok(page.byte);
   }
 
+  /** close(2): the descriptor goes; kvm_gmem_release (unbinding every memslot) runs once no
+   * mapping holds the file either (simplification: a mapping is not counted, scripts that close a
+   * bound file unmap it first). */
   close(fd: number): Result {
-    return this.files[fd] ? ok(0) : fail('EBADF');
+    if (!this.file(fd)) return fail('EBADF');
+    this.closed.add(fd);
+    return ok(0);
   }
 }

@@ -8,7 +8,8 @@ import { systemModel, type Kernel, type VmmOp } from '../kernel/index.js';
 import { S } from '../kernel/seam.js';
 import { gpa } from '../kernel/step.js';
 import { FAULT_PFN, VCPU_IDLE } from '../kernel/tdp_mmu.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, GmemUapi, PAGE_SIZE, type Result } from '../kernel/uapi.js';
+import { KvmMemslots, type MemslotArgs } from '../kernel/kvm_memslots.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, GmemUapi, PAGE_SIZE, supportedFlags, type Result } from '../kernel/uapi.js';
 import { policies } from '../policies/index.js';
 import { Driver } from './driver.js';
 import { numberArg, ScriptError, type Expect, type GuestOp, type Script, type Step } from './schema.js';
@@ -25,6 +26,8 @@ export interface StepReport {
   readonly do: string;
   /** what happened, in a line */
   readonly outcome: string;
+  /** what happened, in the terms expectations use */
+  readonly answer: Outcome;
   readonly checks: CheckResult[];
 }
 
@@ -36,7 +39,7 @@ export interface RunReport {
 }
 
 /** What a step produced, in the terms expectations use. */
-interface Outcome {
+export interface Outcome {
   ret?: number;
   errno?: string;
   signal?: string;
@@ -46,6 +49,7 @@ interface Outcome {
   ino?: number;
   exit?: string;
   gpa?: number;
+  port?: number;
   flags?: string[];
   seamcall?: string;
 }
@@ -114,6 +118,7 @@ export function runScript(script: Script, file: string): RunReport {
       : undefined;
   const driver = system ? new Driver(system.model) : undefined;
   const uapi = new GmemUapi(script.vm.type);
+  const memslots = new KvmMemslots(uapi);
   const fds = new Map<string, number>();
   const fd = (step: Step, i: number) => {
     const name = String(step.fd ?? '');
@@ -144,7 +149,22 @@ export function runScript(script: Script, file: string): RunReport {
       }
       case 'read':
       case 'write':
+      case 'pread':
+      case 'pwrite':
         fromResult(uapi.readWrite(fd(step, i)));
+        break;
+      case 'check_extension':
+        fromResult({ ok: true, value: capability(script.vm.type, String(step.cap), i, file) });
+        break;
+      case 'munmap':
+        fd(step, i);
+        out.ret = 0;
+        break;
+      case 'set_memory_region':
+        fromResult(memslots.set(memslotArgs(step, i, file, (name) => fds.get(name))));
+        break;
+      case 'run_guest':
+        Object.assign(out, memslots.runCheckAndFill(...guestArgs(step, i, file)));
         break;
       case 'fallocate':
         fromResult(
@@ -165,9 +185,12 @@ export function runScript(script: Script, file: string): RunReport {
         else out.signal = r.errno;
         break;
       }
-      case 'close':
-        fromResult(uapi.close(fd(step, i)));
+      case 'close': {
+        const n = fd(step, i);
+        fromResult(uapi.close(n));
+        memslots.release(n);
         break;
+      }
       case 'run':
         Object.assign(out, runGuest(driver!, system!.kernel, step, i, file));
         break;
@@ -176,8 +199,8 @@ export function runScript(script: Script, file: string): RunReport {
       default:
         Object.assign(out, runVmmOp(driver!, system!.kernel));
     }
-    const checks = checkExpect(step.expect ?? {}, out, driver?.view(), fds, uapi);
-    return { index: i, do: step.do, outcome: outcomeText(out), checks };
+    const checks = checkExpect(step.expect ?? {}, out, driver?.view(), (name) => (fds.has(name) ? uapi.inode(fds.get(name)!)?.inode : undefined));
+    return { index: i, do: step.do, outcome: outcomeText(out), answer: out, checks };
   });
   return { name: script.name, ...(script.source ? { source: script.source } : {}), steps: reports, passed: reports.every((r) => r.checks.every((c) => c.pass)) };
 }
@@ -260,7 +283,8 @@ function exitOf(status: number): Outcome | undefined {
   return undefined;
 }
 
-function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | undefined, fds: Map<string, number>, uapi: GmemUapi): CheckResult[] {
+/** Each expectation of a step against what it produced; `inoOf` gives a named file's inode. */
+export function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | undefined, inoOf: (name: string) => number | undefined): CheckResult[] {
   const checks: CheckResult[] = [];
   const eq = (what: string, expected: unknown, actual: unknown) => checks.push({ what, expected, actual: actual ?? null, pass: JSON.stringify(expected) === JSON.stringify(actual ?? null) });
   if (e.ret !== undefined) eq('ret', e.ret, out.errno ? `-${out.errno}` : out.ret);
@@ -271,7 +295,7 @@ function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | un
   if (e.size !== undefined) eq('size', e.size, out.size);
   if (e.blksize !== undefined) eq('blksize', e.blksize, out.blksize);
   if (e.inoNot !== undefined) {
-    const other = fds.has(e.inoNot) ? uapi.file(fds.get(e.inoNot)!)?.inode : undefined;
+    const other = inoOf(e.inoNot);
     checks.push({ what: 'inode', expected: `not that of ${e.inoNot}`, actual: out.ino ?? null, pass: out.ino !== undefined && other !== undefined && out.ino !== other });
   }
   if (e.exit !== undefined) eq('exit', e.exit, out.exit);
@@ -282,9 +306,36 @@ function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | un
   return checks;
 }
 
-function outcomeText(o: Outcome): string {
+/** KVM_CHECK_EXTENSION on the VM, as the model answers it. */
+function capability(vmType: 'default' | 'tdx', cap: string, i: number, file: string): number {
+  // kvm_main.c kvm_vm_ioctl_check_extension_generic: KVM_CAP_GUEST_MEMFD is 1 where guest_memfd
+  // is built in; KVM_CAP_GUEST_MEMFD_FLAGS is kvm_gmem_get_supported_flags(kvm).
+  if (cap === 'GUEST_MEMFD') return 1;
+  if (cap === 'GUEST_MEMFD_FLAGS') return supportedFlags(vmType);
+  throw new ScriptError(`${file}: steps[${i}].cap: expected GUEST_MEMFD or GUEST_MEMFD_FLAGS`);
+}
+
+/** The arguments of set_memory_region: slot, gpa, size, and either fd (+ offset) or anonymous. */
+export function memslotArgs(step: Step, i: number, file: string, fdOf: (name: string) => number | undefined): MemslotArgs {
+  const base = { slot: numberArg(step, i, 'slot', file), gpa: numberArg(step, i, 'gpa', file), size: numberArg(step, i, 'size', file) };
+  if (step.anonymous === true) return { ...base, anonymous: true };
+  if (step.fd === undefined) return base;
+  const fdNum = fdOf(String(step.fd));
+  if (fdNum === undefined) throw new ScriptError(`${file}: steps[${i}].fd: no guest_memfd named "${String(step.fd)}" was created before`);
+  return { ...base, gmem: { fd: fdNum, offset: numberArg(step, i, 'offset', file, 0) } };
+}
+
+/** The arguments of run_guest: the range the guest checks holds `expect` and then fills. */
+export function guestArgs(step: Step, i: number, file: string): [gpa: number, size: number, expect: number, fill: number] {
+  const a = (['gpa', 'size', 'expect_byte', 'fill'] as const).map((n) => numberArg(step, i, n, file)) as [number, number, number, number];
+  // The guest is 16-bit real-mode code (src/host/realmode.ts): its addresses stay below 64 KiB.
+  if (a[0] < 0 || a[1] <= 0 || a[0] + a[1] > 0x10000 || a[2] > 0xff || a[3] > 0xff) throw new ScriptError(`${file}: steps[${i}]: run_guest needs gpa + size within 64 KiB and bytes below 256`);
+  return a;
+}
+
+export function outcomeText(o: Outcome): string {
   const parts: string[] = [];
-  if (o.exit) parts.push(`exit ${o.exit}${o.gpa !== undefined ? ` gpa=0x${o.gpa.toString(16)}` : ''}${o.flags ? ` flags=${o.flags.join('|')}` : ''}`);
+  if (o.exit) parts.push(`exit ${o.exit}${o.gpa !== undefined ? ` gpa=0x${o.gpa.toString(16)}` : ''}${o.flags ? ` flags=${o.flags.join('|')}` : ''}${o.port !== undefined ? ` port=0x${o.port.toString(16)} value=0x${(o.value ?? 0).toString(16)}` : ''}${o.errno ? ` (-${o.errno})` : ''}`);
   else if (o.errno) parts.push(`-${o.errno}`);
   else if (o.signal) parts.push(o.signal);
   else if (o.value !== undefined) parts.push(`read 0x${o.value.toString(16)}`);
