@@ -48,25 +48,28 @@ export class Session {
     return check(libc().munmap(m.addr, m.length));
   }
 
-  /** One byte of a mapping, read by write(2) from it into a pipe: where a load would raise SIGBUS
-   * the copy fails with EFAULT (copy_from_user's fault fixup), and no signal is sent. */
-  load(addr: number): Result {
+  /** `length` bytes of a mapping, read by write(2) from it into a pipe: where a load would raise
+   * SIGBUS the copy stops with EFAULT (copy_from_user's fault fixup), and no signal is sent. A
+   * copy that faults part way returns the bytes before the fault. */
+  load(addr: number, length = 1): Result<Buffer> {
     const [r, w] = this.pipeFds();
-    const sent = check(libc().writeAt(w, addr, 1));
+    const sent = check(libc().writeAt(w, addr, length));
     if (!sent.ok) return sent;
-    const byte = Buffer.alloc(1);
-    const got = check(libc().read(r, byte, 1));
-    return got.ok ? { ok: true, value: byte[0]! } : got;
+    const bytes = Buffer.alloc(sent.value);
+    const got = check(libc().read(r, bytes, bytes.length));
+    return got.ok ? { ok: true, value: bytes.subarray(0, got.value) } : got;
   }
 
-  /** One byte written into a mapping by read(2) from a pipe: EFAULT where a store would fault. */
-  store(addr: number, value: number): Result {
+  /** `length` bytes of `value` written into a mapping by read(2) from a pipe (a memset): EFAULT,
+   * or fewer bytes than asked, where a store would fault. Returns how many were written. */
+  store(addr: number, value: number, length = 1): Result {
     const [r, w] = this.pipeFds();
-    const put = check(libc().write(w, Buffer.from([value]), 1));
+    const put = check(libc().write(w, Buffer.alloc(length, value), length));
     if (!put.ok) return put;
-    const got = check(libc().readAt(r, addr, 1));
-    if (!got.ok) libc().read(r, Buffer.alloc(1), 1); // pipe_read left the byte in the pipe
-    return got.ok ? { ok: true, value } : got;
+    const got = check(libc().readAt(r, addr, put.value));
+    const left = put.value - (got.ok ? got.value : 0);
+    if (left > 0) libc().read(r, Buffer.alloc(left), left); // pipe_read leaves what it could not copy
+    return got;
   }
 
   fstat(fd: number): Result<{ size: number; blksize: number; ino: number }> {

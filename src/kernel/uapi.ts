@@ -112,17 +112,23 @@ export class GmemUapi {
     return ok(0);
   }
 
-  /** A userspace access through the mapping (kvm_gmem_fault_user_mapping): past the end of the
-   * file or on a private page it is SIGBUS; otherwise the page is allocated on first touch. The
-   * mapping keeps the file, so this works after the descriptor is closed. */
-  access(fd: number, offset: number, write?: number): Result {
+  /** A userspace access through the mapping (kvm_gmem_fault_user_mapping) of `length` bytes from
+   * `offset` (a memset or a read of each byte): past the end of the file or on a private page it
+   * is SIGBUS, after the pages before it were written; a page is allocated on first touch. The
+   * mapping keeps the file, so this works after the descriptor is closed. A read returns the
+   * pages' byte, or -1 when the pages read differ. */
+  access(fd: number, offset: number, write?: number, length = 1): Result {
     const f = this.inode(fd);
     if (!f) return fail('EBADF');
-    const page = f.pages[Math.floor(offset / PAGE_SIZE)];
-    if (!page || !page.shared) return fail('SIGBUS');
-    page.allocated = true;
-    if (write !== undefined) page.byte = write;
-    return ok(page.byte);
+    const bytes = new Set<number>();
+    for (let p = Math.floor(offset / PAGE_SIZE); p * PAGE_SIZE < offset + length; p++) {
+      const page = f.pages[p];
+      if (!page || !page.shared) return fail('SIGBUS');
+      page.allocated = true;
+      if (write !== undefined) page.byte = write;
+      bytes.add(page.byte);
+    }
+    return ok(bytes.size === 1 ? [...bytes][0]! : -1);
   }
 
   /** close(2): the descriptor goes; kvm_gmem_release (unbinding every memslot) runs once no

@@ -27,7 +27,7 @@ import {
   type Vcpu,
 } from '../host/index.js';
 import { GUEST_ASSERT_PORT } from '../kernel/kvm_memslots.js';
-import { checkExpect, guestArgs, memslotArgs, outcomeText, runScript, type CheckResult, type Outcome, type RunReport } from './run.js';
+import { checkExpect, FALLOC_FL, flagBits, guestArgs, memslotArgs, outcomeText, runScript, type CheckResult, type Outcome, type RunReport } from './run.js';
 import { defaultVmOps, fileOps, numberArg, ScriptError, type Script, type Step } from './schema.js';
 
 /** The kernel tree the default-VM model is read from, and how the running kernel relates to it. */
@@ -155,7 +155,6 @@ export function runOnKernel(script: Script, file: string, options: KernelRunOpti
 
 const fromResult = (r: Result): Outcome => (r.ok ? { ret: r.value } : { errno: r.errno });
 
-const flagsOf = (names: unknown, known: Record<string, number>) => (Array.isArray(names) ? names.reduce((b: number, n) => b | (known[String(n)] ?? 0), 0) : 0);
 
 /** The kernel side of each operation: descriptors and mappings by the script's names. */
 class KernelSteps {
@@ -188,7 +187,7 @@ class KernelSteps {
       case 'check_extension':
         return fromResult(this.kvm.checkExtension(step.cap === 'GUEST_MEMFD' ? KVM_CAP.GUEST_MEMFD : KVM_CAP.GUEST_MEMFD_FLAGS, this.vm));
       case 'create_guest_memfd': {
-        const r = this.kvm.createGuestMemfd(this.vm, n('size'), flagsOf(step.flags, GUEST_MEMFD_FLAG));
+        const r = this.kvm.createGuestMemfd(this.vm, n('size'), flagBits(step.flags, GUEST_MEMFD_FLAG, this.file, `steps[${i}].flags`));
         if (r.ok) this.files.set(String(step.as ?? 'fd'), { fd: r.value, size: n('size'), open: true });
         return fromResult(r);
       }
@@ -205,7 +204,7 @@ class KernelSteps {
       case 'pwrite':
         return fromResult(check(libc().pwrite(fd, buf, buf.length, 0)));
       case 'fallocate':
-        return fromResult(check(libc().fallocate(fd, flagsOf(step.mode, { KEEP_SIZE: 1, PUNCH_HOLE: 2 }), n('offset'), n('len'))));
+        return fromResult(check(libc().fallocate(fd, flagBits(step.mode, FALLOC_FL, this.file, `steps[${i}].mode`), n('offset'), n('len'))));
       case 'mmap': {
         const r = this.s.mmap(n('length', f?.size ?? 4096), PROT_READ | PROT_WRITE, step.shared === false ? MAP_PRIVATE : MAP_SHARED, fd);
         if (!r.ok) return { errno: r.errno };
@@ -218,7 +217,7 @@ class KernelSteps {
         return m ? fromResult(this.s.munmap(m)) : { errno: 'EINVAL' };
       }
       case 'access':
-        return this.access(name, n('offset'), step.write === undefined ? undefined : n('write'));
+        return this.access(name, n('offset'), step.write === undefined ? undefined : n('write'), n('length', 1));
       case 'close': {
         if (!f?.open) return { errno: 'EBADF' };
         f.open = false;
@@ -235,17 +234,21 @@ class KernelSteps {
 
   /** A load (or a store, then a load) through the file's mapping; EFAULT from the copy is where a
    * CPU access would have raised SIGBUS (or SIGSEGV outside the mapping). */
-  private access(name: string, offset: number, write?: number): Outcome {
+  private access(name: string, offset: number, write: number | undefined, length: number): Outcome {
     const m = this.mappings.get(name);
     if (!m) return { signal: 'SIGSEGV' };
-    const signal = offset < m.length ? 'SIGBUS' : 'SIGSEGV';
+    const addr = m.addr + offset;
+    const fault = (at: number): Outcome => ({ signal: at < m.length ? 'SIGBUS' : 'SIGSEGV' });
     if (write !== undefined) {
-      const w = this.s.store(m.addr + offset, write);
-      if (!w.ok) return w.errno === 'EFAULT' ? { signal } : { errno: w.errno };
+      const w = this.s.store(addr, write, length);
+      if (!w.ok) return w.errno === 'EFAULT' ? fault(offset) : { errno: w.errno };
+      if (w.value < length) return fault(offset + w.value);
     }
-    const r = this.s.load(m.addr + offset);
-    if (r.ok) return { value: r.value };
-    return r.errno === 'EFAULT' ? { signal } : { errno: r.errno };
+    const r = this.s.load(addr, length);
+    if (!r.ok) return r.errno === 'EFAULT' ? fault(offset) : { errno: r.errno };
+    if (r.value.length < length) return fault(offset + r.value.length);
+    // One value when every byte read is the same (the model keeps one byte per page), else -1.
+    return { value: r.value.every((b) => b === r.value[0]) ? r.value[0]! : -1 };
   }
 
   private setMemoryRegion(step: Step, i: number): Outcome {

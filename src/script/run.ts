@@ -62,11 +62,15 @@ const vmmOps: Record<string, VmmOp['op']> = {
   teardown: 'teardown',
 };
 
-function flagBits(names: unknown, known: Record<string, number>, file: string, path: string): number {
+/** fallocate's modes by the names scripts use (include/uapi/linux/falloc.h). */
+export const FALLOC_FL = { KEEP_SIZE: FALLOC_FL_KEEP_SIZE, PUNCH_HOLE: FALLOC_FL_PUNCH_HOLE };
+
+export function flagBits(names: unknown, known: Record<string, number>, file: string, path: string): number {
   if (names === undefined) return 0;
   if (!Array.isArray(names)) throw new ScriptError(`${file}: ${path}: expected a list of ${Object.keys(known).join(', ')}`);
   return names.reduce((bits: number, n) => {
-    const bit = known[String(n)];
+    // a number is a raw bit (selftests try every bit, known or not)
+    const bit = typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 2 ** 31 ? n : known[String(n)];
     if (bit === undefined) throw new ScriptError(`${file}: ${path}: unknown flag "${n}" (known: ${Object.keys(known).join(', ')})`);
     return bits | bit;
   }, 0);
@@ -170,7 +174,7 @@ export function runScript(script: Script, file: string): RunReport {
         fromResult(
           uapi.fallocate(
             fd(step, i),
-            flagBits(step.mode, { KEEP_SIZE: FALLOC_FL_KEEP_SIZE, PUNCH_HOLE: FALLOC_FL_PUNCH_HOLE }, file, `steps[${i}].mode`),
+            flagBits(step.mode, FALLOC_FL, file, `steps[${i}].mode`),
             numberArg(step, i, 'offset', file),
             numberArg(step, i, 'len', file),
           ),
@@ -180,7 +184,7 @@ export function runScript(script: Script, file: string): RunReport {
         fromResult(uapi.mmap(fd(step, i), step.shared !== false));
         break;
       case 'access': {
-        const r = uapi.access(fd(step, i), numberArg(step, i, 'offset', file), step.write === undefined ? undefined : numberArg(step, i, 'write', file));
+        const r = uapi.access(fd(step, i), numberArg(step, i, 'offset', file), step.write === undefined ? undefined : numberArg(step, i, 'write', file), numberArg(step, i, 'length', file, 1));
         if (r.ok) out.value = r.value;
         else out.signal = r.errno;
         break;
