@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { type Model, check, checkParallel, defaultWorkers, formatValue, type ModelRef, mapAddresses, ModelError, observeRun, ParamError, replay, shardSeed, simulate, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -18,7 +18,7 @@ import { readTrace } from './trace-file.js';
 import { writeJson } from './write-whole.js';
 import { mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
-import { KernelUnavailable, parseScript, runOnKernel, runScript, ScriptError, type Script } from '../script/index.js';
+import { KernelUnavailable, parseScript, runOnKernel, runScript, scriptEventModel, ScriptError, type Script } from '../script/index.js';
 import { kernelRunText, runText } from './run-report.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
@@ -140,6 +140,17 @@ program
     process.exitCode = report.passed ? 0 : 1;
   });
 
+/** A default-VM script's run as the model a kernel capture is validated against. */
+function scriptTarget(file: string): { model: Model; title: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new InputError(`${file}: no such file`);
+  }
+  return { model: scriptEventModel(parseScript(text, file), file), title: `the default-VM script ${file}` };
+}
+
 function runKernel(script: Script, file: string, json: boolean): void {
   try {
     const report = runOnKernel(script, file);
@@ -256,11 +267,12 @@ systemOptions(
   'basic',
 )
   .option('--map-addresses', "rename the log's guest pages and host frames to the scenario's, in order of first appearance (for a real host's log)")
+  .option('--script <file>', 'check against a default-VM script instead (a log of tools/septcheck-kvm-trace.bt from `septcheck run --kernel <file>`)')
   .option('--json', 'print the outcome as JSON')
   .action(async (file: string, o) => {
     const logged = readEvents(file);
     const events = o.mapAddresses ? mapAddresses(logged) : logged;
-    const t = await resolveTarget(targetOf(undefined, o));
+    const t = o.script ? scriptTarget(o.script) : await resolveTarget(targetOf(undefined, o));
     const r = validate(t.model, events);
     if (r.valid) {
       const skipped = r.ignored ? ` (${r.ignored} events of functions the model does not show were skipped)` : '';
