@@ -77,9 +77,13 @@ export class GmemUapi {
     return f ? ok({ size: f.size, blksize: PAGE_SIZE, ino: f.inode }) : fail('EBADF');
   }
 
-  /** read/write/pread/pwrite: guest_memfd has no read or write file operations. */
-  readWrite(fd: number): Result {
-    return this.file(fd) ? fail('EINVAL') : fail('EBADF');
+  /** read/write: guest_memfd has no read or write file operations, so the file never got
+   * FMODE_CAN_READ/WRITE (fs/file_table.c file_init_path) and vfs_read/vfs_write answer -EINVAL.
+   * pread/pwrite (`positioned`) stop earlier: a file made by alloc_file_pseudo has no FMODE_PREAD
+   * or FMODE_PWRITE (file_init_path sets neither), so fs/read_write.c ksys_pread64/ksys_pwrite64
+   * answer -ESPIPE. (The selftest only asserts that all four fail.) */
+  readWrite(fd: number, positioned = false): Result {
+    return this.file(fd) ? fail(positioned ? 'ESPIPE' : 'EINVAL') : fail('EBADF');
   }
 
   /** kvm_gmem_fallocate: KEEP_SIZE is required and PUNCH_HOLE the only other mode; offset and

@@ -155,7 +155,7 @@ export function runScript(script: Script, file: string): RunReport {
       case 'write':
       case 'pread':
       case 'pwrite':
-        fromResult(uapi.readWrite(fd(step, i)));
+        fromResult(uapi.readWrite(fd(step, i), step.do.startsWith('p')));
         break;
       case 'check_extension':
         fromResult({ ok: true, value: capability(script.vm.type, String(step.cap), i, file) });
