@@ -49,7 +49,8 @@ export class GmemUapi {
   /** KVM_CREATE_GUEST_MEMFD: flags the VM type does not support, and a size that is zero or
    * not page-aligned, are -EINVAL. Returns the fd (an index here). */
   create(size: number, flags: number): Result {
-    if (flags & ~supportedFlags(this.vmType)) return fail('EINVAL');
+    // flags is a __u64: bits above 31 are tested in BigInt (JavaScript's & is 32-bit)
+    if (BigInt(flags) & ~BigInt(supportedFlags(this.vmType))) return fail('EINVAL');
     if (size <= 0 || size % PAGE_SIZE) return fail('EINVAL');
     const shared = !!(flags & GUEST_MEMFD_FLAG_INIT_SHARED);
     const pages = Array.from({ length: size / PAGE_SIZE }, () => ({ allocated: false, shared, byte: 0 }));

@@ -6,7 +6,6 @@
  */
 import { checkAndFill } from '../host/realmode.js';
 import {
-  GUEST_MEMFD_FLAG,
   KVM_CAP,
   KVM_MEM_GUEST_MEMFD,
   KVM_MEMORY_ATTRIBUTE_PRIVATE,
@@ -27,7 +26,7 @@ import {
   type Vcpu,
 } from '../host/index.js';
 import { GUEST_ASSERT_PORT } from '../kernel/kvm_memslots.js';
-import { checkExpect, FALLOC_FL, flagBits, guestArgs, memslotArgs, outcomeText, runScript, type CheckResult, type Outcome, type RunReport } from './run.js';
+import { checkExpect, createLoop, createOnce, FALLOC_FL, flagBits, GMEM_FLAGS, guestArgs, sameOutcome, memslotArgs, outcomeText, runScript, type CheckResult, type Outcome, type RunReport } from './run.js';
 import { defaultVmOps, fileOps, numberArg, ScriptError, type Script, type Step } from './schema.js';
 
 /** The kernel tree the default-VM model is read from, and how the running kernel relates to it. */
@@ -187,7 +186,12 @@ class KernelSteps {
       case 'check_extension':
         return fromResult(this.kvm.checkExtension(step.cap === 'GUEST_MEMFD' ? KVM_CAP.GUEST_MEMFD : KVM_CAP.GUEST_MEMFD_FLAGS, this.vm));
       case 'create_guest_memfd': {
-        const r = this.kvm.createGuestMemfd(this.vm, n('size'), flagBits(step.flags, GUEST_MEMFD_FLAG, this.file, `steps[${i}].flags`));
+        const loop = createLoop(step, i, this.file);
+        if (loop) {
+          const api = { create: (size: number, flags: number) => this.kvm.createGuestMemfd(this.vm, size, flags) };
+          return sameOutcome(loop.map((c) => createOnce(api, c, (fd) => this.s.close(fd))));
+        }
+        const r = this.kvm.createGuestMemfd(this.vm, n('size'), flagBits(step.flags, GMEM_FLAGS, this.file, `steps[${i}].flags`));
         if (r.ok) this.files.set(String(step.as ?? 'fd'), { fd: r.value, size: n('size'), open: true });
         return fromResult(r);
       }

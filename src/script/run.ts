@@ -52,6 +52,8 @@ export interface Outcome {
   port?: number;
   flags?: string[];
   seamcall?: string;
+  /** a loop whose cases did not all answer alike: the first that differs */
+  differs?: string;
 }
 
 const vmmOps: Record<string, VmmOp['op']> = {
@@ -140,7 +142,12 @@ export function runScript(script: Script, file: string): RunReport {
     };
     switch (step.do) {
       case 'create_guest_memfd': {
-        const r = uapi.create(numberArg(step, i, 'size', file), flagBits(step.flags, { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED }, file, `steps[${i}].flags`));
+        const loop = createLoop(step, i, file);
+        if (loop) {
+          Object.assign(out, sameOutcome(loop.map((c) => createOnce(uapi, c, (fd) => uapi.close(fd)))));
+          break;
+        }
+        const r = uapi.create(numberArg(step, i, 'size', file), flagBits(step.flags, GMEM_FLAGS, file, `steps[${i}].flags`));
         fromResult(r);
         if (r.ok) fds.set(String(step.as ?? 'fd'), r.value);
         break;
@@ -310,6 +317,47 @@ export function checkExpect(e: Expect, out: Outcome, view: Record<string, unknow
   return checks;
 }
 
+/** guest_memfd's flags by the names scripts use (include/uapi/linux/kvm.h). */
+export const GMEM_FLAGS = { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED };
+
+export interface CreateCase {
+  readonly size: number;
+  readonly flags: number;
+}
+
+/** A create_guest_memfd looped as the selftests loop it: every size of `each_size: [from, to]`
+ * (test_create_guest_memfd_invalid_sizes) or every single bit of `each_flag_bit: [from, to]`
+ * (test_guest_memfd_flags, bits up to 63), with the step's other argument fixed. */
+export function createLoop(step: Step, i: number, file: string): CreateCase[] | undefined {
+  const range = (name: string, max: number): [number, number] | undefined => {
+    const r = step[name];
+    if (r === undefined) return undefined;
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => Number.isInteger(x) && x >= 0 && x <= max) || r[0] > r[1]) throw new ScriptError(`${file}: steps[${i}].${name}: expected [from, to], integers from 0 to ${max}`);
+    return r as [number, number];
+  };
+  const sizes = range('each_size', 1 << 20);
+  const bits = range('each_flag_bit', 63);
+  if (!sizes && !bits) return undefined;
+  const span = ([a, b]: [number, number]) => Array.from({ length: b - a + 1 }, (_, k) => a + k);
+  if (sizes) return span(sizes).map((size) => ({ size, flags: flagBits(step.flags, GMEM_FLAGS, file, `steps[${i}].flags`) }));
+  return span(bits!).map((b) => ({ size: numberArg(step, i, 'size', file), flags: 2 ** b }));
+}
+
+/** One create of a loop; a file it makes is closed again (as test_guest_memfd_flags does). */
+export function createOnce(api: { create(size: number, flags: number): Result }, c: CreateCase, close: (fd: number) => unknown): Outcome {
+  const r = api.create(c.size, c.flags);
+  if (!r.ok) return { errno: r.errno };
+  close(r.value);
+  return { ret: 0 };
+}
+
+/** A loop's answer: the common outcome, or the first case that differs. */
+export function sameOutcome(outs: readonly Outcome[]): Outcome {
+  const first = JSON.stringify(outs[0]);
+  const other = outs.findIndex((o) => JSON.stringify(o) !== first);
+  return other < 0 ? outs[0]! : { ...outs[0], differs: `case ${other}: ${outcomeText(outs[other]!)}` };
+}
+
 /** KVM_CHECK_EXTENSION on the VM, as the model answers it. */
 function capability(vmType: 'default' | 'tdx', cap: string, i: number, file: string): number {
   // kvm_main.c kvm_vm_ioctl_check_extension_generic: KVM_CAP_GUEST_MEMFD is 1 where guest_memfd
@@ -342,9 +390,10 @@ export function outcomeText(o: Outcome): string {
   if (o.exit) parts.push(`exit ${o.exit}${o.gpa !== undefined ? ` gpa=0x${o.gpa.toString(16)}` : ''}${o.flags ? ` flags=${o.flags.join('|')}` : ''}${o.port !== undefined ? ` port=0x${o.port.toString(16)} value=0x${(o.value ?? 0).toString(16)}` : ''}${o.errno ? ` (-${o.errno})` : ''}`);
   else if (o.errno) parts.push(`-${o.errno}`);
   else if (o.signal) parts.push(o.signal);
-  else if (o.value !== undefined) parts.push(`read 0x${o.value.toString(16)}`);
+  else if (o.value !== undefined) parts.push(o.value < 0 ? 'read bytes that differ' : `read 0x${o.value.toString(16)}`);
   else if (o.size !== undefined) parts.push(`st_size ${o.size}, st_blksize ${o.blksize}`);
   else if (o.ret !== undefined) parts.push(`returns ${o.ret}`);
   if (o.seamcall) parts.push(o.seamcall);
+  if (o.differs) parts.push(`but ${o.differs}`);
   return parts.join(', ') || 'done';
 }
