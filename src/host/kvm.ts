@@ -38,6 +38,9 @@ export interface Vcpu {
 const ioctlInt = (fd: number, request: number, arg: number): Result => check(libc().ioctl(fd, request, 'unsigned long', arg));
 const ioctlBuf = (fd: number, request: number, buf: Buffer): Result => check(libc().ioctl(fd, request, 'void *', buf));
 
+/** What the script runner asks of KVM (a test on a machine without /dev/kvm may stand in). */
+export type KvmApi = Pick<Kvm, 'checkExtension' | 'createVm' | 'createGuestMemfd' | 'setUserMemoryRegion2' | 'createVcpu' | 'enterRealMode' | 'run'>;
+
 export class Kvm {
   private constructor(
     readonly session: Session,
