@@ -61,14 +61,18 @@ const bpftrace = spawnSync('bpftrace', ['--version'], { encoding: 'utf8' }).stat
 const canCapture = !isRoot ? 'the capture needs root (it mounts tracefs and loads BPF programs)' : !bpftrace ? 'bpftrace is not installed' : undefined;
 
 describe('tools/septcheck-kvm-trace.bt on this kernel', () => {
-  it('attaches to its tracepoints and logs a fallocate(2) in the event format', (ctx) => {
+  it('attaches to its tracepoints and logs KVM ioctls (slot read from the caller) and fallocate(2) in the event format', (ctx) => {
     if (canCapture) return ctx.skip(canCapture);
     const dir = mkdtempSync(join(tmpdir(), 'septcheck-trace-'));
     try {
       const file = join(dir, 'f');
-      const r = spawnSync('tools/septcheck-kvm-capture.sh', [join(dir, 'events.jsonl'), 'fallocate', '-l', '8192', file], { cwd: root, encoding: 'utf8' });
+      const r = spawnSync('tools/septcheck-kvm-capture.sh', [join(dir, 'events.jsonl'), process.execPath, 'test/fixtures/kvm-ioctl-noise.mjs', file], { cwd: root, encoding: 'utf8' });
       expect(r.status).toBe(0);
-      expect(readEvents(join(dir, 'events.jsonl')).map(({ fn, args, ret }) => ({ fn, args, ret }))).toEqual([{ fn: 'fallocate', args: { mode: 0, offset: 0, len: 8192 }, ret: 0 }]);
+      expect(readEvents(join(dir, 'events.jsonl')).map(({ fn, args, ret }) => ({ fn, args, ret }))).toEqual([
+        { fn: 'KVM_SET_USER_MEMORY_REGION2', args: { slot: 7 }, ret: -25 },
+        { fn: 'KVM_CHECK_EXTENSION', args: undefined, ret: -25 },
+        { fn: 'fallocate', args: { mode: 0, offset: 0, len: 8192 }, ret: 0 },
+      ]);
       expect(existsSync('/sys/kernel/tracing/events/kvm/kvm_userspace_exit')).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
