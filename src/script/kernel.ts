@@ -158,7 +158,6 @@ export function runOnKernel(script: Script, file: string, options: KernelRunOpti
 
 const fromResult = (r: Result): Outcome => (r.ok ? { ret: r.value } : { errno: r.errno });
 
-
 /** The kernel side of each operation: descriptors and mappings by the script's names. */
 class KernelSteps {
   private readonly files = new Map<string, { fd: number; size: number; open: boolean }>();
@@ -175,7 +174,7 @@ class KernelSteps {
 
   inode(name: string): number | undefined {
     const f = this.files.get(name);
-    const st = f ? this.s.fstat(f.fd) : undefined;
+    const st = f?.open ? this.s.fstat(f.fd) : undefined; // a closed file's number may be another's now
     return st?.ok ? st.value.ino : undefined;
   }
 
