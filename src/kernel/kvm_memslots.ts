@@ -1,9 +1,12 @@
 /**
  * A default VM's memslots bound to guest_memfd, and a guest reading and writing through them: the
  * part of a KVM_X86_DEFAULT_VM that scripts compare with the running kernel. Deterministic, like
- * uapi.ts beside it. Sources: virt/kvm/kvm_main.c __kvm_set_memory_region (the checks of
- * KVM_SET_USER_MEMORY_REGION2, kvm_check_memslot_overlap), virt/kvm/guest_memfd.c kvm_gmem_bind
- * and kvm_gmem_release, kvm_gmem_get_pfn; arch/x86/kvm/mmu/mmu.c kvm_mmu_faultin_pfn_gmem.
+ * uapi.ts beside it. Sources (torvalds/linux, v6.18-era copies): virt/kvm/kvm_main.c
+ * __kvm_set_memory_region (the checks of KVM_SET_USER_MEMORY_REGION2, kvm_check_memslot_overlap),
+ * virt/kvm/guest_memfd.c kvm_gmem_bind (read), kvm_gmem_release and kvm_gmem_get_pfn (through
+ * ../shared/reference/trees.md Q2, kvm-x86 5e38e1bd); arch/x86/kvm/mmu/mmu.c
+ * kvm_mmu_faultin_pfn_gmem (not read here: UNVERIFIED that it reports the -EFAULT of a released
+ * file as KVM_EXIT_MEMORY_FAULT; close-while-bound.yaml asks the kernel).
  *
  * What differs from a TDX VM (the rest of the model):
  * - No private memory: KVM_MEMORY_ATTRIBUTE_PRIVATE needs KVM_X86_SW_PROTECTED_VM or a
