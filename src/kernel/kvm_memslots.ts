@@ -4,9 +4,13 @@
  * uapi.ts beside it. Sources (torvalds/linux, v6.18-era copies): virt/kvm/kvm_main.c
  * __kvm_set_memory_region (the checks of KVM_SET_USER_MEMORY_REGION2, kvm_check_memslot_overlap),
  * virt/kvm/guest_memfd.c kvm_gmem_bind (read), kvm_gmem_release and kvm_gmem_get_pfn (through
- * ../shared/reference/trees.md Q2, kvm-x86 5e38e1bd); arch/x86/kvm/mmu/mmu.c
- * kvm_mmu_faultin_pfn_gmem (not read here: UNVERIFIED that it reports the -EFAULT of a released
- * file as KVM_EXIT_MEMORY_FAULT; close-while-bound.yaml asks the kernel).
+ * ../shared/reference/trees.md Q2, kvm-x86 5e38e1bd; that kvm_gmem_get_pfn answers -EFAULT
+ * for a slot without a file: UNVERIFIED, close-while-bound.yaml asks the kernel);
+ * arch/x86/kvm/mmu/mmu.c __kvm_mmu_faultin_pfn (a private fault, or any fault on a gmem-only
+ * slot, goes to kvm_mmu_faultin_pfn_gmem) and kvm_mmu_faultin_pfn_gmem (an error from
+ * kvm_gmem_get_pfn is reported by kvm_mmu_prepare_memory_fault_exit and returned), as in Sean
+ * Christopherson's "KVM: x86/mmu: Handle guest page faults for guest_memfd with shared memory"
+ * (merged for 6.18).
  *
  * What differs from a TDX VM (the rest of the model):
  * - No private memory: KVM_MEMORY_ATTRIBUTE_PRIVATE needs KVM_X86_SW_PROTECTED_VM or a
