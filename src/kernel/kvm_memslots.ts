@@ -4,8 +4,8 @@
  * uapi.ts beside it. Sources (torvalds/linux, v6.18-era copies): virt/kvm/kvm_main.c
  * __kvm_set_memory_region (the checks of KVM_SET_USER_MEMORY_REGION2, kvm_check_memslot_overlap),
  * virt/kvm/guest_memfd.c kvm_gmem_bind (read), kvm_gmem_release and kvm_gmem_get_pfn (through
- * ../shared/reference/trees.md Q2, kvm-x86 5e38e1bd; that kvm_gmem_get_pfn answers -EFAULT
- * for a slot without a file: UNVERIFIED, close-while-bound.yaml asks the kernel);
+ * ../shared/reference/trees.md Q2, kvm-x86 5e38e1bd; kvm_gmem_get_pfn answers -EFAULT for a
+ * slot whose file is gone, in every version read);
  * arch/x86/kvm/mmu/mmu.c __kvm_mmu_faultin_pfn (a private fault, or any fault on a gmem-only
  * slot, goes to kvm_mmu_faultin_pfn_gmem) and kvm_mmu_faultin_pfn_gmem (an error from
  * kvm_gmem_get_pfn is reported by kvm_mmu_prepare_memory_fault_exit and returned), as in Sean
