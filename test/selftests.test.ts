@@ -62,7 +62,7 @@ describe('septcheck run', () => {
   });
 
   it.each([
-    ['bad-op.yaml', 'test/fixtures/scripts/bad-op.yaml: steps[1].do: unknown operation "fallocat" for a default VM (known: create_guest_memfd, fstat, read, write, fallocate, mmap, access, close, check_extension, pread, pwrite, munmap, set_memory_region, run_guest)'],
+    ['bad-op.yaml', 'test/fixtures/scripts/bad-op.yaml: steps[1].do: unknown operation "fallocat" for a default VM (known: create_guest_memfd, fstat, read, write, fallocate, mmap, access, close, check_extension, pread, pwrite, munmap, create_memfd, set_memory_region, run_guest)'],
     ['bad-expect.yaml', 'test/fixtures/scripts/bad-expect.yaml: steps[0].expect.ret: expected a number, got "zero"'],
     ['bad-vm.yaml', 'test/fixtures/scripts/bad-vm.yaml: vm.pages: expected an integer from 1 to 8, got 9'],
     ['bad-yaml.yaml', 'test/fixtures/scripts/bad-yaml.yaml: not YAML: '],

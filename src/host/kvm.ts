@@ -39,7 +39,7 @@ const ioctlInt = (fd: number, request: number, arg: number): Result => check(lib
 const ioctlBuf = (fd: number, request: number, buf: Buffer): Result => check(libc().ioctl(fd, request, 'void *', buf));
 
 /** What the script runner asks of KVM (a test on a machine without /dev/kvm may stand in). */
-export type KvmApi = Pick<Kvm, 'checkExtension' | 'createVm' | 'createGuestMemfd' | 'setUserMemoryRegion2' | 'createVcpu' | 'enterRealMode' | 'run'>;
+export type KvmApi = Pick<Kvm, 'fd' | 'checkExtension' | 'createVm' | 'createGuestMemfd' | 'setUserMemoryRegion2' | 'createVcpu' | 'enterRealMode' | 'run'>;
 
 export class Kvm {
   private constructor(

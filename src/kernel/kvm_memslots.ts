@@ -55,6 +55,9 @@ export const GUEST_ASSERT_PORT = 0x10;
 
 const fail = (errno: string): Result<never> => ({ ok: false, errno });
 
+/** A descriptor that is not a guest_memfd (the KVM fd, a VM fd, a plain memfd) given to bind. */
+export const NOT_GUEST_MEMFD = -2;
+
 export class KvmMemslots {
   private readonly slots = new Map<number, Memslot>();
 
@@ -79,6 +82,8 @@ export class KvmMemslots {
     if (a.gmem) {
       // kvm_gmem_bind: a guest_memfd of this VM, offset + size inside the file, and no other slot
       // bound to any of those pages of the file: each refusal is -EINVAL (r's initial value).
+      // A file of another kind fails `file->f_op != &kvm_gmem_fops` first.
+      if (a.gmem.fd === NOT_GUEST_MEMFD) return fail('EINVAL');
       const f = this.gmem.file(a.gmem.fd);
       if (!f) return fail('EBADF');
       if (a.gmem.offset + a.size > f.size) return fail('EINVAL');

@@ -161,6 +161,7 @@ const fromResult = (r: Result): Outcome => (r.ok ? { ret: r.value } : { errno: r
 /** The kernel side of each operation: descriptors and mappings by the script's names. */
 class KernelSteps {
   private readonly files = new Map<string, { fd: number; size: number; open: boolean }>();
+  private readonly memfds = new Map<string, { fd: number; open: boolean }>();
   private readonly mappings = new Map<string, Mapping>();
   private readonly anonymous = new Map<number, Mapping>();
   private vcpu: Vcpu | undefined;
@@ -230,6 +231,14 @@ class KernelSteps {
         f.open = false;
         return fromResult(this.s.close(f.fd));
       }
+      case 'create_memfd': {
+        const r = this.s.adopt(check(libc().memfdCreate('septcheck', 0)));
+        if (r.ok) {
+          libc().ftruncate(r.value, n('size'));
+          this.memfds.set(String(step.as ?? 'memfd'), { fd: r.value, open: true });
+        }
+        return r.ok ? { ret: 0 } : { errno: r.errno };
+      }
       case 'set_memory_region':
         return this.setMemoryRegion(step, i);
       case 'run_guest':
@@ -258,8 +267,17 @@ class KernelSteps {
     return { value: r.value.every((b) => b === r.value[0]) ? r.value[0]! : -1 };
   }
 
+  /** The descriptor a memslot names: a guest_memfd (-1 once closed), the KVM or the VM fd, or a
+   * plain memfd. */
+  private bindFd(name: string): number {
+    if (name === 'kvm') return this.kvm.fd;
+    if (name === 'vm') return this.vm;
+    const f = this.files.get(name) ?? this.memfds.get(name);
+    return f?.open ? f.fd : -1;
+  }
+
   private setMemoryRegion(step: Step, i: number): Outcome {
-    const a = memslotArgs(step, i, this.file, (name) => (this.files.has(name) ? 0 : undefined));
+    const a = memslotArgs(step, i, this.file, (name) => (this.files.has(name) || this.memfds.has(name) ? 0 : undefined));
     let userspaceAddr = 0;
     if (a.anonymous && a.size > 0) {
       const m = this.s.mmap(a.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
@@ -267,7 +285,6 @@ class KernelSteps {
       this.anonymous.set(a.gpa, m.value);
       userspaceAddr = m.value.addr;
     }
-    const f = a.gmem ? this.files.get(String(step.fd)) : undefined;
     return fromResult(
       this.kvm.setUserMemoryRegion2(this.vm, {
         slot: a.slot,
@@ -275,7 +292,7 @@ class KernelSteps {
         gpa: a.gpa,
         size: a.size,
         userspaceAddr,
-        guestMemfd: f?.open ? f.fd : -1,
+        guestMemfd: a.gmem ? this.bindFd(String(step.fd)) : -1,
         guestMemfdOffset: a.gmem?.offset ?? 0,
       }),
     );

@@ -8,7 +8,7 @@ import { systemModel, type Kernel, type VmmOp } from '../kernel/index.js';
 import { S } from '../kernel/seam.js';
 import { gpa } from '../kernel/step.js';
 import { FAULT_PFN, VCPU_IDLE } from '../kernel/tdp_mmu.js';
-import { KvmMemslots, type MemslotArgs } from '../kernel/kvm_memslots.js';
+import { KvmMemslots, NOT_GUEST_MEMFD, type MemslotArgs } from '../kernel/kvm_memslots.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, GmemUapi, PAGE_SIZE, supportedFlags, type Result } from '../kernel/uapi.js';
 import { policies } from '../policies/index.js';
 import { Driver } from './driver.js';
@@ -125,6 +125,8 @@ export function runScript(script: Script, file: string): RunReport {
   const driver = system ? new Driver(system.model) : undefined;
   const uapi = new GmemUapi(script.vm.type);
   const memslots = new KvmMemslots(uapi);
+  /** plain memfds (memfd_create), by name: files of another kind than guest_memfd */
+  const memfds = new Set<string>();
   const fds = new Map<string, number>();
   const fd = (step: Step, i: number) => {
     const name = String(step.fd ?? '');
@@ -171,8 +173,13 @@ export function runScript(script: Script, file: string): RunReport {
         fd(step, i);
         out.ret = 0;
         break;
+      case 'create_memfd':
+        numberArg(step, i, 'size', file);
+        memfds.add(String(step.as ?? 'memfd'));
+        out.ret = 0;
+        break;
       case 'set_memory_region':
-        fromResult(memslots.set(memslotArgs(step, i, file, (name) => fds.get(name))));
+        fromResult(memslots.set(memslotArgs(step, i, file, (name) => (memfds.has(name) ? NOT_GUEST_MEMFD : fds.get(name)))));
         break;
       case 'run_guest':
         Object.assign(out, memslots.runCheckAndFill(...guestArgs(step, i, file)));
@@ -367,12 +374,17 @@ function capability(vmType: 'default' | 'tdx', cap: string, i: number, file: str
   throw new ScriptError(`${file}: steps[${i}].cap: expected GUEST_MEMFD or GUEST_MEMFD_FLAGS`);
 }
 
-/** The arguments of set_memory_region: slot, gpa, size, and either fd (+ offset) or anonymous. */
+/** Descriptors a memslot may name that are not guest_memfd files: the KVM fd and the VM fd
+ * (set_memory_region_test.c test_add_private_memory_region binds both, and a plain memfd). */
+export const OTHER_FDS = ['kvm', 'vm'] as const;
+
+/** The arguments of set_memory_region: slot, gpa, size, and either fd (+ offset) or anonymous.
+ * `fdOf` gives a guest_memfd's descriptor, or NOT_GUEST_MEMFD for a file of another kind. */
 export function memslotArgs(step: Step, i: number, file: string, fdOf: (name: string) => number | undefined): MemslotArgs {
   const base = { slot: numberArg(step, i, 'slot', file), gpa: numberArg(step, i, 'gpa', file), size: numberArg(step, i, 'size', file) };
   if (step.anonymous === true) return { ...base, anonymous: true };
   if (step.fd === undefined) return base;
-  const fdNum = fdOf(String(step.fd));
+  const fdNum = (OTHER_FDS as readonly string[]).includes(String(step.fd)) ? NOT_GUEST_MEMFD : fdOf(String(step.fd));
   if (fdNum === undefined) throw new ScriptError(`${file}: steps[${i}].fd: no guest_memfd named "${String(step.fd)}" was created before`);
   return { ...base, gmem: { fd: fdNum, offset: numberArg(step, i, 'offset', file, 0) } };
 }

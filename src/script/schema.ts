@@ -60,7 +60,7 @@ export interface Script {
 
 export const fileOps = ['create_guest_memfd', 'fstat', 'read', 'write', 'fallocate', 'mmap', 'access', 'close'] as const;
 /** A default VM's own operations (src/kernel/kvm_memslots.ts), also run on the real kernel. */
-export const defaultVmOps = ['check_extension', 'pread', 'pwrite', 'munmap', 'set_memory_region', 'run_guest'] as const;
+export const defaultVmOps = ['check_extension', 'pread', 'pwrite', 'munmap', 'create_memfd', 'set_memory_region', 'run_guest'] as const;
 export const tdxOps = ['init_mem_region', 'finalize', 'run', 'punch_hole', 'convert', 'gup', 'teardown', 'check'] as const;
 
 const expectFields: Record<keyof Expect, string> = {

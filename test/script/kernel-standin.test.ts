@@ -21,9 +21,12 @@ function standIn(s: Session): Result<KvmApi> {
     if (fd.ok) libc().ftruncate(fd.value, size);
     return fd;
   };
+  const kvm = memfd(0);
+  if (!kvm.ok) return kvm;
   return {
     ok: true,
     value: {
+      fd: kvm.value,
       checkExtension: () => ({ ok: true, value: 3 }),
       createVm: () => memfd(0),
       createGuestMemfd: (_vm, size, flags) => (size % 4096 || flags > 3 ? { ok: false, errno: 'EINVAL' } : memfd(size)),
