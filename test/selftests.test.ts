@@ -1,23 +1,48 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScript, runScript } from '../src/script/index.js';
+import { hostAccess } from '../src/host/index.js';
+import { kernelRefusal, parseScript, runOnKernel, runScript, type Script } from '../src/script/index.js';
 import { septcheck } from './cli/run.js';
 
 const dir = join(import.meta.dirname, 'selftests');
 const scripts = readdirSync(dir, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.yaml'))
   .sort();
+const load = (file: string): Script => parseScript(readFileSync(join(dir, file), 'utf8'), join(dir, file));
+/** The scripts a default VM runs: every one the kernel oracle can check. */
+const kernelScripts = scripts.filter((f) => load(f).vm.type === 'default');
 
 describe('ported kernel selftests', () => {
-  it('there are six scripts', () => expect(scripts).toHaveLength(6));
+  it('there are nine scripts, seven of them on a default VM', () => {
+    expect(scripts).toHaveLength(9);
+    expect(kernelScripts).toHaveLength(7);
+  });
 
   it.each(scripts)('%s: every expectation holds', (file) => {
     const path = join(dir, file);
     const report = runScript(parseScript(readFileSync(path, 'utf8'), path), path);
     const failed = report.steps.flatMap((s) => s.checks.filter((c) => !c.pass).map((c) => `step ${s.index} ${s.do}: ${c.what}: expected ${JSON.stringify(c.expected)}, got ${JSON.stringify(c.actual)}`));
     expect(failed).toEqual([]);
-    expect(report.source).toMatch(/^tools\/testing\/selftests\/kvm\//);
+    expect(report.source).toMatch(/^(tools\/testing\/selftests\/kvm\/|virt\/kvm\/)/);
+  });
+
+  it.each(kernelScripts)('%s: the kernel oracle accepts it', (file) => {
+    expect(() => kernelRefusal(load(file), file)).not.toThrow();
+  });
+});
+
+// Where /dev/kvm is missing these are skipped with the reason, never passed.
+const host = hostAccess();
+const skipReason = host.ok ? undefined : host.reason;
+
+describe('the scripts on the running kernel (/dev/kvm, default VM)', () => {
+  it.for(kernelScripts)('%s: the kernel agrees with the model at every step and meets every expectation', (file, ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const report = runOnKernel(load(file), file);
+    expect(report.kernel.disagreements).toEqual([]);
+    expect(report.steps.flatMap((s) => s.checks.filter((c) => !c.pass).map((c) => `step ${s.index}: ${c.what}`))).toEqual([]);
+    expect(report.kernel.checked).toBe(load(file).steps.length);
   });
 });
 
@@ -37,7 +62,7 @@ describe('septcheck run', () => {
   });
 
   it.each([
-    ['bad-op.yaml', 'test/fixtures/scripts/bad-op.yaml: steps[1].do: unknown operation "fallocat" for a default VM (known: create_guest_memfd, fstat, read, write, fallocate, mmap, access, close)'],
+    ['bad-op.yaml', 'test/fixtures/scripts/bad-op.yaml: steps[1].do: unknown operation "fallocat" for a default VM (known: create_guest_memfd, fstat, read, write, fallocate, mmap, access, close, check_extension, pread, pwrite, munmap, create_memfd, set_memory_region, run_guest)'],
     ['bad-expect.yaml', 'test/fixtures/scripts/bad-expect.yaml: steps[0].expect.ret: expected a number, got "zero"'],
     ['bad-vm.yaml', 'test/fixtures/scripts/bad-vm.yaml: vm.pages: expected an integer from 1 to 8, got 9'],
     ['bad-yaml.yaml', 'test/fixtures/scripts/bad-yaml.yaml: not YAML: '],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, replay, shardSeed, shrink, simulate, stateGraph, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
+import { type Model, check, checkParallel, defaultWorkers, JOIN_AFTER, type Join, formatValue, type ModelRef, ModelError, observeRun, replay, shardSeed, shrink, simulate, stateGraph, stillViolates, swarmSearch, validate, viewState } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
 import { faultKinds } from '../kernel/index.js';
@@ -23,8 +23,8 @@ import { traceItf } from './trace-itf.js';
 import { writeJson } from './write-whole.js';
 import { mergedJson, mergeShards, readShard, type ShardFile } from './swarm-file.js';
 import { openBrowser, serveView } from './view-server.js';
-import { parseScript, runScript } from '../script/index.js';
-import { runText } from './run-report.js';
+import { KernelUnavailable, parseScript, runOnKernel, runScript, scriptEventModel, type Script } from '../script/index.js';
+import { kernelRunText, runText } from './run-report.js';
 import { starters, writeStarter, type StarterKind } from './new-file.js';
 import { graphDot } from './graph-dot.js';
 import { readFileSync } from 'node:fs';
@@ -170,18 +170,45 @@ program
   .command('run')
   .description('perform a scripted sequence of VMM and guest operations, checking what each returns')
   .argument('<script>', 'a script, YAML or JSON (see the README)')
+  .option('--kernel', 'also run it on the running kernel through /dev/kvm (default VM) and compare every step with the model')
   .option('--json', 'print the report as JSON')
-  .action((file: string, o: { json?: boolean }) => {
+  .action((file: string, o: { json?: boolean; kernel?: boolean }) => {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
       throw new InputError(`${file}: no such file`);
     }
-    const report = runScript(parseScript(text, file), file);
+    const script = parseScript(text, file);
+    if (o.kernel) return runKernel(script, file, !!o.json);
+    const report = runScript(script, file);
     print(!!o.json, report, runText(report));
     io.setExit(report.passed ? 0 : 1);
   });
+
+/** A default-VM script's run as the model a kernel capture is validated against. */
+function scriptTarget(file: string): { model: Model; title: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new InputError(`${file}: no such file`);
+  }
+  return { model: scriptEventModel(parseScript(text, file), file), title: `the default-VM script ${file}` };
+}
+
+function runKernel(script: Script, file: string, json: boolean): void {
+  try {
+    const report = runOnKernel(script, file);
+    print(json, report, kernelRunText(report));
+    io.setExit(report.passed ? 0 : 1);
+  } catch (err) {
+    if (!(err instanceof KernelUnavailable)) throw err;
+    // Nothing was compared: not a pass, not bad input.
+    io.err(`septcheck: ${file}: not compared with the kernel: ${err.message}\n`);
+    io.setExit(3);
+  }
+}
 
 program
   .command('replay')
@@ -312,10 +339,11 @@ systemOptions(
   'basic',
 )
   .option('--map-addresses', "rename the log's guest pages and host frames to the scenario's, in order of first appearance (for a real host's log)")
+  .option('--script <file>', 'check against a default-VM script instead (a log of tools/septcheck-kvm-trace.bt from `septcheck run --kernel <file>`)')
   .option('--json', 'print the outcome as JSON')
   .action(async (file: string, o) => {
     const logged = readEvents(file);
-    const t = await resolveTarget(targetOf(undefined, o));
+    const t = o.script ? scriptTarget(o.script) : await resolveTarget(targetOf(undefined, o));
     if (o.mapAddresses && !t.model.mapAddresses) throw new InputError(`--map-addresses: ${t.title} does not say how a real system's addresses map to its own`);
     const events = o.mapAddresses ? t.model.mapAddresses!(logged) : logged;
     const r = (() => {

@@ -28,8 +28,12 @@ export interface GmemFile {
   readonly pages: { allocated: boolean; shared: boolean; byte: number }[];
 }
 
-/** The guest_memfd flags a VM type supports (KVM_CAP_GUEST_MEMFD_FLAGS). A TDX VM's memory
- * starts private and is not mmap-able without in-place conversion (simplification: neither flag). */
+/** The guest_memfd flags a VM type supports (KVM_CAP_GUEST_MEMFD_FLAGS). A default VM has both
+ * (include/linux/kvm_host.h kvm_gmem_get_supported_flags: MMAP always, INIT_SHARED when
+ * arch/x86/kvm/x86.c kvm_arch_supports_gmem_init_shared says the VM has no private memory, which
+ * is true of KVM_X86_DEFAULT_VM; the 6.18 guest_memfd_test.c test_guest_memfd_guest asserts both).
+ * A TDX VM's memory starts private and is not mmap-able without in-place conversion
+ * (simplification: neither flag). */
 export function supportedFlags(vmType: 'default' | 'tdx'): number {
   return vmType === 'default' ? GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED : 0;
 }
@@ -37,13 +41,16 @@ export function supportedFlags(vmType: 'default' | 'tdx'): number {
 /** Userspace's guest_memfd files and mappings on one VM. */
 export class GmemUapi {
   private files: GmemFile[] = [];
+  /** files whose descriptor was closed (kvm_gmem_release ran: no mapping kept them open) */
+  private readonly closed = new Set<number>();
 
   constructor(private readonly vmType: 'default' | 'tdx') {}
 
   /** KVM_CREATE_GUEST_MEMFD: flags the VM type does not support, and a size that is zero or
    * not page-aligned, are -EINVAL. Returns the fd (an index here). */
   create(size: number, flags: number): Result {
-    if (flags & ~supportedFlags(this.vmType)) return fail('EINVAL');
+    // flags is a __u64: bits above 31 are tested in BigInt (JavaScript's & is 32-bit)
+    if (BigInt(flags) & ~BigInt(supportedFlags(this.vmType))) return fail('EINVAL');
     if (size <= 0 || size % PAGE_SIZE) return fail('EINVAL');
     const shared = !!(flags & GUEST_MEMFD_FLAG_INIT_SHARED);
     const pages = Array.from({ length: size / PAGE_SIZE }, () => ({ allocated: false, shared, byte: 0 }));
@@ -51,26 +58,40 @@ export class GmemUapi {
     return ok(this.files.length - 1);
   }
 
+  /** An open file (a closed one reads as none, so every later call on it is -EBADF). */
   file(fd: number): GmemFile | undefined {
+    return this.closed.has(fd) ? undefined : this.files[fd];
+  }
+
+  /** The file behind a descriptor, closed or not: what a memslot or a mapping still refers to. */
+  inode(fd: number): GmemFile | undefined {
     return this.files[fd];
+  }
+
+  isClosed(fd: number): boolean {
+    return this.closed.has(fd);
   }
 
   /** fstat: the size asked for at creation, and page-sized blocks. */
   fstat(fd: number): Result<{ size: number; blksize: number; ino: number }> {
-    const f = this.files[fd];
+    const f = this.file(fd);
     return f ? ok({ size: f.size, blksize: PAGE_SIZE, ino: f.inode }) : fail('EBADF');
   }
 
-  /** read/write/pread/pwrite: guest_memfd has no read or write file operations. */
-  readWrite(fd: number): Result {
-    return this.files[fd] ? fail('EINVAL') : fail('EBADF');
+  /** read/write: guest_memfd has no read or write file operations, so the file never got
+   * FMODE_CAN_READ/WRITE (fs/file_table.c file_init_path) and vfs_read/vfs_write answer -EINVAL.
+   * pread/pwrite (`positioned`) stop earlier: a file made by alloc_file_pseudo has no FMODE_PREAD
+   * or FMODE_PWRITE (file_init_path sets neither), so fs/read_write.c ksys_pread64/ksys_pwrite64
+   * answer -ESPIPE. (The selftest only asserts that all four fail.) */
+  readWrite(fd: number, positioned = false): Result {
+    return this.file(fd) ? fail(positioned ? 'ESPIPE' : 'EINVAL') : fail('EBADF');
   }
 
   /** kvm_gmem_fallocate: KEEP_SIZE is required and PUNCH_HOLE the only other mode; offset and
    * length must be page-aligned; allocation must stay inside the file, a punch past it is a
    * no-op. */
   fallocate(fd: number, mode: number, offset: number, len: number): Result {
-    const f = this.files[fd];
+    const f = this.file(fd);
     if (!f) return fail('EBADF');
     if (!(mode & FALLOC_FL_KEEP_SIZE)) return fail('EOPNOTSUPP');
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return fail('EOPNOTSUPP');
@@ -89,26 +110,38 @@ export class GmemUapi {
   /** kvm_gmem_mmap: only with GUEST_MEMFD_FLAG_MMAP (else -ENODEV), and only MAP_SHARED: a
    * copy-on-write mapping is -EINVAL. The mapping may be longer than the file. */
   mmap(fd: number, shared: boolean): Result {
-    const f = this.files[fd];
+    const f = this.file(fd);
     if (!f) return fail('EBADF');
     if (!(f.flags & GUEST_MEMFD_FLAG_MMAP)) return fail('ENODEV');
     if (!shared) return fail('EINVAL');
     return ok(0);
   }
 
-  /** A userspace access through the mapping (kvm_gmem_fault_user_mapping): past the end of the
-   * file or on a private page it is SIGBUS; otherwise the page is allocated on first touch. */
-  access(fd: number, offset: number, write?: number): Result {
-    const f = this.files[fd];
+  /** A userspace access through the mapping (kvm_gmem_fault_user_mapping) of `length` bytes from
+   * `offset` (a memset or a read of each byte): past the end of the file or on a private page it
+   * is SIGBUS, after the pages before it were written; a page is allocated on first touch. The
+   * mapping keeps the file, so this works after the descriptor is closed. A read returns the
+   * pages' byte, or -1 when the pages read differ. */
+  access(fd: number, offset: number, write?: number, length = 1): Result {
+    const f = this.inode(fd);
     if (!f) return fail('EBADF');
-    const page = f.pages[Math.floor(offset / PAGE_SIZE)];
-    if (!page || !page.shared) return fail('SIGBUS');
-    page.allocated = true;
-    if (write !== undefined) page.byte = write;
-    return ok(page.byte);
+    const bytes = new Set<number>();
+    for (let p = Math.floor(offset / PAGE_SIZE); p * PAGE_SIZE < offset + length; p++) {
+      const page = f.pages[p];
+      if (!page || !page.shared) return fail('SIGBUS');
+      page.allocated = true;
+      if (write !== undefined) page.byte = write;
+      bytes.add(page.byte);
+    }
+    return ok(bytes.size === 1 ? [...bytes][0]! : -1);
   }
 
+  /** close(2): the descriptor goes; kvm_gmem_release (unbinding every memslot) runs once no
+   * mapping holds the file either (simplification: a mapping is not counted, scripts that close a
+   * bound file unmap it first). */
   close(fd: number): Result {
-    return this.files[fd] ? ok(0) : fail('EBADF');
+    if (!this.file(fd)) return fail('EBADF');
+    this.closed.add(fd);
+    return ok(0);
   }
 }

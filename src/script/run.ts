@@ -8,7 +8,8 @@ import { systemModel, type Kernel, type VmmOp } from '../kernel/index.js';
 import { S } from '../kernel/seam.js';
 import { gpa } from '../kernel/step.js';
 import { FAULT_PFN, VCPU_IDLE } from '../kernel/programs.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, GmemUapi, PAGE_SIZE, type Result } from '../kernel/uapi.js';
+import { KvmMemslots, NOT_GUEST_MEMFD, type MemslotArgs } from '../kernel/kvm_memslots.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, GmemUapi, PAGE_SIZE, supportedFlags, type Result } from '../kernel/uapi.js';
 import { policies } from '../policies/index.js';
 import { Driver } from './driver.js';
 import { numberArg, ScriptError, type Expect, type GuestOp, type Script, type Step } from './schema.js';
@@ -25,6 +26,8 @@ export interface StepReport {
   readonly do: string;
   /** what happened, in a line */
   readonly outcome: string;
+  /** what happened, in the terms expectations use */
+  readonly answer: Outcome;
   readonly checks: CheckResult[];
 }
 
@@ -36,7 +39,7 @@ export interface RunReport {
 }
 
 /** What a step produced, in the terms expectations use. */
-interface Outcome {
+export interface Outcome {
   ret?: number;
   errno?: string;
   signal?: string;
@@ -46,8 +49,11 @@ interface Outcome {
   ino?: number;
   exit?: string;
   gpa?: number;
+  port?: number;
   flags?: string[];
   seamcall?: string;
+  /** a loop whose cases did not all answer alike: the first that differs */
+  differs?: string;
 }
 
 const vmmOps: Record<string, VmmOp['op']> = {
@@ -58,11 +64,15 @@ const vmmOps: Record<string, VmmOp['op']> = {
   teardown: 'teardown',
 };
 
-function flagBits(names: unknown, known: Record<string, number>, file: string, path: string): number {
+/** fallocate's modes by the names scripts use (include/uapi/linux/falloc.h). */
+export const FALLOC_FL = { KEEP_SIZE: FALLOC_FL_KEEP_SIZE, PUNCH_HOLE: FALLOC_FL_PUNCH_HOLE };
+
+export function flagBits(names: unknown, known: Record<string, number>, file: string, path: string): number {
   if (names === undefined) return 0;
   if (!Array.isArray(names)) throw new ScriptError(`${file}: ${path}: expected a list of ${Object.keys(known).join(', ')}`);
   return names.reduce((bits: number, n) => {
-    const bit = known[String(n)];
+    // a number is a raw bit (selftests try every bit, known or not)
+    const bit = typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 2 ** 31 ? n : known[String(n)];
     if (bit === undefined) throw new ScriptError(`${file}: ${path}: unknown flag "${n}" (known: ${Object.keys(known).join(', ')})`);
     return bits | bit;
   }, 0);
@@ -125,6 +135,9 @@ export function runScript(script: Script, file: string): RunReport {
       : undefined;
   const driver = system ? new Driver(system.model) : undefined;
   const uapi = new GmemUapi(script.vm.type);
+  const memslots = new KvmMemslots(uapi);
+  /** plain memfds (memfd_create), by name: files of another kind than guest_memfd */
+  const memfds = new Set<string>();
   const fds = new Map<string, number>();
   const fd = (step: Step, i: number) => {
     const name = String(step.fd ?? '');
@@ -142,10 +155,15 @@ export function runScript(script: Script, file: string): RunReport {
     };
     switch (step.do) {
       case 'create_guest_memfd': {
+        const loop = createLoop(step, i, file);
+        if (loop) {
+          Object.assign(out, sameOutcome(loop.map((c) => createOnce(uapi, c, (fd) => uapi.close(fd)))));
+          break;
+        }
         const size = numberArg(step, i, 'size', file);
         // The model keeps a record per page: larger files than any selftest's are refused.
         if (size > MAX_GMEM_SIZE) throw new ScriptError(`${file}: steps[${i}].size: the model takes guest_memfd files of at most ${MAX_GMEM_SIZE} bytes (1 GiB)`);
-        const r = uapi.create(size, flagBits(step.flags, { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED }, file, `steps[${i}].flags`));
+        const r = uapi.create(size, flagBits(step.flags, GMEM_FLAGS, file, `steps[${i}].flags`));
         fromResult(r);
         if (r.ok) fds.set(String(step.as ?? 'fd'), r.value);
         break;
@@ -158,13 +176,33 @@ export function runScript(script: Script, file: string): RunReport {
       }
       case 'read':
       case 'write':
-        fromResult(uapi.readWrite(fd(step, i)));
+      case 'pread':
+      case 'pwrite':
+        fromResult(uapi.readWrite(fd(step, i), step.do.startsWith('p')));
+        break;
+      case 'check_extension':
+        fromResult({ ok: true, value: capability(script.vm.type, String(step.cap), i, file) });
+        break;
+      case 'munmap':
+        fd(step, i);
+        out.ret = 0;
+        break;
+      case 'create_memfd':
+        numberArg(step, i, 'size', file);
+        memfds.add(String(step.as ?? 'memfd'));
+        out.ret = 0;
+        break;
+      case 'set_memory_region':
+        fromResult(memslots.set(memslotArgs(step, i, file, (name) => (memfds.has(name) ? NOT_GUEST_MEMFD : fds.get(name)))));
+        break;
+      case 'run_guest':
+        Object.assign(out, memslots.runCheckAndFill(...guestArgs(step, i, file)));
         break;
       case 'fallocate':
         fromResult(
           uapi.fallocate(
             fd(step, i),
-            flagBits(step.mode, { KEEP_SIZE: FALLOC_FL_KEEP_SIZE, PUNCH_HOLE: FALLOC_FL_PUNCH_HOLE }, file, `steps[${i}].mode`),
+            flagBits(step.mode, FALLOC_FL, file, `steps[${i}].mode`),
             numberArg(step, i, 'offset', file),
             numberArg(step, i, 'len', file),
           ),
@@ -174,14 +212,17 @@ export function runScript(script: Script, file: string): RunReport {
         fromResult(uapi.mmap(fd(step, i), step.shared !== false));
         break;
       case 'access': {
-        const r = uapi.access(fd(step, i), numberArg(step, i, 'offset', file), step.write === undefined ? undefined : numberArg(step, i, 'write', file));
+        const r = uapi.access(fd(step, i), numberArg(step, i, 'offset', file), step.write === undefined ? undefined : numberArg(step, i, 'write', file), numberArg(step, i, 'length', file, 1));
         if (r.ok) out.value = r.value;
         else out.signal = r.errno;
         break;
       }
-      case 'close':
-        fromResult(uapi.close(fd(step, i)));
+      case 'close': {
+        const n = fd(step, i);
+        fromResult(uapi.close(n));
+        memslots.release(n);
         break;
+      }
       case 'run':
         Object.assign(out, runGuest(driver!, system!.kernel, step, i, file));
         break;
@@ -190,8 +231,8 @@ export function runScript(script: Script, file: string): RunReport {
       default:
         Object.assign(out, runVmmOp(driver!, system!.kernel));
     }
-    const checks = checkExpect(step.expect ?? {}, out, driver?.view(), fds, uapi);
-    return { index: i, do: step.do, outcome: outcomeText(out), checks };
+    const checks = checkExpect(step.expect ?? {}, out, driver?.view(), (name) => (fds.has(name) ? uapi.inode(fds.get(name)!)?.inode : undefined));
+    return { index: i, do: step.do, outcome: outcomeText(out), answer: out, checks };
   });
   return { name: script.name, ...(script.source ? { source: script.source } : {}), steps: reports, passed: reports.every((r) => r.checks.every((c) => c.pass)) };
 }
@@ -275,7 +316,8 @@ function exitOf(status: number): Outcome | undefined {
   return undefined;
 }
 
-function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | undefined, fds: Map<string, number>, uapi: GmemUapi): CheckResult[] {
+/** Each expectation of a step against what it produced; `inoOf` gives a named file's inode. */
+export function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | undefined, inoOf: (name: string) => number | undefined): CheckResult[] {
   const checks: CheckResult[] = [];
   const eq = (what: string, expected: unknown, actual: unknown) => checks.push({ what, expected, actual: actual ?? null, pass: JSON.stringify(expected) === JSON.stringify(actual ?? null) });
   if (e.ret !== undefined) eq('ret', e.ret, out.errno ? `-${out.errno}` : out.ret);
@@ -286,7 +328,7 @@ function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | un
   if (e.size !== undefined) eq('size', e.size, out.size);
   if (e.blksize !== undefined) eq('blksize', e.blksize, out.blksize);
   if (e.inoNot !== undefined) {
-    const other = fds.has(e.inoNot) ? uapi.file(fds.get(e.inoNot)!)?.inode : undefined;
+    const other = inoOf(e.inoNot);
     checks.push({ what: 'inode', expected: `not that of ${e.inoNot}`, actual: out.ino ?? null, pass: out.ino !== undefined && other !== undefined && out.ino !== other });
   }
   if (e.exit !== undefined) eq('exit', e.exit, out.exit);
@@ -297,14 +339,88 @@ function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | un
   return checks;
 }
 
-function outcomeText(o: Outcome): string {
+/** guest_memfd's flags by the names scripts use (include/uapi/linux/kvm.h). */
+export const GMEM_FLAGS = { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED };
+
+export interface CreateCase {
+  readonly size: number;
+  readonly flags: number;
+}
+
+/** A create_guest_memfd looped as the selftests loop it: every size of `each_size: [from, to]`
+ * (test_create_guest_memfd_invalid_sizes) or every single bit of `each_flag_bit: [from, to]`
+ * (test_guest_memfd_flags, bits up to 63), with the step's other argument fixed. */
+export function createLoop(step: Step, i: number, file: string): CreateCase[] | undefined {
+  const range = (name: string, max: number): [number, number] | undefined => {
+    const r = step[name];
+    if (r === undefined) return undefined;
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => Number.isInteger(x) && x >= 0 && x <= max) || r[0] > r[1]) throw new ScriptError(`${file}: steps[${i}].${name}: expected [from, to], integers from 0 to ${max}`);
+    return r as [number, number];
+  };
+  const sizes = range('each_size', 1 << 20);
+  const bits = range('each_flag_bit', 63);
+  if (!sizes && !bits) return undefined;
+  const span = ([a, b]: [number, number]) => Array.from({ length: b - a + 1 }, (_, k) => a + k);
+  if (sizes) return span(sizes).map((size) => ({ size, flags: flagBits(step.flags, GMEM_FLAGS, file, `steps[${i}].flags`) }));
+  return span(bits!).map((b) => ({ size: numberArg(step, i, 'size', file), flags: 2 ** b }));
+}
+
+/** One create of a loop; a file it makes is closed again (as test_guest_memfd_flags does). */
+export function createOnce(api: { create(size: number, flags: number): Result }, c: CreateCase, close: (fd: number) => unknown): Outcome {
+  const r = api.create(c.size, c.flags);
+  if (!r.ok) return { errno: r.errno };
+  close(r.value);
+  return { ret: 0 };
+}
+
+/** A loop's answer: the common outcome, or the first case that differs. */
+export function sameOutcome(outs: readonly Outcome[]): Outcome {
+  const first = JSON.stringify(outs[0]);
+  const other = outs.findIndex((o) => JSON.stringify(o) !== first);
+  return other < 0 ? outs[0]! : { ...outs[0], differs: `case ${other}: ${outcomeText(outs[other]!)}` };
+}
+
+/** KVM_CHECK_EXTENSION on the VM, as the model answers it. */
+function capability(vmType: 'default' | 'tdx', cap: string, i: number, file: string): number {
+  // kvm_main.c kvm_vm_ioctl_check_extension_generic: KVM_CAP_GUEST_MEMFD is 1 where guest_memfd
+  // is built in; KVM_CAP_GUEST_MEMFD_FLAGS is kvm_gmem_get_supported_flags(kvm).
+  if (cap === 'GUEST_MEMFD') return 1;
+  if (cap === 'GUEST_MEMFD_FLAGS') return supportedFlags(vmType);
+  throw new ScriptError(`${file}: steps[${i}].cap: expected GUEST_MEMFD or GUEST_MEMFD_FLAGS`);
+}
+
+/** Descriptors a memslot may name that are not guest_memfd files: the KVM fd and the VM fd
+ * (set_memory_region_test.c test_add_private_memory_region binds both, and a plain memfd). */
+export const OTHER_FDS = ['kvm', 'vm'] as const;
+
+/** The arguments of set_memory_region: slot, gpa, size, and either fd (+ offset) or anonymous.
+ * `fdOf` gives a guest_memfd's descriptor, or NOT_GUEST_MEMFD for a file of another kind. */
+export function memslotArgs(step: Step, i: number, file: string, fdOf: (name: string) => number | undefined): MemslotArgs {
+  const base = { slot: numberArg(step, i, 'slot', file), gpa: numberArg(step, i, 'gpa', file), size: numberArg(step, i, 'size', file) };
+  if (step.anonymous === true) return { ...base, anonymous: true };
+  if (step.fd === undefined) return base;
+  const fdNum = (OTHER_FDS as readonly string[]).includes(String(step.fd)) ? NOT_GUEST_MEMFD : fdOf(String(step.fd));
+  if (fdNum === undefined) throw new ScriptError(`${file}: steps[${i}].fd: no guest_memfd named "${String(step.fd)}" was created before`);
+  return { ...base, gmem: { fd: fdNum, offset: numberArg(step, i, 'offset', file, 0) } };
+}
+
+/** The arguments of run_guest: the range the guest checks holds `expect` and then fills. */
+export function guestArgs(step: Step, i: number, file: string): [gpa: number, size: number, expect: number, fill: number] {
+  const a = (['gpa', 'size', 'expect_byte', 'fill'] as const).map((n) => numberArg(step, i, n, file)) as [number, number, number, number];
+  // The guest is 16-bit real-mode code (src/host/realmode.ts): its addresses stay below 64 KiB.
+  if (a[0] < 0 || a[1] <= 0 || a[0] + a[1] > 0x10000 || a[2] > 0xff || a[3] > 0xff) throw new ScriptError(`${file}: steps[${i}]: run_guest needs gpa + size within 64 KiB and bytes below 256`);
+  return a;
+}
+
+export function outcomeText(o: Outcome): string {
   const parts: string[] = [];
-  if (o.exit) parts.push(`exit ${o.exit}${o.gpa !== undefined ? ` gpa=0x${o.gpa.toString(16)}` : ''}${o.flags ? ` flags=${o.flags.join('|')}` : ''}`);
+  if (o.exit) parts.push(`exit ${o.exit}${o.gpa !== undefined ? ` gpa=0x${o.gpa.toString(16)}` : ''}${o.flags ? ` flags=${o.flags.join('|')}` : ''}${o.port !== undefined ? ` port=0x${o.port.toString(16)} value=0x${(o.value ?? 0).toString(16)}` : ''}${o.errno ? ` (-${o.errno})` : ''}`);
   else if (o.errno) parts.push(`-${o.errno}`);
   else if (o.signal) parts.push(o.signal);
-  else if (o.value !== undefined) parts.push(`read 0x${o.value.toString(16)}`);
+  else if (o.value !== undefined) parts.push(o.value < 0 ? 'read bytes that differ' : `read 0x${o.value.toString(16)}`);
   else if (o.size !== undefined) parts.push(`st_size ${o.size}, st_blksize ${o.blksize}`);
   else if (o.ret !== undefined) parts.push(`returns ${o.ret}`);
   if (o.seamcall) parts.push(o.seamcall);
+  if (o.differs) parts.push(`but ${o.differs}`);
   return parts.join(', ') || 'done';
 }

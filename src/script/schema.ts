@@ -62,6 +62,8 @@ export interface Script {
 }
 
 export const fileOps = ['create_guest_memfd', 'fstat', 'read', 'write', 'fallocate', 'mmap', 'access', 'close'] as const;
+/** A default VM's own operations (src/kernel/kvm_memslots.ts), also run on the real kernel. */
+export const defaultVmOps = ['check_extension', 'pread', 'pwrite', 'munmap', 'create_memfd', 'set_memory_region', 'run_guest'] as const;
 export const tdxOps = ['init_mem_region', 'finalize', 'run', 'punch_hole', 'convert', 'gup', 'teardown', 'check'] as const;
 
 const expectFields: Record<keyof Expect, string> = {
@@ -121,7 +123,7 @@ export function parseScript(text: string, file: string): Script {
     steps: [],
   };
   if (!Array.isArray(r.steps) || r.steps.length === 0) throw at('steps', 'expected a non-empty list');
-  const known = type === 'tdx' ? [...fileOps, ...tdxOps] : fileOps;
+  const known = type === 'tdx' ? [...fileOps, ...tdxOps] : [...fileOps, ...defaultVmOps];
   const steps = r.steps.map((s, i): Step => {
     const path = `steps[${i}]`;
     if (typeOf(s) !== 'object') throw at(path, 'expected a mapping with "do"');
