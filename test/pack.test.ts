@@ -56,7 +56,7 @@ describe('installed from npm pack', () => {
       // A model that imports a value from septcheck, as users will.
       writeFileSync(
         join(dir, 'valued.ts'),
-        "import { defineModel } from 'septcheck';\nexport default defineModel({ name: 'valued', doc: 'one state', build: () => ({ stateSize: 1, initial: () => [new Uint8Array(1)], actions: [], invariants: [] }) });\n",
+        "import { defineModel } from 'septcheck';\nexport default defineModel({ name: 'valued', doc: 'one state', build: () => ({ stateSize: 1, initial: () => [new Uint8Array(1)], actions: [{ name: 'stay', next: () => {} }], invariants: [] }) });\n",
       );
       expect(JSON.parse((await septcheck('check', 'valued.ts', '--no-deadlock', '--json')).stdout)).toMatchObject({ model: 'valued', result: 'ok', distinctStates: 1 });
 

@@ -82,5 +82,5 @@ export function mergeShards(files: readonly ShardFile[], names: readonly string[
 /** The merged result as `merge --json` prints it: the violation in the JSON reports' shape. */
 export function mergedJson(m: Merged): Record<string, unknown> {
   const { violation, ...rest } = m;
-  return { ...rest, ...(violation ? { violation: { ...docCounterexampleJson(violation), shard: violation.shard } } : {}) };
+  return { ...rest, ...(violation ? { violation: { ...docCounterexampleJson(violation), shard: violation.shard, ...(violation.shrunk ? { shrunk: violation.shrunk } : {}) } } : {}) };
 }

@@ -135,6 +135,8 @@ export function traceMermaid(d: TraceDoc): string {
   const kernelIds: Record<string, string> = { [KVM_MMU]: 'kvm_mmu', [GMEM_MM]: 'gmem_mm', [TDX_MODULE]: 'tdx_module' };
   const ids = new Map(chart.lanes.map((l) => [l.name, l.kind === 'kernel' ? kernelIds[l.name]! : l.name.replace(/\W/g, '_')]));
   const id = (lane: string) => ids.get(lane)!;
+  // A trace of no process (a model without processes) still needs a lifeline to draw on.
+  if (chart.lanes.length === 0) return ['sequenceDiagram', '  participant model', `  Note over model: ${clean(d.title)}`].join('\n');
   const out = ['sequenceDiagram', ...chart.lanes.map((l) => (id(l.name) === l.name ? `  participant ${l.name}` : `  participant ${id(l.name)} as ${l.name}`))];
   const all = `${id(chart.lanes[0]!.name)},${id(chart.lanes[chart.lanes.length - 1]!.name)}`;
   out.push(`  Note over ${all}: ${clean(d.title)}`);

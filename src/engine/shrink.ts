@@ -35,9 +35,11 @@ export function shrink(model: Model, c: Counterexample, maxStates = SHRINK_MAX_S
   return result(delta, delta.trace.length < c.trace.length ? 'delta' : 'none');
 }
 
-/** The property alone, so the search stops at it and nothing else. */
+/** The property alone, so the search stops at it and nothing else. The model is extended, not
+ * copied: its fields may live on its prototype (a class, or a checked user model). */
 function onlyProperty(model: Model, c: Counterexample): Model {
-  return { ...model, invariants: (model.invariants ?? []).filter((i) => c.kind !== 'deadlock' && i.name === c.property), liveness: [] };
+  const invariants = (model.invariants ?? []).filter((i) => c.kind !== 'deadlock' && i.name === c.property);
+  return Object.assign(Object.create(model) as Model, { invariants, liveness: [] });
 }
 
 function shortest(model: Model, c: Counterexample, depth: number, maxStates: number): Counterexample | undefined {

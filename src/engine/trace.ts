@@ -1,3 +1,4 @@
+import { ModelError } from './errors.js';
 import type { Action, Model, State } from './model.js';
 
 /** One step of a counterexample: the action that led to `state` (none for the first state). */
@@ -40,7 +41,11 @@ export function actionLabel(a: Action): string {
 
 /** The model's readable view of a state, or its raw variables. */
 export function viewState(model: Model, s: State): Record<string, unknown> {
-  if (model.view) return model.view(s);
+  if (model.view) {
+    const view: unknown = model.view(s);
+    if (typeof view !== 'object' || view === null) throw new ModelError(`view() returned ${view === null ? 'null' : typeof view}, not an object of facts`);
+    return view as Record<string, unknown>;
+  }
   const out: Record<string, unknown> = {};
   s.forEach((v, i) => (out[`v${i}`] = v));
   return out;

@@ -109,7 +109,8 @@ describe('outputs', () => {
     const checked = JSON.parse((await inProcess(['check', '--scenario', 'basic', '--faults', 'remove-fails=1', '--json'])).stdout);
     expectSchema('merge-report', merged);
     expectSchema('check-report', checked);
-    expect(Object.keys(merged.violation).sort()).toEqual([...Object.keys(checked.violation), 'shard'].sort());
+    // merge adds the shard that found it, and how that shard shrank its depth-first path
+    expect(Object.keys(merged.violation).sort()).toEqual([...Object.keys(checked.violation), 'shard', 'shrunk'].sort());
     expect(Object.keys(merged.violation.trace[1]).sort()).toEqual(Object.keys(checked.violation.trace[1]).sort());
   });
 

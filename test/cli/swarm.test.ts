@@ -32,7 +32,7 @@ describe('septcheck swarm and merge', () => {
     expect(m.violation.property).toBe('no-reuse-while-mapped');
     // Each shard shrinks its depth-first path: the shortest counterexample, 11 steps.
     expect(m.violation.shrunk).toMatchObject({ method: 'bfs', after: 11 });
-    expect(m.violation.steps).toHaveLength(12);
+    expect(m.violation.trace).toHaveLength(12);
     expect(m.statesExplored).toBe(shards.reduce((n, s) => n + s.distinctStates, 0));
   });
 

@@ -64,7 +64,10 @@ describe('septcheck view --explore', () => {
     const t = await resolveTarget({ scenario: 'basic', policy: 'nopin', hvo: false });
     const { server, url } = await serveView(undefined, 0, new Explorer(t.model, t.title, t.target));
     try {
-      const get = async (path: string) => (await (await fetch(`${url}api/explore?path=${path}`)).json()) as { error?: string; enabled?: unknown[] };
+      // Every API call presents the run's token (the URL septcheck view printed carries it).
+      const token = new URL(url).searchParams.get('token')!;
+      const api = (path: string) => fetch(new URL(`/api/explore?path=${path}`, url), { headers: { 'x-septcheck-token': token } });
+      const get = async (path: string) => (await (await api(path)).json()) as { error?: string; enabled?: unknown[] };
       expect((await get('')).enabled).toHaveLength(new Expander(t.model).of(t.model.initial()[0]!).length);
       expect((await get(Array(MAX_PATH + 1).fill(0).join('.'))).error).toBe(`path: ${MAX_PATH + 1} steps; at most ${MAX_PATH}`);
       expect((await get('0.99')).error).toMatch(/^path: step 2 picks successor 99, but only \d+ are enabled there$/);
