@@ -48,6 +48,7 @@ export class Search {
   private readonly initialCount: number;
   private readonly canonical: ((s: State) => void) | undefined;
   private readonly por: boolean;
+  private nextHeapCheck = 0;
 
   // The bounds as numbers: read on every state.
   private readonly maxDepth: number;
@@ -292,6 +293,16 @@ export class Search {
     });
   }
 
+  /** Whether V8's heap has a quarter of its limit free, and at least 64 MiB (the limit counts
+   * the young generation too, which the old one cannot grow into). Asked every 4,096 states:
+   * the statistics cost a microsecond or two, a batch's expansion not much more. */
+  private heapLeft(): boolean {
+    if (this.store.count < this.nextHeapCheck) return true;
+    this.nextHeapCheck = this.store.count + 4096;
+    const heap = getHeapStatistics();
+    return heap.used_heap_size + Math.max(heap.heap_size_limit / 4, 64 * 2 ** 20) <= heap.heap_size_limit;
+  }
+
   /** What partial-order reduction checked on the reduced graph, and what it left unchecked. */
   private reduction(): NonNullable<CheckResult['reduction']> {
     const { model } = this;
@@ -314,7 +325,7 @@ export class Search {
     return (
       2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0) + liveness) <= max &&
       2 * Math.max(store.largestArray, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32 &&
-      heapLeft()
+      this.heapLeft()
     );
   }
 
@@ -357,12 +368,6 @@ export class Search {
   }
 }
 
-/** Whether V8's heap has a quarter of its limit free, and at least 64 MiB: the limit counts the
- * young generation too, which the old one cannot grow into. */
-function heapLeft(): boolean {
-  const heap = getHeapStatistics();
-  return heap.used_heap_size + Math.max(heap.heap_size_limit / 4, 64 * 2 ** 20) <= heap.heap_size_limit;
-}
 
 function firstBroken(invariants: readonly Invariant[], s: State): Invariant | undefined {
   for (let i = 0; i < invariants.length; i++) if (!holds(invariants[i]!, s)) return invariants[i];
