@@ -16,14 +16,17 @@ const same = (a: string, b: string) => {
   return real(a) === real(b);
 };
 
+/** A name that loads a file of code (anything else is an unknown name, said so later). */
+export const isCodeFile = (name: string) => /\.[cm]?[jt]s$/.test(name);
+
 /**
  * A file that names code (a trace's target) runs that code only when the user named the same
  * file on the command line: traces travel by email and bug reports, and reading one must not run
  * code the reader did not choose. Returns the target with the user's own spelling of the file.
  */
 export function allowedTarget(t: TraceTarget, given: GivenCode, source: string): TraceTarget {
-  const model = t.model !== undefined && !(bundledModels as readonly string[]).includes(t.model) ? t.model : undefined;
-  const policy = t.policy !== undefined && !(t.policy in policies) ? t.policy : undefined;
+  const model = t.model !== undefined && !(bundledModels as readonly string[]).includes(t.model) && isCodeFile(t.model) ? t.model : undefined;
+  const policy = t.policy !== undefined && !Object.hasOwn(policies, t.policy) && isCodeFile(t.policy) ? t.policy : undefined;
   for (const [flag, named, chosen] of [['--model', model, given.model], ['--policy', policy, given.policy]] as const) {
     if (named === undefined) continue;
     if (typeof named !== 'string' || chosen === undefined || !same(named, chosen)) {

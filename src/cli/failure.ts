@@ -95,7 +95,9 @@ export function failure(e: unknown): { code: number; line?: string } {
     // Help and version are not errors (commander printed them); all else it rejects is bad input.
     return { code: e.exitCode === 0 ? 0 : EXIT_INPUT };
   }
-  if (e instanceof InputError || e instanceof ParamError || e instanceof ScriptError) return { code: EXIT_INPUT, line: `septcheck: ${oneLine(e.message)}` };
+  // Bad input, also when found inside a call the engine wraps (a user's initial() checked).
+  const bad = chain(e).find((c) => c instanceof InputError || c instanceof ParamError || c instanceof ScriptError) as Error | undefined;
+  if (bad) return { code: EXIT_INPUT, line: `septcheck: ${oneLine(bad.message)}` };
   const user = userFrame(e);
   if (user) {
     // The outer ModelError says what threw (an action, an invariant); the user's frame says where.

@@ -8,7 +8,7 @@ import { policies } from '../policies/index.js';
 import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { InputError } from './input-error.js';
-import { allowedTarget, type GivenCode } from './code-files.js';
+import { allowedTarget, isCodeFile, type GivenCode } from './code-files.js';
 import { isEntry, runCommand, runProcess } from './entry.js';
 import * as io from './io.js';
 import { bundledModels } from './load.js';
@@ -171,8 +171,9 @@ program
   .description('perform a scripted sequence of VMM and guest operations, checking what each returns')
   .argument('<script>', 'a script, YAML or JSON (see the README)')
   .option('--kernel', 'also run it on the running kernel through /dev/kvm (default VM) and compare every step with the model')
+  .option('--policy <file>', 'the policy file the script names (vm.policy), if any: a script runs only code given on the command line')
   .option('--json', 'print the report as JSON')
-  .action((file: string, o: { json?: boolean; kernel?: boolean }) => {
+  .action(async (file: string, o: GivenCode & { json?: boolean; kernel?: boolean }) => {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -181,7 +182,8 @@ program
     }
     const script = parseScript(text, file);
     if (o.kernel) return runKernel(script, file, !!o.json);
-    const report = runScript(script, file);
+    const own = isCodeFile(script.vm.policy) ? await loadPolicy(allowedTarget({ policy: script.vm.policy }, o, file).policy!) : undefined;
+    const report = runScript(script, file, own);
     print(!!o.json, report, runText(report));
     io.setExit(report.passed ? 0 : 1);
   });

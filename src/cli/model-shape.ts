@@ -54,12 +54,20 @@ export function checkModelShape(model: unknown, file: string): Model {
     need(file, ok, `build().liveness[${i}]`, "a property { name, doc, kind: 'eventually' | 'leadsTo' | 'alwaysEventually', p(s), q(s) for leadsTo }");
   });
   for (const f of ['constraint', 'isFinal', 'view', 'canonical']) optionalFn(file, m, f, 'build().');
-  // What initial() returns is known only once it runs: checked then (the engine checks lengths).
+  // What initial() and view() return is known only once they run: checked then (the engine
+  // checks the states' lengths).
   const checked = Object.create(m) as Shape;
   checked.initial = () => {
     const states = (m.initial as () => unknown).call(m);
     need(file, Array.isArray(states) && states.every((s) => ArrayBuffer.isView(s) || Array.isArray(s)), 'build().initial()', 'to return a list of states (Uint8Array)');
     return states;
   };
+  if (isFn(m.view)) {
+    checked.view = (s: unknown) => {
+      const facts = (m.view as (s: unknown) => unknown).call(m, s);
+      need(file, isObj(facts), 'build().view()', 'to return an object of facts');
+      return facts;
+    };
+  }
   return checked as unknown as Model;
 }

@@ -10,7 +10,7 @@ import { gpa } from '../kernel/step.js';
 import { FAULT_PFN, VCPU_IDLE } from '../kernel/programs.js';
 import { KvmMemslots, NOT_GUEST_MEMFD, type MemslotArgs } from '../kernel/kvm_memslots.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, GmemUapi, PAGE_SIZE, supportedFlags, type Result } from '../kernel/uapi.js';
-import { policies } from '../policies/index.js';
+import { policies, type PagePolicy } from '../policies/index.js';
 import { Driver } from './driver.js';
 import { numberArg, ScriptError, type Expect, type GuestOp, type Script, type Step } from './schema.js';
 
@@ -110,8 +110,9 @@ function vmmScript(script: Script, file: string): VmmOp[] {
   });
 }
 
-export function runScript(script: Script, file: string): RunReport {
-  const policy = policies[script.vm.policy];
+/** Runs `script`; `own` is the policy its vm.policy names when that is a file of the user's. */
+export function runScript(script: Script, file: string, own?: PagePolicy): RunReport {
+  const policy = own ?? (Object.hasOwn(policies, script.vm.policy) ? policies[script.vm.policy] : undefined);
   if (!policy) throw new ScriptError(`${file}: vm.policy: unknown policy "${script.vm.policy}" (known: ${Object.keys(policies).join(', ')})`);
   const ops = script.vm.type === 'tdx' ? vmmScript(script, file) : [];
   const system =

@@ -95,6 +95,19 @@ describe('input files that name code run it only when it is given on the command
     expect((await inProcess(['replay', trace, '--model', 'test/fixtures/counter-model.ts'])).code).toBe(0);
   });
 
+  it('a run script whose vm.policy names a file runs it only with --policy', async () => {
+    const script = join(dir, 'own-policy.yaml');
+    writeFileSync(script, 'name: x\nvm: { type: tdx, pages: 2, policy: test/fixtures/leaky-policy.ts }\nsteps:\n  - { do: finalize, expect: { ret: 0 } }\n');
+    expect(await inProcess(['run', script])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `septcheck: ${script}: names the policy file "test/fixtures/leaky-policy.ts"; it runs only when given on the command line too: --policy test/fixtures/leaky-policy.ts\n`,
+    });
+    const r = await inProcess(['run', script, '--policy', 'test/fixtures/leaky-policy.ts', '--json']);
+    expect(r.code).toBe(0);
+    expectSchema('run-report', JSON.parse(r.stdout));
+  });
+
   it('a run script converting GFN 7 on a 2-page VM is refused', async () => {
     writeFileSync(join(dir, 'gfn7.yaml'), 'name: x\nvm: { type: tdx, pages: 2 }\nsteps:\n  - { do: finalize }\n  - { do: convert, gfns: [7], to: shared }\n');
     expect(await inProcess(['run', join(dir, 'gfn7.yaml')])).toEqual({ code: 2, stdout: '', stderr: `septcheck: ${join(dir, 'gfn7.yaml')}: steps[1].gfns: expected a list of GFNs from 0 to 1 (vm.pages is 2)\n` });

@@ -7,7 +7,7 @@ import { faults, fileText, inputs, junk, modelFiles, mutated, options, policyFil
 
 const { flag, valued } = inputs;
 const dir = scratch('files');
-afterAll(() => cleanup(dir));
+afterAll(() => cleanup(dir), 120_000);
 
 /** Valid files to mutate, made by septcheck itself: traces, swarm results, event logs. */
 const valid = { traces: [] as unknown[], shards: [] as unknown[], logs: [] as string[] };

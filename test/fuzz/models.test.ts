@@ -5,7 +5,7 @@ import { faults, inputs, intText, modelSource, options, outPath, target as named
 
 const { flag, valued } = inputs;
 const dir = scratch('models');
-afterAll(() => cleanup(dir));
+afterAll(() => cleanup(dir), 120_000);
 
 /** A model as the command line names it, or a generated model file (in a folder without a
  * package.json: loaded as CommonJS). */

@@ -24,7 +24,7 @@ vi.mock('../../dist/src/claims/index.js', async (importOriginal) => {
 
 const { flag, valued } = inputs;
 const dir = scratch('tables');
-afterAll(() => cleanup(dir));
+afterAll(() => cleanup(dir), 120_000);
 
 let trace: unknown;
 beforeAll(async () => {
