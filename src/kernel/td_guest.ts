@@ -75,10 +75,12 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
     file: 'guest',
     ...(retry ? { fairness: 'weak' as const } : {}),
     at: [v.inGuest + c, 1],
-    // Free to touch g afresh (need 0), or waiting on g (need g + 1) and retrying.
+    // Free to touch g afresh (need 0), or waiting on g (need g + 1) and retrying. The
+    // scenario's guest accepts a page before it writes it; a script's guest (stray accesses)
+    // does whatever its program says.
     requires: [
       [v.need + c, retry ? g + 1 : 0],
-      [v.accepted + g, touch.accepted],
+      ...(stray ? [] : [[v.accepted + g, touch.accepted] as const]),
     ],
     reads: [v.attr + g, v.poison + g, v.vmmOp, v.vmmPc, ...touch.reads],
     writes: touch.writes,
@@ -96,7 +98,8 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
   });
 }
 
-/** TDG.MEM.PAGE.ACCEPT of GFN g: PENDING -> MAPPED, or a TD exit (EEQ ACCEPT). */
+/** TDG.MEM.PAGE.ACCEPT of GFN g: PENDING -> MAPPED (TDX_SUCCESS), MAPPED left as it is
+ * (TDX_PAGE_ALREADY_ACCEPTED, a status the guest goes on from), or a TD exit (EEQ ACCEPT). */
 function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Action {
   const v = k.v;
   return guestTouch(k, c, g, retry, {
@@ -106,13 +109,14 @@ function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Acti
     writes: [v.sept + g, v.content + g, v.dirty + g, v.accepted + g, ...exitToFaultWrites(k, c)],
     next(_, out) {
       const t = out.next();
-      if (k.seam.guestAccept(t, g) === S.SUCCESS) {
+      const st = k.seam.guestAccept(t, g);
+      if (st === S.SUCCESS || st === S.ALREADY_ACCEPTED) {
         t[v.accepted + g] = 1;
         t[v.need + c] = 0;
       } else exitToFault(k, c, t, g);
     },
-    call: (_, a) =>
-      `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
+    call: (b, a) =>
+      `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(b[v.sept + g] === SEPT_MAPPED ? S.ALREADY_ACCEPTED : S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
   });
 }
 
@@ -126,8 +130,10 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
     writes: [v.content + g, v.guestData + g, v.dirty + g, ...exitToFaultWrites(k, c)],
     next(s, out) {
       const mapped = s[v.sept + g] === SEPT_MAPPED;
-      // Writing again what is already written changes nothing: skip the self-loop.
+      // Writing again what is already written changes nothing: skip the self-loop (a script's
+      // guest takes it: its write is an instruction that completes).
       if (
+        !k.config.scenario.strayPrivateAccesses &&
         mapped &&
         s[v.guestData + g] &&
         s[v.content + g] === CONTENT_GUEST &&
