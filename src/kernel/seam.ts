@@ -51,6 +51,8 @@ export const statuses = [
   // The S-EPT tree lock (lock_sept_check_and_walk_internal, helpers.c): BLOCK takes it
   // exclusive, AUG/REMOVE shared, VP.ENTER exclusive while the zero-step filter is armed.
   ['TDX_OPERAND_BUSY+SEPT_TREE', '0x8000020000000092'],
+  // The TD's epoch lock (tdh_mem_track.c): TRACK takes it exclusive, VP.ENTER shared.
+  ['TDX_OPERAND_BUSY+TD_EPOCH', '0x80000200000000A9'],
   ['TDX_EPT_ENTRY_STATE_INCORRECT', '0xC0000B0D00000001'],
   ['TDX_GPA_RANGE_NOT_BLOCKED', '0xC0000B0600000001'],
   ['TDX_GPA_RANGE_ALREADY_BLOCKED', '0x00000B0700000001'],
@@ -100,6 +102,7 @@ export const statusText = (code: number): string => {
 export const S = {
   SUCCESS: status('TDX_SUCCESS'),
   BUSY: status('TDX_OPERAND_BUSY+SEPT_TREE'),
+  BUSY_EPOCH: status('TDX_OPERAND_BUSY+TD_EPOCH'),
   STATE_INCORRECT: status('TDX_EPT_ENTRY_STATE_INCORRECT'),
   NOT_BLOCKED: status('TDX_GPA_RANGE_NOT_BLOCKED'),
   ALREADY_BLOCKED: status('TDX_GPA_RANGE_ALREADY_BLOCKED'),

@@ -13,8 +13,9 @@ import type { Action, State, Successors } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
 import { FAULT_PFN, VCPU_IDLE } from './programs.js';
 import { S, SEPT_MAPPED, statusText } from './seam.js';
+import { tdMayEnter, tdMayEnterReads } from './tdx.js';
 import { gpa, kernelStep } from './step.js';
-import { ATTR_PRIVATE, CONTENT_GUEST, TD_KEYS_CONFIGURED, TD_OP_RUNNABLE } from './vars.js';
+import { ATTR_PRIVATE, CONTENT_GUEST } from './vars.js';
 
 /** tdx_vcpu_run: TDH.VP.ENTER, unless the TD cannot run or KVM keeps its vCPUs out. */
 function tdxVcpuRun(k: Kernel, c: number): Action {
@@ -26,13 +27,12 @@ function tdxVcpuRun(k: Kernel, c: number): Action {
     fairness: 'weak',
     at: [v.vcpuPc + c, VCPU_IDLE],
     requires: [[v.inGuest + c, 0]],
-    reads: [v.tdOpState, v.tdLifecycle, v.vmBugged, v.waitForSeptZap, v.vcpusStopped],
+    reads: tdMayEnterReads(k),
     writes: [v.inGuest + c, v.entryAge + c],
     next(s, out) {
       // Tested here rather than as guards: they hold in nearly every state, so as guards they
       // would cost every state a table read and rule out almost nothing.
-      if (s[v.tdOpState] !== TD_OP_RUNNABLE || s[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return;
-      if (s[v.vmBugged] || s[v.waitForSeptZap] || s[v.vcpusStopped]) return;
+      if (!tdMayEnter(k, s)) return;
       const t = out.next();
       t[v.inGuest + c] = 1;
       t[v.entryAge + c] = 0; // TDH.VP.ENTER counts the vCPU in the current epoch

@@ -40,6 +40,7 @@ export class Vars {
   readonly budgetBusy: number;
   readonly budgetTransient: number;
   readonly budgetMemoryFailure: number;
+  readonly budgetRetryFails: number;
 
   // Per GFN / frame
   readonly attr: number; // guest_memfd per-index state: ATTR_PRIVATE or ATTR_SHARED
@@ -98,6 +99,7 @@ export class Vars {
     this.budgetBusy = budget('busy');
     this.budgetTransient = budget('transient-refs');
     this.budgetMemoryFailure = budget('memory-failure');
+    this.budgetRetryFails = budget('retry-fails');
     this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split') : this.zero;
     this.mfPc = memoryFailure ? this.scalar('memory_failure.pc') : this.zero;
     this.mfCursor = memoryFailure ? this.scalar('memory_failure.gfn') : this.zero;
