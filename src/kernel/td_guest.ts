@@ -12,8 +12,8 @@
 import type { Action, State, Successors } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
 import { FAULT_PFN, VCPU_IDLE } from './programs.js';
-import { S, SEPT_MAPPED, statusText } from './seam.js';
-import { tdMayEnter, tdMayEnterReads } from './tdx.js';
+import { S, SEPT_MAPPED, SEPT_PENDING, statusText } from './seam.js';
+import { kvmBugOn, tdMayEnter, tdMayEnterReads } from './tdx.js';
 import { gpa, kernelStep } from './step.js';
 import { ATTR_PRIVATE, CONTENT_GUEST } from './vars.js';
 
@@ -127,7 +127,15 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
     fn: 'guest write',
     accepted: 1,
     reads: [v.sept + g, v.guestData + g, v.content + g, v.dirty + g],
-    writes: [v.content + g, v.guestData + g, v.dirty + g, ...exitToFaultWrites(k, c)],
+    writes: [
+      v.content + g,
+      v.guestData + g,
+      v.dirty + g,
+      v.vcpuStatus + c,
+      v.vmBugged,
+      ...k.vcpuFields(v.inGuest),
+      ...exitToFaultWrites(k, c),
+    ],
     next(s, out) {
       const mapped = s[v.sept + g] === SEPT_MAPPED;
       // Writing again what is already written changes nothing: skip the self-loop (a script's
@@ -147,9 +155,20 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
         t[v.guestData + g] = 1;
         t[v.dirty + g] = 1; // written through the TD's HKID
         t[v.need + c] = 0;
+      } else if (s[v.sept + g] === SEPT_PENDING) {
+        // An access before ACCEPT: the "unexpected pending" EPT violation. KVM warns "Guest
+        // access before accepting", kvm_vm_dead(), and KVM_RUN returns -EIO
+        // (tdx_handle_ept_violation, tdx_is_sept_violation_unexpected_pending: v6.17 and
+        // series-v3 arch/x86/kvm/vmx/tdx.c; the TD has SEPT_VE_DISABLE, the only way KVM runs
+        // it). The model's vm_bugged stands for a dead VM too.
+        t[v.inGuest + c] = 0;
+        t[v.need + c] = 0;
+        t[v.vcpuStatus + c] = S.EIO;
+        kvmBugOn(k, t);
       } else exitToFault(k, c, t, g);
     },
-    call: (_, a) => `gpa=${gpa(g)} ${a[v.inGuest + c] ? 'written' : '-> TD exit: EPT violation'}`,
+    call: (b, a) =>
+      `gpa=${gpa(g)} ${a[v.inGuest + c] ? 'written' : b[v.sept + g] === SEPT_PENDING ? '-> TD exit: EPT violation on a PENDING page: kvm_vm_dead -> -EIO' : '-> TD exit: EPT violation'}`,
   });
 }
 
