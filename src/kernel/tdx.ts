@@ -274,7 +274,11 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
     ],
     writes: [
       ...zapWrites(k, inv),
-      ...k.scalars(v.waitForSeptZap, v.budgetRetryFails, ...(op.failures !== undefined ? [op.failures] : [])),
+      ...k.scalars(
+        v.waitForSeptZap,
+        v.budgetRetryFails,
+        ...(op.failures !== undefined ? [op.failures] : []),
+      ),
       ...k.frames(v.spte, v.sept, v.pamt, v.blockAge),
       ...k.vcpuFields(v.entryAge),
     ],
@@ -394,7 +398,10 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
  * series-v3 arch/x86/kvm/vmx/tdx.c), which then fails with TDX_TLB_TRACKING_NOT_DONE. */
 export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] {
   const v = k.v;
-  const leafArgs = (g: number) => ({ text: ` gpa=${gpa(g)} level=4K`, args: { gpa: gpaOf(g), level: 0 } });
+  const leafArgs = (g: number) => ({
+    text: ` gpa=${gpa(g)} level=4K`,
+    args: { gpa: gpaOf(g), level: 0 },
+  });
   // BLOCK and REMOVE against a vCPU in the guest: the S-EPT tree lock (see S.BUSY).
   const inGuest = (s: State) => anyInGuest(k, s);
   const stop = (t: State) => zapFailed(k, inv, t);

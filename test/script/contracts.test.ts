@@ -4,7 +4,9 @@ import { parseScript, runScript } from '../../src/script/index.js';
 /** Each step's outcome line, as `septcheck run` prints it, for a script of a 2-page TD. */
 function outcomes(steps: string): string[] {
   const text = `name: contract\nvm: { type: tdx, pages: 2 }\nsteps:\n${steps}`;
-  return runScript(parseScript(text, 'contract.yaml'), 'contract.yaml').steps.map((s) => `${s.do}: ${s.outcome}`);
+  return runScript(parseScript(text, 'contract.yaml'), 'contract.yaml').steps.map(
+    (s) => `${s.do}: ${s.outcome}`,
+  );
 }
 
 describe('septcheck run: the TDX module answers as it does (item 8)', () => {
@@ -38,7 +40,11 @@ describe('septcheck run follows KVM ioctl contracts (item 9)', () => {
   });
 
   it('KVM_TDX_INIT_MEM_REGION of the same GFN twice: 0, then -EEXIST (kvm_gmem_populate)', () => {
-    expect(outcomes(`  - { do: init_mem_region, gfn: 0 }\n  - { do: init_mem_region, gfn: 0 }\n  - { do: finalize }\n`)).toEqual([
+    expect(
+      outcomes(
+        `  - { do: init_mem_region, gfn: 0 }\n  - { do: init_mem_region, gfn: 0 }\n  - { do: finalize }\n`,
+      ),
+    ).toEqual([
       'init_mem_region: returns 0, TDX_SUCCESS',
       'init_mem_region: -EEXIST',
       'finalize: returns 0, TDX_SUCCESS',
