@@ -30,17 +30,18 @@
 /* statuses (src/kernel/seam.ts: the index of each in its table) */
 #define SUCCESS 1
 #define BUSY 2
-#define STATE_INCORRECT 3
-#define NOT_BLOCKED 4
-#define ALREADY_BLOCKED 5
-#define TRACKING_NOT_DONE 6
-#define EPOCH_BUSY 7
-#define METADATA_INCORRECT 8
-#define PAGES_EXIST 9
-#define LIFECYCLE_INCORRECT 11
-#define KEYS_NOT_CONFIGURED 12
-#define EIO 16
-#define RETRY 18
+#define BUSY_EPOCH 3
+#define STATE_INCORRECT 4
+#define NOT_BLOCKED 5
+#define ALREADY_BLOCKED 6
+#define TRACKING_NOT_DONE 7
+#define EPOCH_BUSY 8
+#define METADATA_INCORRECT 10
+#define PAGES_EXIST 12
+#define LIFECYCLE_INCORRECT 14
+#define KEYS_NOT_CONFIGURED 15
+#define EIO 25
+#define RETRY 27
 
 /* values (src/kernel/vars.ts, seam.ts) */
 #define KEYS_CONFIGURED 0
@@ -89,6 +90,7 @@
 #define INV_MMU_UNLOCK 10
 #define INV_WORK 11
 #define INV_END 12
+#define ZAP_TRACK_RETRY 13
 #define VMM_STOP_VCPUS 20
 #define VMM_WAIT_VCPUS 21
 #define VMM_RELEASE_HKID 22
@@ -233,10 +235,31 @@ inline zap_remove() {
   fi
 }
 
-/* tdh_do_no_vcpus: BUSY while a vCPU is in the guest; keep vCPUs out, kick, retry once */
-inline zap_busy(retry_pc) {
+/* TDH.MEM.TRACK (seam.ts track) in tdx_track (tdx.ts): a failure is TDX_BUG_ON, then the kick */
+inline zap_track() {
+  wait_for_sept_zap = 0;
+  if
+  :: td_lifecycle != KEYS_CONFIGURED -> st = KEYS_NOT_CONFIGURED
+  :: ANY(NOT_IN_PREVIOUS_EPOCH) -> st = EPOCH_BUSY
+  :: else ->
+     for (c : 0 .. VCPUS - 1) { if :: entry_age[c] < 2 -> entry_age[c]++ :: else fi };
+     if :: block_age < 2 -> block_age++ :: else fi;
+     st = SUCCESS
+  fi;
+  vmm_status = st;
+  if :: st != SUCCESS -> kvm_bug_on() :: else fi;
+  vmm_pc = ZAP_KICK
+}
+
+/* a vCPU may be entering (td_guest.ts tdMayEnter; tdx.ts vcpuMayBeEntering) */
+#define IN_GUEST_OR_BUSY(i) (in_guest[i] || vcpu_pc[i] != IDLE)
+#define MAY_ENTER (td_lifecycle == KEYS_CONFIGURED && !vm_bugged && !wait_for_sept_zap && !vcpus_stopped && ANY(IN_GUEST_OR_BUSY))
+
+/* tdh_do_no_vcpus: BUSY (`status`) while another holder of the lock can exist; keep vCPUs
+ * out, kick, retry once */
+inline zap_busy(retry_pc, status) {
   budget_busy--;
-  vmm_status = BUSY;
+  vmm_status = status;
   wait_for_sept_zap = 1;
   kick_all();
   vmm_pc = retry_pc
@@ -360,29 +383,17 @@ end:
      }
   /* tdx_sept_remove_private_spte: TDH.MEM.RANGE.BLOCK, or BUSY with a vCPU in the guest */
   :: d_step { vmm_pc == ZAP_BLOCK -> zap_block(); INVARIANTS }
-  :: d_step { vmm_pc == ZAP_BLOCK && budget_busy > 0 && ANY(NOT_IN_GUEST) -> zap_busy(ZAP_BLOCK_RETRY); INVARIANTS }
+  :: d_step { vmm_pc == ZAP_BLOCK && budget_busy > 0 && ANY(NOT_IN_GUEST) -> zap_busy(ZAP_BLOCK_RETRY, BUSY); INVARIANTS }
   :: d_step { vmm_pc == ZAP_BLOCK_RETRY -> zap_block(); INVARIANTS }
-  /* tdx_track: TDH.MEM.TRACK (seam.ts track) */
-  :: d_step {
-       vmm_pc == ZAP_TRACK ->
-       if
-       :: td_lifecycle != KEYS_CONFIGURED -> st = KEYS_NOT_CONFIGURED
-       :: ANY(NOT_IN_PREVIOUS_EPOCH) -> st = EPOCH_BUSY
-       :: else ->
-          for (c : 0 .. VCPUS - 1) { if :: entry_age[c] < 2 -> entry_age[c]++ :: else fi };
-          if :: block_age < 2 -> block_age++ :: else fi;
-          st = SUCCESS
-       fi;
-       vmm_status = st;
-       if :: st != SUCCESS -> kvm_bug_on() :: else fi;
-       vmm_pc = ZAP_KICK;
-       INVARIANTS
-     }
+  /* tdx_track: TDH.MEM.TRACK, or BUSY on the epoch lock with a vCPU that may be entering */
+  :: d_step { vmm_pc == ZAP_TRACK -> zap_track(); INVARIANTS }
+  :: d_step { vmm_pc == ZAP_TRACK && budget_busy > 0 && MAY_ENTER -> zap_busy(ZAP_TRACK_RETRY, BUSY_EPOCH); INVARIANTS }
+  :: d_step { vmm_pc == ZAP_TRACK_RETRY -> zap_track(); INVARIANTS }
   /* kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE) */
   :: d_step { vmm_pc == ZAP_KICK -> kick_all(); vmm_pc = ZAP_REMOVE; INVARIANTS }
   /* TDH.MEM.PAGE.REMOVE, or BUSY */
   :: d_step { vmm_pc == ZAP_REMOVE -> zap_remove(); INVARIANTS }
-  :: d_step { vmm_pc == ZAP_REMOVE && budget_busy > 0 && ANY(NOT_IN_GUEST) -> zap_busy(ZAP_REMOVE_RETRY); INVARIANTS }
+  :: d_step { vmm_pc == ZAP_REMOVE && budget_busy > 0 && ANY(NOT_IN_GUEST) -> zap_busy(ZAP_REMOVE_RETRY, BUSY); INVARIANTS }
   :: d_step { vmm_pc == ZAP_REMOVE_RETRY -> zap_remove(); INVARIANTS }
   /* TDH.PHYMEM.PAGE.WBINVD, tdx_clear_page; the last leaf */
   :: d_step {

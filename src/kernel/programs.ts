@@ -42,12 +42,14 @@ export const ZAP_WBINVD = 9; // TDH.PHYMEM.PAGE.WBINVD, tdx_clear_page
 export const INV_MMU_UNLOCK = 10; // KVM_MMU_UNLOCK
 export const INV_WORK = 11; // what the caller invalidated for: truncate, convert, nothing
 export const INV_END = 12; // kvm_gmem_invalidate_end, filemap_invalidate_unlock
+export const ZAP_TRACK_RETRY = 13; // tdh_do_no_vcpus: TRACK again with vCPUs kept out
 export const invalidationLabels: Labels = {
   [INV_LOCK]: 'filemap_invalidate_lock',
   [INV_BEGIN]: 'kvm_gmem_invalidate_begin',
   [ZAP_BLOCK]: 'BLOCK',
   [ZAP_BLOCK_RETRY]: 'BLOCK retry',
   [ZAP_TRACK]: 'TRACK',
+  [ZAP_TRACK_RETRY]: 'TRACK retry',
   [ZAP_KICK]: 'kick vCPUs',
   [ZAP_REMOVE]: 'REMOVE',
   [ZAP_REMOVE_RETRY]: 'REMOVE retry',
@@ -57,7 +59,7 @@ export const invalidationLabels: Labels = {
   [INV_END]: 'kvm_gmem_invalidate_end',
 };
 /** Is an invalidating path at a label where its cursor names the leaf being zapped? */
-export const zapping = (pc: number) => pc >= ZAP_BLOCK && pc <= ZAP_WBINVD;
+export const zapping = (pc: number) => (pc >= ZAP_BLOCK && pc <= ZAP_WBINVD) || pc === ZAP_TRACK_RETRY;
 
 /** The VMM (vmm.ts): its own labels, and an invalidating path's for punch hole, conversion to
  * shared and kvm_gmem_release. */

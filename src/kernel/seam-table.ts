@@ -20,7 +20,10 @@ export type Seamcall =
   | 'TDG.MEM.PAGE.ACCEPT'
   | 'TDH.MR.FINALIZE'
   | 'TDH.PHYMEM.PAGE.RECLAIM'
-  | 'TDH.PHYMEM.PAGE.RECLAIM (page)';
+  | 'TDH.PHYMEM.PAGE.RECLAIM (page)'
+  | 'TDH.MNG.VPFLUSHDONE'
+  | 'TDH.PHYMEM.CACHE.WB'
+  | 'TDH.MNG.KEY.FREEID';
 
 export interface SeamRow {
   readonly call: Seamcall;
@@ -32,11 +35,17 @@ export interface SeamRow {
   readonly tracked?: boolean;
   /** for TRACK: is a vCPU still in the guest from the previous epoch? */
   readonly vcpuInPreviousEpoch?: boolean;
+  /** for VPFLUSHDONE: is a vCPU in the guest (so still associated)? */
+  readonly vcpuInGuest?: boolean;
+  /** for FINALIZE: the TD has no vCPU */
+  readonly noVcpus?: boolean;
   /** for WBINVD and RECLAIM: is the page (RECLAIM of the TDR: a page of the TD) PT_REG? */
   readonly pamtReg?: boolean;
   readonly status: StatusName;
   /** the entry's state afterwards (unchanged when absent) */
   readonly next?: EntryState;
+  /** the TD's key lifecycle afterwards (unchanged when absent) */
+  readonly lifecycleNext?: 'BLOCKED' | 'TEARDOWN';
   readonly source: string;
 }
 
@@ -49,6 +58,9 @@ const WBINVD = 'tdh_phymem_page_wbinvd.c, leaf 41; tdx-module.md 3.4';
 const ACCEPT = 'tdg_mem_page_accept.c, TDCALL leaf 6; tdx-module.md 4.2';
 const FINALIZE = 'tdh_mr_finalize.c, leaf 17; tdx-module.md 3.4';
 const RECLAIM = 'tdh_phymem_page_reclaim.c, leaf 28; tdx-module.md 3.4, 8.2';
+const FLUSHDONE = 'tdh_mng_vpflushdone.c, leaf 19';
+const CACHEWB = 'tdh_phymem_cache_wb.c, leaf 40';
+const FREEID = 'tdh_mng_key_freeid.c, leaf 20';
 const KEYS = 'helpers.c check_td_in_correct_build_state; tdx-module.md 3.1 step 2';
 
 const entries: EntryState[] = ['FREE', 'PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'];
@@ -89,19 +101,30 @@ export const seamTable: readonly SeamRow[] = [
   { call: 'TDH.MEM.PAGE.AUG', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
   { call: 'TDH.MEM.RANGE.BLOCK', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'MAPPED', status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
   { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'BLOCKED', tracked: true, status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
-  // WBINVD: the page must no longer be the TD's.
+  // WBINVD: the page must no longer be the TD's (PT_NDA), checked with operand RCX.
   { call: 'TDH.PHYMEM.PAGE.WBINVD', td: 'RUNNABLE', entry: 'FREE', pamtReg: false, status: 'TDX_SUCCESS', source: WBINVD },
-  { call: 'TDH.PHYMEM.PAGE.WBINVD', td: 'RUNNABLE', entry: 'MAPPED', pamtReg: true, status: 'TDX_PAGE_METADATA_INCORRECT', source: WBINVD },
-  // ACCEPT (the guest's TDCALL): PENDING -> MAPPED; MAPPED is "already accepted", a success;
-  // FREE or blocked is a TD exit (EPT violation), reported by the model as STATE_INCORRECT.
+  { call: 'TDH.PHYMEM.PAGE.WBINVD', td: 'RUNNABLE', entry: 'MAPPED', pamtReg: true, status: 'TDX_PAGE_METADATA_INCORRECT+RCX', source: WBINVD },
+  // ACCEPT (the guest's TDCALL): PENDING -> MAPPED; MAPPED is TDX_PAGE_ALREADY_ACCEPTED, not an
+  // error; FREE or blocked is a TD exit (EPT violation), reported by the model as STATE_INCORRECT.
   ...entries.map((entry): SeamRow => {
     if (entry === 'PENDING') return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_SUCCESS', next: 'MAPPED', source: ACCEPT };
-    if (entry === 'MAPPED') return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_SUCCESS', source: ACCEPT };
+    if (entry === 'MAPPED') return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_PAGE_ALREADY_ACCEPTED', source: ACCEPT };
     return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: ACCEPT };
   }),
-  // FINALIZE: INITIALIZED -> RUNNABLE, once.
+  // FINALIZE: INITIALIZED -> RUNNABLE, once; checks the key, then the op state, then vCPUs.
   { call: 'TDH.MR.FINALIZE', td: 'INITIALIZED', entry: 'FREE', status: 'TDX_SUCCESS', source: FINALIZE },
   { call: 'TDH.MR.FINALIZE', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_OP_STATE_INCORRECT', source: FINALIZE },
+  { call: 'TDH.MR.FINALIZE', td: 'INITIALIZED', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: FINALIZE },
+  { call: 'TDH.MR.FINALIZE', td: 'INITIALIZED', entry: 'FREE', noVcpus: true, status: 'TDX_NO_VCPUS', source: FINALIZE },
+  // HKID release: VPFLUSHDONE (KEYS_CONFIGURED -> BLOCKED), CACHE.WB, KEY.FREEID (-> TEARDOWN).
+  { call: 'TDH.MNG.VPFLUSHDONE', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_SUCCESS', lifecycleNext: 'BLOCKED', source: FLUSHDONE },
+  { call: 'TDH.MNG.VPFLUSHDONE', td: 'RUNNABLE', entry: 'FREE', vcpuInGuest: true, status: 'TDX_FLUSHVP_NOT_DONE', source: FLUSHDONE },
+  { call: 'TDH.MNG.VPFLUSHDONE', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: FLUSHDONE },
+  { call: 'TDH.MNG.VPFLUSHDONE', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: FLUSHDONE },
+  { call: 'TDH.PHYMEM.CACHE.WB', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_SUCCESS', source: CACHEWB },
+  { call: 'TDH.PHYMEM.CACHE.WB', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_NO_HKID_READY_TO_WBCACHE', source: CACHEWB },
+  { call: 'TDH.MNG.KEY.FREEID', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_SUCCESS', lifecycleNext: 'TEARDOWN', source: FREEID },
+  { call: 'TDH.MNG.KEY.FREEID', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: FREEID },
   // RECLAIM of the TDR: only in TEARDOWN, and only once the TD owns no page.
   { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
   { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', pamtReg: false, status: 'TDX_SUCCESS', source: RECLAIM },
@@ -111,5 +134,5 @@ export const seamTable: readonly SeamRow[] = [
   ...(['MAPPED', 'BLOCKED'] as const).map((entry): SeamRow => ({ call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry, pamtReg: true, status: 'TDX_SUCCESS', source: RECLAIM })),
   { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', entry: 'MAPPED', pamtReg: true, status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
   { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'BLOCKED', pamtReg: true, status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
-  { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', pamtReg: false, status: 'TDX_PAGE_METADATA_INCORRECT', source: RECLAIM },
+  { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', pamtReg: false, status: 'TDX_PAGE_METADATA_INCORRECT+RCX', source: RECLAIM },
 ];

@@ -40,24 +40,38 @@ export const isBlocked = (state: number) => state === SEPT_BLOCKED || state === 
 
 /**
  * Status codes, as bits 63:32 of RAX with the operand id the module adds in bits 31:0
- * (include/auto_gen/tdx_error_codes_defs.h; KVM compares bits 63:32 only, tdx_errno.h).
+ * (include/auto_gen/tdx_error_codes_defs.h; KVM compares bits 63:32 only, tdx_errno.h). A
+ * status the module returns with different operand ids has one entry per id, named
+ * `STATUS+OPERAND` (OPERAND_ID_SEPT_TREE 146, OPERAND_ID_RCX 1, OPERAND_ID_R8 8, same file).
  * Index 0 is "no status yet"; kernel errnos the model reports share this table.
  */
 export const statuses = [
   ['-', ''],
   ['TDX_SUCCESS', '0x0000000000000000'],
-  ['TDX_OPERAND_BUSY', '0x8000020000000001'], // + RCX: the S-EPT entry lock
+  // The S-EPT tree lock (lock_sept_check_and_walk_internal, helpers.c): BLOCK takes it
+  // exclusive, AUG/REMOVE shared, VP.ENTER exclusive while the zero-step filter is armed.
+  ['TDX_OPERAND_BUSY+SEPT_TREE', '0x8000020000000092'],
+  // The TD's epoch lock (tdh_mem_track.c): TRACK takes it exclusive, VP.ENTER shared.
+  ['TDX_OPERAND_BUSY+TD_EPOCH', '0x80000200000000A9'],
   ['TDX_EPT_ENTRY_STATE_INCORRECT', '0xC0000B0D00000001'],
   ['TDX_GPA_RANGE_NOT_BLOCKED', '0xC0000B0600000001'],
   ['TDX_GPA_RANGE_ALREADY_BLOCKED', '0x00000B0700000001'],
   ['TDX_TLB_TRACKING_NOT_DONE', '0xC0000B0800000001'],
   ['TDX_PREVIOUS_TLB_EPOCH_BUSY', '0x8000020100000000'],
-  ['TDX_PAGE_METADATA_INCORRECT', '0xC000030000000008'], // + R8: the page operand
+  ['TDX_PAGE_METADATA_INCORRECT+R8', '0xC000030000000008'], // AUG, ADD: the page in R8
+  ['TDX_PAGE_METADATA_INCORRECT+RCX', '0xC000030000000001'], // WBINVD: the page in RCX
+  ['TDX_PAGE_ALREADY_ACCEPTED', '0x00000B0A00000000'], // + the level (0: 4K); not an error
   ['TDX_TD_ASSOCIATED_PAGES_EXIST', '0xC000040000000000'],
   ['TDX_OP_STATE_INCORRECT', '0xC000060800000000'],
   ['TDX_LIFECYCLE_STATE_INCORRECT', '0xC000060700000000'],
   ['TDX_TD_KEYS_NOT_CONFIGURED', '0x8000081000000000'],
+  ['TDX_NO_VCPUS', '0xC000060900000000'],
+  ['TDX_FLUSHVP_NOT_DONE', '0x8000082400000000'],
+  ['TDX_NO_HKID_READY_TO_WBCACHE', '0x0000082100000000'],
   ['-EAGAIN', ''],
+  ['-EBADF', ''],
+  ['-EEXIST', ''],
+  ['-EINVAL', ''],
   ['-EBUSY', ''],
   ['-EHWPOISON', ''],
   ['-EIO', ''],
@@ -68,7 +82,12 @@ export const statuses = [
 export type StatusName = (typeof statuses)[number][0];
 export const status = (name: StatusName): number => statuses.findIndex(([n]) => n === name);
 /** Linux errno values of the kernel results in the table above. */
-const errnos: Readonly<Record<string, number>> = { '-EAGAIN': -11, '-EBUSY': -16, '-EHWPOISON': -133, '-EIO': -5 };
+const errnos: Readonly<Record<string, number>> = {
+  '-EAGAIN': -11,
+  '-EBADF': -9,
+  '-EEXIST': -17,
+  '-EINVAL': -22,
+  '-EBUSY': -16, '-EHWPOISON': -133, '-EIO': -5 };
 
 /** A status as a tracer records it: the 64-bit SEAMCALL status in hex, or a negative errno. */
 export const statusValue = (code: number): string | number => {
@@ -83,18 +102,27 @@ export const statusText = (code: number): string => {
 
 export const S = {
   SUCCESS: status('TDX_SUCCESS'),
-  BUSY: status('TDX_OPERAND_BUSY'),
+  BUSY: status('TDX_OPERAND_BUSY+SEPT_TREE'),
+  BUSY_EPOCH: status('TDX_OPERAND_BUSY+TD_EPOCH'),
   STATE_INCORRECT: status('TDX_EPT_ENTRY_STATE_INCORRECT'),
   NOT_BLOCKED: status('TDX_GPA_RANGE_NOT_BLOCKED'),
   ALREADY_BLOCKED: status('TDX_GPA_RANGE_ALREADY_BLOCKED'),
   TRACKING_NOT_DONE: status('TDX_TLB_TRACKING_NOT_DONE'),
   EPOCH_BUSY: status('TDX_PREVIOUS_TLB_EPOCH_BUSY'),
-  METADATA_INCORRECT: status('TDX_PAGE_METADATA_INCORRECT'),
+  METADATA_INCORRECT_R8: status('TDX_PAGE_METADATA_INCORRECT+R8'),
+  METADATA_INCORRECT_RCX: status('TDX_PAGE_METADATA_INCORRECT+RCX'),
+  ALREADY_ACCEPTED: status('TDX_PAGE_ALREADY_ACCEPTED'),
   PAGES_EXIST: status('TDX_TD_ASSOCIATED_PAGES_EXIST'),
   OP_STATE_INCORRECT: status('TDX_OP_STATE_INCORRECT'),
   LIFECYCLE_INCORRECT: status('TDX_LIFECYCLE_STATE_INCORRECT'),
   KEYS_NOT_CONFIGURED: status('TDX_TD_KEYS_NOT_CONFIGURED'),
+  NO_VCPUS: status('TDX_NO_VCPUS'),
+  FLUSHVP_NOT_DONE: status('TDX_FLUSHVP_NOT_DONE'),
+  NO_HKID_READY: status('TDX_NO_HKID_READY_TO_WBCACHE'),
   EAGAIN: status('-EAGAIN'),
+  EBADF: status('-EBADF'),
+  EEXIST: status('-EEXIST'),
+  EINVAL: status('-EINVAL'),
   EBUSY: status('-EBUSY'),
   EHWPOISON: status('-EHWPOISON'),
   EIO: status('-EIO'),
@@ -152,7 +180,7 @@ export class Seam {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
-    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT;
+    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT_R8;
     t[v.sept + gfn] = SEPT_PENDING;
     t[v.pamt + gfn] = PT_REG;
     return S.SUCCESS;
@@ -165,7 +193,7 @@ export class Seam {
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.tdOpState] !== TD_OP_INITIALIZED) return S.OP_STATE_INCORRECT;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
-    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT;
+    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT_R8;
     t[v.sept + gfn] = SEPT_MAPPED;
     t[v.pamt + gfn] = PT_REG;
     t[v.content + gfn] = CONTENT_GUEST;
@@ -173,9 +201,16 @@ export class Seam {
     return S.SUCCESS;
   }
 
-  /** TDH.MR.FINALIZE (tdh_mr_finalize.c; leaf 17): INITIALIZED -> RUNNABLE. */
+  /** TDH.MR.FINALIZE (tdh_mr_finalize.c; leaf 17): INITIALIZED -> RUNNABLE. Its checks in
+   * the module's order: the key (check_state_map_tdcs_and_lock ->
+   * check_td_in_correct_build_state), the op state (op_state_lookup), then TDCS.num_vcpus != 0.
+   * The model's TD has its scenario's vCPUs, all initialized before finalize (KVM_TDX_INIT_VCPU
+   * is not modelled). TDR lock contention (BUSY) cannot arise: KVM serialises the TD's
+   * management SEAMCALLs. */
   finalize(t: State): number {
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[this.v.tdOpState] !== TD_OP_INITIALIZED) return S.OP_STATE_INCORRECT;
+    if (this.v.config.scenario.vcpus === 0) return S.NO_VCPUS;
     t[this.v.tdOpState] = TD_OP_RUNNABLE;
     return S.SUCCESS;
   }
@@ -224,20 +259,25 @@ export class Seam {
   }
 
   /** TDH.PHYMEM.PAGE.WBINVD (tdh_phymem_page_wbinvd.c; leaf 41): write back and invalidate
-   * the page's lines under the HKID; the page must be PT_NDA. */
+   * the page's lines under the HKID; the page must be PT_NDA (check_and_lock_explicit_private_hpa
+   * with operand RCX). No TD check at all. Its BUSY (the PAMT entry locked) cannot arise: KVM
+   * WBINVDs a page it has just REMOVEd, under mmu_lock held for write. */
   pageWbinvd(t: State, frame: number): number {
-    if (t[this.v.pamt + frame] !== PT_NDA) return S.METADATA_INCORRECT;
+    if (t[this.v.pamt + frame] !== PT_NDA) return S.METADATA_INCORRECT_RCX;
     t[this.v.dirty + frame] = 0;
     return S.SUCCESS;
   }
 
   /** TDG.MEM.PAGE.ACCEPT (tdg_mem_page_accept.c; TDCALL leaf 6): PENDING -> MAPPED, zeroing
-   * the page under the TD's key. Any other state is a TD exit (EPT violation, EEQ ACCEPT),
-   * reported here as TDX_EPT_ENTRY_STATE_INCORRECT for the caller to turn into an exit. */
+   * the page under the TD's key. MAPPED is TDX_PAGE_ALREADY_ACCEPTED + the level (bit 63 clear,
+   * not an error): the entry is left as it is and the page is not zeroed. Any other state is a
+   * TD exit (EPT violation, EEQ ACCEPT), reported here as TDX_EPT_ENTRY_STATE_INCORRECT for the
+   * caller to turn into an exit. Its BUSY (the host holding the entry lock) cannot arise: a
+   * SEAMCALL is one atomic step of the model. */
   guestAccept(t: State, gfn: number): number {
     const v = this.v;
     const state = t[v.sept + gfn];
-    if (state === SEPT_MAPPED) return S.SUCCESS; // TDX_PAGE_ALREADY_ACCEPTED is a success status
+    if (state === SEPT_MAPPED) return S.ALREADY_ACCEPTED;
     if (state !== SEPT_PENDING) return S.STATE_INCORRECT;
     t[v.sept + gfn] = SEPT_MAPPED;
     t[v.content + gfn] = CONTENT_STALE;
@@ -245,20 +285,39 @@ export class Seam {
     return S.SUCCESS;
   }
 
-  /** tdx_mmu_release_hkid's SEAMCALLs (tdh_mng_vpflushdone.c, tdh_phymem_cache_wb.c,
-   * tdh_mng_key_freeid.c; leaves 19, 40, 20): the TD goes KEYS_CONFIGURED -> BLOCKED ->
-   * TEARDOWN and every line under its HKID is written back. One step: nothing else touches the
-   * TD's key meanwhile (KVM serialises them under tdx_lock). */
-  releaseHkid(t: State): number {
+  /** TDH.MNG.VPFLUSHDONE (tdh_mng_vpflushdone.c; leaf 19): the lifecycle must be
+   * KEYS_CONFIGURED (the model has no HKID_ASSIGNED-only TD), and no vCPU may still be
+   * associated with a logical processor (one in the guest is): TDX_FLUSHVP_NOT_DONE. Success:
+   * TD_BLOCKED, its HKID is FLUSHED for CACHE.WB. The KOT lock's BUSY cannot arise: KVM
+   * serialises HKID release under tdx_lock. */
+  vpFlushDone(t: State): number {
     const v = this.v;
-    if (t[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return S.KEYS_NOT_CONFIGURED;
+    if (t[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return S.LIFECYCLE_INCORRECT;
+    for (let c = 0; c < v.config.scenario.vcpus; c++) if (t[v.inGuest + c]) return S.FLUSHVP_NOT_DONE;
     t[v.tdLifecycle] = TD_BLOCKED;
+    return S.SUCCESS;
+  }
+
+  /** TDH.PHYMEM.CACHE.WB (tdh_phymem_cache_wb.c; leaf 40): writes back every line of the
+   * FLUSHED HKIDs (the TD's, once it is TD_BLOCKED), else TDX_NO_HKID_READY_TO_WBCACHE (a
+   * success status). A frame the host reused gets the lines written over it. Its
+   * TDX_INTERRUPTED_RESUMABLE (KVM resumes it, smp_func_do_phymem_cache_wb) is folded. */
+  cacheWb(t: State): number {
+    const v = this.v;
+    if (t[v.tdLifecycle] !== TD_BLOCKED) return S.NO_HKID_READY;
     for (let f = 0; f < v.config.scenario.gfns; f++) {
-      // CACHE.WB writes back the lines; a frame the host reused gets them written over it.
       if (t[v.dirty + f] && t[v.owner + f] === OWNER_HOST) t[v.content + f] = CONTENT_STALE;
       t[v.dirty + f] = 0;
     }
-    t[v.tdLifecycle] = TD_TEARDOWN;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MNG.KEY.FREEID (tdh_mng_key_freeid.c; leaf 20): TD_BLOCKED -> TD_TEARDOWN, else
+   * TDX_LIFECYCLE_STATE_INCORRECT. Its TDX_WBCACHE_NOT_COMPLETE cannot arise: the model's
+   * tdx_mmu_release_hkid runs CACHE.WB and FREEID in one step. */
+  keyFreeId(t: State): number {
+    if (t[this.v.tdLifecycle] !== TD_BLOCKED) return S.LIFECYCLE_INCORRECT;
+    t[this.v.tdLifecycle] = TD_TEARDOWN;
     return S.SUCCESS;
   }
 
@@ -282,7 +341,7 @@ export class Seam {
    * with the TD). */
   pageReclaim(t: State, frame: number): number {
     const v = this.v;
-    if (t[v.pamt + frame] !== PT_REG) return S.METADATA_INCORRECT;
+    if (t[v.pamt + frame] !== PT_REG) return S.METADATA_INCORRECT_RCX; // the page is operand RCX (tdh_phymem_page_reclaim.c)
     if (t[v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
     t[v.pamt + frame] = PT_NDA;
     return S.SUCCESS;

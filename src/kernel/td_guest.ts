@@ -12,9 +12,10 @@
 import type { Action, State, Successors } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
 import { FAULT_PFN, VCPU_IDLE } from './programs.js';
-import { S, SEPT_MAPPED, statusText } from './seam.js';
+import { S, SEPT_MAPPED, SEPT_PENDING, statusText } from './seam.js';
+import { kvmBugOn, tdMayEnter, tdMayEnterReads } from './tdx.js';
 import { gpa, kernelStep } from './step.js';
-import { ATTR_PRIVATE, CONTENT_GUEST, TD_KEYS_CONFIGURED, TD_OP_RUNNABLE } from './vars.js';
+import { ATTR_PRIVATE, CONTENT_GUEST } from './vars.js';
 
 /** tdx_vcpu_run: TDH.VP.ENTER, unless the TD cannot run or KVM keeps its vCPUs out. */
 function tdxVcpuRun(k: Kernel, c: number): Action {
@@ -26,13 +27,12 @@ function tdxVcpuRun(k: Kernel, c: number): Action {
     fairness: 'weak',
     at: [v.vcpuPc + c, VCPU_IDLE],
     requires: [[v.inGuest + c, 0]],
-    reads: [v.tdOpState, v.tdLifecycle, v.vmBugged, v.waitForSeptZap, v.vcpusStopped],
+    reads: tdMayEnterReads(k),
     writes: [v.inGuest + c, v.entryAge + c],
     next(s, out) {
       // Tested here rather than as guards: they hold in nearly every state, so as guards they
       // would cost every state a table read and rule out almost nothing.
-      if (s[v.tdOpState] !== TD_OP_RUNNABLE || s[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return;
-      if (s[v.vmBugged] || s[v.waitForSeptZap] || s[v.vcpusStopped]) return;
+      if (!tdMayEnter(k, s)) return;
       const t = out.next();
       t[v.inGuest + c] = 1;
       t[v.entryAge + c] = 0; // TDH.VP.ENTER counts the vCPU in the current epoch
@@ -75,10 +75,12 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
     file: 'guest',
     ...(retry ? { fairness: 'weak' as const } : {}),
     at: [v.inGuest + c, 1],
-    // Free to touch g afresh (need 0), or waiting on g (need g + 1) and retrying.
+    // Free to touch g afresh (need 0), or waiting on g (need g + 1) and retrying. The
+    // scenario's guest accepts a page before it writes it; a script's guest (stray accesses)
+    // does whatever its program says.
     requires: [
       [v.need + c, retry ? g + 1 : 0],
-      [v.accepted + g, touch.accepted],
+      ...(stray ? [] : [[v.accepted + g, touch.accepted] as const]),
     ],
     reads: [v.attr + g, v.poison + g, v.vmmOp, v.vmmPc, ...touch.reads],
     writes: touch.writes,
@@ -96,7 +98,8 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
   });
 }
 
-/** TDG.MEM.PAGE.ACCEPT of GFN g: PENDING -> MAPPED, or a TD exit (EEQ ACCEPT). */
+/** TDG.MEM.PAGE.ACCEPT of GFN g: PENDING -> MAPPED (TDX_SUCCESS), MAPPED left as it is
+ * (TDX_PAGE_ALREADY_ACCEPTED, a status the guest goes on from), or a TD exit (EEQ ACCEPT). */
 function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Action {
   const v = k.v;
   return guestTouch(k, c, g, retry, {
@@ -106,13 +109,14 @@ function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Acti
     writes: [v.sept + g, v.content + g, v.dirty + g, v.accepted + g, ...exitToFaultWrites(k, c)],
     next(_, out) {
       const t = out.next();
-      if (k.seam.guestAccept(t, g) === S.SUCCESS) {
+      const st = k.seam.guestAccept(t, g);
+      if (st === S.SUCCESS || st === S.ALREADY_ACCEPTED) {
         t[v.accepted + g] = 1;
         t[v.need + c] = 0;
       } else exitToFault(k, c, t, g);
     },
-    call: (_, a) =>
-      `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
+    call: (b, a) =>
+      `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(b[v.sept + g] === SEPT_MAPPED ? S.ALREADY_ACCEPTED : S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
   });
 }
 
@@ -123,11 +127,21 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
     fn: 'guest write',
     accepted: 1,
     reads: [v.sept + g, v.guestData + g, v.content + g, v.dirty + g],
-    writes: [v.content + g, v.guestData + g, v.dirty + g, ...exitToFaultWrites(k, c)],
+    writes: [
+      v.content + g,
+      v.guestData + g,
+      v.dirty + g,
+      v.vcpuStatus + c,
+      v.vmBugged,
+      ...k.vcpuFields(v.inGuest),
+      ...exitToFaultWrites(k, c),
+    ],
     next(s, out) {
       const mapped = s[v.sept + g] === SEPT_MAPPED;
-      // Writing again what is already written changes nothing: skip the self-loop.
+      // Writing again what is already written changes nothing: skip the self-loop (a script's
+      // guest takes it: its write is an instruction that completes).
       if (
+        !k.config.scenario.strayPrivateAccesses &&
         mapped &&
         s[v.guestData + g] &&
         s[v.content + g] === CONTENT_GUEST &&
@@ -141,9 +155,20 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
         t[v.guestData + g] = 1;
         t[v.dirty + g] = 1; // written through the TD's HKID
         t[v.need + c] = 0;
+      } else if (s[v.sept + g] === SEPT_PENDING) {
+        // An access before ACCEPT: the "unexpected pending" EPT violation. KVM warns "Guest
+        // access before accepting", kvm_vm_dead(), and KVM_RUN returns -EIO
+        // (tdx_handle_ept_violation, tdx_is_sept_violation_unexpected_pending: v6.17 and
+        // series-v3 arch/x86/kvm/vmx/tdx.c; the TD has SEPT_VE_DISABLE, the only way KVM runs
+        // it). The model's vm_bugged stands for a dead VM too.
+        t[v.inGuest + c] = 0;
+        t[v.need + c] = 0;
+        t[v.vcpuStatus + c] = S.EIO;
+        kvmBugOn(k, t);
       } else exitToFault(k, c, t, g);
     },
-    call: (_, a) => `gpa=${gpa(g)} ${a[v.inGuest + c] ? 'written' : '-> TD exit: EPT violation'}`,
+    call: (b, a) =>
+      `gpa=${gpa(g)} ${a[v.inGuest + c] ? 'written' : b[v.sept + g] === SEPT_PENDING ? '-> TD exit: EPT violation on a PENDING page: kvm_vm_dead -> -EIO' : '-> TD exit: EPT violation'}`,
   });
 }
 

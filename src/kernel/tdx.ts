@@ -8,8 +8,9 @@
  * series (2025): on a failed SEAMCALL it TDX_BUG_ONs and returns, and the TDP MMU goes on;
  * tdh_do_no_vcpus retries a BUSY BLOCK/TRACK/REMOVE once with wait_for_sept_zap set and every
  * vCPU kicked out; tdx_track does nothing unless the TD is RUNNABLE (tdx-module.md 5.2, 6.2).
- * Our simplifications: a BUSY AUG/REMOVE/BLOCK comes from the `busy` fault budget; TRACK is
- * never BUSY (its conflict, a VP.ENTER holding the epoch lock, is retried the same way).
+ * Our simplifications: a BUSY AUG/BLOCK/TRACK/REMOVE comes from the `busy` fault budget where
+ * a conflicting holder of its lock can exist; a retried one fails again only from the
+ * `retry-fails` budget.
  */
 import type { Action, State, Successors } from '../engine/index.js';
 import { own, zapNext, zapNextReads, type Invalidator } from './invalidator.js';
@@ -25,11 +26,19 @@ import {
   ZAP_REMOVE,
   ZAP_REMOVE_RETRY,
   ZAP_TRACK,
+  ZAP_TRACK_RETRY,
   ZAP_WBINVD,
+  VCPU_IDLE,
 } from './programs.js';
 import { S, statusText } from './seam.js';
 import { gpa, kernelStep, type StepSpec } from './step.js';
-import { CONTENT_STALE, SPTE_NONE, SPTE_PRESENT, TD_OP_RUNNABLE } from './vars.js';
+import {
+  CONTENT_STALE,
+  SPTE_NONE,
+  SPTE_PRESENT,
+  TD_KEYS_CONFIGURED,
+  TD_OP_RUNNABLE,
+} from './vars.js';
 
 const TDX = 'arch/x86/kvm/vmx/tdx.c';
 
@@ -43,6 +52,22 @@ export function kvmBugOn(k: Kernel, t: State): void {
 export function kickAll(k: Kernel, t: State): void {
   for (let c = 0; c < k.vcpus; c++) t[k.v.inGuest + c] = 0;
 }
+
+/** May a vCPU outside the guest enter it now (TDH.VP.ENTER, taking the TD's epoch lock shared)?
+ * Not unless the TD runs, and not while KVM keeps its vCPUs out (tdx_vcpu_run). */
+export function tdMayEnter(k: Kernel, s: State): boolean {
+  const v = k.v;
+  if (s[v.tdOpState] !== TD_OP_RUNNABLE || s[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return false;
+  return !s[v.vmBugged] && !s[v.waitForSeptZap] && !s[v.vcpusStopped];
+}
+/** What tdMayEnter reads. */
+export const tdMayEnterReads = (k: Kernel) => [
+  k.v.tdOpState,
+  k.v.tdLifecycle,
+  k.v.vmBugged,
+  k.v.waitForSeptZap,
+  k.v.vcpusStopped,
+];
 
 function anyInGuest(k: Kernel, s: State): boolean {
   for (let c = 0; c < k.vcpus; c++) if (s[k.v.inGuest + c]) return true;
@@ -132,19 +157,31 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
   });
 }
 
-/** A zapping SEAMCALL of tdx_sept_remove_private_spte on the leaf at the cursor. */
+/** A zapping SEAMCALL of tdx_sept_remove_private_spte on the leaf at the cursor, made through
+ * tdh_do_no_vcpus. */
 interface ZapSeamcall {
-  /** as the trace names it, and the wrapper a tracer sees */
+  /** as the trace names it, the wrapper a tracer sees, and KVM's function that calls it */
   readonly name: string;
   readonly wrapper: string;
+  readonly fn: string;
   /** its label, the label of its retry by tdh_do_no_vcpus, and the label after success */
   readonly at: number;
   readonly retry: number;
   readonly then: number;
-  /** the fault budget that makes it fail (a KVM or TDX module bug) */
-  readonly failures: number;
+  /** the fault budget that makes it fail (a KVM or TDX module bug), if it has one */
+  readonly failures?: number;
+  /** its TDX_OPERAND_BUSY (the lock's operand id), and whether that lock can have another
+   * holder in s (the `busy` budget makes it BUSY only then) */
+  readonly busy: number;
+  conflict(s: State): boolean;
+  /** the caller makes no SEAMCALL when `when` holds, and goes to `to` */
+  readonly skip?: { when(s: State): boolean; to: number; text: string };
   /** the SEAMCALL itself on the successor: its status */
   seamcall(t: State, gfn: number): number;
+  /** KVM's TDX_BUG_ON of a failed try (the status recorded, the VM dead): where it goes next */
+  failed(t: State): void;
+  /** the operands the trace and a tracer show */
+  args(gfn: number): { text: string; args: Record<string, number> };
 }
 
 /** The leaf at the invalidator's cursor. */
@@ -184,8 +221,7 @@ function zapStep(k: Kernel, inv: Invalidator, step: ZapStep): Action {
 
 /** TDX_BUG_ON after a failed BLOCK or REMOVE: the VM dies, the mirror SPTE is already gone,
  * and the TDP MMU moves on to the next leaf. */
-function zapFailed(k: Kernel, inv: Invalidator, t: State, st: number): void {
-  t[inv.status] = st;
+function zapFailed(k: Kernel, inv: Invalidator, t: State): void {
   kvmBugOn(k, t);
   k.policy.onZapFailed(t, leaf(inv, t));
   zapNext(k, t, inv, leaf(inv, t) + 1);
@@ -199,111 +235,120 @@ function zapEnter(k: Kernel, inv: Invalidator, t: State): void {
 }
 
 /** One try of a zapping SEAMCALL: the module's own answer, and an injected failure while its
- * budget lasts. */
+ * budget lasts. A retry (vCPUs kept out) can still fail with the same BUSY within the
+ * `retry-fails` budget: nothing else can then hold the lock, so that is a KVM or TDX module
+ * bug, and KVM treats it as any failure (tdh_do_no_vcpus returns the second status; v6.17 and
+ * series-v3 arch/x86/kvm/vmx/tdx.c TDX_BUG_ON it). */
 function zapSeamcall(
   k: Kernel,
   inv: Invalidator,
   op: ZapSeamcall,
   s: State,
   out: Successors,
+  retry: boolean,
 ): void {
+  const fail = (t: State, st: number) => {
+    t[inv.status] = st;
+    op.failed(t);
+  };
   const t = out.next();
   zapEnter(k, inv, t);
   const st = op.seamcall(t, leaf(inv, t));
   if (st === S.SUCCESS) {
     t[inv.status] = st;
     t[inv.pc] = op.then;
-  } else zapFailed(k, inv, t, st);
-  if (s[op.failures]! > 0) {
+  } else fail(t, st);
+  if (op.failures !== undefined && s[op.failures]! > 0) {
     // A KVM or TDX module bug makes the SEAMCALL fail (the window the review is about).
     const f = out.next();
     f[op.failures]!--;
     zapEnter(k, inv, f);
-    zapFailed(k, inv, f, S.STATE_INCORRECT);
+    fail(f, S.STATE_INCORRECT);
+  }
+  if (retry && s[k.v.budgetRetryFails]! > 0) {
+    const f = out.next();
+    f[k.v.budgetRetryFails]!--;
+    zapEnter(k, inv, f);
+    fail(f, op.busy);
   }
 }
 
 /**
  * tdh_do_no_vcpus (tdx.c): the BUSY-retry shape. The SEAMCALL is tried; on
- * TDX_OPERAND_BUSY (while a vCPU is in the guest, within the `busy` budget) KVM sets
- * wait_for_sept_zap so no vCPU re-enters, kicks every vCPU out, and tries once more.
+ * TDX_OPERAND_BUSY (while another holder of its lock can exist, within the `busy` budget) KVM
+ * sets wait_for_sept_zap so no vCPU re-enters, kicks every vCPU out, and tries once more.
  * Two steps: the first try, and the retry.
  */
 function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
   const v = k.v;
   const footprint = {
-    reads: [...zapReads(k, inv), ...k.scalars(op.failures)],
+    reads: [
+      ...zapReads(k, inv),
+      ...k.scalars(v.budgetRetryFails, ...(op.failures !== undefined ? [op.failures] : [])),
+      ...tdMayEnterReads(k),
+      ...k.vcpuFields(v.vcpuPc),
+    ],
     writes: [
       ...zapWrites(k, inv),
-      ...k.scalars(v.waitForSeptZap, op.failures),
+      ...k.scalars(
+        v.waitForSeptZap,
+        v.budgetRetryFails,
+        ...(op.failures !== undefined ? [op.failures] : []),
+      ),
       ...k.frames(v.spte, v.sept, v.pamt, v.blockAge),
+      ...k.vcpuFields(v.entryAge),
     ],
   };
+  const skipped = (b: State) => op.skip?.when(b) === true;
   const call = (retry: string) => (b: State, a: State) =>
-    `${op.name}${retry} gpa=${gpa(leaf(inv, b))} level=4K -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}`;
-  const observe = (b: State, a: State) =>
-    seamcallSeen(k, op.wrapper, { gpa: gpaOf(leaf(inv, b)), level: 0 }, a[inv.status]!, b, a);
+    skipped(b) && !retry
+      ? op.skip!.text
+      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}`;
+  const observe = (retry: boolean) => (b: State, a: State) =>
+    skipped(b) && !retry
+      ? []
+      : seamcallSeen(k, op.wrapper, op.args(leaf(inv, b)).args, a[inv.status]!, b, a);
   const first = zapStep(k, inv, {
-    fn: 'tdx_sept_remove_private_spte',
+    fn: op.fn,
     at: op.at,
     reads: [...footprint.reads, ...k.scalars(v.budgetBusy)],
     writes: [...footprint.writes, ...k.scalars(v.budgetBusy)],
     next(s, out) {
-      zapSeamcall(k, inv, op, s, out);
-      if (!(s[v.budgetBusy]! > 0 && anyInGuest(k, s))) return;
+      if (skipped(s)) {
+        out.next()[inv.pc] = op.skip!.to;
+        return;
+      }
+      zapSeamcall(k, inv, op, s, out, false);
+      if (!(s[v.budgetBusy]! > 0 && op.conflict(s))) return;
       const t = out.next();
       t[v.budgetBusy]!--;
-      t[inv.status] = S.BUSY;
+      t[inv.status] = op.busy;
       t[v.waitForSeptZap] = 1;
       kickAll(k, t);
       t[inv.pc] = op.retry;
     },
     call: call(''),
-    observe,
+    observe: observe(false),
   });
   const retry = zapStep(k, inv, {
     fn: 'tdh_do_no_vcpus',
     at: op.retry,
     ...footprint,
-    next: (s, out) => zapSeamcall(k, inv, op, s, out),
+    next: (s, out) => zapSeamcall(k, inv, op, s, out, true),
     call: call(' (retry, vCPUs kept out)'),
-    observe,
+    observe: observe(true),
   });
   return [first, retry];
 }
 
-/** tdx_track: TDH.MEM.TRACK, only if the TD runs (else nothing can have run in it). */
-function tdxTrack(k: Kernel, inv: Invalidator): Action {
-  const v = k.v;
-  return zapStep(k, inv, {
-    fn: 'tdx_track',
-    at: ZAP_TRACK,
-    reads: [...own(inv), ...seamReads(k)],
-    writes: [
-      inv.pc,
-      inv.status,
-      ...k.scalars(v.vmBugged),
-      ...k.vcpuFields(v.inGuest, v.entryAge),
-      ...k.frames(v.blockAge),
-    ],
-    next(_, out) {
-      const t = out.next();
-      if (t[v.tdOpState] !== TD_OP_RUNNABLE) {
-        t[inv.pc] = ZAP_REMOVE; // nothing can have run in the TD: no tracking needed
-        return;
-      }
-      const st = k.seam.track(t);
-      t[inv.status] = st;
-      if (st !== S.SUCCESS) kvmBugOn(k, t);
-      t[inv.pc] = ZAP_KICK;
-    },
-    call: (_, a) =>
-      a[inv.pc] === ZAP_REMOVE
-        ? 'TD not runnable: no TDH.MEM.TRACK'
-        : `TDH.MEM.TRACK -> ${statusText(a[inv.status]!)}`,
-    observe: (b, a) =>
-      a[inv.pc] === ZAP_REMOVE ? [] : seamcallSeen(k, 'tdh_mem_track', {}, a[inv.status]!, b, a),
-  });
+/** Can a vCPU be inside TDH.VP.ENTER, holding the TD's epoch lock shared (tdh_mem_track.c
+ * takes it exclusive)? One outside the guest that may enter now. */
+function vcpuMayBeEntering(k: Kernel, s: State): boolean {
+  if (!tdMayEnter(k, s)) return false;
+  for (let c = 0; c < k.vcpus; c++) {
+    if (!s[k.v.inGuest + c] && s[k.v.vcpuPc + c] === VCPU_IDLE) return true;
+  }
+  return false;
 }
 
 /** tdx_track's kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE). */
@@ -346,30 +391,71 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
   });
 }
 
-/** tdx_sept_remove_private_spte on each leaf the invalidator's TDP MMU walk reaches: BLOCK
- * (BUSY-retried), TRACK and the kick, REMOVE (BUSY-retried), WBINVD and clear. */
+/** tdx_sept_remove_private_spte on each leaf the invalidator's TDP MMU walk reaches: BLOCK,
+ * TRACK (tdx_track) and the kick, REMOVE, each of the three BUSY-retried by tdh_do_no_vcpus;
+ * WBINVD and clear. A BLOCK or REMOVE that fails stops this leaf's zap; a TRACK that fails is
+ * TDX_BUG_ON too, but tdx_track goes on to the kick and the caller to REMOVE (v6.17 and
+ * series-v3 arch/x86/kvm/vmx/tdx.c), which then fails with TDX_TLB_TRACKING_NOT_DONE. */
 export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] {
   const v = k.v;
+  const leafArgs = (g: number) => ({
+    text: ` gpa=${gpa(g)} level=4K`,
+    args: { gpa: gpaOf(g), level: 0 },
+  });
+  // BLOCK and REMOVE against a vCPU in the guest: the S-EPT tree lock (see S.BUSY).
+  const inGuest = (s: State) => anyInGuest(k, s);
+  const stop = (t: State) => zapFailed(k, inv, t);
   return [
     ...tdhDoNoVcpus(k, inv, {
       name: 'TDH.MEM.RANGE.BLOCK',
       wrapper: 'tdh_mem_range_block',
+      fn: 'tdx_sept_remove_private_spte',
       at: ZAP_BLOCK,
       retry: ZAP_BLOCK_RETRY,
       then: ZAP_TRACK,
       failures: v.budgetBlockFails,
+      busy: S.BUSY,
+      conflict: inGuest,
       seamcall: (t, g) => k.seam.rangeBlock(t, g),
+      failed: stop,
+      args: leafArgs,
     }),
-    tdxTrack(k, inv),
+    ...tdhDoNoVcpus(k, inv, {
+      name: 'TDH.MEM.TRACK',
+      wrapper: 'tdh_mem_track',
+      fn: 'tdx_track',
+      at: ZAP_TRACK,
+      retry: ZAP_TRACK_RETRY,
+      then: ZAP_KICK,
+      busy: S.BUSY_EPOCH,
+      conflict: (s) => vcpuMayBeEntering(k, s),
+      // tdx_track: nothing if the TD is not RUNNABLE (nothing can have run in it)
+      skip: {
+        when: (s) => s[v.tdOpState] !== TD_OP_RUNNABLE,
+        to: ZAP_REMOVE,
+        text: 'TD not runnable: no TDH.MEM.TRACK',
+      },
+      seamcall: (t) => k.seam.track(t),
+      failed: (t) => {
+        kvmBugOn(k, t);
+        t[inv.pc] = ZAP_KICK;
+      },
+      args: () => ({ text: '', args: {} }),
+    }),
     kvmMakeAllCpusRequest(k, inv),
     ...tdhDoNoVcpus(k, inv, {
       name: 'TDH.MEM.PAGE.REMOVE',
       wrapper: 'tdh_mem_page_remove',
+      fn: 'tdx_sept_remove_private_spte',
       at: ZAP_REMOVE,
       retry: ZAP_REMOVE_RETRY,
       then: ZAP_WBINVD,
       failures: v.budgetRemoveFails,
+      busy: S.BUSY,
+      conflict: inGuest,
       seamcall: (t, g) => k.seam.pageRemove(t, g),
+      failed: stop,
+      args: leafArgs,
     }),
     tdhPhymemPageWbinvdHkid(k, inv),
   ];

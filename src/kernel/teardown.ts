@@ -8,7 +8,7 @@
  * on the VM, so kvm_destroy_vm runs after kvm_gmem_release), and the S-EPT page tables, TDCS
  * and TDVPR pages are not modelled: the TDR stands for the TD's control pages.
  */
-import type { Action } from '../engine/index.js';
+import type { Action, State } from '../engine/index.js';
 import { guestReleases } from './guest_memfd.js';
 import type { Kernel } from './kernel.js';
 import {
@@ -80,27 +80,47 @@ export function kvmVcpuRelease(k: Kernel): Action {
   });
 }
 
-/** tdx_mmu_release_hkid: TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID. */
+/** tdx_mmu_release_hkid's SEAMCALLs on t, in order, each with its status, up to the first
+ * that fails (v6.17 and series-v3 arch/x86/kvm/vmx/tdx.c: VPFLUSHDONE, then CACHE.WB on one
+ * CPU per package, where TDX_NO_HKID_READY_TO_WBCACHE counts as success, then KEY.FREEID). */
+function releaseHkidCalls(k: Kernel, t: State): { fn: string; st: number }[] {
+  const calls = [
+    { fn: 'tdh_mng_vpflushdone', call: () => k.seam.vpFlushDone(t) },
+    { fn: 'tdh_phymem_cache_wb', call: () => k.seam.cacheWb(t) },
+    { fn: 'tdh_mng_key_freeid', call: () => k.seam.keyFreeId(t) },
+  ];
+  const done: { fn: string; st: number }[] = [];
+  for (const { fn, call } of calls) {
+    const st = call();
+    done.push({ fn, st });
+    if (st !== S.SUCCESS && st !== S.NO_HKID_READY) break;
+  }
+  return done;
+}
+
+/** tdx_mmu_release_hkid: TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID, under
+ * tdx_lock after TDH.VP.FLUSH of every vCPU (the vCPUs are out of the guest: teardown waited for
+ * it). One step: nothing else touches the TD's key meanwhile. */
 export function tdxMmuReleaseHkid(k: Kernel): Action {
   const v = k.v;
+  const text = (fn: string) => fn.replace(/^tdh_/, 'TDH.').replace(/_/g, '.').toUpperCase();
   return vmmStep(k, {
     op: 'teardown',
     at: VMM_RELEASE_HKID,
     fn: 'tdx_mmu_release_hkid',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdLifecycle, ...k.frames(v.dirty, v.owner)],
+    reads: [v.tdLifecycle, ...k.frames(v.dirty, v.owner), ...k.vcpuFields(v.inGuest)],
     writes: [v.vmmStatus, v.vmmPc, v.tdLifecycle, ...k.frames(v.dirty, v.content)],
     run(_, t) {
-      t[v.vmmStatus] = k.seam.releaseHkid(t);
+      t[v.vmmStatus] = releaseHkidCalls(k, t).at(-1)!.st;
       t[v.vmmPc] = VMM_RECLAIM;
     },
-    call: (_, a) =>
-      `TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID -> ${statusText(a[v.vmmStatus]!)}`,
-    observe: (_, a) =>
-      ['tdh_mng_vpflushdone', 'tdh_phymem_cache_wb', 'tdh_mng_key_freeid'].map((fn) => ({
-        fn,
-        ret: statusValue(a[v.vmmStatus]!),
-      })),
+    call: (b) =>
+      releaseHkidCalls(k, b.slice())
+        .map(({ fn, st }) => `${text(fn)} -> ${statusText(st)}`)
+        .join(', '),
+    observe: (b) =>
+      releaseHkidCalls(k, b.slice()).map(({ fn, st }) => ({ fn, ret: statusValue(st) })),
   });
 }
 

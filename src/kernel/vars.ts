@@ -55,6 +55,7 @@ export class Vars {
   readonly budgetBusy: number;
   readonly budgetTransient: number;
   readonly budgetMemoryFailure: number;
+  readonly budgetRetryFails: number;
 
   // Per GFN / frame
   readonly attr: number; // guest_memfd per-index state: ATTR_PRIVATE or ATTR_SHARED
@@ -117,6 +118,7 @@ export class Vars {
     this.budgetBusy = budget('busy');
     this.budgetTransient = budget('transient-refs');
     this.budgetMemoryFailure = budget('memory-failure');
+    this.budgetRetryFails = budget('retry-fails');
     this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split', flag) : this.zero;
     this.mfPc = memoryFailure ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)]) : this.zero;
     this.mfCursor = memoryFailure ? this.scalar('memory_failure.gfn', gfn) : this.zero;

@@ -48,7 +48,7 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   out['vmm at'] = op ? `${vmmLabels[pc]}${zapping(pc) ? ` gfn ${s[v.vmmCursor]}` : ''}` : '-';
   out['vmm result'] = s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '-';
   out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${invalidationLabels[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';
-  const budgets = [v.budgetRemoveFails, v.budgetBlockFails, v.budgetBusy, v.budgetTransient, v.budgetMemoryFailure];
+  const budgets = [v.budgetRemoveFails, v.budgetBlockFails, v.budgetBusy, v.budgetTransient, v.budgetMemoryFailure, v.budgetRetryFails];
   faultKinds.forEach((name, i) => (out[`faults ${name}`] = `${s[budgets[i]!]} left`));
   return out;
 }

@@ -14,7 +14,7 @@ import type { Kernel } from './kernel.js';
 import { folioRelease, perFrame } from './mm.js';
 import { gpaOf } from './observe.js';
 import { VMM_RELEASE_HKID, VMM_START } from './programs.js';
-import { S, statusValue } from './seam.js';
+import { S, statusText, statusValue } from './seam.js';
 import { gpa, kernelStep } from './step.js';
 import {
   kvmVcpuKick,
@@ -22,7 +22,7 @@ import {
   tdxMmuReleaseHkid,
   tdxReclaimTdControlPages,
 } from './teardown.js';
-import { tdxGmemPostPopulate } from './tdx.js';
+import { kvmBugOn, tdxGmemPostPopulate } from './tdx.js';
 import { PAGE_SIZE } from './uapi.js';
 import { ATTR_PRIVATE, ATTR_SHARED, TD_OP_INITIALIZED } from './vars.js';
 import { advance, advanceWrites, opGfn, vmmStep } from './vmm_op.js';
@@ -59,12 +59,24 @@ function ioctl(k: Kernel): Action {
   });
 }
 
-/** KVM_TDX_INIT_MEM_REGION: only while the TD is being built (tdx_vcpu_init_mem_region), and
- * only into a GFN whose attributes are private (kvm_gmem_populate); else -EINVAL, no SEAMCALL. */
+/** KVM_TDX_INIT_MEM_REGION's answer before any SEAMCALL, or 0 to go on: -EINVAL once the TD
+ * is finalized (tdx_vcpu_init_mem_region, v6.17 and series-v3 arch/x86/kvm/vmx/tdx.c) or for a
+ * GFN whose attributes are not private (kvm_gmem_populate, virt/kvm/guest_memfd.c); -EEXIST
+ * for a folio already prepared (kvm_gmem_populate, 6.18-era guest_memfd.c: its uptodate
+ * check). Our simplification: a folio in the model's filemap is prepared (every path that
+ * allocates one, a fault, a populate or a user mapping, prepares it). */
+function initMemRegionErrno(k: Kernel, s: State, g: number): number {
+  const v = k.v;
+  if (s[v.tdOpState] !== TD_OP_INITIALIZED || s[v.attr + g] !== ATTR_PRIVATE) return S.EINVAL;
+  if (s[v.present + g]) return S.EEXIST;
+  return 0;
+}
+
+/** KVM_TDX_INIT_MEM_REGION: kvm_gmem_populate allocates the folio, tdx_gmem_post_populate
+ * ADDs it; -EINVAL or -EEXIST before that (initMemRegionErrno). */
 function tdxVcpuInitMemRegion(k: Kernel): Action {
   const v = k.v;
-  const allowed = (s: State, g: number) =>
-    s[v.tdOpState] === TD_OP_INITIALIZED && s[v.attr + g] === ATTR_PRIVATE;
+  const errno = (s: State) => initMemRegionErrno(k, s, opGfn(k, s));
   const added = (b: State, a: State) => a[v.pamt + opGfn(k, b)] !== b[v.pamt + opGfn(k, b)];
   return vmmStep(k, {
     op: 'init-mem',
@@ -81,58 +93,55 @@ function tdxVcpuInitMemRegion(k: Kernel): Action {
       ...k.frames(v.sept, v.pamt, v.content, v.dirty, v.spte, v.guestData, v.accepted),
       ...k.policyWrites,
     ],
-    ready: (s) =>
-      !allowed(s, opGfn(k, s)) ||
-      s[v.present + opGfn(k, s)] === 1 ||
-      k.mm.canAllocate(s, opGfn(k, s)),
+    ready: (s) => errno(s) !== 0 || k.mm.canAllocate(s, opGfn(k, s)),
     run(s, t) {
       const g = opGfn(k, s);
-      if (allowed(s, g)) {
-        if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_populate
-        tdxGmemPostPopulate(k, t, g);
-      }
+      const e = errno(s);
+      if (e) return advance(k, t); // the errno is the ioctl's result: no state keeps it
+      k.mm.allocate(t, g); // kvm_gmem_populate
+      tdxGmemPostPopulate(k, t, g); // ADD cannot fail here: the entry is FREE, the page PT_NDA
       advance(k, t);
     },
     call: (b, a) =>
-      allowed(b, opGfn(k, b))
-        ? `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(k, b))} -> ${added(b, a) ? 'TDX_SUCCESS' : 'failed'}`
-        : 'KVM_TDX_INIT_MEM_REGION -> -EINVAL',
+      errno(b)
+        ? `KVM_TDX_INIT_MEM_REGION -> ${statusText(errno(b))}`
+        : `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(k, b))} -> ${statusText(added(b, a) ? S.SUCCESS : S.STATE_INCORRECT)}`,
     observe: (b, a) =>
-      allowed(b, opGfn(k, b))
-        ? [
+      errno(b)
+        ? []
+        : [
             {
               fn: 'tdh_mem_page_add',
               args: { gpa: gpaOf(opGfn(k, b)), pfn: opGfn(k, b) },
               ret: statusValue(added(b, a) ? S.SUCCESS : S.STATE_INCORRECT),
             },
-          ]
-        : [],
+          ],
   });
 }
 
-/** KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE. */
+/** KVM_TDX_FINALIZE_VM (tdx_td_finalize, v6.17 and series-v3 arch/x86/kvm/vmx/tdx.c): -EINVAL
+ * with no SEAMCALL once the TD is RUNNABLE; else TDH.MR.FINALIZE, whose error is KVM_BUG_ON and
+ * -EIO (its BUSY, -EBUSY, cannot arise: see Seam.finalize). */
 function tdxTdFinalize(k: Kernel): Action {
   const v = k.v;
-  const finalized = (b: State, a: State) => a[v.tdOpState] !== b[v.tdOpState];
+  const again = (s: State) => s[v.tdOpState] !== TD_OP_INITIALIZED;
+  const finalize = (b: State) => k.seam.finalize(b.slice());
   return vmmStep(k, {
     op: 'finalize',
     at: VMM_START,
     fn: 'tdx_td_finalize',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdOpState],
-    writes: [v.tdOpState, ...advanceWrites(k)],
-    run(_, t) {
-      k.seam.finalize(t);
+    reads: [v.tdOpState, v.tdLifecycle],
+    writes: [v.tdOpState, v.vmBugged, ...k.vcpuFields(v.inGuest), ...advanceWrites(k)],
+    run(s, t) {
+      if (!again(s) && k.seam.finalize(t) !== S.SUCCESS) kvmBugOn(k, t);
       advance(k, t);
     },
-    call: (b, a) =>
-      `KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE -> ${finalized(b, a) ? 'TDX_SUCCESS' : 'TDX_OP_STATE_INCORRECT'}`,
-    observe: (b, a) => [
-      {
-        fn: 'tdh_mr_finalize',
-        ret: statusValue(finalized(b, a) ? S.SUCCESS : S.OP_STATE_INCORRECT),
-      },
-    ],
+    call: (b) =>
+      again(b)
+        ? 'KVM_TDX_FINALIZE_VM -> -EINVAL'
+        : `KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE -> ${statusText(finalize(b))}${finalize(b) !== S.SUCCESS ? '; KVM_BUG_ON -> -EIO' : ''}`,
+    observe: (b) => (again(b) ? [] : [{ fn: 'tdh_mr_finalize', ret: statusValue(finalize(b)) }]),
   });
 }
 

@@ -147,6 +147,10 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
     return n;
   };
 
+  // After teardown the VM's and vCPUs' fds are closed: every later KVM ioctl fails in fdget
+  // with -EBADF (fs/ioctl.c, SYSCALL_DEFINE3(ioctl)), and so does fallocate on the closed
+  // guest_memfd (fs/open.c ksys_fallocate; not re-read).
+  let closed = false;
   const reports = script.steps.map((step, i): StepReport => {
     const out: Outcome = {};
     const fromResult = (r: Result<number>) => {
@@ -224,13 +228,13 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
         memslots.release(n);
         break;
       }
-      case 'run':
-        Object.assign(out, runGuest(driver!, system!.kernel, step, i, file));
-        break;
       case 'check':
         break;
       default:
-        Object.assign(out, runVmmOp(driver!, system!.kernel));
+        if (closed) Object.assign(out, { ret: -1, errno: 'EBADF' });
+        else if (step.do === 'run') Object.assign(out, runGuest(driver!, system!.kernel, step, i, file));
+        else Object.assign(out, runVmmOp(driver!, system!.kernel));
+        if (step.do === 'teardown') closed = true;
     }
     const checks = checkExpect(step.expect ?? {}, out, driver?.view(), (name) => (fds.has(name) ? uapi.inode(fds.get(name)!)?.inode : undefined));
     return { index: i, do: step.do, outcome: outcomeText(out), answer: out, checks };
@@ -259,8 +263,12 @@ function runVmmOp(d: Driver, k: Kernel): Outcome {
   }
   const calls = d.log.slice(from).map((t) => t.call);
   const seamcall = seamcallOf(calls);
-  const status = d.state[v.vmmStatus]!;
-  return { ret: status === S.EAGAIN ? -1 : 0, ...(status === S.EAGAIN ? { errno: 'EAGAIN' } : {}), ...(seamcall ? { seamcall } : {}) };
+  // The ioctl's errno, as the step that stands for the kernel function answering it says
+  // (vmm.ts: tdx_td_finalize, tdx_vcpu_init_mem_region, kvm_gmem_populate; a conversion
+  // still retrying on -EAGAIN).
+  const last = d.log.slice(from).filter((t) => t.action.process === 'vmm').at(-1)?.call ?? '';
+  const errno = d.state[v.vmmStatus] === S.EAGAIN ? 'EAGAIN' : / -> -(E[A-Z]+)$/.exec(last)?.[1];
+  return { ret: errno ? -1 : 0, ...(errno ? { errno } : {}), ...(seamcall ? { seamcall } : {}) };
 }
 
 /** KVM_RUN on a vCPU with a guest program: each access or ACCEPT, with the faults it causes
@@ -299,8 +307,13 @@ function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Ou
         (a) => a.process === proc && a.name.startsWith(kind),
         (a, next) => (a.explain?.(d.state, next) ?? '').includes(`gpa=${gpa(g)}`),
       );
-      if (!touched) return { exit: 'guest cannot', errno: 'EPERM' };
+      // A script's guest may touch any GFN its VM has (no accepted-first rule, no poison):
+      // every touch is enabled in the guest, so a refusal is a model error.
+      if (!touched) throw new Error(`${file}: steps[${i}].guest[${j}]: the model did not let the guest touch gpa ${gpa(g)}`);
       if (d.state[v.inGuest + c]) break; // the instruction completed in the guest
+      // An exit KVM answers without a fault (the VM killed): KVM_RUN returns its errno.
+      const exit = d.state[v.vcpuPc + c] === VCPU_IDLE ? exitOf(d.state[v.vcpuStatus + c]!) : undefined;
+      if (exit) return { ...exit, gpa: g * PAGE_SIZE };
       if (d.state[v.vcpuPc + c] !== FAULT_PFN) return { exit: 'stuck' };
     }
   }

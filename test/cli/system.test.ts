@@ -101,7 +101,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     [['check', '--scenario', 'nosuch'], 'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host)\n'],
     [['check', '--scenario', 'basic', '--policy', 'nosuch'], 'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, hwpoison) nor a .ts or .js file\n'],
     [['check', '--scenario', 'basic', '--faults', 'remove-fails'], 'septcheck: --faults: "remove-fails" is not kind=count\n'],
-    [['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'], 'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure)\n'],
+    [['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'], 'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails)\n'],
     [['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'], 'septcheck: test/fixtures/bad-policy.ts: policy "half" has no function field "onMapFailed"\n'],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/unused-var-policy.ts'],

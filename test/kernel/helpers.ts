@@ -1,4 +1,5 @@
 import { check, type CheckOptions, type Model } from '../../src/engine/index.js';
+import { Expander } from '../../src/engine/successors.js';
 import { buildSystem, parseFaults, type Mutation } from '../../src/kernel/index.js';
 import { policies } from '../../src/policies/index.js';
 import { scenarios } from '../../src/scenarios/index.js';
@@ -31,4 +32,26 @@ export function run(r: Run, options: CheckOptions = {}) {
 /** `process:action` of each step of a counterexample. */
 export function steps(trace: { process: string | null; action: string | null }[]): string[] {
   return trace.map((t) => (t.action ? `${t.process}:${t.action}` : 'init'));
+}
+
+/** The call text of every step taken from every reachable state of a small model (a
+ * breadth-first walk; for models of a few thousand states). */
+export function callsReached(model: Model): Set<string> {
+  const expander = new Expander(model);
+  const seen = new Set<string>();
+  const calls = new Set<string>();
+  const queue = model.initial();
+  for (const s of queue) seen.add(Buffer.from(s).toString('latin1'));
+  while (queue.length) {
+    const s = queue.pop()!;
+    for (const { action, next } of expander.of(s, () => true)) {
+      calls.add(model.actions[action]!.explain?.(s, next) ?? '');
+      const key = Buffer.from(next).toString('latin1');
+      if (!seen.has(key)) {
+        seen.add(key);
+        queue.push(next);
+      }
+    }
+  }
+  return calls;
 }

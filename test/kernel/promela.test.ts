@@ -26,8 +26,8 @@ function spinStates(vcpus: number): number {
  * step the two disagree on would show as a different count. */
 describe('bench/contention.pml', () => {
   it.each([
-    [2, 6804],
-    [3, 89816],
+    [2, 6832],
+    [3, 89964],
   ])('with %i vCPUs: SPIN and septcheck both find %i states, no property broken', (vcpus, states) => {
     const r = check(buildSystem({ scenario: { ...contention, vcpus }, policy: nopin, faults: contention.faults, hvo: false }), { liveness: false });
     expect(r).toMatchObject({ result: 'ok', distinctStates: states });

@@ -6,11 +6,16 @@ import { PT_NDA, PT_REG, TD_BLOCKED, TD_KEYS_CONFIGURED, TD_OP_INITIALIZED, TD_O
 import { nopin } from '../../src/policies/nopin.js';
 import { basic } from '../../src/scenarios/basic.js';
 
-const k = new Kernel({ scenario: basic, policy: nopin, faults: {}, hvo: false });
-const v = k.v;
+const kernel = new Kernel({ scenario: basic, policy: nopin, faults: {}, hvo: false });
+const v = kernel.v;
+/** The same system with a TD that has no vCPU (for FINALIZE's TDX_NO_VCPUS). */
+const noVcpus = new Kernel({ scenario: { ...basic, vcpus: 0 }, policy: nopin, faults: {}, hvo: false });
+const lifecycles = { KEYS_CONFIGURED: TD_KEYS_CONFIGURED, BLOCKED: TD_BLOCKED, TEARDOWN: TD_TEARDOWN } as const;
 
 /** A state with the row's preconditions on gfn 0, and the SEAMCALL applied to it. */
-function apply(row: SeamRow): { status: StatusName; entry: string } {
+function apply(row: SeamRow): { status: StatusName; entry: string; lifecycle: string } {
+  const k = row.noVcpus ? noVcpus : kernel;
+  const v = k.v;
   const t = new Uint8Array(v.size);
   t[v.tdOpState] = row.td === 'RUNNABLE' ? TD_OP_RUNNABLE : TD_OP_INITIALIZED;
   t[v.tdLifecycle] = row.lifecycle === 'BLOCKED' ? TD_BLOCKED : row.lifecycle === 'TEARDOWN' ? TD_TEARDOWN : TD_KEYS_CONFIGURED;
@@ -21,6 +26,7 @@ function apply(row: SeamRow): { status: StatusName; entry: string } {
     t[v.inGuest] = 1;
     t[v.entryAge] = 1;
   }
+  if (row.vcpuInGuest) t[v.inGuest] = 1;
   const calls: Record<SeamRow['call'], () => number> = {
     'TDH.MEM.PAGE.AUG': () => k.seam.pageAug(t, 0),
     'TDH.MEM.PAGE.ADD': () => k.seam.pageAdd(t, 0),
@@ -32,22 +38,36 @@ function apply(row: SeamRow): { status: StatusName; entry: string } {
     'TDH.MR.FINALIZE': () => k.seam.finalize(t),
     'TDH.PHYMEM.PAGE.RECLAIM': () => k.seam.reclaimTdr(t),
     'TDH.PHYMEM.PAGE.RECLAIM (page)': () => k.seam.pageReclaim(t, 0),
+    'TDH.MNG.VPFLUSHDONE': () => k.seam.vpFlushDone(t),
+    'TDH.PHYMEM.CACHE.WB': () => k.seam.cacheWb(t),
+    'TDH.MNG.KEY.FREEID': () => k.seam.keyFreeId(t),
   };
   const code = calls[row.call]();
-  return { status: statuses[code]![0], entry: septStateNames[t[v.sept]!]! };
+  const lifecycle = Object.entries(lifecycles).find(([, l]) => l === t[v.tdLifecycle])![0];
+  return { status: statuses[code]![0], entry: septStateNames[t[v.sept]!]!, lifecycle };
 }
 
 describe('the TDX module, cell by cell', () => {
-  it.each(seamTable.map((row) => [`${row.call}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}`, row] as const))(
+  it.each(seamTable.map((row) => [`${row.call}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`, row] as const))(
     '%s',
     (_, row) => {
-      expect(apply(row)).toEqual({ status: row.status, entry: row.next ?? row.entry });
+      expect(apply(row)).toEqual({
+        status: row.status,
+        entry: row.next ?? row.entry,
+        lifecycle: row.lifecycleNext ?? row.lifecycle ?? 'KEYS_CONFIGURED',
+      });
     },
   );
 
   it('error codes carry their real values (bits 63:32 as KVM compares them)', () => {
     const value = (name: string) => statuses.find(([n]) => n === name)![1];
-    expect(value('TDX_OPERAND_BUSY').slice(0, 10)).toBe('0x80000200');
+    expect(value('TDX_OPERAND_BUSY+SEPT_TREE')).toBe('0x8000020000000092'); // OPERAND_ID_SEPT_TREE 146
+    expect(value('TDX_PAGE_METADATA_INCORRECT+RCX')).toBe('0xC000030000000001');
+    expect(value('TDX_PAGE_METADATA_INCORRECT+R8')).toBe('0xC000030000000008');
+    expect(value('TDX_PAGE_ALREADY_ACCEPTED')).toBe('0x00000B0A00000000');
+    expect(value('TDX_FLUSHVP_NOT_DONE')).toBe('0x8000082400000000');
+    expect(value('TDX_NO_VCPUS')).toBe('0xC000060900000000');
+    expect(value('TDX_NO_HKID_READY_TO_WBCACHE')).toBe('0x0000082100000000');
     expect(value('TDX_EPT_ENTRY_STATE_INCORRECT').slice(0, 10)).toBe('0xC0000B0D');
     expect(value('TDX_TLB_TRACKING_NOT_DONE').slice(0, 10)).toBe('0xC0000B08');
     expect(value('TDX_GPA_RANGE_NOT_BLOCKED').slice(0, 10)).toBe('0xC0000B06');
@@ -55,8 +75,8 @@ describe('the TDX module, cell by cell', () => {
   });
 
   it('covers every SEAMCALL the model makes', () => {
-    expect(new Set(seamTable.map((r) => r.call)).size).toBe(10);
-    expect(seamTable).toHaveLength(64);
+    expect(new Set(seamTable.map((r) => r.call)).size).toBe(13);
+    expect(seamTable).toHaveLength(74);
   });
 
   it('RECLAIM of an ordinary page gives it back: PT_NDA, the TD owns one page fewer', () => {
@@ -68,6 +88,6 @@ describe('the TDX module, cell by cell', () => {
     expect(k.seam.childCount(t)).toBe(2);
     expect(statuses[k.seam.pageReclaim(t, 0)]![0]).toBe('TDX_SUCCESS');
     expect([t[v.pamt], k.seam.childCount(t)]).toEqual([PT_NDA, 1]);
-    expect(statuses[k.seam.pageReclaim(t, 0)]![0]).toBe('TDX_PAGE_METADATA_INCORRECT');
+    expect(statuses[k.seam.pageReclaim(t, 0)]![0]).toBe('TDX_PAGE_METADATA_INCORRECT+RCX');
   });
 });

@@ -105,8 +105,8 @@ describe('faults the design must survive', () => {
   it.each([
     ['basic', 'transient-refs=2', 5282],
     ['convert', 'transient-refs=2', 33703],
-    ['basic', 'busy=1', 1760],
-    ['contention', 'busy=1', 6804],
+    ['basic', 'busy=1', 1767],
+    ['contention', 'busy=1', 6832],
     ['teardown', 'memory-failure=1', 5918],
   ])('%s with %s and no pin: ok, %i states', (scenario, faults, states) => {
     const { result } = run({ scenario, policy: 'nopin', faults });
