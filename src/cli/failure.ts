@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 /**
  * How a run that threw ends: exit 2 with one line when the input is at fault (a bad flag or
  * file, or the user's own model or policy code threw: then the line names their file and the line
@@ -19,6 +20,12 @@ const userFiles = new Map<string, string>();
 
 export function registerUserFile(absolute: string, named: string): void {
   userFiles.set(absolute, named);
+  // A stack frame names the file by its real path: through a symbolic link, that is another name.
+  try {
+    userFiles.set(realpathSync(absolute), named);
+  } catch {
+    // a file that is gone is named as given
+  }
 }
 
 /** Forgets the files of an earlier in-process run. */

@@ -26,11 +26,12 @@ describe('check --coverage', () => {
       'kvm_gmem_error_folio@vmm',
       'tdh_do_no_vcpus@vmm #1',
       'tdh_do_no_vcpus@vmm #2',
+      'tdh_do_no_vcpus@vmm #3',
     ]);
     const text = septcheck('check', '--scenario', 'basic', '--coverage').stdout;
     expect(text).toContain('\nprocess  action                                         fired  new states');
     expect(text).toMatch(/\nhost +alloc_pages #1 +332 +166 +\d+\.\d\n/);
-    expect(text).toContain('\nnever enabled in this run (7): guest write (retried after the fault)@vcpu0, kvm_gmem_convert_range@vmm #1,');
+    expect(text).toContain('\nnever enabled in this run (8): guest write (retried after the fault)@vcpu0, kvm_gmem_convert_range@vmm #1,');
   });
 
   it('is off by default: nothing counted, no coverage in the report', async () => {

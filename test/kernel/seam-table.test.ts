@@ -85,9 +85,9 @@ describe('the TDX module, cell by cell', () => {
     t[v.tdLifecycle] = TD_TEARDOWN;
     t[v.pamt] = PT_REG;
     t[v.pamt + 1] = PT_REG;
-    expect(k.seam.childCount(t)).toBe(2);
-    expect(statuses[k.seam.pageReclaim(t, 0)]![0]).toBe('TDX_SUCCESS');
-    expect([t[v.pamt], k.seam.childCount(t)]).toEqual([PT_NDA, 1]);
-    expect(statuses[k.seam.pageReclaim(t, 0)]![0]).toBe('TDX_PAGE_METADATA_INCORRECT+RCX');
+    expect(kernel.seam.childCount(t)).toBe(2);
+    expect(statuses[kernel.seam.pageReclaim(t, 0)]![0]).toBe('TDX_SUCCESS');
+    expect([t[v.pamt], kernel.seam.childCount(t)]).toEqual([PT_NDA, 1]);
+    expect(statuses[kernel.seam.pageReclaim(t, 0)]![0]).toBe('TDX_PAGE_METADATA_INCORRECT+RCX');
   });
 });

@@ -84,7 +84,7 @@ describe('septcheck run follows KVM ioctl contracts (item 9)', () => {
       'returns 0, TDX_SUCCESS',
       'exit done, TDX_SUCCESS',
       'returns 0, TDX_SUCCESS',
-      'exit EIO gpa=0x1000',
+      'exit EIO gpa=0x1000 (-EIO)',
     ]);
     expect(report.steps[3]!.checks.filter((c) => !c.pass)).toEqual([]);
   });
