@@ -11,5 +11,10 @@ export function contention4(): Model {
 
 /** The contention scenario with `vcpus` vCPUs (the bench's scaling table). */
 export function contentionWith(vcpus: number): Model {
-  return buildSystem({ scenario: { ...contention, vcpus }, policy: nopin, faults: contention.faults, hvo: false });
+  return buildSystem({
+    scenario: { ...contention, vcpus },
+    policy: nopin,
+    faults: contention.faults,
+    hvo: false,
+  });
 }

@@ -30,7 +30,14 @@ export default defineModel({
       initial: () => [new Uint8Array(n)],
       actions,
       isFinal: () => false,
-      view: (s) => ({ pegs: [0, 1, 2].map((p) => Array.from(s.keys()).filter((d) => s[d] === p).reverse().join(' ')) }),
+      view: (s) => ({
+        pegs: [0, 1, 2].map((p) =>
+          Array.from(s.keys())
+            .filter((d) => s[d] === p)
+            .reverse()
+            .join(' '),
+        ),
+      }),
     };
   },
 });

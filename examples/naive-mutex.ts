@@ -9,7 +9,11 @@ export default defineModel({
   doc: 'Test-then-set without atomicity: both processes can enter the critical section.',
   build() {
     const actions: Action[] = [0, 1].flatMap((i): Action[] => [
-      { name: 'test lock', process: `p${i}`, next: (s, out) => void (s[i] === 0 && s[2] === 0 && (out.next()[i] = 1)) },
+      {
+        name: 'test lock',
+        process: `p${i}`,
+        next: (s, out) => void (s[i] === 0 && s[2] === 0 && (out.next()[i] = 1)),
+      },
       {
         name: 'set lock',
         process: `p${i}`,
@@ -35,7 +39,13 @@ export default defineModel({
       stateSize: 3,
       initial: () => [new Uint8Array(3)],
       actions,
-      invariants: [{ name: 'mutual-exclusion', doc: 'Both processes are in the critical section at once.', check: (s) => !(s[0] === 2 && s[1] === 2) }],
+      invariants: [
+        {
+          name: 'mutual-exclusion',
+          doc: 'Both processes are in the critical section at once.',
+          check: (s) => !(s[0] === 2 && s[1] === 2),
+        },
+      ],
       view: (s) => ({ p0: labels[s[0]!], p1: labels[s[1]!], lock: s[2] }),
     };
   },

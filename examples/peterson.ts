@@ -16,11 +16,21 @@ export default defineModel({
       const j = 1 - i;
       const p = `p${i}`;
       // The footprint (for --por): its program counter, and what the step reads and writes.
-      const at = (pc: number, name: string, effect: (t: State) => void, uses: number[], guard = (_: State) => true, fair = true): Action => ({
+      const at = (
+        pc: number,
+        name: string,
+        effect: (t: State) => void,
+        uses: number[],
+        guard = (_: State) => true,
+        fair = true,
+      ): Action => ({
         name,
         process: p,
         reads: [PC[i]!, ...uses],
-        writes: [PC[i]!, ...uses.filter((v) => v === FLAG[i] || (v === TURN && name === 'give turn'))],
+        writes: [
+          PC[i]!,
+          ...uses.filter((v) => v === FLAG[i] || (v === TURN && name === 'give turn')),
+        ],
         // Staying idle forever is allowed, so leaving idle is not fair; every other step is.
         ...(fair ? { fairness: 'weak' as const } : {}),
         next(s, out) {
@@ -31,7 +41,13 @@ export default defineModel({
         at(0, 'want', (t) => void (t[PC[i]!] = 1), [], undefined, false),
         at(1, 'raise flag', (t) => void ((t[FLAG[i]!] = 1), (t[PC[i]!] = 2)), [FLAG[i]!]),
         at(2, 'give turn', (t) => void ((t[TURN] = j), (t[PC[i]!] = 3)), [TURN]),
-        at(3, 'enter', (t) => void (t[PC[i]!] = 4), [FLAG[j]!, TURN], (s) => s[FLAG[j]!] === 0 || s[TURN] === i),
+        at(
+          3,
+          'enter',
+          (t) => void (t[PC[i]!] = 4),
+          [FLAG[j]!, TURN],
+          (s) => s[FLAG[j]!] === 0 || s[TURN] === i,
+        ),
         at(4, 'leave', (t) => void ((t[FLAG[i]!] = 0), (t[PC[i]!] = 0)), [FLAG[i]!]),
       );
     }
@@ -40,7 +56,12 @@ export default defineModel({
       initial: () => [new Uint8Array(5)],
       actions,
       invariants: [
-        { name: 'mutual-exclusion', doc: 'Both processes are in the critical section at once.', check: (s) => !(s[0] === 4 && s[1] === 4), reads: PC },
+        {
+          name: 'mutual-exclusion',
+          doc: 'Both processes are in the critical section at once.',
+          check: (s) => !(s[0] === 4 && s[1] === 4),
+          reads: PC,
+        },
       ],
       liveness: [0, 1].map((i) => ({
         name: `p${i}-enters`,

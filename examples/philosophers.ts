@@ -57,7 +57,9 @@ export default defineModel({
       initial: () => [new Uint8Array(2 * n)],
       actions,
       view: (s) => ({
-        philosophers: Array.from(s.subarray(0, n), (pc) => ['thinking', 'left', 'eating'][pc]).join(' '),
+        philosophers: Array.from(s.subarray(0, n), (pc) => ['thinking', 'left', 'eating'][pc]).join(
+          ' ',
+        ),
         forks: Array.from(s.subarray(n), (h) => (h ? `phil${h - 1}` : '-')).join(' '),
       }),
     };

@@ -32,7 +32,13 @@ export default defineModel({
       initial: () => [Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 0)],
       actions,
       isFinal: () => false,
-      view: (s) => ({ board: [0, 3, 6].map((r) => Array.from(s.subarray(r, r + 3)).join(' ').replace('0', '_')) }),
+      view: (s) => ({
+        board: [0, 3, 6].map((r) =>
+          Array.from(s.subarray(r, r + 3))
+            .join(' ')
+            .replace('0', '_'),
+        ),
+      }),
     };
   },
 });

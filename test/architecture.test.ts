@@ -2,6 +2,7 @@
  * The layers' rules (../shared/reference/design.md, docs/architecture.md), checked over the
  * import graph dpdm builds of src/, type-only imports included.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { parseCircular, parseDependencyTree, type DependencyTree } from 'dpdm';
@@ -95,5 +96,15 @@ describe('architecture', () => {
       return a !== undefined && b !== undefined && b > a;
     });
     expect(up.map(([f, t]) => `${f} -> ${t}`)).toEqual([]);
+  });
+
+  it('the code is formatted as .prettierrc says (npm run format)', () => {
+    // prettier --check exits non-zero, naming the files, when one is not formatted.
+    const prettier = new URL('../node_modules/prettier/bin/prettier.cjs', import.meta.url).pathname;
+    expect(() =>
+      execFileSync(process.execPath, [prettier, '--check', '{src,test,bench,examples}/**/*.ts'], {
+        stdio: 'pipe',
+      }),
+    ).not.toThrow();
   });
 });

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,9 +46,20 @@ export function shBlocks(page: string, text: string): Block[] {
   return fences.flatMap((f, n) => {
     if (f.info !== 'sh') return [];
     const next = fences[n + 1];
-    const expected = next?.info === 'text' && lines.slice(f.end + 1, next.start).every((l) => l.trim() === '') ? next.body : undefined;
+    const expected =
+      next?.info === 'text' && lines.slice(f.end + 1, next.start).every((l) => l.trim() === '')
+        ? next.body
+        : undefined;
     const marker = /^<!-- not-run: (.+) -->$/.exec(lines[f.start - 1] ?? '');
-    return [{ page, line: f.start + 1, code: f.body, ...(expected !== undefined ? { expected } : {}), ...(marker ? { notRun: marker[1]! } : {}) }];
+    return [
+      {
+        page,
+        line: f.start + 1,
+        code: f.body,
+        ...(expected !== undefined ? { expected } : {}),
+        ...(marker ? { notRun: marker[1]! } : {}),
+      },
+    ];
   });
 }
 
@@ -64,7 +84,13 @@ export function matchesShown(output: string, shown: string): boolean {
 /** What a block may be left out for, the reason naming it: the machine cannot do it here. */
 const notRunReasons = /\b(cluster|TDX host|KVM host|view|set-up)\b/i;
 
-const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const blocks = pages.flatMap((p) => shBlocks(p, readFileSync(join(root, p), 'utf8')));
 
 const work = mkdtempSync(join(tmpdir(), 'septcheck-docs-'));
@@ -82,14 +108,22 @@ chmodSync(join(shimDir, 'septcheck'), 0o755);
 function freshFolder(name: string): string {
   const dir = join(work, name);
   mkdirSync(dir);
-  for (const entry of readdirSync(root)) if (entry !== '.git') symlinkSync(join(root, entry), join(dir, entry));
+  for (const entry of readdirSync(root))
+    if (entry !== '.git') symlinkSync(join(root, entry), join(dir, entry));
   return dir;
 }
 
-function runBlock(b: Block, dir: string, log: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBlock(
+  b: Block,
+  dir: string,
+  log: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   writeFileSync(log, '');
   return new Promise((resolve) => {
-    const p = spawn('sh', ['-c', b.code], { cwd: dir, env: { ...process.env, PATH: `${shimDir}:${process.env.PATH}`, SEPTCHECK_DOCS_LOG: log } });
+    const p = spawn('sh', ['-c', b.code], {
+      cwd: dir,
+      env: { ...process.env, PATH: `${shimDir}:${process.env.PATH}`, SEPTCHECK_DOCS_LOG: log },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -106,7 +140,9 @@ describe('the documentation: every sh block', () => {
     expect(bad.map((b) => `${b.page}:${b.line}: not-run: ${b.notRun}`)).toEqual([]);
   });
 
-  it.concurrent.each(blocks.filter((b) => !b.notRun).map((b) => [`${b.page}:${b.line}`, b] as const))(
+  it.concurrent.each(
+    blocks.filter((b) => !b.notRun).map((b) => [`${b.page}:${b.line}`, b] as const),
+  )(
     '%s runs',
     async (name, b) => {
       const dir = freshFolder(name.replace(/[/:.]/g, '_'));
@@ -115,10 +151,14 @@ describe('the documentation: every sh block', () => {
       const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
       // Exit 2 is a doc bug, unless the page shows the one-line error on purpose.
       const shownError = b.expected !== undefined && /^septcheck: /m.test(b.expected);
-      expect(calls.filter((c) => !(/^[013] /.test(c) || (shownError && /^2 /.test(c)))), 'septcheck calls that failed').toEqual([]);
+      expect(
+        calls.filter((c) => !(/^[013] /.test(c) || (shownError && /^2 /.test(c)))),
+        'septcheck calls that failed',
+      ).toEqual([]);
       expect(r.stderr).toBe('');
       if (b.expected !== undefined) {
-        if (!matchesShown(r.stdout, b.expected)) expect(maskTimings(r.stdout)).toBe(maskTimings(b.expected));
+        if (!matchesShown(r.stdout, b.expected))
+          expect(maskTimings(r.stdout)).toBe(maskTimings(b.expected));
       }
     },
     120_000,
@@ -127,7 +167,23 @@ describe('the documentation: every sh block', () => {
 
 describe('the documentation test itself', () => {
   it('finds sh blocks, the text after them and not-run markers', () => {
-    const page = ['<!-- not-run: view: serves a page -->', '```sh', 'septcheck view', '```', 'prose', '```sh', 'echo hi', '```', '', '```text', 'hi', '```', '```json', '{}', '```'].join('\n');
+    const page = [
+      '<!-- not-run: view: serves a page -->',
+      '```sh',
+      'septcheck view',
+      '```',
+      'prose',
+      '```sh',
+      'echo hi',
+      '```',
+      '',
+      '```text',
+      'hi',
+      '```',
+      '```json',
+      '{}',
+      '```',
+    ].join('\n');
     expect(shBlocks('p.md', page)).toEqual([
       { page: 'p.md', line: 2, code: 'septcheck view', notRun: 'view: serves a page' },
       { page: 'p.md', line: 6, code: 'echo hi', expected: 'hi' },
@@ -135,12 +191,25 @@ describe('the documentation test itself', () => {
   });
 
   it('accepts a not-run reason only when it names what the machine cannot do', () => {
-    expect(['cluster: a Slurm job array', 'needs a TDX host', 'view: serves a page', 'set-up: npm ci'].every((r) => notRunReasons.test(r))).toBe(true);
-    expect(['takes too long', 'slow', 'reviewer only'].some((r) => notRunReasons.test(r))).toBe(false);
+    expect(
+      [
+        'cluster: a Slurm job array',
+        'needs a TDX host',
+        'view: serves a page',
+        'set-up: npm ci',
+      ].every((r) => notRunReasons.test(r)),
+    ).toBe(true);
+    expect(['takes too long', 'slow', 'reviewer only'].some((r) => notRunReasons.test(r))).toBe(
+      false,
+    );
   });
 
   it('masks timings, and a text starting with ... matches the end of the output', () => {
-    expect(maskTimings('162 distinct states, depth 11, 0.093 s (1,734 states/s)\n  "seconds": 0.008,\n  "statesPerSecond": 21066,\nabout 2 s')).toBe(
+    expect(
+      maskTimings(
+        '162 distinct states, depth 11, 0.093 s (1,734 states/s)\n  "seconds": 0.008,\n  "statesPerSecond": 21066,\nabout 2 s',
+      ),
+    ).toBe(
       '162 distinct states, depth 11, <t> s (<t> states/s)\n  "seconds": <t>,\n  "statesPerSecond": <t>,\nabout <t> s',
     );
     expect(matchesShown('a\nb 1.5 s\nc\n', '...\nb 9 s\nc')).toBe(true);

@@ -17,18 +17,39 @@ let tarball: string;
 async function project(kind: 'commonjs' | 'module'): Promise<(...args: string[]) => Promise<Ran>> {
   const dir = join(work, kind);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `user-${kind}`, version: '1.0.0', private: true, ...(kind === 'module' ? { type: 'module' } : {}) }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name: `user-${kind}`,
+      version: '1.0.0',
+      private: true,
+      ...(kind === 'module' ? { type: 'module' } : {}),
+    }),
+  );
   // --prefer-offline: the dependencies come from npm's cache when `npm ci` put them there.
-  const i = await runAsync('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
+  const i = await runAsync(
+    'npm',
+    ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+    dir,
+  );
   if (i.code !== 0) throw new Error(`npm install in ${dir} failed: ${i.stderr}`);
   return (...args: string[]) => runAsync(join(dir, 'node_modules', '.bin', 'septcheck'), args, dir);
 }
 
 beforeAll(async () => {
   // npm test has just built dist/; packing again must not rebuild (prepare), hence --ignore-scripts.
-  const p = await runAsync('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--loglevel=error']);
+  const p = await runAsync('npm', [
+    'pack',
+    '--ignore-scripts',
+    '--pack-destination',
+    work,
+    '--loglevel=error',
+  ]);
   if (p.code !== 0) throw new Error(`npm pack failed: ${p.stderr}`);
-  tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  );
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -39,16 +60,46 @@ describe('installed from npm pack', () => {
     async (kind) => {
       const septcheck = await project(kind);
       const dir = join(work, kind);
-      for (const [k, f] of [['model', 'm.ts'], ['policy', 'p.ts'], ['script', 's.yaml']]) expect((await septcheck('new', k!, f!)).code).toBe(0);
+      for (const [k, f] of [
+        ['model', 'm.ts'],
+        ['policy', 'p.ts'],
+        ['script', 's.yaml'],
+      ])
+        expect((await septcheck('new', k!, f!)).code).toBe(0);
 
       const claims = await septcheck('claims', '--policy', 'p.ts');
       expect(claims.code).toBe(0);
-      expect(claims.stdout).toContain('\nnopin               pass              pass                                     fail [3]                                pass                     pass            pass\n');
-      expect(claims.stdout).toContain('\np                   pass              pass                                     leak [9]                                pass                     pass            pass\n');
+      expect(claims.stdout).toContain(
+        '\nnopin               pass              pass                                     fail [3]                                pass                     pass            pass\n',
+      );
+      expect(claims.stdout).toContain(
+        '\np                   pass              pass                                     leak [9]                                pass                     pass            pass\n',
+      );
 
-      expect(JSON.parse((await septcheck('check', 'm.ts', '--json')).stdout)).toMatchObject({ model: 'm', result: 'ok', distinctStates: 9 });
-      expect(JSON.parse((await septcheck('check', 'm.ts', '--param', 'locked=0', '--json')).stdout)).toMatchObject({ result: 'violation', violation: { property: 'no-lost-update' } });
-      expect(JSON.parse((await septcheck('check', '--scenario', 'basic', '--policy', 'p.ts', '--faults', 'remove-fails=1', '--json')).stdout)).toMatchObject({ params: { policy: 'p' }, result: 'leak' });
+      expect(JSON.parse((await septcheck('check', 'm.ts', '--json')).stdout)).toMatchObject({
+        model: 'm',
+        result: 'ok',
+        distinctStates: 9,
+      });
+      expect(
+        JSON.parse((await septcheck('check', 'm.ts', '--param', 'locked=0', '--json')).stdout),
+      ).toMatchObject({ result: 'violation', violation: { property: 'no-lost-update' } });
+      expect(
+        JSON.parse(
+          (
+            await septcheck(
+              'check',
+              '--scenario',
+              'basic',
+              '--policy',
+              'p.ts',
+              '--faults',
+              'remove-fails=1',
+              '--json',
+            )
+          ).stdout,
+        ),
+      ).toMatchObject({ params: { policy: 'p' }, result: 'leak' });
       const script = await septcheck('run', 's.yaml');
       expect(script.stdout).toContain('PASS: 7 of 7 expectations hold');
       expect(script.code).toBe(0);
@@ -58,12 +109,27 @@ describe('installed from npm pack', () => {
         join(dir, 'valued.ts'),
         "import { defineModel } from 'septcheck';\nexport default defineModel({ name: 'valued', doc: 'one state', build: () => ({ stateSize: 1, initial: () => [new Uint8Array(1)], actions: [{ name: 'stay', next: () => {} }], invariants: [] }) });\n",
       );
-      expect(JSON.parse((await septcheck('check', 'valued.ts', '--no-deadlock', '--json')).stdout)).toMatchObject({ model: 'valued', result: 'ok', distinctStates: 1 });
+      expect(
+        JSON.parse((await septcheck('check', 'valued.ts', '--no-deadlock', '--json')).stdout),
+      ).toMatchObject({ model: 'valued', result: 'ok', distinctStates: 1 });
 
       // The files type-check against the installed package's types; a policy without its hooks does not.
-      writeFileSync(join(dir, 'wrong.ts'), "import type { PagePolicy } from 'septcheck';\nexport const p: PagePolicy = { name: 'wrong', doc: 'no hooks' };\n");
-      const compilerOptions = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: true, types: [] };
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['m.ts', 'p.ts', 'valued.ts', 'wrong.ts'] }));
+      writeFileSync(
+        join(dir, 'wrong.ts'),
+        "import type { PagePolicy } from 'septcheck';\nexport const p: PagePolicy = { name: 'wrong', doc: 'no hooks' };\n",
+      );
+      const compilerOptions = {
+        strict: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+      };
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions, files: ['m.ts', 'p.ts', 'valued.ts', 'wrong.ts'] }),
+      );
       const types = await runAsync(process.execPath, [tsc, '-p', '.'], dir);
       expect(types.stdout.trim().split('\n')).toEqual([
         "wrong.ts(2,14): error TS2739: Type '{ name: string; doc: string; }' is missing the following properties from type 'PagePolicy': onMap, onMapFailed, onRemoved, onZapFailed, mayFree",

@@ -1,2 +1,9 @@
 export { questions, type Question, type Run } from './questions.js';
-export { verdictTable, commandFor, type Cell, type Row, type RunOutcome, type Verdict } from './verdicts.js';
+export {
+  verdictTable,
+  commandFor,
+  type Cell,
+  type Row,
+  type RunOutcome,
+  type Verdict,
+} from './verdicts.js';

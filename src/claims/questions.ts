@@ -27,7 +27,13 @@ export interface Question {
   readonly againstNoHvo?: boolean;
 }
 
-const safety = ['no-reuse-while-mapped', 'flush-and-clear-before-reuse', 'no-private-and-shared-at-once', 'refcount-sane', 'guest-data-kept'];
+const safety = [
+  'no-reuse-while-mapped',
+  'flush-and-clear-before-reuse',
+  'no-private-and-shared-at-once',
+  'refcount-sane',
+  'guest-data-kept',
+];
 const scenarios = ['basic', 'convert', 'contention', 'teardown'];
 const runs = (names: readonly string[], faults: readonly string[], hvo = false): Run[] =>
   names.flatMap((scenario) => faults.map((f) => ({ scenario, faults: f, hvo })));

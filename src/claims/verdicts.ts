@@ -43,7 +43,13 @@ function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
     liveness: model.liveness!.filter((p) => q.liveness.some((prefix) => p.name.startsWith(prefix))),
   });
   const found: Counterexample | undefined = result.violation ?? result.findings[0];
-  const verdict: Verdict = result.violation ? 'fail' : found ? (q.leakIsFail ? 'fail' : 'leak') : 'pass';
+  const verdict: Verdict = result.violation
+    ? 'fail'
+    : found
+      ? q.leakIsFail
+        ? 'fail'
+        : 'leak'
+      : 'pass';
   return {
     ...run,
     verdict,
@@ -55,7 +61,15 @@ function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
 
 /** The command that prints a run's shortest counterexample. */
 export function commandFor(policy: string, run: Run): string {
-  return ['septcheck check', `--scenario ${run.scenario}`, `--policy ${policy}`, run.faults ? `--faults ${run.faults}` : '', run.hvo ? '--hvo' : ''].filter(Boolean).join(' ');
+  return [
+    'septcheck check',
+    `--scenario ${run.scenario}`,
+    `--policy ${policy}`,
+    run.faults ? `--faults ${run.faults}` : '',
+    run.hvo ? '--hvo' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
@@ -72,14 +86,23 @@ function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
   return {
     question: q.id,
     verdict: worst.verdict,
-    ...(worst.verdict !== 'pass' ? { property: worst.property!, command: commandFor(spec, worst) } : {}),
-    seconds: Math.round((performance.now() - started)) / 1000,
+    ...(worst.verdict !== 'pass'
+      ? { property: worst.property!, command: commandFor(spec, worst) }
+      : {}),
+    seconds: Math.round(performance.now() - started) / 1000,
     runs: outcomes,
   };
 }
 
 /** Every policy against every question; `specOf` says how the command line names a policy
  * (its name when bundled, its file otherwise). */
-export function verdictTable(policies: readonly PagePolicy[], specOf: (p: PagePolicy) => string = (p) => p.name): Row[] {
-  return policies.map((p) => ({ policy: p.name, doc: p.doc, cells: questions.map((q) => cellFor(p, specOf(p), q)) }));
+export function verdictTable(
+  policies: readonly PagePolicy[],
+  specOf: (p: PagePolicy) => string = (p) => p.name,
+): Row[] {
+  return policies.map((p) => ({
+    policy: p.name,
+    doc: p.doc,
+    cells: questions.map((q) => cellFor(p, specOf(p), q)),
+  }));
 }

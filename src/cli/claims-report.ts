@@ -6,7 +6,9 @@ function cells(rows: Row[]): { grid: string[][]; notes: string[] } {
   const grid = rows.map((r) =>
     r.cells.map((c) => {
       if (c.verdict === 'pass') return 'pass';
-      notes.push(`${c.verdict} [${notes.length + 1}] ${r.policy}, ${questions.find((q) => q.id === c.question)!.title}: ${c.property}\n      ${c.command}`);
+      notes.push(
+        `${c.verdict} [${notes.length + 1}] ${r.policy}, ${questions.find((q) => q.id === c.question)!.title}: ${c.property}\n      ${c.command}`,
+      );
       return `${c.verdict} [${notes.length}]`;
     }),
   );
@@ -17,14 +19,31 @@ export function claimsText(rows: Row[]): string {
   const { grid, notes } = cells(rows);
   const heads = ['policy', ...questions.map((q) => q.title)];
   const body = rows.map((r, i) => [r.policy, ...grid[i]!]);
-  const widths = heads.map((h, c) => Math.max(...[h, ...body.map((b) => b[c]!)].map((x) => x.length)));
-  const line = (cols: string[]) => cols.map((x, c) => x.padEnd(widths[c]!)).join('  ').trimEnd();
-  return [line(heads), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '', ...notes, '', ...legend()].join('\n');
+  const widths = heads.map((h, c) =>
+    Math.max(...[h, ...body.map((b) => b[c]!)].map((x) => x.length)),
+  );
+  const line = (cols: string[]) =>
+    cols
+      .map((x, c) => x.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(heads),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    '',
+    ...notes,
+    '',
+    ...legend(),
+  ].join('\n');
 }
 
 export function claimsMarkdown(rows: Row[]): string {
   const { grid, notes } = cells(rows);
-  const out = [`| policy | ${questions.map((q) => q.title).join(' | ')} |`, `|---|${questions.map(() => '---').join('|')}|`];
+  const out = [
+    `| policy | ${questions.map((q) => q.title).join(' | ')} |`,
+    `|---|${questions.map(() => '---').join('|')}|`,
+  ];
   rows.forEach((r, i) => out.push(`| ${r.policy} | ${grid[i]!.join(' | ')} |`));
   out.push('', ...notes.map((n) => n.replace(/\n\s+(.*)$/, ': `$1`')).map((n) => `- ${n}`));
   return out.join('\n');

@@ -25,13 +25,30 @@ export const isCodeFile = (name: string) => /\.[cm]?[jt]s$/.test(name);
  * code the reader did not choose. Returns the target with the user's own spelling of the file.
  */
 export function allowedTarget(t: TraceTarget, given: GivenCode, source: string): TraceTarget {
-  const model = t.model !== undefined && !(bundledModels as readonly string[]).includes(t.model) && isCodeFile(t.model) ? t.model : undefined;
-  const policy = t.policy !== undefined && !Object.hasOwn(policies, t.policy) && isCodeFile(t.policy) ? t.policy : undefined;
-  for (const [flag, named, chosen] of [['--model', model, given.model], ['--policy', policy, given.policy]] as const) {
+  const model =
+    t.model !== undefined &&
+    !(bundledModels as readonly string[]).includes(t.model) &&
+    isCodeFile(t.model)
+      ? t.model
+      : undefined;
+  const policy =
+    t.policy !== undefined && !Object.hasOwn(policies, t.policy) && isCodeFile(t.policy)
+      ? t.policy
+      : undefined;
+  for (const [flag, named, chosen] of [
+    ['--model', model, given.model],
+    ['--policy', policy, given.policy],
+  ] as const) {
     if (named === undefined) continue;
     if (typeof named !== 'string' || chosen === undefined || !same(named, chosen)) {
-      throw new InputError(`${source}: names the ${flag.slice(2)} file ${JSON.stringify(named)}; it runs only when given on the command line too: ${flag} ${named}`);
+      throw new InputError(
+        `${source}: names the ${flag.slice(2)} file ${JSON.stringify(named)}; it runs only when given on the command line too: ${flag} ${named}`,
+      );
     }
   }
-  return { ...t, ...(model !== undefined ? { model: given.model! } : {}), ...(policy !== undefined ? { policy: given.policy! } : {}) };
+  return {
+    ...t,
+    ...(model !== undefined ? { model: given.model! } : {}),
+    ...(policy !== undefined ? { policy: given.policy! } : {}),
+  };
 }

@@ -37,7 +37,9 @@ export async function runProcess(program: Command): Promise<void> {
     process.exit(f.code);
   };
   // A reader that stops early (`septcheck claims | head -3`) is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : last(e)));
+  process.stdout.on('error', (e: NodeJS.ErrnoException) =>
+    e.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : last(e),
+  );
   process.on('uncaughtException', last);
   process.on('unhandledRejection', last);
   process.exitCode = await runCommand(program, process.argv.slice(2), processIo);

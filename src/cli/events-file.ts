@@ -20,12 +20,20 @@ export function readEvents(path: string): LoggedEvent[] {
     } catch {
       throw new InputError(`${path}:${i + 1}: not a JSON object`);
     }
-    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new InputError(`${path}:${i + 1}: not a JSON object`);
-    if (typeof e.fn !== 'string') throw new InputError(`${path}:${i + 1}: field "fn" is not a string`);
-    if (e.args !== undefined && (typeof e.args !== 'object' || e.args === null || Object.values(e.args).some((v) => typeof v !== 'number'))) {
+    if (typeof e !== 'object' || e === null || Array.isArray(e))
+      throw new InputError(`${path}:${i + 1}: not a JSON object`);
+    if (typeof e.fn !== 'string')
+      throw new InputError(`${path}:${i + 1}: field "fn" is not a string`);
+    if (
+      e.args !== undefined &&
+      (typeof e.args !== 'object' ||
+        e.args === null ||
+        Object.values(e.args).some((v) => typeof v !== 'number'))
+    ) {
       throw new InputError(`${path}:${i + 1}: field "args" is not an object of numbers`);
     }
-    if (e.ret !== undefined && typeof e.ret !== 'number' && typeof e.ret !== 'string') throw new InputError(`${path}:${i + 1}: field "ret" is not a number or a string`);
+    if (e.ret !== undefined && typeof e.ret !== 'number' && typeof e.ret !== 'string')
+      throw new InputError(`${path}:${i + 1}: field "ret" is not a number or a string`);
     events.push(e as unknown as LoggedEvent);
   });
   return events;

@@ -67,7 +67,12 @@ export function frames(e: unknown): Frame[] {
 /** The error and its causes, outermost first. */
 function chain(e: unknown): unknown[] {
   const out: unknown[] = [];
-  for (let c: unknown = e; c !== undefined && out.length < 10; c = c instanceof Error ? c.cause : undefined) out.push(c);
+  for (
+    let c: unknown = e;
+    c !== undefined && out.length < 10;
+    c = c instanceof Error ? c.cause : undefined
+  )
+    out.push(c);
   return out;
 }
 
@@ -90,7 +95,11 @@ export function userFrame(e: unknown): { error: unknown; frame: Frame; named: st
     for (const f of frames(c)) {
       if (f.file.includes(`${sep}commander${sep}`)) break;
       if (!isAbsolute(f.file) || ours.some((o) => f.file.startsWith(o))) continue;
-      return { error: c, frame: f, named: userFiles.get(f.file) ?? relative(process.cwd(), f.file) };
+      return {
+        error: c,
+        frame: f,
+        named: userFiles.get(f.file) ?? relative(process.cwd(), f.file),
+      };
     }
   }
   return undefined;
@@ -103,24 +112,42 @@ export function failure(e: unknown): { code: number; line?: string } {
     return { code: e.exitCode === 0 ? 0 : EXIT_INPUT };
   }
   // Bad input, also when found inside a call the engine wraps (a user's initial() checked).
-  const bad = chain(e).find((c) => c instanceof InputError || c instanceof ParamError || c instanceof ScriptError) as Error | undefined;
+  const bad = chain(e).find(
+    (c) => c instanceof InputError || c instanceof ParamError || c instanceof ScriptError,
+  ) as Error | undefined;
   if (bad) return { code: EXIT_INPUT, line: `septcheck: ${oneLine(bad.message)}` };
   const user = userFrame(e);
   if (user) {
     // The outer ModelError says what threw (an action, an invariant); the user's frame says where.
     const fn = user.frame.fn?.replace(/^(Object|Module)\./, '');
-    const what = e instanceof ModelError ? e.message : `${fn && !fn.includes('<anonymous>') ? fn : 'code'} threw: ${text(user.error)}`;
-    return { code: EXIT_INPUT, line: `septcheck: ${user.named}:${user.frame.line}: ${oneLine(what)}` };
+    const what =
+      e instanceof ModelError
+        ? e.message
+        : `${fn && !fn.includes('<anonymous>') ? fn : 'code'} threw: ${text(user.error)}`;
+    return {
+      code: EXIT_INPUT,
+      line: `septcheck: ${user.named}:${user.frame.line}: ${oneLine(what)}`,
+    };
   }
-  if ((e instanceof ModelError && !(e.cause instanceof Error)) || chain(e).some((c) => c instanceof PolicyError)) {
+  if (
+    (e instanceof ModelError && !(e.cause instanceof Error)) ||
+    chain(e).some((c) => c instanceof PolicyError)
+  ) {
     // A model or policy that breaks its contract (wrong state size, a write it must not make)
     // or threw a non-Error: the user's file when there is one; a bundled one doing so is our bug.
     const files = loadedUserFiles();
-    if (files.length > 0) return { code: EXIT_INPUT, line: `septcheck: ${files.join(', ')}: ${oneLine((e as Error).message)}` };
+    if (files.length > 0)
+      return {
+        code: EXIT_INPUT,
+        line: `septcheck: ${files.join(', ')}: ${oneLine((e as Error).message)}`,
+      };
   }
   const at = frames(e).find((f) => !f.file.startsWith('node:'));
   const where = at ? ` (at ${relative(process.cwd(), at.file)}:${at.line})` : '';
-  return { code: EXIT_INTERNAL, line: `septcheck: internal error, please report: ${oneLine(text(e))}${where}` };
+  return {
+    code: EXIT_INTERNAL,
+    line: `septcheck: internal error, please report: ${oneLine(text(e))}${where}`,
+  };
 }
 
 function oneLine(s: string): string {

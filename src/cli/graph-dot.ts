@@ -1,7 +1,8 @@
 import { formatValue, viewState, type Model, type StateGraph } from '../engine/index.js';
 
 /** A DOT string: quoted, with quotes and backslashes escaped, lines as \n. */
-const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+const quote = (text: string) =>
+  `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 /** A state's facts, one a line; a state with many facts (the TDX system has about 40) is named
  * by its number only, its facts in the tooltip. */
@@ -20,16 +21,27 @@ export function graphDot(title: string, model: Model, g: StateGraph): string {
     '  edge [fontname="Helvetica", fontsize=9];',
   ];
   g.nodes.forEach((n, i) => {
-    const facts = Object.entries(viewState(model, n.state)).map(([k, v]) => `${k}: ${formatValue(v)}`);
+    const facts = Object.entries(viewState(model, n.state)).map(
+      ([k, v]) => `${k}: ${formatValue(v)}`,
+    );
     const shown = facts.length <= MAX_FACTS_SHOWN ? facts : [`s${i}`];
     const label = [...shown, ...n.broken.map((b) => `breaks ${b}`)].join('\n');
-    const style = ['rounded', ...(n.broken.length ? ['filled'] : []), ...(n.expanded ? [] : ['dashed'])].join(',');
-    const attrs = [`label=${quote(label)}`, `tooltip=${quote(facts.join('\n'))}`, ...(style !== 'rounded' ? [`style=${quote(style)}`] : [])];
+    const style = [
+      'rounded',
+      ...(n.broken.length ? ['filled'] : []),
+      ...(n.expanded ? [] : ['dashed']),
+    ].join(',');
+    const attrs = [
+      `label=${quote(label)}`,
+      `tooltip=${quote(facts.join('\n'))}`,
+      ...(style !== 'rounded' ? [`style=${quote(style)}`] : []),
+    ];
     if (n.broken.length) attrs.push('fillcolor="#ffb3b3"', 'color="#c62828"');
     if (n.initial) attrs.push('penwidth=2.5');
     out.push(`  s${i} [${attrs.join(', ')}];`);
   });
-  for (const [from, to, action] of g.edges) out.push(`  s${from} -> s${to} [label=${quote(action)}];`);
+  for (const [from, to, action] of g.edges)
+    out.push(`  s${from} -> s${to} [label=${quote(action)}];`);
   out.push('}');
   return out.join('\n');
 }

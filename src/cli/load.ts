@@ -9,7 +9,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The compiled examples folder, beside the compiled src/ folder. */
 const examplesDir = join(here, '..', '..', 'examples');
 
-export const bundledModels = ['hanoi', 'puzzle8', 'peterson', 'naive-mutex', 'philosophers', 'counters'] as const;
+export const bundledModels = [
+  'hanoi',
+  'puzzle8',
+  'peterson',
+  'naive-mutex',
+  'philosophers',
+  'counters',
+] as const;
 
 /** A bundled model by name, or a model file (`.ts` loaded without a build step, or `.js`). */
 export async function loadModel(spec: string): Promise<ModelDefinition> {
@@ -18,7 +25,9 @@ export async function loadModel(spec: string): Promise<ModelDefinition> {
   }
   const ext = extname(spec);
   if (!['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
-    throw new InputError(`unknown model "${spec}": not a bundled model (${bundledModels.join(', ')}) nor a .ts or .js file`);
+    throw new InputError(
+      `unknown model "${spec}": not a bundled model (${bundledModels.join(', ')}) nor a .ts or .js file`,
+    );
   }
   return checkDefinition(await importUserFile(spec), spec);
 }
@@ -34,8 +43,12 @@ export async function importUserFile(spec: string): Promise<Record<string, unkno
     // tsx only when a user's file is loaded: it is a fifth of the command's start-up time.
     // A CommonJS file through tsx's require, not its ESM loader: the ESM loader runs CommonJS
     // from a data: URL, whose stack frames name neither the file nor its lines.
-    if (isCommonJs(path)) mod = (await import('tsx/cjs/api')).require(path, import.meta.url) as Record<string, unknown>;
-    else mod = (await (await import('tsx/esm/api')).tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    if (isCommonJs(path))
+      mod = (await import('tsx/cjs/api')).require(path, import.meta.url) as Record<string, unknown>;
+    else
+      mod = (await (
+        await import('tsx/esm/api')
+      ).tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
   } catch (err) {
     throw new InputError(`${spec}${loadError(err)}`);
   }
@@ -49,7 +62,9 @@ function loadError(err: unknown): string {
   if (compiled) return `:${compiled[1]}: does not compile: ${compiled[2]}`;
   const thrown = userFrame(err);
   if (thrown) return `:${thrown.frame.line}: threw while loading: ${text(thrown.error)}`;
-  const first = (err instanceof Error ? err.message : String(err)).split('\n').find((l) => l.trim() !== '') ?? 'failed to load';
+  const first =
+    (err instanceof Error ? err.message : String(err)).split('\n').find((l) => l.trim() !== '') ??
+    'failed to load';
   return `: does not load: ${first.trim()}`;
 }
 
@@ -78,8 +93,13 @@ function moduleExports(mod: Record<string, unknown>): Record<string, unknown> {
 
 function checkDefinition(mod: Record<string, unknown>, spec: string): ModelDefinition {
   const def = (mod.default ?? mod.model) as Partial<ModelDefinition> | undefined;
-  if (!def || typeof def !== 'object') throw new InputError(`${spec}: has no default export (expected a model definition: { name, doc, params?, build })`);
-  if (typeof def.name !== 'string') throw new InputError(`${spec}: default export has no string field "name"`);
-  if (typeof def.build !== 'function') throw new InputError(`${spec}: default export has no function field "build"`);
+  if (!def || typeof def !== 'object')
+    throw new InputError(
+      `${spec}: has no default export (expected a model definition: { name, doc, params?, build })`,
+    );
+  if (typeof def.name !== 'string')
+    throw new InputError(`${spec}: default export has no string field "name"`);
+  if (typeof def.build !== 'function')
+    throw new InputError(`${spec}: default export has no function field "build"`);
   return def as ModelDefinition;
 }

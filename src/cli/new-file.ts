@@ -20,9 +20,14 @@ export type StarterKind = keyof typeof starters;
 export function writeStarter(kind: StarterKind, file: string): void {
   const { template, extensions } = starters[kind];
   const ext = extname(file);
-  if (!(extensions as readonly string[]).includes(ext)) throw new InputError(`${file}: a ${kind} file must end in ${extensions.join(' or ')}`);
-  if (existsSync(file)) throw new InputError(`${file}: already exists (septcheck new does not overwrite a file)`);
-  if (!existsSync(dirname(file) || '.')) throw new InputError(`${file}: no such folder ${dirname(file)}`);
-  const text = readFileSync(join(templatesDir, template), 'utf8').replaceAll('{{name}}', basename(file, ext)).replaceAll('{{file}}', file);
+  if (!(extensions as readonly string[]).includes(ext))
+    throw new InputError(`${file}: a ${kind} file must end in ${extensions.join(' or ')}`);
+  if (existsSync(file))
+    throw new InputError(`${file}: already exists (septcheck new does not overwrite a file)`);
+  if (!existsSync(dirname(file) || '.'))
+    throw new InputError(`${file}: no such folder ${dirname(file)}`);
+  const text = readFileSync(join(templatesDir, template), 'utf8')
+    .replaceAll('{{name}}', basename(file, ext))
+    .replaceAll('{{file}}', file);
   writeWhole(file, text);
 }

@@ -1,6 +1,18 @@
-import { type CheckResult, type Counterexample, type Model, type Shrunk, type SimulateResult } from '../engine/index.js';
+import {
+  type CheckResult,
+  type Counterexample,
+  type Model,
+  type Shrunk,
+  type SimulateResult,
+} from '../engine/index.js';
 import { coverageText } from './coverage-report.js';
-import { describeSteps, traceDoc, traceText, type TraceDoc, type TraceTarget } from './trace-doc.js';
+import {
+  describeSteps,
+  traceDoc,
+  traceText,
+  type TraceDoc,
+  type TraceTarget,
+} from './trace-doc.js';
 
 export type ReportParams = Readonly<Record<string, string | number | boolean>>;
 
@@ -57,7 +69,12 @@ export function outcome(r: CheckResult): string {
   return r.result;
 }
 
-export function checkJson(name: string, params: ReportParams, model: Model, r: CheckResult): Record<string, unknown> & { result: string } {
+export function checkJson(
+  name: string,
+  params: ReportParams,
+  model: Model,
+  r: CheckResult,
+): Record<string, unknown> & { result: string } {
   return {
     model: name,
     params,
@@ -80,46 +97,86 @@ export function checkJson(name: string, params: ReportParams, model: Model, r: C
 }
 
 /** The human summary: every counterexample as a call trace, then the verdict and the counts. */
-export function checkText(title: string, target: TraceTarget, model: Model, r: CheckResult): string {
+export function checkText(
+  title: string,
+  target: TraceTarget,
+  model: Model,
+  r: CheckResult,
+): string {
   const lines: string[] = [`model ${title}`];
-  for (const c of [...(r.violation ? [r.violation] : []), ...r.findings]) lines.push('', traceText(traceDoc(model, c, title, target)));
+  for (const c of [...(r.violation ? [r.violation] : []), ...r.findings])
+    lines.push('', traceText(traceDoc(model, c, title, target)));
   lines.push('');
   const verdict = outcome(r);
   const why = r.stoppedBy ? ` (stopped by --${r.stoppedBy})` : '';
-  lines.push(`result: ${verdict}${why}${verdict === 'leak' ? ' (a deliberate leak: memory lost, nothing corrupted; weaker than a safety violation)' : ''}`);
+  lines.push(
+    `result: ${verdict}${why}${verdict === 'leak' ? ' (a deliberate leak: memory lost, nothing corrupted; weaker than a safety violation)' : ''}`,
+  );
   lines.push(
     `${r.distinctStates.toLocaleString('en-US')} distinct states, ${r.transitions.toLocaleString('en-US')} transitions, depth ${r.depth}, ` +
       `${round(r.seconds)} s (${r.statesPerSecond.toLocaleString('en-US')} states/s)`,
   );
-  lines.push(`fingerprint collision probability (optimistic, as TLC computes it): ${r.collisionProbability.toExponential(1)}`);
+  lines.push(
+    `fingerprint collision probability (optimistic, as TLC computes it): ${r.collisionProbability.toExponential(1)}`,
+  );
   if (r.coverage) lines.push('', coverageText(r.coverage));
   return lines.join('\n');
 }
 
 /** How a counterexample was shrunk, in words. */
 export function shrunkText(s: Pick<Shrunk, 'method' | 'before' | 'after'>): string {
-  const how = { bfs: 'a breadth-first search as deep as the one found', delta: 'delta debugging with replay', none: 'neither a breadth-first search nor delta debugging made it shorter' }[s.method];
-  return s.method === 'none' ? `not shrunk: ${how} (${s.before} steps)` : `shrunk from ${s.before} to ${s.after} steps by ${how}`;
+  const how = {
+    bfs: 'a breadth-first search as deep as the one found',
+    delta: 'delta debugging with replay',
+    none: 'neither a breadth-first search nor delta debugging made it shorter',
+  }[s.method];
+  return s.method === 'none'
+    ? `not shrunk: ${how} (${s.before} steps)`
+    : `shrunk from ${s.before} to ${s.after} steps by ${how}`;
 }
 
 /** `shrunk`: the violation as shrunk (it replaces the one found). */
-export function simulateJson(name: string, params: ReportParams, model: Model, r: SimulateResult, shrunk?: Shrunk): Record<string, unknown> {
+export function simulateJson(
+  name: string,
+  params: ReportParams,
+  model: Model,
+  r: SimulateResult,
+  shrunk?: Shrunk,
+): Record<string, unknown> {
   return {
     model: name,
     params,
-    result: r.violation ? (r.violation.kind === 'invariant' || r.violation.kind === 'deadlock' ? 'violation' : r.violation.kind) : 'ok',
+    result: r.violation
+      ? r.violation.kind === 'invariant' || r.violation.kind === 'deadlock'
+        ? 'violation'
+        : r.violation.kind
+      : 'ok',
     runs: r.runs,
     steps: r.steps,
     seed: r.seed,
     seconds: round(r.seconds),
-    ...(r.violation ? { violation: counterexampleJson(model, shrunk?.counterexample ?? r.violation) } : {}),
-    ...(shrunk ? { shrunk: { method: shrunk.method, before: shrunk.before, after: shrunk.after } } : {}),
+    ...(r.violation
+      ? { violation: counterexampleJson(model, shrunk?.counterexample ?? r.violation) }
+      : {}),
+    ...(shrunk
+      ? { shrunk: { method: shrunk.method, before: shrunk.before, after: shrunk.after } }
+      : {}),
   };
 }
 
-export function simulateText(title: string, target: TraceTarget, model: Model, r: SimulateResult, shrunk?: Shrunk): string {
+export function simulateText(
+  title: string,
+  target: TraceTarget,
+  model: Model,
+  r: SimulateResult,
+  shrunk?: Shrunk,
+): string {
   const lines = [`model ${title}: ${r.runs} random runs, ${r.steps} steps, seed ${r.seed}`];
-  if (r.violation) lines.push('', traceText(traceDoc(model, shrunk?.counterexample ?? r.violation, title, target)));
+  if (r.violation)
+    lines.push(
+      '',
+      traceText(traceDoc(model, shrunk?.counterexample ?? r.violation, title, target)),
+    );
   if (shrunk) lines.push('', shrunkText(shrunk));
   lines.push('', `result: ${r.violation ? 'violation' : 'ok'}`);
   return lines.join('\n');

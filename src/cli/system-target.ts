@@ -1,4 +1,10 @@
-import { buildSystem, FaultSpecError, faultsText, parseFaults, type KernelConfig } from '../kernel/index.js';
+import {
+  buildSystem,
+  FaultSpecError,
+  faultsText,
+  parseFaults,
+  type KernelConfig,
+} from '../kernel/index.js';
 import { policies, type PagePolicy } from '../policies/index.js';
 import { scenarioFamilies } from '../scenarios/index.js';
 import { resolveParams, type Model } from '../engine/index.js';
@@ -26,19 +32,31 @@ const hooks = ['onMap', 'onMapFailed', 'onRemoved', 'onZapFailed', 'mayFree'] as
 export async function loadPolicy(spec: string): Promise<PagePolicy> {
   const bundled = policies[spec];
   if (bundled) return bundled;
-  if (!/\.(m?ts|m?js)$/.test(spec)) throw new InputError(`unknown policy "${spec}": not a bundled policy (${Object.keys(policies).join(', ')}) nor a .ts or .js file`);
+  if (!/\.(m?ts|m?js)$/.test(spec))
+    throw new InputError(
+      `unknown policy "${spec}": not a bundled policy (${Object.keys(policies).join(', ')}) nor a .ts or .js file`,
+    );
   const mod = await importUserFile(spec);
   const policy = (mod.default ?? mod.policy) as Partial<PagePolicy> | undefined;
-  if (!policy || typeof policy !== 'object') throw new InputError(`${spec}: has no default export (expected a policy: { name, doc, ${hooks.join(', ')} })`);
-  if (typeof policy.name !== 'string') throw new InputError(`${spec}: policy has no string field "name"`);
-  for (const hook of hooks) if (typeof policy[hook] !== 'function') throw new InputError(`${spec}: policy "${policy.name}" has no function field "${hook}"`);
+  if (!policy || typeof policy !== 'object')
+    throw new InputError(
+      `${spec}: has no default export (expected a policy: { name, doc, ${hooks.join(', ')} })`,
+    );
+  if (typeof policy.name !== 'string')
+    throw new InputError(`${spec}: policy has no string field "name"`);
+  for (const hook of hooks)
+    if (typeof policy[hook] !== 'function')
+      throw new InputError(`${spec}: policy "${policy.name}" has no function field "${hook}"`);
   return policy as PagePolicy;
 }
 
 /** The system model for a scenario, a policy and fault budgets. */
 export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
   const family = scenarioFamilies[o.scenario];
-  if (!family) throw new InputError(`unknown scenario "${o.scenario}" (known: ${Object.keys(scenarioFamilies).join(', ')})`);
+  if (!family)
+    throw new InputError(
+      `unknown scenario "${o.scenario}" (known: ${Object.keys(scenarioFamilies).join(', ')})`,
+    );
   const given = o.params ?? {};
   const scenario = family.build(resolveParams(family, given, 'scenario'));
   const policy = await loadPolicy(o.policy);
@@ -53,7 +71,13 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
   return {
     name: 'tdx',
     // Sizes appear only when given, so a default run reads (and replays) as it always did.
-    params: { scenario: scenario.name, ...sizes(given), policy: policy.name, faults: faultsText(faults), hvo: config.hvo },
+    params: {
+      scenario: scenario.name,
+      ...sizes(given),
+      policy: policy.name,
+      faults: faultsText(faults),
+      hvo: config.hvo,
+    },
     model: buildSystem(config),
   };
 }

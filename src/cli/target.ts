@@ -22,7 +22,8 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
   let params: ReportParams;
   let model: Model;
   if (t.scenario !== undefined) {
-    if (t.model !== undefined) throw new InputError(`give a model or --scenario, not both (got model "${t.model}")`);
+    if (t.model !== undefined)
+      throw new InputError(`give a model or --scenario, not both (got model "${t.model}")`);
     const system = await systemTarget({
       scenario: t.scenario,
       policy: t.policy ?? 'nopin',
@@ -41,15 +42,34 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
     params = resolved;
     model = own ? checkModelShape(def.build(resolved), t.model) : def.build(resolved);
   }
-  const p = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+  const p = Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return { name, params, title: p ? `${name} (${p})` : name, model, target: t };
 }
 
 /** The TraceTarget of `check`/`simulate` options. */
-export function targetOf(spec: string | undefined, o: { scenario?: string; policy?: string; faults?: string; hvo?: boolean; param?: Record<string, string> }): TraceTarget {
+export function targetOf(
+  spec: string | undefined,
+  o: {
+    scenario?: string;
+    policy?: string;
+    faults?: string;
+    hvo?: boolean;
+    param?: Record<string, string>;
+  },
+): TraceTarget {
   if (o.scenario !== undefined) {
-    const sizes = o.param !== undefined && Object.keys(o.param).length > 0 ? { params: o.param } : {};
-    return { ...(spec !== undefined ? { model: spec } : {}), scenario: o.scenario, policy: o.policy ?? 'nopin', ...(o.faults !== undefined ? { faults: o.faults } : {}), hvo: o.hvo ?? false, ...sizes };
+    const sizes =
+      o.param !== undefined && Object.keys(o.param).length > 0 ? { params: o.param } : {};
+    return {
+      ...(spec !== undefined ? { model: spec } : {}),
+      scenario: o.scenario,
+      policy: o.policy ?? 'nopin',
+      ...(o.faults !== undefined ? { faults: o.faults } : {}),
+      hvo: o.hvo ?? false,
+      ...sizes,
+    };
   }
   return { ...(spec !== undefined ? { model: spec } : {}), params: o.param ?? {} };
 }

@@ -78,7 +78,10 @@ export interface Chart {
 }
 
 /** The locks a state names, as the kernel model's view writes them: `free`, `write`, `read xN`. */
-export const lockFacts: Readonly<Record<string, string>> = { 'kvm mmu_lock': 'mmu_lock', 'gmem invalidate_lock': 'filemap_invalidate_lock' };
+export const lockFacts: Readonly<Record<string, string>> = {
+  'kvm mmu_lock': 'mmu_lock',
+  'gmem invalidate_lock': 'filemap_invalidate_lock',
+};
 
 const leafPattern = /\bTD[HG](?:\.[A-Z0-9]+)+/g;
 
@@ -92,10 +95,15 @@ function calledLane(where: string | undefined, leaves: string[]): string | undef
 }
 
 /** The SEAMCALLs a step's call text names and the status they returned. */
-export function parseCall(action: string, call: string | undefined): { leaves: string[]; status?: string } {
+export function parseCall(
+  action: string,
+  call: string | undefined,
+): { leaves: string[]; status?: string } {
   // "no TDH.MEM.TRACK" names a SEAMCALL the step did not make.
   const text = (call ?? '').replace(/\bno TD[HG](?:\.[A-Z0-9]+)+/g, '');
-  const leaves = [...new Set([...(action.match(leafPattern) ?? []), ...(text.match(leafPattern) ?? [])])];
+  const leaves = [
+    ...new Set([...(action.match(leafPattern) ?? []), ...(text.match(leafPattern) ?? [])]),
+  ];
   if (leaves.length === 0) return { leaves };
   // The status follows the arrow in the segment that names a leaf (or the first, for a TDCALL
   // the action names), up to its value in parentheses or the next clause.
@@ -106,7 +114,8 @@ export function parseCall(action: string, call: string | undefined): { leaves: s
 }
 
 /** A status that is an error: a TDX status other than success, a failure, an errno (a TD exit is not). */
-const isError = (status: string | undefined) => status !== undefined && /^(TDX_(?!SUCCESS)|failed|-E)/.test(status);
+const isError = (status: string | undefined) =>
+  status !== undefined && /^(TDX_(?!SUCCESS)|failed|-E)/.test(status);
 
 function lockCount(value: unknown): number {
   const text = String(value ?? 'free');
@@ -130,7 +139,10 @@ function lockHolds(t: ChartTrace): LockHold[] {
       const after = lockCount(t.steps[i]!.state[fact]);
       const p = t.steps[i]!.process ?? '?';
       const release = (holder: string) => {
-        const at = Math.max(0, open.findIndex((o) => o.holder === holder));
+        const at = Math.max(
+          0,
+          open.findIndex((o) => o.holder === holder),
+        );
         const o = open.splice(at, 1)[0];
         if (o) done.push({ lock, ...o, to: i, held: false });
       };
@@ -138,7 +150,9 @@ function lockHolds(t: ChartTrace): LockHold[] {
       if (before < 0) release(p);
       else for (let n = after < 0 ? 0 : after; n < before; n++) release(p);
       if (after < 0) open.push({ holder: p, mode: 'write', from: i });
-      else for (let n = before < 0 ? 0 : before; n < after; n++) open.push({ holder: p, mode: 'read', from: i });
+      else
+        for (let n = before < 0 ? 0 : before; n < after; n++)
+          open.push({ holder: p, mode: 'read', from: i });
       before = after;
     }
     for (const o of open) done.push({ lock, ...o, to: last, held: true });
@@ -150,7 +164,8 @@ function frameStrips(t: ChartTrace): FrameStrip[] {
   const frames = Object.keys(t.steps[0]!.state)
     .map((k) => /^frame (\d+) owner$/.exec(k))
     .flatMap((m) => (m ? [Number(m[1])] : []));
-  const column = (key: string) => t.steps.map((s) => (s.state[key] === undefined ? '-' : String(s.state[key])));
+  const column = (key: string) =>
+    t.steps.map((s) => (s.state[key] === undefined ? '-' : String(s.state[key])));
   return frames.map((f) => ({
     frame: f,
     owner: column(`frame ${f} owner`),
@@ -165,10 +180,15 @@ function frameStrips(t: ChartTrace): FrameStrip[] {
  * the trace calls (none for a model that is not the kernel's). */
 function lanes(t: ChartTrace, arrows: Arrow[]): Lane[] {
   const seen = [...new Set(t.steps.flatMap((s) => (s.process ? [s.process] : [])))];
-  const vcpus = seen.filter((p) => /^vcpu\d+$/.test(p)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+  const vcpus = seen
+    .filter((p) => /^vcpu\d+$/.test(p))
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
   const processes = [...vcpus, ...seen.filter((p) => !vcpus.includes(p))];
   const called = kernelLanes.filter((k) => arrows.some((a) => a.to === k));
-  return [...processes.map((name) => ({ name, kind: 'process' as const })), ...called.map((name) => ({ name, kind: 'kernel' as const }))];
+  return [
+    ...processes.map((name) => ({ name, kind: 'process' as const })),
+    ...called.map((name) => ({ name, kind: 'kernel' as const })),
+  ];
 }
 
 export function traceChart(t: ChartTrace): Chart {
@@ -178,7 +198,15 @@ export function traceChart(t: ChartTrace): Chart {
     const action = s.action ?? '';
     const from = s.process ?? 'system';
     const { leaves, status } = parseCall(action, s.call);
-    arrows.push({ step: i, from, to: calledLane(s.where, leaves) ?? from, label: action, leaves, ...(status !== undefined ? { status } : {}), ok: !isError(status) });
+    arrows.push({
+      step: i,
+      from,
+      to: calledLane(s.where, leaves) ?? from,
+      label: action,
+      leaves,
+      ...(status !== undefined ? { status } : {}),
+      ok: !isError(status),
+    });
   });
   const last = t.steps.length - 1;
   const lasso = t.loopStart !== undefined;

@@ -1,5 +1,11 @@
 import { GMEM_MM, KVM_MMU, TDX_MODULE, traceChart } from './trace-chart.js';
-import { diffViews, formatValue, viewState, type Counterexample, type Model } from '../engine/index.js';
+import {
+  diffViews,
+  formatValue,
+  viewState,
+  type Counterexample,
+  type Model,
+} from '../engine/index.js';
 
 /** What to rebuild to replay a trace: the command-line arguments that named the model. */
 export interface TraceTarget {
@@ -51,9 +57,17 @@ export function describeSteps(model: Model, c: Counterexample): Omit<DocStep, 'c
   });
 }
 
-export function traceDoc(model: Model, c: Counterexample, title: string, target: TraceTarget): TraceDoc {
+export function traceDoc(
+  model: Model,
+  c: Counterexample,
+  title: string,
+  target: TraceTarget,
+): TraceDoc {
   const described = describeSteps(model, c);
-  const steps = described.map((s, i): DocStep => ({ ...s, changes: i > 0 ? diffViews(described[i - 1]!.state, s.state) : [] }));
+  const steps = described.map((s, i): DocStep => ({
+    ...s,
+    changes: i > 0 ? diffViews(described[i - 1]!.state, s.state) : [],
+  }));
   return {
     format: 'septcheck-trace/1',
     title,
@@ -67,7 +81,12 @@ export function traceDoc(model: Model, c: Counterexample, title: string, target:
   };
 }
 
-const label = (d: TraceDoc) => (d.kind === 'invariant' ? `invariant ${d.property}` : d.kind === 'deadlock' ? 'deadlock' : `${d.kind} ${d.property}`);
+const label = (d: TraceDoc) =>
+  d.kind === 'invariant'
+    ? `invariant ${d.property}`
+    : d.kind === 'deadlock'
+      ? 'deadlock'
+      : `${d.kind} ${d.property}`;
 
 /** Words of `text` in lines of at most `width` columns, each starting with `indent`. */
 function wrap(text: string, indent: string, width: number): string[] {
@@ -93,7 +112,8 @@ export function traceText(d: TraceDoc, width = 80): string {
     const n = String(i).padStart(pad);
     if (i === 0) {
       out.push(`${n}  initial state`);
-      for (const [k, v] of Object.entries(s.state)) out.push(...wrap(`${k}: ${formatValue(v)}`, `${body}  `, width));
+      for (const [k, v] of Object.entries(s.state))
+        out.push(...wrap(`${k}: ${formatValue(v)}`, `${body}  `, width));
     } else {
       const head = `${n}  ${s.process ?? '-'}  ${s.action}`;
       const where = s.where ? `  ${s.where}` : '';
@@ -102,10 +122,19 @@ export function traceText(d: TraceDoc, width = 80): string {
       if (s.call) out.push(...wrap(s.call, body, width));
       for (const change of s.changes) out.push(...wrap(change, `${body}  `, width));
     }
-    if (d.loopStart === i && i < d.steps.length - 1) out.push(`${body}-- loop: the steps below repeat forever, back to this state --`);
+    if (d.loopStart === i && i < d.steps.length - 1)
+      out.push(`${body}-- loop: the steps below repeat forever, back to this state --`);
   });
-  if (d.loopStart === d.steps.length - 1) out.push(`${body}-- the system stays in this state forever --`);
-  if (d.fairness) out.push(...wrap(`fairness respected: ${d.fairness.length ? d.fairness.join(', ') : 'none (checked without fairness)'}`, body, width));
+  if (d.loopStart === d.steps.length - 1)
+    out.push(`${body}-- the system stays in this state forever --`);
+  if (d.fairness)
+    out.push(
+      ...wrap(
+        `fairness respected: ${d.fairness.length ? d.fairness.join(', ') : 'none (checked without fairness)'}`,
+        body,
+        width,
+      ),
+    );
   out.push(...wrap(`${d.property}: ${d.doc}`, '', width));
   return out.join('\n');
 }
@@ -117,11 +146,19 @@ export function traceMarkdown(d: TraceDoc): string {
       out.push(`0. initial state`);
       return;
     }
-    if (d.loopStart === i - 1) out.push('', `*From here on the steps repeat forever, back to the state after step ${i - 1}:*`, '');
-    out.push(`${i}. **${s.process ?? '-'}** \`${s.action}\`${s.where ? ` (${s.where})` : ''}${s.call ? `: ${s.call}` : ''}`);
+    if (d.loopStart === i - 1)
+      out.push(
+        '',
+        `*From here on the steps repeat forever, back to the state after step ${i - 1}:*`,
+        '',
+      );
+    out.push(
+      `${i}. **${s.process ?? '-'}** \`${s.action}\`${s.where ? ` (${s.where})` : ''}${s.call ? `: ${s.call}` : ''}`,
+    );
     for (const c of s.changes) out.push(`   - ${c}`);
   });
-  if (d.loopStart === d.steps.length - 1) out.push('', '*The system stays in the last state forever.*');
+  if (d.loopStart === d.steps.length - 1)
+    out.push('', '*The system stays in the last state forever.*');
   if (d.fairness?.length) out.push('', `Fairness respected: ${d.fairness.join(', ')}.`);
   return out.join('\n');
 }
@@ -132,26 +169,51 @@ export function traceMarkdown(d: TraceDoc): string {
 export function traceMermaid(d: TraceDoc): string {
   const clean = (t: string) => t.replace(/;/g, ',').replace(/#/g, '#35;');
   const chart = traceChart(d);
-  const kernelIds: Record<string, string> = { [KVM_MMU]: 'kvm_mmu', [GMEM_MM]: 'gmem_mm', [TDX_MODULE]: 'tdx_module' };
-  const ids = new Map(chart.lanes.map((l) => [l.name, l.kind === 'kernel' ? kernelIds[l.name]! : l.name.replace(/\W/g, '_')]));
+  const kernelIds: Record<string, string> = {
+    [KVM_MMU]: 'kvm_mmu',
+    [GMEM_MM]: 'gmem_mm',
+    [TDX_MODULE]: 'tdx_module',
+  };
+  const ids = new Map(
+    chart.lanes.map((l) => [
+      l.name,
+      l.kind === 'kernel' ? kernelIds[l.name]! : l.name.replace(/\W/g, '_'),
+    ]),
+  );
   const id = (lane: string) => ids.get(lane)!;
   // A trace of no process (a model without processes) still needs a lifeline to draw on.
-  if (chart.lanes.length === 0) return ['sequenceDiagram', '  participant model', `  Note over model: ${clean(d.title)}`].join('\n');
-  const out = ['sequenceDiagram', ...chart.lanes.map((l) => (id(l.name) === l.name ? `  participant ${l.name}` : `  participant ${id(l.name)} as ${l.name}`))];
+  if (chart.lanes.length === 0)
+    return ['sequenceDiagram', '  participant model', `  Note over model: ${clean(d.title)}`].join(
+      '\n',
+    );
+  const out = [
+    'sequenceDiagram',
+    ...chart.lanes.map((l) =>
+      id(l.name) === l.name
+        ? `  participant ${l.name}`
+        : `  participant ${id(l.name)} as ${l.name}`,
+    ),
+  ];
   const all = `${id(chart.lanes[0]!.name)},${id(chart.lanes[chart.lanes.length - 1]!.name)}`;
   out.push(`  Note over ${all}: ${clean(d.title)}`);
   for (const a of chart.arrows) {
-    if (chart.loop && a.step === chart.loop.from + 1) out.push('  loop forever')
+    if (chart.loop && a.step === chart.loop.from + 1) out.push('  loop forever');
     const indent = chart.loop && a.step > chart.loop.from ? '    ' : '  ';
     const text = `${a.step}. ${clean(a.label)}${a.leaves.length && !a.label.startsWith('TD') ? `: ${a.leaves.join(', ')}` : ''}`;
     if (a.to === a.from) out.push(`${indent}Note over ${id(a.from)}: ${text}`);
     else out.push(`${indent}${id(a.from)}->>${id(a.to)}: ${text}`);
-    if (a.status !== undefined) out.push(`${indent}${id(a.to)}-->>${id(a.from)}: ${clean(a.status)}`);
+    if (a.status !== undefined)
+      out.push(`${indent}${id(a.to)}-->>${id(a.from)}: ${clean(a.status)}`);
     for (const h of chart.locks) {
-      if (h.holder === a.from && h.to === a.step && !h.held) out.push(`${indent}deactivate ${id(h.holder)}`);
+      if (h.holder === a.from && h.to === a.step && !h.held)
+        out.push(`${indent}deactivate ${id(h.holder)}`);
     }
     for (const h of chart.locks) {
-      if (h.holder === a.from && h.from === a.step) out.push(`${indent}activate ${id(h.holder)}`, `${indent}Note left of ${id(h.holder)}: holds ${h.lock} (${h.mode})`);
+      if (h.holder === a.from && h.from === a.step)
+        out.push(
+          `${indent}activate ${id(h.holder)}`,
+          `${indent}Note left of ${id(h.holder)}: holds ${h.lock} (${h.mode})`,
+        );
     }
   }
   if (chart.loop && chart.loop.from < d.steps.length - 1) out.push('  end');

@@ -7,7 +7,13 @@ import type { TraceDoc } from './trace-doc.js';
  * gfn_0_S_EPT; `#meta.names` keeps the original names); the step that led to a state is
  * `mbt::actionTaken` (and `mbt::process`), the names Quint's model-based testing reads.
  */
-export type ItfValue = boolean | string | ItfValue[] | { '#bigint': string } | { '#unserializable': string } | { [field: string]: ItfValue };
+export type ItfValue =
+  | boolean
+  | string
+  | ItfValue[]
+  | { '#bigint': string }
+  | { '#unserializable': string }
+  | { [field: string]: ItfValue };
 
 export interface ItfTrace {
   '#meta': Record<string, unknown>;
@@ -22,9 +28,11 @@ export const PROCESS = 'mbt::process';
 /** A viewed value as ITF: integers as `{"#bigint": "..."}` (ITF never uses a JSON number). */
 export function itfValue(v: unknown): ItfValue {
   if (typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return { '#bigint': String(v) };
+  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))
+    return { '#bigint': String(v) };
   if (Array.isArray(v)) return v.map(itfValue);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, itfValue(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, itfValue(x)]));
   return { '#unserializable': String(v) };
 }
 

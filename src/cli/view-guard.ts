@@ -15,15 +15,22 @@ export function newToken(): string {
  * its own Host: only requests to the view's own address, from its own page (Origin, when the
  * browser sends one), and for the API with the run's token, are served.
  */
-export function refusal(req: IncomingMessage, port: number, token: string, api: boolean): string | undefined {
+export function refusal(
+  req: IncomingMessage,
+  port: number,
+  token: string,
+  api: boolean,
+): string | undefined {
   const own = [`127.0.0.1:${port}`, `localhost:${port}`];
-  if (!own.includes(req.headers.host ?? '')) return 'Host is not the view\'s own address';
+  if (!own.includes(req.headers.host ?? '')) return "Host is not the view's own address";
   const origin = req.headers.origin;
-  if (origin !== undefined && !own.some((h) => origin === `http://${h}`)) return 'Origin is not the view\'s own page';
+  if (origin !== undefined && !own.some((h) => origin === `http://${h}`))
+    return "Origin is not the view's own page";
   if (api) {
     const given = Buffer.from(String(req.headers[TOKEN_HEADER] ?? ''));
     const wanted = Buffer.from(token);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return 'no valid token (open the URL septcheck view printed)';
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+      return 'no valid token (open the URL septcheck view printed)';
   }
   return undefined;
 }

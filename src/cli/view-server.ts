@@ -15,7 +15,10 @@ import { newToken, refusal } from './view-guard.js';
 
 /** The bundled page script: dist/web/app.js, seen from dist/src/cli (or from src/cli in tests). */
 const here = dirname(fileURLToPath(import.meta.url));
-const appJs = [join(here, '..', '..', 'web', 'app.js'), join(here, '..', '..', 'dist', 'web', 'app.js')].find((p) => existsSync(p)) ?? '';
+const appJs =
+  [join(here, '..', '..', 'web', 'app.js'), join(here, '..', '..', 'dist', 'web', 'app.js')].find(
+    (p) => existsSync(p),
+  ) ?? '';
 
 const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>septcheck</title>
@@ -46,16 +49,23 @@ td.pass { color: #2a7a2a; } td.fail { background: #ffd6d6; } td.leak { backgroun
 /** The target a claims-table command names (only the flags `claims` writes are accepted). */
 function targetOfCommand(command: string): TraceTarget {
   const args = command.trim().split(/\s+/);
-  if (args[0] !== 'septcheck' || args[1] !== 'check') throw new InputError(`not a septcheck check command: ${command}`);
+  if (args[0] !== 'septcheck' || args[1] !== 'check')
+    throw new InputError(`not a septcheck check command: ${command}`);
   const t: { scenario?: string; policy?: string; faults?: string; hvo?: boolean } = {};
   for (let i = 2; i < args.length; i++) {
     const flag = args[i]!;
     if (flag === '--hvo') t.hvo = true;
-    else if (flag === '--scenario' || flag === '--policy' || flag === '--faults') t[flag.slice(2) as 'scenario' | 'policy' | 'faults'] = args[++i]!;
+    else if (flag === '--scenario' || flag === '--policy' || flag === '--faults')
+      t[flag.slice(2) as 'scenario' | 'policy' | 'faults'] = args[++i]!;
     else throw new InputError(`unexpected argument "${flag}" in ${command}`);
   }
   if (!t.scenario) throw new InputError(`no --scenario in ${command}`);
-  return { scenario: t.scenario, policy: t.policy ?? 'nopin', faults: t.faults ?? '', hvo: t.hvo ?? false };
+  return {
+    scenario: t.scenario,
+    policy: t.policy ?? 'nopin',
+    faults: t.faults ?? '',
+    hvo: t.hvo ?? false,
+  };
 }
 
 /** The most states one request may make the view explore: every command of the bundled table
@@ -66,7 +76,10 @@ async function traceFor(command: string): Promise<TraceDoc> {
   const t = await resolveTarget(targetOfCommand(command));
   const r = check(t.model, { maxStates: MAX_STATES_PER_REQUEST });
   const found = r.violation ?? r.findings[0];
-  if (!found) throw new InputError(`${command}: no counterexample (${r.result === 'incomplete' ? 'stopped' : 'the check passes'})`);
+  if (!found)
+    throw new InputError(
+      `${command}: no counterexample (${r.result === 'incomplete' ? 'stopped' : 'the check passes'})`,
+    );
   return traceDoc(t.model, found, t.title, t.target);
 }
 
@@ -74,14 +87,22 @@ async function traceFor(command: string): Promise<TraceDoc> {
  * carries the run's token). It runs only the commands of the table it shows, one at a time. With
  * an explorer, the page explores its model (GET /api/explore?path=0.3.1: the path replayed and the
  * steps enabled at its end); the model is the one the command line named. */
-export function serveView(trace: TraceDoc | undefined, port: number, explorer?: Explorer): Promise<{ server: Server; url: string }> {
+export function serveView(
+  trace: TraceDoc | undefined,
+  port: number,
+  explorer?: Explorer,
+): Promise<{ server: Server; url: string }> {
   const token = newToken();
   let claims: Record<string, unknown> | undefined;
   const table = () => (claims ??= claimsJson(verdictTable(Object.values(policies))));
   const traces = new Map<string, Promise<TraceDoc>>();
   let queue: Promise<unknown> = Promise.resolve();
   const traceOf = (command: string) => {
-    const known = trace ? [] : (table().rows as Row[]).flatMap((r) => r.cells.flatMap((c) => (c.command ? [c.command] : [])));
+    const known = trace
+      ? []
+      : (table().rows as Row[]).flatMap((r) =>
+          r.cells.flatMap((c) => (c.command ? [c.command] : [])),
+        );
     if (!known.includes(command)) return undefined;
     if (!traces.has(command)) {
       const run = queue.then(() => traceFor(command));
@@ -103,13 +124,17 @@ export function serveView(trace: TraceDoc | undefined, port: number, explorer?: 
     void (async () => {
       try {
         if (url.pathname === '/') send(200, 'text/html; charset=utf-8', page);
-        else if (url.pathname === '/app.js') send(200, 'text/javascript', readFileSync(appJs, 'utf8'));
-        else if (url.pathname === '/api/start' && explorer) json({ explore: { path: explorer.start } });
+        else if (url.pathname === '/app.js')
+          send(200, 'text/javascript', readFileSync(appJs, 'utf8'));
+        else if (url.pathname === '/api/start' && explorer)
+          json({ explore: { path: explorer.start } });
         else if (url.pathname === '/api/start') json(trace ? { trace } : { claims: table() });
-        else if (url.pathname === '/api/explore' && explorer) json(explorer.at(Explorer.parsePath(url.searchParams.get('path') ?? '')));
+        else if (url.pathname === '/api/explore' && explorer)
+          json(explorer.at(Explorer.parsePath(url.searchParams.get('path') ?? '')));
         else if (url.pathname === '/api/trace') {
           const found = traceOf(url.searchParams.get('command') ?? '');
-          if (!found) send(403, 'text/plain', 'forbidden: not a command of the table this view shows\n');
+          if (!found)
+            send(403, 'text/plain', 'forbidden: not a command of the table this view shows\n');
           else json({ trace: await found });
         } else send(404, 'text/plain', 'not found');
       } catch (err) {
@@ -122,8 +147,16 @@ export function serveView(trace: TraceDoc | undefined, port: number, explorer?: 
     return typeof address === 'object' && address ? address.port : port;
   };
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new InputError(`--port ${port}: ${err.code === 'EADDRINUSE' ? 'already in use' : err.message}`)));
-    server.listen(port, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${listening()}/?token=${token}` }));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new InputError(
+          `--port ${port}: ${err.code === 'EADDRINUSE' ? 'already in use' : err.message}`,
+        ),
+      ),
+    );
+    server.listen(port, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${listening()}/?token=${token}` }),
+    );
   });
 }
 

@@ -67,7 +67,12 @@ export class SuccessorBatch {
 
   /** Generates the successors of rows [from, to) of `rows` (at most BATCH), each rewritten by
    * `canonical` (symmetry) before it is fingerprinted. */
-  generate(rows: Rows, from: number, to: number, canonical: ((s: State) => void) | undefined): void {
+  generate(
+    rows: Rows,
+    from: number,
+    to: number,
+    canonical: ((s: State) => void) | undefined,
+  ): void {
     const { model, buf, cur, view, words, candidates } = this;
     const actions = model.actions;
     buf.reset(cur);
@@ -100,7 +105,10 @@ export class SuccessorBatch {
       if (this.stubborn) this.reduce(i);
       const successors = buf.count - this.first[i]!;
       if (successors > this.branching) this.branching = successors;
-      this.outcome[i] = successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', view)) ? DEADLOCKED : EXPANDED;
+      this.outcome[i] =
+        successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', view))
+          ? DEADLOCKED
+          : EXPANDED;
     }
     this.first[to - from] = buf.count;
   }
@@ -114,7 +122,8 @@ export class SuccessorBatch {
     for (let k = from; k < to; k++) enabled[action[k]! >> 5]! |= 1 << (action[k]! & 31);
     const keep = to > from ? this.stubborn!.reduce(enabled) : undefined;
     this.reduced[i] = keep ? 1 : 0;
-    for (let k = from; k < to; k++) kept[k] = keep ? (keep[action[k]! >> 5]! >>> (action[k]! & 31)) & 1 : 1;
+    for (let k = from; k < to; k++)
+      kept[k] = keep ? (keep[action[k]! >> 5]! >>> (action[k]! & 31)) & 1 : 1;
   }
 
   private add(k: number, action: number, hi: number, lo: number): void {
@@ -140,6 +149,9 @@ export function predicate(model: Model, name: 'constraint' | 'isFinal', s: State
   try {
     return model[name]!(s);
   } catch (err) {
-    throw new ModelError(`${name}() threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`, { cause: err });
+    throw new ModelError(
+      `${name}() threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`,
+      { cause: err },
+    );
   }
 }

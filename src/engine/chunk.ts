@@ -7,7 +7,19 @@
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
 import { ModelError } from './errors.js';
 import type { Invariant, Model } from './model.js';
-import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER, type ChunkJob, type ChunkResult } from './parallel-protocol.js';
+import {
+  DEADLOCK,
+  REC_ACTION,
+  REC_BROKEN,
+  REC_FINDINGS,
+  REC_HI,
+  REC_LO,
+  REC_PARENT,
+  REC_SKIPPED,
+  RECORD_HEADER,
+  type ChunkJob,
+  type ChunkResult,
+} from './parallel-protocol.js';
 import { loadRow, strideOf } from './store.js';
 import { claim, CLAIM_KNOWN, CLAIM_NEW, readAhead } from './visited.js';
 
@@ -20,12 +32,18 @@ export class ChunkExpander {
    * buffer costs, and each chunk's buffer is handed over to the merge) */
   private capacity = 1 << 16;
 
-  constructor(private readonly model: Model, deadlock: boolean | undefined) {
+  constructor(
+    private readonly model: Model,
+    deadlock: boolean | undefined,
+  ) {
     this.words = strideOf(model.stateSize) >> 2;
     this.batch = new SuccessorBatch(model, deadlock ?? model.deadlock ?? true);
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
     this.findings = (model.invariants ?? []).filter((i) => i.severity === 'finding');
-    if (this.findings.length > 31) throw new ModelError(`model has ${this.findings.length} finding invariants; a search on threads supports at most 31`);
+    if (this.findings.length > 31)
+      throw new ModelError(
+        `model has ${this.findings.length} finding invariants; a search on threads supports at most 31`,
+      );
   }
 
   /** Records: a header (parallel-protocol.ts) and the state's words. */
@@ -40,7 +58,10 @@ export class ChunkExpander {
     const inserts = job.inserts!;
     const limit = job.limit!;
     const canonical = job.symmetry ? model.canonical!.bind(model) : undefined;
-    let out = job.buffer && job.buffer.byteLength >= this.capacity * 4 ? new Int32Array(job.buffer) : new Int32Array(this.capacity);
+    let out =
+      job.buffer && job.buffer.byteLength >= this.capacity * 4
+        ? new Int32Array(job.buffer)
+        : new Int32Array(this.capacity);
     let count = 0;
     let skipped = 0;
     const taken: number[] = [];
@@ -53,7 +74,14 @@ export class ChunkExpander {
     };
     const result = (stoppedAt: number): ChunkResult => {
       this.capacity = Math.max(1 << 12, Math.ceil(count * recordWords * 1.25));
-      return { count, skipped, stoppedAt, branching: batch.branching, taken: Int32Array.from(taken), buffer: out.buffer as ArrayBuffer };
+      return {
+        count,
+        skipped,
+        stoppedAt,
+        branching: batch.branching,
+        taken: Int32Array.from(taken),
+        buffer: out.buffer as ArrayBuffer,
+      };
     };
     for (let from = job.from; from < job.to; from += BATCH) {
       if (claiming && Atomics.load(inserts, 0) >= limit) return result(from);
@@ -85,7 +113,8 @@ export class ChunkExpander {
           out[at + REC_LO] = lo | 0;
           const s = buf.view(k);
           let bad = 0;
-          for (let f = 0; f < safety.length && bad === 0; f++) if (!safety[f]!.check(s)) bad = f + 1;
+          for (let f = 0; f < safety.length && bad === 0; f++)
+            if (!safety[f]!.check(s)) bad = f + 1;
           out[at + REC_BROKEN] = bad;
           out[at + REC_SKIPPED] = skipped;
           skipped = 0;

@@ -29,10 +29,17 @@ export interface Coverage {
  * action from running each action alone over the `expanded` states again (twice: the first warms
  * the compiler up), so the search itself carries no timer.
  */
-export function coverageOf(model: Model, store: StateStore, fired: Float64Array, expanded: number): Coverage {
+export function coverageOf(
+  model: Model,
+  store: StateStore,
+  fired: Float64Array,
+  expanded: number,
+): Coverage {
   const found = new Float64Array(model.actions.length);
   for (let id = 0; id < store.count; id++) if (store.via[id] !== INITIAL) found[store.via[id]!]++;
-  const states = Array.from({ length: expanded }, (_, id) => store.get(id)).filter((s) => !model.constraint || model.constraint(s));
+  const states = Array.from({ length: expanded }, (_, id) => store.get(id)).filter(
+    (s) => !model.constraint || model.constraint(s),
+  );
   const expander = new Expander(model);
   const labels = distinctLabels(model);
   const timed = (i: number) => {

@@ -21,7 +21,10 @@ export function inModel<T>(where: string, fn: () => T): T {
 /** The error for an action that threw while expanding `s`. */
 export function actionError(action: Action, s: State, err: unknown): ModelError {
   const who = action.process ? ` (process ${action.process})` : '';
-  return new ModelError(`action "${action.name}"${who} threw: ${message(err)} in state [${Array.from(s).join(',')}]`, { cause: err });
+  return new ModelError(
+    `action "${action.name}"${who} threw: ${message(err)} in state [${Array.from(s).join(',')}]`,
+    { cause: err },
+  );
 }
 
 export function message(err: unknown): string {

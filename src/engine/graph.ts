@@ -42,7 +42,9 @@ export function stateGraph(model: Model, maxStates: number): StateGraph {
       return -1;
     }
     ids.set(key, nodes.length);
-    const broken = (model.invariants ?? []).filter((inv) => !inModel(`invariant "${inv.name}"`, () => inv.check(s))).map((inv) => inv.name);
+    const broken = (model.invariants ?? [])
+      .filter((inv) => !inModel(`invariant "${inv.name}"`, () => inv.check(s)))
+      .map((inv) => inv.name);
     nodes.push({ state: s, initial, broken, expanded: true });
     return nodes.length - 1;
   };

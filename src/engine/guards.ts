@@ -19,7 +19,9 @@ export class ActionGuards {
 
   constructor(actions: readonly Action[]) {
     const words = (this.words = Math.max(1, Math.ceil(actions.length / 32)));
-    const vars = [...new Set(actions.flatMap((a) => (a.guard ?? []).map(([v]) => v)))].sort((x, y) => x - y);
+    const vars = [...new Set(actions.flatMap((a) => (a.guard ?? []).map(([v]) => v)))].sort(
+      (x, y) => x - y,
+    );
     this.variables = Int32Array.from(vars);
     this.masks = new Int32Array(vars.length * 256 * words).fill(-1);
     const index = new Map(vars.map((v, i) => [v, i]));
@@ -27,7 +29,8 @@ export class ActionGuards {
       for (const [variable, want] of a.guard ?? []) {
         // Every other value of the variable rules the action out.
         const base = index.get(variable)! * 256;
-        for (let value = 0; value < 256; value++) if (value !== want) this.masks[(base + value) * words + (k >> 5)]! &= ~(1 << (k & 31));
+        for (let value = 0; value < 256; value++)
+          if (value !== want) this.masks[(base + value) * words + (k >> 5)]! &= ~(1 << (k & 31));
       }
     });
   }
@@ -63,7 +66,8 @@ export class ActionGuards {
   allows(a: number, s: State): boolean {
     const { words, variables, masks } = this;
     for (let i = 0; i < variables.length; i++) {
-      if (!(masks[(i * 256 + s[variables[i]!]!) * words + (a >> 5)]! & (1 << (a & 31)))) return false;
+      if (!(masks[(i * 256 + s[variables[i]!]!) * words + (a >> 5)]! & (1 << (a & 31))))
+        return false;
     }
     return true;
   }

@@ -34,7 +34,12 @@ export function livenessBytes(n: number, properties: number): number {
  * lasso: a prefix to a state of that component and a cycle through it that takes every
  * fairness-relevant action it must.
  */
-export function checkLiveness(model: Model, store: StateStore, edges: EdgeStore, useFairness: boolean): Counterexample | undefined {
+export function checkLiveness(
+  model: Model,
+  store: StateStore,
+  edges: EdgeStore,
+  useFairness: boolean,
+): Counterexample | undefined {
   const n = store.count;
   const fair: FairAction[] = useFairness
     ? model.actions.flatMap((a, i) => (a.fairness ? [{ action: i, kind: a.fairness }] : []))
@@ -50,7 +55,9 @@ export function checkLiveness(model: Model, store: StateStore, edges: EdgeStore,
     return out;
   };
   // States cut off by the state constraint have an unknown future: never a stuttering end.
-  const expanded = model.constraint ? evaluate(model.constraint.bind(model)) : new Uint8Array(n).fill(1);
+  const expanded = model.constraint
+    ? evaluate(model.constraint.bind(model))
+    : new Uint8Array(n).fill(1);
   const actions = model.actions.length;
   const scratch: LivenessScratch = {
     tarjan: new Tarjan(edges, n),
@@ -71,7 +78,9 @@ export function checkLiveness(model: Model, store: StateStore, edges: EdgeStore,
   const loops = new Loops(edges, n, expanded, scratch);
   const looping = loops.states;
   // Where each property is unpaid among the looping states, all in one pass over the store.
-  const paid = props.map((prop) => (prop.kind === 'leadsTo' ? prop.q?.bind(prop) : prop.p.bind(prop)));
+  const paid = props.map((prop) =>
+    prop.kind === 'leadsTo' ? prop.q?.bind(prop) : prop.p.bind(prop),
+  );
   const unpaid = props.map(() => new Uint8Array(looping.length));
   for (let k = 0; k < looping.length; k++) {
     store.load(looping[k]!, row);
@@ -96,17 +105,22 @@ export function checkLiveness(model: Model, store: StateStore, edges: EdgeStore,
       source = reach.parent[source]!;
     }
     regionHops.reverse();
-    const trace: TraceStep[] = store.pathTo(source).map((i) => step(model.actions, store.via[i]!, store.get(i)));
+    const trace: TraceStep[] = store
+      .pathTo(source)
+      .map((i) => step(model.actions, store.via[i]!, store.get(i)));
     for (const hop of regionHops) trace.push(step(model.actions, hop.action, store.get(hop.to)));
     const loopStart = trace.length - 1;
-    for (const hop of cycleThrough(edges, n, component, entry, fair)) trace.push(step(model.actions, hop.action, store.get(hop.to)));
+    for (const hop of cycleThrough(edges, n, component, entry, fair))
+      trace.push(step(model.actions, hop.action, store.get(hop.to)));
     return {
       kind: 'liveness',
       property: prop.name,
       doc: prop.doc,
       trace,
       loopStart,
-      fairness: fair.map((f) => `${f.kind === 'weak' ? 'WF' : 'SF'}(${actionLabel(model.actions[f.action]!)})`),
+      fairness: fair.map(
+        (f) => `${f.kind === 'weak' ? 'WF' : 'SF'}(${actionLabel(model.actions[f.action]!)})`,
+      ),
     };
   }
   return undefined;
@@ -158,7 +172,13 @@ class Loops {
  * where there is none the property holds and its whole-graph search is skipped. A component
  * unpaid throughout is judged once for all properties.
  */
-function mayFail(loops: Loops, unpaidAt: Uint8Array, edges: EdgeStore, expanded: Uint8Array, scratch: LivenessScratch): boolean {
+function mayFail(
+  loops: Loops,
+  unpaidAt: Uint8Array,
+  edges: EdgeStore,
+  expanded: Uint8Array,
+  scratch: LivenessScratch,
+): boolean {
   const { states, component, members, start } = loops;
   const unpaid = ++scratch.generation;
   const count = new Int32Array(start.length - 1);
@@ -183,7 +203,15 @@ function mayFail(loops: Loops, unpaidAt: Uint8Array, edges: EdgeStore, expanded:
       scratch.member[s] = inside;
       loops.roots[roots++] = s;
     }
-    const found = fairComponents(edges, scratch.member, inside, loops.roots.subarray(0, roots), expanded, scratch).length > 0;
+    const found =
+      fairComponents(
+        edges,
+        scratch.member,
+        inside,
+        loops.roots.subarray(0, roots),
+        expanded,
+        scratch,
+      ).length > 0;
     if (whole) loops.fair[c] = found;
     if (found) return true;
   }
@@ -191,7 +219,12 @@ function mayFail(loops: Loops, unpaidAt: Uint8Array, edges: EdgeStore, expanded:
 }
 
 /** Where a property is unpaid, and the states from which an unpaid infinite path may start. */
-function regionOf(prop: Liveness, n: number, store: StateStore, evaluate: (f: (s: Uint8Array) => boolean) => Uint8Array) {
+function regionOf(
+  prop: Liveness,
+  n: number,
+  store: StateStore,
+  evaluate: (f: (s: Uint8Array) => boolean) => Uint8Array,
+) {
   const p = evaluate(prop.p.bind(prop));
   const region = new Uint8Array(n);
   const sources = new Int32Array(n);
@@ -314,7 +347,12 @@ function singleLoops(edges: EdgeStore, s: number, expanded: Uint8Array): boolean
 /** `fair`, `unfair` (a weak fairness condition fails everywhere inside), or the strongly fair
  * actions that are enabled inside but never taken inside. One pass over the component's edges;
  * only the actions enabled in it are looked at again. */
-function judge(edges: EdgeStore, c: Int32Array, inSet: Uint8Array, scratch: LivenessScratch): 'fair' | 'unfair' | Set<number> {
+function judge(
+  edges: EdgeStore,
+  c: Int32Array,
+  inSet: Uint8Array,
+  scratch: LivenessScratch,
+): 'fair' | 'unfair' | Set<number> {
   const { enabledIn, taken, lastState, judgedIn, touched, fairness } = scratch;
   const gen = ++scratch.judgements;
   let count = 0;
@@ -346,19 +384,27 @@ function judge(edges: EdgeStore, c: Int32Array, inSet: Uint8Array, scratch: Live
 }
 
 function enablesAny(edges: EdgeStore, s: number, actions: Set<number>): boolean {
-  for (let e = edges.start[s]!; e < edges.start[s + 1]!; e++) if (actions.has(edges.actions[e]!)) return true;
+  for (let e = edges.start[s]!; e < edges.start[s + 1]!; e++)
+    if (actions.has(edges.actions[e]!)) return true;
   return false;
 }
 
 function enables(edges: EdgeStore, s: number, action: number): boolean {
-  for (let e = edges.start[s]!; e < edges.start[s + 1]!; e++) if (edges.actions[e] === action) return true;
+  for (let e = edges.start[s]!; e < edges.start[s + 1]!; e++)
+    if (edges.actions[e] === action) return true;
   return false;
 }
 
 /** A cycle from `entry` back to itself inside the component, through one internal edge of
  * every fair action enabled in it (or, for a weakly fair action never taken, a state where it
  * is disabled). Empty when the component is a final state that stutters. */
-function cycleThrough(edges: EdgeStore, n: number, component: Int32Array, entry: number, fair: readonly FairAction[]): Hop[] {
+function cycleThrough(
+  edges: EdgeStore,
+  n: number,
+  component: Int32Array,
+  entry: number,
+  fair: readonly FairAction[],
+): Hop[] {
   const inSet = new Uint8Array(n);
   for (const s of component) inSet[s] = 1;
   const hops: Hop[] = [];
@@ -396,7 +442,8 @@ function cycleThrough(edges: EdgeStore, n: number, component: Int32Array, entry:
 function findEdge(edges: EdgeStore, component: Int32Array, inSet: Uint8Array, action: number) {
   for (const s of component) {
     for (let e = edges.start[s]!; e < edges.start[s + 1]!; e++) {
-      if (edges.actions[e] === action && inSet[edges.targets[e]!]) return { from: s, to: edges.targets[e]! };
+      if (edges.actions[e] === action && inSet[edges.targets[e]!])
+        return { from: s, to: edges.targets[e]! };
     }
   }
   return undefined;
@@ -404,7 +451,12 @@ function findEdge(edges: EdgeStore, component: Int32Array, inSet: Uint8Array, ac
 
 /** Shortest path inside `inSet` from `from` to the first state satisfying `target` (zero hops
  * when `from` already does). */
-function shortestPath(edges: EdgeStore, inSet: Uint8Array, from: number, target: (s: number) => boolean): Hop[] {
+function shortestPath(
+  edges: EdgeStore,
+  inSet: Uint8Array,
+  from: number,
+  target: (s: number) => boolean,
+): Hop[] {
   if (target(from)) return [];
   const parent = new Map<number, { prev: number; action: number }>();
   const queue = [from];
@@ -417,7 +469,8 @@ function shortestPath(edges: EdgeStore, inSet: Uint8Array, from: number, target:
       parent.set(w, { prev: v, action: edges.actions[e]! });
       if (target(w)) {
         const hops: Hop[] = [];
-        for (let at = w; at !== from; at = parent.get(at)!.prev) hops.push({ action: parent.get(at)!.action, to: at });
+        for (let at = w; at !== from; at = parent.get(at)!.prev)
+          hops.push({ action: parent.get(at)!.action, to: at });
         return hops.reverse();
       }
       queue.push(w);

@@ -56,7 +56,11 @@ export interface CheckResult {
   readonly violation?: Counterexample;
   /** With partial-order reduction: the properties checked on the reduced graph, and those not
    * checked at all (liveness). */
-  readonly reduction?: { readonly method: 'stubborn-sets'; readonly reduced: string[]; readonly notChecked: string[] };
+  readonly reduction?: {
+    readonly method: 'stubborn-sets';
+    readonly reduced: string[];
+    readonly notChecked: string[];
+  };
   /** Weaker results that did not stop the search (shortest counterexample each). */
   readonly findings: Counterexample[];
   /** With the `coverage` option. */

@@ -60,7 +60,13 @@ export const defaultWorkers = (): number => availableParallelism();
  * the same shortest one. `ref` tells each worker how to build the same model. With `join`, the
  * threads join only where they pay.
  */
-export async function checkParallel(model: Model, ref: ModelRef, threads: number, options: CheckOptions = {}, join?: Join): Promise<CheckResult> {
+export async function checkParallel(
+  model: Model,
+  ref: ModelRef,
+  threads: number,
+  options: CheckOptions = {},
+  join?: Join,
+): Promise<CheckResult> {
   const lazy = join !== undefined;
   const search = new Search(model, options, !lazy);
   const local = new ChunkExpander(model, ref.deadlock);
@@ -83,7 +89,12 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
       // Asked once a level: whether the threads should join now.
       if (joinable && !pool && wide && alone.states > 0 && askedAt !== search.depth) {
         askedAt = search.depth;
-        if (cpuSeconds() >= join!.afterCpuSeconds && (!join!.onlyIfIdle || coreIdle()) && search.share()) pool = new Pool(ref, threads - 1, local);
+        if (
+          cpuSeconds() >= join!.afterCpuSeconds &&
+          (!join!.onlyIfIdle || coreIdle()) &&
+          search.share()
+        )
+          pool = new Pool(ref, threads - 1, local);
       }
       // Once a level, while the workers start, let their "ready" in.
       if (pool && !pool.ready && waitedAt !== search.depth) {
@@ -103,7 +114,11 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
       const levelStarted = performance.now();
       // Room for the level's new states; if it was not enough, the workers stop early and the
       // rest of their chunks runs again once the table has grown.
-      if (claiming && !search.reserveVisited(Math.max(2, Math.min(search.branching, 4)) * (to - from))) break;
+      if (
+        claiming &&
+        !search.reserveVisited(Math.max(2, Math.min(search.branching, 4)) * (to - from))
+      )
+        break;
       let ranges: [number, number][] = [[from, to]];
       while (ranges.length > 0 && !search.violation && !search.stoppedBy) {
         const inserts = new Int32Array(new SharedArrayBuffer(4));
@@ -111,15 +126,32 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
         const limit = Math.floor(slots * MAX_LOAD) - search.visited.size;
         const job = (start: number, end: number): ChunkJob =>
           claiming
-            ? { blocks: search.store.buffers, from: start, to: end, mode: 'claim', visited: search.visited.current, chunk: ++chunkNumber, inserts, limit, symmetry: options.symmetry === true }
-            : { blocks: search.store.buffers, from: start, to: end, mode: 'all', symmetry: options.symmetry === true };
+            ? {
+                blocks: search.store.buffers,
+                from: start,
+                to: end,
+                mode: 'claim',
+                visited: search.visited.current,
+                chunk: ++chunkNumber,
+                inserts,
+                limit,
+                symmetry: options.symmetry === true,
+              }
+            : {
+                blocks: search.store.buffers,
+                from: start,
+                to: end,
+                mode: 'all',
+                symmetry: options.symmetry === true,
+              };
         const unfinished: [number, number][] = [];
         // what chunks merged so far took over from later ones (claims only move to earlier chunks)
         const taken = new VisitedSet(1 << 10);
         for await (const { job: j, result: r } of pool.level(ranges, job)) {
           search.merge(new Int32Array(r.buffer), r.count, claiming ? taken : undefined);
           pool.recycle(r.buffer);
-          for (let i = 0; i < r.taken.length; i += 2) taken.findOrInsert(r.taken[i]! >>> 0, r.taken[i + 1]! >>> 0, 0);
+          for (let i = 0; i < r.taken.length; i += 2)
+            taken.findOrInsert(r.taken[i]! >>> 0, r.taken[i + 1]! >>> 0, 0);
           if (search.violation || search.stoppedBy) break;
           // The tables grow as chunks merge: stop at the bound between chunks, not a level late.
           if (!search.memoryLeft()) {
@@ -135,7 +167,11 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
         ranges = unfinished;
       }
       search.head = to;
-      if (joinable && ++levelsOnThreads > 1 && (to - from) / (performance.now() - levelStarted) < alone.states / alone.ms) {
+      if (
+        joinable &&
+        ++levelsOnThreads > 1 &&
+        (to - from) / (performance.now() - levelStarted) < alone.states / alone.ms
+      ) {
         await pool.close();
         pool = undefined;
         joinable = false;
@@ -150,7 +186,12 @@ export async function checkParallel(model: Model, ref: ModelRef, threads: number
 /** A promise with its resolve and reject (Promise.withResolvers is Node 22+), and whether it
  * is settled. */
 function deferred<T>() {
-  const d = { settled: false } as { settled: boolean; promise: Promise<T>; resolve: (value: T) => void; reject: (reason: unknown) => void };
+  const d = { settled: false } as {
+    settled: boolean;
+    promise: Promise<T>;
+    resolve: (value: T) => void;
+    reject: (reason: unknown) => void;
+  };
   d.promise = new Promise<T>((res, rej) => {
     d.resolve = (value) => {
       d.settled = true;
@@ -177,10 +218,20 @@ class Pool {
   /** the workers that have built their model */
   private readyCount = 0;
   /** per worker, the answers it owes, oldest first */
-  private readonly waiting = new Map<Worker, { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[]>();
+  private readonly waiting = new Map<
+    Worker,
+    { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[]
+  >();
 
-  constructor(ref: ModelRef, size: number, private readonly local: ChunkExpander) {
-    this.workers = Array.from({ length: size }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: ref }));
+  constructor(
+    ref: ModelRef,
+    size: number,
+    private readonly local: ChunkExpander,
+  ) {
+    this.workers = Array.from(
+      { length: size },
+      () => new Worker(new URL('./worker.js', import.meta.url), { workerData: ref }),
+    );
     for (const w of this.workers) {
       const owed: { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[] = [];
       this.waiting.set(w, owed);
@@ -206,8 +257,15 @@ class Pool {
 
   /** Expands the ranges in chunks, numbered in order; yields each chunk's job and result in
    * that order as they come. */
-  async *level(ranges: [number, number][], job: (start: number, end: number) => ChunkJob): AsyncGenerator<{ job: ChunkJob; result: ChunkResult }> {
-    const jobs = ranges.flatMap(([from, to]) => Array.from({ length: Math.ceil((to - from) / CHUNK) }, (_, i) => job(from + i * CHUNK, Math.min(to, from + (i + 1) * CHUNK))));
+  async *level(
+    ranges: [number, number][],
+    job: (start: number, end: number) => ChunkJob,
+  ): AsyncGenerator<{ job: ChunkJob; result: ChunkResult }> {
+    const jobs = ranges.flatMap(([from, to]) =>
+      Array.from({ length: Math.ceil((to - from) / CHUNK) }, (_, i) =>
+        job(from + i * CHUNK, Math.min(to, from + (i + 1) * CHUNK)),
+      ),
+    );
     const results = jobs.map(() => deferred<ChunkResult>());
     // A chunk no one waits for any more (the merge stopped at a violation) must not reject unheard.
     for (const r of results) r.promise.catch(() => {});

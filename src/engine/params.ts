@@ -22,11 +22,15 @@ export function resolveParams(
     const spec = specs[name];
     if (!spec) {
       const known = Object.keys(specs);
-      throw new ParamError(`${kind} ${def.name} has no parameter "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it takes none)'}`);
+      throw new ParamError(
+        `${kind} ${def.name} has no parameter "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it takes none)'}`,
+      );
     }
     const value = Number(text);
     if (!/^-?\d+$/.test(text) || value < spec.min || value > spec.max) {
-      throw new ParamError(`parameter ${name}=${text} of ${kind} ${def.name}: expected an integer from ${spec.min} to ${spec.max}`);
+      throw new ParamError(
+        `parameter ${name}=${text} of ${kind} ${def.name}: expected an integer from ${spec.min} to ${spec.max}`,
+      );
     }
     params[name] = value;
   }

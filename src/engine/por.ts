@@ -55,7 +55,8 @@ export class StubbornSets {
     for (let a = 0; a < n; a++) {
       if (meets(writes[a]!, watched)) this.visible[a >> 5]! |= 1 << (a & 31);
       for (let b = 0; b < n; b++) {
-        if (meets(writes[a]!, reads[b]!) || meets(writes[b]!, reads[a]!)) this.dependent[a * words + (b >> 5)]! |= 1 << (b & 31);
+        if (meets(writes[a]!, reads[b]!) || meets(writes[b]!, reads[a]!))
+          this.dependent[a * words + (b >> 5)]! |= 1 << (b & 31);
         if (meets(writes[b]!, reads[a]!)) this.enabling[a * words + (b >> 5)]! |= 1 << (b & 31);
       }
     }
@@ -67,7 +68,8 @@ export class StubbornSets {
    * words): the smallest stubborn set's, or undefined when that is all of them. */
   reduce(enabled: Int32Array): Int32Array | undefined {
     let key = '';
-    for (let w = 0; w < this.words; w++) key += String.fromCharCode(enabled[w]! & 0xffff, enabled[w]! >>> 16);
+    for (let w = 0; w < this.words; w++)
+      key += String.fromCharCode(enabled[w]! & 0xffff, enabled[w]! >>> 16);
     if (this.memo.has(key)) return this.memo.get(key);
     let best: Int32Array | undefined;
     let bestSize = count(enabled);
@@ -100,7 +102,8 @@ export class StubbornSets {
       for (let w = 0; w < words; w++) {
         let fresh = add[a * words + w]! & ~set[w]!;
         set[w]! |= fresh;
-        for (; fresh !== 0; fresh &= fresh - 1) stack[top++] = (w << 5) | (31 - Math.clz32(fresh & -fresh));
+        for (; fresh !== 0; fresh &= fresh - 1)
+          stack[top++] = (w << 5) | (31 - Math.clz32(fresh & -fresh));
       }
     }
     let size = 0;

@@ -23,18 +23,34 @@ export function replay(model: Model, steps: readonly RecordedStep[]): ReplayResu
   const want = (i: number) => JSON.stringify(steps[i]!.state);
   if (steps.length === 0) return { ok: false, step: 0, reason: 'the trace has no steps' };
   const first = model.initial().find((s) => key(s) === want(0));
-  if (!first) return { ok: false, step: 0, reason: `no initial state of the model is this one (${closest(model, model.initial(), steps[0]!.state)})` };
+  if (!first)
+    return {
+      ok: false,
+      step: 0,
+      reason: `no initial state of the model is this one (${closest(model, model.initial(), steps[0]!.state)})`,
+    };
   const states: State[] = [first];
   const expander = new Expander(model);
   for (let i = 1; i < steps.length; i++) {
     const { action, process } = steps[i]!;
     const label = `${process ?? '-'} ${action}`;
     const named = (a: Action) => a.name === action && (a.process ?? null) === process;
-    if (!model.actions.some(named)) return { ok: false, step: i, reason: `the model has no action "${action}" of process ${process ?? '(none)'}` };
+    if (!model.actions.some(named))
+      return {
+        ok: false,
+        step: i,
+        reason: `the model has no action "${action}" of process ${process ?? '(none)'}`,
+      };
     const successors = expander.of(states[i - 1]!, named).map((s) => s.next);
-    if (successors.length === 0) return { ok: false, step: i, reason: `${label} is not enabled in the state before it` };
+    if (successors.length === 0)
+      return { ok: false, step: i, reason: `${label} is not enabled in the state before it` };
     const next = successors.find((s) => key(s) === want(i));
-    if (!next) return { ok: false, step: i, reason: `${label} leads elsewhere: ${closest(model, successors, steps[i]!.state)}` };
+    if (!next)
+      return {
+        ok: false,
+        step: i,
+        reason: `${label} leads elsewhere: ${closest(model, successors, steps[i]!.state)}`,
+      };
     states.push(next);
   }
   return { ok: true, states };
@@ -62,23 +78,33 @@ export interface Claim {
  * last state; a deadlock must have no successor there; a liveness lasso must close on its loop
  * state and never pay the property from where it was owed. Returns why not, or undefined.
  */
-export function stillViolates(model: Model, states: readonly State[], claim: Claim): string | undefined {
+export function stillViolates(
+  model: Model,
+  states: readonly State[],
+  claim: Claim,
+): string | undefined {
   const last = states[states.length - 1]!;
   if (claim.kind === 'deadlock') {
-    return new Expander(model).of(last).length > 0 ? 'the last state has successors now: no deadlock' : undefined;
+    return new Expander(model).of(last).length > 0
+      ? 'the last state has successors now: no deadlock'
+      : undefined;
   }
   if (claim.kind === 'liveness') {
     const prop = model.liveness?.find((p) => p.name === claim.property);
     if (!prop) return `the model has no liveness property "${claim.property}"`;
     const loop = claim.loopStart ?? -1;
     if (loop < 0 || loop >= states.length) return 'the trace has no loop';
-    if (JSON.stringify(viewState(model, last)) !== JSON.stringify(viewState(model, states[loop]!))) return `the last step does not lead back to step ${loop}`;
+    if (JSON.stringify(viewState(model, last)) !== JSON.stringify(viewState(model, states[loop]!)))
+      return `the last step does not lead back to step ${loop}`;
     const cycle = states.slice(loop);
-    if (prop.kind === 'eventually') return states.some((s) => prop.p(s)) ? `${claim.property} is paid on the way` : undefined;
-    if (prop.kind === 'alwaysEventually') return cycle.some((s) => prop.p(s)) ? `${claim.property} is paid inside the loop` : undefined;
+    if (prop.kind === 'eventually')
+      return states.some((s) => prop.p(s)) ? `${claim.property} is paid on the way` : undefined;
+    if (prop.kind === 'alwaysEventually')
+      return cycle.some((s) => prop.p(s)) ? `${claim.property} is paid inside the loop` : undefined;
     const q = prop.q!;
     for (let i = 0; i < states.length; i++) {
-      if (prop.p(states[i]!) && !states.slice(i).some((s) => q(s)) && !cycle.some((s) => q(s))) return undefined;
+      if (prop.p(states[i]!) && !states.slice(i).some((s) => q(s)) && !cycle.some((s) => q(s)))
+        return undefined;
     }
     return `${claim.property} is paid after every state that owes it`;
   }

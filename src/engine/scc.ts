@@ -18,7 +18,10 @@ export class Tarjan {
   private readonly out: Int32Array;
   private counter = 0;
 
-  constructor(private readonly edges: EdgeStore, n: number) {
+  constructor(
+    private readonly edges: EdgeStore,
+    n: number,
+  ) {
     this.index = new Int32Array(n);
     this.low = new Int32Array(n);
     this.onStack = new Uint8Array(n);
@@ -33,7 +36,12 @@ export class Tarjan {
    * reachable from `roots`, in reverse topological order, its states in the order Tarjan pops
    * them. The array passed is reused: copy what you keep.
    */
-  run(member: Int32Array | Uint8Array, is: number, roots: ArrayLike<number>, found: (component: Int32Array) => void): void {
+  run(
+    member: Int32Array | Uint8Array,
+    is: number,
+    roots: ArrayLike<number>,
+    found: (component: Int32Array) => void,
+  ): void {
     const { index, low, onStack, stack, callState, callEdge, out } = this;
     const { start, targets } = this.edges;
     if (this.counter > 2 ** 30) {

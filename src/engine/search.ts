@@ -5,7 +5,17 @@ import { getHeapStatistics } from 'node:v8';
 import { checkLiveness, livenessBytes } from './liveness.js';
 import { coverageOf } from './coverage.js';
 import type { Invariant, Model, State } from './model.js';
-import { DEADLOCK, REC_ACTION, REC_BROKEN, REC_FINDINGS, REC_HI, REC_LO, REC_PARENT, REC_SKIPPED, RECORD_HEADER } from './parallel-protocol.js';
+import {
+  DEADLOCK,
+  REC_ACTION,
+  REC_BROKEN,
+  REC_FINDINGS,
+  REC_HI,
+  REC_LO,
+  REC_PARENT,
+  REC_SKIPPED,
+  RECORD_HEADER,
+} from './parallel-protocol.js';
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
 import { StubbornSets } from './por.js';
 import { EdgeStore, StateStore } from './store.js';
@@ -60,7 +70,11 @@ export class Search {
 
   /** `parallel`: the store and visited table are shared with worker threads (from the start;
    * `share` shares them later). */
-  constructor(readonly model: Model, private readonly options: CheckOptions, parallel: boolean) {
+  constructor(
+    readonly model: Model,
+    private readonly options: CheckOptions,
+    parallel: boolean,
+  ) {
     const size = model.stateSize;
     this.maxDepth = options.maxDepth ?? Infinity;
     this.maxStates = options.maxStates ?? Infinity;
@@ -68,17 +82,36 @@ export class Search {
 
     this.stride = this.store.stride;
     this.words = this.stride >> 2;
-    if (options.symmetry && !model.canonical) throw new ModelError('symmetry reduction asked for, but the model declares no symmetry (canonical)');
+    if (options.symmetry && !model.canonical)
+      throw new ModelError(
+        'symmetry reduction asked for, but the model declares no symmetry (canonical)',
+      );
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
-    this.edges = options.liveness !== false && !options.symmetry && !options.por && (model.liveness?.length ?? 0) > 0 ? new EdgeStore() : undefined;
+    this.edges =
+      options.liveness !== false &&
+      !options.symmetry &&
+      !options.por &&
+      (model.liveness?.length ?? 0) > 0
+        ? new EdgeStore()
+        : undefined;
     // Only the edges of liveness need the id of a state found again; workers that insert
     // states themselves need their owners.
-    this.visited = new VisitedSet(1 << 16, { shared: parallel, kind: this.edges ? 'ids' : parallel ? 'owners' : 'plain' });
-    if (model.actions.length >= INITIAL) throw new ModelError(`model has ${model.actions.length} actions; at most ${INITIAL - 1} are supported`);
+    this.visited = new VisitedSet(1 << 16, {
+      shared: parallel,
+      kind: this.edges ? 'ids' : parallel ? 'owners' : 'plain',
+    });
+    if (model.actions.length >= INITIAL)
+      throw new ModelError(
+        `model has ${model.actions.length} actions; at most ${INITIAL - 1} are supported`,
+      );
     this.safety = (model.invariants ?? []).filter((i) => i.severity !== 'finding');
     this.findingProps = (model.invariants ?? []).filter((i) => i.severity === 'finding');
     this.deadlock = options.deadlock ?? model.deadlock ?? true;
-    this.batch = new SuccessorBatch(model, this.deadlock, options.por ? new StubbornSets(model) : undefined);
+    this.batch = new SuccessorBatch(
+      model,
+      this.deadlock,
+      options.por ? new StubbornSets(model) : undefined,
+    );
     this.por = options.por === true;
     this.fired = options.coverage ? new Float64Array(model.actions.length) : undefined;
 
@@ -88,7 +121,10 @@ export class Search {
     const buf = new SuccessorBuffer(model.stateSize, this.stride);
     buf.reset(new Int32Array(this.words));
     for (const s of initial) {
-      if (s.length !== size) throw new ModelError(`initial() returned a state of ${s.length} variables; stateSize is ${size}`);
+      if (s.length !== size)
+        throw new ModelError(
+          `initial() returned a state of ${s.length} variables; stateSize is ${size}`,
+        );
       buf.next().set(s);
     }
     for (let k = 0; k < buf.count && !this.violation && !this.stoppedBy; k++) {
@@ -157,11 +193,17 @@ export class Search {
     batch.generate(store.blocks, from, to, this.canonical);
     if (batch.branching > this.branching) this.branching = batch.branching;
     const buf = batch.buf;
-    this.touched += readAhead(this.visited.current, this.visited.slot, batch.fingerprints, batch.count);
+    this.touched += readAhead(
+      this.visited.current,
+      this.visited.slot,
+      batch.fingerprints,
+      batch.count,
+    );
     for (let id = from; id < to; id++) {
       const i = id - from;
       if (batch.outcome[i] === CUT_OFF) continue;
-      if (fired) for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) fired[batch.action[k]!]!++;
+      if (fired)
+        for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) fired[batch.action[k]!]!++;
       edges?.openRow(id);
       // With partial-order reduction, the stubborn set's successors first; the rest too if one
       // of them was already known (the cycle proviso, por.ts).
@@ -171,14 +213,27 @@ export class Search {
         for (let k = batch.first[i]!; k < batch.first[i + 1]!; k++) {
           if (pass === 1 ? !batch.kept[k] : pass === 2 && batch.kept[k]) continue;
           this.transitions++;
-          const next = this.admit(batch.fingerprints[2 * k]!, batch.fingerprints[2 * k + 1]!, buf.row(k), 0, id, batch.action[k]!);
+          const next = this.admit(
+            batch.fingerprints[2 * k]!,
+            batch.fingerprints[2 * k + 1]!,
+            buf.row(k),
+            0,
+            id,
+            batch.action[k]!,
+          );
           if (next === KNOWN) known = true;
-          else if (next >= 0 ? !this.checkNew(buf.view(k), next) : this.stoppedBy !== undefined) return;
+          else if (next >= 0 ? !this.checkNew(buf.view(k), next) : this.stoppedBy !== undefined)
+            return;
         }
         pass = pass === 1 && known ? 2 : 0;
       } while (pass !== 0);
       if (batch.outcome[i] === DEADLOCKED) {
-        this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(id) };
+        this.violation = {
+          kind: 'deadlock',
+          property: 'deadlock',
+          doc: DEADLOCK_DOC,
+          trace: this.traceTo(id),
+        };
         return;
       }
     }
@@ -197,7 +252,12 @@ export class Search {
       this.transitions += records[at + REC_SKIPPED]!;
       edges?.openRow(parent);
       if (action === DEADLOCK) {
-        this.violation = { kind: 'deadlock', property: 'deadlock', doc: DEADLOCK_DOC, trace: this.traceTo(parent) };
+        this.violation = {
+          kind: 'deadlock',
+          property: 'deadlock',
+          doc: DEADLOCK_DOC,
+          trace: this.traceTo(parent),
+        };
         return;
       }
       this.transitions++;
@@ -205,7 +265,11 @@ export class Search {
       const l = records[at + REC_LO]! >>> 0;
       let next: number;
       if (taken === undefined) next = this.admit(h, l, records, at + RECORD_HEADER, parent, action);
-      else next = taken.size > 0 && taken.find(h, l) >= 0 ? -1 : this.addNew(records, at + RECORD_HEADER, parent, action);
+      else
+        next =
+          taken.size > 0 && taken.find(h, l) >= 0
+            ? -1
+            : this.addNew(records, at + RECORD_HEADER, parent, action);
       if (next < 0) {
         if (this.stoppedBy) return;
         continue;
@@ -213,18 +277,31 @@ export class Search {
       const broken = records[at + REC_BROKEN]!;
       if (broken > 0) {
         const bad = this.safety[broken - 1]!;
-        this.violation = { kind: 'invariant', property: bad.name, doc: bad.doc, trace: this.traceTo(next) };
+        this.violation = {
+          kind: 'invariant',
+          property: bad.name,
+          doc: bad.doc,
+          trace: this.traceTo(next),
+        };
         return;
       }
       const failing = records[at + REC_FINDINGS]!;
-      for (let i = 0; failing !== 0 && i < this.findingProps.length; i++) if (failing & (1 << i)) this.recordFinding(this.findingProps[i]!, next);
+      for (let i = 0; failing !== 0 && i < this.findingProps.length; i++)
+        if (failing & (1 << i)) this.recordFinding(this.findingProps[i]!, next);
     }
   }
 
   /** A transition to the state with fingerprint (h, l), whose words are at `from` in `src`:
    * its edge, and the state itself when new. Returns the new state's id, KNOWN if it was known,
    * or -1 if the search stopped (--max-states). */
-  private admit(h: number, l: number, src: Int32Array, from: number, parent: number, action: number): number {
+  private admit(
+    h: number,
+    l: number,
+    src: Int32Array,
+    from: number,
+    parent: number,
+    action: number,
+  ): number {
     const known = this.visited.findOrInsert(h, l, this.slotWord());
     if (known >= 0) {
       this.edges?.add(known, action);
@@ -273,7 +350,9 @@ export class Search {
       seconds,
       statesPerSecond: Math.round(store.count / Math.max(seconds, 1e-6)),
       collisionProbability: collisionProbability(store.count, this.transitions + this.initialCount),
-      bytesPerState: Math.round((store.bytes + visited.bytes + (edges?.bytes ?? 0)) / Math.max(1, store.count)),
+      bytesPerState: Math.round(
+        (store.bytes + visited.bytes + (edges?.bytes ?? 0)) / Math.max(1, store.count),
+      ),
       bytesPerVisitedState: Math.round(store.rowBytes + visited.bytes / Math.max(1, store.count)),
       bytesPerQueuedState: store.rowBytes,
       ...(violation ? { violation } : {}),
@@ -300,7 +379,9 @@ export class Search {
     if (this.store.count < this.nextHeapCheck) return true;
     this.nextHeapCheck = this.store.count + 4096;
     const heap = getHeapStatistics();
-    return heap.used_heap_size + Math.max(heap.heap_size_limit / 4, 64 * 2 ** 20) <= heap.heap_size_limit;
+    return (
+      heap.used_heap_size + Math.max(heap.heap_size_limit / 4, 64 * 2 ** 20) <= heap.heap_size_limit
+    );
   }
 
   /** What partial-order reduction checked on the reduced graph, and what it left unchecked. */
@@ -308,7 +389,10 @@ export class Search {
     const { model } = this;
     return {
       method: 'stubborn-sets',
-      reduced: [...(model.invariants ?? []).map((i) => i.name), ...(this.deadlock ? ['deadlock'] : [])],
+      reduced: [
+        ...(model.invariants ?? []).map((i) => i.name),
+        ...(this.deadlock ? ['deadlock'] : []),
+      ],
       notChecked: this.options.liveness === false ? [] : (model.liveness ?? []).map((l) => l.name),
     };
   }
@@ -343,14 +427,21 @@ export class Search {
   }
 
   private traceTo(id: number) {
-    return this.store.pathTo(id).map((i) => step(this.model.actions, this.store.via[i]!, this.store.get(i)));
+    return this.store
+      .pathTo(id)
+      .map((i) => step(this.model.actions, this.store.via[i]!, this.store.get(i)));
   }
 
   /** The invariants on a new state: false (and the violation) when a safety one breaks. */
   private checkNew(s: State, id: number): boolean {
     const bad = firstBroken(this.safety, s);
     if (bad) {
-      this.violation = { kind: 'invariant', property: bad.name, doc: bad.doc, trace: this.traceTo(id) };
+      this.violation = {
+        kind: 'invariant',
+        property: bad.name,
+        doc: bad.doc,
+        trace: this.traceTo(id),
+      };
       return false;
     }
     this.checkFindings(s, id);
@@ -364,10 +455,14 @@ export class Search {
   /** The first (shortest) counterexample of each finding is kept. */
   private recordFinding(f: Invariant, id: number): void {
     if (this.findings.some((x) => x.property === f.name)) return;
-    this.findings.push({ kind: f.findingKind ?? 'finding', property: f.name, doc: f.doc, trace: this.traceTo(id) });
+    this.findings.push({
+      kind: f.findingKind ?? 'finding',
+      property: f.name,
+      doc: f.doc,
+      trace: this.traceTo(id),
+    });
   }
 }
-
 
 function firstBroken(invariants: readonly Invariant[], s: State): Invariant | undefined {
   for (let i = 0; i < invariants.length; i++) if (!holds(invariants[i]!, s)) return invariants[i];
@@ -378,7 +473,10 @@ function holds(inv: Invariant, s: State): boolean {
   try {
     return inv.check(s);
   } catch (err) {
-    throw new ModelError(`invariant "${inv.name}" threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`, { cause: err });
+    throw new ModelError(
+      `invariant "${inv.name}" threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`,
+      { cause: err },
+    );
   }
 }
 

@@ -27,7 +27,12 @@ export const SHRINK_MAX_STATES = 200_000;
  */
 export function shrink(model: Model, c: Counterexample, maxStates = SHRINK_MAX_STATES): Shrunk {
   const before = c.trace.length - 1;
-  const result = (counterexample: Counterexample, method: Shrunk['method']): Shrunk => ({ counterexample, method, before, after: counterexample.trace.length - 1 });
+  const result = (counterexample: Counterexample, method: Shrunk['method']): Shrunk => ({
+    counterexample,
+    method,
+    before,
+    after: counterexample.trace.length - 1,
+  });
   if (c.loopStart !== undefined || before <= 1) return result(c, 'none');
   const bfs = shortest(model, c, before, maxStates);
   if (bfs) return result(bfs, bfs.trace.length < c.trace.length ? 'bfs' : 'none');
@@ -38,12 +43,24 @@ export function shrink(model: Model, c: Counterexample, maxStates = SHRINK_MAX_S
 /** The property alone, so the search stops at it and nothing else. The model is extended, not
  * copied: its fields may live on its prototype (a class, or a checked user model). */
 function onlyProperty(model: Model, c: Counterexample): Model {
-  const invariants = (model.invariants ?? []).filter((i) => c.kind !== 'deadlock' && i.name === c.property);
+  const invariants = (model.invariants ?? []).filter(
+    (i) => c.kind !== 'deadlock' && i.name === c.property,
+  );
   return Object.assign(Object.create(model) as Model, { invariants, liveness: [] });
 }
 
-function shortest(model: Model, c: Counterexample, depth: number, maxStates: number): Counterexample | undefined {
-  const r = check(onlyProperty(model, c), { maxDepth: depth, maxStates, deadlock: c.kind === 'deadlock', liveness: false });
+function shortest(
+  model: Model,
+  c: Counterexample,
+  depth: number,
+  maxStates: number,
+): Counterexample | undefined {
+  const r = check(onlyProperty(model, c), {
+    maxDepth: depth,
+    maxStates,
+    deadlock: c.kind === 'deadlock',
+    liveness: false,
+  });
   const found = r.violation ?? r.findings[0];
   return found && found.property === c.property ? { ...c, trace: found.trace } : undefined;
 }
@@ -57,7 +74,13 @@ function breaks(model: Model, c: Counterexample, s: State, expander: Expander): 
 
 /** Replays `actions` from `initial`, each step by the first successor its action gives; the trace
  * up to the first state that breaks the property, or undefined if none does. */
-function replayActions(model: Model, c: Counterexample, initial: State, actions: number[], expander: Expander): TraceStep[] | undefined {
+function replayActions(
+  model: Model,
+  c: Counterexample,
+  initial: State,
+  actions: number[],
+  expander: Expander,
+): TraceStep[] | undefined {
   let s = initial;
   const trace: TraceStep[] = [step(model.actions, -1, s)];
   for (const a of actions) {
@@ -75,7 +98,7 @@ function deltaDebug(model: Model, c: Counterexample): Counterexample {
   const initial = c.trace[0]!.state;
   let best = c.trace;
   for (let chunk = Math.floor((best.length - 1) / 2); chunk >= 1; chunk = Math.floor(chunk / 2)) {
-    for (let at = 1; at + chunk <= best.length; ) {
+    for (let at = 1; at + chunk <= best.length;) {
       const actions = [...best.slice(1, at), ...best.slice(at + chunk)].map((t) => t.actionIndex);
       const shorter = replayActions(model, c, initial, actions, expander);
       if (shorter && shorter.length < best.length) best = shorter;

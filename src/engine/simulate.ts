@@ -50,12 +50,23 @@ export function simulate(model: Model, options: SimulateOptions): SimulateResult
     trace = [step(model.actions, -1, s)];
     for (let d = 0; ; d++) {
       const bad = (model.invariants ?? []).find((inv) => !inv.check(s));
-      if (bad) return done('violation', run + 1, { kind: bad.severity === 'finding' ? (bad.findingKind ?? 'finding') : 'invariant', property: bad.name, doc: bad.doc, trace });
+      if (bad)
+        return done('violation', run + 1, {
+          kind: bad.severity === 'finding' ? (bad.findingKind ?? 'finding') : 'invariant',
+          property: bad.name,
+          doc: bad.doc,
+          trace,
+        });
       if (d === options.depth || (model.constraint && !model.constraint(s))) break;
       const next = expander.of(s);
       if (next.length === 0) {
         if ((options.deadlock ?? model.deadlock ?? true) && !model.isFinal?.(s)) {
-          return done('violation', run + 1, { kind: 'deadlock', property: 'deadlock', doc: 'A state with no successors that the model does not call final.', trace });
+          return done('violation', run + 1, {
+            kind: 'deadlock',
+            property: 'deadlock',
+            doc: 'A state with no successors that the model does not call final.',
+            trace,
+          });
         }
         break;
       }
@@ -67,7 +78,19 @@ export function simulate(model: Model, options: SimulateOptions): SimulateResult
   }
   return done('ok', options.runs);
 
-  function done(result: 'ok' | 'violation', runs: number, violation?: Counterexample): SimulateResult {
-    return { result, runs, steps, seconds: (performance.now() - started) / 1000, seed: options.seed, ...(violation ? { violation } : {}), lastRun: trace };
+  function done(
+    result: 'ok' | 'violation',
+    runs: number,
+    violation?: Counterexample,
+  ): SimulateResult {
+    return {
+      result,
+      runs,
+      steps,
+      seconds: (performance.now() - started) / 1000,
+      seed: options.seed,
+      ...(violation ? { violation } : {}),
+      lastRun: trace,
+    };
   }
 }

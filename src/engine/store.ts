@@ -34,7 +34,11 @@ export class StateStore {
   count = 0;
 
   /** `shared`: the blocks live in SharedArrayBuffers, for worker threads to read. */
-  constructor(readonly stateSize: number, initialCapacity = 1 << 12, private shared = false) {
+  constructor(
+    readonly stateSize: number,
+    initialCapacity = 1 << 12,
+    private shared = false,
+  ) {
     this.stride = strideOf(stateSize);
     this.words = this.stride >> 2;
     this.blocks = [this.block(Math.min(initialCapacity, BLOCK_ROWS))];
@@ -43,7 +47,11 @@ export class StateStore {
   }
 
   get bytes(): number {
-    return this.parent.length * 6 + (this.blocks.length - 1) * BLOCK_ROWS * this.stride + this.blocks[0]!.byteLength;
+    return (
+      this.parent.length * 6 +
+      (this.blocks.length - 1) * BLOCK_ROWS * this.stride +
+      this.blocks[0]!.byteLength
+    );
   }
 
   /** One state's row: its bytes, its parent and the action that reached it. */

@@ -17,7 +17,11 @@ export class SuccessorBuffer implements Successors {
   private source!: Int32Array;
   private readonly strideWords: number;
 
-  constructor(readonly stateSize: number, readonly stride: number, capacity = 64) {
+  constructor(
+    readonly stateSize: number,
+    readonly stride: number,
+    capacity = 64,
+  ) {
     this.strideWords = stride >> 2;
     this.bytes = new Uint8Array(capacity * stride);
     this.words = new Int32Array(this.bytes.buffer);

@@ -49,13 +49,23 @@ export function swarmSearch(model: Model, options: SwarmOptions): SwarmResult {
     readonly via: number;
     readonly next: { state: Uint8Array; via: number }[];
   }
-  const violationAt = (stack: Frame[], kind: string, property: string, doc: string): SwarmResult => ({
+  const violationAt = (
+    stack: Frame[],
+    kind: string,
+    property: string,
+    doc: string,
+  ): SwarmResult => ({
     result: 'violation',
     distinctStates: distinct,
     transitions,
     maxDepthReached,
     seconds: (performance.now() - started) / 1000,
-    violation: { kind, property, doc, trace: stack.map((f) => step(model.actions, f.via, f.state.slice(0, model.stateSize))) },
+    violation: {
+      kind,
+      property,
+      doc,
+      trace: stack.map((f) => step(model.actions, f.via, f.state.slice(0, model.stateSize))),
+    },
   });
   const successors = (s: Uint8Array) => {
     const out = expander.of(s.subarray(0, model.stateSize)).map(({ action, next }) => {
@@ -91,11 +101,23 @@ export function swarmSearch(model: Model, options: SwarmOptions): SwarmResult {
         pending = undefined;
         maxDepthReached = Math.max(maxDepthReached, stack.length - 1);
         const bad = (model.invariants ?? []).find((inv) => !inv.check(view));
-        if (bad) return violationAt(stack, bad.severity === 'finding' ? (bad.findingKind ?? 'finding') : 'invariant', bad.name, bad.doc);
+        if (bad)
+          return violationAt(
+            stack,
+            bad.severity === 'finding' ? (bad.findingKind ?? 'finding') : 'invariant',
+            bad.name,
+            bad.doc,
+          );
         if (model.constraint && !model.constraint(view)) continue;
         const next = successors(frame.state);
         transitions += next.length;
-        if (next.length === 0 && deadlock && !model.isFinal?.(view)) return violationAt(stack, 'deadlock', 'deadlock', 'A state with no successors that the model does not call final.');
+        if (next.length === 0 && deadlock && !model.isFinal?.(view))
+          return violationAt(
+            stack,
+            'deadlock',
+            'deadlock',
+            'A state with no successors that the model does not call final.',
+          );
         if (stack.length - 1 >= options.maxDepth) {
           if (next.length > 0) truncated = true;
           continue;
@@ -130,4 +152,3 @@ export function swarmSearch(model: Model, options: SwarmOptions): SwarmResult {
 export function shardSeed(base: number, i: number): number {
   return (Math.imul(base ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
 }
-

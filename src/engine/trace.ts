@@ -43,7 +43,10 @@ export function actionLabel(a: Action): string {
 export function viewState(model: Model, s: State): Record<string, unknown> {
   if (model.view) {
     const view: unknown = model.view(s);
-    if (typeof view !== 'object' || view === null) throw new ModelError(`view() returned ${view === null ? 'null' : typeof view}, not an object of facts`);
+    if (typeof view !== 'object' || view === null)
+      throw new ModelError(
+        `view() returned ${view === null ? 'null' : typeof view}, not an object of facts`,
+      );
     return view as Record<string, unknown>;
   }
   const out: Record<string, unknown> = {};
@@ -52,7 +55,10 @@ export function viewState(model: Model, s: State): Record<string, unknown> {
 }
 
 /** The variables of a view that differ between two states, as `name: before -> after`. */
-export function diffViews(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+export function diffViews(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): string[] {
   const out: string[] = [];
   for (const key of Object.keys(after)) {
     const a = formatValue(before[key]);

@@ -6,7 +6,12 @@ import type { TraceStep } from './trace.js';
 export type { LoggedEvent } from './model.js';
 
 export type ValidationResult =
-  | { readonly valid: true; readonly matched: number; readonly ignored: number; readonly explored: number }
+  | {
+      readonly valid: true;
+      readonly matched: number;
+      readonly ignored: number;
+      readonly explored: number;
+    }
   | {
       readonly valid: false;
       /** index (in the log) of the first event the model cannot explain */
@@ -28,12 +33,18 @@ interface Node {
 
 /** Does a logged event show this observation? Arguments both have must agree; results as the
  * model compares them (by default, equal as strings). */
-export function matches(o: Observation, e: LoggedEvent, model?: Pick<Model, 'sameResult'>): boolean {
+export function matches(
+  o: Observation,
+  e: LoggedEvent,
+  model?: Pick<Model, 'sameResult'>,
+): boolean {
   if (o.fn !== e.fn) return false;
   if (o.ret !== undefined && e.ret !== undefined) {
-    if (!(model?.sameResult ? model.sameResult(o.ret, e.ret) : String(o.ret) === String(e.ret))) return false;
+    if (!(model?.sameResult ? model.sameResult(o.ret, e.ret) : String(o.ret) === String(e.ret)))
+      return false;
   }
-  for (const [k, v] of Object.entries(o.args ?? {})) if (e.args?.[k] !== undefined && e.args[k] !== v) return false;
+  for (const [k, v] of Object.entries(o.args ?? {}))
+    if (e.args?.[k] !== undefined && e.args[k] !== v) return false;
   return true;
 }
 
@@ -43,17 +54,25 @@ export function matches(o: Observation, e: LoggedEvent, model?: Pick<Model, 'sam
  * step that shows several events must show them in a row. Answers how many events matched, or
  * the first event no behaviour explains, with a state just before it and what could have come.
  */
-export function validate(model: Model, log: readonly LoggedEvent[], maxStates = 200_000): ValidationResult {
+export function validate(
+  model: Model,
+  log: readonly LoggedEvent[],
+  maxStates = 200_000,
+): ValidationResult {
   const known = model.observes ? new Set(model.observes) : undefined;
   const positions = log.flatMap((e, i) => (!known || known.has(e.fn) ? [i] : []));
   const events = positions.map((i) => log[i]!);
   const ignored = log.length - events.length;
   const expander = new Expander(model);
-  const key = (n: Node) => `${String.fromCharCode(...n.state)}|${n.pending.map((o) => o.fn).join(',')}`;
+  const key = (n: Node) =>
+    `${String.fromCharCode(...n.state)}|${n.pending.map((o) => o.fn).join(',')}`;
   let explored = 0;
 
   /** Every step from `s`, with what it shows. */
-  const steps = (s: State) => expander.of(s).map(({ action, next }) => ({ next, seen: model.actions[action]!.observe?.(s, next) ?? [] }));
+  const steps = (s: State) =>
+    expander
+      .of(s)
+      .map(({ action, next }) => ({ next, seen: model.actions[action]!.observe?.(s, next) ?? [] }));
 
   /** Everything reachable by silent steps (nodes with pending events wait for the log). */
   const closure = (frontier: Node[]): Node[] => {
@@ -71,7 +90,10 @@ export function validate(model: Model, log: readonly LoggedEvent[], maxStates = 
         if (shown.length > 0) continue;
         const m = { state: next, pending: [] };
         if (seen.has(key(m))) continue;
-        if (++explored > maxStates) throw new ModelError(`validation explored more than ${maxStates} states between two events`);
+        if (++explored > maxStates)
+          throw new ModelError(
+            `validation explored more than ${maxStates} states between two events`,
+          );
         seen.set(key(m), m);
         queue.push(m);
       }
@@ -101,10 +123,21 @@ export function validate(model: Model, log: readonly LoggedEvent[], maxStates = 
     if (next.size === 0) {
       const allowed = new Map<string, Observation>();
       for (const n of here) {
-        const candidates = n.pending.length > 0 ? [n.pending[0]!] : steps(n.state).flatMap((s) => s.seen.slice(0, 1));
+        const candidates =
+          n.pending.length > 0
+            ? [n.pending[0]!]
+            : steps(n.state).flatMap((s) => s.seen.slice(0, 1));
         for (const o of candidates) allowed.set(JSON.stringify(o), o);
       }
-      return { valid: false, index: positions[i]!, matched: i, ignored, explored, state: here[0]!.state, allowed: [...allowed.values()].slice(0, 12) };
+      return {
+        valid: false,
+        index: positions[i]!,
+        matched: i,
+        ignored,
+        explored,
+        state: here[0]!.state,
+        allowed: [...allowed.values()].slice(0, 12),
+      };
     }
     frontier = [...next.values()];
   }
@@ -112,7 +145,11 @@ export function validate(model: Model, log: readonly LoggedEvent[], maxStates = 
 }
 
 /** What a tracer would have logged of a run (for tests, and to see what a capture looks like). */
-export function observeRun(model: Model, trace: readonly TraceStep[], cpuOf: (process: string | null) => number = () => 0): LoggedEvent[] {
+export function observeRun(
+  model: Model,
+  trace: readonly TraceStep[],
+  cpuOf: (process: string | null) => number = () => 0,
+): LoggedEvent[] {
   const out: LoggedEvent[] = [];
   for (let i = 1; i < trace.length; i++) {
     const t = trace[i]!;

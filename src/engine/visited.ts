@@ -78,7 +78,11 @@ export class VisitedSet {
     const hi = half(h);
     const lo = half(l);
     const mask = t.length / slot - 1;
-    for (let at = home(hi, lo, mask) * slot; t[at] !== 0; at = at + slot === t.length ? 0 : at + slot) {
+    for (
+      let at = home(hi, lo, mask) * slot;
+      t[at] !== 0;
+      at = at + slot === t.length ? 0 : at + slot
+    ) {
       if (t[at] === hi && t[at + 1] === lo) return slot === 3 ? t[at + 2]! : 0;
     }
     return -1;
@@ -154,10 +158,16 @@ export class VisitedSet {
  * slots, ahead of looking them up: the reads' cache misses overlap here, so the lookups that
  * follow find their slots in the cache. Returns a sum of what it read, for the caller to keep.
  */
-export function readAhead(t: VisitedTable, slot: number, fingerprints: Uint32Array, count: number): number {
+export function readAhead(
+  t: VisitedTable,
+  slot: number,
+  fingerprints: Uint32Array,
+  count: number,
+): number {
   const mask = t.length / slot - 1;
   let sum = 0;
-  for (let k = 0; k < count; k++) sum += t[home(half(fingerprints[2 * k]!), half(fingerprints[2 * k + 1]!), mask) * slot]!;
+  for (let k = 0; k < count; k++)
+    sum += t[home(half(fingerprints[2 * k]!), half(fingerprints[2 * k + 1]!), mask) * slot]!;
   return sum;
 }
 

@@ -35,11 +35,23 @@ export interface Vcpu {
   readonly run: Mapping;
 }
 
-const ioctlInt = (fd: number, request: number, arg: number): Result => check(libc().ioctl(fd, request, 'unsigned long', arg));
-const ioctlBuf = (fd: number, request: number, buf: Buffer): Result => check(libc().ioctl(fd, request, 'void *', buf));
+const ioctlInt = (fd: number, request: number, arg: number): Result =>
+  check(libc().ioctl(fd, request, 'unsigned long', arg));
+const ioctlBuf = (fd: number, request: number, buf: Buffer): Result =>
+  check(libc().ioctl(fd, request, 'void *', buf));
 
 /** What the script runner asks of KVM (a test on a machine without /dev/kvm may stand in). */
-export type KvmApi = Pick<Kvm, 'fd' | 'checkExtension' | 'createVm' | 'createGuestMemfd' | 'setUserMemoryRegion2' | 'createVcpu' | 'enterRealMode' | 'run'>;
+export type KvmApi = Pick<
+  Kvm,
+  | 'fd'
+  | 'checkExtension'
+  | 'createVm'
+  | 'createGuestMemfd'
+  | 'setUserMemoryRegion2'
+  | 'createVcpu'
+  | 'enterRealMode'
+  | 'run'
+>;
 
 export class Kvm {
   private constructor(
@@ -120,12 +132,22 @@ export class Kvm {
     const errno = r.ok ? {} : { errno: r.errno };
     if (exit === 'KVM_EXIT_IO') {
       const data = Buffer.alloc(1);
-      libc().copyFrom(data, vcpu.run.addr + Number(run.readBigUInt64LE(KVM_RUN_OFFSET.io_data_offset)), 1);
+      libc().copyFrom(
+        data,
+        vcpu.run.addr + Number(run.readBigUInt64LE(KVM_RUN_OFFSET.io_data_offset)),
+        1,
+      );
       return { ...errno, exit, port: run.readUInt16LE(KVM_RUN_OFFSET.io_port), value: data[0]! };
     }
-    if (exit === 'KVM_EXIT_MMIO') return { ...errno, exit, gpa: Number(run.readBigUInt64LE(KVM_RUN_OFFSET.mmio_phys_addr)) };
-    if (exit === 'KVM_EXIT_MEMORY_FAULT') return { ...errno, exit, gpa: Number(run.readBigUInt64LE(KVM_RUN_OFFSET.memory_fault_gpa)), flags: Number(run.readBigUInt64LE(KVM_RUN_OFFSET.memory_fault_flags)) };
+    if (exit === 'KVM_EXIT_MMIO')
+      return { ...errno, exit, gpa: Number(run.readBigUInt64LE(KVM_RUN_OFFSET.mmio_phys_addr)) };
+    if (exit === 'KVM_EXIT_MEMORY_FAULT')
+      return {
+        ...errno,
+        exit,
+        gpa: Number(run.readBigUInt64LE(KVM_RUN_OFFSET.memory_fault_gpa)),
+        flags: Number(run.readBigUInt64LE(KVM_RUN_OFFSET.memory_fault_flags)),
+      };
     return { ...errno, exit };
   }
 }
-

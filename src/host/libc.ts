@@ -8,9 +8,12 @@
 import { constants } from 'node:os';
 import koffi from 'koffi';
 
-export type Result<T = number> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errno: string };
+export type Result<T = number> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errno: string };
 
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+const errnoNames = new Map<number, string>(
+  Object.entries(constants.errno).map(([name, n]) => [n, name]),
+);
 export const errnoName = (n: number): string => errnoNames.get(n) ?? `errno ${n}`;
 
 let lib: ReturnType<typeof bind> | undefined;
@@ -21,7 +24,9 @@ function bind() {
     open: c.func('int open(const char *path, int flags)'),
     close: c.func('int close(int fd)'),
     ioctl: c.func('int ioctl(int fd, unsigned long request, ...)'),
-    mmap: c.func('intptr_t mmap(intptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset)'),
+    mmap: c.func(
+      'intptr_t mmap(intptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset)',
+    ),
     munmap: c.func('int munmap(intptr_t addr, size_t len)'),
     fallocate: c.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)'),
     read: c.func('intptr_t read(int fd, _Out_ uint8_t *buf, size_t n)'),

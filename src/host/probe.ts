@@ -19,6 +19,12 @@ export function hostAccess(device = KVM_DEVICE): HostAccess {
     return { ok: true };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'ENOENT' ? `${device} does not exist on this machine (no KVM: Linux ${kernelRelease()})` : `${device} cannot be opened read-write (${code})` };
+    return {
+      ok: false,
+      reason:
+        code === 'ENOENT'
+          ? `${device} does not exist on this machine (no KVM: Linux ${kernelRelease()})`
+          : `${device} cannot be opened read-write (${code})`,
+    };
   }
 }

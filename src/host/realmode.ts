@@ -5,7 +5,13 @@
  * and halts: the selftest's __GUEST_ASSERT), then fills the range with `fill` and halts
  * (GUEST_DONE). The range must lie below 64 KiB (SI/DI with DS = ES = 0 after reset).
  */
-export function checkAndFill(gpa: number, size: number, expect: number, fill: number, assertPort: number): Buffer {
+export function checkAndFill(
+  gpa: number,
+  size: number,
+  expect: number,
+  fill: number,
+  assertPort: number,
+): Buffer {
   const w = (n: number) => [n & 0xff, (n >> 8) & 0xff];
   const size16 = size & 0xffff; // LOOP counts CX down to 0: 0x10000 bytes is CX = 0
   // prettier-ignore

@@ -76,7 +76,14 @@ export class Session {
     const st = Buffer.alloc(STAT.size);
     const r = check(libc().fstatSize(fd, st));
     if (!r.ok) return r;
-    return { ok: true, value: { size: Number(st.readBigInt64LE(STAT.st_size)), blksize: Number(st.readBigInt64LE(STAT.st_blksize)), ino: Number(st.readBigUInt64LE(STAT.ino)) } };
+    return {
+      ok: true,
+      value: {
+        size: Number(st.readBigInt64LE(STAT.st_size)),
+        blksize: Number(st.readBigInt64LE(STAT.st_blksize)),
+        ino: Number(st.readBigUInt64LE(STAT.ino)),
+      },
+    };
   }
 
   /** Gives back every mapping, then every descriptor, newest first. Safe to call twice. */

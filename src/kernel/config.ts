@@ -10,7 +10,14 @@ export type VmmOp =
   | { readonly op: 'gup'; readonly gfn: number } // mmap + GUP pin of a shared page for I/O
   | { readonly op: 'teardown' }; // close(guest_memfd), then VM destroy
 
-export const faultKinds = ['remove-fails', 'block-fails', 'busy', 'transient-refs', 'memory-failure', 'retry-fails'] as const;
+export const faultKinds = [
+  'remove-fails',
+  'block-fails',
+  'busy',
+  'transient-refs',
+  'memory-failure',
+  'retry-fails',
+] as const;
 export type FaultKind = (typeof faultKinds)[number];
 export type FaultBudget = Readonly<Partial<Record<FaultKind, number>>>;
 

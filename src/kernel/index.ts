@@ -1,5 +1,14 @@
 export { buildSystem, systemModel } from './system.js';
 export { parseFaults, faultsText, FaultSpecError } from './faults.js';
-export { faultKinds, mutationNames, type FaultBudget, type FaultKind, type KernelConfig, type Mutation, type Scenario, type VmmOp } from './config.js';
+export {
+  faultKinds,
+  mutationNames,
+  type FaultBudget,
+  type FaultKind,
+  type KernelConfig,
+  type Mutation,
+  type Scenario,
+  type VmmOp,
+} from './config.js';
 export { Kernel } from './kernel.js';
 export { mapAddresses } from './addresses.js';

@@ -78,7 +78,8 @@ export class KvmMemslots {
     // "Private memslots are immutable, they can only be deleted."
     if (old) return fail('EINVAL');
     const end = a.gpa + a.size;
-    for (const s of this.slots.values()) if (a.gpa < s.gpa + s.size && s.gpa < end) return fail('EEXIST'); // kvm_check_memslot_overlap
+    for (const s of this.slots.values())
+      if (a.gpa < s.gpa + s.size && s.gpa < end) return fail('EEXIST'); // kvm_check_memslot_overlap
     if (a.gmem) {
       // kvm_gmem_bind: a guest_memfd of this VM, offset + size inside the file, and no other slot
       // bound to any of those pages of the file: each refusal is -EINVAL (r's initial value).
@@ -107,7 +108,9 @@ export class KvmMemslots {
 
   /** Whether a GPA lies in an anonymous slot (where the guest's code can live). */
   anonymousAt(gpa: number): boolean {
-    return [...this.slots.values()].some((s) => s.anonymous && gpa >= s.gpa && gpa < s.gpa + s.size);
+    return [...this.slots.values()].some(
+      (s) => s.anonymous && gpa >= s.gpa && gpa < s.gpa + s.size,
+    );
   }
 
   /** KVM_RUN of test_guest_memfd_guest's guest: every byte of [gpa, gpa + size) must read

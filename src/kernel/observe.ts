@@ -9,7 +9,14 @@ import type { Kernel } from './kernel.js';
 import { seamcallWrappers, statusValue } from './seam.js';
 
 /** A SEAMCALL wrapper's return: its arguments and status; KVM_BUG_ON after it if it fired. */
-export function seamcallSeen(k: Kernel, fn: string, args: Record<string, number>, status: number, b: State, a: State): Observation[] {
+export function seamcallSeen(
+  k: Kernel,
+  fn: string,
+  args: Record<string, number>,
+  status: number,
+  b: State,
+  a: State,
+): Observation[] {
   return [{ fn, args, ret: statusValue(status) }, ...bugSeen(k, b, a)];
 }
 
@@ -21,7 +28,12 @@ export function bugSeen(k: Kernel, b: State, a: State): Observation[] {
 /** Two results are the same: SEAMCALL statuses by bits 63:32 as KVM compares them (the low
  * bits carry the operand id: tdx_errno.h), anything else exactly (Model.sameResult). */
 export function sameResult(a: number | string, b: number | string): boolean {
-  if (typeof a === 'string' && typeof b === 'string' && /^0x[0-9a-f]{16}$/i.test(a) && /^0x[0-9a-f]{16}$/i.test(b)) {
+  if (
+    typeof a === 'string' &&
+    typeof b === 'string' &&
+    /^0x[0-9a-f]{16}$/i.test(a) &&
+    /^0x[0-9a-f]{16}$/i.test(b)
+  ) {
     return a.slice(0, 10).toLowerCase() === b.slice(0, 10).toLowerCase();
   }
   return String(a) === String(b);

@@ -59,7 +59,8 @@ export const invalidationLabels: Labels = {
   [INV_END]: 'kvm_gmem_invalidate_end',
 };
 /** Is an invalidating path at a label where its cursor names the leaf being zapped? */
-export const zapping = (pc: number) => (pc >= ZAP_BLOCK && pc <= ZAP_WBINVD) || pc === ZAP_TRACK_RETRY;
+export const zapping = (pc: number) =>
+  (pc >= ZAP_BLOCK && pc <= ZAP_WBINVD) || pc === ZAP_TRACK_RETRY;
 
 /** The VMM (vmm.ts): its own labels, and an invalidating path's for punch hole, conversion to
  * shared and kvm_gmem_release. */

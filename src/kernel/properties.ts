@@ -22,17 +22,22 @@ export function invariants(k: Kernel): Invariant[] {
   /** After teardown: a frame guest_memfd still owns that nobody will ever free (kept in the
    * file, pinned, or refused by the allocator). Transient references and GUP pins still go. */
   const leaked = (s: State, f: number) =>
-    s[v.owner + f] === OWNER_GMEM && (!!s[v.present + f] || s[v.refPin + f]! > 0 || k.mm.folioRefs(s, f) === 0);
+    s[v.owner + f] === OWNER_GMEM &&
+    (!!s[v.present + f] || s[v.refPin + f]! > 0 || k.mm.folioRefs(s, f) === 0);
   const frames = k.gfns;
   // Each check is a plain loop over the frames: they run on every new state.
   return [
     {
       name: 'no-reuse-while-mapped',
-      doc: 'A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner\'s data.',
+      doc: "A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner's data.",
       check(s) {
         if (s[v.tdLifecycle] === TD_TEARDOWN) return true;
         for (let f = 0; f < frames; f++) {
-          if (s[v.owner + f] === OWNER_HOST && (s[v.sept + f] !== SEPT_FREE || s[v.pamt + f] === PT_REG)) return false;
+          if (
+            s[v.owner + f] === OWNER_HOST &&
+            (s[v.sept + f] !== SEPT_FREE || s[v.pamt + f] === PT_REG)
+          )
+            return false;
         }
         return true;
       },
@@ -41,7 +46,8 @@ export function invariants(k: Kernel): Invariant[] {
       name: 'flush-and-clear-before-reuse',
       doc: "A frame went back to the host with dirty cache lines under the TD's key: their write-back silently corrupts the new owner's data.",
       check(s) {
-        for (let f = 0; f < frames; f++) if (s[v.owner + f] === OWNER_HOST && s[v.dirty + f]) return false;
+        for (let f = 0; f < frames; f++)
+          if (s[v.owner + f] === OWNER_HOST && s[v.dirty + f]) return false;
         return true;
       },
     },
@@ -52,7 +58,8 @@ export function invariants(k: Kernel): Invariant[] {
         for (let g = 0; g < frames; g++) {
           const state = s[v.sept + g];
           if (state !== SEPT_MAPPED && state !== SEPT_PENDING) continue;
-          if (s[v.attr + g] !== ATTR_PRIVATE || s[v.refUserMap + g] || s[v.refGup + g]) return false;
+          if (s[v.attr + g] !== ATTR_PRIVATE || s[v.refUserMap + g] || s[v.refGup + g])
+            return false;
         }
         return true;
       },
@@ -63,7 +70,8 @@ export function invariants(k: Kernel): Invariant[] {
       check(s) {
         if (s[v.refUnderflow]) return false;
         for (let f = 0; f < frames; f++) {
-          if (s[v.owner + f] !== OWNER_GMEM && (s[v.present + f] || k.mm.frameRefs(s, f) !== 0)) return false;
+          if (s[v.owner + f] !== OWNER_GMEM && (s[v.present + f] || k.mm.frameRefs(s, f) !== 0))
+            return false;
         }
         return true;
       },
@@ -77,7 +85,8 @@ export function invariants(k: Kernel): Invariant[] {
           if (!s[v.accepted + g] || s[v.attr + g] !== ATTR_PRIVATE) continue;
           const state = s[v.sept + g];
           if (state === SEPT_PENDING || state === SEPT_PENDING_BLOCKED) return false; // "unexpected pending"
-          if (state === SEPT_MAPPED && s[v.guestData + g] && s[v.content + g] !== CONTENT_GUEST) return false;
+          if (state === SEPT_MAPPED && s[v.guestData + g] && s[v.content + g] !== CONTENT_GUEST)
+            return false;
         }
         return true;
       },
@@ -119,7 +128,11 @@ export function liveness(k: Kernel): Liveness[] {
       });
     }
   };
-  perOp('conversion-completes', 'A shared<->private conversion the VMM started never finishes: the guest\'s MapGPA hangs forever.', ['to-shared', 'to-private']);
+  perOp(
+    'conversion-completes',
+    "A shared<->private conversion the VMM started never finishes: the guest's MapGPA hangs forever.",
+    ['to-shared', 'to-private'],
+  );
   for (const i of opIndexes(['to-shared'])) {
     const op = ops[i]!;
     props.push({
@@ -132,7 +145,9 @@ export function liveness(k: Kernel): Liveness[] {
   }
   props.push(...faultServed(k));
   perOp('punch-hole-completes', 'A fallocate(PUNCH_HOLE) never returns.', ['punch-hole']);
-  perOp('teardown-completes', 'VM teardown never finishes: the VMM process hangs on exit.', ['teardown']);
+  perOp('teardown-completes', 'VM teardown never finishes: the VMM process hangs on exit.', [
+    'teardown',
+  ]);
   props.push({
     name: 'vmm-completes',
     doc: "The VMM's script never finishes: one of its operations hangs.",

@@ -70,69 +70,394 @@ const blocked = (e: EntryState) => e === 'BLOCKED' || e === 'PENDING_BLOCKED';
 export const seamTable: readonly SeamRow[] = [
   // AUG: FREE -> PENDING (and PAMT -> PT_REG); anything else is the wrong entry state.
   ...both.flatMap((td) =>
-    entries.map((entry): SeamRow => (entry === 'FREE' ? { call: 'TDH.MEM.PAGE.AUG', td, entry, status: 'TDX_SUCCESS', next: 'PENDING', source: AUG } : { call: 'TDH.MEM.PAGE.AUG', td, entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: AUG })),
+    entries.map((entry): SeamRow =>
+      entry === 'FREE'
+        ? {
+            call: 'TDH.MEM.PAGE.AUG',
+            td,
+            entry,
+            status: 'TDX_SUCCESS',
+            next: 'PENDING',
+            source: AUG,
+          }
+        : {
+            call: 'TDH.MEM.PAGE.AUG',
+            td,
+            entry,
+            status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+            source: AUG,
+          },
+    ),
   ),
   // ADD: only before TDH.MR.FINALIZE, only into a FREE entry: FREE -> MAPPED.
-  ...entries.map((entry): SeamRow => (entry === 'FREE' ? { call: 'TDH.MEM.PAGE.ADD', td: 'INITIALIZED', entry, status: 'TDX_SUCCESS', next: 'MAPPED', source: ADD } : { call: 'TDH.MEM.PAGE.ADD', td: 'INITIALIZED', entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: ADD })),
-  ...entries.map((entry): SeamRow => ({ call: 'TDH.MEM.PAGE.ADD', td: 'RUNNABLE', entry, status: 'TDX_OP_STATE_INCORRECT', source: ADD })),
+  ...entries.map((entry): SeamRow =>
+    entry === 'FREE'
+      ? {
+          call: 'TDH.MEM.PAGE.ADD',
+          td: 'INITIALIZED',
+          entry,
+          status: 'TDX_SUCCESS',
+          next: 'MAPPED',
+          source: ADD,
+        }
+      : {
+          call: 'TDH.MEM.PAGE.ADD',
+          td: 'INITIALIZED',
+          entry,
+          status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+          source: ADD,
+        },
+  ),
+  ...entries.map((entry): SeamRow => ({
+    call: 'TDH.MEM.PAGE.ADD',
+    td: 'RUNNABLE',
+    entry,
+    status: 'TDX_OP_STATE_INCORRECT',
+    source: ADD,
+  })),
   // BLOCK: MAPPED -> BLOCKED, PENDING -> PENDING_BLOCKED; already blocked is a non-error status.
   ...both.flatMap((td) =>
     entries.map((entry): SeamRow => {
-      if (entry === 'MAPPED') return { call: 'TDH.MEM.RANGE.BLOCK', td, entry, status: 'TDX_SUCCESS', next: 'BLOCKED', source: BLOCK };
-      if (entry === 'PENDING') return { call: 'TDH.MEM.RANGE.BLOCK', td, entry, status: 'TDX_SUCCESS', next: 'PENDING_BLOCKED', source: BLOCK };
-      if (blocked(entry)) return { call: 'TDH.MEM.RANGE.BLOCK', td, entry, status: 'TDX_GPA_RANGE_ALREADY_BLOCKED', source: BLOCK };
-      return { call: 'TDH.MEM.RANGE.BLOCK', td, entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: BLOCK };
+      if (entry === 'MAPPED')
+        return {
+          call: 'TDH.MEM.RANGE.BLOCK',
+          td,
+          entry,
+          status: 'TDX_SUCCESS',
+          next: 'BLOCKED',
+          source: BLOCK,
+        };
+      if (entry === 'PENDING')
+        return {
+          call: 'TDH.MEM.RANGE.BLOCK',
+          td,
+          entry,
+          status: 'TDX_SUCCESS',
+          next: 'PENDING_BLOCKED',
+          source: BLOCK,
+        };
+      if (blocked(entry))
+        return {
+          call: 'TDH.MEM.RANGE.BLOCK',
+          td,
+          entry,
+          status: 'TDX_GPA_RANGE_ALREADY_BLOCKED',
+          source: BLOCK,
+        };
+      return {
+        call: 'TDH.MEM.RANGE.BLOCK',
+        td,
+        entry,
+        status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+        source: BLOCK,
+      };
     }),
   ),
   // TRACK: refused while a vCPU still runs in the previous epoch.
-  { call: 'TDH.MEM.TRACK', td: 'RUNNABLE', entry: 'FREE', vcpuInPreviousEpoch: false, status: 'TDX_SUCCESS', source: TRACK },
-  { call: 'TDH.MEM.TRACK', td: 'RUNNABLE', entry: 'FREE', vcpuInPreviousEpoch: true, status: 'TDX_PREVIOUS_TLB_EPOCH_BUSY', source: TRACK },
+  {
+    call: 'TDH.MEM.TRACK',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    vcpuInPreviousEpoch: false,
+    status: 'TDX_SUCCESS',
+    source: TRACK,
+  },
+  {
+    call: 'TDH.MEM.TRACK',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    vcpuInPreviousEpoch: true,
+    status: 'TDX_PREVIOUS_TLB_EPOCH_BUSY',
+    source: TRACK,
+  },
   // REMOVE, RUNNABLE: blocked and tracked only.
-  { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: REMOVE },
-  { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry: 'PENDING', status: 'TDX_GPA_RANGE_NOT_BLOCKED', source: REMOVE },
-  { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry: 'MAPPED', status: 'TDX_GPA_RANGE_NOT_BLOCKED', source: REMOVE },
+  {
+    call: 'TDH.MEM.PAGE.REMOVE',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+    source: REMOVE,
+  },
+  {
+    call: 'TDH.MEM.PAGE.REMOVE',
+    td: 'RUNNABLE',
+    entry: 'PENDING',
+    status: 'TDX_GPA_RANGE_NOT_BLOCKED',
+    source: REMOVE,
+  },
+  {
+    call: 'TDH.MEM.PAGE.REMOVE',
+    td: 'RUNNABLE',
+    entry: 'MAPPED',
+    status: 'TDX_GPA_RANGE_NOT_BLOCKED',
+    source: REMOVE,
+  },
   ...(['BLOCKED', 'PENDING_BLOCKED'] as const).flatMap((entry): SeamRow[] => [
-    { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry, tracked: true, status: 'TDX_SUCCESS', next: 'FREE', source: REMOVE },
-    { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', entry, tracked: false, status: 'TDX_TLB_TRACKING_NOT_DONE', source: REMOVE },
+    {
+      call: 'TDH.MEM.PAGE.REMOVE',
+      td: 'RUNNABLE',
+      entry,
+      tracked: true,
+      status: 'TDX_SUCCESS',
+      next: 'FREE',
+      source: REMOVE,
+    },
+    {
+      call: 'TDH.MEM.PAGE.REMOVE',
+      td: 'RUNNABLE',
+      entry,
+      tracked: false,
+      status: 'TDX_TLB_TRACKING_NOT_DONE',
+      source: REMOVE,
+    },
   ]),
   // REMOVE before finalize: a MAPPED or PENDING entry goes directly.
-  ...entries.map((entry): SeamRow => (entry === 'FREE' ? { call: 'TDH.MEM.PAGE.REMOVE', td: 'INITIALIZED', entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: REMOVE } : { call: 'TDH.MEM.PAGE.REMOVE', td: 'INITIALIZED', entry, tracked: true, status: 'TDX_SUCCESS', next: 'FREE', source: REMOVE })),
+  ...entries.map((entry): SeamRow =>
+    entry === 'FREE'
+      ? {
+          call: 'TDH.MEM.PAGE.REMOVE',
+          td: 'INITIALIZED',
+          entry,
+          status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+          source: REMOVE,
+        }
+      : {
+          call: 'TDH.MEM.PAGE.REMOVE',
+          td: 'INITIALIZED',
+          entry,
+          tracked: true,
+          status: 'TDX_SUCCESS',
+          next: 'FREE',
+          source: REMOVE,
+        },
+  ),
   // Memory SEAMCALLs once the key is gone: TDX_TD_KEYS_NOT_CONFIGURED.
-  { call: 'TDH.MEM.PAGE.AUG', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
-  { call: 'TDH.MEM.RANGE.BLOCK', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'MAPPED', status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
-  { call: 'TDH.MEM.PAGE.REMOVE', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'BLOCKED', tracked: true, status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: KEYS },
+  {
+    call: 'TDH.MEM.PAGE.AUG',
+    td: 'RUNNABLE',
+    lifecycle: 'BLOCKED',
+    entry: 'FREE',
+    status: 'TDX_TD_KEYS_NOT_CONFIGURED',
+    source: KEYS,
+  },
+  {
+    call: 'TDH.MEM.RANGE.BLOCK',
+    td: 'RUNNABLE',
+    lifecycle: 'TEARDOWN',
+    entry: 'MAPPED',
+    status: 'TDX_TD_KEYS_NOT_CONFIGURED',
+    source: KEYS,
+  },
+  {
+    call: 'TDH.MEM.PAGE.REMOVE',
+    td: 'RUNNABLE',
+    lifecycle: 'TEARDOWN',
+    entry: 'BLOCKED',
+    tracked: true,
+    status: 'TDX_TD_KEYS_NOT_CONFIGURED',
+    source: KEYS,
+  },
   // WBINVD: the page must no longer be the TD's (PT_NDA), checked with operand RCX.
-  { call: 'TDH.PHYMEM.PAGE.WBINVD', td: 'RUNNABLE', entry: 'FREE', pamtReg: false, status: 'TDX_SUCCESS', source: WBINVD },
-  { call: 'TDH.PHYMEM.PAGE.WBINVD', td: 'RUNNABLE', entry: 'MAPPED', pamtReg: true, status: 'TDX_PAGE_METADATA_INCORRECT+RCX', source: WBINVD },
+  {
+    call: 'TDH.PHYMEM.PAGE.WBINVD',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pamtReg: false,
+    status: 'TDX_SUCCESS',
+    source: WBINVD,
+  },
+  {
+    call: 'TDH.PHYMEM.PAGE.WBINVD',
+    td: 'RUNNABLE',
+    entry: 'MAPPED',
+    pamtReg: true,
+    status: 'TDX_PAGE_METADATA_INCORRECT+RCX',
+    source: WBINVD,
+  },
   // ACCEPT (the guest's TDCALL): PENDING -> MAPPED; MAPPED is TDX_PAGE_ALREADY_ACCEPTED, not an
   // error; FREE or blocked is a TD exit (EPT violation), reported by the model as STATE_INCORRECT.
   ...entries.map((entry): SeamRow => {
-    if (entry === 'PENDING') return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_SUCCESS', next: 'MAPPED', source: ACCEPT };
-    if (entry === 'MAPPED') return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_PAGE_ALREADY_ACCEPTED', source: ACCEPT };
-    return { call: 'TDG.MEM.PAGE.ACCEPT', td: 'RUNNABLE', entry, status: 'TDX_EPT_ENTRY_STATE_INCORRECT', source: ACCEPT };
+    if (entry === 'PENDING')
+      return {
+        call: 'TDG.MEM.PAGE.ACCEPT',
+        td: 'RUNNABLE',
+        entry,
+        status: 'TDX_SUCCESS',
+        next: 'MAPPED',
+        source: ACCEPT,
+      };
+    if (entry === 'MAPPED')
+      return {
+        call: 'TDG.MEM.PAGE.ACCEPT',
+        td: 'RUNNABLE',
+        entry,
+        status: 'TDX_PAGE_ALREADY_ACCEPTED',
+        source: ACCEPT,
+      };
+    return {
+      call: 'TDG.MEM.PAGE.ACCEPT',
+      td: 'RUNNABLE',
+      entry,
+      status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+      source: ACCEPT,
+    };
   }),
   // FINALIZE: INITIALIZED -> RUNNABLE, once; checks the key, then the op state, then vCPUs.
-  { call: 'TDH.MR.FINALIZE', td: 'INITIALIZED', entry: 'FREE', status: 'TDX_SUCCESS', source: FINALIZE },
-  { call: 'TDH.MR.FINALIZE', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_OP_STATE_INCORRECT', source: FINALIZE },
-  { call: 'TDH.MR.FINALIZE', td: 'INITIALIZED', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_TD_KEYS_NOT_CONFIGURED', source: FINALIZE },
-  { call: 'TDH.MR.FINALIZE', td: 'INITIALIZED', entry: 'FREE', noVcpus: true, status: 'TDX_NO_VCPUS', source: FINALIZE },
+  {
+    call: 'TDH.MR.FINALIZE',
+    td: 'INITIALIZED',
+    entry: 'FREE',
+    status: 'TDX_SUCCESS',
+    source: FINALIZE,
+  },
+  {
+    call: 'TDH.MR.FINALIZE',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    status: 'TDX_OP_STATE_INCORRECT',
+    source: FINALIZE,
+  },
+  {
+    call: 'TDH.MR.FINALIZE',
+    td: 'INITIALIZED',
+    lifecycle: 'BLOCKED',
+    entry: 'FREE',
+    status: 'TDX_TD_KEYS_NOT_CONFIGURED',
+    source: FINALIZE,
+  },
+  {
+    call: 'TDH.MR.FINALIZE',
+    td: 'INITIALIZED',
+    entry: 'FREE',
+    noVcpus: true,
+    status: 'TDX_NO_VCPUS',
+    source: FINALIZE,
+  },
   // HKID release: VPFLUSHDONE (KEYS_CONFIGURED -> BLOCKED), CACHE.WB, KEY.FREEID (-> TEARDOWN).
-  { call: 'TDH.MNG.VPFLUSHDONE', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_SUCCESS', lifecycleNext: 'BLOCKED', source: FLUSHDONE },
-  { call: 'TDH.MNG.VPFLUSHDONE', td: 'RUNNABLE', entry: 'FREE', vcpuInGuest: true, status: 'TDX_FLUSHVP_NOT_DONE', source: FLUSHDONE },
-  { call: 'TDH.MNG.VPFLUSHDONE', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: FLUSHDONE },
-  { call: 'TDH.MNG.VPFLUSHDONE', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: FLUSHDONE },
-  { call: 'TDH.PHYMEM.CACHE.WB', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_SUCCESS', source: CACHEWB },
-  { call: 'TDH.PHYMEM.CACHE.WB', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_NO_HKID_READY_TO_WBCACHE', source: CACHEWB },
-  { call: 'TDH.MNG.KEY.FREEID', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'FREE', status: 'TDX_SUCCESS', lifecycleNext: 'TEARDOWN', source: FREEID },
-  { call: 'TDH.MNG.KEY.FREEID', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: FREEID },
+  {
+    call: 'TDH.MNG.VPFLUSHDONE',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    status: 'TDX_SUCCESS',
+    lifecycleNext: 'BLOCKED',
+    source: FLUSHDONE,
+  },
+  {
+    call: 'TDH.MNG.VPFLUSHDONE',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    vcpuInGuest: true,
+    status: 'TDX_FLUSHVP_NOT_DONE',
+    source: FLUSHDONE,
+  },
+  {
+    call: 'TDH.MNG.VPFLUSHDONE',
+    td: 'RUNNABLE',
+    lifecycle: 'BLOCKED',
+    entry: 'FREE',
+    status: 'TDX_LIFECYCLE_STATE_INCORRECT',
+    source: FLUSHDONE,
+  },
+  {
+    call: 'TDH.MNG.VPFLUSHDONE',
+    td: 'RUNNABLE',
+    lifecycle: 'TEARDOWN',
+    entry: 'FREE',
+    status: 'TDX_LIFECYCLE_STATE_INCORRECT',
+    source: FLUSHDONE,
+  },
+  {
+    call: 'TDH.PHYMEM.CACHE.WB',
+    td: 'RUNNABLE',
+    lifecycle: 'BLOCKED',
+    entry: 'FREE',
+    status: 'TDX_SUCCESS',
+    source: CACHEWB,
+  },
+  {
+    call: 'TDH.PHYMEM.CACHE.WB',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    status: 'TDX_NO_HKID_READY_TO_WBCACHE',
+    source: CACHEWB,
+  },
+  {
+    call: 'TDH.MNG.KEY.FREEID',
+    td: 'RUNNABLE',
+    lifecycle: 'BLOCKED',
+    entry: 'FREE',
+    status: 'TDX_SUCCESS',
+    lifecycleNext: 'TEARDOWN',
+    source: FREEID,
+  },
+  {
+    call: 'TDH.MNG.KEY.FREEID',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    status: 'TDX_LIFECYCLE_STATE_INCORRECT',
+    source: FREEID,
+  },
   // RECLAIM of the TDR: only in TEARDOWN, and only once the TD owns no page.
-  { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', entry: 'FREE', status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
-  { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', pamtReg: false, status: 'TDX_SUCCESS', source: RECLAIM },
-  { call: 'TDH.PHYMEM.PAGE.RECLAIM', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'BLOCKED', pamtReg: true, status: 'TDX_TD_ASSOCIATED_PAGES_EXIST', source: RECLAIM },
+  {
+    call: 'TDH.PHYMEM.PAGE.RECLAIM',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    status: 'TDX_LIFECYCLE_STATE_INCORRECT',
+    source: RECLAIM,
+  },
+  {
+    call: 'TDH.PHYMEM.PAGE.RECLAIM',
+    td: 'RUNNABLE',
+    lifecycle: 'TEARDOWN',
+    entry: 'FREE',
+    pamtReg: false,
+    status: 'TDX_SUCCESS',
+    source: RECLAIM,
+  },
+  {
+    call: 'TDH.PHYMEM.PAGE.RECLAIM',
+    td: 'RUNNABLE',
+    lifecycle: 'TEARDOWN',
+    entry: 'BLOCKED',
+    pamtReg: true,
+    status: 'TDX_TD_ASSOCIATED_PAGES_EXIST',
+    source: RECLAIM,
+  },
   // RECLAIM of an ordinary page of the TD: only once its HKID is released (TD_TEARDOWN), only
   // of a page the TD owns (PT_REG -> PT_NDA); the S-EPT entry is not touched.
-  ...(['MAPPED', 'BLOCKED'] as const).map((entry): SeamRow => ({ call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry, pamtReg: true, status: 'TDX_SUCCESS', source: RECLAIM })),
-  { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', entry: 'MAPPED', pamtReg: true, status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
-  { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'BLOCKED', entry: 'BLOCKED', pamtReg: true, status: 'TDX_LIFECYCLE_STATE_INCORRECT', source: RECLAIM },
-  { call: 'TDH.PHYMEM.PAGE.RECLAIM (page)', td: 'RUNNABLE', lifecycle: 'TEARDOWN', entry: 'FREE', pamtReg: false, status: 'TDX_PAGE_METADATA_INCORRECT+RCX', source: RECLAIM },
+  ...(['MAPPED', 'BLOCKED'] as const).map((entry): SeamRow => ({
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (page)',
+    td: 'RUNNABLE',
+    lifecycle: 'TEARDOWN',
+    entry,
+    pamtReg: true,
+    status: 'TDX_SUCCESS',
+    source: RECLAIM,
+  })),
+  {
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (page)',
+    td: 'RUNNABLE',
+    entry: 'MAPPED',
+    pamtReg: true,
+    status: 'TDX_LIFECYCLE_STATE_INCORRECT',
+    source: RECLAIM,
+  },
+  {
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (page)',
+    td: 'RUNNABLE',
+    lifecycle: 'BLOCKED',
+    entry: 'BLOCKED',
+    pamtReg: true,
+    status: 'TDX_LIFECYCLE_STATE_INCORRECT',
+    source: RECLAIM,
+  },
+  {
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (page)',
+    td: 'RUNNABLE',
+    lifecycle: 'TEARDOWN',
+    entry: 'FREE',
+    pamtReg: false,
+    status: 'TDX_PAGE_METADATA_INCORRECT+RCX',
+    source: RECLAIM,
+  },
 ];

@@ -36,7 +36,8 @@ export const SEPT_BLOCKED = 3;
 export const SEPT_PENDING_BLOCKED = 4;
 export const septStateNames = ['FREE', 'PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'] as const;
 
-export const isBlocked = (state: number) => state === SEPT_BLOCKED || state === SEPT_PENDING_BLOCKED;
+export const isBlocked = (state: number) =>
+  state === SEPT_BLOCKED || state === SEPT_PENDING_BLOCKED;
 
 /**
  * Status codes, as bits 63:32 of RAX with the operand id the module adds in bits 31:0
@@ -87,7 +88,10 @@ const errnos: Readonly<Record<string, number>> = {
   '-EBADF': -9,
   '-EEXIST': -17,
   '-EINVAL': -22,
-  '-EBUSY': -16, '-EHWPOISON': -133, '-EIO': -5 };
+  '-EBUSY': -16,
+  '-EHWPOISON': -133,
+  '-EIO': -5,
+};
 
 /** A status as a tracer records it: the 64-bit SEAMCALL status in hex, or a negative errno. */
 export const statusValue = (code: number): string | number => {
@@ -234,7 +238,8 @@ export class Seam {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     const { vcpus, gfns } = v.config.scenario;
-    for (let c = 0; c < vcpus; c++) if (t[v.inGuest + c] && t[v.entryAge + c]! >= 1) return S.EPOCH_BUSY;
+    for (let c = 0; c < vcpus; c++)
+      if (t[v.inGuest + c] && t[v.entryAge + c]! >= 1) return S.EPOCH_BUSY;
     for (let c = 0; c < vcpus; c++) if (t[v.entryAge + c]! < 2) t[v.entryAge + c]!++;
     for (let g = 0; g < gfns; g++) if (t[v.blockAge + g]! < 2) t[v.blockAge + g]!++;
     return S.SUCCESS;
@@ -293,7 +298,8 @@ export class Seam {
   vpFlushDone(t: State): number {
     const v = this.v;
     if (t[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return S.LIFECYCLE_INCORRECT;
-    for (let c = 0; c < v.config.scenario.vcpus; c++) if (t[v.inGuest + c]) return S.FLUSHVP_NOT_DONE;
+    for (let c = 0; c < v.config.scenario.vcpus; c++)
+      if (t[v.inGuest + c]) return S.FLUSHVP_NOT_DONE;
     t[v.tdLifecycle] = TD_BLOCKED;
     return S.SUCCESS;
   }

@@ -26,11 +26,18 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
   const k = new Kernel(config);
   const v = k.v;
   const { scenario, faults } = config;
-  for (const g of scenario.guestGfns) if (g >= scenario.gfns) throw new Error(`scenario ${scenario.name}: guest GFN ${g} is outside its ${scenario.gfns} GFNs`);
+  for (const g of scenario.guestGfns)
+    if (g >= scenario.gfns)
+      throw new Error(
+        `scenario ${scenario.name}: guest GFN ${g} is outside its ${scenario.gfns} GFNs`,
+      );
   if (scenario.gfns > 8) throw new Error(`scenario ${scenario.name}: at most 8 GFNs are supported`);
 
   const actions = [
-    ...Array.from({ length: scenario.vcpus }, (_, c) => [...guestSteps(k, c), ...kvmTdpMmuPageFault(k, c)]).flat(),
+    ...Array.from({ length: scenario.vcpus }, (_, c) => [
+      ...guestSteps(k, c),
+      ...kvmTdpMmuPageFault(k, c),
+    ]).flat(),
     ...vmmSteps(k),
     ...mmSteps(k),
     ...memoryFailureSteps(k),
@@ -38,7 +45,9 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
 
   const initial = (): State[] => {
     const s = new Uint8Array(v.size);
-    s[v.tdOpState] = scenario.ops.some((op) => op.op === 'finalize') ? TD_OP_INITIALIZED : TD_OP_RUNNABLE;
+    s[v.tdOpState] = scenario.ops.some((op) => op.op === 'finalize')
+      ? TD_OP_INITIALIZED
+      : TD_OP_RUNNABLE;
     s[v.budgetRemoveFails] = faults['remove-fails'] ?? 0;
     s[v.budgetBlockFails] = faults['block-fails'] ?? 0;
     s[v.budgetBusy] = faults.busy ?? 0;
@@ -72,7 +81,16 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
  * vCPUs. */
 function sortVcpus(k: Kernel, s: State): void {
   const v = k.v;
-  const fields = [v.inGuest, v.entryAge, v.vcpuPc, v.faultGfn, v.faultStale, v.faultRef, v.need, v.vcpuStatus];
+  const fields = [
+    v.inGuest,
+    v.entryAge,
+    v.vcpuPc,
+    v.faultGfn,
+    v.faultStale,
+    v.faultRef,
+    v.need,
+    v.vcpuStatus,
+  ];
   const blocks = Array.from({ length: k.vcpus }, (_, c) => fields.map((f) => s[f + c]!));
   blocks.sort((a, b) => {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;

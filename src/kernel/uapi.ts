@@ -16,7 +16,8 @@ export const FALLOC_FL_KEEP_SIZE = 0x01;
 export const FALLOC_FL_PUNCH_HOLE = 0x02;
 
 /** A syscall's result: a value, or a negative errno by name. */
-export type Result<T = number> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errno: string };
+export type Result<T = number> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errno: string };
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = (errno: string): Result<never> => ({ ok: false, errno });
 
@@ -53,7 +54,11 @@ export class GmemUapi {
     if (BigInt(flags) & ~BigInt(supportedFlags(this.vmType))) return fail('EINVAL');
     if (size <= 0 || size % PAGE_SIZE) return fail('EINVAL');
     const shared = !!(flags & GUEST_MEMFD_FLAG_INIT_SHARED);
-    const pages = Array.from({ length: size / PAGE_SIZE }, () => ({ allocated: false, shared, byte: 0 }));
+    const pages = Array.from({ length: size / PAGE_SIZE }, () => ({
+      allocated: false,
+      shared,
+      byte: 0,
+    }));
     this.files.push({ inode: this.files.length + 1, size, flags, pages });
     return ok(this.files.length - 1);
   }

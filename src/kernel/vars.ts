@@ -1,5 +1,12 @@
 import type { KernelConfig } from './config.js';
-import { invalidationLabels, INV_IDLE, labelValues, vcpuLabels, VMM_DONE, vmmLabels } from './programs.js';
+import {
+  invalidationLabels,
+  INV_IDLE,
+  labelValues,
+  vcpuLabels,
+  VMM_DONE,
+  vmmLabels,
+} from './programs.js';
 
 /** A variable's domain: the values it may take in a reachable state, for the scenario (and
  * the number of status codes, which seam.ts keeps). */
@@ -7,7 +14,10 @@ type Domain = (config: KernelConfig, statuses: number) => readonly number[];
 /** 0..n */
 const upTo = (n: number): number[] => Array.from({ length: n + 1 }, (_, i) => i);
 const flag: Domain = () => [0, 1];
-const of = (n: number): Domain => () => upTo(n - 1);
+const of =
+  (n: number): Domain =>
+  () =>
+    upTo(n - 1);
 const status: Domain = (_, statuses) => upTo(statuses - 1);
 const gfn: Domain = (c) => upTo(c.scenario.gfns - 1);
 const age: Domain = () => [0, 1, 2];
@@ -40,7 +50,9 @@ export class Vars {
   readonly waitForSeptZap = this.scalar('kvm.wait_for_sept_zap', flag);
   readonly vcpusStopped = this.scalar('vmm.vcpus_stopped', flag);
   readonly mmuLock = this.scalar('kvm.mmu_lock', (c) => [...upTo(c.scenario.vcpus), MMU_WRITER]); // readers, or MMU_WRITER
-  readonly invalidateInProgress = this.scalar('kvm.mmu_invalidate_in_progress', (c) => upTo(c.faults['memory-failure'] ? 2 : 1));
+  readonly invalidateInProgress = this.scalar('kvm.mmu_invalidate_in_progress', (c) =>
+    upTo(c.faults['memory-failure'] ? 2 : 1),
+  );
 
   // guest_memfd
   readonly filemapLock = this.scalar('gmem.invalidate_lock', () => [0, LOCK_EXCLUSIVE]); // readers, or LOCK_EXCLUSIVE
@@ -90,7 +102,11 @@ export class Vars {
   readonly vcpuStatus: number;
 
   // The VMM's script and the memory-failure handler, each an invalidating process
-  readonly vmmOp = this.scalar('vmm.op', (c) => (c.scenario.vmm === 'any' ? [...upTo(c.scenario.ops.length), VMM_DONE] : upTo(c.scenario.ops.length)));
+  readonly vmmOp = this.scalar('vmm.op', (c) =>
+    c.scenario.vmm === 'any'
+      ? [...upTo(c.scenario.ops.length), VMM_DONE]
+      : upTo(c.scenario.ops.length),
+  );
   readonly vmmPc = this.scalar('vmm.pc', () => labelValues(vmmLabels));
   readonly vmmCursor = this.scalar('vmm.gfn', gfn);
   readonly vmmStatus = this.scalar('vmm.status', status);
@@ -109,7 +125,8 @@ export class Vars {
     const { gfns, vcpus, ops, hugeFolio } = config.scenario;
     const { faults } = config;
     this.zero = this.array('zero', gfns, () => [0]);
-    const budget = (kind: keyof typeof faults) => (faults[kind] ? this.scalar(`fault.${kind}`, () => upTo(faults[kind] ?? 0)) : this.zero);
+    const budget = (kind: keyof typeof faults) =>
+      faults[kind] ? this.scalar(`fault.${kind}`, () => upTo(faults[kind] ?? 0)) : this.zero;
     const converts = ops.some((op) => op.op === 'to-shared' || op.op === 'to-private');
     const gup = ops.some((op) => op.op === 'gup');
     const memoryFailure = !!faults['memory-failure'];
@@ -120,7 +137,9 @@ export class Vars {
     this.budgetMemoryFailure = budget('memory-failure');
     this.budgetRetryFails = budget('retry-fails');
     this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split', flag) : this.zero;
-    this.mfPc = memoryFailure ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)]) : this.zero;
+    this.mfPc = memoryFailure
+      ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)])
+      : this.zero;
     this.mfCursor = memoryFailure ? this.scalar('memory_failure.gfn', gfn) : this.zero;
     this.mfTarget = memoryFailure ? this.scalar('memory_failure.frame', gfn) : this.zero;
     this.mfStatus = memoryFailure ? this.scalar('memory_failure.status', status) : this.zero;
@@ -139,9 +158,15 @@ export class Vars {
     this.accepted = this.array('accepted', gfns, flag);
     this.refPageCache = this.array('ref.page_cache', gfns, flag);
     this.refPin = this.array('ref.pin', gfns, flag);
-    this.refTransient = faults['transient-refs'] ? this.array('ref.transient', gfns, () => upTo(faults['transient-refs'] ?? 0)) : this.zero;
+    this.refTransient = faults['transient-refs']
+      ? this.array('ref.transient', gfns, () => upTo(faults['transient-refs'] ?? 0))
+      : this.zero;
     this.refUserMap = gup ? this.array('ref.user_map', gfns, flag) : this.zero; // the VMM's mmap for GUP
-    this.refGup = gup ? this.array('ref.gup', gfns, (c) => upTo(c.scenario.ops.filter((op) => op.op === 'gup').length)) : this.zero;
+    this.refGup = gup
+      ? this.array('ref.gup', gfns, (c) =>
+          upTo(c.scenario.ops.filter((op) => op.op === 'gup').length),
+        )
+      : this.zero;
     this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', gfns, flag) : this.zero;
     this.inGuest = this.array('in_guest', vcpus, flag);
     this.entryAge = this.array('entry_age', vcpus, age);
@@ -167,7 +192,9 @@ export class Vars {
    * scenario leaves out (it reads the block of zeroes) is nothing. */
   frames(...fields: number[]): number[] {
     const n = this.config.scenario.gfns;
-    return fields.filter((f) => f !== this.zero).flatMap((f) => Array.from({ length: n }, (_, g) => f + g));
+    return fields
+      .filter((f) => f !== this.zero)
+      .flatMap((f) => Array.from({ length: n }, (_, g) => f + g));
   }
 
   /** For footprints: every vCPU's variable of each per-vCPU field. */

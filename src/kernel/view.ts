@@ -6,14 +6,17 @@ import { invalidationLabels, vcpuLabels, vmmLabels, zapping } from './programs.j
 import { septStateNames, isBlocked, statusText } from './seam.js';
 import { LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
 
-const lockText = (n: number, writer: number) => (n === 0 ? 'free' : n === writer ? 'write' : `read x${n}`);
-const ageText = (age: number) => (age >= 2 ? '2+ TRACKs ago' : `${age} TRACK${age === 1 ? '' : 's'} ago`);
+const lockText = (n: number, writer: number) =>
+  n === 0 ? 'free' : n === writer ? 'write' : `read x${n}`;
+const ageText = (age: number) =>
+  age >= 2 ? '2+ TRACKs ago' : `${age} TRACK${age === 1 ? '' : 's'} ago`;
 
 /** One entry per fact, so a trace's "what changed" names exactly the fact that changed. */
 export function describeState(k: Kernel, s: State): Record<string, string> {
   const v = k.v;
   const out: Record<string, string> = {};
-  out['td'] = `${['INITIALIZED', 'RUNNABLE'][s[v.tdOpState]!]}, ${['KEYS_CONFIGURED', 'BLOCKED', 'TEARDOWN'][s[v.tdLifecycle]!]}`;
+  out['td'] =
+    `${['INITIALIZED', 'RUNNABLE'][s[v.tdOpState]!]}, ${['KEYS_CONFIGURED', 'BLOCKED', 'TEARDOWN'][s[v.tdLifecycle]!]}`;
   out['td TDR'] = ['live', 'reclaimed', 'leaked'][s[v.tdr]!]!;
   out['kvm mmu_lock'] = lockText(s[v.mmuLock]!, MMU_WRITER);
   out['kvm mmu_invalidate_in_progress'] = String(s[v.invalidateInProgress]);
@@ -23,22 +26,30 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   if (k.config.scenario.hugeFolio > 1) out['gmem huge folio'] = s[v.folioSplit] ? 'split' : 'whole';
   for (let g = 0; g < k.gfns; g++) {
     const sept = s[v.sept + g]!;
-    out[`gfn ${g}`] = `${s[v.attr + g] ? 'shared' : 'private'}, ${s[v.present + g] ? 'in file' : 'not in file'}`;
+    out[`gfn ${g}`] =
+      `${s[v.attr + g] ? 'shared' : 'private'}, ${s[v.present + g] ? 'in file' : 'not in file'}`;
     out[`gfn ${g} mirror SPTE`] = ['none', 'FROZEN', 'present'][s[v.spte + g]!]!;
-    out[`gfn ${g} S-EPT`] = `${septStateNames[sept]}${isBlocked(sept) ? ` (blocked ${ageText(s[v.blockAge + g]!)})` : ''}`;
+    out[`gfn ${g} S-EPT`] =
+      `${septStateNames[sept]}${isBlocked(sept) ? ` (blocked ${ageText(s[v.blockAge + g]!)})` : ''}`;
     out[`frame ${g} PAMT`] = s[v.pamt + g] ? 'PT_REG' : 'PT_NDA';
     out[`frame ${g} owner`] = ['free', 'guest_memfd', 'HOST (reused)'][s[v.owner + g]!]!;
     out[`frame ${g} refcount`] = refsText(k, s, g);
     out[`frame ${g} cache`] = s[v.dirty + g] ? 'dirty lines under the HKID' : 'clean';
-    out[`frame ${g} holds`] = `${["nobody's data", 'guest data', 'host data'][s[v.content + g]!]}${s[v.poison + g] ? ', HWPOISON' : ''}${s[v.marked + g] ? ', marked' : ''}`;
+    out[`frame ${g} holds`] =
+      `${["nobody's data", 'guest data', 'host data'][s[v.content + g]!]}${s[v.poison + g] ? ', HWPOISON' : ''}${s[v.marked + g] ? ', marked' : ''}`;
     if (k.config.scenario.guestGfns.includes(g)) {
-      out[`guest gfn ${g}`] = `${s[v.accepted + g] ? 'accepted' : 'not accepted'}${s[v.guestData + g] ? ', wrote data' : ''}`;
+      out[`guest gfn ${g}`] =
+        `${s[v.accepted + g] ? 'accepted' : 'not accepted'}${s[v.guestData + g] ? ', wrote data' : ''}`;
     }
   }
   for (let c = 0; c < k.vcpus; c++) {
     const pc = s[v.vcpuPc + c]!;
-    out[`vcpu${c}`] = s[v.inGuest + c] ? `in guest (entered ${ageText(s[v.entryAge + c]!)})` : 'outside the guest';
-    out[`vcpu${c} fault`] = pc ? `${vcpuLabels[pc]} gfn ${s[v.faultGfn + c]}${s[v.faultStale + c] ? ' (stale)' : ''}` : 'none';
+    out[`vcpu${c}`] = s[v.inGuest + c]
+      ? `in guest (entered ${ageText(s[v.entryAge + c]!)})`
+      : 'outside the guest';
+    out[`vcpu${c} fault`] = pc
+      ? `${vcpuLabels[pc]} gfn ${s[v.faultGfn + c]}${s[v.faultStale + c] ? ' (stale)' : ''}`
+      : 'none';
     out[`vcpu${c} result`] = s[v.vcpuStatus + c] ? statusText(s[v.vcpuStatus + c]!) : '-';
     out[`vcpu${c} guest waits on`] = s[v.need + c] ? `gfn ${s[v.need + c]! - 1}` : 'nothing';
   }
@@ -47,8 +58,17 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   out['vmm op'] = op ? `${s[v.vmmOp]}: ${op.op}` : k.script.done(s) ? 'done' : 'choosing';
   out['vmm at'] = op ? `${vmmLabels[pc]}${zapping(pc) ? ` gfn ${s[v.vmmCursor]}` : ''}` : '-';
   out['vmm result'] = s[v.vmmStatus] ? statusText(s[v.vmmStatus]!) : '-';
-  out['memory_failure'] = s[v.mfPc] ? `frame ${s[v.mfTarget]}, ${invalidationLabels[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}` : 'idle';
-  const budgets = [v.budgetRemoveFails, v.budgetBlockFails, v.budgetBusy, v.budgetTransient, v.budgetMemoryFailure, v.budgetRetryFails];
+  out['memory_failure'] = s[v.mfPc]
+    ? `frame ${s[v.mfTarget]}, ${invalidationLabels[s[v.mfPc]!]}${s[v.mfStatus] ? `, ${statusText(s[v.mfStatus]!)}` : ''}`
+    : 'idle';
+  const budgets = [
+    v.budgetRemoveFails,
+    v.budgetBlockFails,
+    v.budgetBusy,
+    v.budgetTransient,
+    v.budgetMemoryFailure,
+    v.budgetRetryFails,
+  ];
   faultKinds.forEach((name, i) => (out[`faults ${name}`] = `${s[budgets[i]!]} left`));
   return out;
 }
@@ -65,6 +85,7 @@ function refsText(k: Kernel, s: State, f: number): string {
     ['hwpoison', v.refHwpoison],
   ] as const;
   const refs = holders.filter(([, h]) => s[h + f]).map(([name, h]) => `${name} ${s[h + f]}`);
-  for (let c = 0; c < k.vcpus; c++) if (s[v.faultRef + c] && s[v.faultGfn + c] === f) refs.push(`vcpu${c} fault 1`);
+  for (let c = 0; c < k.vcpus; c++)
+    if (s[v.faultRef + c] && s[v.faultGfn + c] === f) refs.push(`vcpu${c} fault 1`);
   return `${k.mm.frameRefs(s, f)}${refs.length ? ` (${refs.join(', ')})` : ''}`;
 }

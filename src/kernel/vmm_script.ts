@@ -27,11 +27,17 @@ export class VmmScript {
   private readonly entry: Uint8Array;
   private readonly range: Int32Array;
 
-  constructor(scenario: Scenario, private readonly opVar: number, private readonly pcVar: number) {
+  constructor(
+    scenario: Scenario,
+    private readonly opVar: number,
+    private readonly pcVar: number,
+  ) {
     this.any = scenario.vmm === 'any';
     this.ops = scenario.ops;
     this.entry = Uint8Array.from(this.ops, entryPc);
-    this.range = Int32Array.from(this.ops, (op) => (op.op === 'teardown' ? (1 << scenario.gfns) - 1 : opRange(op)));
+    this.range = Int32Array.from(this.ops, (op) =>
+      op.op === 'teardown' ? (1 << scenario.gfns) - 1 : opRange(op),
+    );
   }
 
   /** The index of the current op, or -1 between ops (any) or after the last. */

@@ -10,7 +10,7 @@ import { noHooks, type PagePolicy } from './policy.js';
 export const unmapError: PagePolicy = {
   ...noHooks,
   name: 'unmap-error',
-  doc: "The unmap hook returns an error; guest_memfd keeps the page, and callers that cannot fail leak it.",
+  doc: 'The unmap hook returns an error; guest_memfd keeps the page, and callers that cannot fail leak it.',
   onZapFailed: (t, gfn, k) => void (t[k.v.marked + gfn] = 1),
   keepsPage: (t, frame, k) => t[k.v.marked + frame] === 1,
 };

@@ -1,4 +1,10 @@
-import { defaultScenario, gfnRange, pagesParam, vcpusParam, type ScenarioFamily } from './family.js';
+import {
+  defaultScenario,
+  gfnRange,
+  pagesParam,
+  vcpusParam,
+  type ScenarioFamily,
+} from './family.js';
 
 /** One vCPU, two GFNs by default: the initial image (gfn 0) is added before finalize, the guest
  * accepts and writes the other pages, the VMM punches the first out, then tears the VM down. */
@@ -13,7 +19,12 @@ export const basicFamily: ScenarioFamily = {
     hugeFolio: 1,
     vcpus: vcpus!,
     guestGfns: gfnRange(1, pages!),
-    ops: [{ op: 'init-mem', gfn: 0 }, { op: 'finalize' }, { op: 'punch-hole', gfns: [0] }, { op: 'teardown' }],
+    ops: [
+      { op: 'init-mem', gfn: 0 },
+      { op: 'finalize' },
+      { op: 'punch-hole', gfns: [0] },
+      { op: 'teardown' },
+    ],
     faults: {},
   }),
 };

@@ -1,4 +1,10 @@
-import { defaultScenario, gfnRange, pagesParam, vcpusParam, type ScenarioFamily } from './family.js';
+import {
+  defaultScenario,
+  gfnRange,
+  pagesParam,
+  vcpusParam,
+  type ScenarioFamily,
+} from './family.js';
 
 /** Two vCPUs by default fault the same page while the VMM punches it out; a SEAMCALL may find a
  * lock held by a vCPU in the guest (TDX_OPERAND_BUSY). Wider: every vCPU faults every page. */

@@ -15,7 +15,12 @@ export const convertFamily: ScenarioFamily = {
     hugeFolio: 2,
     vcpus: vcpus!,
     guestGfns: [0, 1],
-    ops: [{ op: 'to-shared', gfns: [1] }, { op: 'gup', gfn: 1 }, { op: 'to-private', gfns: [1] }, { op: 'teardown' }],
+    ops: [
+      { op: 'to-shared', gfns: [1] },
+      { op: 'gup', gfn: 1 },
+      { op: 'to-private', gfns: [1] },
+      { op: 'teardown' },
+    ],
     faults: {},
   }),
 };

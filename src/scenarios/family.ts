@@ -32,10 +32,14 @@ export function gfnRange(from: number, to: number): number[] {
 
 /** The family's scenario at its default sizes. */
 export function defaultScenario(f: ScenarioFamily): Scenario {
-  return f.build(Object.fromEntries(Object.entries(f.params).map(([k, spec]) => [k, spec.default])));
+  return f.build(
+    Object.fromEntries(Object.entries(f.params).map(([k, spec]) => [k, spec.default])),
+  );
 }
 
 /** `vcpus=1..8 (2) pages=1..8 (1)`: the ranges and defaults, for --help. */
 export function paramRanges(f: ScenarioFamily): string {
-  return Object.entries(f.params).map(([k, s]) => `${k}=${s.min}..${s.max} (${s.default})`).join(' ');
+  return Object.entries(f.params)
+    .map(([k, s]) => `${k}=${s.min}..${s.max} (${s.default})`)
+    .join(' ');
 }

@@ -1,5 +1,11 @@
 import type { VmmOp } from '../kernel/config.js';
-import { defaultScenario, gfnRange, pagesParam, vcpusParam, type ScenarioFamily } from './family.js';
+import {
+  defaultScenario,
+  gfnRange,
+  pagesParam,
+  vcpusParam,
+  type ScenarioFamily,
+} from './family.js';
 
 /** For checking a real host's log (septcheck validate): two vCPUs, two pages by default, and a
  * VMM that performs any of its operations, any number of times, in any order, until teardown. */

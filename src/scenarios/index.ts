@@ -18,4 +18,6 @@ export const scenarioFamilies: Readonly<Record<string, ScenarioFamily>> = {
 };
 
 /** The bundled scenarios at their default sizes, by name. */
-export const scenarios: Readonly<Record<string, Scenario>> = Object.fromEntries(Object.entries(scenarioFamilies).map(([k, f]) => [k, defaultScenario(f)]));
+export const scenarios: Readonly<Record<string, Scenario>> = Object.fromEntries(
+  Object.entries(scenarioFamilies).map(([k, f]) => [k, defaultScenario(f)]),
+);

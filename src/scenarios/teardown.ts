@@ -1,4 +1,10 @@
-import { defaultScenario, gfnRange, pagesParam, vcpusParam, type ScenarioFamily } from './family.js';
+import {
+  defaultScenario,
+  gfnRange,
+  pagesParam,
+  vcpusParam,
+  type ScenarioFamily,
+} from './family.js';
 
 /** The guest uses its pages (two by default), then the VM is destroyed while the guest may still
  * be running. */

@@ -27,8 +27,13 @@ export class Driver {
   }
 
   /** Takes the first enabled action that `pick` accepts, with the first result it accepts. */
-  step(pick: (a: Action) => boolean, result: (a: Action, next: State) => boolean = () => true): Taken | undefined {
-    const first = this.expander.of(this.state, pick).find((s) => result(this.model.actions[s.action]!, s.next));
+  step(
+    pick: (a: Action) => boolean,
+    result: (a: Action, next: State) => boolean = () => true,
+  ): Taken | undefined {
+    const first = this.expander
+      .of(this.state, pick)
+      .find((s) => result(this.model.actions[s.action]!, s.next));
     if (!first) return undefined;
     const action = this.model.actions[first.action]!;
     const taken = { action, call: action.explain?.(this.state, first.next) ?? '' };

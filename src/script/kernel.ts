@@ -27,7 +27,22 @@ import {
   type Vcpu,
 } from '../host/index.js';
 import { GUEST_ASSERT_PORT } from '../kernel/kvm_memslots.js';
-import { checkExpect, createLoop, createOnce, FALLOC_FL, flagBits, GMEM_FLAGS, guestArgs, sameOutcome, memslotArgs, outcomeText, runScript, type CheckResult, type Outcome, type RunReport } from './run.js';
+import {
+  checkExpect,
+  createLoop,
+  createOnce,
+  FALLOC_FL,
+  flagBits,
+  GMEM_FLAGS,
+  guestArgs,
+  sameOutcome,
+  memslotArgs,
+  outcomeText,
+  runScript,
+  type CheckResult,
+  type Outcome,
+  type RunReport,
+} from './run.js';
 import { defaultVmOps, fileOps, numberArg, ScriptError, type Script, type Step } from './schema.js';
 
 /** The kernel tree the default-VM model is read from, and how the running kernel relates to it. */
@@ -81,13 +96,31 @@ const kernelOps: readonly string[] = [...fileOps, ...defaultVmOps];
  * before anything is created. */
 export function kernelRefusal(script: Script, file: string): void {
   const bad = script.steps.findIndex((s) => !kernelOps.includes(s.do));
-  if (bad >= 0) throw new ScriptError(`${file}: steps[${bad}].do: "${script.steps[bad]!.do}" cannot run on the kernel: it needs a TDX VM, and the kernel oracle runs a default VM (KVM_X86_DEFAULT_VM; this host has no TDX module)`);
-  if (script.vm.type !== 'default') throw new ScriptError(`${file}: vm.type: the kernel oracle runs default VMs only (KVM_X86_DEFAULT_VM), not ${script.vm.type}`);
+  if (bad >= 0)
+    throw new ScriptError(
+      `${file}: steps[${bad}].do: "${script.steps[bad]!.do}" cannot run on the kernel: it needs a TDX VM, and the kernel oracle runs a default VM (KVM_X86_DEFAULT_VM; this host has no TDX module)`,
+    );
+  if (script.vm.type !== 'default')
+    throw new ScriptError(
+      `${file}: vm.type: the kernel oracle runs default VMs only (KVM_X86_DEFAULT_VM), not ${script.vm.type}`,
+    );
   script.steps.forEach((step, i) => {
     if (step.do !== 'run_guest') return;
     guestArgs(step, i, file);
-    const code = script.steps.slice(0, i).some((s) => s.do === 'set_memory_region' && s.anonymous === true && s.gpa === 0 && typeof s.size === 'number' && s.size >= 4096);
-    if (!code) throw new ScriptError(`${file}: steps[${i}].do: run_guest needs an earlier set_memory_region with anonymous: true at gpa 0 (its code lives there)`);
+    const code = script.steps
+      .slice(0, i)
+      .some(
+        (s) =>
+          s.do === 'set_memory_region' &&
+          s.anonymous === true &&
+          s.gpa === 0 &&
+          typeof s.size === 'number' &&
+          s.size >= 4096,
+      );
+    if (!code)
+      throw new ScriptError(
+        `${file}: steps[${i}].do: run_guest needs an earlier set_memory_region with anonymous: true at gpa 0 (its code lives there)`,
+      );
   });
 }
 
@@ -103,22 +136,46 @@ export function relationTo(release: string): 'same' | 'newer' | 'older' {
 function comparable(op: string, o: Outcome): string {
   const { ino: _ino, seamcall: _seamcall, ...rest } = o;
   if ((op === 'create_guest_memfd' || op === 'mmap') && rest.ret !== undefined) rest.ret = 0;
-  return JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))));
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))),
+  );
 }
 
 /** Step by step, the kernel's answers beside the model's. */
-export function compareAnswers(script: Script, model: RunReport, kernel: readonly Outcome[], checks: readonly CheckResult[][], release: string): KernelReport {
+export function compareAnswers(
+  script: Script,
+  model: RunReport,
+  kernel: readonly Outcome[],
+  checks: readonly CheckResult[][],
+  release: string,
+): KernelReport {
   const steps = script.steps.map((step, i): KernelStep => {
     const m = model.steps[i]!;
     const k = kernel[i]!;
-    return { index: i, do: step.do, kernel: outcomeText(k), model: m.outcome, agree: comparable(step.do, k) === comparable(step.do, m.answer), checks: checks[i]! };
+    return {
+      index: i,
+      do: step.do,
+      kernel: outcomeText(k),
+      model: m.outcome,
+      agree: comparable(step.do, k) === comparable(step.do, m.answer),
+      checks: checks[i]!,
+    };
   });
-  const disagreements = steps.filter((s) => !s.agree).map((s) => ({ step: s.index, do: s.do, kernel: s.kernel, model: s.model }));
+  const disagreements = steps
+    .filter((s) => !s.agree)
+    .map((s) => ({ step: s.index, do: s.do, kernel: s.kernel, model: s.model }));
   return {
     name: script.name,
     ...(script.source ? { source: script.source } : {}),
     steps,
-    kernel: { release, tree: MODEL_TREE.name, relation: relationTo(release), checked: steps.length, mismatches: disagreements.length, disagreements },
+    kernel: {
+      release,
+      tree: MODEL_TREE.name,
+      relation: relationTo(release),
+      checked: steps.length,
+      mismatches: disagreements.length,
+      disagreements,
+    },
     passed: disagreements.length === 0 && steps.every((s) => s.checks.every((c) => c.pass)),
   };
 }
@@ -135,13 +192,20 @@ export interface KernelRunOptions {
 
 /** Runs the script on the kernel and compares. Throws ScriptError (bad input, before anything is
  * created) or KernelUnavailable (no /dev/kvm or no VM). */
-export function runOnKernel(script: Script, file: string, options: KernelRunOptions = {}): KernelReport {
+export function runOnKernel(
+  script: Script,
+  file: string,
+  options: KernelRunOptions = {},
+): KernelReport {
   kernelRefusal(script, file);
   const model = options.model ?? runScript(script, file); // checks every argument before the kernel is touched
   const release = kernelRelease();
   return withSession((s) => {
     const kvm = options.open ? options.open(s) : Kvm.open(s, options.device);
-    if (!kvm.ok) throw new KernelUnavailable(`cannot open ${options.device ?? '/dev/kvm'}: ${kvm.errno} (Linux ${release})`);
+    if (!kvm.ok)
+      throw new KernelUnavailable(
+        `cannot open ${options.device ?? '/dev/kvm'}: ${kvm.errno} (Linux ${release})`,
+      );
     const vm = kvm.value.createVm(KVM_X86_DEFAULT_VM);
     if (!vm.ok) throw new KernelUnavailable(`KVM_CREATE_VM failed: ${vm.errno} (Linux ${release})`);
     const host = new KernelSteps(s, kvm.value, vm.value, file);
@@ -188,15 +252,28 @@ class KernelSteps {
     const buf = Buffer.alloc(64);
     switch (step.do) {
       case 'check_extension':
-        return fromResult(this.kvm.checkExtension(step.cap === 'GUEST_MEMFD' ? KVM_CAP.GUEST_MEMFD : KVM_CAP.GUEST_MEMFD_FLAGS, this.vm));
+        return fromResult(
+          this.kvm.checkExtension(
+            step.cap === 'GUEST_MEMFD' ? KVM_CAP.GUEST_MEMFD : KVM_CAP.GUEST_MEMFD_FLAGS,
+            this.vm,
+          ),
+        );
       case 'create_guest_memfd': {
         const loop = createLoop(step, i, this.file);
         if (loop) {
-          const api = { create: (size: number, flags: number) => this.kvm.createGuestMemfd(this.vm, size, flags) };
+          const api = {
+            create: (size: number, flags: number) =>
+              this.kvm.createGuestMemfd(this.vm, size, flags),
+          };
           return sameOutcome(loop.map((c) => createOnce(api, c, (fd) => this.s.close(fd))));
         }
-        const r = this.kvm.createGuestMemfd(this.vm, n('size'), flagBits(step.flags, GMEM_FLAGS, this.file, `steps[${i}].flags`));
-        if (r.ok) this.files.set(String(step.as ?? 'fd'), { fd: r.value, size: n('size'), open: true });
+        const r = this.kvm.createGuestMemfd(
+          this.vm,
+          n('size'),
+          flagBits(step.flags, GMEM_FLAGS, this.file, `steps[${i}].flags`),
+        );
+        if (r.ok)
+          this.files.set(String(step.as ?? 'fd'), { fd: r.value, size: n('size'), open: true });
         return fromResult(r);
       }
       case 'fstat': {
@@ -212,9 +289,23 @@ class KernelSteps {
       case 'pwrite':
         return fromResult(check(libc().pwrite(fd, buf, buf.length, 0)));
       case 'fallocate':
-        return fromResult(check(libc().fallocate(fd, flagBits(step.mode, FALLOC_FL, this.file, `steps[${i}].mode`), n('offset'), n('len'))));
+        return fromResult(
+          check(
+            libc().fallocate(
+              fd,
+              flagBits(step.mode, FALLOC_FL, this.file, `steps[${i}].mode`),
+              n('offset'),
+              n('len'),
+            ),
+          ),
+        );
       case 'mmap': {
-        const r = this.s.mmap(n('length', f?.size ?? 4096), PROT_READ | PROT_WRITE, step.shared === false ? MAP_PRIVATE : MAP_SHARED, fd);
+        const r = this.s.mmap(
+          n('length', f?.size ?? 4096),
+          PROT_READ | PROT_WRITE,
+          step.shared === false ? MAP_PRIVATE : MAP_SHARED,
+          fd,
+        );
         if (!r.ok) return { errno: r.errno };
         this.mappings.set(name, r.value);
         return { ret: 0 };
@@ -225,7 +316,12 @@ class KernelSteps {
         return m ? fromResult(this.s.munmap(m)) : { errno: 'EINVAL' };
       }
       case 'access':
-        return this.access(name, n('offset'), step.write === undefined ? undefined : n('write'), n('length', 1));
+        return this.access(
+          name,
+          n('offset'),
+          step.write === undefined ? undefined : n('write'),
+          n('length', 1),
+        );
       case 'close': {
         if (!f?.open) return { errno: 'EBADF' };
         f.open = false;
@@ -244,7 +340,9 @@ class KernelSteps {
       case 'run_guest':
         return this.runGuest(step, i);
       default:
-        throw new ScriptError(`${this.file}: steps[${i}].do: "${step.do}" cannot run on the kernel`); // kernelRefusal stops these first
+        throw new ScriptError(
+          `${this.file}: steps[${i}].do: "${step.do}" cannot run on the kernel`,
+        ); // kernelRefusal stops these first
     }
   }
 
@@ -277,7 +375,9 @@ class KernelSteps {
   }
 
   private setMemoryRegion(step: Step, i: number): Outcome {
-    const a = memslotArgs(step, i, this.file, (name) => (this.files.has(name) || this.memfds.has(name) ? 0 : undefined));
+    const a = memslotArgs(step, i, this.file, (name) =>
+      this.files.has(name) || this.memfds.has(name) ? 0 : undefined,
+    );
     let userspaceAddr = 0;
     if (a.anonymous && a.size > 0) {
       const m = this.s.mmap(a.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
@@ -317,7 +417,14 @@ class KernelSteps {
       ...(e.errno ? { errno: e.errno } : {}),
       ...(e.gpa !== undefined ? { gpa: e.gpa } : {}),
       ...(e.port !== undefined ? { port: e.port, value: e.value! } : {}),
-      ...(e.flags ? { flags: e.flags & KVM_MEMORY_ATTRIBUTE_PRIVATE ? ['KVM_MEMORY_EXIT_FLAG_PRIVATE'] : [`0x${e.flags.toString(16)}`] } : {}),
+      ...(e.flags
+        ? {
+            flags:
+              e.flags & KVM_MEMORY_ATTRIBUTE_PRIVATE
+                ? ['KVM_MEMORY_EXIT_FLAG_PRIVATE']
+                : [`0x${e.flags.toString(16)}`],
+          }
+        : {}),
     };
   }
 }

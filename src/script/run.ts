@@ -9,10 +9,26 @@ import { S } from '../kernel/seam.js';
 import { gpa } from '../kernel/step.js';
 import { FAULT_PFN, VCPU_IDLE } from '../kernel/programs.js';
 import { KvmMemslots, NOT_GUEST_MEMFD, type MemslotArgs } from '../kernel/kvm_memslots.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, GmemUapi, PAGE_SIZE, supportedFlags, type Result } from '../kernel/uapi.js';
+import {
+  FALLOC_FL_KEEP_SIZE,
+  FALLOC_FL_PUNCH_HOLE,
+  GUEST_MEMFD_FLAG_INIT_SHARED,
+  GUEST_MEMFD_FLAG_MMAP,
+  GmemUapi,
+  PAGE_SIZE,
+  supportedFlags,
+  type Result,
+} from '../kernel/uapi.js';
 import { policies, type PagePolicy } from '../policies/index.js';
 import { Driver } from './driver.js';
-import { numberArg, ScriptError, type Expect, type GuestOp, type Script, type Step } from './schema.js';
+import {
+  numberArg,
+  ScriptError,
+  type Expect,
+  type GuestOp,
+  type Script,
+  type Step,
+} from './schema.js';
 
 export interface CheckResult {
   readonly what: string;
@@ -67,13 +83,23 @@ const vmmOps: Record<string, VmmOp['op']> = {
 /** fallocate's modes by the names scripts use (include/uapi/linux/falloc.h). */
 export const FALLOC_FL = { KEEP_SIZE: FALLOC_FL_KEEP_SIZE, PUNCH_HOLE: FALLOC_FL_PUNCH_HOLE };
 
-export function flagBits(names: unknown, known: Record<string, number>, file: string, path: string): number {
+export function flagBits(
+  names: unknown,
+  known: Record<string, number>,
+  file: string,
+  path: string,
+): number {
   if (names === undefined) return 0;
-  if (!Array.isArray(names)) throw new ScriptError(`${file}: ${path}: expected a list of ${Object.keys(known).join(', ')}`);
+  if (!Array.isArray(names))
+    throw new ScriptError(`${file}: ${path}: expected a list of ${Object.keys(known).join(', ')}`);
   return names.reduce((bits: number, n) => {
     // a number is a raw bit (selftests try every bit, known or not)
-    const bit = typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 2 ** 31 ? n : known[String(n)];
-    if (bit === undefined) throw new ScriptError(`${file}: ${path}: unknown flag "${n}" (known: ${Object.keys(known).join(', ')})`);
+    const bit =
+      typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 2 ** 31 ? n : known[String(n)];
+    if (bit === undefined)
+      throw new ScriptError(
+        `${file}: ${path}: unknown flag "${n}" (known: ${Object.keys(known).join(', ')})`,
+      );
     return bits | bit;
   }, 0);
 }
@@ -81,17 +107,24 @@ export function flagBits(names: unknown, known: Record<string, number>, file: st
 const MAX_GMEM_SIZE = 2 ** 30;
 
 /** A GFN of the script's VM: from 0 to vm.pages - 1. */
-const isGfn = (x: unknown, pages: number) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < pages;
+const isGfn = (x: unknown, pages: number) =>
+  Number.isInteger(x) && (x as number) >= 0 && (x as number) < pages;
 
 function gfnList(step: Step, i: number, file: string, pages: number): number[] {
   const g = step.gfns;
-  if (!Array.isArray(g) || g.length === 0 || !g.every((x) => isGfn(x, pages))) throw new ScriptError(`${file}: steps[${i}].gfns: expected a list of GFNs from 0 to ${pages - 1} (vm.pages is ${pages})`);
+  if (!Array.isArray(g) || g.length === 0 || !g.every((x) => isGfn(x, pages)))
+    throw new ScriptError(
+      `${file}: steps[${i}].gfns: expected a list of GFNs from 0 to ${pages - 1} (vm.pages is ${pages})`,
+    );
   return g as number[];
 }
 
 function gfnArg(step: Step, i: number, file: string, pages: number): number {
   const g = numberArg(step, i, 'gfn', file);
-  if (!isGfn(g, pages)) throw new ScriptError(`${file}: steps[${i}].gfn: expected a GFN from 0 to ${pages - 1} (vm.pages is ${pages}), got ${g}`);
+  if (!isGfn(g, pages))
+    throw new ScriptError(
+      `${file}: steps[${i}].gfn: expected a GFN from 0 to ${pages - 1} (vm.pages is ${pages}), got ${g}`,
+    );
   return g;
 }
 
@@ -99,12 +132,19 @@ function gfnArg(step: Step, i: number, file: string, pages: number): number {
 function vmmScript(script: Script, file: string): VmmOp[] {
   return script.steps.flatMap((step, i): VmmOp[] => {
     if (step.do === 'convert') {
-      if (step.to !== 'shared' && step.to !== 'private') throw new ScriptError(`${file}: steps[${i}].to: expected shared or private`);
-      return [{ op: step.to === 'shared' ? 'to-shared' : 'to-private', gfns: gfnList(step, i, file, script.vm.pages) }];
+      if (step.to !== 'shared' && step.to !== 'private')
+        throw new ScriptError(`${file}: steps[${i}].to: expected shared or private`);
+      return [
+        {
+          op: step.to === 'shared' ? 'to-shared' : 'to-private',
+          gfns: gfnList(step, i, file, script.vm.pages),
+        },
+      ];
     }
     const op = vmmOps[step.do];
     if (!op) return [];
-    if (op === 'init-mem' || op === 'gup') return [{ op, gfn: gfnArg(step, i, file, script.vm.pages) }];
+    if (op === 'init-mem' || op === 'gup')
+      return [{ op, gfn: gfnArg(step, i, file, script.vm.pages) }];
     if (op === 'punch-hole') return [{ op, gfns: gfnList(step, i, file, script.vm.pages) }];
     return [{ op } as VmmOp];
   });
@@ -112,8 +152,12 @@ function vmmScript(script: Script, file: string): VmmOp[] {
 
 /** Runs `script`; `own` is the policy its vm.policy names when that is a file of the user's. */
 export function runScript(script: Script, file: string, own?: PagePolicy): RunReport {
-  const policy = own ?? (Object.hasOwn(policies, script.vm.policy) ? policies[script.vm.policy] : undefined);
-  if (!policy) throw new ScriptError(`${file}: vm.policy: unknown policy "${script.vm.policy}" (known: ${Object.keys(policies).join(', ')})`);
+  const policy =
+    own ?? (Object.hasOwn(policies, script.vm.policy) ? policies[script.vm.policy] : undefined);
+  if (!policy)
+    throw new ScriptError(
+      `${file}: vm.policy: unknown policy "${script.vm.policy}" (known: ${Object.keys(policies).join(', ')})`,
+    );
   const ops = script.vm.type === 'tdx' ? vmmScript(script, file) : [];
   const system =
     script.vm.type === 'tdx'
@@ -143,7 +187,10 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
   const fd = (step: Step, i: number) => {
     const name = String(step.fd ?? '');
     const n = fds.get(name);
-    if (n === undefined) throw new ScriptError(`${file}: steps[${i}].fd: no guest_memfd named "${name}" was created before`);
+    if (n === undefined)
+      throw new ScriptError(
+        `${file}: steps[${i}].fd: no guest_memfd named "${name}" was created before`,
+      );
     return n;
   };
 
@@ -162,12 +209,18 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
       case 'create_guest_memfd': {
         const loop = createLoop(step, i, file);
         if (loop) {
-          Object.assign(out, sameOutcome(loop.map((c) => createOnce(uapi, c, (fd) => uapi.close(fd)))));
+          Object.assign(
+            out,
+            sameOutcome(loop.map((c) => createOnce(uapi, c, (fd) => uapi.close(fd)))),
+          );
           break;
         }
         const size = numberArg(step, i, 'size', file);
         // The model keeps a record per page: larger files than any selftest's are refused.
-        if (size > MAX_GMEM_SIZE) throw new ScriptError(`${file}: steps[${i}].size: the model takes guest_memfd files of at most ${MAX_GMEM_SIZE} bytes (1 GiB)`);
+        if (size > MAX_GMEM_SIZE)
+          throw new ScriptError(
+            `${file}: steps[${i}].size: the model takes guest_memfd files of at most ${MAX_GMEM_SIZE} bytes (1 GiB)`,
+          );
         const r = uapi.create(size, flagBits(step.flags, GMEM_FLAGS, file, `steps[${i}].flags`));
         fromResult(r);
         if (r.ok) fds.set(String(step.as ?? 'fd'), r.value);
@@ -175,7 +228,13 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
       }
       case 'fstat': {
         const r = uapi.fstat(fd(step, i));
-        if (r.ok) Object.assign(out, { ret: 0, size: r.value.size, blksize: r.value.blksize, ino: r.value.ino });
+        if (r.ok)
+          Object.assign(out, {
+            ret: 0,
+            size: r.value.size,
+            blksize: r.value.blksize,
+            ino: r.value.ino,
+          });
         else out.errno = r.errno;
         break;
       }
@@ -198,7 +257,13 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
         out.ret = 0;
         break;
       case 'set_memory_region':
-        fromResult(memslots.set(memslotArgs(step, i, file, (name) => (memfds.has(name) ? NOT_GUEST_MEMFD : fds.get(name)))));
+        fromResult(
+          memslots.set(
+            memslotArgs(step, i, file, (name) =>
+              memfds.has(name) ? NOT_GUEST_MEMFD : fds.get(name),
+            ),
+          ),
+        );
         break;
       case 'run_guest':
         Object.assign(out, memslots.runCheckAndFill(...guestArgs(step, i, file)));
@@ -217,7 +282,12 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
         fromResult(uapi.mmap(fd(step, i), step.shared !== false));
         break;
       case 'access': {
-        const r = uapi.access(fd(step, i), numberArg(step, i, 'offset', file), step.write === undefined ? undefined : numberArg(step, i, 'write', file), numberArg(step, i, 'length', file, 1));
+        const r = uapi.access(
+          fd(step, i),
+          numberArg(step, i, 'offset', file),
+          step.write === undefined ? undefined : numberArg(step, i, 'write', file),
+          numberArg(step, i, 'length', file, 1),
+        );
         if (r.ok) out.value = r.value;
         else out.signal = r.errno;
         break;
@@ -232,14 +302,22 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
         break;
       default:
         if (closed) Object.assign(out, { ret: -1, errno: 'EBADF' });
-        else if (step.do === 'run') Object.assign(out, runGuest(driver!, system!.kernel, step, i, file));
+        else if (step.do === 'run')
+          Object.assign(out, runGuest(driver!, system!.kernel, step, i, file));
         else Object.assign(out, runVmmOp(driver!, system!.kernel));
         if (step.do === 'teardown') closed = true;
     }
-    const checks = checkExpect(step.expect ?? {}, out, driver?.view(), (name) => (fds.has(name) ? uapi.inode(fds.get(name)!)?.inode : undefined));
+    const checks = checkExpect(step.expect ?? {}, out, driver?.view(), (name) =>
+      fds.has(name) ? uapi.inode(fds.get(name)!)?.inode : undefined,
+    );
     return { index: i, do: step.do, outcome: outcomeText(out), answer: out, checks };
   });
-  return { name: script.name, ...(script.source ? { source: script.source } : {}), steps: reports, passed: reports.every((r) => r.checks.every((c) => c.pass)) };
+  return {
+    name: script.name,
+    ...(script.source ? { source: script.source } : {}),
+    steps: reports,
+    passed: reports.every((r) => r.checks.every((c) => c.pass)),
+  };
 }
 
 const seamcallOf = (calls: string[]) => {
@@ -255,7 +333,9 @@ function runVmmOp(d: Driver, k: Kernel): Outcome {
   const v = k.v;
   const op = d.state[v.vmmOp]!;
   const from = d.log.length;
-  const background = (a: Action) => a.process === 'vmm-io' || (a.process?.startsWith('vcpu') === true && a.where !== 'guest' && a.name !== 'tdx_vcpu_run');
+  const background = (a: Action) =>
+    a.process === 'vmm-io' ||
+    (a.process?.startsWith('vcpu') === true && a.where !== 'guest' && a.name !== 'tdx_vcpu_run');
   for (let n = 0; n < 500 && d.state[v.vmmOp] === op; n++) {
     if (!d.step((a) => a.process === 'vmm') && !d.step(background)) {
       return { errno: 'EDEADLK', seamcall: `stuck: ${String(d.view()['vmm at'])}` };
@@ -266,7 +346,11 @@ function runVmmOp(d: Driver, k: Kernel): Outcome {
   // The ioctl's errno, as the step that stands for the kernel function answering it says
   // (vmm.ts: tdx_td_finalize, tdx_vcpu_init_mem_region, kvm_gmem_populate; a conversion
   // still retrying on -EAGAIN).
-  const last = d.log.slice(from).filter((t) => t.action.process === 'vmm').at(-1)?.call ?? '';
+  const last =
+    d.log
+      .slice(from)
+      .filter((t) => t.action.process === 'vmm')
+      .at(-1)?.call ?? '';
   const errno = d.state[v.vmmStatus] === S.EAGAIN ? 'EAGAIN' : / -> -(E[A-Z]+)$/.exec(last)?.[1];
   return { ret: errno ? -1 : 0, ...(errno ? { errno } : {}), ...(seamcall ? { seamcall } : {}) };
 }
@@ -276,31 +360,53 @@ function runVmmOp(d: Driver, k: Kernel): Outcome {
 function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Outcome {
   const v = k.v;
   const c = numberArg(step, i, 'vcpu', file, 0);
-  if (c < 0 || c >= k.vcpus) throw new ScriptError(`${file}: steps[${i}].vcpu: expected a vCPU from 0 to ${k.vcpus - 1} (the VM has ${k.vcpus})`);
+  if (c < 0 || c >= k.vcpus)
+    throw new ScriptError(
+      `${file}: steps[${i}].vcpu: expected a vCPU from 0 to ${k.vcpus - 1} (the VM has ${k.vcpus})`,
+    );
   const proc = `vcpu${c}`;
   const program = (Array.isArray(step.guest) ? step.guest : []) as GuestOp[];
   const from = d.log.length;
   const calls = () => d.log.slice(from).map((t) => t.call);
-  const kernelSteps = (a: Action) => a.process === proc && a.where !== 'guest' && a.name !== 'tdx_vcpu_run';
+  const kernelSteps = (a: Action) =>
+    a.process === proc && a.where !== 'guest' && a.name !== 'tdx_vcpu_run';
   for (const [j, ins] of program.entries()) {
-    if (typeof ins !== 'object' || ins === null) throw new ScriptError(`${file}: steps[${i}].guest[${j}]: expected { accept: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool }`);
+    if (typeof ins !== 'object' || ins === null)
+      throw new ScriptError(
+        `${file}: steps[${i}].guest[${j}]: expected { accept: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool }`,
+      );
     if ('mapgpa' in ins) {
       // TDG.VP.VMCALL<MapGPA>: KVM exits to userspace (tdx_map_gpa), which converts.
       if (d.state[v.inGuest + c]) d.step((a) => a.process === proc && a.name.startsWith('TD exit'));
-      return { exit: 'KVM_EXIT_HYPERCALL', gpa: ins.mapgpa * PAGE_SIZE, flags: ['KVM_HC_MAP_GPA_RANGE', ins.shared ? 'DECRYPTED' : 'ENCRYPTED'] };
+      return {
+        exit: 'KVM_EXIT_HYPERCALL',
+        gpa: ins.mapgpa * PAGE_SIZE,
+        flags: ['KVM_HC_MAP_GPA_RANGE', ins.shared ? 'DECRYPTED' : 'ENCRYPTED'],
+      };
     }
-    const kind = 'accept' in ins ? 'TDG.MEM.PAGE.ACCEPT' : 'write' in ins ? 'guest write' : undefined;
+    const kind =
+      'accept' in ins ? 'TDG.MEM.PAGE.ACCEPT' : 'write' in ins ? 'guest write' : undefined;
     const g = 'accept' in ins ? ins.accept : 'write' in ins ? ins.write : NaN;
-    if (!kind || !Number.isInteger(g) || g < 0 || g >= k.gfns) throw new ScriptError(`${file}: steps[${i}].guest[${j}]: expected { accept: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool } with a GFN below ${k.gfns}`);
+    if (!kind || !Number.isInteger(g) || g < 0 || g >= k.gfns)
+      throw new ScriptError(
+        `${file}: steps[${i}].guest[${j}]: expected { accept: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool } with a GFN below ${k.gfns}`,
+      );
     for (let n = 0; ; n++) {
       if (n > 100) return { exit: 'stuck', seamcall: seamcallOf(calls()) ?? '' };
       if (!d.state[v.inGuest + c]) {
         // Serve a pending fault first; a fault that ends in userspace ends KVM_RUN.
-        while (d.state[v.vcpuPc + c] !== VCPU_IDLE) if (!d.step(kernelSteps)) return { exit: 'stuck' };
+        while (d.state[v.vcpuPc + c] !== VCPU_IDLE)
+          if (!d.step(kernelSteps)) return { exit: 'stuck' };
         const st = d.state[v.vcpuStatus + c]!;
         const exit = n > 0 ? exitOf(st) : undefined; // before the first try, nothing has faulted
-        if (exit) return { ...exit, gpa: g * PAGE_SIZE, ...(seamcallOf(calls()) ? { seamcall: seamcallOf(calls())! } : {}) };
-        if (!d.step((a) => a.process === proc && a.name === 'tdx_vcpu_run')) return { exit: 'EIO', errno: 'EIO' }; // the VM is dead
+        if (exit)
+          return {
+            ...exit,
+            gpa: g * PAGE_SIZE,
+            ...(seamcallOf(calls()) ? { seamcall: seamcallOf(calls())! } : {}),
+          };
+        if (!d.step((a) => a.process === proc && a.name === 'tdx_vcpu_run'))
+          return { exit: 'EIO', errno: 'EIO' }; // the VM is dead
         continue;
       }
       const touched = d.step(
@@ -309,10 +415,14 @@ function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Ou
       );
       // A script's guest may touch any GFN its VM has (no accepted-first rule, no poison):
       // every touch is enabled in the guest, so a refusal is a model error.
-      if (!touched) throw new Error(`${file}: steps[${i}].guest[${j}]: the model did not let the guest touch gpa ${gpa(g)}`);
+      if (!touched)
+        throw new Error(
+          `${file}: steps[${i}].guest[${j}]: the model did not let the guest touch gpa ${gpa(g)}`,
+        );
       if (d.state[v.inGuest + c]) break; // the instruction completed in the guest
       // An exit KVM answers without a fault (the VM killed): KVM_RUN returns its errno.
-      const exit = d.state[v.vcpuPc + c] === VCPU_IDLE ? exitOf(d.state[v.vcpuStatus + c]!) : undefined;
+      const exit =
+        d.state[v.vcpuPc + c] === VCPU_IDLE ? exitOf(d.state[v.vcpuStatus + c]!) : undefined;
       if (exit) return { ...exit, gpa: g * PAGE_SIZE };
       if (d.state[v.vcpuPc + c] !== FAULT_PFN) return { exit: 'stuck' };
     }
@@ -324,26 +434,44 @@ function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Ou
 
 /** How a fault that ended outside the guest shows up to userspace. */
 function exitOf(status: number): Outcome | undefined {
-  if (status === S.MEMORY_FAULT) return { exit: 'KVM_EXIT_MEMORY_FAULT', flags: ['KVM_MEMORY_EXIT_FLAG_PRIVATE'] };
+  if (status === S.MEMORY_FAULT)
+    return { exit: 'KVM_EXIT_MEMORY_FAULT', flags: ['KVM_MEMORY_EXIT_FLAG_PRIVATE'] };
   if (status === S.EHWPOISON) return { exit: 'EHWPOISON', errno: 'EHWPOISON' };
   if (status === S.EIO) return { exit: 'EIO', errno: 'EIO' };
   return undefined;
 }
 
 /** Each expectation of a step against what it produced; `inoOf` gives a named file's inode. */
-export function checkExpect(e: Expect, out: Outcome, view: Record<string, unknown> | undefined, inoOf: (name: string) => number | undefined): CheckResult[] {
+export function checkExpect(
+  e: Expect,
+  out: Outcome,
+  view: Record<string, unknown> | undefined,
+  inoOf: (name: string) => number | undefined,
+): CheckResult[] {
   const checks: CheckResult[] = [];
-  const eq = (what: string, expected: unknown, actual: unknown) => checks.push({ what, expected, actual: actual ?? null, pass: JSON.stringify(expected) === JSON.stringify(actual ?? null) });
+  const eq = (what: string, expected: unknown, actual: unknown) =>
+    checks.push({
+      what,
+      expected,
+      actual: actual ?? null,
+      pass: JSON.stringify(expected) === JSON.stringify(actual ?? null),
+    });
   if (e.ret !== undefined) eq('ret', e.ret, out.errno ? `-${out.errno}` : out.ret);
   if (e.errno !== undefined) eq('errno', e.errno, out.errno);
-  if (e.fails !== undefined) eq('fails', e.fails, out.errno !== undefined || out.signal !== undefined);
+  if (e.fails !== undefined)
+    eq('fails', e.fails, out.errno !== undefined || out.signal !== undefined);
   if (e.signal !== undefined) eq('signal', e.signal, out.signal);
   if (e.value !== undefined) eq('value', e.value, out.value);
   if (e.size !== undefined) eq('size', e.size, out.size);
   if (e.blksize !== undefined) eq('blksize', e.blksize, out.blksize);
   if (e.inoNot !== undefined) {
     const other = inoOf(e.inoNot);
-    checks.push({ what: 'inode', expected: `not that of ${e.inoNot}`, actual: out.ino ?? null, pass: out.ino !== undefined && other !== undefined && out.ino !== other });
+    checks.push({
+      what: 'inode',
+      expected: `not that of ${e.inoNot}`,
+      actual: out.ino ?? null,
+      pass: out.ino !== undefined && other !== undefined && out.ino !== other,
+    });
   }
   if (e.exit !== undefined) eq('exit', e.exit, out.exit);
   if (e.gpa !== undefined) eq('gpa', e.gpa, out.gpa);
@@ -354,7 +482,10 @@ export function checkExpect(e: Expect, out: Outcome, view: Record<string, unknow
 }
 
 /** guest_memfd's flags by the names scripts use (include/uapi/linux/kvm.h). */
-export const GMEM_FLAGS = { MMAP: GUEST_MEMFD_FLAG_MMAP, INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED };
+export const GMEM_FLAGS = {
+  MMAP: GUEST_MEMFD_FLAG_MMAP,
+  INIT_SHARED: GUEST_MEMFD_FLAG_INIT_SHARED,
+};
 
 export interface CreateCase {
   readonly size: number;
@@ -368,19 +499,35 @@ export function createLoop(step: Step, i: number, file: string): CreateCase[] | 
   const range = (name: string, max: number): [number, number] | undefined => {
     const r = step[name];
     if (r === undefined) return undefined;
-    if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => Number.isInteger(x) && x >= 0 && x <= max) || r[0] > r[1]) throw new ScriptError(`${file}: steps[${i}].${name}: expected [from, to], integers from 0 to ${max}`);
+    if (
+      !Array.isArray(r) ||
+      r.length !== 2 ||
+      !r.every((x) => Number.isInteger(x) && x >= 0 && x <= max) ||
+      r[0] > r[1]
+    )
+      throw new ScriptError(
+        `${file}: steps[${i}].${name}: expected [from, to], integers from 0 to ${max}`,
+      );
     return r as [number, number];
   };
   const sizes = range('each_size', 1 << 20);
   const bits = range('each_flag_bit', 63);
   if (!sizes && !bits) return undefined;
   const span = ([a, b]: [number, number]) => Array.from({ length: b - a + 1 }, (_, k) => a + k);
-  if (sizes) return span(sizes).map((size) => ({ size, flags: flagBits(step.flags, GMEM_FLAGS, file, `steps[${i}].flags`) }));
+  if (sizes)
+    return span(sizes).map((size) => ({
+      size,
+      flags: flagBits(step.flags, GMEM_FLAGS, file, `steps[${i}].flags`),
+    }));
   return span(bits!).map((b) => ({ size: numberArg(step, i, 'size', file), flags: 2 ** b }));
 }
 
 /** One create of a loop; a file it makes is closed again (as test_guest_memfd_flags does). */
-export function createOnce(api: { create(size: number, flags: number): Result }, c: CreateCase, close: (fd: number) => unknown): Outcome {
+export function createOnce(
+  api: { create(size: number, flags: number): Result },
+  c: CreateCase,
+  close: (fd: number) => unknown,
+): Outcome {
   const r = api.create(c.size, c.flags);
   if (!r.ok) return { errno: r.errno };
   close(r.value);
@@ -391,7 +538,9 @@ export function createOnce(api: { create(size: number, flags: number): Result },
 export function sameOutcome(outs: readonly Outcome[]): Outcome {
   const first = JSON.stringify(outs[0]);
   const other = outs.findIndex((o) => JSON.stringify(o) !== first);
-  return other < 0 ? outs[0]! : { ...outs[0], differs: `case ${other}: ${outcomeText(outs[other]!)}` };
+  return other < 0
+    ? outs[0]!
+    : { ...outs[0], differs: `case ${other}: ${outcomeText(outs[other]!)}` };
 }
 
 /** KVM_CHECK_EXTENSION on the VM, as the model answers it. */
@@ -409,29 +558,56 @@ export const OTHER_FDS = ['kvm', 'vm'] as const;
 
 /** The arguments of set_memory_region: slot, gpa, size, and either fd (+ offset) or anonymous.
  * `fdOf` gives a guest_memfd's descriptor, or NOT_GUEST_MEMFD for a file of another kind. */
-export function memslotArgs(step: Step, i: number, file: string, fdOf: (name: string) => number | undefined): MemslotArgs {
-  const base = { slot: numberArg(step, i, 'slot', file), gpa: numberArg(step, i, 'gpa', file), size: numberArg(step, i, 'size', file) };
+export function memslotArgs(
+  step: Step,
+  i: number,
+  file: string,
+  fdOf: (name: string) => number | undefined,
+): MemslotArgs {
+  const base = {
+    slot: numberArg(step, i, 'slot', file),
+    gpa: numberArg(step, i, 'gpa', file),
+    size: numberArg(step, i, 'size', file),
+  };
   if (step.anonymous === true) return { ...base, anonymous: true };
   if (step.fd === undefined) return base;
-  const fdNum = (OTHER_FDS as readonly string[]).includes(String(step.fd)) ? NOT_GUEST_MEMFD : fdOf(String(step.fd));
-  if (fdNum === undefined) throw new ScriptError(`${file}: steps[${i}].fd: no guest_memfd named "${String(step.fd)}" was created before`);
+  const fdNum = (OTHER_FDS as readonly string[]).includes(String(step.fd))
+    ? NOT_GUEST_MEMFD
+    : fdOf(String(step.fd));
+  if (fdNum === undefined)
+    throw new ScriptError(
+      `${file}: steps[${i}].fd: no guest_memfd named "${String(step.fd)}" was created before`,
+    );
   return { ...base, gmem: { fd: fdNum, offset: numberArg(step, i, 'offset', file, 0) } };
 }
 
 /** The arguments of run_guest: the range the guest checks holds `expect` and then fills. */
-export function guestArgs(step: Step, i: number, file: string): [gpa: number, size: number, expect: number, fill: number] {
-  const a = (['gpa', 'size', 'expect_byte', 'fill'] as const).map((n) => numberArg(step, i, n, file)) as [number, number, number, number];
+export function guestArgs(
+  step: Step,
+  i: number,
+  file: string,
+): [gpa: number, size: number, expect: number, fill: number] {
+  const a = (['gpa', 'size', 'expect_byte', 'fill'] as const).map((n) =>
+    numberArg(step, i, n, file),
+  ) as [number, number, number, number];
   // The guest is 16-bit real-mode code (src/host/realmode.ts): its addresses stay below 64 KiB.
-  if (a[0] < 0 || a[1] <= 0 || a[0] + a[1] > 0x10000 || a[2] > 0xff || a[3] > 0xff) throw new ScriptError(`${file}: steps[${i}]: run_guest needs gpa + size within 64 KiB and bytes below 256`);
+  if (a[0] < 0 || a[1] <= 0 || a[0] + a[1] > 0x10000 || a[2] > 0xff || a[3] > 0xff)
+    throw new ScriptError(
+      `${file}: steps[${i}]: run_guest needs gpa + size within 64 KiB and bytes below 256`,
+    );
   return a;
 }
 
 export function outcomeText(o: Outcome): string {
   const parts: string[] = [];
-  if (o.exit) parts.push(`exit ${o.exit}${o.gpa !== undefined ? ` gpa=0x${o.gpa.toString(16)}` : ''}${o.flags ? ` flags=${o.flags.join('|')}` : ''}${o.port !== undefined ? ` port=0x${o.port.toString(16)} value=0x${(o.value ?? 0).toString(16)}` : ''}${o.errno ? ` (-${o.errno})` : ''}`);
+  if (o.exit)
+    parts.push(
+      `exit ${o.exit}${o.gpa !== undefined ? ` gpa=0x${o.gpa.toString(16)}` : ''}${o.flags ? ` flags=${o.flags.join('|')}` : ''}${o.port !== undefined ? ` port=0x${o.port.toString(16)} value=0x${(o.value ?? 0).toString(16)}` : ''}${o.errno ? ` (-${o.errno})` : ''}`,
+    );
   else if (o.errno) parts.push(`-${o.errno}`);
   else if (o.signal) parts.push(o.signal);
-  else if (o.value !== undefined) parts.push(o.value < 0 ? 'read bytes that differ' : `read 0x${o.value.toString(16)}`);
+  else if (o.value !== undefined)
+    parts.push(o.value < 0 ? 'read bytes that differ' : `read 0x${o.value.toString(16)}`);
   else if (o.size !== undefined) parts.push(`st_size ${o.size}, st_blksize ${o.blksize}`);
   else if (o.ret !== undefined) parts.push(`returns ${o.ret}`);
   if (o.seamcall) parts.push(o.seamcall);

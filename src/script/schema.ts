@@ -6,7 +6,8 @@
 import { createRequire } from 'node:module';
 
 /** YAML's parser, loaded on first use: a sixth of the command's start-up time otherwise. */
-const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 export class ScriptError extends Error {
   constructor(message: string) {
@@ -42,9 +43,16 @@ export interface Expect {
   readonly facts?: Readonly<Record<string, string>>;
 }
 
-export type GuestOp = { readonly accept: number } | { readonly write: number } | { readonly mapgpa: number; readonly shared: boolean };
+export type GuestOp =
+  | { readonly accept: number }
+  | { readonly write: number }
+  | { readonly mapgpa: number; readonly shared: boolean };
 
-export type Step = { readonly do: string; readonly expect?: Expect; readonly [arg: string]: unknown };
+export type Step = {
+  readonly do: string;
+  readonly expect?: Expect;
+  readonly [arg: string]: unknown;
+};
 
 export interface Script {
   readonly name: string;
@@ -61,10 +69,36 @@ export interface Script {
   readonly steps: readonly Step[];
 }
 
-export const fileOps = ['create_guest_memfd', 'fstat', 'read', 'write', 'fallocate', 'mmap', 'access', 'close'] as const;
+export const fileOps = [
+  'create_guest_memfd',
+  'fstat',
+  'read',
+  'write',
+  'fallocate',
+  'mmap',
+  'access',
+  'close',
+] as const;
 /** A default VM's own operations (src/kernel/kvm_memslots.ts), also run on the real kernel. */
-export const defaultVmOps = ['check_extension', 'pread', 'pwrite', 'munmap', 'create_memfd', 'set_memory_region', 'run_guest'] as const;
-export const tdxOps = ['init_mem_region', 'finalize', 'run', 'punch_hole', 'convert', 'gup', 'teardown', 'check'] as const;
+export const defaultVmOps = [
+  'check_extension',
+  'pread',
+  'pwrite',
+  'munmap',
+  'create_memfd',
+  'set_memory_region',
+  'run_guest',
+] as const;
+export const tdxOps = [
+  'init_mem_region',
+  'finalize',
+  'run',
+  'punch_hole',
+  'convert',
+  'gup',
+  'teardown',
+  'check',
+] as const;
 
 const expectFields: Record<keyof Expect, string> = {
   ret: 'number',
@@ -92,20 +126,25 @@ export function parseScript(text: string, file: string): Script {
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ScriptError(`${file}: not ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+    throw new ScriptError(
+      `${file}: not ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`,
+    );
   }
   const at = (path: string, message: string) => new ScriptError(`${file}: ${path}: ${message}`);
   if (typeOf(raw) !== 'object') throw at('(top)', 'expected a mapping with name, vm and steps');
   const r = raw as Record<string, unknown>;
   if (typeof r.name !== 'string') throw at('name', 'expected a string');
-  if (r.source !== undefined && typeof r.source !== 'string') throw at('source', 'expected a string');
+  if (r.source !== undefined && typeof r.source !== 'string')
+    throw at('source', 'expected a string');
   const vm = (r.vm ?? {}) as Record<string, unknown>;
   if (typeOf(vm) !== 'object') throw at('vm', 'expected a mapping');
   const type = vm.type ?? 'tdx';
-  if (type !== 'default' && type !== 'tdx') throw at('vm.type', `expected default or tdx, got ${JSON.stringify(type)}`);
+  if (type !== 'default' && type !== 'tdx')
+    throw at('vm.type', `expected default or tdx, got ${JSON.stringify(type)}`);
   const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
     const v = value ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw at(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw at(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
     return v;
   };
   const pages = int('vm.pages', vm.pages, 2, 1, 8);
@@ -122,20 +161,30 @@ export function parseScript(text: string, file: string): Script {
     },
     steps: [],
   };
-  if (!Array.isArray(r.steps) || r.steps.length === 0) throw at('steps', 'expected a non-empty list');
+  if (!Array.isArray(r.steps) || r.steps.length === 0)
+    throw at('steps', 'expected a non-empty list');
   const known = type === 'tdx' ? [...fileOps, ...tdxOps] : [...fileOps, ...defaultVmOps];
   const steps = r.steps.map((s, i): Step => {
     const path = `steps[${i}]`;
     if (typeOf(s) !== 'object') throw at(path, 'expected a mapping with "do"');
     const step = s as Record<string, unknown>;
     if (typeof step.do !== 'string') throw at(`${path}.do`, 'expected the name of an operation');
-    if (!(known as readonly string[]).includes(step.do)) throw at(`${path}.do`, `unknown operation "${step.do}" for a ${type} VM (known: ${known.join(', ')})`);
+    if (!(known as readonly string[]).includes(step.do))
+      throw at(
+        `${path}.do`,
+        `unknown operation "${step.do}" for a ${type} VM (known: ${known.join(', ')})`,
+      );
     if (step.expect !== undefined) {
       if (typeOf(step.expect) !== 'object') throw at(`${path}.expect`, 'expected a mapping');
       for (const [k, v] of Object.entries(step.expect as Record<string, unknown>)) {
         const want = expectFields[k as keyof Expect];
-        if (!want) throw at(`${path}.expect.${k}`, `unknown expectation (known: ${Object.keys(expectFields).join(', ')})`);
-        if (typeOf(v) !== want) throw at(`${path}.expect.${k}`, `expected a ${want}, got ${JSON.stringify(v)}`);
+        if (!want)
+          throw at(
+            `${path}.expect.${k}`,
+            `unknown expectation (known: ${Object.keys(expectFields).join(', ')})`,
+          );
+        if (typeOf(v) !== want)
+          throw at(`${path}.expect.${k}`, `expected a ${want}, got ${JSON.stringify(v)}`);
       }
     }
     return step as Step;
@@ -144,8 +193,15 @@ export function parseScript(text: string, file: string): Script {
 }
 
 /** Reads a numeric argument of a step, or says which field is missing. */
-export function numberArg(step: Step, index: number, name: string, file: string, fallback?: number): number {
+export function numberArg(
+  step: Step,
+  index: number,
+  name: string,
+  file: string,
+  fallback?: number,
+): number {
   const v = step[name] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ScriptError(`${file}: steps[${index}].${name}: expected an integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new ScriptError(`${file}: steps[${index}].${name}: expected an integer`);
   return v;
 }

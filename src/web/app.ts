@@ -47,7 +47,7 @@ interface Claims {
 /** "gfn 0 S-EPT" -> row "page 0", column "S-EPT"; "kvm mmu_lock" -> row "kvm", column "mmu_lock". */
 function place(key: string): [row: string, column: string] {
   const page = /^(gfn|frame|guest gfn) (\d+)(?: (.*))?$/.exec(key);
-  if (page) return [`page ${page[2]}`, page[1] === 'guest gfn' ? 'guest' : page[3] ?? page[1]!];
+  if (page) return [`page ${page[2]}`, page[1] === 'guest gfn' ? 'guest' : (page[3] ?? page[1]!)];
   const space = key.indexOf(' ');
   return space < 0 ? [key, 'state'] : [key.slice(0, space), key.slice(space + 1)];
 }
@@ -61,11 +61,25 @@ function showTrace(doc: TraceDoc, start = 0, panel?: (current: number) => Node[]
   const root = document.getElementById('app')!;
   root.replaceChildren();
   let current = start;
-  const heading = doc.kind === 'path' ? 'a path through the model' : `${doc.kind} ${doc.property} violated`;
-  const header = el('header', {}, el('h1', {}, heading), el('p', { class: 'doc' }, doc.doc), el('p', { class: 'title' }, doc.title));
-  const labels = doc.steps.map((s, i) => (i === 0 ? '0  initial state' : `${i}  ${s.process ?? '-'}  ${s.action ?? ''}`));
+  const heading =
+    doc.kind === 'path' ? 'a path through the model' : `${doc.kind} ${doc.property} violated`;
+  const header = el(
+    'header',
+    {},
+    el('h1', {}, heading),
+    el('p', { class: 'doc' }, doc.doc),
+    el('p', { class: 'title' }, doc.title),
+  );
+  const labels = doc.steps.map((s, i) =>
+    i === 0 ? '0  initial state' : `${i}  ${s.process ?? '-'}  ${s.action ?? ''}`,
+  );
   const chart = drawChart(traceChart(doc), labels);
-  const pane = el('nav', { id: 'chart' }, el('div', { class: 'chart-sticky' }, chart.head, legend()), chart.body);
+  const pane = el(
+    'nav',
+    { id: 'chart' },
+    el('div', { class: 'chart-sticky' }, chart.head, legend()),
+    chart.body,
+  );
   const grid = el('div', { id: 'grid' });
   const detail = el('div', { id: 'detail' });
   const extra = el('div', { id: 'panel' });
@@ -92,7 +106,15 @@ function showTrace(doc: TraceDoc, start = 0, panel?: (current: number) => Node[]
       el('h2', {}, current === 0 ? 'initial state' : `${current}. ${step.process}: ${step.action}`),
       el('p', { class: 'where' }, step.where ?? ''),
       el('p', { class: 'call' }, step.call ?? ''),
-      ...(doc.loopStart === current ? [el('p', { class: 'loopnote' }, 'The steps after this one repeat forever, back to this state.')] : []),
+      ...(doc.loopStart === current
+        ? [
+            el(
+              'p',
+              { class: 'loopnote' },
+              'The steps after this one repeat forever, back to this state.',
+            ),
+          ]
+        : []),
     );
     if (panel) extra.replaceChildren(...panel(current));
     const tables: HTMLElement[] = [];
@@ -103,7 +125,9 @@ function showTrace(doc: TraceDoc, start = 0, panel?: (current: number) => Node[]
       for (const [column, key] of columns) {
         head.append(el('th', {}, column));
         const changed = before !== undefined && before[key] !== step.state[key];
-        body.append(el('td', { 'data-key': key, class: changed ? 'changed' : '' }, step.state[key] ?? ''));
+        body.append(
+          el('td', { 'data-key': key, class: changed ? 'changed' : '' }, step.state[key] ?? ''),
+        );
       }
       table.append(head, body);
       tables.push(table);
@@ -124,7 +148,8 @@ function showTrace(doc: TraceDoc, start = 0, panel?: (current: number) => Node[]
 
 /** What the chart's colours and bars mean. */
 function legend(): HTMLElement {
-  const swatch = (colour: string, text: string) => el('span', { class: 'swatch' }, el('i', { style: `background:${colour}` }), text);
+  const swatch = (colour: string, text: string) =>
+    el('span', { class: 'swatch' }, el('i', { style: `background:${colour}` }), text);
   return el(
     'div',
     { class: 'legend' },
@@ -145,28 +170,62 @@ function legend(): HTMLElement {
 function showClaims(claims: Claims): void {
   const root = document.getElementById('app')!;
   const table = el('table', { id: 'claims' });
-  table.append(el('tr', {}, el('th', {}, 'policy'), ...claims.questions.map((q) => el('th', { title: q.doc }, q.title))));
+  table.append(
+    el(
+      'tr',
+      {},
+      el('th', {}, 'policy'),
+      ...claims.questions.map((q) => el('th', { title: q.doc }, q.title)),
+    ),
+  );
   for (const row of claims.rows) {
     const tr = el('tr', {}, el('th', { title: row.doc }, row.policy));
     for (const cell of row.cells) {
-      const content = cell.command ? el('a', { href: `/?token=${encodeURIComponent(token)}&command=${encodeURIComponent(cell.command)}`, title: `${cell.property}: ${cell.command}` }, cell.verdict) : cell.verdict;
+      const content = cell.command
+        ? el(
+            'a',
+            {
+              href: `/?token=${encodeURIComponent(token)}&command=${encodeURIComponent(cell.command)}`,
+              title: `${cell.property}: ${cell.command}`,
+            },
+            cell.verdict,
+          )
+        : cell.verdict;
       tr.append(el('td', { class: cell.verdict }, content));
     }
     table.append(tr);
   }
-  root.replaceChildren(el('header', {}, el('h1', {}, 'septcheck: the verdict table'), el('p', { class: 'doc' }, 'Each fail or leak links to its shortest counterexample.')), table);
+  root.replaceChildren(
+    el(
+      'header',
+      {},
+      el('h1', {}, 'septcheck: the verdict table'),
+      el('p', { class: 'doc' }, 'Each fail or leak links to its shortest counterexample.'),
+    ),
+    table,
+  );
 }
 
 async function main(): Promise<void> {
   document.head.append(el('style', {}, chartCss));
   const command = new URLSearchParams(location.search).get('command');
-  const response = await api(command !== null ? `/api/trace?command=${encodeURIComponent(command)}` : '/api/start');
+  const response = await api(
+    command !== null ? `/api/trace?command=${encodeURIComponent(command)}` : '/api/start',
+  );
   if (!response.ok) {
-    document.getElementById('app')!.replaceChildren(el('p', { class: 'error' }, await response.text()));
+    document
+      .getElementById('app')!
+      .replaceChildren(el('p', { class: 'error' }, await response.text()));
     return;
   }
-  const body = (await response.json()) as { trace?: TraceDoc; claims?: Claims; explore?: { path: number[] }; error?: string };
-  if (body.error) document.getElementById('app')!.replaceChildren(el('p', { class: 'error' }, body.error));
+  const body = (await response.json()) as {
+    trace?: TraceDoc;
+    claims?: Claims;
+    explore?: { path: number[] };
+    error?: string;
+  };
+  if (body.error)
+    document.getElementById('app')!.replaceChildren(el('p', { class: 'error' }, body.error));
   else if (body.explore) await explore<TraceDoc>(body.explore.path, showTrace);
   else if (body.trace) showTrace(body.trace);
   else if (body.claims) showClaims(body.claims);

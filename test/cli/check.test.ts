@@ -8,7 +8,15 @@ describe('septcheck check', () => {
     const r = septcheck('check', 'puzzle8', '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ model: 'puzzle8', params: {}, result: 'ok', distinctStates: 181440, transitions: 483840, depth: 31, findings: [] });
+    expect(j).toMatchObject({
+      model: 'puzzle8',
+      params: {},
+      result: 'ok',
+      distinctStates: 181440,
+      transitions: 483840,
+      depth: 31,
+      findings: [],
+    });
     expect(typeof j.seconds).toBe('number');
     expect(typeof j.statesPerSecond).toBe('number');
     expect(j.violation).toBeUndefined();
@@ -21,7 +29,9 @@ describe('septcheck check', () => {
     expect(j.result).toBe('violation');
     expect(j.violation.kind).toBe('invariant');
     expect(j.violation.property).toBe('mutual-exclusion');
-    expect(j.violation.trace.map((t: { action: string; process: string }) => [t.action, t.process])).toEqual([
+    expect(
+      j.violation.trace.map((t: { action: string; process: string }) => [t.action, t.process]),
+    ).toEqual([
       [null, null],
       ['test lock', 'p0'],
       ['test lock', 'p1'],
@@ -37,12 +47,23 @@ describe('septcheck check', () => {
   });
 
   it('--no-liveness checks safety only: the lasso peterson shows without fairness is not looked for', () => {
-    const j = JSON.parse(septcheck('check', 'peterson', '--no-fairness', '--no-liveness', '--json').stdout);
+    const j = JSON.parse(
+      septcheck('check', 'peterson', '--no-fairness', '--no-liveness', '--json').stdout,
+    );
     expect(j).toMatchObject({ result: 'ok', distinctStates: 34 });
   });
 
   it('--max-memory with liveness on: the host scenario ends as incomplete within the bound, its edges and the liveness check counted', () => {
-    const r = septcheck('check', '--scenario', 'host', '--workers', '1', '--max-memory', '64', '--json');
+    const r = septcheck(
+      'check',
+      '--scenario',
+      'host',
+      '--workers',
+      '1',
+      '--max-memory',
+      '64',
+      '--json',
+    );
     expect(r.code).toBe(3);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ result: 'incomplete', stoppedBy: 'max-memory' });
@@ -54,7 +75,19 @@ describe('septcheck check', () => {
 
   it("V8's own heap limit is a bound too: a model that fills the heap ends as incomplete, not in a V8 crash", () => {
     const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-    const r = spawnSync(process.execPath, ['--max-old-space-size=128', bin, 'check', 'test/fixtures/heap-model.ts', '--workers', '1', '--json'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--max-old-space-size=128',
+        bin,
+        'check',
+        'test/fixtures/heap-model.ts',
+        '--workers',
+        '1',
+        '--json',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ result: 'incomplete', stoppedBy: 'max-memory' });
@@ -63,7 +96,11 @@ describe('septcheck check', () => {
   it('passes --param to the model and says incomplete (exit 3) at a bound', () => {
     const r = septcheck('check', 'hanoi', '--param', 'disks=6', '--max-states', '100', '--json');
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout)).toMatchObject({ params: { disks: 6 }, result: 'incomplete', stoppedBy: 'max-states' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      params: { disks: 6 },
+      result: 'incomplete',
+      stoppedBy: 'max-states',
+    });
   });
 
   it('--no-deadlock turns the philosophers deadlock off', () => {
@@ -75,7 +112,9 @@ describe('septcheck check', () => {
 
   it('prints a human trace with what changed at each step', () => {
     const r = septcheck('check', 'naive-mutex');
-    expect(r.stdout).toContain('\n3  p0  set lock\n     p0: saw-free -> critical\n     lock: 0 -> 1\n');
+    expect(r.stdout).toContain(
+      '\n3  p0  set lock\n     p0: saw-free -> critical\n     lock: 0 -> 1\n',
+    );
     expect(r.stdout).toContain('result: violation');
   });
 
@@ -90,13 +129,31 @@ describe('septcheck check', () => {
 
 describe('bad input: one line, exit 2', () => {
   it.each([
-    [['check', 'nosuch'], 'septcheck: unknown model "nosuch": not a bundled model (hanoi, puzzle8, peterson, naive-mutex, philosophers, counters) nor a .ts or .js file\n'],
+    [
+      ['check', 'nosuch'],
+      'septcheck: unknown model "nosuch": not a bundled model (hanoi, puzzle8, peterson, naive-mutex, philosophers, counters) nor a .ts or .js file\n',
+    ],
     [['check', 'missing.ts'], 'septcheck: missing.ts: no such file\n'],
-    [['check', 'hanoi', '--param', 'disks=99'], 'septcheck: parameter disks=99 of model hanoi: expected an integer from 1 to 16\n'],
-    [['check', 'hanoi', '--param', 'pegs=4'], 'septcheck: model hanoi has no parameter "pegs" (it has: disks)\n'],
-    [['check', 'hanoi', '--param', 'disks'], 'septcheck: option \'--param <key=value>\' argument \'disks\' is invalid. expected key=value, got "disks"\n'],
-    [['check', 'hanoi', '--max-states', 'many'], "septcheck: option '--max-states <n>' argument 'many' is invalid. --max-states must be an integer >= 1\n"],
-    [['check', 'test/fixtures/throws.ts'], 'septcheck: test/fixtures/throws.ts:11: action "step" threw: cannot read page 7 in state [1]\n'],
+    [
+      ['check', 'hanoi', '--param', 'disks=99'],
+      'septcheck: parameter disks=99 of model hanoi: expected an integer from 1 to 16\n',
+    ],
+    [
+      ['check', 'hanoi', '--param', 'pegs=4'],
+      'septcheck: model hanoi has no parameter "pegs" (it has: disks)\n',
+    ],
+    [
+      ['check', 'hanoi', '--param', 'disks'],
+      "septcheck: option '--param <key=value>' argument 'disks' is invalid. expected key=value, got \"disks\"\n",
+    ],
+    [
+      ['check', 'hanoi', '--max-states', 'many'],
+      "septcheck: option '--max-states <n>' argument 'many' is invalid. --max-states must be an integer >= 1\n",
+    ],
+    [
+      ['check', 'test/fixtures/throws.ts'],
+      'septcheck: test/fixtures/throws.ts:11: action "step" threw: cannot read page 7 in state [1]\n',
+    ],
   ])('%j', (args, stderr) => {
     const r = septcheck(...args);
     expect(r.code).toBe(2);
@@ -107,7 +164,9 @@ describe('bad input: one line, exit 2', () => {
   it('a model file that does not compile names the file', () => {
     const r = septcheck('check', 'test/fixtures/broken-syntax.ts');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('septcheck: test/fixtures/broken-syntax.ts:1: does not compile: Expected identifier but found "=>"\n');
+    expect(r.stderr).toBe(
+      'septcheck: test/fixtures/broken-syntax.ts:1: does not compile: Expected identifier but found "=>"\n',
+    );
     expect(r.stderr.split('\n')).toHaveLength(2);
   });
 });

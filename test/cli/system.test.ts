@@ -11,27 +11,54 @@ describe('septcheck check --scenario', () => {
     const r = septcheck('check', '--scenario', 'convert', '--policy', 'pin', '--json');
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ model: 'tdx', params: { scenario: 'convert', policy: 'pin', faults: 'none', hvo: false }, result: 'violation' });
-    expect(j.violation).toMatchObject({ kind: 'liveness', property: 'conversion-completes@op0', loopStart: 11 });
-    expect(j.violation.trace[5]).toMatchObject({ action: 'tdx_sept_set_private_spte', process: 'vcpu0' });
-    expect(j.violation.trace[5].state['frame 0 refcount']).toBe('3 (page_cache 1, tdx_pin 1, vcpu0 fault 1)');
+    expect(j).toMatchObject({
+      model: 'tdx',
+      params: { scenario: 'convert', policy: 'pin', faults: 'none', hvo: false },
+      result: 'violation',
+    });
+    expect(j.violation).toMatchObject({
+      kind: 'liveness',
+      property: 'conversion-completes@op0',
+      loopStart: 11,
+    });
+    expect(j.violation.trace[5]).toMatchObject({
+      action: 'tdx_sept_set_private_spte',
+      process: 'vcpu0',
+    });
+    expect(j.violation.trace[5].state['frame 0 refcount']).toBe(
+      '3 (page_cache 1, tdx_pin 1, vcpu0 fault 1)',
+    );
   });
 
   it('convert with nopin passes, exit 0', () => {
-    const j = JSON.parse(septcheck('check', '--scenario', 'convert', '--policy', 'nopin', '--json').stdout);
+    const j = JSON.parse(
+      septcheck('check', '--scenario', 'convert', '--policy', 'nopin', '--json').stdout,
+    );
     expect(j).toMatchObject({ result: 'ok', distinctStates: 3382, findings: [] });
   });
 
   it('basic, nopin, remove-fails=1: the human trace shows KVM_BUG_ON, then the reuse', () => {
-    const r = septcheck('check', '--scenario', 'basic', '--policy', 'nopin', '--faults', 'remove-fails=1');
+    const r = septcheck(
+      'check',
+      '--scenario',
+      'basic',
+      '--policy',
+      'nopin',
+      '--faults',
+      'remove-fails=1',
+    );
     expect(r.code).toBe(1);
     const bug = r.stdout.indexOf(
       ' 8  vmm  tdx_sept_remove_private_spte  arch/x86/kvm/vmx/tdx.c\n    TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT\n    (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked\n      kvm VM: alive -> BUGGED (dead)\n',
     );
-    const reuse = r.stdout.indexOf('11  host  alloc_pages  mm/page_alloc.c\n    frame 0 reused by the host, which writes its own data\n');
+    const reuse = r.stdout.indexOf(
+      '11  host  alloc_pages  mm/page_alloc.c\n    frame 0 reused by the host, which writes its own data\n',
+    );
     expect(bug).toBeGreaterThan(0);
     expect(reuse).toBeGreaterThan(bug);
-    expect(r.stdout).toContain('invariant no-reuse-while-mapped violated (tdx (scenario=basic policy=nopin\nfaults=remove-fails=1 hvo=false))');
+    expect(r.stdout).toContain(
+      'invariant no-reuse-while-mapped violated (tdx (scenario=basic policy=nopin\nfaults=remove-fails=1 hvo=false))',
+    );
     expect(r.stdout).toContain('      frame 0 owner: free -> HOST (reused)\n');
     // Every line of the trace fits in 80 columns.
     const trace = r.stdout.slice(r.stdout.indexOf('invariant'), r.stdout.indexOf('result:'));
@@ -39,16 +66,50 @@ describe('septcheck check --scenario', () => {
   });
 
   it('basic, pin, remove-fails=1: result leak, said to be weaker than a safety violation', () => {
-    const r = septcheck('check', '--scenario', 'basic', '--policy', 'pin', '--faults', 'remove-fails=1');
+    const r = septcheck(
+      'check',
+      '--scenario',
+      'basic',
+      '--policy',
+      'pin',
+      '--faults',
+      'remove-fails=1',
+    );
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('result: leak (a deliberate leak: memory lost, nothing corrupted; weaker than a safety violation)');
-    const j = JSON.parse(septcheck('check', '--scenario', 'basic', '--policy', 'pin', '--faults', 'remove-fails=1', '--json').stdout);
+    expect(r.stdout).toContain(
+      'result: leak (a deliberate leak: memory lost, nothing corrupted; weaker than a safety violation)',
+    );
+    const j = JSON.parse(
+      septcheck(
+        'check',
+        '--scenario',
+        'basic',
+        '--policy',
+        'pin',
+        '--faults',
+        'remove-fails=1',
+        '--json',
+      ).stdout,
+    );
     expect(j.result).toBe('leak');
-    expect(j.findings.map((f: { kind: string; property: string }) => [f.kind, f.property])).toEqual([['leak', 'teardown-reclaims']]);
+    expect(j.findings.map((f: { kind: string; property: string }) => [f.kind, f.property])).toEqual(
+      [['leak', 'teardown-reclaims']],
+    );
   });
 
   it('loads a user policy file without a build step', () => {
-    const j = JSON.parse(septcheck('check', '--scenario', 'basic', '--policy', 'test/fixtures/leaky-policy.ts', '--faults', 'remove-fails=1', '--json').stdout);
+    const j = JSON.parse(
+      septcheck(
+        'check',
+        '--scenario',
+        'basic',
+        '--policy',
+        'test/fixtures/leaky-policy.ts',
+        '--faults',
+        'remove-fails=1',
+        '--json',
+      ).stdout,
+    );
     expect(j).toMatchObject({ params: { policy: 'leak-on-failure' }, result: 'leak' });
   });
 });
@@ -66,29 +127,72 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
   });
 
   it('teardown with one page and with three: exact counts, the sizes in the report', async () => {
-    const [one, three] = await Promise.all(['pages=1', 'pages=3'].map((p) => septcheckAsync('check', '--scenario', 'teardown', '--param', p, '--json')));
-    expect(JSON.parse(one!.stdout)).toMatchObject({ params: { scenario: 'teardown', pages: 1, policy: 'nopin' }, result: 'ok', distinctStates: 80 });
-    expect(JSON.parse(three!.stdout)).toMatchObject({ params: { scenario: 'teardown', pages: 3 }, result: 'ok', distinctStates: 3732 });
+    const [one, three] = await Promise.all(
+      ['pages=1', 'pages=3'].map((p) =>
+        septcheckAsync('check', '--scenario', 'teardown', '--param', p, '--json'),
+      ),
+    );
+    expect(JSON.parse(one!.stdout)).toMatchObject({
+      params: { scenario: 'teardown', pages: 1, policy: 'nopin' },
+      result: 'ok',
+      distinctStates: 80,
+    });
+    expect(JSON.parse(three!.stdout)).toMatchObject({
+      params: { scenario: 'teardown', pages: 3 },
+      result: 'ok',
+      distinctStates: 3732,
+    });
   });
 
   it('two vCPUs on basic, on one thread and two: the same count', async () => {
     for (const workers of ['1', '2']) {
-      const j = JSON.parse((await septcheckAsync('check', '--scenario', 'basic', '--param', 'vcpus=2', '--workers', workers, '--json')).stdout);
-      expect(j).toMatchObject({ params: { scenario: 'basic', vcpus: 2 }, result: 'ok', distinctStates: 9057 });
+      const j = JSON.parse(
+        (
+          await septcheckAsync(
+            'check',
+            '--scenario',
+            'basic',
+            '--param',
+            'vcpus=2',
+            '--workers',
+            workers,
+            '--json',
+          )
+        ).stdout,
+      );
+      expect(j).toMatchObject({
+        params: { scenario: 'basic', vcpus: 2 },
+        result: 'ok',
+        distinctStates: 9057,
+      });
     }
   });
 
   it('a trace of a sized scenario replays', async () => {
     const trace = join(dir, 'sized.json');
-    const r = await septcheckAsync('check', '--scenario', 'basic', '--param', 'pages=3', '--faults', 'remove-fails=1', '--trace-out', trace);
+    const r = await septcheckAsync(
+      'check',
+      '--scenario',
+      'basic',
+      '--param',
+      'pages=3',
+      '--faults',
+      'remove-fails=1',
+      '--trace-out',
+      trace,
+    );
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('invariant no-reuse-while-mapped violated (tdx (scenario=basic pages=3\npolicy=nopin');
+    expect(r.stdout).toContain(
+      'invariant no-reuse-while-mapped violated (tdx (scenario=basic pages=3\npolicy=nopin',
+    );
     const replayed = await septcheckAsync('replay', trace);
-    expect(replayed.stdout).toMatch(/confirmed: all \d+ steps replay and invariant no-reuse-while-mapped is still violated/);
+    expect(replayed.stdout).toMatch(
+      /confirmed: all \d+ steps replay and invariant no-reuse-while-mapped is still violated/,
+    );
     expect(replayed.code).toBe(0);
   });
 
-  it('--help shows every scenario\'s sizes with their ranges and defaults', () => {
+  it("--help shows every scenario's sizes with their ranges and defaults", () => {
     const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
       'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2); host vcpus=1..8 (2) pages=1..8 (2)',
@@ -98,24 +202,63 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
 
 describe('septcheck check --scenario: bad input, one line, exit 2', () => {
   it.each([
-    [['check', '--scenario', 'nosuch'], 'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host)\n'],
-    [['check', '--scenario', 'basic', '--policy', 'nosuch'], 'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, hwpoison) nor a .ts or .js file\n'],
-    [['check', '--scenario', 'basic', '--faults', 'remove-fails'], 'septcheck: --faults: "remove-fails" is not kind=count\n'],
-    [['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'], 'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails)\n'],
-    [['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'], 'septcheck: test/fixtures/bad-policy.ts: policy "half" has no function field "onMapFailed"\n'],
+    [
+      ['check', '--scenario', 'nosuch'],
+      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host)\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--policy', 'nosuch'],
+      'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, hwpoison) nor a .ts or .js file\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--faults', 'remove-fails'],
+      'septcheck: --faults: "remove-fails" is not kind=count\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
+      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails)\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'],
+      'septcheck: test/fixtures/bad-policy.ts: policy "half" has no function field "onMapFailed"\n',
+    ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/unused-var-policy.ts'],
       `septcheck: test/fixtures/unused-var-policy.ts: action "tdx_gmem_post_populate" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [${Array(52).fill(0).join(',')}]\n`,
     ],
-    [['check', 'hanoi', '--scenario', 'basic'], 'septcheck: give a model or --scenario, not both (got model "hanoi")\n'],
+    [
+      ['check', 'hanoi', '--scenario', 'basic'],
+      'septcheck: give a model or --scenario, not both (got model "hanoi")\n',
+    ],
     [['check'], 'septcheck: a model or --scenario <name> is needed\n'],
-    [['check', '--scenario', 'contention', '--param', 'vcpus=4', '--param', 'bogus=1'], 'septcheck: scenario contention has no parameter "bogus" (it has: vcpus, pages)\n'],
-    [['check', '--scenario', 'contention', '--param', 'vcpus=9'], 'septcheck: parameter vcpus=9 of scenario contention: expected an integer from 1 to 8\n'],
-    [['check', '--scenario', 'basic', '--param', 'pages=1'], 'septcheck: parameter pages=1 of scenario basic: expected an integer from 2 to 8\n'],
-    [['check', '--scenario', 'convert', '--param', 'pages=3'], 'septcheck: scenario convert has no parameter "pages" (it has: vcpus)\n'],
-    [['simulate', '--scenario', 'teardown', '--param', 'vcpus=0'], 'septcheck: parameter vcpus=0 of scenario teardown: expected an integer from 1 to 8\n'],
-    [['swarm', '--scenario', 'host', '--shard', '1/2', '--param', 'disks=3'], 'septcheck: scenario host has no parameter "disks" (it has: vcpus, pages)\n'],
-    [['check', 'test/fixtures/counter-model.ts', '--param', 'bogus=1'], 'septcheck: model counter has no parameter "bogus" (it has: limit)\n'],
+    [
+      ['check', '--scenario', 'contention', '--param', 'vcpus=4', '--param', 'bogus=1'],
+      'septcheck: scenario contention has no parameter "bogus" (it has: vcpus, pages)\n',
+    ],
+    [
+      ['check', '--scenario', 'contention', '--param', 'vcpus=9'],
+      'septcheck: parameter vcpus=9 of scenario contention: expected an integer from 1 to 8\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--param', 'pages=1'],
+      'septcheck: parameter pages=1 of scenario basic: expected an integer from 2 to 8\n',
+    ],
+    [
+      ['check', '--scenario', 'convert', '--param', 'pages=3'],
+      'septcheck: scenario convert has no parameter "pages" (it has: vcpus)\n',
+    ],
+    [
+      ['simulate', '--scenario', 'teardown', '--param', 'vcpus=0'],
+      'septcheck: parameter vcpus=0 of scenario teardown: expected an integer from 1 to 8\n',
+    ],
+    [
+      ['swarm', '--scenario', 'host', '--shard', '1/2', '--param', 'disks=3'],
+      'septcheck: scenario host has no parameter "disks" (it has: vcpus, pages)\n',
+    ],
+    [
+      ['check', 'test/fixtures/counter-model.ts', '--param', 'bogus=1'],
+      'septcheck: model counter has no parameter "bogus" (it has: limit)\n',
+    ],
   ])('%j', (args, stderr) => {
     const r = septcheck(...args);
     expect(r.stderr).toBe(stderr);

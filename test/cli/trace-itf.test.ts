@@ -15,23 +15,47 @@ function itfProblems(t: Record<string, unknown>): string[] {
     else if (Array.isArray(v)) v.forEach((x, i) => value(x, `${at}[${i}]`));
     else if (v && typeof v === 'object') {
       const keys = Object.keys(v);
-      if (keys.includes('#bigint') && (keys.length !== 1 || !/^-?\d+$/.test((v as Record<string, string>)['#bigint']!))) out.push(`${at}: bad #bigint`);
-      else if (keys.some((k) => k.startsWith('#') && !['#bigint', '#tup', '#set', '#map', '#unserializable'].includes(k))) out.push(`${at}: unknown ${keys}`);
-      else for (const k of keys) if (!k.startsWith('#')) value((v as Record<string, unknown>)[k], `${at}.${k}`);
+      if (
+        keys.includes('#bigint') &&
+        (keys.length !== 1 || !/^-?\d+$/.test((v as Record<string, string>)['#bigint']!))
+      )
+        out.push(`${at}: bad #bigint`);
+      else if (
+        keys.some(
+          (k) =>
+            k.startsWith('#') &&
+            !['#bigint', '#tup', '#set', '#map', '#unserializable'].includes(k),
+        )
+      )
+        out.push(`${at}: unknown ${keys}`);
+      else
+        for (const k of keys)
+          if (!k.startsWith('#')) value((v as Record<string, unknown>)[k], `${at}.${k}`);
     } else out.push(`${at}: ${String(v)} is not an ITF value`);
   };
   if (!t['#meta'] || typeof t['#meta'] !== 'object') out.push('no #meta object');
   const vars = t.vars as unknown[];
-  if (!Array.isArray(vars) || vars.some((v) => typeof v !== 'string') || new Set(vars).size !== vars.length) out.push('vars is not a list of distinct names');
+  if (
+    !Array.isArray(vars) ||
+    vars.some((v) => typeof v !== 'string') ||
+    new Set(vars).size !== vars.length
+  )
+    out.push('vars is not a list of distinct names');
   const states = t.states as Record<string, unknown>[];
   if (!Array.isArray(states) || states.length === 0) return [...out, 'no states'];
   states.forEach((s, i) => {
-    if ((s['#meta'] as { index?: unknown } | undefined)?.index !== i) out.push(`states[${i}]: #meta.index is not ${i}`);
+    if ((s['#meta'] as { index?: unknown } | undefined)?.index !== i)
+      out.push(`states[${i}]: #meta.index is not ${i}`);
     const keys = Object.keys(s).filter((k) => k !== '#meta');
-    if (keys.length !== vars.length || keys.some((k) => !vars.includes(k))) out.push(`states[${i}]: its variables are not vars`);
+    if (keys.length !== vars.length || keys.some((k) => !vars.includes(k)))
+      out.push(`states[${i}]: its variables are not vars`);
     for (const k of keys) value(s[k], `states[${i}].${k}`);
   });
-  if (t.loop !== undefined && (!Number.isInteger(t.loop) || (t.loop as number) < 0 || (t.loop as number) >= states.length)) out.push('loop is not a state index');
+  if (
+    t.loop !== undefined &&
+    (!Number.isInteger(t.loop) || (t.loop as number) < 0 || (t.loop as number) >= states.length)
+  )
+    out.push('loop is not a state index');
   return out;
 }
 
@@ -55,7 +79,11 @@ describe('ITF export', () => {
     expect(itf.loop).toBe(11);
     expect(itf.vars.slice(0, 4)).toEqual(['mbt::actionTaken', 'mbt::process', 'td', 'td_TDR']);
     expect(itf['#meta'].names['gfn_0_S_EPT']).toBe('gfn 0 S-EPT');
-    const states = ofItf(itf) as unknown as { kind: string; opcode: string; args: { kind: string; value?: unknown }[] }[];
+    const states = ofItf(itf) as unknown as {
+      kind: string;
+      opcode: string;
+      args: { kind: string; value?: unknown }[];
+    }[];
     expect(states).toHaveLength(14);
     states.forEach((s, i) => {
       expect(s.opcode).toBe('Rec');
@@ -79,6 +107,11 @@ describe('ITF export', () => {
   });
 
   it('the rules catch what breaks them', () => {
-    expect(itfProblems({ '#meta': {}, vars: ['x'], states: [{ '#meta': { index: 1 }, x: 3 }] })).toEqual(['states[0]: #meta.index is not 0', 'states[0].x: a JSON number (integers are {"#bigint": "..."})']);
+    expect(
+      itfProblems({ '#meta': {}, vars: ['x'], states: [{ '#meta': { index: 1 }, x: 3 }] }),
+    ).toEqual([
+      'states[0]: #meta.index is not 0',
+      'states[0].x: a JSON number (integers are {"#bigint": "..."})',
+    ]);
   });
 });

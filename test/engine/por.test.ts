@@ -26,17 +26,31 @@ function workers(n: number, m: number, flagged: boolean): Model {
     initial: () => [new Uint8Array(n + 1)],
     actions,
     isFinal: (s) => s.subarray(0, n).every((pc) => pc === m),
-    invariants: flagged ? [{ name: 'never-flagged', doc: 'process 0 finished', check: (s) => s[n] === 0, reads: [n] }] : [],
+    invariants: flagged
+      ? [{ name: 'never-flagged', doc: 'process 0 finished', check: (s) => s[n] === 0, reads: [n] }]
+      : [],
   };
 }
 
-const verdict = (r: ReturnType<typeof check>) => [r.result, r.violation?.kind, r.violation?.property];
+const verdict = (r: ReturnType<typeof check>) => [
+  r.result,
+  r.violation?.kind,
+  r.violation?.property,
+];
 
 describe('partial-order reduction (stubborn sets from footprints)', () => {
   it('independent processes: one interleaving instead of every one, exactly', () => {
     // 4 processes of 3 steps: 4^4 = 256 states in full; reduced, one path of 12 steps.
-    expect(check(workers(4, 3, false))).toMatchObject({ result: 'ok', distinctStates: 256, transitions: 768 });
-    expect(check(workers(4, 3, false), { por: true })).toMatchObject({ result: 'ok', distinctStates: 13, transitions: 12 });
+    expect(check(workers(4, 3, false))).toMatchObject({
+      result: 'ok',
+      distinctStates: 256,
+      transitions: 768,
+    });
+    expect(check(workers(4, 3, false), { por: true })).toMatchObject({
+      result: 'ok',
+      distinctStates: 13,
+      transitions: 12,
+    });
   });
 
   it('a visible step (it writes what an invariant reads) waits until it is the only one left; the violation is still found, by a longer path', () => {
@@ -46,11 +60,23 @@ describe('partial-order reduction (stubborn sets from footprints)', () => {
     expect(full).toMatchObject({ result: 'violation', distinctStates: 5, transitions: 4 });
     // The invisible steps of w1 and w2 go first (a reduced search keeps no shortest counterexample).
     expect(reduced).toMatchObject({ result: 'violation', distinctStates: 7, transitions: 6 });
-    expect(reduced.violation!.trace.map((t) => Array.from(t.state).join(''))).toEqual(['0000', '0100', '0200', '0210', '0220', '1220', '2221']);
+    expect(reduced.violation!.trace.map((t) => Array.from(t.state).join(''))).toEqual([
+      '0000',
+      '0100',
+      '0200',
+      '0210',
+      '0220',
+      '1220',
+      '2221',
+    ]);
   });
 
   it('the cycle proviso: counters that wrap around are expanded fully where a reduced successor is known (all 27 states, 45 of 81 transitions)', () => {
-    expect(check(counters.build({ n: 3, k: 3 }), { por: true })).toMatchObject({ result: 'ok', distinctStates: 27, transitions: 45 });
+    expect(check(counters.build({ n: 3, k: 3 }), { por: true })).toMatchObject({
+      result: 'ok',
+      distinctStates: 27,
+      transitions: 45,
+    });
   });
 
   it.each([
@@ -66,13 +92,21 @@ describe('partial-order reduction (stubborn sets from footprints)', () => {
     expect(verdict(reduced)).toEqual(verdict(full));
     expect(reduced.distinctStates).toBeLessThanOrEqual(full.distinctStates);
     if (reduced.violation) {
-      const steps = reduced.violation.trace.map((t) => ({ action: t.action, process: t.process, state: viewState(model, t.state) }));
+      const steps = reduced.violation.trace.map((t) => ({
+        action: t.action,
+        process: t.process,
+        state: viewState(model, t.state),
+      }));
       expect(replay(model, steps)).toMatchObject({ ok: true });
     }
   });
 
   it('says what it checked reduced and what it did not check (liveness), never silently', () => {
     const r = check(peterson.build({}), { por: true });
-    expect(r.reduction).toEqual({ method: 'stubborn-sets', reduced: ['mutual-exclusion', 'deadlock'], notChecked: ['p0-enters', 'p1-enters'] });
+    expect(r.reduction).toEqual({
+      method: 'stubborn-sets',
+      reduced: ['mutual-exclusion', 'deadlock'],
+      notChecked: ['p0-enters', 'p1-enters'],
+    });
   });
 });

@@ -1,22 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { check, defineModel, simulate, type Action, type Model } from '../../src/engine/index.js';
 import { collisionProbability } from '../../src/engine/fingerprint.js';
-import { claim, CLAIM_KNOWN, CLAIM_NEW, CLAIM_TAKEN, SETTLED, VisitedSet } from '../../src/engine/visited.js';
+import {
+  claim,
+  CLAIM_KNOWN,
+  CLAIM_NEW,
+  CLAIM_TAKEN,
+  SETTLED,
+  VisitedSet,
+} from '../../src/engine/visited.js';
 import hanoi from '../../examples/hanoi.js';
 import naiveMutex from '../../examples/naive-mutex.js';
 
 /** x counts 0..limit-1 and wraps; `done` is set by `finish`, enabled only when x is 1. */
 function toggler(finishFairness: 'weak' | 'strong' | undefined, limit = 2): Model {
   const actions: Action[] = [
-    { name: 'tick', process: 'clock', fairness: 'weak', next: (s, out) => void (s[1] === 0 && (out.next()[0] = (s[0]! + 1) % limit)) },
-    { name: 'finish', process: 'worker', ...(finishFairness ? { fairness: finishFairness } : {}), next: (s, out) => void (s[0] === 1 && s[1] === 0 && (out.next()[1] = 1)) },
+    {
+      name: 'tick',
+      process: 'clock',
+      fairness: 'weak',
+      next: (s, out) => void (s[1] === 0 && (out.next()[0] = (s[0]! + 1) % limit)),
+    },
+    {
+      name: 'finish',
+      process: 'worker',
+      ...(finishFairness ? { fairness: finishFairness } : {}),
+      next: (s, out) => void (s[0] === 1 && s[1] === 0 && (out.next()[1] = 1)),
+    },
   ];
   return {
     stateSize: 2,
     initial: () => [new Uint8Array(2)],
     actions,
     isFinal: (s) => s[1] === 1,
-    liveness: [{ name: 'finishes', doc: 'never finishes', kind: 'eventually', p: (s) => s[1] === 1 }],
+    liveness: [
+      { name: 'finishes', doc: 'never finishes', kind: 'eventually', p: (s) => s[1] === 1 },
+    ],
   };
 }
 
@@ -24,7 +43,11 @@ describe('breadth-first search', () => {
   it('is deterministic: the same model gives the same counts and counterexample', () => {
     const a = check(naiveMutex.build({}));
     const b = check(naiveMutex.build({}));
-    expect({ ...b, seconds: 0, statesPerSecond: 0 }).toEqual({ ...a, seconds: 0, statesPerSecond: 0 });
+    expect({ ...b, seconds: 0, statesPerSecond: 0 }).toEqual({
+      ...a,
+      seconds: 0,
+      statesPerSecond: 0,
+    });
   });
 
   it('stops at --max-states with result incomplete and says so', () => {
@@ -36,10 +59,21 @@ describe('breadth-first search', () => {
   });
 
   it('--max-states N stops with exactly N states known; a model of exactly N states completes', () => {
-    for (const n of [1, 10, 11, 14, 1000]) expect(check(hanoi.build({ disks: 8 }), { maxStates: n })).toMatchObject({ result: 'incomplete', stoppedBy: 'max-states', distinctStates: n });
+    for (const n of [1, 10, 11, 14, 1000])
+      expect(check(hanoi.build({ disks: 8 }), { maxStates: n })).toMatchObject({
+        result: 'incomplete',
+        stoppedBy: 'max-states',
+        distinctStates: n,
+      });
     // Hanoi with 2 disks has 9 states.
-    expect(check(hanoi.build({ disks: 2 }), { maxStates: 9 })).toMatchObject({ result: 'ok', distinctStates: 9 });
-    expect(check(hanoi.build({ disks: 2 }), { maxStates: 8 })).toMatchObject({ result: 'incomplete', distinctStates: 8 });
+    expect(check(hanoi.build({ disks: 2 }), { maxStates: 9 })).toMatchObject({
+      result: 'ok',
+      distinctStates: 9,
+    });
+    expect(check(hanoi.build({ disks: 2 }), { maxStates: 8 })).toMatchObject({
+      result: 'incomplete',
+      distinctStates: 8,
+    });
   });
 
   it('stops at --max-depth with result incomplete and explores exactly the states within it', () => {
@@ -52,7 +86,15 @@ describe('breadth-first search', () => {
     const bad: Model = {
       stateSize: 1,
       initial: () => [new Uint8Array(1)],
-      actions: [{ name: 'explode', process: 'p', next: () => { throw new Error('boom'); } }],
+      actions: [
+        {
+          name: 'explode',
+          process: 'p',
+          next: () => {
+            throw new Error('boom');
+          },
+        },
+      ],
     };
     expect(() => check(bad)).toThrow('action "explode" (process p) threw: boom in state [0]');
   });
@@ -97,7 +139,12 @@ describe('visited set', () => {
 describe('liveness under fairness', () => {
   it('weak fairness does not force an action that is enabled only every other state', () => {
     const r = check(toggler('weak'));
-    expect(r.violation).toMatchObject({ kind: 'liveness', property: 'finishes', loopStart: 0, fairness: ['WF(tick@clock)', 'WF(finish@worker)'] });
+    expect(r.violation).toMatchObject({
+      kind: 'liveness',
+      property: 'finishes',
+      loopStart: 0,
+      fairness: ['WF(tick@clock)', 'WF(finish@worker)'],
+    });
     expect(r.violation!.trace.map((t) => t.action)).toEqual([null, 'tick', 'tick']);
   });
 
@@ -118,8 +165,21 @@ describe('liveness under fairness', () => {
         stateSize: 1,
         initial: () => [new Uint8Array(1)],
         // 0 -> 1 -> 2 -> 1: after the first step, state 0 is never seen again.
-        actions: [{ name: 'step', fairness: 'weak', next: (s, out) => void (out.next()[0] = s[0] === 2 ? 1 : s[0]! + 1) }],
-        liveness: [{ name: 'back-home', doc: 'never home again', kind: 'alwaysEventually', p: (s) => s[0] === 0 }],
+        actions: [
+          {
+            name: 'step',
+            fairness: 'weak',
+            next: (s, out) => void (out.next()[0] = s[0] === 2 ? 1 : s[0]! + 1),
+          },
+        ],
+        liveness: [
+          {
+            name: 'back-home',
+            doc: 'never home again',
+            kind: 'alwaysEventually',
+            p: (s) => s[0] === 0,
+          },
+        ],
       }),
     }).build({});
     const r = check(m);
@@ -138,12 +198,18 @@ describe('random simulation', () => {
     const a = simulate(naiveMutex.build({}), { runs: 100, depth: 20, seed: 7 });
     const b = simulate(naiveMutex.build({}), { runs: 100, depth: 20, seed: 7 });
     expect(a.violation?.property).toBe('mutual-exclusion');
-    expect(b.violation!.trace.map((t) => t.action)).toEqual(a.violation!.trace.map((t) => t.action));
+    expect(b.violation!.trace.map((t) => t.action)).toEqual(
+      a.violation!.trace.map((t) => t.action),
+    );
     expect(b.runs).toBe(a.runs);
   });
 
   it('reports ok on a safe model', () => {
-    expect(simulate(hanoi.build({ disks: 3 }), { runs: 10, depth: 50, seed: 1 })).toMatchObject({ result: 'ok', runs: 10, steps: 500 });
+    expect(simulate(hanoi.build({ disks: 3 }), { runs: 10, depth: 50, seed: 1 })).toMatchObject({
+      result: 'ok',
+      runs: 10,
+      steps: 500,
+    });
   });
 });
 

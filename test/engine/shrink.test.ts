@@ -15,7 +15,12 @@ describe('shrinking a violation found by simulation', () => {
   });
 
   it('the TDX system: the failed REMOVE found in 30 steps is shown in 11, and the shrunk trace replays', async () => {
-    const t = await resolveTarget({ scenario: 'basic', policy: 'nopin', faults: 'remove-fails=1', hvo: false });
+    const t = await resolveTarget({
+      scenario: 'basic',
+      policy: 'nopin',
+      faults: 'remove-fails=1',
+      hvo: false,
+    });
     const s = shrink(t.model, simulate(t.model, { runs: 1000, depth: 100, seed: 1 }).violation!);
     expect(s).toMatchObject({ method: 'bfs', before: 30, after: 11 });
     const doc = traceDoc(t.model, s.counterexample, t.title, t.target);
@@ -35,7 +40,9 @@ describe('shrinking a violation found by simulation', () => {
 
   it('simulate prints the shrunk trace and says how; --no-shrink prints the run as found', () => {
     const shrunk = septcheck('simulate', 'naive-mutex');
-    expect(shrunk.stdout).toContain('\nshrunk from 10 to 4 steps by a breadth-first search as deep as the one found\n');
+    expect(shrunk.stdout).toContain(
+      '\nshrunk from 10 to 4 steps by a breadth-first search as deep as the one found\n',
+    );
     expect(shrunk.stdout).toContain('\n4  p1  set lock\n');
     const raw = septcheck('simulate', 'naive-mutex', '--no-shrink');
     expect(raw.stdout).not.toContain('shrunk');

@@ -22,7 +22,8 @@ describe('a swarm member (bounded, seeded depth-first search)', () => {
   });
 
   it('differently seeded members explore differently; the same seed, the same way', () => {
-    const run = (seed: number) => swarmSearch(hanoi.build({ disks: 8 }), { seed, maxStates: 3000, maxDepth: 40 });
+    const run = (seed: number) =>
+      swarmSearch(hanoi.build({ disks: 8 }), { seed, maxStates: 3000, maxDepth: 40 });
     const again = (seed: number) => {
       const { seconds: _, ...rest } = run(seed);
       return JSON.stringify(rest);

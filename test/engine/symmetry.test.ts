@@ -14,22 +14,33 @@ describe('symmetry reduction', () => {
     [3, 5],
   ])('%i counters modulo %i: k^n states in full, C(n+k-1, n) up to symmetry', (n, k) => {
     expect(check(counters.build({ n, k })).distinctStates).toBe(k ** n);
-    expect(check(counters.build({ n, k }), { symmetry: true }).distinctStates).toBe(binomial(n + k - 1, n));
+    expect(check(counters.build({ n, k }), { symmetry: true }).distinctStates).toBe(
+      binomial(n + k - 1, n),
+    );
   });
 
   it('the TDX system with two interchangeable vCPUs: 6,832 states in full, 3,710 up to symmetry, the same verdict', () => {
-    expect(check(system({ scenario: 'contention', faults: 'busy=1' }))).toMatchObject({ result: 'ok', distinctStates: 6832 });
-    expect(check(system({ scenario: 'contention', faults: 'busy=1' }), { symmetry: true })).toMatchObject({ result: 'ok', distinctStates: 3710 });
+    expect(check(system({ scenario: 'contention', faults: 'busy=1' }))).toMatchObject({
+      result: 'ok',
+      distinctStates: 6832,
+    });
+    expect(
+      check(system({ scenario: 'contention', faults: 'busy=1' }), { symmetry: true }),
+    ).toMatchObject({ result: 'ok', distinctStates: 3710 });
   });
 
   it('finds the same violation, as short', () => {
     const full = check(system({ scenario: 'contention', faults: 'remove-fails=1' })).violation!;
-    const reduced = check(system({ scenario: 'contention', faults: 'remove-fails=1' }), { symmetry: true }).violation!;
+    const reduced = check(system({ scenario: 'contention', faults: 'remove-fails=1' }), {
+      symmetry: true,
+    }).violation!;
     expect(reduced.property).toBe(full.property);
     expect(reduced.trace).toHaveLength(full.trace.length);
   });
 
   it('a model without symmetry says so', () => {
-    expect(() => check(hanoi.build({ disks: 3 }), { symmetry: true })).toThrow('symmetry reduction asked for, but the model declares no symmetry (canonical)');
+    expect(() => check(hanoi.build({ disks: 3 }), { symmetry: true })).toThrow(
+      'symmetry reduction asked for, but the model declares no symmetry (canonical)',
+    );
   });
 });

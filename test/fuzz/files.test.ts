@@ -3,7 +3,18 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, fuzzInProcess, fuzzSubprocess, inProcess, scratch } from './harness.js';
-import { faults, fileText, inputs, junk, modelFiles, mutated, options, policyFiles, scripts, written } from './inputs.js';
+import {
+  faults,
+  fileText,
+  inputs,
+  junk,
+  modelFiles,
+  mutated,
+  options,
+  policyFiles,
+  scripts,
+  written,
+} from './inputs.js';
 
 const { flag, valued } = inputs;
 const dir = scratch('files');
@@ -20,18 +31,69 @@ beforeAll(async () => {
   for (const [i, argv] of [
     ['check', '--scenario', 'basic', '--policy', 'nopin', '--faults', 'remove-fails=1'],
     ['check', '--scenario', 'convert', '--policy', 'pin'],
-    ['check', '--scenario', 'basic', '--policy', 'test/fixtures/leaky-policy.ts', '--faults', 'remove-fails=1'],
+    [
+      'check',
+      '--scenario',
+      'basic',
+      '--policy',
+      'test/fixtures/leaky-policy.ts',
+      '--faults',
+      'remove-fails=1',
+    ],
     ['check', 'test/fixtures/counter-model.ts', '--param', 'limit=3'],
     ['check', 'naive-mutex'],
   ].entries()) {
-    valid.traces.push(JSON.parse(await made([...argv, '--trace-out', join(dir, `trace-${i}.json`)], join(dir, `trace-${i}.json`))));
+    valid.traces.push(
+      JSON.parse(
+        await made(
+          [...argv, '--trace-out', join(dir, `trace-${i}.json`)],
+          join(dir, `trace-${i}.json`),
+        ),
+      ),
+    );
   }
   for (const shard of ['1/3', '2/3', '3/3']) {
     const file = join(dir, `shard-${shard[0]}.json`);
-    valid.shards.push(JSON.parse(await made(['swarm', '--scenario', 'basic', '--faults', 'remove-fails=1', '--shard', shard, '--max-states', '300', '--out', file], file)));
+    valid.shards.push(
+      JSON.parse(
+        await made(
+          [
+            'swarm',
+            '--scenario',
+            'basic',
+            '--faults',
+            'remove-fails=1',
+            '--shard',
+            shard,
+            '--max-states',
+            '300',
+            '--out',
+            file,
+          ],
+          file,
+        ),
+      ),
+    );
   }
   for (const [i, s] of ['basic', 'convert', 'host'].entries()) {
-    valid.logs.push(await made(['simulate', '--scenario', s, '--runs', '1', '--depth', '40', '--seed', String(i + 1), '--events-out', join(dir, `log-${i}.jsonl`)], join(dir, `log-${i}.jsonl`)));
+    valid.logs.push(
+      await made(
+        [
+          'simulate',
+          '--scenario',
+          s,
+          '--runs',
+          '1',
+          '--depth',
+          '40',
+          '--seed',
+          String(i + 1),
+          '--events-out',
+          join(dir, `log-${i}.jsonl`),
+        ],
+        join(dir, `log-${i}.jsonl`),
+      ),
+    );
   }
 }, 120_000);
 
@@ -44,38 +106,88 @@ const logText = anyOf(() => valid.logs).chain((log) => {
   return fc.oneof(
     fc.constant(log),
     fc.shuffledSubarray(lines).map((ls) => ls.join('\n')),
-    fc.nat(lines.length - 1).chain((i) => mutated(JSON.parse(lines[i]!)).map((e) => [...lines.slice(0, i), JSON.stringify(e), ...lines.slice(i + 1)].join('\n'))),
+    fc
+      .nat(lines.length - 1)
+      .chain((i) =>
+        mutated(JSON.parse(lines[i]!)).map((e) =>
+          [...lines.slice(0, i), JSON.stringify(e), ...lines.slice(i + 1)].join('\n'),
+        ),
+      ),
     fc.nat(log.length).map((n) => log.slice(0, n)),
   );
 });
-const scriptText = fc.oneof(fc.constantFrom(...scripts).chain(fileText), fc.constantFrom(...scripts).map((s) => JSON.stringify(s).replace(/[{}]/, '')));
+const scriptText = fc.oneof(
+  fc.constantFrom(...scripts).chain(fileText),
+  fc.constantFrom(...scripts).map((s) => JSON.stringify(s).replace(/[{}]/, '')),
+);
 const missingFile = fc.constantFrom('missing.json', dir, 'README.md', '');
 const code = fc.constantFrom(...modelFiles, ...policyFiles);
 
 const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
   run: () =>
     fc
-      .tuple(fc.oneof({ weight: 6, arbitrary: fc.constantFrom('.json', '.yaml').chain((ext) => written(dir, ext, scriptText)) }, { weight: 1, arbitrary: missingFile }), options({ json: flag('--json') }))
+      .tuple(
+        fc.oneof(
+          {
+            weight: 6,
+            arbitrary: fc
+              .constantFrom('.json', '.yaml')
+              .chain((ext) => written(dir, ext, scriptText)),
+          },
+          { weight: 1, arbitrary: missingFile },
+        ),
+        options({ json: flag('--json') }),
+      )
       .map(([f, o]) => ['run', f, ...o]),
   replay: () =>
     fc
-      .tuple(fc.oneof({ weight: 6, arbitrary: traceFile() }, { weight: 1, arbitrary: missingFile }), options({ json: flag('--json'), model: valued('--model', code), policy: valued('--policy', code) }))
+      .tuple(
+        fc.oneof({ weight: 6, arbitrary: traceFile() }, { weight: 1, arbitrary: missingFile }),
+        options({
+          json: flag('--json'),
+          model: valued('--model', code),
+          policy: valued('--policy', code),
+        }),
+      )
       .map(([f, o]) => ['replay', f, ...o]),
   explain: () =>
     fc
-      .tuple(fc.oneof({ weight: 6, arbitrary: traceFile() }, { weight: 1, arbitrary: missingFile }), options({ format: valued('--format', fc.oneof(fc.constantFrom('text', 'json', 'markdown', 'mermaid'), junk)) }))
+      .tuple(
+        fc.oneof({ weight: 6, arbitrary: traceFile() }, { weight: 1, arbitrary: missingFile }),
+        options({
+          format: valued(
+            '--format',
+            fc.oneof(fc.constantFrom('text', 'json', 'markdown', 'mermaid'), junk),
+          ),
+        }),
+      )
       .map(([f, o]) => ['explain', f, ...o]),
   merge: () =>
     fc
-      .tuple(fc.array(fc.oneof({ weight: 8, arbitrary: shardFile() }, { weight: 1, arbitrary: missingFile }), { maxLength: 4 }), options({ json: flag('--json') }))
+      .tuple(
+        fc.array(
+          fc.oneof({ weight: 8, arbitrary: shardFile() }, { weight: 1, arbitrary: missingFile }),
+          { maxLength: 4 },
+        ),
+        options({ json: flag('--json') }),
+      )
       .map(([fs, o]) => ['merge', ...fs, ...o]),
   validate: () =>
     fc
       .tuple(
-        fc.oneof({ weight: 6, arbitrary: written(dir, '.jsonl', logText) }, { weight: 1, arbitrary: missingFile }),
+        fc.oneof(
+          { weight: 6, arbitrary: written(dir, '.jsonl', logText) },
+          { weight: 1, arbitrary: missingFile },
+        ),
         options({
-          scenario: valued('--scenario', fc.constantFrom('basic', 'convert', 'host', 'contention', 'nosuch')),
-          policy: valued('--policy', fc.constantFrom('nopin', 'pin', 'nosuch', 'test/fixtures/leaky-policy.ts')),
+          scenario: valued(
+            '--scenario',
+            fc.constantFrom('basic', 'convert', 'host', 'contention', 'nosuch'),
+          ),
+          policy: valued(
+            '--policy',
+            fc.constantFrom('nopin', 'pin', 'nosuch', 'test/fixtures/leaky-policy.ts'),
+          ),
           faults: valued('--faults', faults),
           hvo: flag('--hvo'),
           map: flag('--map-addresses'),

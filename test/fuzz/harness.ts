@@ -30,16 +30,24 @@ export interface Outcome {
   readonly stderr: string;
 }
 
-type Septcheck = (argv: readonly string[], io: { stdout(t: string): void; stderr(t: string): void; serving?(close: () => void): void }) => Promise<number>;
+type Septcheck = (
+  argv: readonly string[],
+  io: { stdout(t: string): void; stderr(t: string): void; serving?(close: () => void): void },
+) => Promise<number>;
 let cli: Septcheck | undefined;
 
 /** One run in this process, as the command line `argv` would run. */
 export async function inProcess(argv: readonly string[]): Promise<Outcome> {
-  cli ??= ((await import(join(root, 'dist/src/cli/main.js'))) as { septcheck: Septcheck }).septcheck;
+  cli ??= ((await import(join(root, 'dist/src/cli/main.js'))) as { septcheck: Septcheck })
+    .septcheck;
   let stdout = '';
   let stderr = '';
   const servers: (() => void)[] = [];
-  const code = await cli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), serving: (close) => void servers.push(close) });
+  const code = await cli(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    serving: (close) => void servers.push(close),
+  });
   for (const close of servers) close();
   return { code, stdout, stderr };
 }
@@ -47,7 +55,10 @@ export async function inProcess(argv: readonly string[]): Promise<Outcome> {
 /** One run as a real process; `view` (which serves until stopped) is stopped once it printed. */
 export function subprocess(argv: readonly string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...argv], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let stopped = false;
@@ -64,16 +75,39 @@ export function subprocess(argv: readonly string[]): Promise<Outcome> {
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
-for (const f of readdirSync(join(root, 'schemas'))) ajv.addSchema(JSON.parse(readFileSync(join(root, 'schemas', f), 'utf8')));
+for (const f of readdirSync(join(root, 'schemas')))
+  ajv.addSchema(JSON.parse(readFileSync(join(root, 'schemas', f), 'utf8')));
 
 /** Asserts `data` matches the shipped schema `name` (schemas/<name>.schema.json). */
 export function expectSchema(name: string, data: unknown): void {
   const validate = ajv.getSchema(`https://septcheck.invalid/schemas/${name}.schema.json`)!;
-  if (!validate(data)) throw new Error(`does not match schemas/${name}.schema.json: ${ajv.errorsText(validate.errors)}`);
+  if (!validate(data))
+    throw new Error(
+      `does not match schemas/${name}.schema.json: ${ajv.errorsText(validate.errors)}`,
+    );
 }
 
 /** The options that take a value: a flag right after one of them is its value, not a flag. */
-const valueOptions = new Set(['--param', '--scenario', '--policy', '--faults', '--max-states', '--max-depth', '--max-memory', '--trace-out', '--workers', '--shard', '--seed', '--out', '--runs', '--depth', '--events-out', '--format', '--port', '--model']);
+const valueOptions = new Set([
+  '--param',
+  '--scenario',
+  '--policy',
+  '--faults',
+  '--max-states',
+  '--max-depth',
+  '--max-memory',
+  '--trace-out',
+  '--workers',
+  '--shard',
+  '--seed',
+  '--out',
+  '--runs',
+  '--depth',
+  '--events-out',
+  '--format',
+  '--port',
+  '--model',
+]);
 
 /** The value of the option `name` as commander reads `argv` (the last one wins), or true for a flag. */
 export function optionOf(argv: readonly string[], name: string): string | true | undefined {
@@ -116,7 +150,11 @@ function jsonKind(argv: readonly string[]): string | undefined {
 }
 
 /** The files a run may write, and the schema each must match when it exists. */
-const outputs: Record<string, string | undefined> = { '--trace-out': 'trace', '--out': 'swarm-result', '--events-out': undefined };
+const outputs: Record<string, string | undefined> = {
+  '--trace-out': 'trace',
+  '--out': 'swarm-result',
+  '--events-out': undefined,
+};
 
 /** The property: exit code, stderr, stdout and written files as documented. */
 export function judge(argv: readonly string[], r: Outcome, dir: string): void {
@@ -136,15 +174,18 @@ export function judge(argv: readonly string[], r: Outcome, dir: string): void {
       const file = optionOf(argv, flag);
       if (typeof file !== 'string' || !file.startsWith(dir)) continue;
       // written whole or not at all: no temporary file of it is left behind
-      expect(readdirSync(dir).filter((f) => f.startsWith(`${basename(file)}.`) && f.endsWith('.tmp'))).toEqual([]);
+      expect(
+        readdirSync(dir).filter((f) => f.startsWith(`${basename(file)}.`) && f.endsWith('.tmp')),
+      ).toEqual([]);
       if (!existsSync(file) || !statSync(file).isFile()) continue;
       const text = readFileSync(file, 'utf8');
       if (schema) expectSchema(schema, JSON.parse(text));
       else for (const line of text.split('\n').filter((l) => l !== '')) JSON.parse(line);
     }
-
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- the run:\n${context}`);
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)}\n--- the run:\n${context}`,
+    );
   }
 }
 
@@ -158,8 +199,14 @@ export function cleanup(dir: string): void {
 }
 
 /** Runs the property over `runs` generated inputs in-process; the seed is printed first. */
-export async function fuzzInProcess(name: string, arb: fc.Arbitrary<string[]>, dir: string): Promise<void> {
-  console.log(`fuzz ${name} in-process: ${runs} inputs, seed ${seed} (SEPTCHECK_FUZZ_SEED=${seed} replays)`);
+export async function fuzzInProcess(
+  name: string,
+  arb: fc.Arbitrary<string[]>,
+  dir: string,
+): Promise<void> {
+  console.log(
+    `fuzz ${name} in-process: ${runs} inputs, seed ${seed} (SEPTCHECK_FUZZ_SEED=${seed} replays)`,
+  );
   const codes: Record<string, number> = {};
   await fc.assert(
     fc.asyncProperty(arb, async (argv) => {
@@ -173,8 +220,14 @@ export async function fuzzInProcess(name: string, arb: fc.Arbitrary<string[]>, d
 }
 
 /** Runs the property over `processes` generated inputs as real processes, two at a time. */
-export async function fuzzSubprocess(name: string, arb: fc.Arbitrary<string[]>, dir: string): Promise<void> {
-  console.log(`fuzz ${name} as processes: ${processes} inputs, seed ${seed} (SEPTCHECK_FUZZ_SEED=${seed} replays)`);
+export async function fuzzSubprocess(
+  name: string,
+  arb: fc.Arbitrary<string[]>,
+  dir: string,
+): Promise<void> {
+  console.log(
+    `fuzz ${name} as processes: ${processes} inputs, seed ${seed} (SEPTCHECK_FUZZ_SEED=${seed} replays)`,
+  );
   const inputs = fc.sample(arb, { seed, numRuns: processes });
   let next = 0;
   const failures: string[] = [];
@@ -189,5 +242,8 @@ export async function fuzzSubprocess(name: string, arb: fc.Arbitrary<string[]>, 
     }
   };
   await Promise.all([worker(), worker()]);
-  if (failures.length) throw new Error(`seed ${seed}: ${failures.length} of ${inputs.length} runs broke the property; the first:\n${failures[0]}`);
+  if (failures.length)
+    throw new Error(
+      `seed ${seed}: ${failures.length} of ${inputs.length} runs broke the property; the first:\n${failures[0]}`,
+    );
 }

@@ -1,7 +1,16 @@
 import * as fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import { cleanup, fuzzInProcess, fuzzSubprocess, scratch } from './harness.js';
-import { faults, inputs, intText, modelSource, options, outPath, target as named, written } from './inputs.js';
+import {
+  faults,
+  inputs,
+  intText,
+  modelSource,
+  options,
+  outPath,
+  target as named,
+  written,
+} from './inputs.js';
 
 const { flag, valued } = inputs;
 const dir = scratch('models');
@@ -9,11 +18,18 @@ afterAll(() => cleanup(dir), 120_000);
 
 /** A model as the command line names it, or a generated model file (in a folder without a
  * package.json: loaded as CommonJS). */
-const target = fc.oneof({ weight: 3, arbitrary: named }, { weight: 1, arbitrary: written(dir, '.ts', modelSource).map((f) => [f]) });
+const target = fc.oneof(
+  { weight: 3, arbitrary: named },
+  { weight: 1, arbitrary: written(dir, '.ts', modelSource).map((f) => [f]) },
+);
 
 /** A bound that keeps every generated run short (appended last: the last occurrence wins). */
-const bound = (name: string, max: number) => fc.integer({ min: 1, max }).map((n) => [name, String(n)]);
-const workers = fc.oneof({ weight: 30, arbitrary: fc.constant('1') }, { weight: 1, arbitrary: fc.constantFrom('2', '0', 'x') });
+const bound = (name: string, max: number) =>
+  fc.integer({ min: 1, max }).map((n) => [name, String(n)]);
+const workers = fc.oneof(
+  { weight: 30, arbitrary: fc.constant('1') },
+  { weight: 1, arbitrary: fc.constantFrom('2', '0', 'x') },
+);
 
 const argvs: Record<string, fc.Arbitrary<string[]>> = {
   check: fc
@@ -52,8 +68,16 @@ const argvs: Record<string, fc.Arbitrary<string[]>> = {
   swarm: fc
     .tuple(
       target,
-      fc.oneof({ weight: 6, arbitrary: fc.constantFrom('1/1', '2/4', '4/4') }, { weight: 1, arbitrary: fc.tuple(intText, intText).map(([i, n]) => `${i}/${n}`) }),
-      options({ seed: valued('--seed', intText), maxDepth: valued('--max-depth', intText), out: valued('--out', outPath(dir, '.json')), maxStates: valued('--max-states', intText) }),
+      fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom('1/1', '2/4', '4/4') },
+        { weight: 1, arbitrary: fc.tuple(intText, intText).map(([i, n]) => `${i}/${n}`) },
+      ),
+      options({
+        seed: valued('--seed', intText),
+        maxDepth: valued('--max-depth', intText),
+        out: valued('--out', outPath(dir, '.json')),
+        maxStates: valued('--max-states', intText),
+      }),
       bound('--max-states', 2000),
     )
     .map(([t, shard, o, b]) => ['swarm', ...t, '--shard', shard, ...o, ...b]),

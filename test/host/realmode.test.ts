@@ -13,7 +13,11 @@ describe('the guest of test_guest_memfd_guest, as real-mode code', () => {
     const dir = mkdtempSync(join(tmpdir(), 'septcheck-guest-'));
     try {
       writeFileSync(join(dir, 'guest.bin'), checkAndFill(0x1000, 0x1000, 0xaa, 0xff, 0x10));
-      const out = spawnSync('objdump', ['-D', '-b', 'binary', '-m', 'i8086', join(dir, 'guest.bin')], { encoding: 'utf8' }).stdout;
+      const out = spawnSync(
+        'objdump',
+        ['-D', '-b', 'binary', '-m', 'i8086', join(dir, 'guest.bin')],
+        { encoding: 'utf8' },
+      ).stdout;
       const code = out
         .split('\n')
         .filter((l) => /^\s+[0-9a-f]+:\t/.test(l))

@@ -1,12 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { check, libc, MAP_SHARED, PROT_READ, PROT_WRITE, Session, withSession } from '../../src/host/index.js';
+import {
+  check,
+  libc,
+  MAP_SHARED,
+  PROT_READ,
+  PROT_WRITE,
+  Session,
+  withSession,
+} from '../../src/host/index.js';
 import { KVM, SIZEOF } from '../../src/host/uapi.js';
 
 /** What this process holds: open descriptors and mapped ranges. */
 function held() {
-  return { fds: readdirSync('/proc/self/fd').length, maps: readFileSync('/proc/self/maps', 'utf8').split('\n').length };
+  return {
+    fds: readdirSync('/proc/self/fd').length,
+    maps: readFileSync('/proc/self/maps', 'utf8').split('\n').length,
+  };
 }
 
 /** A memfd of `size` bytes (an ordinary shared-memory file: no KVM needed). */
@@ -88,7 +99,11 @@ describe('KVM ioctl numbers (include/uapi/linux/kvm.h, _IOC encoding)', () => {
 describe('layers', () => {
   it('src/host never imports src/kernel (the comparison happens in src/script)', () => {
     const dir = join(import.meta.dirname, '../../src/host');
-    const imports = readdirSync(dir).flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => `${f}: ${m[1]}`));
+    const imports = readdirSync(dir).flatMap((f) =>
+      [...readFileSync(join(dir, f), 'utf8').matchAll(/from '([^']+)'/g)].map(
+        (m) => `${f}: ${m[1]}`,
+      ),
+    );
     expect(imports.filter((i) => /kernel\/|\.\.\//.test(i))).toEqual([]);
     expect(imports.length).toBeGreaterThan(5);
   });

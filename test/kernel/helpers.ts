@@ -21,7 +21,9 @@ export function system(r: Run): Model {
     hvo: false,
     mutations: new Set(r.mutations ?? []),
   });
-  return r.only ? { ...model, liveness: model.liveness!.filter((p) => r.only!.includes(p.name)) } : model;
+  return r.only
+    ? { ...model, liveness: model.liveness!.filter((p) => r.only!.includes(p.name)) }
+    : model;
 }
 
 export function run(r: Run, options: CheckOptions = {}) {

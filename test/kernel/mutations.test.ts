@@ -18,15 +18,23 @@ describe('each property catches its mutation', () => {
     ['fault-served', 'basic', 'nopin', 'invalidate-end-leaks', 'liveness', 19],
     ['vmm-completes', 'basic', 'nopin', 'truncate-waits-for-zero', 'liveness', 14],
   ];
-  it.each(cases)('%s (%s, %s, mutation %s)', (property, scenario, policy, mutation, kind, length) => {
-    const isLiveness = kind === 'liveness';
-    const { result } = run({ scenario, policy, mutations: [mutation], ...(isLiveness ? { only: [property] } : {}) });
-    const found = result.violation ?? result.findings[0];
-    expect(found).toMatchObject({ kind, property });
-    expect(found!.trace).toHaveLength(length);
-    // And the same check on the unbroken model passes.
-    const clean = run({ scenario, policy, ...(isLiveness ? { only: [property] } : {}) }).result;
-    expect(clean.result).toBe(scenario === 'convert' && policy === 'pin' ? 'violation' : 'ok');
-    expect(clean.findings).toEqual([]);
-  });
+  it.each(cases)(
+    '%s (%s, %s, mutation %s)',
+    (property, scenario, policy, mutation, kind, length) => {
+      const isLiveness = kind === 'liveness';
+      const { result } = run({
+        scenario,
+        policy,
+        mutations: [mutation],
+        ...(isLiveness ? { only: [property] } : {}),
+      });
+      const found = result.violation ?? result.findings[0];
+      expect(found).toMatchObject({ kind, property });
+      expect(found!.trace).toHaveLength(length);
+      // And the same check on the unbroken model passes.
+      const clean = run({ scenario, policy, ...(isLiveness ? { only: [property] } : {}) }).result;
+      expect(clean.result).toBe(scenario === 'convert' && policy === 'pin' ? 'violation' : 'ok');
+      expect(clean.findings).toEqual([]);
+    },
+  );
 });

@@ -12,8 +12,15 @@ import { contention } from '../../src/scenarios/contention.js';
 function spinStates(vcpus: number): number {
   const work = mkdtempSync(join(tmpdir(), 'septcheck-pml-'));
   try {
-    execFileSync('spin', [`-DVCPUS=${vcpus}`, '-o2', '-a', join(process.cwd(), 'bench', 'contention.pml')], { cwd: work, stdio: 'pipe' });
-    execFileSync('gcc', ['-O2', '-DSAFETY', '-DNOREDUCE', '-o', 'pan', 'pan.c'], { cwd: work, stdio: 'pipe' });
+    execFileSync(
+      'spin',
+      [`-DVCPUS=${vcpus}`, '-o2', '-a', join(process.cwd(), 'bench', 'contention.pml')],
+      { cwd: work, stdio: 'pipe' },
+    );
+    execFileSync('gcc', ['-O2', '-DSAFETY', '-DNOREDUCE', '-o', 'pan', 'pan.c'], {
+      cwd: work,
+      stdio: 'pipe',
+    });
     const out = execFileSync('./pan', ['-m100000'], { cwd: work, encoding: 'utf8' });
     expect(out).toContain('errors: 0');
     return Number(/(\d+) states, stored/.exec(out)![1]);
@@ -28,9 +35,20 @@ describe('bench/contention.pml', () => {
   it.each([
     [2, 6832],
     [3, 89964],
-  ])('with %i vCPUs: SPIN and septcheck both find %i states, no property broken', (vcpus, states) => {
-    const r = check(buildSystem({ scenario: { ...contention, vcpus }, policy: nopin, faults: contention.faults, hvo: false }), { liveness: false });
-    expect(r).toMatchObject({ result: 'ok', distinctStates: states });
-    expect(spinStates(vcpus)).toBe(states);
-  });
+  ])(
+    'with %i vCPUs: SPIN and septcheck both find %i states, no property broken',
+    (vcpus, states) => {
+      const r = check(
+        buildSystem({
+          scenario: { ...contention, vcpus },
+          policy: nopin,
+          faults: contention.faults,
+          hvo: false,
+        }),
+        { liveness: false },
+      );
+      expect(r).toMatchObject({ result: 'ok', distinctStates: states });
+      expect(spinStates(vcpus)).toBe(states);
+    },
+  );
 });

@@ -2,15 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../src/kernel/index.js';
 import { septStateNames, statuses, type StatusName } from '../../src/kernel/seam.js';
 import { seamTable, type SeamRow } from '../../src/kernel/seam-table.js';
-import { PT_NDA, PT_REG, TD_BLOCKED, TD_KEYS_CONFIGURED, TD_OP_INITIALIZED, TD_OP_RUNNABLE, TD_TEARDOWN } from '../../src/kernel/vars.js';
+import {
+  PT_NDA,
+  PT_REG,
+  TD_BLOCKED,
+  TD_KEYS_CONFIGURED,
+  TD_OP_INITIALIZED,
+  TD_OP_RUNNABLE,
+  TD_TEARDOWN,
+} from '../../src/kernel/vars.js';
 import { nopin } from '../../src/policies/nopin.js';
 import { basic } from '../../src/scenarios/basic.js';
 
 const kernel = new Kernel({ scenario: basic, policy: nopin, faults: {}, hvo: false });
 const v = kernel.v;
 /** The same system with a TD that has no vCPU (for FINALIZE's TDX_NO_VCPUS). */
-const noVcpus = new Kernel({ scenario: { ...basic, vcpus: 0 }, policy: nopin, faults: {}, hvo: false });
-const lifecycles = { KEYS_CONFIGURED: TD_KEYS_CONFIGURED, BLOCKED: TD_BLOCKED, TEARDOWN: TD_TEARDOWN } as const;
+const noVcpus = new Kernel({
+  scenario: { ...basic, vcpus: 0 },
+  policy: nopin,
+  faults: {},
+  hvo: false,
+});
+const lifecycles = {
+  KEYS_CONFIGURED: TD_KEYS_CONFIGURED,
+  BLOCKED: TD_BLOCKED,
+  TEARDOWN: TD_TEARDOWN,
+} as const;
 
 /** A state with the row's preconditions on gfn 0, and the SEAMCALL applied to it. */
 function apply(row: SeamRow): { status: StatusName; entry: string; lifecycle: string } {
@@ -18,7 +35,12 @@ function apply(row: SeamRow): { status: StatusName; entry: string; lifecycle: st
   const v = k.v;
   const t = new Uint8Array(v.size);
   t[v.tdOpState] = row.td === 'RUNNABLE' ? TD_OP_RUNNABLE : TD_OP_INITIALIZED;
-  t[v.tdLifecycle] = row.lifecycle === 'BLOCKED' ? TD_BLOCKED : row.lifecycle === 'TEARDOWN' ? TD_TEARDOWN : TD_KEYS_CONFIGURED;
+  t[v.tdLifecycle] =
+    row.lifecycle === 'BLOCKED'
+      ? TD_BLOCKED
+      : row.lifecycle === 'TEARDOWN'
+        ? TD_TEARDOWN
+        : TD_KEYS_CONFIGURED;
   t[v.sept] = septStateNames.indexOf(row.entry);
   t[v.pamt] = (row.pamtReg ?? row.entry !== 'FREE') ? PT_REG : PT_NDA;
   t[v.blockAge] = row.tracked ? 2 : 0;
@@ -48,16 +70,21 @@ function apply(row: SeamRow): { status: StatusName; entry: string; lifecycle: st
 }
 
 describe('the TDX module, cell by cell', () => {
-  it.each(seamTable.map((row) => [`${row.call}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`, row] as const))(
-    '%s',
-    (_, row) => {
-      expect(apply(row)).toEqual({
-        status: row.status,
-        entry: row.next ?? row.entry,
-        lifecycle: row.lifecycleNext ?? row.lifecycle ?? 'KEYS_CONFIGURED',
-      });
-    },
-  );
+  it.each(
+    seamTable.map(
+      (row) =>
+        [
+          `${row.call}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`,
+          row,
+        ] as const,
+    ),
+  )('%s', (_, row) => {
+    expect(apply(row)).toEqual({
+      status: row.status,
+      entry: row.next ?? row.entry,
+      lifecycle: row.lifecycleNext ?? row.lifecycle ?? 'KEYS_CONFIGURED',
+    });
+  });
 
   it('error codes carry their real values (bits 63:32 as KVM compares them)', () => {
     const value = (name: string) => statuses.find(([n]) => n === name)![1];

@@ -20,7 +20,11 @@ describe('the TDX system without faults', () => {
   it('convert with pin: the split waits forever for a refcount the pin keeps up (a lasso)', () => {
     const { result } = run({ scenario: 'convert', policy: 'pin' });
     const v = result.violation!;
-    expect(v).toMatchObject({ kind: 'liveness', property: 'conversion-completes@op0', loopStart: 11 });
+    expect(v).toMatchObject({
+      kind: 'liveness',
+      property: 'conversion-completes@op0',
+      loopStart: 11,
+    });
     expect(steps(v.trace)).toEqual([
       'init',
       'vcpu0:tdx_vcpu_run',
@@ -86,9 +90,16 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
     const { model, result } = run({ scenario: 'basic', policy: 'pin', faults: 'remove-fails=1' });
     expect(result.result).toBe('ok');
     expect(result.violation).toBeUndefined();
-    expect(result.findings.map((f) => [f.kind, f.property])).toEqual([['leak', 'teardown-reclaims']]);
+    expect(result.findings.map((f) => [f.kind, f.property])).toEqual([
+      ['leak', 'teardown-reclaims'],
+    ]);
     const end = model.view!(result.findings[0]!.trace.at(-1)!.state);
-    expect(end).toMatchObject({ 'td TDR': 'leaked', 'frame 0 PAMT': 'PT_REG', 'frame 0 refcount': '1 (tdx_pin 1)', 'vmm op': 'done' });
+    expect(end).toMatchObject({
+      'td TDR': 'leaked',
+      'frame 0 PAMT': 'PT_REG',
+      'frame 0 refcount': '1 (tdx_pin 1)',
+      'vmm op': 'done',
+    });
   });
 
   it.each([
@@ -114,7 +125,7 @@ describe('faults the design must survive', () => {
     expect(result.distinctStates).toBe(states);
   });
 
-  it('memory failure on one subpage of the huge folio unmaps the whole folio: the healthy subpage\'s data is lost', () => {
+  it("memory failure on one subpage of the huge folio unmaps the whole folio: the healthy subpage's data is lost", () => {
     const { result } = run({ scenario: 'convert', policy: 'nopin', faults: 'memory-failure=1' });
     expect(result.violation?.property).toBe('guest-data-kept');
   });

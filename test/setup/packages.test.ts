@@ -7,7 +7,10 @@ describe('the test set-up: missing Debian packages', () => {
   });
 
   it('as root with apt-get: installs exactly the missing ones', () => {
-    expect(plan(['spin', 'bpftrace'], true, true)).toEqual({ kind: 'install', pkgs: ['spin', 'bpftrace'] });
+    expect(plan(['spin', 'bpftrace'], true, true)).toEqual({
+      kind: 'install',
+      pkgs: ['spin', 'bpftrace'],
+    });
   });
 
   it('not root: stops with one line naming the apt-get command', () => {

@@ -10,7 +10,8 @@ import { parseScript, scriptEventModel } from '../../src/script/index.js';
 import { root, septcheck } from '../cli/run.js';
 
 const guest = 'test/selftests/guest_memfd_test/guest.yaml';
-const model = (file: string) => scriptEventModel(parseScript(readFileSync(join(root, file), 'utf8'), file), file);
+const model = (file: string) =>
+  scriptEventModel(parseScript(readFileSync(join(root, file), 'utf8'), file), file);
 
 /** What the model says the capture logs, in order (its only run). */
 function predicted(file: string): LoggedEvent[] {
@@ -41,8 +42,14 @@ describe('a default-VM script as a model of a kernel capture', () => {
   it('validates that log, skipping what it does not observe, and rejects a guest that exits otherwise', () => {
     const log = predicted(guest);
     const noisy = [{ fn: 'KVM_CREATE_VCPU', ret: 5 }, ...log];
-    expect(validate(model(guest), noisy)).toMatchObject({ valid: true, matched: log.length, ignored: 1 });
-    const wrong = log.map((e) => (e.fn === 'kvm_userspace_exit' ? { ...e, args: { reason: 2, errno: 0 } } : e));
+    expect(validate(model(guest), noisy)).toMatchObject({
+      valid: true,
+      matched: log.length,
+      ignored: 1,
+    });
+    const wrong = log.map((e) =>
+      e.fn === 'kvm_userspace_exit' ? { ...e, args: { reason: 2, errno: 0 } } : e,
+    );
     expect(validate(model(guest), wrong)).toMatchObject({ valid: false, index: 4, matched: 4 });
   });
 
@@ -50,7 +57,10 @@ describe('a default-VM script as a model of a kernel capture', () => {
     const file = 'test/selftests/guest_memfd_test/no-flags.yaml';
     const log = predicted(file);
     const at = log.findIndex((e) => e.fn === 'fallocate' && e.ret !== 0);
-    const r = validate(model(file), log.map((e, i) => (i === at ? { ...e, ret: 0 } : e)));
+    const r = validate(
+      model(file),
+      log.map((e, i) => (i === at ? { ...e, ret: 0 } : e)),
+    );
     expect(r).toMatchObject({ valid: false, index: at });
   });
 });
@@ -58,7 +68,11 @@ describe('a default-VM script as a model of a kernel capture', () => {
 // The capture mounts tracefs and loads BPF programs: root only. Skipped, with the reason, elsewhere.
 const isRoot = process.getuid?.() === 0;
 const bpftrace = spawnSync('bpftrace', ['--version'], { encoding: 'utf8' }).status === 0;
-const canCapture = !isRoot ? 'the capture needs root (it mounts tracefs and loads BPF programs)' : !bpftrace ? 'bpftrace is not installed' : undefined;
+const canCapture = !isRoot
+  ? 'the capture needs root (it mounts tracefs and loads BPF programs)'
+  : !bpftrace
+    ? 'bpftrace is not installed'
+    : undefined;
 
 describe('tools/septcheck-kvm-trace.bt on this kernel', () => {
   it('attaches to its tracepoints and logs KVM ioctls (slot read from the caller) and fallocate(2) in the event format', (ctx) => {
@@ -66,9 +80,15 @@ describe('tools/septcheck-kvm-trace.bt on this kernel', () => {
     const dir = mkdtempSync(join(tmpdir(), 'septcheck-trace-'));
     try {
       const file = join(dir, 'f');
-      const r = spawnSync('tools/septcheck-kvm-capture.sh', [join(dir, 'events.jsonl'), process.execPath, 'test/fixtures/kvm-ioctl-noise.mjs', file], { cwd: root, encoding: 'utf8' });
+      const r = spawnSync(
+        'tools/septcheck-kvm-capture.sh',
+        [join(dir, 'events.jsonl'), process.execPath, 'test/fixtures/kvm-ioctl-noise.mjs', file],
+        { cwd: root, encoding: 'utf8' },
+      );
       expect(r.status).toBe(0);
-      expect(readEvents(join(dir, 'events.jsonl')).map(({ fn, args, ret }) => ({ fn, args, ret }))).toEqual([
+      expect(
+        readEvents(join(dir, 'events.jsonl')).map(({ fn, args, ret }) => ({ fn, args, ret })),
+      ).toEqual([
         { fn: 'KVM_SET_USER_MEMORY_REGION2', args: { slot: 7 }, ret: -25 },
         { fn: 'KVM_CHECK_EXTENSION', args: undefined, ret: -25 },
         { fn: 'fallocate', args: { mode: 0, offset: 0, len: 8192 }, ret: 0 },
@@ -86,7 +106,11 @@ describe('tools/septcheck-kvm-trace.bt on this kernel', () => {
     const dir = mkdtempSync(join(tmpdir(), 'septcheck-trace-'));
     try {
       const log = join(dir, 'events.jsonl');
-      const r = spawnSync('tools/septcheck-kvm-capture.sh', [log, process.execPath, 'dist/src/cli/main.js', 'run', '--kernel', guest], { cwd: root, encoding: 'utf8' });
+      const r = spawnSync(
+        'tools/septcheck-kvm-capture.sh',
+        [log, process.execPath, 'dist/src/cli/main.js', 'run', '--kernel', guest],
+        { cwd: root, encoding: 'utf8' },
+      );
       expect(r.status).toBe(0);
       const v = septcheck('validate', log, '--script', guest, '--json');
       expect(v.code).toBe(0);

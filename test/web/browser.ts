@@ -8,7 +8,16 @@ export function useBrowser(): { open(url: string): Promise<Page> } {
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => browser?.close());
@@ -24,5 +33,7 @@ export function useBrowser(): { open(url: string): Promise<Page> } {
 /** Where a test saves its screenshots: docs/ when SEPTCHECK_SCREENSHOTS=docs (to refresh the
  * documentation's pictures), else a temporary directory. */
 export function screenshotPath(dir: string, name: string): string {
-  return process.env.SEPTCHECK_SCREENSHOTS === 'docs' ? new URL(`../../docs/${name}`, import.meta.url).pathname : `${dir}/${name}`;
+  return process.env.SEPTCHECK_SCREENSHOTS === 'docs'
+    ? new URL(`../../docs/${name}`, import.meta.url).pathname
+    : `${dir}/${name}`;
 }

@@ -24,11 +24,21 @@ describe('the Mermaid sequence diagram', () => {
     for (const [k, [target, steps]] of cases.entries()) {
       const t = await resolveTarget(target);
       const text = traceMermaid(traceDoc(t.model, check(t.model).violation!, t.title, t.target));
-      const svg = await page.evaluate(async ([t, id]) => {
-        const m = (window as unknown as { mermaid: { initialize(o: object): void; render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
-        m.initialize({ startOnLoad: false });
-        return (await m.render(id, t)).svg; // throws on a syntax error
-      }, [text, `trace${k}`] as const);
+      const svg = await page.evaluate(
+        async ([t, id]) => {
+          const m = (
+            window as unknown as {
+              mermaid: {
+                initialize(o: object): void;
+                render(id: string, t: string): Promise<{ svg: string }>;
+              };
+            }
+          ).mermaid;
+          m.initialize({ startOnLoad: false });
+          return (await m.render(id, t)).svg; // throws on a syntax error
+        },
+        [text, `trace${k}`] as const,
+      );
       for (let i = 1; i <= steps; i++) expect(svg).toContain(`>${i}. `);
       if (k === 0) {
         await page.setContent(`<body style="margin:0;background:#fff">${svg}</body>`);

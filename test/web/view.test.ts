@@ -28,7 +28,16 @@ describe('septcheck view', () => {
       expect(await refcount.textContent()).toBe('2 (page_cache 1, vcpu0 fault 1)');
       expect(await refcount.getAttribute('class')).toBe('changed');
       expect(await page.locator('table[data-row="page 0"] th').allTextContents()).toEqual([
-        'page 0', 'gfn', 'mirror SPTE', 'S-EPT', 'PAMT', 'owner', 'refcount', 'cache', 'holds', 'guest',
+        'page 0',
+        'gfn',
+        'mirror SPTE',
+        'S-EPT',
+        'PAMT',
+        'owner',
+        'refcount',
+        'cache',
+        'holds',
+        'guest',
       ]);
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('ArrowDown');
@@ -39,7 +48,9 @@ describe('septcheck view', () => {
       expect(await page.locator('rect.loop').count()).toBe(1);
       await page.keyboard.press('k');
       expect(await page.textContent('#detail h2')).toBe('12. vcpu0: TD exit (HLT or interrupt)');
-      await page.screenshot({ path: screenshotPath(mkdtempSync(join(tmpdir(), 'septcheck-view-')), 'view.png') });
+      await page.screenshot({
+        path: screenshotPath(mkdtempSync(join(tmpdir(), 'septcheck-view-')), 'view.png'),
+      });
     } finally {
       server.close();
     }
@@ -56,7 +67,9 @@ describe('septcheck view', () => {
       await pinFail.click();
       await page.waitForSelector('rect.row');
       expect(await page.textContent('h1')).toBe('liveness conversion-completes@op0 violated');
-      expect(await page.textContent('.title')).toBe('tdx (scenario=convert policy=pin faults=none hvo=false)');
+      expect(await page.textContent('.title')).toBe(
+        'tdx (scenario=convert policy=pin faults=none hvo=false)',
+      );
     } finally {
       server.close();
     }
