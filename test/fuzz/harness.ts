@@ -6,7 +6,8 @@
  *
  * Runs are driven in-process (the built command's `septcheck(argv, io)`, argv, stdout, stderr and
  * exit code injected) and as real processes. Counts: SEPTCHECK_FUZZ_RUNS (default 1000 per
- * command) and SEPTCHECK_FUZZ_PROCESSES (default 50); SEPTCHECK_FUZZ_SEED replays a failure.
+ * command) and SEPTCHECK_FUZZ_PROCESSES (default 10 in npm test, which must stay under five
+ * minutes; `npm run fuzz` runs 50); SEPTCHECK_FUZZ_SEED replays a failure.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,7 +22,7 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'dist/src/cli/main.js');
 
 export const runs = Number(process.env.SEPTCHECK_FUZZ_RUNS ?? 1000);
-export const processes = Number(process.env.SEPTCHECK_FUZZ_PROCESSES ?? 50);
+export const processes = Number(process.env.SEPTCHECK_FUZZ_PROCESSES ?? 10);
 export const seed = Number(process.env.SEPTCHECK_FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 export interface Outcome {
