@@ -90,10 +90,19 @@ export const questions: readonly Question[] = [
   {
     id: 'teardown-completes',
     title: 'teardown completes',
-    doc: 'VM teardown finishes, with or without a failed zap or a memory failure.',
-    runs: runs(['teardown', 'basic'], ['', 'remove-fails=1', 'memory-failure=1']),
+    doc: 'VM teardown finishes, with or without a failed zap, a failed WBINVD or a memory failure.',
+    runs: runs(['teardown', 'basic'], ['', 'remove-fails=1', 'memory-failure=1', 'wbinvd-fails=1']),
     invariants: [],
     findings: [],
     liveness: ['teardown-completes', 'vmm-completes'],
+  },
+  {
+    id: 'failed-wbinvd-safe',
+    title: 'a failed WBINVD never lets a frame be reused',
+    doc: "When TDH.PHYMEM.PAGE.WBINVD fails after a successful REMOVE (a KVM or TDX module bug: the page is neither written back nor cleared), no frame with the TD's dirty cache lines, or still the TD's, goes to a new owner; a deliberate leak is a leak.",
+    runs: runs(scenarios, ['wbinvd-fails=1']),
+    invariants: ['no-reuse-while-mapped', 'flush-and-clear-before-reuse'],
+    findings: ['teardown-reclaims'],
+    liveness: [],
   },
 ];

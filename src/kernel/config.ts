@@ -17,6 +17,7 @@ export const faultKinds = [
   'transient-refs',
   'memory-failure',
   'retry-fails',
+  'wbinvd-fails',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 export type FaultBudget = Readonly<Partial<Record<FaultKind, number>>>;
@@ -36,6 +37,7 @@ export const mutationNames = [
   'no-unpin-after-remove', // the pin policy forgets tdx_unpin after REMOVE
   'stop-without-kick', // teardown waits for vCPUs to leave the guest without kicking them
   'invalidate-end-leaks', // kvm_gmem_invalidate_end forgets mmu_invalidate_in_progress--
+  'ignore-wbinvd-status', // KVM clears the page and goes on as if a failed WBINVD had succeeded
 ] as const;
 export type Mutation = (typeof mutationNames)[number];
 

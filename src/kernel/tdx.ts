@@ -371,25 +371,59 @@ function kvmMakeAllCpusRequest(k: Kernel, inv: Invalidator): Action {
   });
 }
 
-/** After REMOVE: TDH.PHYMEM.PAGE.WBINVD of the page under the TD's HKID, tdx_clear_page, the
- * policy's hook, and on to the next leaf. */
+/**
+ * After REMOVE: TDH.PHYMEM.PAGE.WBINVD of the page under the TD's HKID, then the page's clear
+ * and the policy's hook, and on to the next leaf. A failed WBINVD is a KVM bug and leaves the
+ * page neither written back nor cleared: v6.17 tdx_sept_drop_private_spte KVM_BUG_ONs and
+ * returns -EIO before tdx_clear_page and tdx_unpin (so `pin` keeps its reference); series-v3
+ * (patches 09, 10, 17) TDX_BUG_ONs and returns before tdx_quirk_reset_page, and the TDP MMU goes
+ * on either way. The policy hears of it through onZapFailed(..., 'WBINVD').
+ * Our simplification: the module fails only from the `wbinvd-fails` budget (after a successful
+ * REMOVE the page is PT_NDA, so only a KVM or module bug, e.g. a wrong PA, makes it fail), with
+ * the status a non-PT_NDA page gets (tdh_phymem_page_wbinvd.c: METADATA_INCORRECT + RCX).
+ */
 function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
+  const done = (t: State, frame: number, st: number) => {
+    t[inv.status] = st;
+    if (st === S.SUCCESS || k.mutated('ignore-wbinvd-status')) {
+      t[v.content + frame] = CONTENT_STALE; // tdx_quirk_reset_page / tdx_clear_page
+      k.policy.onRemoved(t, frame);
+    } else {
+      kvmBugOn(k, t);
+      k.policy.onZapFailed(t, frame, 'WBINVD');
+    }
+    zapNext(k, t, inv, frame + 1);
+  };
   return zapStep(k, inv, {
     fn: 'tdx_sept_remove_private_spte',
     at: ZAP_WBINVD,
-    reads: [...own(inv), ...zapNextReads(k), ...k.frames(v.pamt)],
-    writes: [inv.pc, inv.cursor, inv.status, ...k.frames(v.dirty, v.content), ...k.policyWrites],
-    next(_, out) {
+    reads: [
+      ...own(inv),
+      ...zapNextReads(k),
+      ...k.frames(v.pamt),
+      ...k.scalars(v.budgetWbinvdFails),
+    ],
+    writes: [
+      ...zapWrites(k, inv),
+      ...k.frames(v.dirty, v.content),
+      ...k.scalars(v.budgetWbinvdFails),
+    ],
+    next(s, out) {
       const t = out.next();
       const frame = leaf(inv, t);
-      t[inv.status] = k.mutated('skip-wbinvd') ? S.SUCCESS : k.seam.pageWbinvd(t, frame);
-      t[v.content + frame] = CONTENT_STALE; // tdx_quirk_reset_page / tdx_clear_page
-      k.policy.onRemoved(t, frame);
-      zapNext(k, t, inv, frame + 1);
+      done(t, frame, k.mutated('skip-wbinvd') ? S.SUCCESS : k.seam.pageWbinvd(t, frame));
+      if (s[v.budgetWbinvdFails]! > 0) {
+        const f = out.next();
+        f[v.budgetWbinvdFails]!--;
+        done(f, frame, S.METADATA_INCORRECT_RCX);
+      }
     },
-    call: (b, a) =>
-      `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(leaf(inv, b))} (HKID) -> ${statusText(a[inv.status]!)}; tdx_clear_page${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`,
+    call: (b, a) => {
+      const failed = a[v.vmBugged]! > b[v.vmBugged]!;
+      const cleared = a[inv.status] === S.SUCCESS || k.mutated('ignore-wbinvd-status');
+      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(leaf(inv, b))} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
+    },
     observe: (b, a) =>
       seamcallSeen(k, 'tdh_phymem_page_wbinvd_hkid', { pfn: leaf(inv, b) }, a[inv.status]!, b, a),
   });

@@ -68,6 +68,7 @@ export class Vars {
   readonly budgetTransient: number;
   readonly budgetMemoryFailure: number;
   readonly budgetRetryFails: number;
+  readonly budgetWbinvdFails: number;
 
   // Per GFN / frame
   readonly attr: number; // guest_memfd per-index state: ATTR_PRIVATE or ATTR_SHARED
@@ -136,6 +137,7 @@ export class Vars {
     this.budgetTransient = budget('transient-refs');
     this.budgetMemoryFailure = budget('memory-failure');
     this.budgetRetryFails = budget('retry-fails');
+    this.budgetWbinvdFails = budget('wbinvd-fails');
     this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split', flag) : this.zero;
     this.mfPc = memoryFailure
       ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)])

@@ -5,6 +5,8 @@ import { noHooks, type PagePolicy } from './policy.js';
  * the allocator refuse a marked page. Under HVO a tail page of a HugeTLB folio has no struct
  * page of its own (its vmemmap is the shared read-only one), so the mark cannot be stored there:
  * the model drops it, the gentlest of the outcomes (a write would fault or mark every tail).
+ * The mark is cleared after a successful REMOVE, before WBINVD: a page whose WBINVD then fails
+ * is freed with the TD's dirty cache lines.
  */
 export const pageFlag: PagePolicy = {
   ...noHooks,

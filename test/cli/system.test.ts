@@ -216,7 +216,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
-      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails)\n',
+      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails, wbinvd-fails)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'],

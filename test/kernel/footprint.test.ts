@@ -76,7 +76,11 @@ describe('step footprints', () => {
       policy: 'pin',
       faults: 'remove-fails=1,block-fails=1,busy=1,transient-refs=1',
     },
-    { scenario: 'basic', policy: 'unmap-error', faults: 'remove-fails=1,memory-failure=1' },
+    {
+      scenario: 'basic',
+      policy: 'unmap-error',
+      faults: 'remove-fails=1,memory-failure=1,wbinvd-fails=1',
+    },
     { scenario: 'convert', policy: 'page-flag', faults: 'block-fails=1,transient-refs=1' },
     { scenario: 'convert', policy: 'hwpoison', faults: 'remove-fails=1,memory-failure=1' },
     { scenario: 'contention', policy: 'ref-on-zap-failure', faults: 'busy=2,remove-fails=1' },

@@ -20,7 +20,10 @@ function hooksSeen(faults: string): Set<string> {
       seen.add(`onRemoved after onRemoveSucceeded: ${t[k.v.marked + gfn] === 1}`);
       t[k.v.marked + gfn] = 0;
     },
-    onZapFailed: (_t, _gfn, _k, which) => void seen.add(`onZapFailed ${which}`),
+    onZapFailed: (t, gfn, k, which) =>
+      void seen.add(
+        `onZapFailed ${which}${t[k.v.marked + gfn] === 1 ? ' after onRemoveSucceeded' : ''}`,
+      ),
   };
   const model = buildSystem({
     scenario: scenarios.basic!,
@@ -44,5 +47,12 @@ describe('policy hooks learn which SEAMCALL failed', () => {
     expect(hooksSeen('block-fails=1')).not.toContain('onZapFailed REMOVE');
     expect(hooksSeen('remove-fails=1')).toContain('onZapFailed REMOVE');
     expect(hooksSeen('remove-fails=1')).not.toContain('onZapFailed BLOCK');
+  });
+  it('a failed WBINVD is named WBINVD, after onRemoveSucceeded on the same frame', () => {
+    expect([...hooksSeen('wbinvd-fails=1')].sort()).toEqual([
+      'onRemoveSucceeded',
+      'onRemoved after onRemoveSucceeded: true',
+      'onZapFailed WBINVD after onRemoveSucceeded',
+    ]);
   });
 });
