@@ -9,28 +9,23 @@ const pass: Expected = ['pass'];
 
 // The columns: normal path safe, partial huge-folio conversion completes, failed zap never
 // reuses a mapped frame, no leak without a fault, works with HVO, teardown completes, a failed
-// WBINVD never lets a frame be reused.
+// WBINVD never lets a frame be reused, works without a page_ext client.
 const wbinvdDirty: Expected = ['fail', 'flush-and-clear-before-reuse'];
 const leak: Expected = ['leak', 'teardown-reclaims'];
+const mapped: Expected = ['fail', 'no-reuse-while-mapped'];
 /** Every cell of the verdict table, so a model change that flips a verdict is noticed. */
 const expected: Record<string, Expected[]> = {
-  pin: [pass, ['fail', 'conversion-completes@op0'], leak, pass, pass, pass, leak],
-  nopin: [pass, pass, ['fail', 'no-reuse-while-mapped'], pass, pass, pass, wbinvdDirty],
-  'unmap-error': [pass, pass, leak, pass, pass, pass, leak],
-  'ref-on-zap-failure': [pass, pass, leak, pass, pass, pass, leak],
-  'page-flag': [pass, pass, leak, pass, ['fail', 'no-reuse-while-mapped'], pass, wbinvdDirty],
+  pin: [pass, ['fail', 'conversion-completes@op0'], leak, pass, pass, pass, leak, pass],
+  nopin: [pass, pass, mapped, pass, pass, pass, wbinvdDirty, pass],
+  'unmap-error': [pass, pass, leak, pass, pass, pass, leak, pass],
+  'ref-on-zap-failure': [pass, pass, leak, pass, pass, pass, leak, pass],
+  'page-flag': [pass, pass, leak, pass, mapped, pass, wbinvdDirty, pass],
+  // per pfn, outside the vmemmap: HVO does not matter; without a page_ext client it is nopin
+  'page-ext': [pass, pass, leak, pass, pass, pass, wbinvdDirty, mapped],
   // HWPOISON: the frame is freed poisoned and never handed out again, and teardown-reclaims
   // does not count a poisoned free frame as lost.
-  hwpoison: [pass, pass, leak, pass, pass, pass, pass],
-  'ref-on-remove-failure': [
-    pass,
-    pass,
-    ['fail', 'no-reuse-while-mapped'],
-    pass,
-    pass,
-    pass,
-    wbinvdDirty,
-  ],
+  hwpoison: [pass, pass, leak, pass, pass, pass, pass, pass],
+  'ref-on-remove-failure': [pass, pass, mapped, pass, pass, pass, wbinvdDirty, pass],
 };
 
 describe('the verdict table', () => {
@@ -66,6 +61,14 @@ describe('the verdict table', () => {
       ).stdout,
     );
     expect(j.violation.property).toBe('no-reuse-while-mapped');
+    const noPageExt = rows.find((r) => r.policy === 'page-ext')!.cells[7]!;
+    expect(noPageExt.command).toBe(
+      'septcheck check --scenario basic --policy page-ext --faults remove-fails=1 --without-page-ext',
+    );
+    const k = JSON.parse(septcheck(...noPageExt.command!.split(' ').slice(1), '--json').stdout);
+    expect(k.params['without-page-ext']).toBe(true);
+    expect(k.violation.property).toBe('no-reuse-while-mapped');
+    expect(k.violation.trace).toHaveLength(12);
   });
 
   it('each cell says how long it took and which runs decided it', () => {
@@ -92,16 +95,22 @@ describe('septcheck claims', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      '| page-flag | pass | pass | leak [10] | pass | fail [11] | pass | fail [12] |\n',
+      '| page-flag | pass | pass | leak [10] | pass | fail [11] | pass | fail [12] | pass |\n',
     );
     expect(r.stdout).toContain(
-      '| ref-on-remove-failure | pass | pass | fail [14] | pass | pass | pass | fail [15] |\n',
+      '| page-ext | pass | pass | leak [13] | pass | pass | pass | fail [14] | fail [15] |\n',
     );
     expect(r.stdout).toContain(
-      '- fail [14] ref-on-remove-failure, failed zap never reuses a mapped frame: no-reuse-while-mapped: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults block-fails=1`',
+      '- fail [15] page-ext, works without a page_ext client: no-reuse-while-mapped: `septcheck check --scenario basic --policy page-ext --faults remove-fails=1 --without-page-ext`',
     );
     expect(r.stdout).toContain(
-      '- fail [15] ref-on-remove-failure, a failed WBINVD never lets a frame be reused: flush-and-clear-before-reuse: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults wbinvd-fails=1`',
+      '| ref-on-remove-failure | pass | pass | fail [17] | pass | pass | pass | fail [18] | pass |\n',
+    );
+    expect(r.stdout).toContain(
+      '- fail [17] ref-on-remove-failure, failed zap never reuses a mapped frame: no-reuse-while-mapped: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults block-fails=1`',
+    );
+    expect(r.stdout).toContain(
+      '- fail [18] ref-on-remove-failure, a failed WBINVD never lets a frame be reused: flush-and-clear-before-reuse: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults wbinvd-fails=1`',
     );
   });
 });

@@ -35,7 +35,13 @@ const rank: Record<Verdict, number> = { pass: 0, leak: 1, fail: 2 };
 /** One run of the system, judged on the question's properties only. */
 function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
   const scenario = scenarios[run.scenario]!;
-  const model = buildSystem({ scenario, policy, faults: parseFaults(run.faults), hvo: run.hvo });
+  const model = buildSystem({
+    scenario,
+    policy,
+    faults: parseFaults(run.faults),
+    hvo: run.hvo,
+    withoutPageExt: run.withoutPageExt ?? false,
+  });
   const judged = new Set([...q.invariants, ...q.findings]);
   const result = check({
     ...model,
@@ -67,6 +73,7 @@ export function commandFor(policy: string, run: Run): string {
     `--policy ${policy}`,
     run.faults ? `--faults ${run.faults}` : '',
     run.hvo ? '--hvo' : '',
+    run.withoutPageExt ? '--without-page-ext' : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -75,10 +82,10 @@ export function commandFor(policy: string, run: Run): string {
 function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
   const started = performance.now();
   let outcomes = q.runs.map((run) => judge(policy, q, run));
-  if (q.againstNoHvo) {
-    // Only what HVO makes worse than the same run without it counts against the design.
+  if (q.baseline) {
+    // Only what the question's setting makes worse than the same run without it counts.
     outcomes = outcomes.map((o) => {
-      const without = judge(policy, q, { ...o, hvo: false });
+      const without = judge(policy, q, { ...o, ...q.baseline });
       return rank[o.verdict] > rank[without.verdict] ? o : { ...o, verdict: 'pass' as const };
     });
   }

@@ -108,9 +108,10 @@ function systemOptions(cmd: Command, scenario?: string): Command {
       '--faults <kind=n,...>',
       `fault budgets for --scenario (${faultKinds.join(', ')}); default: the scenario's`,
     )
+    .option('--hvo', 'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)')
     .option(
-      '--hvo',
-      'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)',
+      '--without-page-ext',
+      'no page_ext client enabled at boot: mm/page_ext.c allocates no table (page-ext then marks nothing)',
     );
 }
 
@@ -150,7 +151,13 @@ function cpuOf(process: string | null): number {
 async function explorerOf(
   doc: TraceDoc | undefined,
   file: string | undefined,
-  o: { scenario?: string; policy?: string; faults?: string; hvo?: boolean },
+  o: {
+    scenario?: string;
+    policy?: string;
+    faults?: string;
+    hvo?: boolean;
+    withoutPageExt?: boolean;
+  },
 ): Promise<Explorer> {
   if (doc && o.scenario !== undefined)
     throw new InputError('view --explore: give a trace or --scenario, not both');
@@ -463,6 +470,7 @@ systemOptions(
       policy?: string;
       faults?: string;
       hvo?: boolean;
+      withoutPageExt?: boolean;
     },
   ) => {
     if (!o.explore && o.scenario !== undefined)

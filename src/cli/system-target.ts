@@ -16,6 +16,7 @@ export interface SystemOptions {
   readonly policy: string;
   readonly faults?: string;
   readonly hvo?: boolean;
+  readonly withoutPageExt?: boolean;
   /** sizes from `--param` (vcpus, pages): the scenario's defaults for the rest */
   readonly params?: Readonly<Record<string, string>>;
 }
@@ -67,7 +68,13 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
     if (err instanceof FaultSpecError) throw new InputError(err.message);
     throw err;
   }
-  const config: KernelConfig = { scenario, policy, faults, hvo: o.hvo ?? false };
+  const config: KernelConfig = {
+    scenario,
+    policy,
+    faults,
+    hvo: o.hvo ?? false,
+    withoutPageExt: o.withoutPageExt ?? false,
+  };
   return {
     name: 'tdx',
     // Sizes appear only when given, so a default run reads (and replays) as it always did.
@@ -77,6 +84,8 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
       policy: policy.name,
       faults: faultsText(faults),
       hvo: config.hvo,
+      // Only when given, so every other run reads (and replays) as it always did.
+      ...(config.withoutPageExt ? { 'without-page-ext': true } : {}),
     },
     model: buildSystem(config),
   };

@@ -29,6 +29,7 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
       policy: t.policy ?? 'nopin',
       ...(t.faults !== undefined ? { faults: t.faults } : {}),
       hvo: t.hvo ?? false,
+      ...(t.withoutPageExt ? { withoutPageExt: true } : {}),
       ...(t.params !== undefined ? { params: t.params } : {}),
     });
     ({ name, params, model } = system);
@@ -56,6 +57,7 @@ export function targetOf(
     policy?: string;
     faults?: string;
     hvo?: boolean;
+    withoutPageExt?: boolean;
     param?: Record<string, string>;
   },
 ): TraceTarget {
@@ -68,6 +70,7 @@ export function targetOf(
       policy: o.policy ?? 'nopin',
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
       hvo: o.hvo ?? false,
+      ...(o.withoutPageExt ? { withoutPageExt: true } : {}),
       ...sizes,
     };
   }

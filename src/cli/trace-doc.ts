@@ -15,6 +15,7 @@ export interface TraceTarget {
   readonly policy?: string;
   readonly faults?: string;
   readonly hvo?: boolean;
+  readonly withoutPageExt?: boolean;
 }
 
 export interface DocStep {

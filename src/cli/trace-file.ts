@@ -35,8 +35,9 @@ export function checkTarget(t: unknown, bad: (field: string, expected: string) =
   if (!isObject(t)) throw bad('target', 'is not an object');
   for (const f of ['model', 'scenario', 'policy', 'faults'] as const)
     if (t[f] !== undefined && typeof t[f] !== 'string') throw bad(`target.${f}`, 'is not a string');
-  if (t.hvo !== undefined && typeof t.hvo !== 'boolean')
-    throw bad('target.hvo', 'is not a boolean');
+  for (const f of ['hvo', 'withoutPageExt'] as const)
+    if (t[f] !== undefined && typeof t[f] !== 'boolean')
+      throw bad(`target.${f}`, 'is not a boolean');
   if (
     t.params !== undefined &&
     (!isObject(t.params) || !Object.values(t.params).every((v) => typeof v === 'string'))

@@ -51,10 +51,17 @@ function targetOfCommand(command: string): TraceTarget {
   const args = command.trim().split(/\s+/);
   if (args[0] !== 'septcheck' || args[1] !== 'check')
     throw new InputError(`not a septcheck check command: ${command}`);
-  const t: { scenario?: string; policy?: string; faults?: string; hvo?: boolean } = {};
+  const t: {
+    scenario?: string;
+    policy?: string;
+    faults?: string;
+    hvo?: boolean;
+    withoutPageExt?: boolean;
+  } = {};
   for (let i = 2; i < args.length; i++) {
     const flag = args[i]!;
     if (flag === '--hvo') t.hvo = true;
+    else if (flag === '--without-page-ext') t.withoutPageExt = true;
     else if (flag === '--scenario' || flag === '--policy' || flag === '--faults')
       t[flag.slice(2) as 'scenario' | 'policy' | 'faults'] = args[++i]!;
     else throw new InputError(`unexpected argument "${flag}" in ${command}`);
@@ -65,6 +72,7 @@ function targetOfCommand(command: string): TraceTarget {
     policy: t.policy ?? 'nopin',
     faults: t.faults ?? '',
     hvo: t.hvo ?? false,
+    ...(t.withoutPageExt ? { withoutPageExt: true } : {}),
   };
 }
 

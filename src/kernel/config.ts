@@ -38,6 +38,7 @@ export const mutationNames = [
   'stop-without-kick', // teardown waits for vCPUs to leave the guest without kicking them
   'invalidate-end-leaks', // kvm_gmem_invalidate_end forgets mmu_invalidate_in_progress--
   'ignore-wbinvd-status', // KVM clears the page and goes on as if a failed WBINVD had succeeded
+  'split-copies-mark', // the huge-folio split copies the head's page_ext / page-flag mark to every subpage
 ] as const;
 export type Mutation = (typeof mutationNames)[number];
 
@@ -69,5 +70,8 @@ export interface KernelConfig {
   readonly faults: FaultBudget;
   /** HugeTLB Vmemmap Optimization: tail pages share one read-only struct page */
   readonly hvo: boolean;
+  /** No page_ext client is enabled at boot, so mm/page_ext.c allocates no table and
+   * lookup_page_ext finds none (page_ext exists only when a client's need() asks for it) */
+  readonly withoutPageExt?: boolean;
   readonly mutations?: ReadonlySet<Mutation>;
 }

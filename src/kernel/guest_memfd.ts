@@ -214,7 +214,11 @@ export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
     work: 'to-shared',
     fn: 'kvm_gmem_convert_range',
     reads: k.mm.refReads,
-    writes: [inv.status, ...k.scalars(v.folioSplit), ...k.frames(v.refPageCache, v.attr)],
+    writes: [
+      inv.status,
+      ...k.scalars(v.folioSplit),
+      ...k.frames(v.refPageCache, v.attr, ...(k.mutated('split-copies-mark') ? [v.marked] : [])),
+    ],
     ready: (s, range) => !needsSplit(k, s, range) || k.mm.folioRefs(s, 0) === splitExpects(k),
     apply: (t, range) => convertToShared(k, t, inv, range),
     call: (b, a) =>
@@ -303,11 +307,20 @@ function convertToShared(k: Kernel, t: State, inv: Invalidator, range: number): 
       t[inv.status] = S.EIO; // the unmap failed: the conversion fails, nothing changes
       return;
     }
+    if (range & (1 << g) && !k.policy.mayConvertToShared(t, g)) {
+      t[inv.status] = S.EFAULT; // the policy vetoes it (page-ext: still marked)
+      return;
+    }
   }
   if (needsSplit(k, t, range)) {
     // split_folio: every subpage becomes a folio of its own, with its own page-cache reference.
     t[v.folioSplit] = 1;
-    for (let f = 0; f < k.config.scenario.hugeFolio; f++) t[v.refPageCache + f] = t[v.present + f]!;
+    for (let f = 0; f < k.config.scenario.hugeFolio; f++) {
+      t[v.refPageCache + f] = t[v.present + f]!;
+      // The mutation: the split copies the head's flags to every subpage (RFC v2 38/51's
+      // `p->flags = folio->flags`, quoted by Yan Zhao 2025-06-23), mark included.
+      if (k.mutated('split-copies-mark')) t[v.marked + f] = t[v.marked]!;
+    }
   }
   for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) t[v.attr + g] = ATTR_SHARED;
   t[inv.status] = S.SUCCESS;

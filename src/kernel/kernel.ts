@@ -23,6 +23,7 @@ export interface BoundPolicy {
   onRemoved(t: State, gfn: number): void;
   onZapFailed(t: State, gfn: number, which: ZapSeamcallName): void;
   keepsPage(t: State, frame: number): boolean;
+  mayConvertToShared(t: State, frame: number): boolean;
 }
 
 function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: number): BoundPolicy {
@@ -41,7 +42,7 @@ function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: numbe
           );
       }
     };
-  const keepsPage = policy.keepsPage;
+  const { keepsPage, mayConvertToShared } = policy;
   return {
     name: policy.name,
     onMap: checked('onMap', policy.onMap),
@@ -50,6 +51,9 @@ function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: numbe
     onRemoved: checked('onRemoved', policy.onRemoved),
     onZapFailed: checked('onZapFailed', policy.onZapFailed),
     keepsPage: keepsPage ? (t, frame) => keepsPage(t, frame, ctx) : () => false,
+    mayConvertToShared: mayConvertToShared
+      ? (t, frame) => mayConvertToShared(t, frame, ctx)
+      : () => true,
   };
 }
 
@@ -77,6 +81,7 @@ export class Kernel {
         get: (t, holder, frame) => this.mm.get(t, holder, frame),
         put: (t, holder, frame) => this.mm.put(t, holder, frame),
         hasOwnPageFlags: (s, frame) => this.mm.hasOwnPageFlags(s, frame),
+        hasPageExt: () => !config.withoutPageExt,
       },
       mutated: (m) => this.mutated(m as Mutation),
     };

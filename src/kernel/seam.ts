@@ -76,6 +76,7 @@ export const statuses = [
   ['-EBUSY', ''],
   ['-EHWPOISON', ''],
   ['-EIO', ''],
+  ['-EFAULT', ''],
   ['KVM_EXIT_MEMORY_FAULT', ''],
   ['RET_PF_RETRY', ''],
 ] as const;
@@ -91,6 +92,7 @@ const errnos: Readonly<Record<string, number>> = {
   '-EBUSY': -16,
   '-EHWPOISON': -133,
   '-EIO': -5,
+  '-EFAULT': -14,
 };
 
 /** A status as a tracer records it: the 64-bit SEAMCALL status in hex, or a negative errno. */
@@ -130,6 +132,7 @@ export const S = {
   EBUSY: status('-EBUSY'),
   EHWPOISON: status('-EHWPOISON'),
   EIO: status('-EIO'),
+  EFAULT: status('-EFAULT'),
   MEMORY_FAULT: status('KVM_EXIT_MEMORY_FAULT'),
   RETRY: status('RET_PF_RETRY'),
 } as const;

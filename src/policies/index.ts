@@ -1,5 +1,6 @@
 import { hwpoison } from './hwpoison.js';
 import { nopin } from './nopin.js';
+import { pageExt } from './page-ext.js';
 import { pageFlag } from './page-flag.js';
 import { pin } from './pin.js';
 import type { PagePolicy } from './policy.js';
@@ -16,5 +17,6 @@ export const policies: Readonly<Record<string, PagePolicy>> = {
   'unmap-error': unmapError,
   'ref-on-zap-failure': refOnZapFailure,
   'page-flag': pageFlag,
+  'page-ext': pageExt,
   hwpoison,
 };

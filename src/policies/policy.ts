@@ -22,6 +22,8 @@ export interface PolicyContext {
     put(t: State, holder: number, frame: number): void;
     /** Can the frame's struct page hold a flag of its own (not an HVO tail page)? */
     hasOwnPageFlags(s: State, frame: number): boolean;
+    /** Does the frame have a page_ext entry (some page_ext client enabled at boot)? */
+    hasPageExt(frame: number): boolean;
   };
   /** Is this deliberately broken variant of the model switched on (config.ts mutationNames)? */
   mutated(mutation: string): boolean;
@@ -67,6 +69,11 @@ export interface PagePolicy {
    * fail, leaks it. Optional: no by default.
    */
   keepsPage?(t: State, frame: number, k: PolicyContext): boolean;
+  /**
+   * May guest_memfd convert this private page to shared? If not, the conversion fails with
+   * -EFAULT and changes nothing. Optional: yes by default.
+   */
+  mayConvertToShared?(t: State, frame: number, k: PolicyContext): boolean;
 }
 
 /** Hooks that do nothing, for policies to override. */

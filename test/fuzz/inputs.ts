@@ -88,7 +88,15 @@ export const policyFiles = [
   'test/fixtures/counter-model.ts',
 ];
 const bundledModels = ['peterson', 'naive-mutex', 'philosophers', 'counters', 'hanoi', 'puzzle8'];
-const policies = ['pin', 'nopin', 'unmap-error', 'ref-on-zap-failure', 'page-flag', 'hwpoison'];
+const policies = [
+  'pin',
+  'nopin',
+  'unmap-error',
+  'ref-on-zap-failure',
+  'page-flag',
+  'page-ext',
+  'hwpoison',
+];
 const scenarios = ['basic', 'convert', 'contention', 'teardown', 'host'];
 const missing = fc.constantFrom('missing.ts', 'nosuch', 'dir/', '.', 'x.js', 'README.md', '');
 
@@ -123,6 +131,7 @@ export const target = fc.oneof(
         ),
         faults,
         hvo: fc.boolean(),
+        withoutPageExt: fc.boolean(),
       },
       { requiredKeys: ['scenario'] },
     )
@@ -132,6 +141,7 @@ export const target = fc.oneof(
       ...(o.policy !== undefined ? ['--policy', o.policy] : []),
       ...(o.faults !== undefined ? ['--faults', o.faults] : []),
       ...(o.hvo ? ['--hvo'] : []),
+      ...(o.withoutPageExt ? ['--without-page-ext'] : []),
     ]),
   fc.constant([] as string[]),
 );

@@ -84,6 +84,7 @@ describe('step footprints', () => {
     { scenario: 'convert', policy: 'page-flag', faults: 'block-fails=1,transient-refs=1' },
     { scenario: 'convert', policy: 'hwpoison', faults: 'remove-fails=1,memory-failure=1' },
     { scenario: 'contention', policy: 'ref-on-zap-failure', faults: 'busy=2,remove-fails=1' },
+    { scenario: 'convert', policy: 'page-ext', faults: 'remove-fails=1,wbinvd-fails=1' },
   ];
   it.each(more.map((r) => [`${r.scenario} ${r.policy} ${r.faults}`, r] as const))(
     'and on %s',

@@ -9,6 +9,8 @@ export interface Run {
   policy?: string;
   faults?: string;
   mutations?: Mutation[];
+  hvo?: boolean;
+  withoutPageExt?: boolean;
   /** keep only these liveness properties */
   only?: string[];
 }
@@ -18,7 +20,8 @@ export function system(r: Run): Model {
     scenario: scenarios[r.scenario]!,
     policy: policies[r.policy ?? 'nopin']!,
     faults: parseFaults(r.faults ?? ''),
-    hvo: false,
+    hvo: r.hvo ?? false,
+    withoutPageExt: r.withoutPageExt ?? false,
     mutations: new Set(r.mutations ?? []),
   });
   return r.only

@@ -17,6 +17,7 @@ const runs: [scenario: string, policy: string, faults: string | undefined][] = [
   ['convert', 'pin', 'transient-refs=1,busy=1'],
   ['contention', 'ref-on-zap-failure', 'busy=2,block-fails=1'],
   ['teardown', 'hwpoison', 'remove-fails=1,busy=1,wbinvd-fails=1'],
+  ['convert', 'page-ext', 'remove-fails=1,wbinvd-fails=1'],
 ];
 
 describe('TypeOK: every variable within its declared domain', () => {
