@@ -42,7 +42,7 @@ import {
   simulateText,
 } from './report.js';
 import { loadPolicy } from './system-target.js';
-import { resolveTarget, targetOf } from './target.js';
+import { resolveTarget, targetOf, type SystemFlags } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText, type TraceDoc } from './trace-doc.js';
 import { Explorer } from './explorer.js';
 import { readTrace, writeTrace } from './trace-file.js';
@@ -151,13 +151,7 @@ function cpuOf(process: string | null): number {
 async function explorerOf(
   doc: TraceDoc | undefined,
   file: string | undefined,
-  o: {
-    scenario?: string;
-    policy?: string;
-    faults?: string;
-    hvo?: boolean;
-    withoutPageExt?: boolean;
-  },
+  o: SystemFlags,
 ): Promise<Explorer> {
   if (doc && o.scenario !== undefined)
     throw new InputError('view --explore: give a trace or --scenario, not both');
@@ -462,16 +456,7 @@ systemOptions(
 ).action(
   async (
     file: string | undefined,
-    o: {
-      port: number;
-      open: boolean;
-      explore?: boolean;
-      scenario?: string;
-      policy?: string;
-      faults?: string;
-      hvo?: boolean;
-      withoutPageExt?: boolean;
-    },
+    o: SystemFlags & { port: number; open: boolean; explore?: boolean },
   ) => {
     if (!o.explore && o.scenario !== undefined)
       throw new InputError('view: --scenario needs --explore');

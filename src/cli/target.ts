@@ -49,17 +49,19 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
   return { name, params, title: p ? `${name} (${p})` : name, model, target: t };
 }
 
+/** The command-line flags that name the TDX system (main.ts systemOptions). */
+export interface SystemFlags {
+  scenario?: string;
+  policy?: string;
+  faults?: string;
+  hvo?: boolean;
+  withoutPageExt?: boolean;
+}
+
 /** The TraceTarget of `check`/`simulate` options. */
 export function targetOf(
   spec: string | undefined,
-  o: {
-    scenario?: string;
-    policy?: string;
-    faults?: string;
-    hvo?: boolean;
-    withoutPageExt?: boolean;
-    param?: Record<string, string>;
-  },
+  o: SystemFlags & { param?: Record<string, string> },
 ): TraceTarget {
   if (o.scenario !== undefined) {
     const sizes =

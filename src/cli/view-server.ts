@@ -9,7 +9,7 @@ import { policies } from '../policies/index.js';
 import { claimsJson } from './claims-report.js';
 import { Explorer } from './explorer.js';
 import { InputError } from './input-error.js';
-import { resolveTarget } from './target.js';
+import { resolveTarget, type SystemFlags } from './target.js';
 import { traceDoc, type TraceDoc, type TraceTarget } from './trace-doc.js';
 import { newToken, refusal } from './view-guard.js';
 
@@ -51,13 +51,7 @@ function targetOfCommand(command: string): TraceTarget {
   const args = command.trim().split(/\s+/);
   if (args[0] !== 'septcheck' || args[1] !== 'check')
     throw new InputError(`not a septcheck check command: ${command}`);
-  const t: {
-    scenario?: string;
-    policy?: string;
-    faults?: string;
-    hvo?: boolean;
-    withoutPageExt?: boolean;
-  } = {};
+  const t: SystemFlags = {};
   for (let i = 2; i < args.length; i++) {
     const flag = args[i]!;
     if (flag === '--hvo') t.hvo = true;
