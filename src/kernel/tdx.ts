@@ -33,7 +33,6 @@ import {
 import { S, statusText } from './seam.js';
 import { gpa, kernelStep, type StepSpec } from './step.js';
 import {
-  CONTENT_STALE,
   SPTE_NONE,
   SPTE_PRESENT,
   TD_KEYS_CONFIGURED,
@@ -375,12 +374,18 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
     fn: 'tdx_sept_remove_private_spte',
     at: ZAP_WBINVD,
     reads: [...own(inv), ...zapNextReads(k), ...k.frames(v.pamt)],
-    writes: [inv.pc, inv.cursor, inv.status, ...k.frames(v.dirty, v.content), ...k.policyWrites],
+    writes: [
+      inv.pc,
+      inv.cursor,
+      inv.status,
+      ...k.frames(v.dirty, v.content, v.tdBit),
+      ...k.policyWrites,
+    ],
     next(_, out) {
       const t = out.next();
       const frame = leaf(inv, t);
       t[inv.status] = k.mutated('skip-wbinvd') ? S.SUCCESS : k.seam.pageWbinvd(t, frame);
-      t[v.content + frame] = CONTENT_STALE; // tdx_quirk_reset_page / tdx_clear_page
+      k.seam.clearPage(t, frame); // tdx_quirk_reset_page / tdx_clear_page
       k.policy.onRemoved(t, frame);
       zapNext(k, t, inv, frame + 1);
     },
