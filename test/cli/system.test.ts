@@ -195,7 +195,7 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
   it("--help shows every scenario's sizes with their ranges and defaults", () => {
     const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
-      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2); host vcpus=1..8 (2) pages=1..8 (2)',
+      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2)',
     );
   });
 });
