@@ -17,6 +17,12 @@ export type {
   Scenario,
   VmmOp,
 } from './kernel/index.js';
-export { policies, noHooks, type PagePolicy, type PolicyContext } from './policies/index.js';
+export {
+  policies,
+  noHooks,
+  type PagePolicy,
+  type PolicyContext,
+  type ZapSeamcallName,
+} from './policies/index.js';
 export { scenarios } from './scenarios/index.js';
 export { verdictTable, questions, type Cell, type Row, type Verdict } from './claims/index.js';

@@ -26,12 +26,16 @@ const policy: PagePolicy = {
   // The map SEAMCALL failed (TDX_OPERAND_BUSY included): undo what onMap took.
   onMapFailed() {},
 
+  // Optional: TDH.MEM.PAGE.REMOVE succeeded, before WBINVD (a mark "cleared after REMOVE").
+  // onRemoveSucceeded(t, gfn, k) {},
+
   // After a successful TDH.MEM.PAGE.REMOVE, WBINVD and clear. A pin is dropped here:
   // k.mm.put(t, k.v.refPin, gfn)
   onRemoved() {},
 
-  // TDH.MEM.RANGE.BLOCK or TDH.MEM.PAGE.REMOVE failed and KVM_BUG_ON fired: the S-EPT may
-  // still map the page. Holding a reference keeps guest_memfd from freeing it.
+  // A zapping SEAMCALL failed and KVM_BUG_ON fired; a fourth argument, `which`, says which one
+  // ('BLOCK' or 'REMOVE': the S-EPT may still map the page; 'WBINVD': unmapped, but neither
+  // written back nor cleared). Holding a reference keeps guest_memfd from freeing it.
   onZapFailed(t, gfn, k) {
     k.mm.get(t, k.v.refPin, gfn);
   },

@@ -8,7 +8,6 @@
  *   septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults block-fails=1
  */
 import type { PagePolicy } from '../../src/policies/index.js';
-import { SEPT_BLOCKED, SEPT_PENDING_BLOCKED } from '../../src/kernel/seam.js';
 
 const policy: PagePolicy = {
   name: 'ref-on-remove-failure',
@@ -16,10 +15,8 @@ const policy: PagePolicy = {
   onMap() {},
   onMapFailed() {},
   onRemoved() {},
-  onZapFailed(t, gfn, k) {
-    // REMOVE failed if the entry got as far as blocked; BLOCK failed otherwise.
-    const state = t[k.v.sept + gfn];
-    if (state === SEPT_BLOCKED || state === SEPT_PENDING_BLOCKED) k.mm.get(t, k.v.refPin, gfn);
+  onZapFailed(t, gfn, k, which) {
+    if (which === 'REMOVE') k.mm.get(t, k.v.refPin, gfn);
   },
   mayFree: () => true,
 };

@@ -1,5 +1,10 @@
 import type { State } from '../engine/index.js';
-import { PolicyError, type PagePolicy, type PolicyContext } from '../policies/policy.js';
+import {
+  PolicyError,
+  type PagePolicy,
+  type PolicyContext,
+  type ZapSeamcallName,
+} from '../policies/policy.js';
 import type { KernelConfig, Mutation } from './config.js';
 import { Mm } from './folio.js';
 import { kernelLocks, type Locks } from './locks.js';
@@ -14,8 +19,9 @@ export interface BoundPolicy {
   readonly name: string;
   onMap(t: State, gfn: number): void;
   onMapFailed(t: State, gfn: number): void;
+  onRemoveSucceeded(t: State, gfn: number): void;
   onRemoved(t: State, gfn: number): void;
-  onZapFailed(t: State, gfn: number): void;
+  onZapFailed(t: State, gfn: number, which: ZapSeamcallName): void;
   keepsPage(t: State, frame: number): boolean;
   /** The design's teardown hook, if it has one: the RECLAIMs it made, with their statuses. */
   onTdTeardown?(t: State): { frame: number; st: number }[];
@@ -38,17 +44,23 @@ function bindPolicy(
     }
   };
   const checked =
-    (hook: 'onMap' | 'onMapFailed' | 'onRemoved' | 'onZapFailed') => (t: State, gfn: number) => {
-      policy[hook](t, gfn, ctx);
+    <A extends unknown[]>(
+      hook: string,
+      call: ((t: State, gfn: number, k: PolicyContext, ...a: A) => void) | undefined,
+    ) =>
+    (t: State, gfn: number, ...a: A) => {
+      if (!call) return;
+      call.call(policy, t, gfn, ctx, ...a);
       unused(hook, t);
     };
   const { keepsPage, onTdTeardown } = policy;
   return {
     name: policy.name,
-    onMap: checked('onMap'),
-    onMapFailed: checked('onMapFailed'),
-    onRemoved: checked('onRemoved'),
-    onZapFailed: checked('onZapFailed'),
+    onMap: checked('onMap', policy.onMap),
+    onMapFailed: checked('onMapFailed', policy.onMapFailed),
+    onRemoveSucceeded: checked('onRemoveSucceeded', policy.onRemoveSucceeded),
+    onRemoved: checked('onRemoved', policy.onRemoved),
+    onZapFailed: checked('onZapFailed', policy.onZapFailed),
     keepsPage: keepsPage ? (t, frame) => keepsPage(t, frame, ctx) : () => false,
     ...(onTdTeardown && {
       onTdTeardown(t: State) {

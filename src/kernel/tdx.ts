@@ -14,6 +14,7 @@
  */
 import type { Action, State, Successors } from '../engine/index.js';
 import { own, zapNext, zapNextReads, type Invalidator } from './invalidator.js';
+import type { ZapSeamcallName } from '../policies/policy.js';
 import type { Kernel } from './kernel.js';
 import { gpaOf, seamcallSeen } from './observe.js';
 import {
@@ -177,6 +178,8 @@ interface ZapSeamcall {
   readonly skip?: { when(s: State): boolean; to: number; text: string };
   /** the SEAMCALL itself on the successor: its status */
   seamcall(t: State, gfn: number): number;
+  /** what KVM does on the successor when it succeeded, before going on to `then` */
+  succeeded?(t: State): void;
   /** KVM's TDX_BUG_ON of a failed try (the status recorded, the VM dead): where it goes next */
   failed(t: State): void;
   /** the operands the trace and a tracer show */
@@ -220,9 +223,9 @@ function zapStep(k: Kernel, inv: Invalidator, step: ZapStep): Action {
 
 /** TDX_BUG_ON after a failed BLOCK or REMOVE: the VM dies, the mirror SPTE is already gone,
  * and the TDP MMU moves on to the next leaf. */
-function zapFailed(k: Kernel, inv: Invalidator, t: State): void {
+function zapFailed(k: Kernel, inv: Invalidator, t: State, which: ZapSeamcallName): void {
   kvmBugOn(k, t);
-  k.policy.onZapFailed(t, leaf(inv, t));
+  k.policy.onZapFailed(t, leaf(inv, t), which);
   zapNext(k, t, inv, leaf(inv, t) + 1);
 }
 
@@ -255,6 +258,7 @@ function zapSeamcall(
   const st = op.seamcall(t, leaf(inv, t));
   if (st === S.SUCCESS) {
     t[inv.status] = st;
+    op.succeeded?.(t);
     t[inv.pc] = op.then;
   } else fail(t, st);
   if (op.failures !== undefined && s[op.failures]! > 0) {
@@ -409,7 +413,6 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
   });
   // BLOCK and REMOVE against a vCPU in the guest: the S-EPT tree lock (see S.BUSY).
   const inGuest = (s: State) => anyInGuest(k, s);
-  const stop = (t: State) => zapFailed(k, inv, t);
   return [
     ...tdhDoNoVcpus(k, inv, {
       name: 'TDH.MEM.RANGE.BLOCK',
@@ -422,7 +425,7 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       busy: S.BUSY,
       conflict: inGuest,
       seamcall: (t, g) => k.seam.rangeBlock(t, g),
-      failed: stop,
+      failed: (t) => zapFailed(k, inv, t, 'BLOCK'),
       args: leafArgs,
     }),
     ...tdhDoNoVcpus(k, inv, {
@@ -459,7 +462,8 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       busy: S.BUSY,
       conflict: inGuest,
       seamcall: (t, g) => k.seam.pageRemove(t, g),
-      failed: stop,
+      succeeded: (t) => k.policy.onRemoveSucceeded(t, leaf(inv, t)),
+      failed: (t) => zapFailed(k, inv, t, 'REMOVE'),
       args: leafArgs,
     }),
     tdhPhymemPageWbinvdHkid(k, inv),

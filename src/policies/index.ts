@@ -7,7 +7,7 @@ import { reclaimAfterTeardown } from './reclaim-after-teardown.js';
 import { refOnZapFailure } from './ref-on-zap-failure.js';
 import { unmapError } from './unmap-error.js';
 
-export type { PagePolicy, PolicyContext } from './policy.js';
+export type { PagePolicy, PolicyContext, ZapSeamcallName } from './policy.js';
 export { noHooks, PolicyError } from './policy.js';
 
 /** The bundled page-reference designs of the review, by name, in the review's order; then ours. */

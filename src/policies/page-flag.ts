@@ -14,6 +14,8 @@ export const pageFlag: PagePolicy = {
     if (k.mm.hasOwnPageFlags(t, gfn)) t[k.v.marked + gfn] = 1;
   },
   onMapFailed: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
-  onRemoved: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
+  // Rick Edgecombe's description Yan Zhao answers (2025-06-23, aFkeBtuNBN1RrDAJ): the mark is
+  // cleared after a successful REMOVE (or RECLAIM), i.e. before the WBINVD.
+  onRemoveSucceeded: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
   mayFree: (t, frame, k) => !t[k.v.marked + frame],
 };

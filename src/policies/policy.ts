@@ -38,6 +38,9 @@ export interface PolicyContext {
   mutated(mutation: string): boolean;
 }
 
+/** The zapping SEAMCALLs of tdx_sept_remove_private_spte, in the order KVM makes them. */
+export type ZapSeamcallName = 'BLOCK' | 'TRACK' | 'REMOVE' | 'WBINVD';
+
 /**
  * A page-reference design: hooks the kernel modules call where the real code takes or drops a
  * reference on a private page, or handles a failed S-EPT zap. `t` is the successor state being
@@ -51,10 +54,22 @@ export interface PagePolicy {
   onMap(t: State, gfn: number, k: PolicyContext): void;
   /** The map SEAMCALL returned an error (TDX_OPERAND_BUSY included). */
   onMapFailed(t: State, gfn: number, k: PolicyContext): void;
+  /**
+   * TDH.MEM.PAGE.REMOVE succeeded: the S-EPT no longer maps the page, but its cache lines under
+   * the TD's HKID are not yet written back (TDH.PHYMEM.PAGE.WBINVD comes next). Where a design
+   * says it clears its mark "after a successful REMOVE" it does so here. Optional: nothing by
+   * default.
+   */
+  onRemoveSucceeded?(t: State, gfn: number, k: PolicyContext): void;
   /** After a successful TDH.MEM.PAGE.REMOVE, TDH.PHYMEM.PAGE.WBINVD and clear. */
   onRemoved(t: State, gfn: number, k: PolicyContext): void;
-  /** TDH.MEM.RANGE.BLOCK or TDH.MEM.PAGE.REMOVE failed and KVM_BUG_ON fired. */
-  onZapFailed(t: State, gfn: number, k: PolicyContext): void;
+  /**
+   * A zapping SEAMCALL failed and KVM_BUG_ON fired; `which` says which one. BLOCK or REMOVE:
+   * the S-EPT may still map the page. WBINVD: REMOVE succeeded but the page was neither written
+   * back nor cleared (dirty TD cache lines may remain). TRACK: never passed today (a failed
+   * TRACK lets the zap go on to REMOVE, which then fails and is reported as REMOVE).
+   */
+  onZapFailed(t: State, gfn: number, k: PolicyContext, which: ZapSeamcallName): void;
   /** May the allocator take this frame back when its folio's refcount reaches zero? */
   mayFree(t: State, frame: number, k: PolicyContext): boolean;
   /**
