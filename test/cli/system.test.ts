@@ -208,7 +208,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'nosuch'],
-      'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, hwpoison) nor a .ts or .js file\n',
+      'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, hwpoison, reclaim-after-teardown) nor a .ts or .js file\n',
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'remove-fails'],

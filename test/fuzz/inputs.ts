@@ -88,7 +88,15 @@ export const policyFiles = [
   'test/fixtures/counter-model.ts',
 ];
 const bundledModels = ['peterson', 'naive-mutex', 'philosophers', 'counters', 'hanoi', 'puzzle8'];
-const policies = ['pin', 'nopin', 'unmap-error', 'ref-on-zap-failure', 'page-flag', 'hwpoison'];
+const policies = [
+  'pin',
+  'nopin',
+  'unmap-error',
+  'ref-on-zap-failure',
+  'page-flag',
+  'hwpoison',
+  'reclaim-after-teardown',
+];
 const scenarios = ['basic', 'convert', 'contention', 'teardown', 'host'];
 const missing = fc.constantFrom('missing.ts', 'nosuch', 'dir/', '.', 'x.js', 'README.md', '');
 
