@@ -119,10 +119,7 @@ export class Kernel {
       ...this.frames(v.refPin, v.refGup, v.marked, v.poison, v.owner),
       ...this.scalars(v.refUnderflow),
     ];
-    this.policyTeardownWrites = [
-      ...this.policyWrites,
-      ...this.frames(v.pamt, v.content, v.tdBit),
-    ];
+    this.policyTeardownWrites = [...this.policyWrites, ...this.frames(v.pamt, v.content, v.tdBit)];
   }
 
   get gfns(): number {

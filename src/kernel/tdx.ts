@@ -33,12 +33,7 @@ import {
 } from './programs.js';
 import { S, statusText } from './seam.js';
 import { gpa, kernelStep, type StepSpec } from './step.js';
-import {
-  SPTE_NONE,
-  SPTE_PRESENT,
-  TD_KEYS_CONFIGURED,
-  TD_OP_RUNNABLE,
-} from './vars.js';
+import { SPTE_NONE, SPTE_PRESENT, TD_KEYS_CONFIGURED, TD_OP_RUNNABLE } from './vars.js';
 
 const TDX = 'arch/x86/kvm/vmx/tdx.c';
 

@@ -129,8 +129,7 @@ export function kvmVmRelease(k: Kernel): Action {
     file: 'virt/kvm/kvm_main.c',
     reads: [v.vmFd, v.gmemFile],
     writes: [v.vmFd, v.vmmPc],
-    ready: (s) =>
-      s[v.vmFd] === VM_FD_OPEN && (closeOrder(k, s) !== 'gmem-first' || last(s)),
+    ready: (s) => s[v.vmFd] === VM_FD_OPEN && (closeOrder(k, s) !== 'gmem-first' || last(s)),
     run(s, t) {
       t[v.vmFd] = VM_FD_CLOSED;
       t[v.vmmPc] = last(s) ? destroyVm(k) : VMM_CLOSE;
@@ -176,8 +175,7 @@ export function kvmPutKvm(k: Kernel): Action {
     run(s, t) {
       t[v.vmmPc] = last(s) ? destroyVm(k) : VMM_EVICT;
     },
-    call: (b) =>
-      last(b) ? 'the last reference: kvm_destroy_vm' : 'the VM fd still holds the VM',
+    call: (b) => (last(b) ? 'the last reference: kvm_destroy_vm' : 'the VM fd still holds the VM'),
   });
 }
 

@@ -74,7 +74,7 @@ export interface PagePolicy {
   mayFree(t: State, frame: number, k: PolicyContext): boolean;
   /**
    * Must guest_memfd keep this page (its unmap failed and said so)? Then a punch hole or a
-   * conversion of it fails with -EIO and leaves it in the file, and file release, which cannot
+   * conversion of it fails with -EIO and leaves it in the file, and the inode eviction after file release, which cannot
    * fail, leaks it. Optional: no by default.
    */
   keepsPage?(t: State, frame: number, k: PolicyContext): boolean;
