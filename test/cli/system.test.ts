@@ -34,7 +34,7 @@ describe('septcheck check --scenario', () => {
     const j = JSON.parse(
       septcheck('check', '--scenario', 'convert', '--policy', 'nopin', '--json').stdout,
     );
-    expect(j).toMatchObject({ result: 'ok', distinctStates: 3382, findings: [] });
+    expect(j).toMatchObject({ result: 'ok', distinctStates: 4254, findings: [] });
   });
 
   it('basic, nopin, remove-fails=1: the human trace shows KVM_BUG_ON, then the reuse', () => {
@@ -135,12 +135,12 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
     expect(JSON.parse(one!.stdout)).toMatchObject({
       params: { scenario: 'teardown', pages: 1, policy: 'nopin' },
       result: 'ok',
-      distinctStates: 80,
+      distinctStates: 156,
     });
     expect(JSON.parse(three!.stdout)).toMatchObject({
       params: { scenario: 'teardown', pages: 3 },
       result: 'ok',
-      distinctStates: 3732,
+      distinctStates: 6248,
     });
   });
 
@@ -163,7 +163,7 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
       expect(j).toMatchObject({
         params: { scenario: 'basic', vcpus: 2 },
         result: 'ok',
-        distinctStates: 9057,
+        distinctStates: 10793,
       });
     }
   });
@@ -224,7 +224,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/unused-var-policy.ts'],
-      `septcheck: test/fixtures/unused-var-policy.ts: action "tdx_gmem_post_populate" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [${Array(52).fill(0).join(',')}]\n`,
+      `septcheck: test/fixtures/unused-var-policy.ts: action "tdx_gmem_post_populate" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [${Array(56).fill(0).join(',')}]\n`,
     ],
     [
       ['check', 'hanoi', '--scenario', 'basic'],
