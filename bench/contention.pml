@@ -95,6 +95,12 @@
 #define VMM_WAIT_VCPUS 21
 #define VMM_RELEASE_HKID 22
 #define VMM_RECLAIM 23
+#define VMM_CLOSE 24
+#define VMM_PUT_KVM 25
+#define VMM_EVICT 26
+#define GMEM_OPEN 0
+#define GMEM_RELEASED 1
+#define GMEM_EVICTED 2
 
 /* the TD, KVM, guest_memfd and mm */
 byte td_lifecycle;
@@ -102,6 +108,8 @@ byte td_tdr;
 byte vm_bugged;
 byte wait_for_sept_zap;
 byte vcpus_stopped;
+byte vm_fd;      /* 0 open, 1 closed */
+byte gmem_file;  /* GMEM_OPEN, GMEM_RELEASED, GMEM_EVICTED */
 byte mmu_lock;
 byte mmu_invalidate_in_progress;
 byte invalidate_lock;
@@ -116,6 +124,7 @@ byte pamt;
 byte owner;
 byte dirty;
 byte content;
+byte td_bit;
 byte guest_data;
 byte accepted;
 byte ref_page_cache;
@@ -148,7 +157,7 @@ hidden byte st;  /* a SEAMCALL's status inside one step */
 #define VMM_DONE (vmm_op >= 2)
 #define INVARIANTS \
   assert(owner != OWNER_HOST || td_lifecycle == TEARDOWN || (sept == SEPT_FREE && pamt != PT_REG)); \
-  assert(owner != OWNER_HOST || !dirty); \
+  assert(owner != OWNER_HOST || (!dirty && !td_bit)); \
   assert(!refcount_underflow && (owner == OWNER_GMEM || (FOLIO_REFS == 0 && !present))); \
   assert(vm_bugged || !accepted || (sept != SEPT_PENDING && sept != SEPT_PENDING_BLOCKED && \
          !(sept == SEPT_MAPPED && guest_data && content != CONTENT_GUEST))); \
@@ -186,8 +195,21 @@ inline exit_to_fault() {
 inline accept() {
   if
   :: sept == SEPT_MAPPED -> accepted = 1; need[_pid] = 0
-  :: sept == SEPT_PENDING -> sept = SEPT_MAPPED; content = CONTENT_STALE; dirty = 1; accepted = 1; need[_pid] = 0
+  :: sept == SEPT_PENDING -> sept = SEPT_MAPPED; content = CONTENT_STALE; dirty = 1; td_bit = 1; accepted = 1; need[_pid] = 0
   :: else -> exit_to_fault()
+  fi
+}
+
+/* truncate: the page cache drops the folio (guest_memfd.ts truncate) */
+inline truncate_folio() {
+  if
+  :: present ->
+     present = 0;
+     if
+     :: ref_page_cache == 0 -> refcount_underflow = 1
+     :: else -> ref_page_cache--; free_if_unused()
+     fi
+  :: else
   fi
 }
 
@@ -358,8 +380,17 @@ end:
        guest_data = 0; accepted = 0; vmm_pc = VMM_WAIT_VCPUS;
        INVARIANTS
      }
-  /* kvm_vcpu_release: every vCPU out of KVM_RUN, then close(guest_memfd) */
-  :: d_step { vmm_op == OP_TEARDOWN && vmm_pc == VMM_WAIT_VCPUS && EVERY(OUT_OF_KVM_RUN) -> vmm_pc = INV_LOCK; INVARIANTS }
+  /* kvm_vcpu_release: every vCPU out of KVM_RUN, then the VMM closes its files */
+  :: d_step { vmm_op == OP_TEARDOWN && vmm_pc == VMM_WAIT_VCPUS && EVERY(OUT_OF_KVM_RUN) -> vmm_pc = VMM_CLOSE; INVARIANTS }
+  /* close(vmfd): kvm_put_kvm, kvm_destroy_vm if guest_memfd is released (teardown.ts) */
+  :: d_step {
+       vmm_op == OP_TEARDOWN && vmm_pc == VMM_CLOSE && !vm_fd ->
+       vm_fd = 1;
+       if :: gmem_file != GMEM_OPEN -> vmm_pc = VMM_RELEASE_HKID :: else fi;
+       INVARIANTS
+     }
+  /* close(guest_memfd): __fput -> kvm_gmem_release */
+  :: d_step { vmm_op == OP_TEARDOWN && vmm_pc == VMM_CLOSE && gmem_file == GMEM_OPEN -> vmm_pc = INV_LOCK; INVARIANTS }
   /* filemap_invalidate_lock; a punch hole is the guest giving the page up */
   :: d_step {
        vmm_pc == INV_LOCK && invalidate_lock == 0 ->
@@ -402,22 +433,18 @@ end:
        :: pamt != PT_NDA -> vmm_status = METADATA_INCORRECT
        :: else -> dirty = 0; vmm_status = SUCCESS
        fi;
-       content = CONTENT_STALE; vmm_pc = INV_MMU_UNLOCK;
+       content = CONTENT_STALE; td_bit = 0; vmm_pc = INV_MMU_UNLOCK;
        INVARIANTS
      }
   /* KVM_MMU_UNLOCK (write) */
   :: d_step { vmm_pc == INV_MMU_UNLOCK -> mmu_lock = 0; vmm_pc = INV_WORK; INVARIANTS }
-  /* truncate_inode_pages_range: the page cache drops the folio */
+  /* truncate_inode_pages_range: the page cache drops the folio; kvm_gmem_release unbinds
+   * and truncates nothing */
   :: d_step {
        vmm_pc == INV_WORK ->
        if
-       :: present ->
-          present = 0;
-          if
-          :: ref_page_cache == 0 -> refcount_underflow = 1
-          :: else -> ref_page_cache--; free_if_unused()
-          fi
-       :: else
+       :: vmm_op == OP_TEARDOWN -> gmem_file = GMEM_RELEASED
+       :: else -> truncate_folio()
        fi;
        vmm_pc = INV_END;
        INVARIANTS
@@ -427,9 +454,15 @@ end:
        vmm_pc == INV_END && mmu_lock == 0 ->
        mmu_invalidate_in_progress--; invalidate_lock = 0;
        if
-       :: vmm_op == OP_TEARDOWN -> vmm_pc = VMM_RELEASE_HKID; vmm_status = 0
+       :: vmm_op == OP_TEARDOWN -> vmm_pc = VMM_PUT_KVM; vmm_status = 0
        :: else -> vmm_op++; vmm_pc = VMM_STOP_VCPUS; vmm_status = 0
        fi;
+       INVARIANTS
+     }
+  /* kvm_gmem_release's kvm_put_kvm: kvm_destroy_vm if the VM fd is closed */
+  :: d_step {
+       vmm_op == OP_TEARDOWN && vmm_pc == VMM_PUT_KVM ->
+       if :: vm_fd -> vmm_pc = VMM_RELEASE_HKID :: else -> vmm_pc = VMM_EVICT fi;
        INVARIANTS
      }
   /* tdx_mmu_release_hkid: VPFLUSHDONE, CACHE.WB, KEY.FREEID (seam.ts releaseHkid) */
@@ -449,12 +482,19 @@ end:
   /* tdx_reclaim_td_control_pages: TDH.PHYMEM.PAGE.RECLAIM of the TDR (seam.ts reclaimTdr) */
   :: d_step {
        vmm_op == OP_TEARDOWN && vmm_pc == VMM_RECLAIM ->
-       vmm_op++; vmm_pc = VMM_START;
+       if :: gmem_file == GMEM_EVICTED -> vmm_op++; vmm_pc = VMM_START :: else -> vmm_pc = VMM_EVICT fi;
        if
        :: td_lifecycle != TEARDOWN -> vmm_status = LIFECYCLE_INCORRECT
        :: pamt == PT_REG -> td_tdr = TDR_LEAKED; vmm_status = PAGES_EXIST
        :: else -> td_tdr = TDR_RECLAIMED; vmm_status = SUCCESS
        fi;
+       INVARIANTS
+     }
+  /* the guest_memfd inode is evicted: truncate_inode_pages_final; then close(vmfd) if open */
+  :: d_step {
+       vmm_op == OP_TEARDOWN && vmm_pc == VMM_EVICT ->
+       truncate_folio(); gmem_file = GMEM_EVICTED;
+       if :: vm_fd -> vmm_op++; vmm_pc = VMM_START; vmm_status = 0 :: else -> vmm_pc = VMM_CLOSE fi;
        INVARIANTS
      }
   od

@@ -25,6 +25,9 @@ const expected: Record<string, Expected[]> = {
   // HWPOISON: the frame is freed poisoned and never handed out again, and teardown-reclaims
   // does not count a poisoned free frame as lost.
   hwpoison: [pass, pass, leak, pass, pass, pass, pass, pass],
+  // Ours: the failed zap's frame is RECLAIMed after HKID release and freed clean: a recovery;
+  // a failed WBINVD's frame is listed flush only (reset and dropped after HKID release).
+  'reclaim-after-teardown': [pass, pass, pass, pass, pass, pass, pass, pass],
   'ref-on-remove-failure': [pass, pass, mapped, pass, pass, pass, wbinvdDirty, pass],
 };
 
@@ -80,7 +83,7 @@ describe('the verdict table', () => {
       faults: '',
       hvo: false,
       verdict: 'pass',
-      distinctStates: 817,
+      distinctStates: 1241,
     });
   });
 });

@@ -8,7 +8,10 @@ export type VmmOp =
   | { readonly op: 'to-shared'; readonly gfns: readonly number[] } // guest_memfd conversion ioctl
   | { readonly op: 'to-private'; readonly gfns: readonly number[] }
   | { readonly op: 'gup'; readonly gfn: number } // mmap + GUP pin of a shared page for I/O
-  | { readonly op: 'teardown' }; // close(guest_memfd), then VM destroy
+  // The VMM stops its vCPUs, then closes the VM fd and guest_memfd: `close` fixes which goes
+  // first; without it, either may (at exit, files close in fd order, and a VMM may close either
+  // on purpose). The VM is destroyed when the last of the two is closed.
+  | { readonly op: 'teardown'; readonly close?: 'vm-first' | 'gmem-first' };
 
 export const faultKinds = [
   'remove-fails',
@@ -39,6 +42,7 @@ export const mutationNames = [
   'invalidate-end-leaks', // kvm_gmem_invalidate_end forgets mmu_invalidate_in_progress--
   'ignore-wbinvd-status', // KVM clears the page and goes on as if a failed WBINVD had succeeded
   'split-copies-mark', // the huge-folio split copies the head's page_ext / page-flag mark to every subpage
+  'reclaim-before-hkid-release', // kvm_destroy_vm calls the design's teardown hook before tdx_mmu_release_hkid
 ] as const;
 export type Mutation = (typeof mutationNames)[number];
 

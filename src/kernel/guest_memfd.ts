@@ -25,7 +25,7 @@ import type { Kernel } from './kernel.js';
 import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK } from './programs.js';
 import { S, statusText } from './seam.js';
 import { kernelStep } from './step.js';
-import { ATTR_PRIVATE, ATTR_SHARED, LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
+import { ATTR_PRIVATE, ATTR_SHARED, GMEM_RELEASED, LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
 
 const GMEM = 'virt/kvm/guest_memfd.c';
 
@@ -92,7 +92,7 @@ export function needsSplit(k: Kernel, s: State, range: number): boolean {
 }
 
 /** What truncate may write. */
-const truncateWrites = (k: Kernel) => [
+export const truncateWrites = (k: Kernel) => [
   ...k.frames(k.v.present),
   ...k.mm.putWrites(k.v.refPageCache),
 ];
@@ -191,7 +191,7 @@ function invalidationWork(inv: Invalidator, w: WorkStep): Action {
   });
 }
 
-/** Punch hole and release: truncate_inode_pages_range drops the range's folios. */
+/** Punch hole: truncate_inode_pages_range drops the range's folios. */
 export function truncateInodePagesRange(k: Kernel, inv: Invalidator): Action {
   return invalidationWork(inv, {
     work: 'truncate',
@@ -223,6 +223,24 @@ export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
     apply: (t, range) => convertToShared(k, t, inv, range),
     call: (b, a) =>
       `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`,
+  });
+}
+
+/** File release: kvm_gmem_release (kvm-x86 virt/kvm/guest_memfd.c) clears each binding's
+ * slot->gmem.file (later faults get -EFAULT from kvm_gmem_get_pfn) and, once the invalidation
+ * is over, unlinks the file. It does not truncate: the memory belongs to the inode, whose
+ * eviction frees the folios after release returns (teardown.ts). Our simplification: the
+ * unbinding is shown here, after the zap; the kernel does it before, under the same lock, with
+ * every vCPU already out of KVM_RUN, so nothing can tell. */
+export function kvmGmemRelease(k: Kernel, inv: Invalidator): Action {
+  return invalidationWork(inv, {
+    work: 'release',
+    fn: 'kvm_gmem_release',
+    reads: [],
+    writes: [k.v.gmemFile],
+    ready: () => true,
+    apply: (t) => void (t[k.v.gmemFile] = GMEM_RELEASED),
+    call: () => 'bindings unlinked; no truncate: the folios stay with the inode',
   });
 }
 

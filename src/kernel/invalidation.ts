@@ -3,7 +3,7 @@
  * failure share (virt/kvm/guest_memfd.c): take filemap_invalidate_lock, kvm_gmem_invalidate_begin
  * (KVM_MMU_LOCK for write, kvm_mmu_invalidate_begin), zap each private leaf of the range
  * (tdx_sept_remove_private_spte), KVM_MMU_UNLOCK, the caller's own work (truncate, convert,
- * nothing), kvm_gmem_invalidate_end and filemap_invalidate_unlock. A process runs it through
+ * release's unbinding, nothing), kvm_gmem_invalidate_end and filemap_invalidate_unlock. A process runs it through
  * its Invalidator (invalidator.ts), at the labels of programs.ts.
  */
 import type { Action } from '../engine/index.js';
@@ -13,6 +13,7 @@ import {
   kvmGmemErrorFolio,
   kvmGmemInvalidateBegin,
   kvmGmemInvalidateEnd,
+  kvmGmemRelease,
   truncateInodePagesRange,
 } from './guest_memfd.js';
 import type { Invalidator } from './invalidator.js';
@@ -27,6 +28,7 @@ export function invalidatingPath(k: Kernel, inv: Invalidator): Action[] {
     kvmGmemInvalidateBegin(k, inv),
     truncateInodePagesRange(k, inv),
     kvmGmemConvertRange(k, inv),
+    kvmGmemRelease(k, inv),
     kvmGmemErrorFolio(inv),
     kvmGmemInvalidateEnd(k, inv),
     ...tdxSeptRemovePrivateSpte(k, inv),

@@ -9,7 +9,7 @@ import type { Kernel } from './kernel.js';
 import { FAULT_MAP, INV_MMU_UNLOCK, ZAP_BLOCK } from './programs.js';
 import { SPTE_NONE } from './vars.js';
 
-export type InvalidationWork = 'truncate' | 'to-shared' | 'none';
+export type InvalidationWork = 'truncate' | 'to-shared' | 'release' | 'none';
 
 export interface Invalidator {
   readonly process: string;

@@ -8,7 +8,7 @@ import {
 import type { KernelConfig, Mutation } from './config.js';
 import { Mm } from './folio.js';
 import { kernelLocks, type Locks } from './locks.js';
-import { Seam, statuses } from './seam.js';
+import { S, Seam, statuses } from './seam.js';
 import { Vars } from './vars.js';
 import { VmmScript } from './vmm_script.js';
 
@@ -24,9 +24,26 @@ export interface BoundPolicy {
   onZapFailed(t: State, gfn: number, which: ZapSeamcallName): void;
   keepsPage(t: State, frame: number): boolean;
   mayConvertToShared(t: State, frame: number): boolean;
+  /** The design's teardown hook, if it has one: the RECLAIMs it made, with their statuses. */
+  onTdTeardown?(t: State): { frame: number; st: number }[];
 }
 
-function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: number): BoundPolicy {
+/** `reclaims`: where the context's pageReclaim records the RECLAIMs a teardown hook makes. */
+function bindPolicy(
+  policy: PagePolicy,
+  ctx: PolicyContext,
+  v: Vars,
+  gfns: number,
+  reclaims: { frame: number; st: number }[],
+): BoundPolicy {
+  const unused = (hook: string, t: State) => {
+    for (let i = 0; i < gfns; i++) {
+      if (t[v.zero + i] !== 0)
+        throw new PolicyError(
+          `policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`,
+        );
+    }
+  };
   const checked =
     <A extends unknown[]>(
       hook: string,
@@ -35,14 +52,9 @@ function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: numbe
     (t: State, gfn: number, ...a: A) => {
       if (!call) return;
       call.call(policy, t, gfn, ctx, ...a);
-      for (let i = 0; i < gfns; i++) {
-        if (t[v.zero + i] !== 0)
-          throw new PolicyError(
-            `policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`,
-          );
-      }
+      unused(hook, t);
     };
-  const { keepsPage, mayConvertToShared } = policy;
+  const { keepsPage, mayConvertToShared, onTdTeardown } = policy;
   return {
     name: policy.name,
     onMap: checked('onMap', policy.onMap),
@@ -54,6 +66,14 @@ function bindPolicy(policy: PagePolicy, ctx: PolicyContext, v: Vars, gfns: numbe
     mayConvertToShared: mayConvertToShared
       ? (t, frame) => mayConvertToShared(t, frame, ctx)
       : () => true,
+    ...(onTdTeardown && {
+      onTdTeardown(t: State) {
+        reclaims.length = 0;
+        onTdTeardown(t, ctx);
+        unused('onTdTeardown', t);
+        return reclaims.splice(0);
+      },
+    }),
   };
 }
 
@@ -69,14 +89,27 @@ export class Kernel {
   /** The variables a policy hook may write (its context's references and marks, and what a
    * folio_put it makes may free): part of the footprint of every step that calls a hook. */
   readonly policyWrites: readonly number[];
+  /** ... and what the teardown hook may write besides: RECLAIM's PAMT entry, the page's reset. */
+  readonly policyTeardownWrites: readonly number[];
 
   constructor(readonly config: KernelConfig) {
     const v = (this.v = new Vars(config, statuses.length));
     this.locks = kernelLocks(v);
     this.seam = new Seam(v);
     this.script = new VmmScript(config.scenario, v.vmmOp, v.vmmPc);
+    const reclaims: { frame: number; st: number }[] = [];
     const ctx: PolicyContext = {
       v: { refPin: v.refPin, refGup: v.refGup, marked: v.marked, poison: v.poison, sept: v.sept },
+      frames: config.scenario.gfns,
+      seam: {
+        pageReclaim: (t, frame) => {
+          const st = this.seam.pageReclaim(t, frame);
+          reclaims.push({ frame, st });
+          return st;
+        },
+        clearPage: (t, frame) => this.seam.clearPage(t, frame),
+        ok: (st) => st === S.SUCCESS,
+      },
       mm: {
         get: (t, holder, frame) => this.mm.get(t, holder, frame),
         put: (t, holder, frame) => this.mm.put(t, holder, frame),
@@ -86,11 +119,12 @@ export class Kernel {
       mutated: (m) => this.mutated(m as Mutation),
     };
     this.mm = new Mm(v, config, (t, frame) => config.policy.mayFree(t, frame, ctx));
-    this.policy = bindPolicy(config.policy, ctx, v, config.scenario.gfns);
+    this.policy = bindPolicy(config.policy, ctx, v, config.scenario.gfns, reclaims);
     this.policyWrites = [
       ...this.frames(v.refPin, v.refGup, v.marked, v.poison, v.owner),
       ...this.scalars(v.refUnderflow),
     ];
+    this.policyTeardownWrites = [...this.policyWrites, ...this.frames(v.pamt, v.content, v.tdBit)];
   }
 
   get gfns(): number {

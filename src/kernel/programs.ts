@@ -69,6 +69,10 @@ export const VMM_STOP_VCPUS = 20;
 export const VMM_WAIT_VCPUS = 21;
 export const VMM_RELEASE_HKID = 22;
 export const VMM_RECLAIM = 23;
+export const VMM_CLOSE = 24; // close(vmfd) or close(guest_memfd)
+export const VMM_PUT_KVM = 25; // kvm_gmem_release's kvm_put_kvm
+export const VMM_EVICT = 26; // the guest_memfd inode is evicted
+export const VMM_TD_TEARDOWN = 27; // the design's teardown hook, after HKID release
 export const vmmLabels: Labels = {
   [VMM_START]: 'start',
   ...invalidationLabels,
@@ -76,6 +80,10 @@ export const vmmLabels: Labels = {
   [VMM_WAIT_VCPUS]: 'wait for vCPUs',
   [VMM_RELEASE_HKID]: 'tdx_mmu_release_hkid',
   [VMM_RECLAIM]: 'reclaim TDR',
+  [VMM_CLOSE]: 'close files',
+  [VMM_PUT_KVM]: 'kvm_put_kvm',
+  [VMM_EVICT]: 'evict inode',
+  [VMM_TD_TEARDOWN]: 'design teardown hook',
 };
 /** The VMM's op variable with a VMM that performs `any` op of its menu: 0 while it is between
  * ops, 1 + the menu index during one, VMM_DONE once it tore the VM down. */

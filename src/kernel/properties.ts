@@ -44,10 +44,12 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'flush-and-clear-before-reuse',
-      doc: "A frame went back to the host with dirty cache lines under the TD's key: their write-back silently corrupts the new owner's data.",
+      doc: "A frame went back to the host with dirty cache lines under the TD's key, whose write-back silently corrupts the new owner's data, or without the MOVDIR64B reset KVM gives every page it takes back from the TDX module, so lines keep the TD bit and a partial write by the new owner poisons them (#MC on the next read, X86_BUG_TDX_PW_MCE, which the model assumes). Also a frame freed after HKID release whose REMOVE failed: CACHE.WB wrote its lines back, but nothing reset it.",
+      // The reset: tdx_clear_page (v6.17) / tdx_quirk_reset_page (series-v3) after REMOVE and
+      // after every RECLAIM (tdx_reclaim_page), arch/x86/kvm/vmx/tdx.c; tdx-module.md 8.1.
       check(s) {
         for (let f = 0; f < frames; f++)
-          if (s[v.owner + f] === OWNER_HOST && s[v.dirty + f]) return false;
+          if (s[v.owner + f] === OWNER_HOST && (s[v.dirty + f] || s[v.tdBit + f])) return false;
         return true;
       },
     },

@@ -205,6 +205,7 @@ export class Seam {
     t[v.pamt + gfn] = PT_REG;
     t[v.content + gfn] = CONTENT_GUEST;
     t[v.dirty + gfn] = 1;
+    t[v.tdBit + gfn] = 1;
     return S.SUCCESS;
   }
 
@@ -290,6 +291,7 @@ export class Seam {
     t[v.sept + gfn] = SEPT_MAPPED;
     t[v.content + gfn] = CONTENT_STALE;
     t[v.dirty + gfn] = 1;
+    t[v.tdBit + gfn] = 1;
     return S.SUCCESS;
   }
 
@@ -354,5 +356,15 @@ export class Seam {
     if (t[v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
     t[v.pamt + frame] = PT_NDA;
     return S.SUCCESS;
+  }
+
+  /** tdx_clear_page (v6.17) / tdx_quirk_reset_page (series-v3), arch/x86/kvm/vmx/tdx.c: KVM
+   * writes the whole page with MOVDIR64B under KeyID 0 after taking it back from the module
+   * (on X86_BUG_TDX_PW_MCE platforms since August 2025, which the model assumes): no line
+   * keeps the TD bit, and the page holds nobody's data. Not a SEAMCALL; here because it undoes
+   * what the module's writes under the HKID leave. */
+  clearPage(t: State, frame: number): void {
+    t[this.v.content + frame] = CONTENT_STALE;
+    t[this.v.tdBit + frame] = 0;
   }
 }

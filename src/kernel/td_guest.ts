@@ -106,7 +106,14 @@ function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Acti
     fn: 'TDG.MEM.PAGE.ACCEPT',
     accepted: 0,
     reads: [v.sept + g],
-    writes: [v.sept + g, v.content + g, v.dirty + g, v.accepted + g, ...exitToFaultWrites(k, c)],
+    writes: [
+      v.sept + g,
+      v.content + g,
+      v.dirty + g,
+      v.tdBit + g,
+      v.accepted + g,
+      ...exitToFaultWrites(k, c),
+    ],
     next(_, out) {
       const t = out.next();
       const st = k.seam.guestAccept(t, g);

@@ -33,13 +33,7 @@ import {
 } from './programs.js';
 import { S, statusText } from './seam.js';
 import { gpa, kernelStep, type StepSpec } from './step.js';
-import {
-  CONTENT_STALE,
-  SPTE_NONE,
-  SPTE_PRESENT,
-  TD_KEYS_CONFIGURED,
-  TD_OP_RUNNABLE,
-} from './vars.js';
+import { SPTE_NONE, SPTE_PRESENT, TD_KEYS_CONFIGURED, TD_OP_RUNNABLE } from './vars.js';
 
 const TDX = 'arch/x86/kvm/vmx/tdx.c';
 
@@ -387,7 +381,7 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
   const done = (t: State, frame: number, st: number) => {
     t[inv.status] = st;
     if (st === S.SUCCESS || k.mutated('ignore-wbinvd-status')) {
-      t[v.content + frame] = CONTENT_STALE; // tdx_quirk_reset_page / tdx_clear_page
+      k.seam.clearPage(t, frame); // tdx_quirk_reset_page / tdx_clear_page
       k.policy.onRemoved(t, frame);
     } else {
       kvmBugOn(k, t);
@@ -406,7 +400,7 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
     ],
     writes: [
       ...zapWrites(k, inv),
-      ...k.frames(v.dirty, v.content),
+      ...k.frames(v.dirty, v.content, v.tdBit),
       ...k.scalars(v.budgetWbinvdFails),
     ],
     next(s, out) {

@@ -1,27 +1,51 @@
 /**
- * VM teardown as the VMM drives it: its vCPU threads leave KVM_RUN (virt/kvm/kvm_main.c), it
- * closes guest_memfd (kvm_gmem_release: an invalidating path over the whole file, vmm.ts), and
- * destroys the VM: tdx_mmu_release_hkid, then tdx_reclaim_td_control_pages
- * (arch/x86/kvm/vmx/tdx.c).
+ * VM teardown as the kernel does it. The VMM's vCPU threads leave KVM_RUN (virt/kvm/kvm_main.c);
+ * then it closes the VM fd (the vCPU fds with it) and guest_memfd, in the order its scenario
+ * fixes or in either. Each guest_memfd file holds a reference on the VM (__kvm_gmem_create takes
+ * kvm_get_kvm; the file pins the VM, not the other way round: kvm-x86 virt/kvm/guest_memfd.c),
+ * so kvm_destroy_vm runs at the last of the two closes: in kvm_vm_release's kvm_put_kvm when
+ * guest_memfd went first, inside kvm_gmem_release's when it went last (Yan Zhao's exit flow,
+ * 2025-06-16, on TDX huge page RFC 08/21).
  *
- * Our simplification: the VM fd is closed only after guest_memfd (the file holds a reference
- * on the VM, so kvm_destroy_vm runs after kvm_gmem_release), and the S-EPT page tables, TDCS
- * and TDVPR pages are not modelled: the TDR stands for the TD's control pages.
+ * kvm_gmem_release zaps and unbinds but does not truncate (guest_memfd.ts): the folios belong to
+ * the inode and are dropped when it is evicted, after release returns (VFS __fput; our reading,
+ * the VFS code not re-read: ../shared/reference/trees.md Q2). kvm_destroy_vm
+ * (virt/kvm/kvm_main.c): kvm_arch_pre_destroy_vm -> vt_vm_pre_destroy -> tdx_mmu_release_hkid,
+ * then kvm_arch_destroy_vm -> tdx_vm_destroy -> tdx_reclaim_td_control_pages (arch/x86/kvm/vmx/
+ * main.c and tdx.c, v6.17 and series-v3). KVM RECLAIMs no ordinary guest page in any tree; a
+ * design may (its onTdTeardown hook, called in tdx_vm_destroy before the control pages: our
+ * placement).
+ *
+ * Our simplifications: the S-EPT page tables, TDCS and TDVPR pages are not modelled: the TDR
+ * stands for the TD's control pages; slots_lock is not modelled (no other modelled path takes
+ * it); TDH.VP.FLUSH of each vCPU is folded into tdx_mmu_release_hkid (every vCPU is out of the
+ * guest by then).
  */
 import type { Action, State } from '../engine/index.js';
-import { guestReleases } from './guest_memfd.js';
+import { guestReleases, truncate, truncateWrites } from './guest_memfd.js';
 import type { Kernel } from './kernel.js';
 import {
   INV_LOCK,
   VCPU_IDLE,
+  VMM_CLOSE,
+  VMM_EVICT,
+  VMM_PUT_KVM,
   VMM_RECLAIM,
   VMM_RELEASE_HKID,
   VMM_STOP_VCPUS,
+  VMM_TD_TEARDOWN,
   VMM_WAIT_VCPUS,
 } from './programs.js';
 import { S, statusText, statusValue } from './seam.js';
 import { kickAll } from './tdx.js';
-import { TDR_LIVE } from './vars.js';
+import {
+  GMEM_EVICTED,
+  GMEM_OPEN,
+  TD_TEARDOWN,
+  TDR_LIVE,
+  VM_FD_CLOSED,
+  VM_FD_OPEN,
+} from './vars.js';
 import { advance, advanceWrites, vmmStep } from './vmm_op.js';
 
 /** Teardown begins: the VMM shuts the VM down once the guest is done (no access of its is
@@ -57,8 +81,7 @@ export function kvmVcpuKick(k: Kernel): Action {
   });
 }
 
-/** Every vCPU is out of KVM_RUN: close(guest_memfd), whose kvm_gmem_release invalidates the
- * whole file. */
+/** Every vCPU is out of KVM_RUN: the VMM closes its files. */
 export function kvmVcpuRelease(k: Kernel): Action {
   const v = k.v;
   return vmmStep(k, {
@@ -74,9 +97,85 @@ export function kvmVcpuRelease(k: Kernel): Action {
       return true;
     },
     run(_, t) {
+      t[v.vmmPc] = VMM_CLOSE;
+    },
+    call: () => 'every vCPU out of KVM_RUN',
+  });
+}
+
+/** The order the scenario fixes for the two closes, if any. */
+const closeOrder = (k: Kernel, s: State) => {
+  const op = k.script.current(s);
+  return op?.op === 'teardown' ? op.close : undefined;
+};
+
+/** Where kvm_destroy_vm begins: tdx_mmu_release_hkid (the mutation calls the design's teardown
+ * hook first). */
+function destroyVm(k: Kernel): number {
+  return k.policy.onTdTeardown && k.mutated('reclaim-before-hkid-release')
+    ? VMM_TD_TEARDOWN
+    : VMM_RELEASE_HKID;
+}
+
+/** close(vmfd): kvm_vm_release -> kvm_put_kvm (virt/kvm/kvm_main.c), the VM's last reference
+ * once guest_memfd is released. */
+export function kvmVmRelease(k: Kernel): Action {
+  const v = k.v;
+  const last = (s: State) => s[v.gmemFile] !== GMEM_OPEN;
+  return vmmStep(k, {
+    op: 'teardown',
+    at: VMM_CLOSE,
+    fn: 'kvm_vm_release',
+    file: 'virt/kvm/kvm_main.c',
+    reads: [v.vmFd, v.gmemFile],
+    writes: [v.vmFd, v.vmmPc],
+    ready: (s) => s[v.vmFd] === VM_FD_OPEN && (closeOrder(k, s) !== 'gmem-first' || last(s)),
+    run(s, t) {
+      t[v.vmFd] = VM_FD_CLOSED;
+      t[v.vmmPc] = last(s) ? destroyVm(k) : VMM_CLOSE;
+    },
+    call: (b) =>
+      `close(vmfd): kvm_put_kvm -> ${last(b) ? 'the last reference: kvm_destroy_vm' : 'guest_memfd still holds the VM'}`,
+  });
+}
+
+/** close(guest_memfd): __fput -> kvm_gmem_release, an invalidating path over the whole file
+ * (vmm.ts, guest_memfd.ts). */
+export function kvmGmemClose(k: Kernel): Action {
+  const v = k.v;
+  return vmmStep(k, {
+    op: 'teardown',
+    at: VMM_CLOSE,
+    fn: '__fput',
+    file: 'fs/file_table.c',
+    reads: [v.vmFd, v.gmemFile],
+    writes: [v.vmmPc],
+    ready: (s) =>
+      s[v.gmemFile] === GMEM_OPEN &&
+      (closeOrder(k, s) !== 'vm-first' || s[v.vmFd] === VM_FD_CLOSED),
+    run(_, t) {
       t[v.vmmPc] = INV_LOCK;
     },
-    call: () => 'every vCPU out of KVM_RUN; close(guest_memfd) -> kvm_gmem_release',
+    call: () => 'close(guest_memfd) -> kvm_gmem_release',
+  });
+}
+
+/** The end of kvm_gmem_release: kvm_put_kvm, the VM's last reference once the VM fd is closed
+ * (then kvm_destroy_vm runs here, before the inode is evicted). */
+export function kvmPutKvm(k: Kernel): Action {
+  const v = k.v;
+  const last = (s: State) => s[v.vmFd] === VM_FD_CLOSED;
+  return vmmStep(k, {
+    op: 'teardown',
+    at: VMM_PUT_KVM,
+    fn: 'kvm_put_kvm',
+    file: 'virt/kvm/kvm_main.c',
+    reads: [v.vmFd],
+    writes: [v.vmmPc],
+    run(s, t) {
+      t[v.vmmPc] = last(s) ? destroyVm(k) : VMM_EVICT;
+    },
+    call: (b) => (last(b) ? 'the last reference: kvm_destroy_vm' : 'the VM fd still holds the VM'),
   });
 }
 
@@ -100,10 +199,12 @@ function releaseHkidCalls(k: Kernel, t: State): { fn: string; st: number }[] {
 
 /** tdx_mmu_release_hkid: TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB, TDH.MNG.KEY.FREEID, under
  * tdx_lock after TDH.VP.FLUSH of every vCPU (the vCPUs are out of the guest: teardown waited for
- * it). One step: nothing else touches the TD's key meanwhile. */
+ * it). One step: nothing else touches the TD's key meanwhile. The design's teardown hook runs
+ * next, only if the HKID was freed (else KVM leaks everything, as tdx_vm_destroy does). */
 export function tdxMmuReleaseHkid(k: Kernel): Action {
   const v = k.v;
   const text = (fn: string) => fn.replace(/^tdh_/, 'TDH.').replace(/_/g, '.').toUpperCase();
+  const hook = k.policy.onTdTeardown && !k.mutated('reclaim-before-hkid-release');
   return vmmStep(k, {
     op: 'teardown',
     at: VMM_RELEASE_HKID,
@@ -113,7 +214,7 @@ export function tdxMmuReleaseHkid(k: Kernel): Action {
     writes: [v.vmmStatus, v.vmmPc, v.tdLifecycle, ...k.frames(v.dirty, v.content)],
     run(_, t) {
       t[v.vmmStatus] = releaseHkidCalls(k, t).at(-1)!.st;
-      t[v.vmmPc] = VMM_RECLAIM;
+      t[v.vmmPc] = hook && t[v.tdLifecycle] === TD_TEARDOWN ? VMM_TD_TEARDOWN : VMM_RECLAIM;
     },
     call: (b) =>
       releaseHkidCalls(k, b.slice())
@@ -124,8 +225,40 @@ export function tdxMmuReleaseHkid(k: Kernel): Action {
   });
 }
 
+/** tdx_vm_destroy, before the control pages: the design's onTdTeardown hook, with the
+ * SEAMCALLs it makes (TDH.PHYMEM.PAGE.RECLAIM of the pages it kept). */
+export function tdxVmDestroyHook(k: Kernel): Action {
+  const v = k.v;
+  const early = k.mutated('reclaim-before-hkid-release');
+  const calls = (b: State) => k.policy.onTdTeardown!(b.slice());
+  return vmmStep(k, {
+    op: 'teardown',
+    at: VMM_TD_TEARDOWN,
+    fn: 'tdx_vm_destroy',
+    file: 'arch/x86/kvm/vmx/tdx.c',
+    reads: [v.tdLifecycle, ...k.mm.refReads, ...k.frames(v.pamt)],
+    writes: [v.vmmPc, ...k.policyTeardownWrites],
+    run(_, t) {
+      k.policy.onTdTeardown!(t);
+      t[v.vmmPc] = early ? VMM_RELEASE_HKID : VMM_RECLAIM;
+    },
+    call: (b) =>
+      `${k.policy.name}'s teardown hook: ${
+        calls(b)
+          .map(({ frame, st }) => `TDH.PHYMEM.PAGE.RECLAIM pfn ${frame} -> ${statusText(st)}`)
+          .join(', ') || 'nothing to reclaim'
+      }`,
+    observe: (b) =>
+      calls(b).map(({ frame, st }) => ({
+        fn: 'tdh_phymem_page_reclaim',
+        args: { pfn: frame },
+        ret: statusValue(st),
+      })),
+  });
+}
+
 /** tdx_reclaim_td_control_pages: TDH.PHYMEM.PAGE.RECLAIM of the TDR, leaked on purpose if the
- * module refuses. */
+ * module refuses. Then the guest_memfd inode is evicted if it was not already. */
 export function tdxReclaimTdControlPages(k: Kernel): Action {
   const v = k.v;
   return vmmStep(k, {
@@ -133,11 +266,12 @@ export function tdxReclaimTdControlPages(k: Kernel): Action {
     at: VMM_RECLAIM,
     fn: 'tdx_reclaim_td_control_pages',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdLifecycle, ...k.frames(v.pamt)],
+    reads: [v.tdLifecycle, v.gmemFile, ...k.frames(v.pamt)],
     writes: [v.tdr, ...advanceWrites(k)],
-    run(_, t) {
+    run(s, t) {
       const st = k.seam.reclaimTdr(t);
-      advance(k, t);
+      if (s[v.gmemFile] === GMEM_EVICTED) advance(k, t);
+      else t[v.vmmPc] = VMM_EVICT;
       t[v.vmmStatus] = st;
     },
     call: (_, a) =>
@@ -145,5 +279,28 @@ export function tdxReclaimTdControlPages(k: Kernel): Action {
     observe: (_, a) => [
       { fn: 'tdh_phymem_page_reclaim', args: { tdr: 1 }, ret: statusValue(a[v.vmmStatus]!) },
     ],
+  });
+}
+
+/** The guest_memfd inode's eviction, after kvm_gmem_release returned: truncate_inode_pages_final
+ * drops the page cache's reference on every folio (freed at zero, unless a reference or the
+ * design keeps it). Then the VMM closes the VM fd, if it is still open. */
+export function evictInode(k: Kernel): Action {
+  const v = k.v;
+  const all = (1 << k.gfns) - 1;
+  return vmmStep(k, {
+    op: 'teardown',
+    at: VMM_EVICT,
+    fn: 'evict',
+    file: 'fs/inode.c',
+    reads: [v.vmFd, ...k.mm.refReads],
+    writes: [v.gmemFile, ...truncateWrites(k), ...advanceWrites(k)],
+    run(s, t) {
+      truncate(k, t, all);
+      t[v.gmemFile] = GMEM_EVICTED;
+      if (s[v.vmFd] === VM_FD_CLOSED) advance(k, t);
+      else t[v.vmmPc] = VMM_CLOSE;
+    },
+    call: () => 'guest_memfd inode evicted: truncate_inode_pages_final drops every folio',
   });
 }

@@ -49,6 +49,7 @@ export class Vars {
   readonly vmBugged = this.scalar('kvm.vm_bugged', flag);
   readonly waitForSeptZap = this.scalar('kvm.wait_for_sept_zap', flag);
   readonly vcpusStopped = this.scalar('vmm.vcpus_stopped', flag);
+  readonly vmFd = this.scalar('kvm.vm_fd', flag); // VM_FD_OPEN or VM_FD_CLOSED
   readonly mmuLock = this.scalar('kvm.mmu_lock', (c) => [...upTo(c.scenario.vcpus), MMU_WRITER]); // readers, or MMU_WRITER
   readonly invalidateInProgress = this.scalar('kvm.mmu_invalidate_in_progress', (c) =>
     upTo(c.faults['memory-failure'] ? 2 : 1),
@@ -56,6 +57,7 @@ export class Vars {
 
   // guest_memfd
   readonly filemapLock = this.scalar('gmem.invalidate_lock', () => [0, LOCK_EXCLUSIVE]); // readers, or LOCK_EXCLUSIVE
+  readonly gmemFile = this.scalar('gmem.file', of(3)); // GMEM_OPEN, GMEM_RELEASED, GMEM_EVICTED
   readonly folioSplit: number;
 
   // mm
@@ -80,8 +82,9 @@ export class Vars {
   readonly owner: number; // OWNER_FREE, OWNER_GMEM, OWNER_HOST
   readonly dirty: number; // dirty cache lines under the TD's HKID
   readonly poison: number; // HWPOISON
-  readonly marked: number; // a policy's mark on the page (page-flag: a page flag; unmap-error: the unmap failed)
+  readonly marked: number; // a policy's mark on the page (page-flag: a page flag; unmap-error: the unmap failed; reclaim-after-teardown: 1 on its list, 2 listed to flush only)
   readonly content: number; // CONTENT_*: what the frame holds
+  readonly tdBit: number; // lines written under the TD's HKID, not reset with MOVDIR64B since
   readonly guestData: number; // the guest wrote data it expects to read back
   readonly accepted: number; // the guest believes it accepted the page
   // reference holders, by kind; the folio refcount is their sum
@@ -154,8 +157,9 @@ export class Vars {
     this.owner = this.array('owner', gfns, of(3));
     this.dirty = this.array('dirty', gfns, flag);
     this.poison = this.array('poison', gfns, flag);
-    this.marked = this.array('marked', gfns, flag);
+    this.marked = this.array('marked', gfns, of(3));
     this.content = this.array('content', gfns, of(3));
+    this.tdBit = this.array('td_bit', gfns, flag);
     this.guestData = this.array('guest_data', gfns, flag);
     this.accepted = this.array('accepted', gfns, flag);
     this.refPageCache = this.array('ref.page_cache', gfns, flag);
@@ -232,6 +236,11 @@ export const TD_OP_RUNNABLE = 1;
 export const TD_KEYS_CONFIGURED = 0;
 export const TD_BLOCKED = 1;
 export const TD_TEARDOWN = 2;
+export const VM_FD_OPEN = 0;
+export const VM_FD_CLOSED = 1;
+export const GMEM_OPEN = 0;
+export const GMEM_RELEASED = 1; // kvm_gmem_release ran: unbound, its folios still in the inode
+export const GMEM_EVICTED = 2; // the inode was evicted: its folios dropped
 export const TDR_LIVE = 0;
 export const TDR_RECLAIMED = 1;
 export const TDR_LEAKED = 2;

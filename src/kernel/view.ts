@@ -22,7 +22,9 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   out['kvm mmu_invalidate_in_progress'] = String(s[v.invalidateInProgress]);
   out['kvm VM'] = s[v.vmBugged] ? 'BUGGED (dead)' : s[v.vcpusStopped] ? 'vCPUs stopped' : 'alive';
   out['kvm wait_for_sept_zap'] = s[v.waitForSeptZap] ? 'set' : 'clear';
+  out['kvm VM fd'] = s[v.vmFd] ? 'closed' : 'open';
   out['gmem invalidate_lock'] = lockText(s[v.filemapLock]!, LOCK_EXCLUSIVE);
+  out['gmem file'] = ['open', 'released (inode not yet evicted)', 'inode evicted'][s[v.gmemFile]!]!;
   if (k.config.scenario.hugeFolio > 1) out['gmem huge folio'] = s[v.folioSplit] ? 'split' : 'whole';
   for (let g = 0; g < k.gfns; g++) {
     const sept = s[v.sept + g]!;
@@ -34,9 +36,13 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
     out[`frame ${g} PAMT`] = s[v.pamt + g] ? 'PT_REG' : 'PT_NDA';
     out[`frame ${g} owner`] = ['free', 'guest_memfd', 'HOST (reused)'][s[v.owner + g]!]!;
     out[`frame ${g} refcount`] = refsText(k, s, g);
-    out[`frame ${g} cache`] = s[v.dirty + g] ? 'dirty lines under the HKID' : 'clean';
+    out[`frame ${g} cache`] = s[v.dirty + g]
+      ? 'dirty lines under the HKID'
+      : s[v.tdBit + g]
+        ? 'written back, TD-bit lines not reset'
+        : 'clean';
     out[`frame ${g} holds`] =
-      `${["nobody's data", 'guest data', 'host data'][s[v.content + g]!]}${s[v.poison + g] ? ', HWPOISON' : ''}${s[v.marked + g] ? ', marked' : ''}`;
+      `${["nobody's data", 'guest data', 'host data'][s[v.content + g]!]}${s[v.poison + g] ? ', HWPOISON' : ''}${s[v.marked + g] ? `, marked${s[v.marked + g] === 2 ? ' 2' : ''}` : ''}`;
     if (k.config.scenario.guestGfns.includes(g)) {
       out[`guest gfn ${g}`] =
         `${s[v.accepted + g] ? 'accepted' : 'not accepted'}${s[v.guestData + g] ? ', wrote data' : ''}`;

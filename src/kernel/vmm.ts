@@ -3,7 +3,7 @@
  * kernel path entered by an ioctl or syscall: KVM_TDX_INIT_MEM_REGION, KVM_TDX_FINALIZE_VM,
  * fallocate(PUNCH_HOLE), guest_memfd's conversion ioctl (retried on -EAGAIN), mmap + GUP of a
  * shared page for I/O (unpinned later by its I/O thread), and teardown: stop the vCPUs, close
- * guest_memfd (kvm_gmem_release), destroy the VM (teardown.ts). The step helper is vmm_op.ts.
+ * the VM fd and guest_memfd (kvm_gmem_release), destroy the VM (teardown.ts). The step helper is vmm_op.ts.
  */
 import type { Action, State } from '../engine/index.js';
 import type { VmmOp } from './config.js';
@@ -13,14 +13,19 @@ import type { Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
 import { folioRelease, perFrame } from './mm.js';
 import { gpaOf } from './observe.js';
-import { VMM_RELEASE_HKID, VMM_START } from './programs.js';
+import { VMM_PUT_KVM, VMM_START } from './programs.js';
 import { S, statusText, statusValue } from './seam.js';
 import { gpa, kernelStep } from './step.js';
 import {
+  evictInode,
+  kvmGmemClose,
+  kvmPutKvm,
   kvmVcpuKick,
   kvmVcpuRelease,
+  kvmVmRelease,
   tdxMmuReleaseHkid,
   tdxReclaimTdControlPages,
+  tdxVmDestroyHook,
 } from './teardown.js';
 import { kvmBugOn, tdxGmemPostPopulate } from './tdx.js';
 import { PAGE_SIZE } from './uapi.js';
@@ -90,7 +95,7 @@ function tdxVcpuInitMemRegion(k: Kernel): Action {
     writes: [
       ...advanceWrites(k),
       ...k.mm.allocateWrites(),
-      ...k.frames(v.sept, v.pamt, v.content, v.dirty, v.spte, v.guestData, v.accepted),
+      ...k.frames(v.sept, v.pamt, v.content, v.dirty, v.tdBit, v.spte, v.guestData, v.accepted),
       ...k.policyWrites,
     ],
     ready: (s) => errno(s) !== 0 || k.mm.canAllocate(s, opGfn(k, s)),
@@ -223,7 +228,10 @@ function vmmInvalidator(k: Kernel): Invalidator {
     cursor: v.vmmCursor,
     status: v.vmmStatus,
     range: (s) => k.script.currentRange(s),
-    work: (s) => (k.script.current(s)?.op === 'to-shared' ? 'to-shared' : 'truncate'),
+    work: (s) => {
+      const op = k.script.current(s)?.op;
+      return op === 'to-shared' ? 'to-shared' : op === 'teardown' ? 'release' : 'truncate';
+    },
     entry: (s) => {
       const op = k.script.current(s);
       const r = rangeArgs(inv.range(s));
@@ -245,7 +253,7 @@ function vmmInvalidator(k: Kernel): Invalidator {
     finish(t) {
       const op = k.script.current(t)!;
       if (op.op === 'teardown') {
-        t[v.vmmPc] = VMM_RELEASE_HKID;
+        t[v.vmmPc] = VMM_PUT_KVM;
         t[v.vmmStatus] = 0;
       } else advance(k, t);
     },
@@ -267,9 +275,14 @@ export function vmmSteps(k: Kernel): Action[] {
     pinUserPages(k),
     kvmVcpuKick(k),
     kvmVcpuRelease(k),
+    kvmVmRelease(k),
+    kvmGmemClose(k),
     ...invalidatingPath(k, vmmInvalidator(k)),
+    kvmPutKvm(k),
     tdxMmuReleaseHkid(k),
+    ...(k.policy.onTdTeardown ? [tdxVmDestroyHook(k)] : []),
     tdxReclaimTdControlPages(k),
+    evictInode(k),
     ...(gup ? perFrame(k, (f) => unpinUserPage(k, f)) : []),
   ];
 }

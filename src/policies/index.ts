@@ -4,13 +4,14 @@ import { pageExt } from './page-ext.js';
 import { pageFlag } from './page-flag.js';
 import { pin } from './pin.js';
 import type { PagePolicy } from './policy.js';
+import { reclaimAfterTeardown } from './reclaim-after-teardown.js';
 import { refOnZapFailure } from './ref-on-zap-failure.js';
 import { unmapError } from './unmap-error.js';
 
 export type { PagePolicy, PolicyContext, ZapSeamcallName } from './policy.js';
 export { noHooks, PolicyError } from './policy.js';
 
-/** The bundled page-reference designs of the review, by name, in the review's order. */
+/** The bundled page-reference designs of the review, by name, in the review's order; then ours. */
 export const policies: Readonly<Record<string, PagePolicy>> = {
   pin,
   nopin,
@@ -19,4 +20,5 @@ export const policies: Readonly<Record<string, PagePolicy>> = {
   'page-flag': pageFlag,
   'page-ext': pageExt,
   hwpoison,
+  'reclaim-after-teardown': reclaimAfterTeardown,
 };

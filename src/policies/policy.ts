@@ -16,6 +16,17 @@ export interface PolicyContext {
     /** the S-EPT entry's state (seam.ts's SEPT_*), read-only: what the zap got as far as */
     readonly sept: number;
   };
+  /** the number of frames (GFN g is backed by frame g) */
+  readonly frames: number;
+  readonly seam: {
+    /** TDH.PHYMEM.PAGE.RECLAIM of one of the TD's ordinary pages: its status (seam.ts) */
+    pageReclaim(t: State, frame: number): number;
+    /** tdx_clear_page / tdx_quirk_reset_page: MOVDIR64B over the page, which resets its
+     * TD-bit lines (the model assumes X86_BUG_TDX_PW_MCE) */
+    clearPage(t: State, frame: number): void;
+    /** is the status TDX_SUCCESS? */
+    ok(status: number): boolean;
+  };
   readonly mm: {
     /** folio_get / folio_put on the frame's folio, by holder (one of the ref* above) */
     get(t: State, holder: number, frame: number): void;
@@ -65,8 +76,8 @@ export interface PagePolicy {
   mayFree(t: State, frame: number, k: PolicyContext): boolean;
   /**
    * Must guest_memfd keep this page (its unmap failed and said so)? Then a punch hole or a
-   * conversion of it fails with -EIO and leaves it in the file, and file release, which cannot
-   * fail, leaks it. Optional: no by default.
+   * conversion of it fails with -EIO and leaves it in the file, and the inode eviction after
+   * file release, which cannot fail, leaks it. Optional: no by default.
    */
   keepsPage?(t: State, frame: number, k: PolicyContext): boolean;
   /**
@@ -74,6 +85,12 @@ export interface PagePolicy {
    * -EFAULT and changes nothing. Optional: yes by default.
    */
   mayConvertToShared?(t: State, frame: number, k: PolicyContext): boolean;
+  /**
+   * kvm_destroy_vm, once tdx_mmu_release_hkid has freed the HKID (the TD is in TD_TEARDOWN, its
+   * cache lines written back) and before the TDR is reclaimed: the design may RECLAIM the pages
+   * it kept (k.seam). Optional: KVM reclaims no ordinary page.
+   */
+  onTdTeardown?(t: State, k: PolicyContext): void;
 }
 
 /** Hooks that do nothing, for policies to override. */

@@ -11,15 +11,28 @@ import {
 export const teardownFamily: ScenarioFamily = {
   name: 'teardown',
   doc: 'One vCPU using two pages, then VM teardown: zap, HKID release, RECLAIM.',
-  params: { vcpus: vcpusParam(1), pages: pagesParam(2) },
-  build: ({ vcpus, pages }) => ({
+  params: {
+    vcpus: vcpusParam(1),
+    pages: pagesParam(2),
+    close: {
+      default: 0,
+      min: 0,
+      max: 2,
+      doc: 'which file the VMM closes first: 0 either, 1 the VM fd, 2 guest_memfd',
+    },
+  },
+  build: ({ vcpus, pages, close }) => ({
     name: 'teardown',
     doc: teardownFamily.doc,
     gfns: pages!,
     hugeFolio: 1,
     vcpus: vcpus!,
     guestGfns: gfnRange(0, pages!),
-    ops: [{ op: 'teardown' }],
+    ops: [
+      close
+        ? { op: 'teardown', close: close === 1 ? 'vm-first' : 'gmem-first' }
+        : { op: 'teardown' },
+    ],
     faults: {},
   }),
 };

@@ -85,22 +85,26 @@ describe('check --workers 2', () => {
       const args = [
         '--scenario',
         'host',
+        '--param',
+        'vcpus=3',
+        '--param',
+        'pages=1',
         '--policy',
         'pin',
         '--faults',
         'remove-fails=1',
         '--max-depth',
-        '16',
+        '19',
         ...extra,
       ];
       const two = run(...args, '--workers', '2');
-      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 42197 : 76609 });
+      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 11143 : 46910 });
       expect(
         two.findings.map((f: { property: string; trace: unknown[] }) => [
           f.property,
           f.trace.length,
         ]),
-      ).toEqual([['teardown-reclaims', 16]]);
+      ).toEqual([['teardown-reclaims', 20]]);
       expect(two).toEqual(run(...args, '--workers', '1'));
     },
   );
@@ -108,7 +112,7 @@ describe('check --workers 2', () => {
   it('liveness over the edges the workers sent back: the same verdict and counts', () => {
     const args = ['--scenario', 'convert', '--faults', 'transient-refs=2'];
     const two = run(...args, '--workers', '2');
-    expect(two).toMatchObject({ result: 'ok', distinctStates: 33703 });
+    expect(two).toMatchObject({ result: 'ok', distinctStates: 44721 });
     expect(two).toEqual(run(...args, '--workers', '1'));
   });
 });

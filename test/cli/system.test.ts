@@ -34,7 +34,7 @@ describe('septcheck check --scenario', () => {
     const j = JSON.parse(
       septcheck('check', '--scenario', 'convert', '--policy', 'nopin', '--json').stdout,
     );
-    expect(j).toMatchObject({ result: 'ok', distinctStates: 3382, findings: [] });
+    expect(j).toMatchObject({ result: 'ok', distinctStates: 4254, findings: [] });
   });
 
   it('basic, nopin, remove-fails=1: the human trace shows KVM_BUG_ON, then the reuse', () => {
@@ -135,12 +135,12 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
     expect(JSON.parse(one!.stdout)).toMatchObject({
       params: { scenario: 'teardown', pages: 1, policy: 'nopin' },
       result: 'ok',
-      distinctStates: 80,
+      distinctStates: 156,
     });
     expect(JSON.parse(three!.stdout)).toMatchObject({
       params: { scenario: 'teardown', pages: 3 },
       result: 'ok',
-      distinctStates: 3732,
+      distinctStates: 6248,
     });
   });
 
@@ -163,7 +163,7 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
       expect(j).toMatchObject({
         params: { scenario: 'basic', vcpus: 2 },
         result: 'ok',
-        distinctStates: 9057,
+        distinctStates: 10793,
       });
     }
   });
@@ -195,7 +195,7 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
   it("--help shows every scenario's sizes with their ranges and defaults", () => {
     const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
-      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2); host vcpus=1..8 (2) pages=1..8 (2)',
+      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2)',
     );
   });
 });
@@ -208,7 +208,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'nosuch'],
-      'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, page-ext, hwpoison) nor a .ts or .js file\n',
+      'septcheck: unknown policy "nosuch": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, page-ext, hwpoison, reclaim-after-teardown) nor a .ts or .js file\n',
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'remove-fails'],
@@ -224,7 +224,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/unused-var-policy.ts'],
-      `septcheck: test/fixtures/unused-var-policy.ts: action "tdx_gmem_post_populate" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [${Array(52).fill(0).join(',')}]\n`,
+      `septcheck: test/fixtures/unused-var-policy.ts: action "tdx_gmem_post_populate" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [${Array(56).fill(0).join(',')}]\n`,
     ],
     [
       ['check', 'hanoi', '--scenario', 'basic'],

@@ -96,6 +96,7 @@ const policies = [
   'page-flag',
   'page-ext',
   'hwpoison',
+  'reclaim-after-teardown',
 ];
 const scenarios = ['basic', 'convert', 'contention', 'teardown', 'host'];
 const missing = fc.constantFrom('missing.ts', 'nosuch', 'dir/', '.', 'x.js', 'README.md', '');

@@ -3,13 +3,13 @@ import { run, steps } from './helpers.js';
 
 describe('the TDX system without faults', () => {
   it.each([
-    ['basic', 'pin', 817],
-    ['basic', 'nopin', 817],
-    ['convert', 'nopin', 3382],
-    ['contention', 'pin', 3016],
-    ['contention', 'nopin', 3016],
-    ['teardown', 'pin', 580],
-    ['teardown', 'nopin', 580],
+    ['basic', 'pin', 1241],
+    ['basic', 'nopin', 1241],
+    ['convert', 'nopin', 4254],
+    ['contention', 'pin', 3327],
+    ['contention', 'nopin', 3327],
+    ['teardown', 'pin', 1012],
+    ['teardown', 'nopin', 1012],
   ])('%s with %s: every property holds, %i states', (scenario, policy, states) => {
     const { result } = run({ scenario, policy });
     expect(result.result).toBe('ok');
@@ -114,11 +114,11 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
 
 describe('faults the design must survive', () => {
   it.each([
-    ['basic', 'transient-refs=2', 5282],
-    ['convert', 'transient-refs=2', 33703],
-    ['basic', 'busy=1', 1767],
-    ['contention', 'busy=1', 6832],
-    ['teardown', 'memory-failure=1', 5918],
+    ['basic', 'transient-refs=2', 7590],
+    ['convert', 'transient-refs=2', 44721],
+    ['basic', 'busy=1', 2615],
+    ['contention', 'busy=1', 7454],
+    ['teardown', 'memory-failure=1', 9252],
   ])('%s with %s and no pin: ok, %i states', (scenario, faults, states) => {
     const { result } = run({ scenario, policy: 'nopin', faults });
     expect(result.result).toBe('ok');
