@@ -12,7 +12,7 @@ describe('page-ext', () => {
       hvo: true,
       only: [],
     }).result;
-    expect(pageExt).toMatchObject({ result: 'ok', distinctStates: 3966 });
+    expect(pageExt).toMatchObject({ result: 'ok', distinctStates: 5326 });
     expect(pageExt.findings.map((f) => [f.kind, f.property, f.trace.length])).toEqual([
       ['leak', 'teardown-reclaims', 30],
     ]);
@@ -52,7 +52,7 @@ describe('page-ext', () => {
   it('the mutation split-copies-mark re-marks the converted subpage, which the allocator then refuses: a leak with no fault', () => {
     for (const policy of ['page-ext', 'page-flag']) {
       const { result } = run({ scenario: 'convert', policy, mutations: ['split-copies-mark'] });
-      expect(result).toMatchObject({ result: 'ok', distinctStates: 3500 });
+      expect(result).toMatchObject({ result: 'ok', distinctStates: 4413 });
       expect(result.findings.map((f) => [f.kind, f.property, f.trace.length])).toEqual([
         ['leak', 'teardown-reclaims', 31],
       ]);

@@ -30,7 +30,7 @@ describe('a failed WBINVD', () => {
 
   it('pin (v6.17): no clear, no unpin: the frame leaks pinned, the TDR is still reclaimed', () => {
     const { model, result } = run({ scenario: 'basic', policy: 'pin', faults: 'wbinvd-fails=1' });
-    expect(result).toMatchObject({ result: 'ok', distinctStates: 1227 });
+    expect(result).toMatchObject({ result: 'ok', distinctStates: 2092 });
     const leak = result.findings[0]!;
     expect(leak).toMatchObject({ kind: 'leak', property: 'teardown-reclaims' });
     expect(leak.trace).toHaveLength(22);
