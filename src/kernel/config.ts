@@ -1,4 +1,5 @@
 import type { PagePolicy } from '../policies/policy.js';
+import type { TreeFeature, TreeName } from './trees.js';
 
 /** One operation of the VMM's script, performed in order (each is a kernel path). */
 export type VmmOp =
@@ -17,6 +18,7 @@ export const faultKinds = [
   'transient-refs',
   'memory-failure',
   'retry-fails',
+  'add-fails',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 export type FaultBudget = Readonly<Partial<Record<FaultKind, number>>>;
@@ -59,6 +61,8 @@ export interface Scenario {
   /** the guest may also access a GFN as private while guest_memfd says it is shared (as
    * private_mem_kvm_exits_test does on purpose) */
   readonly strayPrivateAccesses?: boolean;
+  /** what the scenario needs of a kernel tree beyond what every tree has (trees.ts) */
+  readonly needs?: readonly TreeFeature[];
 }
 
 export interface KernelConfig {
@@ -68,4 +72,6 @@ export interface KernelConfig {
   /** HugeTLB Vmemmap Optimization: tail pages share one read-only struct page */
   readonly hvo: boolean;
   readonly mutations?: ReadonlySet<Mutation>;
+  /** the kernel tree the run models; without one, trees.ts's resolveTree picks it */
+  readonly tree?: TreeName;
 }

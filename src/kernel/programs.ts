@@ -69,6 +69,10 @@ export const VMM_STOP_VCPUS = 20;
 export const VMM_WAIT_VCPUS = 21;
 export const VMM_RELEASE_HKID = 22;
 export const VMM_RECLAIM = 23;
+/** KVM_TDX_INIT_MEM_REGION (tdx_populate.ts), after the locks and kvm_gmem_populate's folio */
+export const INIT_MAP = 24; // kvm_tdp_mmu_map_private_pfn (series-v3) or kvm_tdp_map_page (premap)
+export const INIT_ADD = 25; // premap: TDH.MEM.PAGE.ADD outside mmu_lock
+export const INIT_EXTEND = 26; // TDH.MR.EXTEND, then the locks go
 export const vmmLabels: Labels = {
   [VMM_START]: 'start',
   ...invalidationLabels,
@@ -76,6 +80,9 @@ export const vmmLabels: Labels = {
   [VMM_WAIT_VCPUS]: 'wait for vCPUs',
   [VMM_RELEASE_HKID]: 'tdx_mmu_release_hkid',
   [VMM_RECLAIM]: 'reclaim TDR',
+  [INIT_MAP]: 'init-mem map',
+  [INIT_ADD]: 'init-mem ADD',
+  [INIT_EXTEND]: 'init-mem EXTEND',
 };
 /** The VMM's op variable with a VMM that performs `any` op of its menu: 0 while it is between
  * ops, 1 + the menu index during one, VMM_DONE once it tore the VM down. */
