@@ -23,7 +23,7 @@ import {
 } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
-import { faultKinds } from '../kernel/index.js';
+import { faultKinds, treeNames, trees } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
 import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
@@ -111,6 +111,10 @@ function systemOptions(cmd: Command, scenario?: string): Command {
     .option(
       '--hvo',
       'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)',
+    )
+    .option(
+      '--tree <name>',
+      `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3), or the tree the scenario needs (convert: conversion-rfc) with the design as a hypothetical port`,
     );
 }
 
@@ -150,7 +154,7 @@ function cpuOf(process: string | null): number {
 async function explorerOf(
   doc: TraceDoc | undefined,
   file: string | undefined,
-  o: { scenario?: string; policy?: string; faults?: string; hvo?: boolean },
+  o: { scenario?: string; policy?: string; faults?: string; hvo?: boolean; tree?: string },
 ): Promise<Explorer> {
   if (doc && o.scenario !== undefined)
     throw new InputError('view --explore: give a trace or --scenario, not both');
@@ -273,7 +277,7 @@ modelOptions(
     progress.done();
     const found = result.violation ?? result.findings[0];
     if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));
-    const json = checkJson(t.name, t.params, t.model, result);
+    const json = checkJson(t.name, t.params, t.model, result, t.tree);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
     io.setExit(exitCode(json));
   });
@@ -463,6 +467,7 @@ systemOptions(
       policy?: string;
       faults?: string;
       hvo?: boolean;
+      tree?: string;
     },
   ) => {
     if (!o.explore && o.scenario !== undefined)
@@ -667,7 +672,7 @@ modelOptions(
     const shrunk = result.violation && o.shrink ? shrink(t.model, result.violation) : undefined;
     print(
       o.json,
-      simulateJson(t.name, t.params, t.model, result, shrunk),
+      simulateJson(t.name, t.params, t.model, result, shrunk, t.tree),
       simulateText(t.title, t.target, t.model, result, shrunk),
     );
     io.setExit(exitCode(result));

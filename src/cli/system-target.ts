@@ -1,4 +1,7 @@
 import {
+  resolveTree,
+  TreeError,
+  type TreeChoice,
   buildSystem,
   FaultSpecError,
   faultsText,
@@ -16,6 +19,8 @@ export interface SystemOptions {
   readonly policy: string;
   readonly faults?: string;
   readonly hvo?: boolean;
+  /** the kernel tree (`--tree`); without one, the design's or the scenario's (trees.ts) */
+  readonly tree?: string;
   /** sizes from `--param` (vcpus, pages): the scenario's defaults for the rest */
   readonly params?: Readonly<Record<string, string>>;
 }
@@ -24,6 +29,8 @@ export interface SystemTarget {
   readonly name: string;
   readonly params: Record<string, string | boolean>;
   readonly model: Model;
+  /** the kernel tree the run models */
+  readonly tree: TreeChoice;
 }
 
 const hooks = ['onMap', 'onMapFailed', 'onRemoved', 'onZapFailed', 'mayFree'] as const;
@@ -67,7 +74,14 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
     if (err instanceof FaultSpecError) throw new InputError(err.message);
     throw err;
   }
-  const config: KernelConfig = { scenario, policy, faults, hvo: o.hvo ?? false };
+  let tree: TreeChoice;
+  try {
+    tree = resolveTree(policy, scenario, o.tree);
+  } catch (err) {
+    if (err instanceof TreeError) throw new InputError(err.message);
+    throw err;
+  }
+  const config: KernelConfig = { scenario, policy, faults, hvo: o.hvo ?? false, tree: tree.tree };
   return {
     name: 'tdx',
     // Sizes appear only when given, so a default run reads (and replays) as it always did.
@@ -77,8 +91,10 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
       policy: policy.name,
       faults: faultsText(faults),
       hvo: config.hvo,
+      tree: tree.tree,
     },
     model: buildSystem(config),
+    tree,
   };
 }
 

@@ -15,6 +15,8 @@ export interface TraceTarget {
   readonly policy?: string;
   readonly faults?: string;
   readonly hvo?: boolean;
+  /** the kernel tree the TDX system models (src/kernel/trees.ts); as resolved, in a trace file */
+  readonly tree?: string;
 }
 
 export interface DocStep {

@@ -3,11 +3,11 @@ import { run, steps } from './helpers.js';
 
 describe('the TDX system without faults', () => {
   it.each([
-    ['basic', 'pin', 817],
-    ['basic', 'nopin', 817],
+    ['basic', 'pin', 1050],
+    ['basic', 'nopin', 1044],
     ['convert', 'nopin', 3382],
-    ['contention', 'pin', 3016],
-    ['contention', 'nopin', 3016],
+    ['contention', 'pin', 4173],
+    ['contention', 'nopin', 4173],
     ['teardown', 'pin', 580],
     ['teardown', 'nopin', 580],
   ])('%s with %s: every property holds, %i states', (scenario, policy, states) => {
@@ -60,7 +60,9 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
     expect(v).toMatchObject({ kind: 'invariant', property: 'no-reuse-while-mapped' });
     expect(steps(v.trace)).toEqual([
       'init',
-      'vmm:tdx_gmem_post_populate',
+      'vmm:tdx_vcpu_init_mem_region',
+      'vmm:kvm_tdp_mmu_map_private_pfn',
+      'vmm:tdh_mr_extend',
       'vmm:tdx_td_finalize',
       'vmm:filemap_invalidate_lock',
       'vmm:kvm_gmem_invalidate_begin',
@@ -72,8 +74,8 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
       'vmm:truncate_inode_pages_range',
       'host:alloc_pages',
     ]);
-    const remove = v.trace[8]!;
-    expect(model.actions[remove.actionIndex]!.explain!(v.trace[7]!.state, remove.state)).toBe(
+    const remove = v.trace[10]!;
+    expect(model.actions[remove.actionIndex]!.explain!(v.trace[9]!.state, remove.state)).toBe(
       'TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked',
     );
     const last = model.view!(v.trace.at(-1)!.state);
@@ -114,11 +116,11 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
 
 describe('faults the design must survive', () => {
   it.each([
-    ['basic', 'transient-refs=2', 5282],
+    ['basic', 'transient-refs=2', 6566],
     ['convert', 'transient-refs=2', 33703],
-    ['basic', 'busy=1', 1767],
-    ['contention', 'busy=1', 6832],
-    ['teardown', 'memory-failure=1', 5918],
+    ['basic', 'busy=1', 2294],
+    ['contention', 'busy=1', 9274],
+    ['teardown', 'memory-failure=1', 7386],
   ])('%s with %s and no pin: ok, %i states', (scenario, faults, states) => {
     const { result } = run({ scenario, policy: 'nopin', faults });
     expect(result.result).toBe('ok');
