@@ -108,10 +108,7 @@ function systemOptions(cmd: Command, scenario?: string): Command {
       '--faults <kind=n,...>',
       `fault budgets for --scenario (${faultKinds.join(', ')}); default: the scenario's`,
     )
-    .option(
-      '--hvo',
-      'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)',
-    )
+    .option('--hvo', 'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)')
     .option(
       '--tree <name>',
       `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3), or the tree the scenario needs (convert: conversion-rfc) with the design as a hypothetical port`,

@@ -321,7 +321,7 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
   const call = (retry: string) => (b: State, a: State) =>
     skipped(b) && !retry
       ? op.skip!.text
-      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}`;
+      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${a[v.premapped + leaf(inv, b)]! < b[v.premapped + leaf(inv, b)]! ? '; premapped entry: nr_premapped--, tdx_unpin, no KVM_BUG_ON' : ''}`;
   const observe = (retry: boolean) => (b: State, a: State) =>
     skipped(b) && !retry
       ? []

@@ -32,7 +32,14 @@ import { INIT_ADD, INIT_EXTEND, INIT_MAP, VCPU_IDLE, VMM_START } from './program
 import { S, statusText, statusValue } from './seam.js';
 import { gpa, kernelStep } from './step.js';
 import { kvmBugOn } from './tdx.js';
-import { ATTR_PRIVATE, LOCK_EXCLUSIVE, MMU_WRITER, SPTE_NONE, SPTE_PRESENT, TD_OP_INITIALIZED } from './vars.js';
+import {
+  ATTR_PRIVATE,
+  LOCK_EXCLUSIVE,
+  MMU_WRITER,
+  SPTE_NONE,
+  SPTE_PRESENT,
+  TD_OP_INITIALIZED,
+} from './vars.js';
 import { advance, advanceWrites, opGfn, vmmStep } from './vmm_op.js';
 
 const TDX = 'arch/x86/kvm/vmx/tdx.c';

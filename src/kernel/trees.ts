@@ -76,7 +76,8 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       tdxPins: yes('[v6.17] tdx.c tdx_sept_set_private_spte get_page, tdx_unpin'),
       addPath: {
         value: 'premap',
-        source: '[v6.17] tdx.c tdx_gmem_post_populate (kvm_tdp_map_page, then TDH.MEM.PAGE.ADD), nr_premapped',
+        source:
+          '[v6.17] tdx.c tdx_gmem_post_populate (kvm_tdp_map_page, then TDH.MEM.PAGE.ADD), nr_premapped',
       },
       getPfnTakesInvalidateLock: {
         value: false,
@@ -153,7 +154,9 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
 /** A tree's switch values, for the steps. */
 export function switchesOf(name: TreeName): Switches {
   const f = trees[name].facts;
-  return Object.fromEntries(Object.entries(f).map(([k, fact]) => [k, fact.value])) as unknown as Switches;
+  return Object.fromEntries(
+    Object.entries(f).map(([k, fact]) => [k, fact.value]),
+  ) as unknown as Switches;
 }
 
 /** Does the tree have what a scenario needs? */

@@ -68,6 +68,7 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
     v.budgetTransient,
     v.budgetMemoryFailure,
     v.budgetRetryFails,
+    v.budgetAddFails,
   ];
   faultKinds.forEach((name, i) => (out[`faults ${name}`] = `${s[budgets[i]!]} left`));
   return out;
