@@ -76,7 +76,9 @@ describe('the verdict table', () => {
       faults: '',
       hvo: false,
       verdict: 'pass',
-      distinctStates: 817,
+      distinctStates: 1050,
+      tree: 'v6.17',
+      hypothetical: false,
     });
   });
 });
@@ -95,7 +97,7 @@ describe('septcheck claims', () => {
       '| ref-on-remove-failure | pass | pass | fail [9] | pass | pass | pass |\n',
     );
     expect(r.stdout).toContain(
-      '- fail [9] ref-on-remove-failure, failed zap never reuses a mapped frame: no-reuse-while-mapped: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults block-fails=1`',
+      '- fail [9] ref-on-remove-failure, failed zap never reuses a mapped frame: no-reuse-while-mapped (series-v3): `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults block-fails=1`',
     );
   });
 });

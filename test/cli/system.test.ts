@@ -49,15 +49,15 @@ describe('septcheck check --scenario', () => {
     );
     expect(r.code).toBe(1);
     const bug = r.stdout.indexOf(
-      ' 8  vmm  tdx_sept_remove_private_spte  arch/x86/kvm/vmx/tdx.c\n    TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT\n    (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked\n      kvm VM: alive -> BUGGED (dead)\n',
+      '10  vmm  tdx_sept_remove_private_spte  arch/x86/kvm/vmx/tdx.c\n    TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT\n    (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked\n      kvm VM: alive -> BUGGED (dead)\n',
     );
     const reuse = r.stdout.indexOf(
-      '11  host  alloc_pages  mm/page_alloc.c\n    frame 0 reused by the host, which writes its own data\n',
+      '13  host  alloc_pages  mm/page_alloc.c\n    frame 0 reused by the host, which writes its own data\n',
     );
     expect(bug).toBeGreaterThan(0);
     expect(reuse).toBeGreaterThan(bug);
     expect(r.stdout).toContain(
-      'invariant no-reuse-while-mapped violated (tdx (scenario=basic policy=nopin\nfaults=remove-fails=1 hvo=false))',
+      'invariant no-reuse-while-mapped violated (tdx (scenario=basic policy=nopin\nfaults=remove-fails=1 hvo=false tree=series-v3))',
     );
     expect(r.stdout).toContain('      frame 0 owner: free -> HOST (reused)\n');
     // Every line of the trace fits in 80 columns.
@@ -163,7 +163,7 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
       expect(j).toMatchObject({
         params: { scenario: 'basic', vcpus: 2 },
         result: 'ok',
-        distinctStates: 9057,
+        distinctStates: 15734,
       });
     }
   });
@@ -216,7 +216,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
-      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails)\n',
+      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails, add-fails)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'],
@@ -224,7 +224,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/unused-var-policy.ts'],
-      `septcheck: test/fixtures/unused-var-policy.ts: action "tdx_gmem_post_populate" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [${Array(52).fill(0).join(',')}]\n`,
+      `septcheck: test/fixtures/unused-var-policy.ts: action "kvm_tdp_mmu_map_private_pfn" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [0,0,0,0,0,0,0,0,255,0,0,24,0,0,0,0,1,1,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0]\n`,
     ],
     [
       ['check', 'hanoi', '--scenario', 'basic'],
