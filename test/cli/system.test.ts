@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -200,6 +200,53 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
   });
 });
 
+describe('--tree: which kernel tree the TDX system models', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'septcheck-tree-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it('the JSON report names the tree, the design’s own and whether the run is a port', () => {
+    const convert = JSON.parse(
+      septcheck('check', '--scenario', 'convert', '--policy', 'nopin', '--json').stdout,
+    );
+    expect(convert).toMatchObject({
+      params: { tree: 'conversion-rfc' },
+      tree: 'conversion-rfc',
+      hypothetical: true,
+      policyTree: 'series-v3',
+    });
+    const basic = JSON.parse(
+      septcheck('check', '--scenario', 'basic', '--policy', 'pin', '--json').stdout,
+    );
+    expect(basic).toMatchObject({ tree: 'v6.17', hypothetical: false, policyTree: 'v6.17' });
+  });
+  it('a port says so in the header, and the trace file records the tree for replay', () => {
+    const trace = join(dir, 'ported.json');
+    const r = septcheck(
+      'check',
+      '--scenario',
+      'basic',
+      '--policy',
+      'pin',
+      '--tree',
+      'series-v3',
+      '--faults',
+      'remove-fails=1',
+      '--trace-out',
+      trace,
+    );
+    expect(r.stdout.split('\n')[0]).toBe(
+      'model tdx (scenario=basic policy=pin faults=remove-fails=1 hvo=false tree=series-v3; pin, ported onto series-v3)',
+    );
+    expect(JSON.parse(readFileSync(trace, 'utf8')).target.tree).toBe('series-v3');
+    expect(septcheck('replay', trace).code).toBe(0);
+  });
+  it('--help lists the trees, one line each', () => {
+    const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(
+      '--tree <name> the kernel tree --scenario models: v6.17 (pre-series: TDX pins mapped pages, INIT_MEM_REGION premaps and ADDs outside mmu_lock); series-v3',
+    );
+  });
+});
+
 describe('septcheck check --scenario: bad input, one line, exit 2', () => {
   it.each([
     [
@@ -213,6 +260,14 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     [
       ['check', '--scenario', 'basic', '--faults', 'remove-fails'],
       'septcheck: --faults: "remove-fails" is not kind=count\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--tree', 'bogus'],
+      'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc)\n',
+    ],
+    [
+      ['simulate', '--scenario', 'convert', '--tree', 'v6.17'],
+      'septcheck: --tree v6.17: scenario convert needs in-place-conversion + hugetlb, which v6.17 does not have (conversion-rfc does)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
