@@ -33,8 +33,8 @@ function spinStates(vcpus: number): number {
  * step the two disagree on would show as a different count. */
 describe('bench/contention.pml', () => {
   it.each([
-    [2, 6832],
-    [3, 89964],
+    [2, 9274],
+    [3, 157358],
   ])(
     'with %i vCPUs: SPIN and septcheck both find %i states, no property broken',
     (vcpus, states) => {
