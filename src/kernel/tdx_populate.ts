@@ -30,7 +30,7 @@ import type { Kernel } from './kernel.js';
 import { gpaOf } from './observe.js';
 import { INIT_ADD, INIT_EXTEND, INIT_MAP, VCPU_IDLE, VMM_START } from './programs.js';
 import { S, statusText, statusValue } from './seam.js';
-import { gpa, kernelStep } from './step.js';
+import { gpa, kernelStep, type StepSpec } from './step.js';
 import { kvmBugOn } from './tdx.js';
 import {
   ATTR_PRIVATE,
@@ -151,20 +151,31 @@ const addSeen = (k: Kernel) => (b: State, a: State) => [
   },
 ];
 
+/** A step of INIT_MEM_REGION after its entry: the VMM's, inside kvm_gmem_populate (the
+ * invalidate lock held): the header every such step shares. */
+type PopulateStep = Omit<StepSpec, 'process' | 'holds' | 'at'> & { readonly at: number };
+function populateStep(k: Kernel, step: PopulateStep): Action {
+  return kernelStep({
+    ...step,
+    process: 'vmm',
+    at: [k.v.vmmPc, step.at],
+    holds: [k.locks.filemapInvalidateLock],
+    reads: [k.v.vmmOp, ...step.reads],
+  });
+}
+
 /** series-v3: kvm_tdp_mmu_map_private_pfn ([v3] 04) under read mmu_lock: the mirror SPTE is
  * frozen and tdx_sept_set_private_spte -> tdx_mem_page_add ([v3] 15) ADDs the page; on
  * failure the SPTE is restored and, the error not being BUSY, TDX_BUG_ON kills the VM and the
  * map loop returns -EIO. mmu_lock is taken and dropped within the step. */
 function kvmTdpMmuMapPrivatePfn(k: Kernel): Action {
   const v = k.v;
-  return kernelStep({
-    process: 'vmm',
+  return populateStep(k, {
     fn: 'kvm_tdp_mmu_map_private_pfn',
     file: 'arch/x86/kvm/mmu/mmu.c',
     fairness: 'strong', // waits for read_lock(mmu_lock)
-    at: [v.vmmPc, INIT_MAP],
-    holds: [k.locks.filemapInvalidateLock],
-    reads: [v.vmmOp, v.mmuLock, ...addReads(k)],
+    at: INIT_MAP,
+    reads: [v.mmuLock, ...addReads(k)],
     writes: [
       ...addWrites(k),
       ...k.frames(v.spte),
@@ -197,14 +208,12 @@ function kvmTdpMmuMapPrivatePfn(k: Kernel): Action {
  * reference (get_page) and nr_premapped++. */
 function kvmTdpMapPage(k: Kernel): Action {
   const v = k.v;
-  return kernelStep({
-    process: 'vmm',
+  return populateStep(k, {
     fn: 'kvm_tdp_map_page',
     file: 'arch/x86/kvm/mmu/mmu.c',
     fairness: 'strong',
-    at: [v.vmmPc, INIT_MAP],
-    holds: [k.locks.filemapInvalidateLock],
-    reads: [v.vmmOp, v.mmuLock],
+    at: INIT_MAP,
+    reads: [v.mmuLock],
     writes: [v.vmmPc, ...k.frames(v.spte, v.premapped), ...k.policyWrites],
     next(s, out) {
       if (s[v.mmuLock] === MMU_WRITER) return;
@@ -227,14 +236,12 @@ function kvmTdpMapPage(k: Kernel): Action {
  * (finalize then refuses, and a zap takes the premap path: tdx.ts). */
 function tdxGmemPostPopulate(k: Kernel): Action {
   const v = k.v;
-  return kernelStep({
-    process: 'vmm',
+  return populateStep(k, {
     fn: 'tdx_gmem_post_populate',
     file: TDX,
     fairness: 'weak',
-    at: [v.vmmPc, INIT_ADD],
-    holds: [k.locks.filemapInvalidateLock],
-    reads: [v.vmmOp, ...addReads(k)],
+    at: INIT_ADD,
+    reads: [...addReads(k)],
     writes: [...addWrites(k), ...k.frames(v.premapped)],
     next(s, out) {
       tdhMemPageAdd(k, s, out, (t, g, st) => {
@@ -252,14 +259,12 @@ function tdxGmemPostPopulate(k: Kernel): Action {
  * modelled) if the ADD succeeded, then filemap_invalidate_unlock and the guard's locks go. */
 function tdhMrExtend(k: Kernel): Action {
   const v = k.v;
-  return kernelStep({
-    process: 'vmm',
+  return populateStep(k, {
     fn: 'tdh_mr_extend',
     file: TDX,
     fairness: 'weak',
-    at: [v.vmmPc, INIT_EXTEND],
-    holds: [k.locks.filemapInvalidateLock],
-    reads: [v.vmmOp],
+    at: INIT_EXTEND,
+    reads: [],
     writes: [...advanceWrites(k), ...k.scalars(v.vmStateGuard, v.filemapLock)],
     next(_, out) {
       const t = out.next();

@@ -14,7 +14,7 @@ import { portChanges, trees } from '../../src/kernel/trees.js';
 import { LOCK_EXCLUSIVE } from '../../src/kernel/vars.js';
 import { policies } from '../../src/policies/index.js';
 import { scenarios } from '../../src/scenarios/index.js';
-import { callsReached, steps } from './helpers.js';
+import { callsReached, steps, transitions } from './helpers.js';
 
 function build(scenario: Scenario, policy: string, tree?: TreeName, faults = {}) {
   return systemModel({
@@ -24,25 +24,6 @@ function build(scenario: Scenario, policy: string, tree?: TreeName, faults = {})
     hvo: false,
     ...(tree ? { tree } : {}),
   });
-}
-
-/** Every reachable state with the successors of each (breadth-first; small models only). */
-function* transitions(model: Model): Generator<{ s: State; action: number; next: State }> {
-  const expander = new Expander(model);
-  const seen = new Set<string>();
-  const queue = model.initial();
-  for (const s of queue) seen.add(Buffer.from(s).toString('latin1'));
-  while (queue.length) {
-    const s = queue.pop()!;
-    for (const { action, next } of expander.of(s, () => true)) {
-      yield { s, action, next };
-      const key = Buffer.from(next).toString('latin1');
-      if (!seen.has(key)) {
-        seen.add(key);
-        queue.push(next);
-      }
-    }
-  }
 }
 
 describe('which tree a run models (trees.ts resolveTree)', () => {
