@@ -307,9 +307,10 @@ end:
   :: d_step { TOUCH(1) && accepted -> write(); INVARIANTS }
   /* TD exit (HLT or interrupt) */
   :: d_step { in_guest[_pid] && need[_pid] == 0 -> in_guest[_pid] = 0; INVARIANTS }
-  /* kvm_mmu_faultin_pfn -> kvm_gmem_get_pfn under invalidate_lock (shared) */
+  /* kvm_mmu_faultin_pfn -> kvm_gmem_get_pfn: on series-v3, the tree this scenario runs on,
+   * it takes no invalidate lock (src/kernel/trees.ts getPfnTakesInvalidateLock) */
   :: d_step {
-       vcpu_pc[_pid] == FAULT_PFN && invalidate_lock != EXCLUSIVE &&
+       vcpu_pc[_pid] == FAULT_PFN &&
        (vm_bugged || mmu_invalidate_in_progress || present || owner == OWNER_FREE) ->
        fault_stale[_pid] = 0;
        if

@@ -84,6 +84,8 @@ describe('the verdict table', () => {
       hvo: false,
       verdict: 'pass',
       distinctStates: 1241,
+      tree: 'v6.17',
+      hypothetical: false,
     });
   });
 });

@@ -1,5 +1,5 @@
 import { check, type Counterexample } from '../engine/index.js';
-import { buildSystem, parseFaults } from '../kernel/index.js';
+import { buildSystem, parseFaults, resolveTree, type TreeName } from '../kernel/index.js';
 import type { PagePolicy } from '../policies/index.js';
 import { scenarios } from '../scenarios/index.js';
 import { questions, type Question, type Run } from './questions.js';
@@ -12,6 +12,9 @@ export interface RunOutcome extends Run {
   readonly kind?: string;
   readonly distinctStates: number;
   readonly seconds: number;
+  /** the kernel tree the run modelled, and whether the design was ported onto it */
+  readonly tree: TreeName;
+  readonly hypothetical: boolean;
 }
 
 export interface Cell {
@@ -20,6 +23,9 @@ export interface Cell {
   /** the property that decided a fail or leak, and the command that prints its counterexample */
   readonly property?: string;
   readonly command?: string;
+  /** the tree of the run that decided a fail or leak, and whether the design was ported */
+  readonly tree?: TreeName;
+  readonly hypothetical?: boolean;
   readonly seconds: number;
   readonly runs: RunOutcome[];
 }
@@ -35,12 +41,14 @@ const rank: Record<Verdict, number> = { pass: 0, leak: 1, fail: 2 };
 /** One run of the system, judged on the question's properties only. */
 function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
   const scenario = scenarios[run.scenario]!;
+  const { tree, hypothetical } = resolveTree(policy, scenario);
   const model = buildSystem({
     scenario,
     policy,
     faults: parseFaults(run.faults),
     hvo: run.hvo,
     withoutPageExt: run.withoutPageExt ?? false,
+    tree,
   });
   const judged = new Set([...q.invariants, ...q.findings]);
   const result = check({
@@ -62,6 +70,8 @@ function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
     ...(found ? { property: found.property, kind: found.kind } : {}),
     distinctStates: result.distinctStates,
     seconds: Math.round(result.seconds * 1000) / 1000,
+    tree,
+    hypothetical,
   };
 }
 
@@ -94,7 +104,12 @@ function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
     question: q.id,
     verdict: worst.verdict,
     ...(worst.verdict !== 'pass'
-      ? { property: worst.property!, command: commandFor(spec, worst) }
+      ? {
+          property: worst.property!,
+          command: commandFor(spec, worst),
+          tree: worst.tree,
+          hypothetical: worst.hypothetical,
+        }
       : {}),
     seconds: Math.round(performance.now() - started) / 1000,
     runs: outcomes,

@@ -1,4 +1,8 @@
-import { questions, type Row } from '../claims/index.js';
+import { questions, type Cell, type Row } from '../claims/index.js';
+
+/** The tree a footnoted verdict was found on: "v6.17", or "nopin, ported onto conversion-rfc". */
+const treeOf = (policy: string, c: Cell) =>
+  c.hypothetical ? `${policy}, ported onto ${c.tree}` : c.tree!;
 
 /** Cell text: the verdict, with a footnote number for a fail or a leak. */
 function cells(rows: Row[]): { grid: string[][]; notes: string[] } {
@@ -7,7 +11,7 @@ function cells(rows: Row[]): { grid: string[][]; notes: string[] } {
     r.cells.map((c) => {
       if (c.verdict === 'pass') return 'pass';
       notes.push(
-        `${c.verdict} [${notes.length + 1}] ${r.policy}, ${questions.find((q) => q.id === c.question)!.title}: ${c.property}\n      ${c.command}`,
+        `${c.verdict} [${notes.length + 1}] ${r.policy}, ${questions.find((q) => q.id === c.question)!.title}: ${c.property} (${treeOf(r.policy, c)})\n      ${c.command}`,
       );
       return `${c.verdict} [${notes.length}]`;
     }),

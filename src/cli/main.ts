@@ -23,7 +23,7 @@ import {
 } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
 import { verdictTable } from '../claims/index.js';
-import { faultKinds } from '../kernel/index.js';
+import { faultKinds, treeNames, trees } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
 import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
@@ -112,6 +112,10 @@ function systemOptions(cmd: Command, scenario?: string): Command {
     .option(
       '--without-page-ext',
       'no page_ext client enabled at boot: mm/page_ext.c allocates no table (page-ext then marks nothing)',
+    )
+    .option(
+      '--tree <name>',
+      `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3), or the tree the scenario needs (convert: conversion-rfc) with the design as a hypothetical port`,
     );
 }
 
@@ -274,7 +278,7 @@ modelOptions(
     progress.done();
     const found = result.violation ?? result.findings[0];
     if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));
-    const json = checkJson(t.name, t.params, t.model, result);
+    const json = checkJson(t.name, t.params, t.model, result, t.tree);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
     io.setExit(exitCode(json));
   });
@@ -660,7 +664,7 @@ modelOptions(
     const shrunk = result.violation && o.shrink ? shrink(t.model, result.violation) : undefined;
     print(
       o.json,
-      simulateJson(t.name, t.params, t.model, result, shrunk),
+      simulateJson(t.name, t.params, t.model, result, shrunk, t.tree),
       simulateText(t.title, t.target, t.model, result, shrunk),
     );
     io.setExit(exitCode(result));

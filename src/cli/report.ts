@@ -5,6 +5,7 @@ import {
   type Shrunk,
   type SimulateResult,
 } from '../engine/index.js';
+import type { TreeChoice } from '../kernel/index.js';
 import { coverageText } from './coverage-report.js';
 import {
   describeSteps,
@@ -69,15 +70,22 @@ export function outcome(r: CheckResult): string {
   return r.result;
 }
 
+/** The TDX system's tree, for the JSON reports: which tree, the design's own, and whether the
+ * run is a hypothetical port of the design onto another. */
+const treeJson = (tree?: TreeChoice) =>
+  tree ? { tree: tree.tree, hypothetical: tree.hypothetical, policyTree: tree.policyTree } : {};
+
 export function checkJson(
   name: string,
   params: ReportParams,
   model: Model,
   r: CheckResult,
+  tree?: TreeChoice,
 ): Record<string, unknown> & { result: string } {
   return {
     model: name,
     params,
+    ...treeJson(tree),
     result: outcome(r),
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
     distinctStates: r.distinctStates,
@@ -142,10 +150,12 @@ export function simulateJson(
   model: Model,
   r: SimulateResult,
   shrunk?: Shrunk,
+  tree?: TreeChoice,
 ): Record<string, unknown> {
   return {
     model: name,
     params,
+    ...treeJson(tree),
     result: r.violation
       ? r.violation.kind === 'invariant' || r.violation.kind === 'deadlock'
         ? 'violation'

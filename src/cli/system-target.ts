@@ -1,4 +1,7 @@
 import {
+  resolveTree,
+  TreeError,
+  type TreeChoice,
   buildSystem,
   FaultSpecError,
   faultsText,
@@ -17,6 +20,8 @@ export interface SystemOptions {
   readonly faults?: string;
   readonly hvo?: boolean;
   readonly withoutPageExt?: boolean;
+  /** the kernel tree (`--tree`); without one, the design's or the scenario's (trees.ts) */
+  readonly tree?: string;
   /** sizes from `--param` (vcpus, pages): the scenario's defaults for the rest */
   readonly params?: Readonly<Record<string, string>>;
 }
@@ -25,6 +30,8 @@ export interface SystemTarget {
   readonly name: string;
   readonly params: Record<string, string | boolean>;
   readonly model: Model;
+  /** the kernel tree the run models */
+  readonly tree: TreeChoice;
 }
 
 const hooks = ['onMap', 'onMapFailed', 'onRemoved', 'onZapFailed', 'mayFree'] as const;
@@ -68,12 +75,20 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
     if (err instanceof FaultSpecError) throw new InputError(err.message);
     throw err;
   }
+  let tree: TreeChoice;
+  try {
+    tree = resolveTree(policy, scenario, o.tree);
+  } catch (err) {
+    if (err instanceof TreeError) throw new InputError(err.message);
+    throw err;
+  }
   const config: KernelConfig = {
     scenario,
     policy,
     faults,
     hvo: o.hvo ?? false,
     withoutPageExt: o.withoutPageExt ?? false,
+    tree: tree.tree,
   };
   return {
     name: 'tdx',
@@ -86,8 +101,10 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
       hvo: config.hvo,
       // Only when given, so every other run reads (and replays) as it always did.
       ...(config.withoutPageExt ? { 'without-page-ext': true } : {}),
+      tree: tree.tree,
     },
     model: buildSystem(config),
+    tree,
   };
 }
 

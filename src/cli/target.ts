@@ -1,5 +1,6 @@
 import { resolveParams, type Model } from '../engine/index.js';
 import type { ReportParams } from './report.js';
+import type { TreeChoice } from '../kernel/index.js';
 import { InputError } from './input-error.js';
 import { bundledModels, loadModel } from './load.js';
 import { checkModelShape, checkParamSpecs } from './model-shape.js';
@@ -13,6 +14,8 @@ export interface Resolved {
   readonly title: string;
   readonly model: Model;
   readonly target: TraceTarget;
+  /** the TDX system's kernel tree */
+  readonly tree?: TreeChoice;
 }
 
 /** The model a command line (or a trace file) names: a model file or bundled model with its
@@ -21,6 +24,7 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
   let name: string;
   let params: ReportParams;
   let model: Model;
+  let tree: TreeChoice | undefined;
   if (t.scenario !== undefined) {
     if (t.model !== undefined)
       throw new InputError(`give a model or --scenario, not both (got model "${t.model}")`);
@@ -31,8 +35,9 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
       hvo: t.hvo ?? false,
       ...(t.withoutPageExt ? { withoutPageExt: true } : {}),
       ...(t.params !== undefined ? { params: t.params } : {}),
+      ...(t.tree !== undefined ? { tree: t.tree } : {}),
     });
-    ({ name, params, model } = system);
+    ({ name, params, model, tree } = system);
   } else {
     if (t.model === undefined) throw new InputError('a model or --scenario <name> is needed');
     const def = await loadModel(t.model);
@@ -46,7 +51,17 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
   const p = Object.entries(params)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  return { name, params, title: p ? `${name} (${p})` : name, model, target: t };
+  // A design run on another tree than its own says so in every header (trees.ts).
+  const port = tree?.hypothetical ? `; ${t.policy ?? 'nopin'}, ported onto ${tree.tree}` : '';
+  return {
+    name,
+    params,
+    title: p ? `${name} (${p}${port})` : name,
+    model,
+    // a trace file records the tree resolved, so a replay models the same one
+    target: tree ? { ...t, tree: tree.tree } : t,
+    ...(tree ? { tree } : {}),
+  };
 }
 
 /** The command-line flags that name the TDX system (main.ts systemOptions). */
@@ -56,6 +71,7 @@ export interface SystemFlags {
   faults?: string;
   hvo?: boolean;
   withoutPageExt?: boolean;
+  tree?: string;
 }
 
 /** The TraceTarget of `check`/`simulate` options. */
@@ -73,6 +89,7 @@ export function targetOf(
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
       hvo: o.hvo ?? false,
       ...(o.withoutPageExt ? { withoutPageExt: true } : {}),
+      ...(o.tree !== undefined ? { tree: o.tree } : {}),
       ...sizes,
     };
   }

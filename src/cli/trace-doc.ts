@@ -16,6 +16,8 @@ export interface TraceTarget {
   readonly faults?: string;
   readonly hvo?: boolean;
   readonly withoutPageExt?: boolean;
+  /** the kernel tree the TDX system models (src/kernel/trees.ts); as resolved, in a trace file */
+  readonly tree?: string;
 }
 
 export interface DocStep {

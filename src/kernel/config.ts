@@ -1,4 +1,5 @@
 import type { PagePolicy } from '../policies/policy.js';
+import type { TreeFeature, TreeName } from './trees.js';
 
 /** One operation of the VMM's script, performed in order (each is a kernel path). */
 export type VmmOp =
@@ -21,6 +22,7 @@ export const faultKinds = [
   'memory-failure',
   'retry-fails',
   'wbinvd-fails',
+  'add-fails',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 export type FaultBudget = Readonly<Partial<Record<FaultKind, number>>>;
@@ -66,6 +68,8 @@ export interface Scenario {
   /** the guest may also access a GFN as private while guest_memfd says it is shared (as
    * private_mem_kvm_exits_test does on purpose) */
   readonly strayPrivateAccesses?: boolean;
+  /** what the scenario needs of a kernel tree beyond what every tree has (trees.ts) */
+  readonly needs?: readonly TreeFeature[];
 }
 
 export interface KernelConfig {
@@ -78,4 +82,6 @@ export interface KernelConfig {
    * lookup_page_ext finds none (page_ext exists only when a client's need() asks for it) */
   readonly withoutPageExt?: boolean;
   readonly mutations?: ReadonlySet<Mutation>;
+  /** the kernel tree the run models; without one, trees.ts's resolveTree picks it */
+  readonly tree?: TreeName;
 }

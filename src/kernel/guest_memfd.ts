@@ -30,9 +30,13 @@ import { ATTR_PRIVATE, ATTR_SHARED, GMEM_RELEASED, LOCK_EXCLUSIVE, MMU_WRITER } 
 const GMEM = 'virt/kvm/guest_memfd.c';
 
 /**
- * kvm_gmem_get_pfn for vCPU `c`, under filemap_invalidate_lock_shared: the fault's temporary
- * reference on the folio, allocating it first if needed. Returns the successor (with the
- * vCPU's status, and fault.ref set when it got the page), or undefined while it must wait.
+ * kvm_gmem_get_pfn for vCPU `c`: the fault's temporary reference on the folio, allocating it
+ * first if needed. Returns the successor (with the vCPU's status, and fault.ref set when it
+ * got the page), or undefined while it must wait. Where the tree's kvm_gmem_get_pfn takes
+ * filemap_invalidate_lock shared (trees.ts `getPfnTakesInvalidateLock`: conversion-rfc) the
+ * fault sleeps while an invalidation holds it exclusive; elsewhere it takes no lock and a
+ * fault during an invalidation retries on mmu_invalidate_in_progress / the sequence
+ * ([kx-gmem] kvm_gmem_get_pfn; mmu.c is_page_fault_stale).
  */
 export function kvmGmemGetPfn(
   k: Kernel,
@@ -42,7 +46,7 @@ export function kvmGmemGetPfn(
   g: number,
 ): State | undefined {
   const v = k.v;
-  if (s[v.filemapLock] === LOCK_EXCLUSIVE) return undefined;
+  if (k.tree.getPfnTakesInvalidateLock && s[v.filemapLock] === LOCK_EXCLUSIVE) return undefined;
   // Simplification: a fault of a VM that KVM_BUG_ON killed ends with -EIO here (the real one
   // goes on, maps nothing the dead VM can use, and its vCPU never re-enters).
   if (s[v.vmBugged]) return done(out, v.vcpuStatus + c, S.EIO);

@@ -11,4 +11,13 @@ export {
   type VmmOp,
 } from './config.js';
 export { Kernel } from './kernel.js';
+export {
+  resolveTree,
+  TreeError,
+  treeNames,
+  trees,
+  treeText,
+  type TreeChoice,
+  type TreeName,
+} from './trees.js';
 export { mapAddresses } from './addresses.js';

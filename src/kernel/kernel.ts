@@ -9,6 +9,7 @@ import type { KernelConfig, Mutation } from './config.js';
 import { Mm } from './folio.js';
 import { kernelLocks, type Locks } from './locks.js';
 import { S, Seam, statuses } from './seam.js';
+import { resolveTree, switchesOf, type Switches, type TreeChoice } from './trees.js';
 import { Vars } from './vars.js';
 import { VmmScript } from './vmm_script.js';
 
@@ -86,6 +87,10 @@ export class Kernel {
   readonly seam: Seam;
   readonly script: VmmScript;
   readonly policy: BoundPolicy;
+  /** The kernel tree the run models, and its switches (trees.ts): a step that differs between
+   * trees reads `k.tree.<switch>`. */
+  readonly treeChoice: TreeChoice;
+  readonly tree: Switches;
   /** The variables a policy hook may write (its context's references and marks, and what a
    * folio_put it makes may free): part of the footprint of every step that calls a hook. */
   readonly policyWrites: readonly number[];
@@ -93,7 +98,9 @@ export class Kernel {
   readonly policyTeardownWrites: readonly number[];
 
   constructor(readonly config: KernelConfig) {
-    const v = (this.v = new Vars(config, statuses.length));
+    this.treeChoice = resolveTree(config.policy, config.scenario, config.tree);
+    this.tree = switchesOf(this.treeChoice.tree);
+    const v = (this.v = new Vars(config, statuses.length, this.tree));
     this.locks = kernelLocks(v);
     this.seam = new Seam(v);
     this.script = new VmmScript(config.scenario, v.vmmOp, v.vmmPc);

@@ -73,6 +73,10 @@ export const VMM_CLOSE = 24; // close(vmfd) or close(guest_memfd)
 export const VMM_PUT_KVM = 25; // kvm_gmem_release's kvm_put_kvm
 export const VMM_EVICT = 26; // the guest_memfd inode is evicted
 export const VMM_TD_TEARDOWN = 27; // the design's teardown hook, after HKID release
+/** KVM_TDX_INIT_MEM_REGION (tdx_populate.ts), after the locks and kvm_gmem_populate's folio */
+export const INIT_MAP = 28; // kvm_tdp_mmu_map_private_pfn (series-v3) or kvm_tdp_map_page (premap)
+export const INIT_ADD = 29; // premap: TDH.MEM.PAGE.ADD outside mmu_lock
+export const INIT_EXTEND = 30; // TDH.MR.EXTEND, then the locks go
 export const vmmLabels: Labels = {
   [VMM_START]: 'start',
   ...invalidationLabels,
@@ -84,6 +88,9 @@ export const vmmLabels: Labels = {
   [VMM_PUT_KVM]: 'kvm_put_kvm',
   [VMM_EVICT]: 'evict inode',
   [VMM_TD_TEARDOWN]: 'design teardown hook',
+  [INIT_MAP]: 'init-mem map',
+  [INIT_ADD]: 'init-mem ADD',
+  [INIT_EXTEND]: 'init-mem EXTEND',
 };
 /** The VMM's op variable with a VMM that performs `any` op of its menu: 0 while it is between
  * ops, 1 + the menu index during one, VMM_DONE once it tore the VM down. */

@@ -55,6 +55,7 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
     s[v.budgetMemoryFailure] = faults['memory-failure'] ?? 0;
     s[v.budgetRetryFails] = faults['retry-fails'] ?? 0;
     s[v.budgetWbinvdFails] = faults['wbinvd-fails'] ?? 0;
+    s[v.budgetAddFails] = faults['add-fails'] ?? 0;
     startOp(k, s);
     return [s];
   };

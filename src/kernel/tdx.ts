@@ -49,11 +49,12 @@ export function kickAll(k: Kernel, t: State): void {
 }
 
 /** May a vCPU outside the guest enter it now (TDH.VP.ENTER, taking the TD's epoch lock shared)?
- * Not unless the TD runs, and not while KVM keeps its vCPUs out (tdx_vcpu_run). */
+ * Not unless the TD runs, not while KVM keeps its vCPUs out (tdx_vcpu_run), and not while
+ * tdx_vm_state_guard holds the vCPUs' mutexes (series-v3: KVM_RUN waits for vcpu->mutex). */
 export function tdMayEnter(k: Kernel, s: State): boolean {
   const v = k.v;
   if (s[v.tdOpState] !== TD_OP_RUNNABLE || s[v.tdLifecycle] !== TD_KEYS_CONFIGURED) return false;
-  return !s[v.vmBugged] && !s[v.waitForSeptZap] && !s[v.vcpusStopped];
+  return !s[v.vmBugged] && !s[v.waitForSeptZap] && !s[v.vcpusStopped] && !s[v.vmStateGuard];
 }
 /** What tdMayEnter reads. */
 export const tdMayEnterReads = (k: Kernel) => [
@@ -62,6 +63,7 @@ export const tdMayEnterReads = (k: Kernel) => [
   k.v.vmBugged,
   k.v.waitForSeptZap,
   k.v.vcpusStopped,
+  ...k.scalars(k.v.vmStateGuard),
 ];
 
 function anyInGuest(k: Kernel, s: State): boolean {
@@ -192,6 +194,7 @@ const zapWrites = (k: Kernel, inv: Invalidator) => [
   inv.status,
   ...k.scalars(k.v.vmBugged),
   ...k.vcpuFields(k.v.inGuest),
+  ...k.frames(k.v.premapped),
   ...k.policyWrites,
 ];
 const zapReads = (k: Kernel, inv: Invalidator) => [
@@ -222,6 +225,21 @@ function zapFailed(k: Kernel, inv: Invalidator, t: State, which: ZapSeamcallName
   kvmBugOn(k, t);
   k.policy.onZapFailed(t, leaf(inv, t), which);
   zapNext(k, t, inv, leaf(inv, t) + 1);
+}
+
+/** [v6.17] tdx_is_sept_zap_err_due_to_premap: a BLOCK that found no leaf
+ * (TDX_EPT_ENTRY_STATE_INCORRECT with RCX) on a TD not yet RUNNABLE, for an entry KVM premapped
+ * but never ADDed: nr_premapped--, tdx_unpin (the design's undo of its map hook), and no
+ * KVM_BUG_ON, no TRACK or REMOVE. Only on premap trees. Did it take that path? */
+function zapPremapped(k: Kernel, inv: Invalidator, t: State): boolean {
+  const v = k.v;
+  const g = leaf(inv, t);
+  if (k.tree.addPath !== 'premap' || !t[v.premapped + g]) return false;
+  if (t[inv.status] !== S.STATE_INCORRECT || t[v.tdOpState] === TD_OP_RUNNABLE) return false;
+  t[v.premapped + g] = 0;
+  k.policy.onMapFailed(t, g);
+  zapNext(k, t, inv, g + 1);
+  return true;
 }
 
 /** What the caller did before the SEAMCALL: the retry flag goes, the mirror SPTE is zapped
@@ -301,7 +319,7 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
   const call = (retry: string) => (b: State, a: State) =>
     skipped(b) && !retry
       ? op.skip!.text
-      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}`;
+      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${a[v.premapped + leaf(inv, b)]! < b[v.premapped + leaf(inv, b)]! ? '; premapped entry: nr_premapped--, tdx_unpin, no KVM_BUG_ON' : ''}`;
   const observe = (retry: boolean) => (b: State, a: State) =>
     skipped(b) && !retry
       ? []
@@ -448,7 +466,7 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       busy: S.BUSY,
       conflict: inGuest,
       seamcall: (t, g) => k.seam.rangeBlock(t, g),
-      failed: (t) => zapFailed(k, inv, t, 'BLOCK'),
+      failed: (t) => (zapPremapped(k, inv, t) ? undefined : zapFailed(k, inv, t, 'BLOCK')),
       args: leafArgs,
     }),
     ...tdhDoNoVcpus(k, inv, {
@@ -491,19 +509,4 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
     }),
     tdhPhymemPageWbinvdHkid(k, inv),
   ];
-}
-
-/** KVM_TDX_INIT_MEM_REGION: kvm_gmem_populate -> tdx_gmem_post_populate -> TDH.MEM.PAGE.ADD. */
-export function tdxGmemPostPopulate(k: Kernel, t: State, g: number): number {
-  const v = k.v;
-  k.policy.onMap(t, g);
-  const st = k.seam.pageAdd(t, g);
-  if (st !== S.SUCCESS) {
-    k.policy.onMapFailed(t, g);
-    return st;
-  }
-  t[v.spte + g] = SPTE_PRESENT;
-  t[v.guestData + g] = 1; // the initial image is the guest's data, measured and accepted
-  t[v.accepted + g] = 1;
-  return st;
 }

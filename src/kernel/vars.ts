@@ -1,4 +1,5 @@
 import type { KernelConfig } from './config.js';
+import type { Switches } from './trees.js';
 import {
   invalidationLabels,
   INV_IDLE,
@@ -50,6 +51,9 @@ export class Vars {
   readonly waitForSeptZap = this.scalar('kvm.wait_for_sept_zap', flag);
   readonly vcpusStopped = this.scalar('vmm.vcpus_stopped', flag);
   readonly vmFd = this.scalar('kvm.vm_fd', flag); // VM_FD_OPEN or VM_FD_CLOSED
+  /** tdx_vm_state_guard held (kvm->lock, every vcpu->mutex, slots_lock): series-v3's
+   * INIT_MEM_REGION */
+  readonly vmStateGuard: number;
   readonly mmuLock = this.scalar('kvm.mmu_lock', (c) => [...upTo(c.scenario.vcpus), MMU_WRITER]); // readers, or MMU_WRITER
   readonly invalidateInProgress = this.scalar('kvm.mmu_invalidate_in_progress', (c) =>
     upTo(c.faults['memory-failure'] ? 2 : 1),
@@ -71,6 +75,7 @@ export class Vars {
   readonly budgetMemoryFailure: number;
   readonly budgetRetryFails: number;
   readonly budgetWbinvdFails: number;
+  readonly budgetAddFails: number;
 
   // Per GFN / frame
   readonly attr: number; // guest_memfd per-index state: ATTR_PRIVATE or ATTR_SHARED
@@ -87,6 +92,7 @@ export class Vars {
   readonly tdBit: number; // lines written under the TD's HKID, not reset with MOVDIR64B since
   readonly guestData: number; // the guest wrote data it expects to read back
   readonly accepted: number; // the guest believes it accepted the page
+  readonly premapped: number; // counted in nr_premapped: mirror SPTE set, not yet ADDed (v6.17)
   // reference holders, by kind; the folio refcount is their sum
   readonly refPageCache: number;
   readonly refPin: number;
@@ -125,6 +131,7 @@ export class Vars {
   constructor(
     readonly config: KernelConfig,
     statuses: number,
+    tree: Switches,
   ) {
     const { gfns, vcpus, ops, hugeFolio } = config.scenario;
     const { faults } = config;
@@ -141,6 +148,10 @@ export class Vars {
     this.budgetMemoryFailure = budget('memory-failure');
     this.budgetRetryFails = budget('retry-fails');
     this.budgetWbinvdFails = budget('wbinvd-fails');
+    this.budgetAddFails = budget('add-fails');
+    const populates = ops.some((op) => op.op === 'init-mem');
+    this.vmStateGuard =
+      populates && tree.vmStateGuard ? this.scalar('kvm.vm_state_guard', flag) : this.zero;
     this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split', flag) : this.zero;
     this.mfPc = memoryFailure
       ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)])
@@ -162,6 +173,8 @@ export class Vars {
     this.tdBit = this.array('td_bit', gfns, flag);
     this.guestData = this.array('guest_data', gfns, flag);
     this.accepted = this.array('accepted', gfns, flag);
+    this.premapped =
+      populates && tree.addPath === 'premap' ? this.array('premapped', gfns, flag) : this.zero;
     this.refPageCache = this.array('ref.page_cache', gfns, flag);
     this.refPin = this.array('ref.pin', gfns, flag);
     this.refTransient = faults['transient-refs']

@@ -30,7 +30,8 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
     const sept = s[v.sept + g]!;
     out[`gfn ${g}`] =
       `${s[v.attr + g] ? 'shared' : 'private'}, ${s[v.present + g] ? 'in file' : 'not in file'}`;
-    out[`gfn ${g} mirror SPTE`] = ['none', 'FROZEN', 'present'][s[v.spte + g]!]!;
+    out[`gfn ${g} mirror SPTE`] =
+      `${['none', 'FROZEN', 'present'][s[v.spte + g]!]!}${s[v.premapped + g] ? ', premapped (nr_premapped, not ADDed)' : ''}`;
     out[`gfn ${g} S-EPT`] =
       `${septStateNames[sept]}${isBlocked(sept) ? ` (blocked ${ageText(s[v.blockAge + g]!)})` : ''}`;
     out[`frame ${g} PAMT`] = s[v.pamt + g] ? 'PT_REG' : 'PT_NDA';
@@ -75,6 +76,7 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
     v.budgetMemoryFailure,
     v.budgetRetryFails,
     v.budgetWbinvdFails,
+    v.budgetAddFails,
   ];
   faultKinds.forEach((name, i) => (out[`faults ${name}`] = `${s[budgets[i]!]} left`));
   return out;

@@ -12,10 +12,9 @@ import { invalidatingPath } from './invalidation.js';
 import type { Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
 import { folioRelease, perFrame } from './mm.js';
-import { gpaOf } from './observe.js';
 import { VMM_PUT_KVM, VMM_START } from './programs.js';
 import { S, statusText, statusValue } from './seam.js';
-import { gpa, kernelStep } from './step.js';
+import { kernelStep } from './step.js';
 import {
   evictInode,
   kvmGmemClose,
@@ -27,9 +26,10 @@ import {
   tdxReclaimTdControlPages,
   tdxVmDestroyHook,
 } from './teardown.js';
-import { kvmBugOn, tdxGmemPostPopulate } from './tdx.js';
+import { kvmBugOn } from './tdx.js';
+import { anyPremapped, tdxInitMemRegion } from './tdx_populate.js';
 import { PAGE_SIZE } from './uapi.js';
-import { ATTR_PRIVATE, ATTR_SHARED, TD_OP_INITIALIZED } from './vars.js';
+import { ATTR_SHARED, TD_OP_INITIALIZED } from './vars.js';
 import { advance, advanceWrites, opGfn, vmmStep } from './vmm_op.js';
 import { entryPc, opRange } from './vmm_script.js';
 
@@ -64,79 +64,20 @@ function ioctl(k: Kernel): Action {
   });
 }
 
-/** KVM_TDX_INIT_MEM_REGION's answer before any SEAMCALL, or 0 to go on: -EINVAL once the TD
- * is finalized (tdx_vcpu_init_mem_region, v6.17 and series-v3 arch/x86/kvm/vmx/tdx.c) or for a
- * GFN whose attributes are not private (kvm_gmem_populate, virt/kvm/guest_memfd.c); -EEXIST
- * for a folio already prepared (kvm_gmem_populate, 6.18-era guest_memfd.c: its uptodate
- * check). Our simplification: a folio in the model's filemap is prepared (every path that
- * allocates one, a fault, a populate or a user mapping, prepares it). */
-function initMemRegionErrno(k: Kernel, s: State, g: number): number {
-  const v = k.v;
-  if (s[v.tdOpState] !== TD_OP_INITIALIZED || s[v.attr + g] !== ATTR_PRIVATE) return S.EINVAL;
-  if (s[v.present + g]) return S.EEXIST;
-  return 0;
-}
-
-/** KVM_TDX_INIT_MEM_REGION: kvm_gmem_populate allocates the folio, tdx_gmem_post_populate
- * ADDs it; -EINVAL or -EEXIST before that (initMemRegionErrno). */
-function tdxVcpuInitMemRegion(k: Kernel): Action {
-  const v = k.v;
-  const errno = (s: State) => initMemRegionErrno(k, s, opGfn(k, s));
-  const added = (b: State, a: State) => a[v.pamt + opGfn(k, b)] !== b[v.pamt + opGfn(k, b)];
-  return vmmStep(k, {
-    op: 'init-mem',
-    at: VMM_START,
-    fn: 'tdx_gmem_post_populate',
-    file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [
-      ...k.scalars(v.tdOpState, v.tdLifecycle, v.folioSplit),
-      ...k.frames(v.attr, v.present, v.owner, v.poison, v.sept, v.pamt),
-    ],
-    writes: [
-      ...advanceWrites(k),
-      ...k.mm.allocateWrites(),
-      ...k.frames(v.sept, v.pamt, v.content, v.dirty, v.tdBit, v.spte, v.guestData, v.accepted),
-      ...k.policyWrites,
-    ],
-    ready: (s) => errno(s) !== 0 || k.mm.canAllocate(s, opGfn(k, s)),
-    run(s, t) {
-      const g = opGfn(k, s);
-      const e = errno(s);
-      if (e) return advance(k, t); // the errno is the ioctl's result: no state keeps it
-      k.mm.allocate(t, g); // kvm_gmem_populate
-      tdxGmemPostPopulate(k, t, g); // ADD cannot fail here: the entry is FREE, the page PT_NDA
-      advance(k, t);
-    },
-    call: (b, a) =>
-      errno(b)
-        ? `KVM_TDX_INIT_MEM_REGION -> ${statusText(errno(b))}`
-        : `KVM_TDX_INIT_MEM_REGION: TDH.MEM.PAGE.ADD gpa=${gpa(opGfn(k, b))} -> ${statusText(added(b, a) ? S.SUCCESS : S.STATE_INCORRECT)}`,
-    observe: (b, a) =>
-      errno(b)
-        ? []
-        : [
-            {
-              fn: 'tdh_mem_page_add',
-              args: { gpa: gpaOf(opGfn(k, b)), pfn: opGfn(k, b) },
-              ret: statusValue(added(b, a) ? S.SUCCESS : S.STATE_INCORRECT),
-            },
-          ],
-  });
-}
-
 /** KVM_TDX_FINALIZE_VM (tdx_td_finalize, v6.17 and series-v3 arch/x86/kvm/vmx/tdx.c): -EINVAL
- * with no SEAMCALL once the TD is RUNNABLE; else TDH.MR.FINALIZE, whose error is KVM_BUG_ON and
- * -EIO (its BUSY, -EBUSY, cannot arise: see Seam.finalize). */
+ * with no SEAMCALL once the TD is RUNNABLE, or (premap trees, [v6.17]) while nr_premapped is
+ * not 0; else TDH.MR.FINALIZE, whose error is KVM_BUG_ON and -EIO (its BUSY, -EBUSY, cannot
+ * arise: see Seam.finalize). */
 function tdxTdFinalize(k: Kernel): Action {
   const v = k.v;
-  const again = (s: State) => s[v.tdOpState] !== TD_OP_INITIALIZED;
+  const again = (s: State) => s[v.tdOpState] !== TD_OP_INITIALIZED || anyPremapped(k, s);
   const finalize = (b: State) => k.seam.finalize(b.slice());
   return vmmStep(k, {
     op: 'finalize',
     at: VMM_START,
     fn: 'tdx_td_finalize',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdOpState, v.tdLifecycle],
+    reads: [v.tdOpState, v.tdLifecycle, ...k.frames(v.premapped)],
     writes: [v.tdOpState, v.vmBugged, ...k.vcpuFields(v.inGuest), ...advanceWrites(k)],
     run(s, t) {
       if (!again(s) && k.seam.finalize(t) !== S.SUCCESS) kvmBugOn(k, t);
@@ -269,7 +210,7 @@ export function vmmSteps(k: Kernel): Action[] {
   const gup = k.config.scenario.ops.some((op) => op.op === 'gup');
   return [
     ...(k.script.any ? [ioctl(k)] : []),
-    tdxVcpuInitMemRegion(k),
+    ...tdxInitMemRegion(k),
     tdxTdFinalize(k),
     kvmGmemConvertToPrivateIoctl(k),
     pinUserPages(k),

@@ -9,6 +9,7 @@ import type { PagePolicy } from './policy.js';
  */
 export const pin: PagePolicy = {
   name: 'pin',
+  tree: 'v6.17',
   doc: 'TDX holds a page reference on every page it maps (the code before the patch).',
   onMap: (t, gfn, k) => k.mm.get(t, k.v.refPin, gfn),
   onMapFailed: (t, gfn, k) => k.mm.put(t, k.v.refPin, gfn),

@@ -52,6 +52,10 @@ export interface PagePolicy {
   readonly name: string;
   /** One sentence: the design, and where it comes from. */
   readonly doc: string;
+  /** The kernel tree whose code the design is (src/kernel/trees.ts): `v6.17`, `series-v3`
+   * (the default: every design of the review but `pin` patches the post-series tree) or
+   * `conversion-rfc`. On another tree a run is a hypothetical port. */
+  readonly tree?: string;
   /** tdx_sept_set_private_spte, before TDH.MEM.PAGE.AUG or TDH.MEM.PAGE.ADD. */
   onMap(t: State, gfn: number, k: PolicyContext): void;
   /** The map SEAMCALL returned an error (TDX_OPERAND_BUSY included). */

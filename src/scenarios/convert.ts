@@ -22,6 +22,8 @@ export const convertFamily: ScenarioFamily = {
       { op: 'teardown' },
     ],
     faults: {},
+    // guest_memfd's own conversion ioctl and HugeTLB split/merge: only conversion-rfc has both
+    needs: ['in-place-conversion', 'hugetlb'],
   }),
 };
 

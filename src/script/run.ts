@@ -4,7 +4,14 @@
  * deterministically; every expectation is checked and reported PASS or FAIL.
  */
 import type { Action } from '../engine/index.js';
-import { systemModel, type Kernel, type VmmOp } from '../kernel/index.js';
+import {
+  systemModel,
+  TreeError,
+  type Kernel,
+  type KernelConfig,
+  type TreeName,
+  type VmmOp,
+} from '../kernel/index.js';
 import { S } from '../kernel/seam.js';
 import { gpa } from '../kernel/step.js';
 import { FAULT_PFN, VCPU_IDLE } from '../kernel/programs.js';
@@ -52,6 +59,9 @@ export interface RunReport {
   readonly source?: string;
   readonly steps: StepReport[];
   readonly passed: boolean;
+  /** a TDX VM's kernel tree, and whether the design is ported onto it (trees.ts) */
+  readonly tree?: string;
+  readonly hypothetical?: boolean;
 }
 
 /** What a step produced, in the terms expectations use. */
@@ -150,6 +160,16 @@ function vmmScript(script: Script, file: string): VmmOp[] {
   });
 }
 
+/** The TDX VM's model; a tree that lacks what the VM needs is the script's fault. */
+function tdxSystem(file: string, config: KernelConfig): ReturnType<typeof systemModel> {
+  try {
+    return systemModel(config);
+  } catch (err) {
+    if (err instanceof TreeError) throw new ScriptError(`${file}: vm.tree: ${err.message}`);
+    throw err;
+  }
+}
+
 /** Runs `script`; `own` is the policy its vm.policy names when that is a file of the user's. */
 export function runScript(script: Script, file: string, own?: PagePolicy): RunReport {
   const policy =
@@ -161,7 +181,7 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
   const ops = script.vm.type === 'tdx' ? vmmScript(script, file) : [];
   const system =
     script.vm.type === 'tdx'
-      ? systemModel({
+      ? tdxSystem(file, {
           scenario: {
             name: script.name,
             doc: script.name,
@@ -172,10 +192,15 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
             ops,
             faults: {},
             strayPrivateAccesses: true,
+            // a HugeTLB folio is split and merged in place: only conversion-rfc does that
+            ...(script.vm.hugeFolio > 1
+              ? { needs: ['in-place-conversion', 'hugetlb'] as const }
+              : {}),
           },
           policy,
           faults: {},
           hvo: script.vm.hvo,
+          ...(script.vm.tree !== undefined ? { tree: script.vm.tree as TreeName } : {}),
         })
       : undefined;
   const driver = system ? new Driver(system.model) : undefined;
@@ -317,6 +342,9 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
     ...(script.source ? { source: script.source } : {}),
     steps: reports,
     passed: reports.every((r) => r.checks.every((c) => c.pass)),
+    ...(system
+      ? { tree: system.kernel.treeChoice.tree, hypothetical: system.kernel.treeChoice.hypothetical }
+      : {}),
   };
 }
 

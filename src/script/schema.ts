@@ -3,6 +3,7 @@
  * expected to return. Scripts are YAML or JSON; this module checks their shape and says, in one
  * line, which field of which file is wrong.
  */
+import { isTreeName, treeNames } from '../kernel/trees.js';
 import { createRequire } from 'node:module';
 
 /** YAML's parser, loaded on first use: a sixth of the command's start-up time otherwise. */
@@ -65,6 +66,9 @@ export interface Script {
     readonly vcpus: number;
     readonly hvo: boolean;
     readonly policy: string;
+    /** the kernel tree a TDX VM models (src/kernel/trees.ts); absent: the design's or the
+     * one the VM needs */
+    readonly tree?: string;
   };
   readonly steps: readonly Step[];
 }
@@ -148,6 +152,11 @@ export function parseScript(text: string, file: string): Script {
     return v;
   };
   const pages = int('vm.pages', vm.pages, 2, 1, 8);
+  const treeName = (t: unknown) => {
+    if (typeof t !== 'string' || !isTreeName(t))
+      throw at('vm.tree', `expected one of ${treeNames.join(', ')}, got ${JSON.stringify(t)}`);
+    return t;
+  };
   const script: Script = {
     name: r.name,
     ...(r.source !== undefined ? { source: r.source as string } : {}),
@@ -158,6 +167,7 @@ export function parseScript(text: string, file: string): Script {
       vcpus: int('vm.vcpus', vm.vcpus, 1, 1, 4),
       hvo: vm.hvo === undefined ? false : vm.hvo === true,
       policy: typeof vm.policy === 'string' ? vm.policy : 'nopin',
+      ...(vm.tree !== undefined ? { tree: treeName(vm.tree) } : {}),
     },
     steps: [],
   };

@@ -190,6 +190,7 @@ const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
           ),
           faults: valued('--faults', faults),
           hvo: flag('--hvo'),
+          tree: valued('--tree', fc.constantFrom('v6.17', 'series-v3', 'nosuch')),
           map: flag('--map-addresses'),
           json: flag('--json'),
         }),

@@ -94,6 +94,7 @@ const valueOptions = new Set([
   '--scenario',
   '--policy',
   '--faults',
+  '--tree',
   '--max-states',
   '--max-depth',
   '--max-memory',

@@ -53,7 +53,14 @@ export const junk = fc.oneof(
   ),
 );
 
-const faultKinds = ['remove-fails', 'block-fails', 'busy', 'transient-refs', 'memory-failure'];
+const faultKinds = [
+  'remove-fails',
+  'block-fails',
+  'busy',
+  'transient-refs',
+  'memory-failure',
+  'add-fails',
+];
 /** A --faults value: known and unknown kinds, good and bad counts. */
 export const faults = fc
   .array(
@@ -133,6 +140,10 @@ export const target = fc.oneof(
         faults,
         hvo: fc.boolean(),
         withoutPageExt: fc.boolean(),
+        tree: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom('v6.17', 'series-v3', 'conversion-rfc') },
+          { weight: 1, arbitrary: text },
+        ),
       },
       { requiredKeys: ['scenario'] },
     )
@@ -143,6 +154,7 @@ export const target = fc.oneof(
       ...(o.faults !== undefined ? ['--faults', o.faults] : []),
       ...(o.hvo ? ['--hvo'] : []),
       ...(o.withoutPageExt ? ['--without-page-ext'] : []),
+      ...(o.tree !== undefined ? ['--tree', o.tree] : []),
     ]),
   fc.constant([] as string[]),
 );

@@ -1,4 +1,4 @@
-import { check, type CheckOptions, type Model } from '../../src/engine/index.js';
+import { check, type CheckOptions, type Model, type State } from '../../src/engine/index.js';
 import { Expander } from '../../src/engine/successors.js';
 import { buildSystem, parseFaults, type Mutation } from '../../src/kernel/index.js';
 import { policies } from '../../src/policies/index.js';
@@ -39,18 +39,17 @@ export function steps(trace: { process: string | null; action: string | null }[]
   return trace.map((t) => (t.action ? `${t.process}:${t.action}` : 'init'));
 }
 
-/** The call text of every step taken from every reachable state of a small model (a
- * breadth-first walk; for models of a few thousand states). */
-export function callsReached(model: Model): Set<string> {
+/** Every transition of a small model, breadth-first from its initial states: each reachable
+ * state with each of its successors (for models of a few thousand states). */
+export function* transitions(model: Model): Generator<{ s: State; action: number; next: State }> {
   const expander = new Expander(model);
   const seen = new Set<string>();
-  const calls = new Set<string>();
   const queue = model.initial();
   for (const s of queue) seen.add(Buffer.from(s).toString('latin1'));
   while (queue.length) {
     const s = queue.pop()!;
     for (const { action, next } of expander.of(s, () => true)) {
-      calls.add(model.actions[action]!.explain?.(s, next) ?? '');
+      yield { s, action, next };
       const key = Buffer.from(next).toString('latin1');
       if (!seen.has(key)) {
         seen.add(key);
@@ -58,5 +57,12 @@ export function callsReached(model: Model): Set<string> {
       }
     }
   }
+}
+
+/** The call text of every step taken from every reachable state of a small model. */
+export function callsReached(model: Model): Set<string> {
+  const calls = new Set<string>();
+  for (const { s, action, next } of transitions(model))
+    calls.add(model.actions[action]!.explain?.(s, next) ?? '');
   return calls;
 }

@@ -5,18 +5,18 @@ import { run } from './helpers.js';
 /** Every property fails on a deliberately broken model: none is one that cannot fail. */
 describe('each property catches its mutation', () => {
   const cases: Array<[string, string, string, Mutation, string, number]> = [
-    ['no-reuse-while-mapped', 'basic', 'nopin', 'truncate-before-unmap', 'invariant', 5],
-    ['flush-and-clear-before-reuse', 'basic', 'nopin', 'skip-wbinvd', 'invariant', 13],
+    ['no-reuse-while-mapped', 'basic', 'nopin', 'truncate-before-unmap', 'invariant', 7],
+    ['flush-and-clear-before-reuse', 'basic', 'nopin', 'skip-wbinvd', 'invariant', 15],
     ['no-private-and-shared-at-once', 'convert', 'nopin', 'convert-without-zap', 'invariant', 11],
-    ['refcount-sane', 'basic', 'nopin', 'double-put', 'invariant', 24],
+    ['refcount-sane', 'basic', 'nopin', 'double-put', 'invariant', 26],
     ['guest-data-kept', 'convert', 'nopin', 'zap-whole-folio', 'invariant', 23],
     ['teardown-reclaims', 'basic', 'pin', 'no-unpin-after-remove', 'leak', 26],
     ['conversion-completes@op0', 'convert', 'nopin', 'split-expects-zero', 'liveness', 10],
     ['split-completes', 'convert', 'nopin', 'split-expects-zero', 'liveness', 10],
-    ['punch-hole-completes', 'basic', 'nopin', 'truncate-waits-for-zero', 'liveness', 14],
+    ['punch-hole-completes', 'basic', 'nopin', 'truncate-waits-for-zero', 'liveness', 16],
     ['teardown-completes', 'teardown', 'nopin', 'stop-without-kick', 'liveness', 6],
-    ['fault-served', 'basic', 'nopin', 'invalidate-end-leaks', 'liveness', 19],
-    ['vmm-completes', 'basic', 'nopin', 'truncate-waits-for-zero', 'liveness', 14],
+    ['fault-served', 'basic', 'nopin', 'invalidate-end-leaks', 'liveness', 21],
+    ['vmm-completes', 'basic', 'nopin', 'truncate-waits-for-zero', 'liveness', 16],
   ];
   it.each(cases)(
     '%s (%s, %s, mutation %s)',

@@ -60,7 +60,9 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
     expect(v).toMatchObject({ kind: 'invariant', property: 'no-reuse-while-mapped' });
     expect(steps(v.trace)).toEqual([
       'init',
-      'vmm:tdx_gmem_post_populate',
+      'vmm:tdx_vcpu_init_mem_region',
+      'vmm:kvm_tdp_mmu_map_private_pfn',
+      'vmm:tdh_mr_extend',
       'vmm:tdx_td_finalize',
       'vmm:filemap_invalidate_lock',
       'vmm:kvm_gmem_invalidate_begin',
@@ -72,8 +74,8 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
       'vmm:truncate_inode_pages_range',
       'host:alloc_pages',
     ]);
-    const remove = v.trace[8]!;
-    expect(model.actions[remove.actionIndex]!.explain!(v.trace[7]!.state, remove.state)).toBe(
+    const remove = v.trace[10]!;
+    expect(model.actions[remove.actionIndex]!.explain!(v.trace[9]!.state, remove.state)).toBe(
       'TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked',
     );
     const last = model.view!(v.trace.at(-1)!.state);

@@ -1,0 +1,238 @@
+/**
+ * The kernel trees a run can model, each a set of named switches with their sources. A step
+ * that differs between trees reads the run's switch (`k.tree.<name>`); no step is copied per
+ * tree, and a run follows one tree, never a blend. Which tree a run models: `resolveTree`.
+ *
+ * Sources (short names as in docs/plans/fidelity-ii.md): [v6.17] torvalds/linux 3829d81b6958
+ * arch/x86/kvm/vmx/tdx.c; [v3] "KVM: x86/mmu: TDX post-populate cleanups" v3 (Sean
+ * Christopherson, 2025-10-16, base-commit f222788458c8); [gmem-6.18] a 6.18-era
+ * virt/kvm/guest_memfd.c (kvm_gmem_populate, kvm_gmem_get_pfn); [kx-gmem] kvm-x86/linux
+ * virt/kvm/guest_memfd.c @5e38e1bd4e7b; [rfc-v2] Ackerley Tng, "guest_memfd: 1G page
+ * support" RFC v2, 51 patches, May 2025 (cover.1747264138; branch googleprodkernel/linux-cc
+ * gmem-1g-page-support-rfc-v2), lineage A of the conversion series
+ * (../shared/reference/trees.md).
+ */
+
+export const treeNames = ['v6.17', 'series-v3', 'conversion-rfc'] as const;
+export type TreeName = (typeof treeNames)[number];
+
+/** What a scenario may need of a tree beyond what every tree has. */
+export type TreeFeature = 'in-place-conversion' | 'hugetlb';
+
+/** How KVM_TDX_INIT_MEM_REGION maps and adds a page (tdx.ts). */
+export type AddPath = 'premap' | 'underMmuLock';
+
+/** The switches, by name: what the steps read. */
+export interface Switches {
+  /** TDX takes a page reference on every page it maps (tdx_sept_set_private_spte's get_page,
+   * tdx_unpin). The pin itself is the `pin` design's hooks: a design ported onto a tree
+   * replaces this switch (see `portChanges`). */
+  readonly tdxPins: boolean;
+  /** premap: kvm_tdp_map_page sets the mirror SPTE and counts the page in nr_premapped, ADD
+   * runs after it outside mmu_lock. underMmuLock: kvm_tdp_mmu_map_private_pfn ADDs under
+   * read mmu_lock with the mirror SPTE frozen. */
+  readonly addPath: AddPath;
+  /** kvm_gmem_get_pfn takes filemap_invalidate_lock shared: a fault during an invalidation
+   * sleeps on it. Without it the fault retries on mmu_invalidate_seq/in_progress. */
+  readonly getPfnTakesInvalidateLock: boolean;
+  /** INIT_MEM_REGION (and INIT_VM, FINALIZE, INIT_VCPU) take kvm->lock, every vcpu->mutex
+   * and slots_lock (tdx_vm_state_guard): a vCPU in KVM_RUN makes it wait. */
+  readonly vmStateGuard: boolean;
+  /** kvm_gmem_populate answers -EEXIST for a folio already prepared. */
+  readonly populateEexist: boolean;
+  /** guest_memfd converts in place between shared and private (its own ioctl). */
+  readonly inPlaceConversion: boolean;
+  /** guest_memfd backs memory with HugeTLB folios and splits/merges them on conversion. */
+  readonly hugetlb: boolean;
+}
+export type SwitchName = keyof Switches;
+
+/** One switch's value in a tree, where it was read, and whether the value is our inference. */
+export interface Fact<T> {
+  readonly value: T;
+  readonly source: string;
+  /** not read in the source: our inference, said why in `source` */
+  readonly inferred?: true;
+}
+
+export interface Tree {
+  readonly name: TreeName;
+  /** one line for --help */
+  readonly doc: string;
+  /** the commit or base the tree is, and where that was read */
+  readonly base: string;
+  readonly facts: { readonly [K in SwitchName]: Fact<Switches[K]> };
+}
+
+const no = (source: string): Fact<boolean> => ({ value: false, source });
+const yes = (source: string): Fact<boolean> => ({ value: true, source });
+
+export const trees: Readonly<Record<TreeName, Tree>> = {
+  'v6.17': {
+    name: 'v6.17',
+    doc: 'pre-series: TDX pins mapped pages, INIT_MEM_REGION premaps and ADDs outside mmu_lock',
+    base: 'torvalds/linux 3829d81b6958 (the audit tree; read as having the 6.17 tdx.c shape, its tag not checked)',
+    facts: {
+      tdxPins: yes('[v6.17] tdx.c tdx_sept_set_private_spte get_page, tdx_unpin'),
+      addPath: {
+        value: 'premap',
+        source:
+          '[v6.17] tdx.c tdx_gmem_post_populate (kvm_tdp_map_page, then TDH.MEM.PAGE.ADD), nr_premapped',
+      },
+      getPfnTakesInvalidateLock: {
+        value: false,
+        source:
+          '[gmem-6.18]/[kx-gmem] kvm_gmem_get_pfn: file reference and folio lock only; 6.17 itself between them, not read',
+        inferred: true,
+      },
+      vmStateGuard: no('[v6.17] tdx.c: INIT_MEM_REGION holds its vcpu->mutex and slots_lock only'),
+      populateEexist: {
+        value: true,
+        source:
+          '[gmem-6.18] kvm_gmem_populate: is_prepared -> -EEXIST; the shape runs from 6.12 until Michael Roth\'s "Remove preparation tracking" (2026), so 6.17 has it',
+        inferred: true,
+      },
+      inPlaceConversion: no('per-VM KVM_SET_MEMORY_ATTRIBUTES only (trees.md)'),
+      hugetlb: no('guest_memfd allocates order-0 folios (trees.md)'),
+    },
+  },
+  'series-v3': {
+    name: 'series-v3',
+    doc: 'post-series mainline: no pin, ADD under read mmu_lock with the SPTE frozen, the VM-state guard',
+    base: 'f222788458c8 (the base-commit of [v3]) plus its 25 patches',
+    facts: {
+      tdxPins: no('[v3] 07/25 "KVM: TDX: Drop superfluous page pinning in S-EPT management"'),
+      addPath: {
+        value: 'underMmuLock',
+        source:
+          '[v3] 04/25 kvm_tdp_mmu_map_private_pfn, 15/25 tdx_mem_page_add from tdx_sept_set_private_spte',
+      },
+      getPfnTakesInvalidateLock: no('[gmem-6.18]/[kx-gmem] kvm_gmem_get_pfn'),
+      vmStateGuard: yes('[v3] 24/25 tdx_vm_state_guard'),
+      populateEexist: yes('[gmem-6.18] kvm_gmem_populate: is_prepared -> -EEXIST'),
+      inPlaceConversion: no('per-VM KVM_SET_MEMORY_ATTRIBUTES only (trees.md)'),
+      hugetlb: no('guest_memfd allocates order-0 (or THP, not modelled) folios (trees.md)'),
+    },
+  },
+  'conversion-rfc': {
+    name: 'conversion-rfc',
+    doc: "Ackerley Tng's in-place conversion with HugeTLB (lineage A, RFC v2, May 2025)",
+    base: 'not read: the RFC v2 cover letter (its base-commit) was not found; it predates [v3] (May vs October 2025), so our inference is a pre-series kvm/next',
+    facts: {
+      tdxPins: {
+        value: true,
+        source:
+          'predates [v3] 07/25, and the TDX huge-page RFC on top of it still used refcounts (Ackerley Tng, 2025-06-23: "uses refcounts to indicate that TDX is using a page")',
+        inferred: true,
+      },
+      addPath: {
+        value: 'premap',
+        source: 'predates [v3] 04/25 and 15/25, so the [v6.17] shape',
+        inferred: true,
+      },
+      getPfnTakesInvalidateLock: {
+        value: true,
+        source:
+          '[rfc-v2] 02/51 takes filemap_invalidate_lock_shared in kvm_gmem_get_pfn (read as quoted in Fuad Tabba\'s review, trees.md); Yan Zhao, "KVM: TDX: Fix locking in kvm_gmem_populate" (2025-07-03), quoted in Michael Roth\'s gmem-populate-rework v3 cover (2026-01-08)',
+      },
+      vmStateGuard: {
+        value: false,
+        source: 'predates [v3] 24/25, so the [v6.17] locking',
+        inferred: true,
+      },
+      populateEexist: {
+        value: true,
+        source: 'predates the 2026 removal of preparation tracking, so the [gmem-6.18] shape',
+        inferred: true,
+      },
+      inPlaceConversion: yes('[rfc-v2] 04/51 KVM_GMEM_CONVERT_SHARED/PRIVATE'),
+      hugetlb: yes('[rfc-v2] HugeTLB allocation, 38/51 split on conversion'),
+    },
+  },
+};
+
+/** A tree's switch values, for the steps. */
+export function switchesOf(name: TreeName): Switches {
+  const f = trees[name].facts;
+  return Object.fromEntries(
+    Object.entries(f).map(([k, fact]) => [k, fact.value]),
+  ) as unknown as Switches;
+}
+
+/** Does the tree have what a scenario needs? */
+function provides(tree: TreeName, feature: TreeFeature): boolean {
+  const s = switchesOf(tree);
+  return feature === 'hugetlb' ? s.hugetlb : s.inPlaceConversion;
+}
+
+export function isTreeName(name: string): name is TreeName {
+  return (treeNames as readonly string[]).includes(name);
+}
+
+/** A tree that cannot run a scenario, or an unknown tree: the caller's input is at fault. */
+export class TreeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TreeError';
+  }
+}
+
+/** Which tree a run models. */
+export interface TreeChoice {
+  readonly tree: TreeName;
+  /** the tree whose code the design is (its home) */
+  readonly policyTree: TreeName;
+  /** the design runs on another tree than its own: a port of ours, not code anyone posted */
+  readonly hypothetical: boolean;
+}
+
+/** The tree a design belongs to: its own declaration, else series-v3 (every design of the
+ * review but `pin` is a patch on the post-series tree). */
+export function policyTreeOf(policy: { readonly name: string; readonly tree?: string }): TreeName {
+  const t = policy.tree ?? 'series-v3';
+  if (!isTreeName(t))
+    throw new TreeError(
+      `policy "${policy.name}": unknown tree "${t}" (known: ${treeNames.join(', ')})`,
+    );
+  return t;
+}
+
+/**
+ * The resolution rule: the tree given, if it has what the scenario needs; without one, the
+ * design's own tree when the scenario needs nothing more of it, else the first tree that has
+ * what the scenario needs, with the design as a hypothetical port onto it.
+ */
+export function resolveTree(
+  policy: { readonly name: string; readonly tree?: string },
+  scenario: { readonly name: string; readonly needs?: readonly TreeFeature[] },
+  given?: string,
+): TreeChoice {
+  const policyTree = policyTreeOf(policy);
+  const needs = scenario.needs ?? [];
+  const fits = (t: TreeName) => needs.every((f) => provides(t, f));
+  if (given !== undefined) {
+    if (!isTreeName(given))
+      throw new TreeError(`--tree: unknown tree "${given}" (known: ${treeNames.join(', ')})`);
+    if (!fits(given))
+      throw new TreeError(
+        `--tree ${given}: scenario ${scenario.name} needs ${needs.join(' + ')}, which ${given} does not have (${treeNames.filter(fits).join(', ')} does)`,
+      );
+    return { tree: given, policyTree, hypothetical: given !== policyTree };
+  }
+  if (fits(policyTree)) return { tree: policyTree, policyTree, hypothetical: false };
+  const tree = treeNames.find(fits);
+  if (!tree) throw new TreeError(`scenario ${scenario.name}: no tree has ${needs.join(' + ')}`);
+  return { tree, policyTree, hypothetical: true };
+}
+
+/** How a run names its tree: "series-v3", or "pin, ported onto conversion-rfc". */
+export function treeText(policy: string, c: TreeChoice): string {
+  return c.hypothetical ? `${policy}, ported onto ${c.tree}` : c.tree;
+}
+
+/** What a port of a design from its tree onto another changes: the switches that differ. */
+export function portChanges(from: TreeName, to: TreeName): SwitchName[] {
+  const a = switchesOf(from);
+  const b = switchesOf(to);
+  return (Object.keys(a) as SwitchName[]).filter((k) => a[k] !== b[k]);
+}
