@@ -1,13 +1,20 @@
 /**
  * Partial-order reduction for safety: stubborn sets (Valmari, "Stubborn sets for reduced state
  * space generation", 1990; Godefroid's persistent sets, LNCS 1032, 1996) computed from the
- * actions' footprints (`reads`, `writes`; absent: every variable).
+ * actions' footprints (`reads`, `writes`; absent: every variable) and guards.
  *
- * Two actions are dependent when one writes a variable the other reads or writes. At a state,
- * a set T of actions is stubborn when it holds an enabled action and is closed under:
- * - for an enabled action in T, every action dependent on it;
- * - for a disabled action in T, every action that may enable it (one that writes a variable it
- *   reads, its guard's among them): a necessary enabling set, taken conservatively.
+ * Two actions are dependent when one writes a variable the other reads or writes and their
+ * guards do not rule out that both are enabled at once (two guards that ask one variable for
+ * different values: two labels of one process). At a state, a set T of actions is stubborn
+ * when it holds an enabled action and is closed under:
+ * - for an enabled action in T, every action dependent on it. An action never enabled together
+ *   with it can be left out: a sequence outside T that starts where it is enabled runs, by
+ *   induction, only actions independent of it, so it stays enabled (Godefroid, ch. 4, where
+ *   only transitions that may be co-enabled need be added);
+ * - for a disabled action in T, a necessary enabling set: where one of its guard's conditions
+ *   fails, the actions that write that variable (the first failing condition; Godefroid's
+ *   choice of the transitions that lead a process to the label it waits at), else every action
+ *   that writes a variable it reads.
  * Expanding only T's enabled actions keeps every deadlock. For invariants, two more conditions
  * of the ample-set method (Clarke, Grumberg, Peled, "Model Checking", 1999, ch. 10; Peled,
  * "Combining partial order reductions with on-the-fly model checking", CAV 1994):
@@ -22,58 +29,106 @@
  * "Combining partial order and symmetry reductions" (TACAS 1997) allow, and the proviso is
  * checked on representatives.
  *
- * A stubborn set depends only on which actions are enabled, so each is computed once per
- * enabled set and remembered.
+ * A stubborn set depends only on which actions are enabled and which guard condition of each
+ * disabled one fails first, so each is computed once per such pair and remembered.
  */
-import type { Model } from './model.js';
+import type { Model, State } from './model.js';
 
 export class StubbornSets {
   /** 32-bit words per action set */
   private readonly words: number;
   /** dependent[a * words + w]: the actions dependent on a */
   private readonly dependent: Int32Array;
-  /** enabling[a * words + w]: the actions that may enable a */
+  /** enabling[a * words + w]: the actions that may enable a (write a variable it reads) */
   private readonly enabling: Int32Array;
+  /** necessary[(a * conditions + j) * words + w]: the writers of a's guard condition j */
+  private readonly necessary: Int32Array;
+  /** the most conditions a guard has */
+  private readonly conditions: number;
+  /** holds[j]: per guarded variable and value, the actions whose condition j that value
+   * satisfies (an action with fewer conditions: all values), as guards.ts tabulates guards */
+  private readonly holds: Int32Array[];
+  private readonly guarded: Int32Array;
   /** the actions that write a variable some invariant reads */
   private readonly visible: Int32Array;
-  /** per enabled set (as a key): the actions to expand, or undefined for all */
+  /** per enabled set and failing conditions (as a key): the actions to expand, or undefined */
   private readonly memo = new Map<string, Int32Array | undefined>();
   private readonly set: Int32Array;
   private readonly stack: Int32Array;
+  /** per condition j, the actions whose condition j holds in the state being reduced */
+  private readonly met: Int32Array;
 
   constructor(model: Model) {
-    const n = model.actions.length;
+    const actions = model.actions;
+    const n = actions.length;
     const words = (this.words = Math.max(1, Math.ceil(n / 32)));
     const all = Array.from({ length: model.stateSize }, (_, v) => v);
-    const reads = model.actions.map((a) => new Set([...(a.reads ?? all), ...(a.writes ?? all)]));
-    const writes = model.actions.map((a) => new Set(a.writes ?? all));
+    const reads = actions.map((a) => new Set([...(a.reads ?? all), ...(a.writes ?? all)]));
+    const writes = actions.map((a) => new Set(a.writes ?? all));
+    const guards = actions.map((a) => a.guard ?? []);
     const meets = (x: Set<number>, y: Set<number>) => [...x].some((v) => y.has(v));
+    const exclusive = (a: number, b: number) =>
+      guards[a]!.some(([x, want]) => guards[b]!.some(([y, other]) => x === y && want !== other));
+    const bit = (set: Int32Array, at: number, b: number) => (set[at + (b >> 5)]! |= 1 << (b & 31));
     this.dependent = new Int32Array(n * words);
     this.enabling = new Int32Array(n * words);
     this.visible = new Int32Array(words);
     const watched = new Set((model.invariants ?? []).flatMap((inv) => inv.reads ?? all));
     for (let a = 0; a < n; a++) {
-      if (meets(writes[a]!, watched)) this.visible[a >> 5]! |= 1 << (a & 31);
+      if (meets(writes[a]!, watched)) bit(this.visible, 0, a);
       for (let b = 0; b < n; b++) {
-        if (meets(writes[a]!, reads[b]!) || meets(writes[b]!, reads[a]!))
-          this.dependent[a * words + (b >> 5)]! |= 1 << (b & 31);
-        if (meets(writes[b]!, reads[a]!)) this.enabling[a * words + (b >> 5)]! |= 1 << (b & 31);
+        if (
+          a !== b &&
+          (meets(writes[a]!, reads[b]!) || meets(writes[b]!, reads[a]!)) &&
+          !exclusive(a, b)
+        )
+          bit(this.dependent, a * words, b);
+        if (meets(writes[b]!, reads[a]!)) bit(this.enabling, a * words, b);
       }
     }
+    const k = (this.conditions = Math.max(0, ...guards.map((g) => g.length)));
+    this.necessary = new Int32Array(n * k * words);
+    const vars = [...new Set(guards.flatMap((g) => g.map(([x]) => x)))].sort((x, y) => x - y);
+    this.guarded = Int32Array.from(vars);
+    this.holds = Array.from({ length: k }, () =>
+      new Int32Array(vars.length * 256 * words).fill(-1),
+    );
+    guards.forEach((guard, a) =>
+      guard.forEach(([x, want], j) => {
+        for (let b = 0; b < n; b++)
+          if (writes[b]!.has(x)) bit(this.necessary, (a * k + j) * words, b);
+        const base = vars.indexOf(x) * 256;
+        for (let value = 0; value < 256; value++)
+          if (value !== want)
+            this.holds[j]![(base + value) * words + (a >> 5)]! &= ~(1 << (a & 31));
+      }),
+    );
+    this.met = new Int32Array(k * words);
     this.set = new Int32Array(words);
     this.stack = new Int32Array(n);
   }
 
-  /** The actions to expand at a state whose enabled actions are `enabled` (a set of `words`
+  /** The actions to expand at state `s`, whose enabled actions are `enabled` (a set of `words`
    * words): the smallest stubborn set's, or undefined when that is all of them. */
-  reduce(enabled: Int32Array): Int32Array | undefined {
+  reduce(s: State, enabled: Int32Array): Int32Array | undefined {
+    const { words, met, guarded } = this;
+    met.fill(-1);
+    for (let j = 0; j < this.conditions; j++) {
+      const table = this.holds[j]!;
+      for (let i = 0; i < guarded.length; i++) {
+        const at = (i * 256 + s[guarded[i]!]!) * words;
+        for (let w = 0; w < words; w++) met[j * words + w]! &= table[at + w]!;
+      }
+    }
     let key = '';
-    for (let w = 0; w < this.words; w++)
+    for (let w = 0; w < words; w++)
       key += String.fromCharCode(enabled[w]! & 0xffff, enabled[w]! >>> 16);
+    for (let w = 0; w < met.length; w++)
+      key += String.fromCharCode(met[w]! & 0xffff, met[w]! >>> 16);
     if (this.memo.has(key)) return this.memo.get(key);
     let best: Int32Array | undefined;
     let bestSize = count(enabled);
-    for (let w = 0; w < this.words; w++) {
+    for (let w = 0; w < words; w++) {
       for (let bits = enabled[w]!; bits !== 0; bits &= bits - 1) {
         const seed = (w << 5) | (31 - Math.clz32(bits & -bits));
         const size = this.close(seed, enabled);
@@ -90,17 +145,17 @@ export class StubbornSets {
   /** The stubborn closure of {seed} into `set`; returns how many enabled actions it holds, or
    * Infinity when it breaks visibility (it then expands everything anyway). */
   private close(seed: number, enabled: Int32Array): number {
-    const { words, set, stack, dependent, enabling } = this;
+    const { words, set, stack } = this;
     set.fill(0);
     set[seed >> 5] = 1 << (seed & 31);
     stack[0] = seed;
     let top = 1;
     while (top > 0) {
       const a = stack[--top]!;
-      const on = (enabled[a >> 5]! >>> (a & 31)) & 1;
-      const add = on ? dependent : enabling;
+      const [add, at] =
+        (enabled[a >> 5]! >>> (a & 31)) & 1 ? [this.dependent, a * words] : this.enablers(a);
       for (let w = 0; w < words; w++) {
-        let fresh = add[a * words + w]! & ~set[w]!;
+        let fresh = add[at + w]! & ~set[w]!;
         set[w]! |= fresh;
         for (; fresh !== 0; fresh &= fresh - 1)
           stack[top++] = (w << 5) | (31 - Math.clz32(fresh & -fresh));
@@ -114,6 +169,16 @@ export class StubbornSets {
       if (kept & this.visible[w]!) visible = true;
     }
     return visible ? Infinity : size;
+  }
+
+  /** A necessary enabling set of disabled action a (as a table and offset): the writers of its
+   * first guard condition that fails, or of everything it reads. */
+  private enablers(a: number): [Int32Array, number] {
+    const { words, met } = this;
+    for (let j = 0; j < this.conditions; j++)
+      if (!((met[j * words + (a >> 5)]! >>> (a & 31)) & 1))
+        return [this.necessary, (a * this.conditions + j) * words];
+    return [this.enabling, a * words];
   }
 }
 
