@@ -37,8 +37,8 @@ import type { Model, State } from './model.js';
 export class StubbornSets {
   /** 32-bit words per action set */
   private readonly words: number;
-  /** dependent[a * words + w]: the actions dependent on a */
-  private readonly dependent: Int32Array;
+  /** dependents[a * words + w]: the actions dependent on a */
+  private readonly dependents: Int32Array;
   /** enabling[a * words + w]: the actions that may enable a (write a variable it reads) */
   private readonly enabling: Int32Array;
   /** necessary[(a * conditions + j) * words + w]: the writers of a's guard condition j */
@@ -63,28 +63,36 @@ export class StubbornSets {
     const n = actions.length;
     const words = (this.words = Math.max(1, Math.ceil(n / 32)));
     const all = Array.from({ length: model.stateSize }, (_, v) => v);
-    const reads = actions.map((a) => new Set([...(a.reads ?? all), ...(a.writes ?? all)]));
-    const writes = actions.map((a) => new Set(a.writes ?? all));
+    const writes = actions.map((a) => [...new Set(a.writes ?? all)]);
+    const reads = actions.map((a, i) => [...new Set([...(a.reads ?? all), ...writes[i]!])]);
     const guards = actions.map((a) => a.guard ?? []);
-    const meets = (x: Set<number>, y: Set<number>) => [...x].some((v) => y.has(v));
-    const exclusive = (a: number, b: number) =>
-      guards[a]!.some(([x, want]) => guards[b]!.some(([y, other]) => x === y && want !== other));
     const bit = (set: Int32Array, at: number, b: number) => (set[at + (b >> 5)]! |= 1 << (b & 31));
-    this.dependent = new Int32Array(n * words);
+    const or = (into: Int32Array, at: number, from: Int32Array, to: number) => {
+      for (let w = 0; w < words; w++) into[at + w]! |= from[to + w]!;
+    };
+    // Per variable, the actions that write it and those that read it.
+    const writers = new Int32Array(model.stateSize * words);
+    const readers = new Int32Array(model.stateSize * words);
+    for (let a = 0; a < n; a++) {
+      for (const x of writes[a]!) bit(writers, x * words, a);
+      for (const x of reads[a]!) bit(readers, x * words, a);
+    }
+    this.dependents = new Int32Array(n * words);
     this.enabling = new Int32Array(n * words);
     this.visible = new Int32Array(words);
     const watched = new Set((model.invariants ?? []).flatMap((inv) => inv.reads ?? all));
     for (let a = 0; a < n; a++) {
-      if (meets(writes[a]!, watched)) bit(this.visible, 0, a);
-      for (let b = 0; b < n; b++) {
-        if (
-          a !== b &&
-          (meets(writes[a]!, reads[b]!) || meets(writes[b]!, reads[a]!)) &&
-          !exclusive(a, b)
-        )
-          bit(this.dependent, a * words, b);
-        if (meets(writes[b]!, reads[a]!)) bit(this.enabling, a * words, b);
-      }
+      if (writes[a]!.some((x) => watched.has(x))) bit(this.visible, 0, a);
+      for (const x of reads[a]!) or(this.enabling, a * words, writers, x * words);
+      or(this.dependents, a * words, this.enabling, a * words);
+      for (const x of writes[a]!) or(this.dependents, a * words, readers, x * words);
+      this.dependents[a * words + (a >> 5)]! &= ~(1 << (a & 31));
+      // Two labels of one process (one variable, two values) are never enabled together.
+      for (const [x, want] of guards[a]!)
+        guards.forEach((other, b) => {
+          if (other.some(([y, value]) => y === x && value !== want))
+            this.dependents[a * words + (b >> 5)]! &= ~(1 << (b & 31));
+        });
     }
     const k = (this.conditions = Math.max(0, ...guards.map((g) => g.length)));
     this.necessary = new Int32Array(n * k * words);
@@ -95,8 +103,7 @@ export class StubbornSets {
     );
     guards.forEach((guard, a) =>
       guard.forEach(([x, want], j) => {
-        for (let b = 0; b < n; b++)
-          if (writes[b]!.has(x)) bit(this.necessary, (a * k + j) * words, b);
+        or(this.necessary, (a * k + j) * words, writers, x * words);
         const base = vars.indexOf(x) * 256;
         for (let value = 0; value < 256; value++)
           if (value !== want)
@@ -106,6 +113,11 @@ export class StubbornSets {
     this.met = new Int32Array(k * words);
     this.set = new Int32Array(words);
     this.stack = new Int32Array(n);
+  }
+
+  /** Are actions a and b dependent (the relation the sets are closed under)? For tests. */
+  dependent(a: number, b: number): boolean {
+    return ((this.dependents[a * this.words + (b >> 5)]! >>> (b & 31)) & 1) === 1;
   }
 
   /** The actions to expand at state `s`, whose enabled actions are `enabled` (a set of `words`
@@ -153,7 +165,7 @@ export class StubbornSets {
     while (top > 0) {
       const a = stack[--top]!;
       const [add, at] =
-        (enabled[a >> 5]! >>> (a & 31)) & 1 ? [this.dependent, a * words] : this.enablers(a);
+        (enabled[a >> 5]! >>> (a & 31)) & 1 ? [this.dependents, a * words] : this.enablers(a);
       for (let w = 0; w < words; w++) {
         let fresh = add[at + w]! & ~set[w]!;
         set[w]! |= fresh;
