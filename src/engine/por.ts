@@ -51,8 +51,11 @@ export class StubbornSets {
   private readonly guarded: Int32Array;
   /** the actions that write a variable some invariant reads */
   private readonly visible: Int32Array;
-  /** per enabled set and failing conditions (as a key): the actions to expand, or undefined */
-  private readonly memo = new Map<string, Int32Array | undefined>();
+  /** per enabled set and failing conditions (`key`): the index of the actions to expand (or
+   * undefined: all) in `results` */
+  private readonly memo: WordsTable;
+  private readonly results: (Int32Array | undefined)[] = [];
+  private readonly key: Int32Array;
   private readonly set: Int32Array;
   private readonly stack: Int32Array;
   /** per condition j, the actions whose condition j holds in the state being reduced */
@@ -111,6 +114,8 @@ export class StubbornSets {
       }),
     );
     this.met = new Int32Array(k * words);
+    this.key = new Int32Array(words + k * words);
+    this.memo = new WordsTable(this.key.length);
     this.set = new Int32Array(words);
     this.stack = new Int32Array(n);
   }
@@ -123,6 +128,8 @@ export class StubbornSets {
   /** The actions to expand at state `s`, whose enabled actions are `enabled` (a set of `words`
    * words): the smallest stubborn set's, or undefined when that is all of them. */
   reduce(s: State, enabled: Int32Array): Int32Array | undefined {
+    const all = count(enabled);
+    if (all <= 1) return undefined;
     const { words, met, guarded } = this;
     met.fill(-1);
     for (let j = 0; j < this.conditions; j++) {
@@ -132,14 +139,14 @@ export class StubbornSets {
         for (let w = 0; w < words; w++) met[j * words + w]! &= table[at + w]!;
       }
     }
-    let key = '';
-    for (let w = 0; w < words; w++)
-      key += String.fromCharCode(enabled[w]! & 0xffff, enabled[w]! >>> 16);
-    for (let w = 0; w < met.length; w++)
-      key += String.fromCharCode(met[w]! & 0xffff, met[w]! >>> 16);
-    if (this.memo.has(key)) return this.memo.get(key);
+    // The key: the enabled actions, and which conditions hold for the disabled ones.
+    const key = this.key;
+    key.set(enabled);
+    for (let w = 0; w < met.length; w++) key[words + w] = met[w]! & ~enabled[w % words]!;
+    const known = this.memo.find(key);
+    if (known >= 0) return this.results[known];
     let best: Int32Array | undefined;
-    let bestSize = count(enabled);
+    let bestSize = all;
     for (let w = 0; w < words; w++) {
       for (let bits = enabled[w]!; bits !== 0; bits &= bits - 1) {
         const seed = (w << 5) | (31 - Math.clz32(bits & -bits));
@@ -150,7 +157,8 @@ export class StubbornSets {
         }
       }
     }
-    this.memo.set(key, best);
+    this.memo.insert(key, this.results.length);
+    this.results.push(best);
     return best;
   }
 
@@ -192,6 +200,59 @@ export class StubbornSets {
         return [this.necessary, (a * this.conditions + j) * words];
     return [this.enabling, a * words];
   }
+}
+
+/** A hash table from fixed-length rows of words to numbers (open addressing, linear probing):
+ * a memo looked up on every state, where string keys cost more than the search itself. */
+class WordsTable {
+  private keys: Int32Array;
+  /** per slot: the value + 1, or 0 when empty */
+  private values: Int32Array;
+  private size = 0;
+
+  constructor(private readonly width: number) {
+    this.keys = new Int32Array(1024 * width);
+    this.values = new Int32Array(1024);
+  }
+
+  /** The value stored for `key`, or -1. */
+  find(key: Int32Array): number {
+    const { width, keys, values } = this;
+    const mask = values.length - 1;
+    for (let i = hash(key) & mask; values[i] !== 0; i = (i + 1) & mask) {
+      let w = 0;
+      while (w < width && keys[i * width + w] === key[w]) w++;
+      if (w === width) return values[i]! - 1;
+    }
+    return -1;
+  }
+
+  insert(key: Int32Array, value: number): void {
+    if (2 * (this.size + 1) > this.values.length) this.grow();
+    const { width, keys, values } = this;
+    const mask = values.length - 1;
+    let i = hash(key) & mask;
+    while (values[i] !== 0) i = (i + 1) & mask;
+    keys.set(key, i * width);
+    values[i] = value + 1;
+    this.size++;
+  }
+
+  private grow(): void {
+    const { width, keys, values } = this;
+    this.keys = new Int32Array(keys.length * 2);
+    this.values = new Int32Array(values.length * 2);
+    this.size = 0;
+    for (let i = 0; i < values.length; i++)
+      if (values[i] !== 0) this.insert(keys.subarray(i * width, (i + 1) * width), values[i]! - 1);
+  }
+}
+
+/** FNV-1a over words, with a final mix. */
+function hash(key: Int32Array): number {
+  let h = 0x811c9dc5;
+  for (let w = 0; w < key.length; w++) h = Math.imul(h ^ key[w]!, 16777619);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 function count1(x: number): number {
