@@ -55,6 +55,8 @@ export class StubbornSets {
    * undefined: all) in `results` */
   private readonly memo: WordsTable;
   private readonly results: (Int32Array | undefined)[] = [];
+  /** per enabled set: 1 when no state with it can be reduced, else 0 */
+  private readonly hopeless: WordsTable;
   private readonly key: Int32Array;
   private readonly set: Int32Array;
   private readonly stack: Int32Array;
@@ -116,6 +118,7 @@ export class StubbornSets {
     this.met = new Int32Array(k * words);
     this.key = new Int32Array(words + k * words);
     this.memo = new WordsTable(this.key.length);
+    this.hopeless = new WordsTable(words);
     this.set = new Int32Array(words);
     this.stack = new Int32Array(n);
   }
@@ -130,6 +133,15 @@ export class StubbornSets {
   reduce(s: State, enabled: Int32Array): Int32Array | undefined {
     const all = count(enabled);
     if (all <= 1) return undefined;
+    // Closed under the enabled actions' dependents alone, each seed's set is a lower bound of
+    // its stubborn set in every state with these enabled actions: where none is smaller than
+    // all of them, no such state can be reduced, whatever its guards say.
+    let hopeless = this.hopeless.find(enabled);
+    if (hopeless < 0) {
+      hopeless = this.smallest(enabled, all, true) ? 0 : 1;
+      this.hopeless.insert(enabled, hopeless);
+    }
+    if (hopeless === 1) return undefined;
     const { words, met, guarded } = this;
     met.fill(-1);
     for (let j = 0; j < this.conditions; j++) {
@@ -145,60 +157,74 @@ export class StubbornSets {
     for (let w = 0; w < met.length; w++) key[words + w] = met[w]! & ~enabled[w % words]!;
     const known = this.memo.find(key);
     if (known >= 0) return this.results[known];
+    const best = this.smallest(enabled, all, false);
+    this.memo.insert(key, this.results.length);
+    this.results.push(best);
+    return best;
+  }
+
+  /** The smallest set (of fewer than `all` enabled actions) among the seeds' closures, or
+   * undefined. `lower`: the closures leave out the disabled actions' enabling sets. */
+  private smallest(enabled: Int32Array, all: number, lower: boolean): Int32Array | undefined {
     let best: Int32Array | undefined;
     let bestSize = all;
-    for (let w = 0; w < words; w++) {
+    for (let w = 0; w < this.words; w++) {
       for (let bits = enabled[w]!; bits !== 0; bits &= bits - 1) {
         const seed = (w << 5) | (31 - Math.clz32(bits & -bits));
-        const size = this.close(seed, enabled);
+        const size = this.close(seed, enabled, bestSize, lower);
         if (size < bestSize) {
           bestSize = size;
           best = this.set.slice();
         }
       }
     }
-    this.memo.insert(key, this.results.length);
-    this.results.push(best);
     return best;
   }
 
-  /** The stubborn closure of {seed} into `set`; returns how many enabled actions it holds, or
-   * Infinity when it breaks visibility (it then expands everything anyway). */
-  private close(seed: number, enabled: Int32Array): number {
-    const { words, set, stack } = this;
+  /** The stubborn closure of {seed} into `set`: how many enabled actions it holds, or Infinity
+   * as soon as it holds `bound` of them or breaks visibility (nothing is reduced then). */
+  private close(seed: number, enabled: Int32Array, bound: number, lower: boolean): number {
+    const { words, set, stack, visible } = this;
     set.fill(0);
     set[seed >> 5] = 1 << (seed & 31);
+    if ((visible[seed >> 5]! >>> (seed & 31)) & 1) return Infinity;
     stack[0] = seed;
     let top = 1;
+    let size = 1;
     while (top > 0) {
       const a = stack[--top]!;
-      const [add, at] =
-        (enabled[a >> 5]! >>> (a & 31)) & 1 ? [this.dependents, a * words] : this.enablers(a);
+      let table = this.dependents;
+      let at = a * words;
+      if (!((enabled[a >> 5]! >>> (a & 31)) & 1)) {
+        if (lower) continue;
+        at = this.necessaryAt(a);
+        table = at < 0 ? this.enabling : this.necessary;
+        if (at < 0) at = a * words;
+      }
       for (let w = 0; w < words; w++) {
-        let fresh = add[at + w]! & ~set[w]!;
+        let fresh = table[at + w]! & ~set[w]!;
         set[w]! |= fresh;
+        const on = fresh & enabled[w]!;
+        if (on !== 0) {
+          size += count1(on);
+          if (size >= bound || (on & visible[w]!) !== 0) return Infinity;
+        }
         for (; fresh !== 0; fresh &= fresh - 1)
           stack[top++] = (w << 5) | (31 - Math.clz32(fresh & -fresh));
       }
     }
-    let size = 0;
-    let visible = false;
-    for (let w = 0; w < words; w++) {
-      const kept = set[w]! & enabled[w]!;
-      size += count1(kept);
-      if (kept & this.visible[w]!) visible = true;
-    }
-    return visible ? Infinity : size;
+    return size;
   }
 
-  /** A necessary enabling set of disabled action a (as a table and offset): the writers of its
-   * first guard condition that fails, or of everything it reads. */
-  private enablers(a: number): [Int32Array, number] {
+  /** Where disabled action a's necessary enabling set is in `necessary`: the writers of its
+   * first guard condition that fails; -1 when its guard holds (then: `enabling`, the writers
+   * of everything it reads). */
+  private necessaryAt(a: number): number {
     const { words, met } = this;
     for (let j = 0; j < this.conditions; j++)
       if (!((met[j * words + (a >> 5)]! >>> (a & 31)) & 1))
-        return [this.necessary, (a * this.conditions + j) * words];
-    return [this.enabling, a * words];
+        return (a * this.conditions + j) * words;
+    return -1;
   }
 }
 
