@@ -43,15 +43,19 @@ const benches: Bench[] = [
   },
 ];
 
-function spin(b: Bench, work: string): { states: number; perSecond: number; seconds: number } {
+/** SPIN's exhaustive safety search of `b`, best of RUNS; with `reduce`, its partial-order
+ * reduction on (pan compiled without -DNOREDUCE). */
+function spin(
+  b: Pick<Bench, 'promela' | 'spinArgs'>,
+  work: string,
+  reduce = false,
+): { states: number; perSecond: number; seconds: number } {
   execFileSync('spin', [...b.spinArgs, '-a', join(benchDir, b.promela)], {
     cwd: work,
     stdio: 'pipe',
   });
-  execFileSync('gcc', ['-O2', '-DSAFETY', '-DNOREDUCE', '-DMEMLIM=16000', '-o', 'pan', 'pan.c'], {
-    cwd: work,
-    stdio: 'pipe',
-  });
+  const flags = ['-O2', '-DSAFETY', ...(reduce ? [] : ['-DNOREDUCE']), '-DMEMLIM=16000'];
+  execFileSync('gcc', [...flags, '-o', 'pan', 'pan.c'], { cwd: work, stdio: 'pipe' });
   let best = { states: 0, perSecond: 0, seconds: Infinity };
   for (let i = 0; i < RUNS; i++) {
     const out = execFileSync('./pan', ['-m10000000'], { cwd: work, encoding: 'utf8' });
@@ -167,21 +171,33 @@ function livenessCost(): void {
 }
 
 /** The contention scenario over 2 to SCALE_VCPUS (default 4) vCPUs: states and seconds of the
- * safety search plain, with symmetry, with partial-order reduction and with both. */
-function scaling(): void {
+ * safety search plain, with symmetry, with partial-order reduction and with both; and, given a
+ * `work` directory, SPIN on the Promela twin (bench/contention.pml, 2 to 4 vCPUs) without and
+ * with its partial-order reduction. */
+function scaling(work?: string): void {
   const top = Number(process.env.SCALE_VCPUS ?? 4);
+  const heads = ['plain', '--symmetry', '--por', 'both', ...(work ? ['spin', 'spin POR'] : [])];
   console.log(`\nscaling (tdx contention, safety, one thread): states / seconds`);
-  console.log(
-    `  ${'vcpus'.padEnd(6)}${['plain', '--symmetry', '--por', 'both'].map((h) => h.padStart(24)).join('')}`,
-  );
+  console.log(`  ${'vcpus'.padEnd(6)}${heads.map((h) => h.padStart(24)).join('')}`);
+  const cell = (states: number, seconds: number) =>
+    `${fmt(states)} / ${seconds.toFixed(2)}`.padStart(24);
   for (let v = 2; v <= top; v++) {
     const model = contentionWith(v);
     const cells = [{}, { symmetry: true }, { por: true }, { symmetry: true, por: true }].map(
       (o) => {
         const r = check(model, { liveness: false, ...o });
-        return `${fmt(r.distinctStates)} / ${r.seconds.toFixed(2)}`.padStart(24);
+        return cell(r.distinctStates, r.seconds);
       },
     );
+    if (work && v <= 4)
+      for (const reduce of [false, true]) {
+        const r = spin(
+          { promela: 'contention.pml', spinArgs: [`-DVCPUS=${v}`, '-o2'] },
+          work,
+          reduce,
+        );
+        cells.push(cell(r.states, r.seconds));
+      }
     console.log(`  ${String(v).padEnd(6)}${cells.join('')}`);
   }
 }
@@ -201,7 +217,8 @@ try {
   console.log(
     `${'model'.padEnd(24)} ${'states: septcheck / spin'.padEnd(44)}${'septcheck/s'.padStart(12)}   ${'spin/s'.padStart(12)}   ratio   bytes/state`,
   );
-  for (const b of benches) {
+  // --scaling: the scaling table alone.
+  for (const b of process.argv.includes('--scaling') ? [] : benches) {
     const s = spin(b, work);
     const c = septcheck(b);
     const agree =
@@ -215,10 +232,12 @@ try {
     );
     if (agree === 'DISAGREE') process.exitCode = 1;
   }
-  await workerSpeedup();
-  defaultsAgainstOneThread();
-  livenessCost();
-  scaling();
+  if (!process.argv.includes('--scaling')) {
+    await workerSpeedup();
+    defaultsAgainstOneThread();
+    livenessCost();
+  }
+  scaling(work);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

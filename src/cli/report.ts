@@ -127,6 +127,10 @@ export function checkText(
   lines.push(
     `fingerprint collision probability (optimistic, as TLC computes it): ${r.collisionProbability.toExponential(1)}`,
   );
+  if (r.reduction?.notChecked.length)
+    lines.push(
+      `partial-order reduction: liveness not checked (${r.reduction.notChecked.join(', ')})`,
+    );
   if (r.coverage) lines.push('', coverageText(r.coverage));
   return lines.join('\n');
 }

@@ -120,7 +120,7 @@ export class SuccessorBatch {
     const to = this.buf.count;
     enabled.fill(0);
     for (let k = from; k < to; k++) enabled[action[k]! >> 5]! |= 1 << (action[k]! & 31);
-    const keep = to > from ? this.stubborn!.reduce(enabled) : undefined;
+    const keep = to > from ? this.stubborn!.reduce(this.view, enabled) : undefined;
     this.reduced[i] = keep ? 1 : 0;
     for (let k = from; k < to; k++)
       kept[k] = keep ? (keep[action[k]! >> 5]! >>> (action[k]! & 31)) & 1 : 1;

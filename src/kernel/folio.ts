@@ -32,12 +32,19 @@ export class Mm {
     ];
     this.huge = config.scenario.hugeFolio;
     this.vcpus = config.scenario.vcpus;
-    this.refReads = [
-      ...v.frames(...this.holders, v.owner, v.present, v.marked, v.poison, v.sept),
+    this.countReads = [
+      ...v.frames(...this.holders),
       ...v.vcpuFields(v.faultRef, v.faultGfn),
       ...v.scalars(v.folioSplit),
     ];
+    this.refReads = [
+      ...this.countReads,
+      ...v.frames(v.owner, v.present, v.marked, v.poison, v.sept),
+    ];
   }
+
+  /** Footprints: what frameRefs and folioRefs read. */
+  readonly countReads: readonly number[];
 
   /** Footprints: what counting a folio's references and freeing it read (the policy's say
    * included), and what a folio_put by `holder` may write. */

@@ -29,6 +29,7 @@ export function invariants(k: Kernel): Invariant[] {
   return [
     {
       name: 'no-reuse-while-mapped',
+      reads: [v.tdLifecycle, ...k.frames(v.owner, v.sept, v.pamt)],
       doc: "A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner's data.",
       check(s) {
         if (s[v.tdLifecycle] === TD_TEARDOWN) return true;
@@ -44,6 +45,7 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'flush-and-clear-before-reuse',
+      reads: k.frames(v.owner, v.dirty, v.tdBit),
       doc: "A frame went back to the host with dirty cache lines under the TD's key, whose write-back silently corrupts the new owner's data, or without the MOVDIR64B reset KVM gives every page it takes back from the TDX module, so lines keep the TD bit and a partial write by the new owner poisons them (#MC on the next read, X86_BUG_TDX_PW_MCE, which the model assumes). Also a frame freed after HKID release whose REMOVE failed: CACHE.WB wrote its lines back, but nothing reset it.",
       // The reset: tdx_clear_page (v6.17) / tdx_quirk_reset_page (series-v3) after REMOVE and
       // after every RECLAIM (tdx_reclaim_page), arch/x86/kvm/vmx/tdx.c; tdx-module.md 8.1.
@@ -55,6 +57,7 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'no-private-and-shared-at-once',
+      reads: k.frames(v.sept, v.attr, v.refUserMap, v.refGup),
       doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
       check(s) {
         for (let g = 0; g < frames; g++) {
@@ -68,6 +71,7 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'refcount-sane',
+      reads: [...k.scalars(v.refUnderflow), ...k.frames(v.owner, v.present), ...k.mm.countReads],
       doc: 'A refcount went below zero, or a folio was freed while still referenced or still in the page cache: a use-after-free in the host kernel.',
       check(s) {
         if (s[v.refUnderflow]) return false;
@@ -80,6 +84,7 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'guest-data-kept',
+      reads: [v.vmBugged, ...k.frames(v.accepted, v.attr, v.sept, v.guestData, v.content)],
       doc: 'Data the guest wrote to a private page it still owns is gone (the page was zapped and re-added, or overwritten) while the VM is alive: silent data loss inside the TD.',
       check(s) {
         if (s[v.vmBugged]) return true;
@@ -95,6 +100,12 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'teardown-reclaims',
+      reads: [
+        v.vmmOp,
+        v.tdr,
+        ...k.frames(v.pamt, v.owner, v.present, v.refPin),
+        ...k.mm.countReads,
+      ],
       doc: 'Teardown finished but left frames the host can never use again (a deliberate leak): memory lost until reboot, nothing corrupted. A weaker finding than a safety violation.',
       severity: 'finding',
       findingKind: 'leak',

@@ -22,6 +22,14 @@ describe('septcheck check', () => {
     expect(j.violation).toBeUndefined();
   });
 
+  it('with --por, says which liveness properties it did not check', () => {
+    const r = septcheck('check', 'peterson', '--por');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'partial-order reduction: liveness not checked (p0-enters, p1-enters)',
+    );
+  });
+
   it('reports a violation with its trace, exit 1', () => {
     const r = septcheck('check', 'naive-mutex', '--json');
     expect(r.code).toBe(1);
