@@ -127,7 +127,7 @@ export async function checkParallel(
         const job = (start: number, end: number): ChunkJob =>
           claiming
             ? {
-                blocks: search.store.buffers,
+                ...search.store.buffers(start, end),
                 from: start,
                 to: end,
                 mode: 'claim',
@@ -138,7 +138,7 @@ export async function checkParallel(
                 symmetry: options.symmetry === true,
               }
             : {
-                blocks: search.store.buffers,
+                ...search.store.buffers(start, end),
                 from: start,
                 to: end,
                 mode: 'all',
