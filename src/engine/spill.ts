@@ -57,7 +57,7 @@ export class Spill {
     const fd = openSync(this.path(b), 'r');
     try {
       const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const n = readSync(fd, bytes, at, bytes.length - at, at);
         if (n === 0) throw new Error(`spill: block ${b} is short (${at} of ${bytes.length} bytes)`);
         at += n;
