@@ -179,6 +179,7 @@ export async function checkParallel(
     }
     return search.finish();
   } finally {
+    search.close();
     await pool?.close();
   }
 }

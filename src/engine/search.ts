@@ -66,7 +66,7 @@ export class Search {
   private readonly initialRows: Int32Array[] = [];
   /** successors generated again to rebuild a trace (made when first needed) */
   private replay: SuccessorBatch | undefined;
-  private readonly spill: Spill | undefined;
+
   /** the most bytes the run's tables held at once */
   private peakBytes = 0;
 
@@ -98,8 +98,7 @@ export class Search {
     // Liveness needs every state again after the search, coverage too; a safety search keeps
     // the frontier's rows only, and rebuilds a trace by running the model again.
     const keep = this.edges || options.coverage ? 'all' : 'frontier';
-    this.spill = options.spill && keep === 'frontier' ? new Spill(options.spill) : undefined;
-    this.store = new StateStore(size, 1 << 12, parallel, keep, this.spill);
+    this.store = new StateStore(size, 1 << 12, parallel, keep);
 
     this.stride = this.store.stride;
     this.words = this.stride >> 2;
@@ -189,8 +188,11 @@ export class Search {
   /** At the memory bound: moves the queue's blocks to disk if the run may (--spill), so that it
    * goes on; otherwise, or if that is not enough, the search stops. False when it stops. */
   private spillQueue(): boolean {
-    if (this.spill && this.store.spillQueue(this.head) > 0 && this.memoryLeft()) return true;
-    return this.stop(this.spill?.full ? 'max-disk' : 'max-memory');
+    const { store, options } = this;
+    // The run's directory is made when first needed.
+    if (options.spill && store.keep === 'frontier') store.spill ??= new Spill(options.spill);
+    if (store.spill && store.spillQueue(this.head) > 0 && this.memoryLeft()) return true;
+    return this.stop(store.spill?.full ? 'max-disk' : 'max-memory');
   }
 
   /** Expands the next batch here: BATCH states from `head`, within the level. */
@@ -393,7 +395,9 @@ export class Search {
         store.visitedBytes + visited.bytes / Math.max(1, store.count),
       ),
       bytesPerQueuedState: store.stride,
-      ...(this.spill ? { spilledBytes: this.spill.peak } : {}),
+      ...(this.options.spill && this.store.keep === 'frontier'
+        ? { spilledBytes: this.store.spill?.peak ?? 0 }
+        : {}),
       ...(violation ? { violation } : {}),
       ...(this.por ? { reduction: this.reduction() } : {}),
       findings: this.findings,
@@ -463,7 +467,7 @@ export class Search {
 
   /** Removes the run's files on disk (spilled blocks of the queue). */
   close(): void {
-    this.spill?.close();
+    this.store.spill?.close();
   }
 
   /** Grows the visited table for `more` states ahead of a parallel level, or stops the search

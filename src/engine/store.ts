@@ -46,6 +46,8 @@ export class StateStore {
   count = 0;
   /** bytes of the blocks in memory */
   private blockBytes: number;
+  /** where blocks of the queue go when memory runs short (a store that keeps its frontier) */
+  spill: Spill | undefined;
   /** blocks below this one are freed */
   private freedBelow = 0;
 
@@ -55,7 +57,6 @@ export class StateStore {
     initialCapacity = 1 << 12,
     private shared = false,
     readonly keep: 'all' | 'frontier' = 'all',
-    private readonly spill?: Spill,
   ) {
     this.stride = strideOf(stateSize);
     this.words = this.stride >> 2;
