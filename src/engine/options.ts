@@ -59,6 +59,9 @@ export interface CheckResult {
   readonly bytesPerVisitedState: number;
   /** Bytes a queued state costs: its row. */
   readonly bytesPerQueuedState: number;
+  /** A search on threads: the CPU seconds each thread used (this one first), where the system
+   * tells (thread-cpu.ts). Not in the command's report: the bench's measure of the threads. */
+  readonly threadCpuSeconds?: readonly number[];
   /** With `spill`: the most bytes of the queue on disk at once. */
   readonly spilledBytes?: number;
   readonly violation?: Counterexample;
