@@ -92,9 +92,12 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 /**
  * The TDX bench scenario's exhaustive safety search on one thread and on two (this one and a
  * worker), alternating, best of three: states per second of each and the speed-up (wall clock:
- * meaningful on an idle machine only), and the CPU seconds each thread used (thread-cpu.ts),
- * whose ratio, one thread's CPU seconds over the busiest of the two threads', is the speed-up
- * two threads would give each on a core of its own, whatever else the machine runs.
+ * meaningful on an idle machine only), and the CPU seconds each thread used (thread-cpu.ts).
+ * One thread's CPU seconds over the busiest thread's is the speed-up two threads on cores of
+ * their own would give with the work shared as it was; over the mean of the two, the speed-up
+ * with the work shared evenly (the overhead of threads counted, their waiting not). On a loaded
+ * machine the scheduler moves work to this thread (it expands a chunk whenever the worker's is
+ * late), so the first understates and the second is the better guide.
  */
 async function workerSpeedup(): Promise<void> {
   const model = contention4();
@@ -118,11 +121,12 @@ async function workerSpeedup(): Promise<void> {
     if (Math.max(...cpu) < Math.max(...twoCpu)) twoCpu = cpu;
   }
   const busiest = Math.max(...twoCpu);
+  const shared = twoCpu.reduce((a, b) => a + b, 0) / twoCpu.length;
   console.log(
-    `\nthreads (tdx contention vcpus=4): 1 thread ${fmt(one)} states/s, 2 threads ${fmt(two)} states/s, speed-up ${(two / one).toFixed(2)} (wall clock)`,
+    `\nthreads (tdx contention vcpus=4): 1 thread ${fmt(one)} states/s, 2 threads ${fmt(two)} states/s, speed-up ${(two / one).toFixed(2)} (wall clock; target 1.6)`,
   );
   console.log(
-    `  CPU seconds: 1 thread ${oneCpu.toFixed(2)}; 2 threads ${twoCpu.map((c) => c.toFixed(2)).join(' + ')} (this one + the worker); CPU ratio ${(oneCpu / busiest).toFixed(2)} (one thread's CPU over the busiest thread's; target 1.6)`,
+    `  CPU seconds: 1 thread ${oneCpu.toFixed(2)}; 2 threads ${twoCpu.map((c) => c.toFixed(2)).join(' + ')} (this one + the worker); ratio to the busiest thread ${(oneCpu / busiest).toFixed(2)}, to the work shared evenly ${(oneCpu / shared).toFixed(2)}`,
   );
 }
 
