@@ -52,9 +52,9 @@ export class ChunkExpander {
     const { model, batch, safety, findings, words } = this;
     const rows = job.blocks.map((b) => new Int32Array(b));
     const recordWords = RECORD_HEADER + words;
-    // The job's fields as locals: a message's object is slow to read in a hot loop.
     // The rows from the job's first block on: ids here are less `base` than in the store.
     const base = job.firstBlock << BLOCK_SHIFT;
+    // The job's fields as locals: a message's object is slow to read in a hot loop.
     const claiming = job.mode === 'claim';
     const visited = job.visited!;
     const chunk = job.chunk!;

@@ -513,6 +513,11 @@ export class Search {
       row.set(replay.buf.row(k));
       trace.push(step(model.actions, replay.action[k]!, state()));
     }
+    const last = path[path.length - 1]!;
+    if (store.has(last) && store.get(last).some((x, i) => x !== trace[trace.length - 1]!.state[i]))
+      throw new ModelError(
+        `rebuilding a trace: state ${last} came out different when its path was run again: is the model deterministic?`,
+      );
     return trace;
   }
 

@@ -88,9 +88,10 @@ export class StateStore {
     return Math.max(this.via.byteLength, this.blocks[0]!.byteLength, this.blockGrowth);
   }
 
-  /** The buffers of the blocks that hold rows [from, to), for worker threads, and the first
-   * one's index. */
+  /** The buffers of the blocks that hold rows [from, to), for worker threads (spilled ones
+   * read back first), and the first one's index. */
   buffers(from: number, to: number): { blocks: SharedArrayBuffer[]; firstBlock: number } {
+    this.ensure(from, to);
     const first = from >>> BLOCK_SHIFT;
     return {
       blocks: this.blocks
