@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, type Model, type ModelRef } from '../src/engine/index.js';
+import { threadCpuSeconds } from '../src/engine/thread-cpu.js';
 import { contention4, contentionWith } from './contention4.js';
 import hanoi from '../examples/hanoi.js';
 import puzzle8 from '../examples/puzzle8.js';
@@ -92,8 +93,16 @@ function hasSpin(): boolean {
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
-/** The TDX bench scenario's exhaustive safety search on one thread and on two (this one and a
- * worker): states per second of each (best of three) and the speed-up. */
+/**
+ * The TDX bench scenario's exhaustive safety search on one thread and on two (this one and a
+ * worker), alternating, best of three: states per second of each and the speed-up (wall clock:
+ * meaningful on an idle machine only), and the CPU seconds each thread used (thread-cpu.ts).
+ * One thread's CPU seconds over the busiest thread's is the speed-up two threads on cores of
+ * their own would give with the work shared as it was; over the mean of the two, the speed-up
+ * with the work shared evenly (the overhead of threads counted, their waiting not). On a loaded
+ * machine the scheduler moves work to this thread (it expands a chunk whenever the worker's is
+ * late), so the first understates and the second is the better guide.
+ */
 async function workerSpeedup(): Promise<void> {
   const model = contention4();
   const ref: ModelRef = {
@@ -101,22 +110,55 @@ async function workerSpeedup(): Promise<void> {
     exportName: 'contention4',
     arg: null,
   };
-  const rate = async (threads: number) => {
-    let best = 0;
-    for (let i = 0; i < RUNS; i++) {
-      const r =
-        threads === 1
-          ? check(model, { liveness: false })
-          : await checkParallel(model, ref, threads, { liveness: false });
-      best = Math.max(best, r.distinctStates / r.seconds);
-    }
-    return best;
-  };
-  const one = await rate(1);
-  const two = await rate(2);
+  let one = 0;
+  let two = 0;
+  let oneCpu = Infinity;
+  let twoCpu: readonly number[] = [Infinity];
+  for (let i = 0; i < RUNS; i++) {
+    const before = threadCpuSeconds() ?? NaN;
+    const r1 = check(model, { liveness: false });
+    oneCpu = Math.min(oneCpu, (threadCpuSeconds() ?? NaN) - before);
+    one = Math.max(one, r1.distinctStates / r1.seconds);
+    const r2 = await checkParallel(model, ref, 2, { liveness: false });
+    two = Math.max(two, r2.distinctStates / r2.seconds);
+    const cpu = r2.threadCpuSeconds ?? [NaN];
+    if (Math.max(...cpu) < Math.max(...twoCpu)) twoCpu = cpu;
+  }
+  const busiest = Math.max(...twoCpu);
+  const shared = twoCpu.reduce((a, b) => a + b, 0) / twoCpu.length;
   console.log(
-    `\nthreads (tdx contention vcpus=4): 1 thread ${fmt(one)} states/s, 2 threads ${fmt(two)} states/s, speed-up ${(two / one).toFixed(2)}`,
+    `\nthreads (tdx contention vcpus=4): 1 thread ${fmt(one)} states/s, 2 threads ${fmt(two)} states/s, speed-up ${(two / one).toFixed(2)} (wall clock; target 1.6)`,
   );
+  console.log(
+    `  CPU seconds: 1 thread ${oneCpu.toFixed(2)}; 2 threads ${twoCpu.map((c) => c.toFixed(2)).join(' + ')} (this one + the worker); ratio to the busiest thread ${(oneCpu / busiest).toFixed(2)}, to the work shared evenly ${(oneCpu / shared).toFixed(2)}`,
+  );
+}
+
+/** What a state costs on the TDX bench scenario, safety search on one thread (--json's fields). */
+function memory(): void {
+  const r = check(contention4(), { liveness: false });
+  console.log(
+    `\nmemory (tdx contention vcpus=4, safety, one thread): ${r.bytesPerVisitedState} bytes per visited state (target 16), ${r.bytesPerState} bytes per state at the peak (queue included), ${r.bytesPerQueuedState} per queued state`,
+  );
+}
+
+/**
+ * The 6-vCPU contention scenario within --max-memory 20000 (MiB): with --por and without
+ * --symmetry (issue 16's target), beside the --symmetry run; states, bytes per state and seconds.
+ * Long: `npm run bench -- --six-vcpus` runs this alone.
+ */
+function sixVcpus(): void {
+  const model = contentionWith(6);
+  console.log('\ncontention vcpus=6, safety, one thread, --max-memory 20000:');
+  for (const [label, o] of [
+    ['--por', { por: true }],
+    ['--symmetry', { symmetry: true }],
+  ] as const) {
+    const r = check(model, { liveness: false, maxMemory: 20000 * 2 ** 20, ...o });
+    console.log(
+      `  ${label.padEnd(12)} ${r.result}${r.stoppedBy ? ` (${r.stoppedBy})` : ''}: ${fmt(r.distinctStates)} states, ${r.bytesPerState} bytes per state, ${r.seconds.toFixed(1)} s`,
+    );
+  }
 }
 /** Wall seconds of a fresh `septcheck check` process (as users meet it). */
 function cliSeconds(args: string[]): number {
@@ -202,7 +244,13 @@ function scaling(work?: string): void {
   }
 }
 
+if (process.argv.includes('--six-vcpus')) {
+  sixVcpus();
+  process.exit(0);
+}
 if (process.argv.includes('--engine-only')) {
+  await workerSpeedup();
+  memory();
   defaultsAgainstOneThread();
   livenessCost();
   scaling();
@@ -234,10 +282,12 @@ try {
   }
   if (!process.argv.includes('--scaling')) {
     await workerSpeedup();
+    memory();
     defaultsAgainstOneThread();
     livenessCost();
   }
   scaling(work);
+  sixVcpus();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

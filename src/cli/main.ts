@@ -61,7 +61,7 @@ import {
 import { kernelRunText, runText } from './run-report.js';
 import { starters, writeStarter, type StarterKind } from './new-file.js';
 import { graphDot } from './graph-dot.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statfsSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
 function integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -70,6 +70,26 @@ function integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
       throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
     if (Number(text) > max) throw new InvalidArgumentError(`${name} must be an integer <= ${max}`);
     return Number(text);
+  };
+}
+
+/** Half the free space of the disk that holds `dir`, in MiB (at least 1). */
+function halfFreeMiB(dir: string): number {
+  const s = statfsSync(dir);
+  return Math.max(1, Math.floor((s.bavail * s.bsize) / 2 / 2 ** 20));
+}
+
+/** An existing directory (for the run's own directory of files inside it). */
+function directory(name: string) {
+  return (text: string): string => {
+    let isDir = false;
+    try {
+      isDir = statSync(text).isDirectory();
+    } catch {
+      // missing: said below
+    }
+    if (!isDir) throw new InvalidArgumentError(`${name}: ${text} is not a directory`);
+    return text;
   };
 }
 
@@ -206,6 +226,16 @@ modelOptions(
     "stop before the checker's tables would pass this many MiB (result incomplete; default: half the machine's memory)",
     integer('--max-memory', 1),
   )
+  .option(
+    '--spill <dir>',
+    "when --max-memory is reached, go on with the queue of states to expand on disk, in a directory of the run's own inside dir, removed at the end (a safety search, on one thread)",
+    directory('--spill'),
+  )
+  .option(
+    '--max-disk <MiB>',
+    'with --spill: the most MiB on disk at once (result incomplete, stopped by max-disk; default: half the free space of the disk)',
+    integer('--max-disk', 1),
+  )
   .option('--no-deadlock', 'do not report states without successors')
   .option('--no-fairness', "ignore the model's fairness when checking liveness")
   .option(
@@ -244,6 +274,16 @@ modelOptions(
       throw new InputError(
         `--symmetry: ${t.title} declares no interchangeable parts (no canonical)`,
       );
+    if (o.maxDisk !== undefined && !o.spill)
+      throw new InputError('--max-disk: only with --spill <dir>');
+    if (
+      o.spill &&
+      (o.coverage ||
+        (o.liveness !== false && !o.symmetry && !o.por && (t.model.liveness?.length ?? 0) > 0))
+    )
+      throw new InputError(
+        `--spill: ${o.coverage ? '--coverage' : `liveness (${t.title} has liveness properties)`} keeps every state in memory; add ${o.coverage ? 'no --coverage' : '--no-liveness'}`,
+      );
     const progress = await progressLine(!o.json);
     const options = {
       maxStates: o.maxStates,
@@ -255,6 +295,9 @@ modelOptions(
       ...(o.symmetry ? { symmetry: true } : {}),
       ...(o.por ? { por: true } : {}),
       ...(o.coverage ? { coverage: true } : {}),
+      ...(o.spill
+        ? { spill: { dir: o.spill, maxDisk: (o.maxDisk ?? halfFreeMiB(o.spill)) * 2 ** 20 } }
+        : {}),
       onProgress: progress.update,
     };
     const ref: ModelRef = {
@@ -264,7 +307,7 @@ modelOptions(
       ...(o.deadlock === false ? { deadlock: false } : {}),
     };
     // By default the threads join only where they pay (a run past its first seconds).
-    const workers: number = o.por || o.coverage ? 1 : (o.workers ?? defaultWorkers());
+    const workers: number = o.por || o.coverage || o.spill ? 1 : (o.workers ?? defaultWorkers());
     const join: Join | undefined =
       o.joinAfter !== undefined
         ? { afterCpuSeconds: o.joinAfter, onlyIfIdle: false }

@@ -97,6 +97,7 @@ export function checkJson(
     bytesPerState: r.bytesPerState,
     bytesPerVisitedState: r.bytesPerVisitedState,
     bytesPerQueuedState: r.bytesPerQueuedState,
+    ...(r.spilledBytes !== undefined ? { spilledBytes: r.spilledBytes } : {}),
     ...(r.violation ? { violation: counterexampleJson(model, r.violation) } : {}),
     ...(r.reduction ? { reduction: r.reduction } : {}),
     findings: r.findings.map((f) => counterexampleJson(model, f)),

@@ -5,6 +5,10 @@ import type { CheckOptions, CheckResult } from './options.js';
 /** Exhaustive breadth-first search: every invariant counterexample found is a shortest one. */
 export function check(model: Model, options: CheckOptions = {}): CheckResult {
   const search = new Search(model, options, false);
-  while (search.nextState()) search.expandNext();
-  return search.finish();
+  try {
+    while (search.nextState()) search.expandNext();
+    return search.finish();
+  } finally {
+    search.close();
+  }
 }

@@ -14,13 +14,14 @@ import {
   REC_FINDINGS,
   REC_HI,
   REC_LO,
+  REC_ORDINAL,
   REC_PARENT,
   REC_SKIPPED,
   RECORD_HEADER,
   type ChunkJob,
   type ChunkResult,
 } from './parallel-protocol.js';
-import { loadRow, strideOf } from './store.js';
+import { BLOCK_SHIFT, loadRow, strideOf } from './store.js';
 import { claim, CLAIM_KNOWN, CLAIM_NEW, readAhead } from './visited.js';
 
 export class ChunkExpander {
@@ -51,6 +52,8 @@ export class ChunkExpander {
     const { model, batch, safety, findings, words } = this;
     const rows = job.blocks.map((b) => new Int32Array(b));
     const recordWords = RECORD_HEADER + words;
+    // The rows from the job's first block on: ids here are less `base` than in the store.
+    const base = job.firstBlock << BLOCK_SHIFT;
     // The job's fields as locals: a message's object is slow to read in a hot loop.
     const claiming = job.mode === 'claim';
     const visited = job.visited!;
@@ -83,9 +86,9 @@ export class ChunkExpander {
         buffer: out.buffer as ArrayBuffer,
       };
     };
-    for (let from = job.from; from < job.to; from += BATCH) {
-      if (claiming && Atomics.load(inserts, 0) >= limit) return result(from);
-      const to = Math.min(job.to, from + BATCH);
+    for (let from = job.from - base; from < job.to - base; from += BATCH) {
+      if (claiming && Atomics.load(inserts, 0) >= limit) return result(from + base);
+      const to = Math.min(job.to - base, from + BATCH);
       batch.generate(rows, from, to, canonical);
       const buf = batch.buf;
       if (claiming) readAhead(visited, 3, batch.fingerprints, batch.count);
@@ -107,8 +110,9 @@ export class ChunkExpander {
           }
           reserve();
           const at = count * recordWords;
-          out[at + REC_PARENT] = id;
+          out[at + REC_PARENT] = id + base;
           out[at + REC_ACTION] = batch.action[k]!;
+          out[at + REC_ORDINAL] = k - batch.first[i]!;
           out[at + REC_HI] = hi | 0;
           out[at + REC_LO] = lo | 0;
           const s = buf.view(k);
@@ -128,7 +132,7 @@ export class ChunkExpander {
           reserve();
           const at = count * recordWords;
           out.fill(0, at, at + RECORD_HEADER);
-          out[at + REC_PARENT] = id;
+          out[at + REC_PARENT] = id + base;
           out[at + REC_ACTION] = DEADLOCK;
           out[at + REC_SKIPPED] = skipped;
           skipped = 0;

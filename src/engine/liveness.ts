@@ -239,7 +239,7 @@ function regionOf(
   } else {
     for (let i = 0; i < n; i++) region[i] = p[i] ? 0 : 1;
     for (let i = 0; i < n; i++) {
-      const isSource = prop.kind === 'eventually' ? store.parent[i] === -1 : true;
+      const isSource = prop.kind === 'eventually' ? i < store.parents.initialCount : true;
       if (isSource && region[i]) sources[count++] = i;
     }
   }

@@ -1,5 +1,6 @@
 /** What a check is asked (bounds, liveness, symmetry) and what it answers. */
 import type { Coverage } from './coverage.js';
+import type { SpillOptions } from './spill.js';
 import type { Counterexample } from './trace.js';
 
 export interface CheckOptions {
@@ -9,6 +10,9 @@ export interface CheckOptions {
   readonly maxDepth?: number;
   /** Stop (result `incomplete`) before the checker's tables would grow past this many bytes. */
   readonly maxMemory?: number;
+  /** With a safety search: when the memory bound is reached, move the queue's blocks to disk
+   * (a directory of the run's own under `dir`, removed at the end) instead of stopping. */
+  readonly spill?: SpillOptions;
   /** Report states without successors (default: the model's choice, else true). */
   readonly deadlock?: boolean;
   /** Check liveness properties (default true). */
@@ -40,19 +44,26 @@ export type Outcome = 'ok' | 'violation' | 'incomplete';
 export interface CheckResult {
   readonly result: Outcome;
   /** Which bound stopped an incomplete run. */
-  readonly stoppedBy?: 'max-states' | 'max-depth' | 'max-memory';
+  readonly stoppedBy?: 'max-states' | 'max-depth' | 'max-memory' | 'max-disk';
   readonly distinctStates: number;
   readonly transitions: number;
   readonly depth: number;
   readonly seconds: number;
   readonly statesPerSecond: number;
   readonly collisionProbability: number;
-  /** Bytes of the state store, visited table and (for liveness) edge table per distinct state. */
+  /** The most bytes the run's tables held at once (the store with its queue, the visited
+   * table, for liveness the edge table and the liveness check's arrays), per distinct state. */
   readonly bytesPerState: number;
-  /** Bytes a visited state costs: its row in the store and its share of the visited table. */
+  /** Bytes a visited state costs: its share of the visited table and its parent and ordinal in
+   * the store (two bytes), and where every state is kept (liveness, coverage), its row. */
   readonly bytesPerVisitedState: number;
-  /** Bytes a queued state costs: the queue is the unexpanded tail of the store, so its row. */
+  /** Bytes a queued state costs: its row. */
   readonly bytesPerQueuedState: number;
+  /** A search on threads: the CPU seconds each thread used (this one first), where the system
+   * tells (thread-cpu.ts). Not in the command's report: the bench's measure of the threads. */
+  readonly threadCpuSeconds?: readonly number[];
+  /** With `spill`: the most bytes of the queue on disk at once. */
+  readonly spilledBytes?: number;
   readonly violation?: Counterexample;
   /** With partial-order reduction: the properties checked on the reduced graph, and those not
    * checked at all (liveness). */

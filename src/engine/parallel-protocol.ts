@@ -13,7 +13,9 @@ export interface ModelRef {
 
 /** Expand states [from, to) of the shared store (its blocks' buffers, store.ts). */
 export interface ChunkJob {
+  /** the blocks of the store that hold rows [from, to), from block `firstBlock` on */
   readonly blocks: readonly SharedArrayBuffer[];
+  readonly firstBlock: number;
   readonly from: number;
   readonly to: number;
   /**
@@ -57,6 +59,7 @@ export const REC_LO = 3;
 export const REC_BROKEN = 4; // the first safety invariant it breaks + 1, or 0
 export const REC_SKIPPED = 5; // successors found already visited since the previous record
 export const REC_FINDINGS = 6; // bit i: it breaks the model's i-th finding invariant
-export const RECORD_HEADER = 7;
+export const REC_ORDINAL = 7; // which of its parent's successors it is (parents.ts)
+export const RECORD_HEADER = 8;
 /** The action of a record that marks its parent as a deadlock. */
 export const DEADLOCK = -1;

@@ -6,6 +6,7 @@ import type { Model } from './model.js';
 import type { ChunkJob, ChunkResult, ModelRef } from './parallel-protocol.js';
 import { ChunkExpander } from './chunk.js';
 import { Search } from './search.js';
+import { threadCpuSeconds } from './thread-cpu.js';
 import { SETTLED, VisitedSet } from './visited.js';
 
 /** Levels smaller than this are expanded here: starting threads would cost more than they save. */
@@ -68,6 +69,9 @@ export async function checkParallel(
   join?: Join,
 ): Promise<CheckResult> {
   const lazy = join !== undefined;
+  const cpuAtStart = threadCpuSeconds() ?? NaN;
+  /** the CPU seconds of the workers, asked before they leave */
+  let workerCpu: number[] = [];
   const search = new Search(model, options, !lazy);
   const local = new ChunkExpander(model, ref.deadlock);
   const claiming = search.edges === undefined;
@@ -127,7 +131,7 @@ export async function checkParallel(
         const job = (start: number, end: number): ChunkJob =>
           claiming
             ? {
-                blocks: search.store.buffers,
+                ...search.store.buffers(start, end),
                 from: start,
                 to: end,
                 mode: 'claim',
@@ -138,7 +142,7 @@ export async function checkParallel(
                 symmetry: options.symmetry === true,
               }
             : {
-                blocks: search.store.buffers,
+                ...search.store.buffers(start, end),
                 from: start,
                 to: end,
                 mode: 'all',
@@ -172,15 +176,29 @@ export async function checkParallel(
         ++levelsOnThreads > 1 &&
         (to - from) / (performance.now() - levelStarted) < alone.states / alone.ms
       ) {
+        workerCpu = await pool.cpu();
         await pool.close();
         pool = undefined;
         joinable = false;
       }
     }
-    return search.finish();
+    if (pool && !search.violation) workerCpu = await pool.cpu();
+    const result = search.finish();
+    return workerCpu.length > 0
+      ? { ...result, threadCpuSeconds: [(threadCpuSeconds() ?? NaN) - cpuAtStart, ...workerCpu] }
+      : result;
   } finally {
+    search.close();
     await pool?.close();
   }
+}
+
+/** What a worker answers: a chunk's records, or its CPU seconds. */
+type Answer = ChunkResult | { cpu: number };
+/** An answer a worker owes. */
+interface Owed {
+  resolve: (r: Answer) => void;
+  reject: (err: unknown) => void;
 }
 
 /** A promise with its resolve and reject (Promise.withResolvers is Node 22+), and whether it
@@ -218,10 +236,7 @@ class Pool {
   /** the workers that have built their model */
   private readyCount = 0;
   /** per worker, the answers it owes, oldest first */
-  private readonly waiting = new Map<
-    Worker,
-    { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[]
-  >();
+  private readonly waiting = new Map<Worker, Owed[]>();
 
   constructor(
     ref: ModelRef,
@@ -233,9 +248,9 @@ class Pool {
       () => new Worker(new URL('./worker.js', import.meta.url), { workerData: ref }),
     );
     for (const w of this.workers) {
-      const owed: { resolve: (r: ChunkResult) => void; reject: (err: unknown) => void }[] = [];
+      const owed: Owed[] = [];
       this.waiting.set(w, owed);
-      w.on('message', (m: ChunkResult | { error: string } | { ready: true }) => {
+      w.on('message', (m: Answer | { error: string } | { ready: true }) => {
         if ('ready' in m) {
           this.readyCount++;
           return;
@@ -311,9 +326,24 @@ class Pool {
   private send(w: Worker, job: ChunkJob): Promise<ChunkResult> {
     const sent = this.withBuffer(job);
     return new Promise<ChunkResult>((resolve, reject) => {
-      this.waiting.get(w)!.push({ resolve, reject });
+      this.waiting.get(w)!.push({ resolve: (r) => resolve(r as ChunkResult), reject });
       w.postMessage(sent, sent.buffer ? [sent.buffer] : []);
     });
+  }
+
+  /** Each worker's CPU seconds so far (thread-cpu.ts), once it has answered its jobs. */
+  cpu(): Promise<number[]> {
+    return Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<number>((resolve, reject) => {
+            this.waiting
+              .get(w)!
+              .push({ resolve: (r) => resolve((r as { cpu: number }).cpu), reject });
+            w.postMessage({ cpu: true });
+          }),
+      ),
+    );
   }
 
   async close(): Promise<void> {

@@ -12,15 +12,17 @@ import {
   REC_FINDINGS,
   REC_HI,
   REC_LO,
+  REC_ORDINAL,
   REC_PARENT,
   REC_SKIPPED,
   RECORD_HEADER,
 } from './parallel-protocol.js';
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
 import { StubbornSets } from './por.js';
+import { Spill } from './spill.js';
 import { EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
-import { INITIAL, step, type Counterexample } from './trace.js';
+import { INITIAL, step, type Counterexample, type TraceStep } from './trace.js';
 import { readAhead, SETTLED, VisitedSet } from './visited.js';
 
 /** What `admit` returns for a state already known. */
@@ -59,6 +61,14 @@ export class Search {
   private readonly canonical: ((s: State) => void) | undefined;
   private readonly por: boolean;
   private nextHeapCheck = 0;
+  /** The initial states' rows: a trace is rebuilt from one of them when the store keeps only
+   * its frontier. */
+  private readonly initialRows: Int32Array[] = [];
+  /** successors generated again to rebuild a trace (made when first needed) */
+  private replay: SuccessorBatch | undefined;
+
+  /** the most bytes the run's tables held at once */
+  private peakBytes = 0;
 
   // The bounds as numbers: read on every state.
   private readonly maxDepth: number;
@@ -78,7 +88,17 @@ export class Search {
     const size = model.stateSize;
     this.maxDepth = options.maxDepth ?? Infinity;
     this.maxStates = options.maxStates ?? Infinity;
-    this.store = new StateStore(size, 1 << 12, parallel);
+    this.edges =
+      options.liveness !== false &&
+      !options.symmetry &&
+      !options.por &&
+      (model.liveness?.length ?? 0) > 0
+        ? new EdgeStore()
+        : undefined;
+    // Liveness needs every state again after the search, coverage too; a safety search keeps
+    // the frontier's rows only, and rebuilds a trace by running the model again.
+    const keep = this.edges || options.coverage ? 'all' : 'frontier';
+    this.store = new StateStore(size, 1 << 12, parallel, keep);
 
     this.stride = this.store.stride;
     this.words = this.stride >> 2;
@@ -87,13 +107,6 @@ export class Search {
         'symmetry reduction asked for, but the model declares no symmetry (canonical)',
       );
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
-    this.edges =
-      options.liveness !== false &&
-      !options.symmetry &&
-      !options.por &&
-      (model.liveness?.length ?? 0) > 0
-        ? new EdgeStore()
-        : undefined;
     // Only the edges of liveness need the id of a state found again; workers that insert
     // states themselves need their owners.
     this.visited = new VisitedSet(1 << 16, {
@@ -131,8 +144,10 @@ export class Search {
       this.canonical?.(buf.view(k));
       fingerprint(buf.words, k * this.words, this.words);
       if (this.visited.findOrInsert(fp[0]!, fp[1]!, this.slotWord()) >= 0) continue;
-      const id = this.addNew(buf.row(k), 0, -1, INITIAL);
-      if (id >= 0) this.checkNew(buf.view(k), id);
+      const id = this.addNew(buf.row(k), 0, -1, 0, INITIAL);
+      if (id < 0) continue;
+      this.initialRows.push(buf.row(k).slice());
+      this.checkNew(buf.view(k), id);
     }
     this.levelEnd = this.store.count;
   }
@@ -164,15 +179,27 @@ export class Search {
       this.nextReport += 1 << 14;
       this.report();
     }
+    this.store.release(this.head);
     // Every batch: one batch's successors may be many (a state may have thousands).
-    if (!this.memoryLeft()) return this.stop('max-memory');
+    if (!this.memoryLeft() && !this.spillQueue()) return false;
     return true;
+  }
+
+  /** At the memory bound: moves the queue's blocks to disk if the run may (--spill), so that it
+   * goes on; otherwise, or if that is not enough, the search stops. False when it stops. */
+  private spillQueue(): boolean {
+    const { store, options } = this;
+    // The run's directory is made when first needed.
+    if (options.spill && store.keep === 'frontier') store.spill ??= new Spill(options.spill);
+    if (store.spill && store.spillQueue(this.head) > 0 && this.memoryLeft()) return true;
+    return this.stop(store.spill?.full ? 'max-disk' : 'max-memory');
   }
 
   /** Expands the next batch here: BATCH states from `head`, within the level. */
   expandNext(): void {
     const from = this.head;
     this.head = Math.min(this.levelEnd, from + BATCH);
+    this.store.ensure(from, this.head);
     this.expandBatch(from, this.head);
   }
 
@@ -219,6 +246,7 @@ export class Search {
             buf.row(k),
             0,
             id,
+            k - batch.first[i]!,
             batch.action[k]!,
           );
           if (next === KNOWN) known = true;
@@ -264,12 +292,14 @@ export class Search {
       const h = records[at + REC_HI]! >>> 0;
       const l = records[at + REC_LO]! >>> 0;
       let next: number;
-      if (taken === undefined) next = this.admit(h, l, records, at + RECORD_HEADER, parent, action);
+      const ordinal = records[at + REC_ORDINAL]!;
+      if (taken === undefined)
+        next = this.admit(h, l, records, at + RECORD_HEADER, parent, ordinal, action);
       else
         next =
           taken.size > 0 && taken.find(h, l) >= 0
             ? -1
-            : this.addNew(records, at + RECORD_HEADER, parent, action);
+            : this.addNew(records, at + RECORD_HEADER, parent, ordinal, action);
       if (next < 0) {
         if (this.stoppedBy) return;
         continue;
@@ -300,6 +330,7 @@ export class Search {
     src: Int32Array,
     from: number,
     parent: number,
+    ordinal: number,
     action: number,
   ): number {
     const known = this.visited.findOrInsert(h, l, this.slotWord());
@@ -307,19 +338,25 @@ export class Search {
       this.edges?.add(known, action);
       return KNOWN;
     }
-    const next = this.addNew(src, from, parent, action);
+    const next = this.addNew(src, from, parent, ordinal, action);
     if (next >= 0) this.edges?.add(next, action);
     return next;
   }
 
   /** Stores a new state, unless the store already holds --max-states: then the search stops
    * (with exactly that many states known) and this returns -1. */
-  private addNew(src: Int32Array, from: number, parent: number, action: number): number {
+  private addNew(
+    src: Int32Array,
+    from: number,
+    parent: number,
+    ordinal: number,
+    action: number,
+  ): number {
     if (this.store.count >= this.maxStates) {
       this.stop('max-states');
       return -1;
     }
-    return this.store.add(src, from, parent, action);
+    return this.store.add(src, from, parent, ordinal, action);
   }
 
   /** What the visited table keeps of a state this thread inserts: its id for the edges, or
@@ -330,6 +367,7 @@ export class Search {
 
   /** Ends the search: liveness when it was complete, then the result. */
   finish(): CheckResult {
+    this.close();
     const { store, visited, edges } = this;
     // The depth reached is that of the deepest state found (initial states are depth 0).
     if (this.head >= store.count || this.violation) this.depth = stateDepth(store, store.count - 1);
@@ -351,10 +389,15 @@ export class Search {
       statesPerSecond: Math.round(store.count / Math.max(seconds, 1e-6)),
       collisionProbability: collisionProbability(store.count, this.transitions + this.initialCount),
       bytesPerState: Math.round(
-        (store.bytes + visited.bytes + (edges?.bytes ?? 0)) / Math.max(1, store.count),
+        Math.max(this.peakBytes, this.tableBytes()) / Math.max(1, store.count),
       ),
-      bytesPerVisitedState: Math.round(store.rowBytes + visited.bytes / Math.max(1, store.count)),
-      bytesPerQueuedState: store.rowBytes,
+      bytesPerVisitedState: Math.round(
+        store.visitedBytes + visited.bytes / Math.max(1, store.count),
+      ),
+      bytesPerQueuedState: store.stride,
+      ...(this.options.spill && this.store.keep === 'frontier'
+        ? { spilledBytes: this.store.spill?.peak ?? 0 }
+        : {}),
       ...(violation ? { violation } : {}),
       ...(this.por ? { reduction: this.reduction() } : {}),
       findings: this.findings,
@@ -405,12 +448,26 @@ export class Search {
   memoryLeft(visitedBytes = this.visited.bytes): boolean {
     const { store, edges } = this;
     const max = this.options.maxMemory ?? Infinity;
-    const liveness = edges ? livenessBytes(store.count, this.model.liveness!.length) : 0;
+    const bytes = this.tableBytes(visitedBytes);
+    if (bytes > this.peakBytes) this.peakBytes = bytes;
     return (
-      2 * (store.bytes + visitedBytes + (edges?.bytes ?? 0) + liveness) <= max &&
+      2 * bytes <= max &&
       2 * Math.max(store.largestArray, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32 &&
       this.heapLeft()
     );
+  }
+
+  /** The bytes of the run's tables now (with the visited table at `visitedBytes`), and for
+   * liveness the working arrays of the check that follows the search. */
+  private tableBytes(visitedBytes = this.visited.bytes): number {
+    const { store, edges } = this;
+    const liveness = edges ? livenessBytes(store.count, this.model.liveness!.length) : 0;
+    return store.bytes + visitedBytes + (edges?.bytes ?? 0) + liveness;
+  }
+
+  /** Removes the run's files on disk (spilled blocks of the queue). */
+  close(): void {
+    this.store.spill?.close();
   }
 
   /** Grows the visited table for `more` states ahead of a parallel level, or stops the search
@@ -426,10 +483,42 @@ export class Search {
     return false;
   }
 
-  private traceTo(id: number) {
-    return this.store
-      .pathTo(id)
-      .map((i) => step(this.model.actions, this.store.via[i]!, this.store.get(i)));
+  private traceTo(id: number): TraceStep[] {
+    const { store, model } = this;
+    const path = store.pathTo(id);
+    if (store.keep === 'all')
+      return path.map((i) => step(model.actions, store.via[i]!, store.get(i)));
+    return this.rebuild(path);
+  }
+
+  /**
+   * The states of a path of ids when the store keeps only its frontier: from the initial
+   * state, each next one is its parent's successor of the ordinal the store kept, generated
+   * again (the model is deterministic: the same state has the same successors, in order).
+   */
+  private rebuild(path: number[]): TraceStep[] {
+    const { model, store } = this;
+    this.replay ??= new SuccessorBatch(model, false);
+    const replay = this.replay;
+    const row = this.initialRows[path[0]!]!.slice();
+    const state = () => new Uint8Array(row.buffer, 0, model.stateSize).slice();
+    const trace = [step(model.actions, INITIAL, state())];
+    for (let j = 1; j < path.length; j++) {
+      replay.generate([row], 0, 1, this.canonical);
+      const k = store.parents.ordinalOf(path[j]!);
+      if (k >= replay.count)
+        throw new ModelError(
+          `rebuilding a trace: state ${path[j - 1]} has ${replay.count} successors now, not ${k + 1}: is the model deterministic?`,
+        );
+      row.set(replay.buf.row(k));
+      trace.push(step(model.actions, replay.action[k]!, state()));
+    }
+    const last = path[path.length - 1]!;
+    if (store.has(last) && store.get(last).some((x, i) => x !== trace[trace.length - 1]!.state[i]))
+      throw new ModelError(
+        `rebuilding a trace: state ${last} came out different when its path was run again: is the model deterministic?`,
+      );
+    return trace;
   }
 
   /** The invariants on a new state: false (and the violation) when a safety one breaks. */
@@ -482,8 +571,5 @@ function holds(inv: Invariant, s: State): boolean {
 
 /** Depth of a state: the number of steps from an initial state. */
 function stateDepth(store: StateStore, id: number): number {
-  let d = 0;
-  if (id < 0) return 0;
-  for (let at = store.parent[id]!; at >= 0; at = store.parent[at]!) d++;
-  return d;
+  return id < 0 ? 0 : store.pathTo(id).length - 1;
 }

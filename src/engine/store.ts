@@ -1,19 +1,30 @@
 /**
- * The state store: every distinct state, in discovery (breadth-first) order, as fixed-stride
- * rows in blocks, with its parent and the action that reached it. Because
- * breadth-first search expands states in id order, the store doubles as the search queue.
+ * The state store: every distinct state's parent and ordinal (parents.ts), in discovery
+ * (breadth-first) order, and the states' rows, fixed-stride in blocks. Because breadth-first
+ * search expands states in id order, the rows double as the search queue. A store that keeps
+ * only its frontier (`keep: 'frontier'`) frees a block once every state in it is expanded, and
+ * may move blocks of the queue to disk (spill.ts) until the search reaches them: a visited state
+ * then costs its two bytes here and its slot in the visited table. One that keeps every row
+ * (`keep: 'all'`, for liveness and coverage) also keeps the action that reached each state.
  */
+import { ParentLog } from './parents.js';
+import type { Spill } from './spill.js';
+
 /** Bytes per state row: the state size rounded up to whole 32-bit words, so rows hash as words. */
 export function strideOf(stateSize: number): number {
   return Math.max(4, (stateSize + 3) & ~3);
 }
 
-/** Rows per block of the store (the first block grows to this size; later ones start at it). */
-const BLOCK_SHIFT = 15;
+/** Rows per block of the store (the first block grows to this size; later ones start at it):
+ * small, so that a store that keeps its frontier holds little more than the frontier. */
+export const BLOCK_SHIFT = 12;
 const BLOCK_ROWS = 1 << BLOCK_SHIFT;
 
 /** The rows of a store: blocks of BLOCK_ROWS rows of `words` 32-bit words each. */
 export type Rows = readonly Int32Array[];
+
+/** A freed (expanded) or spilled block. */
+const GONE = new Int32Array(0);
 
 /** Copies row `id` of `rows` into `dst`. */
 export function loadRow(rows: Rows, words: number, id: number, dst: Int32Array): void {
@@ -28,81 +39,153 @@ export class StateStore {
   private readonly words: number;
   /** The rows, in blocks: a full block is never copied again as the store grows. */
   readonly blocks: Int32Array[];
-  parent: Int32Array;
-  /** index into the model's actions of the step that reached the state; 0xffff for initial */
+  readonly parents = new ParentLog();
+  /** index into the model's actions of the step that reached the state; 0xffff for initial
+   * (kept only with every row) */
   via: Uint16Array;
   count = 0;
+  /** bytes of the blocks in memory */
+  private blockBytes: number;
+  /** where blocks of the queue go when memory runs short (a store that keeps its frontier) */
+  spill: Spill | undefined;
+  /** blocks below this one are freed */
+  private freedBelow = 0;
 
   /** `shared`: the blocks live in SharedArrayBuffers, for worker threads to read. */
   constructor(
     readonly stateSize: number,
     initialCapacity = 1 << 12,
     private shared = false,
+    readonly keep: 'all' | 'frontier' = 'all',
   ) {
     this.stride = strideOf(stateSize);
     this.words = this.stride >> 2;
     this.blocks = [this.block(Math.min(initialCapacity, BLOCK_ROWS))];
-    this.parent = new Int32Array(initialCapacity);
-    this.via = new Uint16Array(initialCapacity);
+    this.blockBytes = this.blocks[0]!.byteLength;
+    this.via = new Uint16Array(keep === 'all' ? initialCapacity : 0);
   }
 
   get bytes(): number {
+    return this.blockBytes + this.parents.bytes + this.via.byteLength;
+  }
+
+  /** What a state costs once expanded: its parent and ordinal, and with every row kept, its row
+   * and action. */
+  get visitedBytes(): number {
     return (
-      this.parent.length * 6 +
-      (this.blocks.length - 1) * BLOCK_ROWS * this.stride +
-      this.blocks[0]!.byteLength
+      (this.parents.bytes + this.via.byteLength) / Math.max(1, this.count) +
+      (this.keep === 'all' ? this.stride : 0)
     );
   }
 
-  /** One state's row: its bytes, its parent and the action that reached it. */
-  get rowBytes(): number {
-    return this.stride + 6;
+  /** The bytes of one more block (the rows grow a block at a time). */
+  get blockGrowth(): number {
+    return BLOCK_ROWS * this.stride;
   }
 
   /** The largest single array the store holds (each must stay under V8's 2^32 bytes). */
   get largestArray(): number {
-    return Math.max(this.parent.byteLength, this.blocks[0]!.byteLength);
+    return Math.max(this.via.byteLength, this.blocks[0]!.byteLength, this.blockGrowth);
   }
 
-  /** The blocks' buffers, for worker threads. */
-  get buffers(): SharedArrayBuffer[] {
-    return this.blocks.map((b) => b.buffer as SharedArrayBuffer);
+  /** The buffers of the blocks that hold rows [from, to), for worker threads (spilled ones
+   * read back first), and the first one's index. */
+  buffers(from: number, to: number): { blocks: SharedArrayBuffer[]; firstBlock: number } {
+    this.ensure(from, to);
+    const first = from >>> BLOCK_SHIFT;
+    return {
+      blocks: this.blocks
+        .slice(first, ((to - 1) >>> BLOCK_SHIFT) + 1)
+        .map((b) => b.buffer as SharedArrayBuffer),
+      firstBlock: first,
+    };
   }
 
   /** Moves the rows into shared memory, for worker threads to read. */
   share(): void {
     this.shared = true;
     for (let b = 0; b < this.blocks.length; b++) {
+      if (this.blocks[b] === GONE) continue;
       const copy = new Int32Array(new SharedArrayBuffer(this.blocks[b]!.byteLength));
       copy.set(this.blocks[b]!);
       this.blocks[b] = copy;
     }
   }
 
-  /** Appends a row copied from `src` at word offset `from`; returns its id. */
-  add(src: Int32Array, from: number, parent: number, via: number): number {
+  /** Appends a row copied from `src` at word offset `from`, reached from `parent` as its
+   * `ordinal`-th successor by action `via`; returns its id. */
+  add(src: Int32Array, from: number, parent: number, ordinal: number, via: number): number {
     const id = this.count;
-    if (id === this.parent.length) this.grow();
     const n = this.words;
     const b = id >>> BLOCK_SHIFT;
     const at = (id & (BLOCK_ROWS - 1)) * n;
-    if (b === this.blocks.length) this.blocks.push(this.block(BLOCK_ROWS));
-    else if (b === 0 && at === this.blocks[0]!.length) this.growFirstBlock();
+    if (b === this.blocks.length) {
+      this.blocks.push(this.block(BLOCK_ROWS));
+      this.blockBytes += this.blockGrowth;
+    } else if (b === 0 && at === this.blocks[0]!.length) this.growFirstBlock();
     const block = this.blocks[b]!;
     if (from === 0 && src.length === n) block.set(src, at);
     else for (let i = 0; i < n; i++) block[at + i] = src[from + i]!;
-    this.parent[id] = parent;
-    this.via[id] = via;
+    this.parents.add(parent, ordinal);
+    if (this.keep === 'all') {
+      if (id === this.via.length) this.via = grown(this.via);
+      this.via[id] = via;
+    }
     this.count = id + 1;
     return id;
   }
 
-  /** Copies state `id` into `dst` (a row of `stride` bytes, as words). */
+  /** With only the frontier kept: frees the blocks of rows below `head` (expanded). */
+  release(head: number): void {
+    if (this.keep === 'all') return;
+    for (const end = head >>> BLOCK_SHIFT; this.freedBelow < end; this.freedBelow++) {
+      const b = this.freedBelow;
+      if (this.blocks[b] !== GONE) this.blockBytes -= this.blocks[b]!.byteLength;
+      else this.spill?.drop(b);
+      this.blocks[b] = GONE;
+    }
+  }
+
+  /** Moves the queue's blocks after the one at `head` and before the last (being filled) to
+   * disk: the bytes moved (0 if there were none, or the disk bound would be passed). */
+  spillQueue(head: number): number {
+    const spill = this.spill;
+    if (!spill) return 0;
+    let moved = 0;
+    for (let b = (head >>> BLOCK_SHIFT) + 1; b < this.blocks.length - 1; b++) {
+      const block = this.blocks[b]!;
+      if (block === GONE) continue;
+      if (!spill.write(b, block)) break;
+      this.blocks[b] = GONE;
+      this.blockBytes -= block.byteLength;
+      moved += block.byteLength;
+    }
+    return moved;
+  }
+
+  /** Brings the spilled blocks of rows [from, to) back into memory. */
+  ensure(from: number, to: number): void {
+    if (!this.spill?.holds) return;
+    for (let b = from >>> BLOCK_SHIFT; b <= (to - 1) >>> BLOCK_SHIFT; b++) {
+      if (this.blocks[b] !== GONE) continue;
+      const block = this.block(BLOCK_ROWS);
+      this.spill.read(b, block);
+      this.blocks[b] = block;
+      this.blockBytes += block.byteLength;
+    }
+  }
+
+  /** Copies state `id` into `dst` (a row of `stride` bytes, as words); its block must be kept. */
   load(id: number, dst: Int32Array): void {
     loadRow(this.blocks, this.words, id, dst);
   }
 
-  /** A copy of state `id`, for traces (not for the hot path). */
+  /** Whether state `id`'s row is in memory. */
+  has(id: number): boolean {
+    return id < this.count && this.blocks[id >>> BLOCK_SHIFT] !== GONE;
+  }
+
+  /** A copy of state `id`, for traces (not for the hot path); its block must be kept. */
   get(id: number): Uint8Array {
     const row = new Int32Array(this.words);
     this.load(id, row);
@@ -120,23 +203,12 @@ export class StateStore {
     const next = this.block(Math.min(BLOCK_ROWS, (old.length / this.words) * 2));
     next.set(old);
     this.blocks[0] = next;
+    this.blockBytes += next.byteLength - old.byteLength;
   }
 
   /** Ids from an initial state to `id`, following parent pointers. */
   pathTo(id: number): number[] {
-    const path: number[] = [];
-    for (let at = id; at >= 0; at = this.parent[at]!) path.push(at);
-    return path.reverse();
-  }
-
-  private grow(): void {
-    const cap = this.parent.length * 2;
-    const parent = new Int32Array(cap);
-    parent.set(this.parent);
-    this.parent = parent;
-    const via = new Uint16Array(cap);
-    via.set(this.via);
-    this.via = via;
+    return this.parents.pathTo(id);
   }
 }
 
@@ -156,17 +228,15 @@ export class EdgeStore {
   /** Marks the start of state `id`'s row; rows must be opened in id order. */
   openRow(id: number): void {
     while (this.rows <= id + 1) {
-      if (this.rows + 1 >= this.start.length) this.start = growInt32(this.start);
+      if (this.rows + 1 >= this.start.length) this.start = grown(this.start);
       this.start[this.rows++] = this.count;
     }
   }
 
   add(target: number, action: number): void {
     if (this.count === this.targets.length) {
-      this.targets = growInt32(this.targets);
-      const a = new Uint16Array(this.targets.length);
-      a.set(this.actions);
-      this.actions = a;
+      this.targets = grown(this.targets);
+      this.actions = grown(this.actions);
     }
     this.targets[this.count] = target;
     this.actions[this.count++] = action;
@@ -179,8 +249,9 @@ export class EdgeStore {
   }
 }
 
-function growInt32(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
+/** A copy of `a` twice as long. */
+function grown<T extends Int32Array | Uint16Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
   b.set(a);
   return b;
 }

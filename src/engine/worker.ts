@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkExpander } from './chunk.js';
 import { message } from './errors.js';
+import { threadCpuSeconds } from './thread-cpu.js';
 import type { Model } from './model.js';
 import type { ChunkJob, ModelRef } from './parallel-protocol.js';
 
@@ -16,7 +17,11 @@ const expander = new ChunkExpander(model, ref.deadlock);
 // The main thread sends chunks only to a worker that is ready, so none waits on a slow start.
 parentPort!.postMessage({ ready: true });
 
-parentPort!.on('message', (job: ChunkJob) => {
+parentPort!.on('message', (job: ChunkJob | { cpu: true }) => {
+  if ('cpu' in job) {
+    parentPort!.postMessage({ cpu: threadCpuSeconds() ?? NaN });
+    return;
+  }
   try {
     const result = expander.expand(job);
     parentPort!.postMessage(result, [result.buffer]);

@@ -98,6 +98,8 @@ const valueOptions = new Set([
   '--max-states',
   '--max-depth',
   '--max-memory',
+  '--spill',
+  '--max-disk',
   '--trace-out',
   '--workers',
   '--shard',

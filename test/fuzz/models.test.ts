@@ -40,6 +40,8 @@ const argvs: Record<string, fc.Arbitrary<string[]>> = {
         maxStates: valued('--max-states', intText),
         maxDepth: valued('--max-depth', intText),
         maxMemory: valued('--max-memory', intText),
+        spill: valued('--spill', outPath(dir, '')),
+        maxDisk: valued('--max-disk', intText),
         noDeadlock: flag('--no-deadlock'),
         noFairness: flag('--no-fairness'),
         symmetry: flag('--symmetry'),
