@@ -39,7 +39,7 @@ let cli: Septcheck | undefined;
 
 /** One run in this process, as the command line `argv` would run. */
 export async function inProcess(argv: readonly string[]): Promise<Outcome> {
-  cli ??= ((await import(join(root, 'dist/src/cli/main.js'))) as { septcheck: Septcheck })
+  cli ??= ((await import(join(root, 'dist/src/cli/program.js'))) as { septcheck: Septcheck })
     .septcheck;
   let stdout = '';
   let stderr = '';
@@ -108,6 +108,8 @@ const valueOptions = new Set([
   '--format',
   '--port',
   '--model',
+  '--join-after',
+  '--script',
 ]);
 
 /** The value of the option `name` as commander reads `argv` (the last one wins), or true for a flag. */
@@ -150,11 +152,13 @@ function jsonKind(argv: readonly string[]): string | undefined {
   }
 }
 
-/** The files a run may write, and the schema each must match when it exists. */
-const outputs: Record<string, string | undefined> = {
+/** The files a run may write, and what each must be when it exists: JSON its schema accepts,
+ * JSON lines, or (a starting point of `new`) text. */
+type Written = 'jsonl' | 'text' | 'trace' | 'swarm-result';
+const outputs: Record<string, Written> = {
   '--trace-out': 'trace',
   '--out': 'swarm-result',
-  '--events-out': undefined,
+  '--events-out': 'jsonl',
 };
 
 /** The property: exit code, stderr, stdout and written files as documented. */
@@ -166,13 +170,21 @@ export function judge(argv: readonly string[], r: Outcome, dir: string): void {
     if (r.code === 2) {
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^septcheck: [^\n]+\n$/);
+    } else if (r.code === 3 && argv[0] === 'run') {
+      // run --kernel where there is no KVM to compare with: nothing was compared
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^septcheck: [^\n]+: not compared with the kernel: [^\n]+\n$/);
     } else {
       expect(r.stderr).toBe('');
       const kind = jsonKind(argv);
       if (kind) expectSchema(kind, JSON.parse(r.stdout));
     }
-    for (const [flag, schema] of Object.entries(outputs)) {
-      const file = optionOf(argv, flag);
+    const written: [string | true | undefined, Written][] = [
+      ...Object.entries(outputs).map(([flag, schema]) => [optionOf(argv, flag), schema] as const),
+      // new <kind> <file>: the file it writes
+      ...(argv[0] === 'new' ? [[argv[2], 'text'] as const] : []),
+    ];
+    for (const [file, schema] of written) {
       if (typeof file !== 'string' || !file.startsWith(dir)) continue;
       // written whole or not at all: no temporary file of it is left behind
       expect(
@@ -180,8 +192,10 @@ export function judge(argv: readonly string[], r: Outcome, dir: string): void {
       ).toEqual([]);
       if (!existsSync(file) || !statSync(file).isFile()) continue;
       const text = readFileSync(file, 'utf8');
-      if (schema) expectSchema(schema, JSON.parse(text));
-      else for (const line of text.split('\n').filter((l) => l !== '')) JSON.parse(line);
+      if (schema === 'text') expect(text).not.toBe('');
+      else if (schema === 'jsonl')
+        for (const line of text.split('\n').filter((l) => l !== '')) JSON.parse(line);
+      else expectSchema(schema, JSON.parse(text));
     }
   } catch (err) {
     throw new Error(
