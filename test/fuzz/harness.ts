@@ -7,7 +7,9 @@
  * Runs are driven in-process (the built command's `septcheck(argv, io)`, argv, stdout, stderr and
  * exit code injected) and as real processes. Counts: SEPTCHECK_FUZZ_RUNS (default 1000 per
  * command) and SEPTCHECK_FUZZ_PROCESSES (default 10 in npm test, which must stay under five
- * minutes; `npm run fuzz` runs 50); SEPTCHECK_FUZZ_SEED replays a failure.
+ * minutes: a process costs 0.2 to 0.4 CPU-seconds, more with a user's .ts file; `npm run fuzz`
+ * runs 50); SEPTCHECK_FUZZ_SEED replays a failure. In-process runs drive tsc's program.js, real
+ * processes the bundled bin (dist/src/cli/main.js).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
