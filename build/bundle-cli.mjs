@@ -1,17 +1,18 @@
 // The septcheck command in a few files instead of about 130 ES modules: a process spends most
 // of its start-up resolving, reading and compiling modules (issue 15: the fuzz suite runs
-// hundreds of processes, and `septcheck --help` is what a user meets first). Run after tsc, it
-// replaces two of tsc's files:
-// - dist/src/engine/index.js: the engine in one module. Everything that uses the engine imports
+// hundreds of processes, and `septcheck --help` is what a user meets first). Run after tsc:
+// - dist/src/engine/index.js (replacing tsc's): the engine in one module. Everything that uses the engine imports
 //   this file (the command, the library's index, the bundled example models, user models through
 //   the package), so there is one engine, one ModelError, in a process. Its worker thread
 //   (worker.js, beside it) stays tsc's.
-// - dist/src/cli/main.js: the command and what it imports but the engine and the packages
-//   (commander, tsx, yaml, ...: resolved from node_modules as before). What a command imports
-//   when it runs (program.ts: the view's server, the verdict table) is a chunk of its own.
+// - dist/src/cli/septcheck.js, the package's bin: src/cli/main.ts and what it imports but the
+//   engine and the packages (commander, tsx, yaml, ...: resolved from node_modules as before).
+//   What a command imports when it runs (the view's server, the verdict table) is a chunk of its
+//   own. tsc's dist/src/cli/main.js stays: the same command unbundled, which the in-process
+//   tests import.
 // Every file stays where tsc put it, so the paths modules compute from import.meta.url (the
 // worker, templates, examples, the web page) stay right. Not minified: an internal error's
-// `at dist/src/cli/main.js:LINE` still says where.
+// `at dist/src/cli/septcheck.js:LINE` still says where.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -34,7 +35,7 @@ const common = {
 // tsc's maps of the replaced files no longer fit, and chunks of an earlier build are stale.
 for (const [dir, stale] of [
   ['engine', /^index\.js\.map$/],
-  ['cli', /^(main\.js\.map|chunk-.*\.js)$/],
+  ['cli', /^chunk-.*\.js$/],
 ])
   for (const f of readdirSync(join(dist, dir))) if (stale.test(f)) rmSync(join(dist, dir, f));
 
@@ -48,6 +49,7 @@ await build({
   ...common,
   entryPoints: [join(src, 'cli', 'main.ts')],
   outdir: join(dist, 'cli'),
+  entryNames: 'septcheck',
   splitting: true,
   chunkNames: 'chunk-[hash]',
   plugins: [

@@ -8,8 +8,8 @@
  * exit code injected) and as real processes. Counts: SEPTCHECK_FUZZ_RUNS (default 1000 per
  * command) and SEPTCHECK_FUZZ_PROCESSES (default 10 in npm test, which must stay under five
  * minutes: a process costs 0.2 to 0.4 CPU-seconds, more with a user's .ts file; `npm run fuzz`
- * runs 50); SEPTCHECK_FUZZ_SEED replays a failure. In-process runs drive tsc's program.js, real
- * processes the bundled bin (dist/src/cli/main.js).
+ * runs 50); SEPTCHECK_FUZZ_SEED replays a failure. In-process runs drive tsc's
+ * dist/src/cli/main.js, real processes the package's bin (dist/src/cli/septcheck.js, bundled).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,7 +21,7 @@ import * as fc from 'fast-check';
 import { expect } from 'vitest';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'dist/src/cli/main.js');
+const bin = join(root, 'dist/src/cli/septcheck.js');
 
 export const runs = Number(process.env.SEPTCHECK_FUZZ_RUNS ?? 1000);
 export const processes = Number(process.env.SEPTCHECK_FUZZ_PROCESSES ?? 10);
@@ -41,7 +41,7 @@ let cli: Septcheck | undefined;
 
 /** One run in this process, as the command line `argv` would run. */
 export async function inProcess(argv: readonly string[]): Promise<Outcome> {
-  cli ??= ((await import(join(root, 'dist/src/cli/program.js'))) as { septcheck: Septcheck })
+  cli ??= ((await import(join(root, 'dist/src/cli/main.js'))) as { septcheck: Septcheck })
     .septcheck;
   let stdout = '';
   let stderr = '';
