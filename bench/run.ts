@@ -162,7 +162,7 @@ function sixVcpus(): void {
 }
 /** Wall seconds of a fresh `septcheck check` process (as users meet it). */
 function cliSeconds(args: string[]): number {
-  const cli = join(benchDir, '..', 'dist', 'src', 'cli', 'main.js');
+  const cli = join(benchDir, '..', 'dist', 'src', 'cli', 'septcheck.js');
   const started = performance.now();
   execFileSync(process.execPath, [cli, 'check', ...args, '--json'], {
     stdio: 'pipe',

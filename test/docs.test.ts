@@ -100,7 +100,7 @@ mkdirSync(shimDir);
 // The shim logs every septcheck call's exit code: 2 (bad input) or an internal error is a doc bug.
 writeFileSync(
   join(shimDir, 'septcheck'),
-  `#!/bin/sh\n"${process.execPath}" "${join(root, 'dist', 'src', 'cli', 'main.js')}" "$@"\ncode=$?\necho "$code septcheck $*" >> "$SEPTCHECK_DOCS_LOG"\nexit $code\n`,
+  `#!/bin/sh\n"${process.execPath}" "${join(root, 'dist', 'src', 'cli', 'septcheck.js')}" "$@"\ncode=$?\necho "$code septcheck $*" >> "$SEPTCHECK_DOCS_LOG"\nexit $code\n`,
 );
 chmodSync(join(shimDir, 'septcheck'), 0o755);
 

@@ -22,11 +22,9 @@ import {
   viewState,
 } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
-import { verdictTable } from '../claims/index.js';
 import { faultKinds, treeNames, trees } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
 import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
-import { claimsJson, claimsMarkdown, claimsText } from './claims-report.js';
 import { InputError } from './input-error.js';
 import { allowedTarget, isCodeFile, type GivenCode } from './code-files.js';
 import { isEntry, runCommand, runProcess } from './entry.js';
@@ -44,12 +42,11 @@ import {
 import { loadPolicy } from './system-target.js';
 import { resolveTarget, targetOf, type SystemFlags } from './target.js';
 import { traceDoc, traceMarkdown, traceMermaid, traceText, type TraceDoc } from './trace-doc.js';
-import { Explorer } from './explorer.js';
+import type { Explorer } from './explorer.js';
 import { readTrace, writeTrace } from './trace-file.js';
 import { traceItf } from './trace-itf.js';
 import { writeJson } from './write-whole.js';
 import { mergedJson, mergeShards, readShard, type ShardFile } from './swarm-file.js';
-import { openBrowser, serveView } from './view-server.js';
 import {
   KernelUnavailable,
   parseScript,
@@ -183,11 +180,15 @@ async function explorerOf(
     throw new InputError('view --explore: give a trace or --scenario <name>');
   // A trace's model or policy file runs only when given on the command line too (code-files.ts).
   const t = await resolveTarget(doc ? allowedTarget(doc.target, o, file!) : targetOf(undefined, o));
+  const { Explorer } = await import('./explorer.js');
   return doc
     ? Explorer.fromTrace(t.model, t.title, t.target, doc.steps, file!)
     : new Explorer(t.model, t.title, t.target);
 }
 
+// What only one command needs (the verdict table, the view's web server, the explorer) that
+// command imports when it runs: a process loads only what it uses (start-up is most of a short
+// run's time). The package's bin is this module bundled (build/bundle-cli.mjs).
 const program = new Command('septcheck')
   .description(
     'Model checker for the host side of Intel TDX private memory (guest_memfd, KVM TDP MMU, KVM TDX, TDX module)',
@@ -352,6 +353,8 @@ program
   .option('--json', 'print the table, every run and its timing as JSON')
   .option('--markdown', 'print the table as Markdown, for an email or a README')
   .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean }) => {
+    const { verdictTable } = await import('../claims/index.js');
+    const { claimsJson, claimsMarkdown, claimsText } = await import('./claims-report.js');
     const extra = await Promise.all(
       o.policy.map(async (file) => ({ file, policy: await loadPolicy(file) })),
     );
@@ -509,6 +512,7 @@ systemOptions(
       throw new InputError('view: --scenario needs --explore');
     const doc = file ? readTrace(file) : undefined;
     const explorer = o.explore ? await explorerOf(doc, file, o) : undefined;
+    const { openBrowser, serveView } = await import('./view-server.js');
     const { server, url } = await serveView(explorer ? undefined : doc, o.port, explorer);
     io.serving(() => server.close());
     io.out(`septcheck view: ${url} (Ctrl-C to stop)\n`);

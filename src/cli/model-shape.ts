@@ -111,8 +111,9 @@ export function checkModelShape(model: unknown, file: string): Model {
   });
   for (const f of ['constraint', 'isFinal', 'view', 'canonical'])
     optionalFn(file, m, f, 'build().');
-  // What initial() and view() return is known only once they run: checked then (the engine
-  // checks the states' lengths).
+  // What initial() returns is known only once it runs: checked then (the engine checks the
+  // states' lengths, and what view() returns: a ModelError naming view(), which the command
+  // reports as bad input naming this file).
   const checked = Object.create(m) as Shape;
   checked.initial = () => {
     const states = (m.initial as () => unknown).call(m);
@@ -124,12 +125,5 @@ export function checkModelShape(model: unknown, file: string): Model {
     );
     return states;
   };
-  if (isFn(m.view)) {
-    checked.view = (s: unknown) => {
-      const facts = (m.view as (s: unknown) => unknown).call(m, s);
-      need(file, isObj(facts), 'build().view()', 'to return an object of facts');
-      return facts;
-    };
-  }
   return checked as unknown as Model;
 }

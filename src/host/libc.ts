@@ -5,8 +5,15 @@
  * and JavaScript only through syscalls (see Session.load/store), so a fault that would raise
  * SIGBUS in a load shows up as EFAULT instead.
  */
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import koffi from 'koffi';
+import type koffiModule from 'koffi';
+
+/** koffi (a native module) is loaded on first use: every septcheck command imports this module,
+ * only `run --kernel` and the host tests call into the C library. */
+let koffiLoaded: typeof koffiModule | undefined;
+const koffi = (): typeof koffiModule =>
+  (koffiLoaded ??= createRequire(import.meta.url)('koffi') as typeof koffiModule);
 
 export type Result<T = number> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errno: string };
@@ -19,7 +26,7 @@ export const errnoName = (n: number): string => errnoNames.get(n) ?? `errno ${n}
 let lib: ReturnType<typeof bind> | undefined;
 
 function bind() {
-  const c = koffi.load('libc.so.6');
+  const c = koffi().load('libc.so.6');
   return {
     open: c.func('int open(const char *path, int flags)'),
     close: c.func('int close(int fd)'),
@@ -55,7 +62,7 @@ export function libc(): NonNullable<typeof lib> {
 /** A call's result: `ret` when it is not -1, else the errno. */
 export function check(ret: number | bigint): Result {
   const n = Number(ret);
-  return n === -1 ? { ok: false, errno: errnoName(koffi.errno()) } : { ok: true, value: n };
+  return n === -1 ? { ok: false, errno: errnoName(koffi().errno()) } : { ok: true, value: n };
 }
 
 export const O_RDWR = 0o2;

@@ -3,8 +3,7 @@
  * its first enabled action in the model's order, with that action's first result (the outcome
  * without faults). This is how a script performs VMM and guest operations without exploring.
  */
-import { Expander } from '../engine/successors.js';
-import { viewState, type Action, type Model, type State } from '../engine/index.js';
+import { Expander, viewState, type Action, type Model, type State } from '../engine/index.js';
 
 export interface Taken {
   readonly action: Action;

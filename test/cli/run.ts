@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../dist/src/cli/septcheck.js', import.meta.url));
 
 export interface Ran {
   readonly code: number | null;
@@ -10,7 +10,7 @@ export interface Ran {
   readonly stderr: string;
 }
 
-/** Runs the built septcheck command (npm test builds it first). */
+/** Runs the built septcheck command, the package's bin (npm test builds it first). */
 export function septcheck(...args: string[]): Ran {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -136,7 +136,11 @@ const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
           },
           { weight: 1, arbitrary: missingFile },
         ),
-        options({ json: flag('--json') }),
+        options({
+          json: flag('--json'),
+          policy: valued('--policy', code),
+          kernel: flag('--kernel'),
+        }),
       )
       .map(([f, o]) => ['run', f, ...o]),
   replay: () =>
@@ -157,7 +161,7 @@ const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
         options({
           format: valued(
             '--format',
-            fc.oneof(fc.constantFrom('text', 'json', 'markdown', 'mermaid'), junk),
+            fc.oneof(fc.constantFrom('text', 'json', 'markdown', 'mermaid', 'itf'), junk),
           ),
         }),
       )
@@ -192,6 +196,13 @@ const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
           hvo: flag('--hvo'),
           tree: valued('--tree', fc.constantFrom('v6.17', 'series-v3', 'nosuch')),
           map: flag('--map-addresses'),
+          script: valued(
+            '--script',
+            fc.oneof(
+              fc.constantFrom('.json', '.yaml').chain((ext) => written(dir, ext, scriptText)),
+              missingFile,
+            ),
+          ),
           json: flag('--json'),
         }),
       )

@@ -5,6 +5,7 @@ import {
   faults,
   inputs,
   intText,
+  junk,
   modelSource,
   options,
   outPath,
@@ -44,14 +45,29 @@ const argvs: Record<string, fc.Arbitrary<string[]>> = {
         maxDisk: valued('--max-disk', intText),
         noDeadlock: flag('--no-deadlock'),
         noFairness: flag('--no-fairness'),
+        noLiveness: flag('--no-liveness'),
         symmetry: flag('--symmetry'),
+        por: flag('--por'),
+        coverage: flag('--coverage'),
         traceOut: valued('--trace-out', outPath(dir, '.json')),
         workers: valued('--workers', workers),
+        joinAfter: valued('--join-after', fc.oneof(intText, fc.constantFrom('0.5', '1e2', '.5'))),
         faults: valued('--faults', faults),
       }),
       bound('--max-states', 3000),
     )
     .map(([t, o, b]) => ['check', ...t, ...o, ...b]),
+  graph: fc
+    .tuple(
+      target,
+      options({
+        format: valued('--format', fc.oneof(fc.constant('dot'), junk)),
+        maxStates: valued('--max-states', intText),
+        faults: valued('--faults', faults),
+      }),
+      bound('--max-states', 300),
+    )
+    .map(([t, o, b]) => ['graph', ...t, ...o, ...b]),
   simulate: fc
     .tuple(
       target,
@@ -62,6 +78,7 @@ const argvs: Record<string, fc.Arbitrary<string[]>> = {
         seed: valued('--seed', intText),
         noDeadlock: flag('--no-deadlock'),
         eventsOut: valued('--events-out', outPath(dir, '.jsonl')),
+        noShrink: flag('--no-shrink'),
       }),
       bound('--runs', 20),
       bound('--depth', 60),
@@ -79,6 +96,7 @@ const argvs: Record<string, fc.Arbitrary<string[]>> = {
         maxDepth: valued('--max-depth', intText),
         out: valued('--out', outPath(dir, '.json')),
         maxStates: valued('--max-states', intText),
+        noShrink: flag('--no-shrink'),
       }),
       bound('--max-states', 2000),
     )

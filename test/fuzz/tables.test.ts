@@ -13,7 +13,16 @@ import {
   scratch,
   seed,
 } from './harness.js';
-import { fileText, inputs, junk, options, policyFiles, written } from './inputs.js';
+import {
+  faults,
+  fileText,
+  inputs,
+  junk,
+  options,
+  outPath,
+  policyFiles,
+  written,
+} from './inputs.js';
 
 /** The verdict table is the same for the same policy: each row is computed once for all runs of
  * this file (a whole table takes seconds; the fuzz is about how the command handles its input). */
@@ -102,6 +111,11 @@ const view = () =>
           '--port',
           fc.oneof(fc.constantFrom('0', '99999', '65536', '-1', 'x', ''), junk),
         ),
+        explore: flag('--explore'),
+        scenario: valued('--scenario', fc.constantFrom('basic', 'convert', 'host', 'nosuch')),
+        policy: valued('--policy', policy),
+        faults: valued('--faults', faults),
+        hvo: flag('--hvo'),
       }),
       fc.oneof(
         { weight: 5, arbitrary: fc.constant(['--port', '0']) },
@@ -116,11 +130,33 @@ const view = () =>
       '--no-open',
     ]);
 
+/** `new`: each kind, file names it accepts or not, a file that exists, a missing folder. */
+const starter = fc
+  .tuple(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('model', 'policy', 'script') },
+      { weight: 1, arbitrary: junk },
+    ),
+    fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc
+          .constantFrom('.ts', '.mts', '.yaml', '.yml', '.js', '')
+          .chain((ext) => outPath(dir, ext)),
+      },
+      { weight: 1, arbitrary: fc.constantFrom('README.md', 'package.json', '') },
+    ),
+    options({}),
+  )
+  .map(([kind, file, o]) => ['new', kind, file, ...o]);
+
 describe('fuzz: claims and view', () => {
   it('claims: in-process runs', () => fuzzInProcess('claims', claims, dir), 600_000);
   it('claims: real processes', () => fuzzSubprocess('claims', claimsFailing, dir), 600_000);
   it('view: in-process runs', () => fuzzInProcess('view', view(), dir), 600_000);
   it('view: real processes', () => fuzzSubprocess('view', view(), dir), 600_000);
+  it('new: in-process runs', () => fuzzInProcess('new', starter, dir), 600_000);
+  it('new: real processes', () => fuzzSubprocess('new', starter, dir), 600_000);
 });
 
 /** A raw request, with whatever method and headers a forger picks. */
