@@ -38,7 +38,7 @@ const hooks = ['onMap', 'onMapFailed', 'onRemoved', 'onZapFailed', 'mayFree'] as
 
 /** A bundled policy by name, or a policy file (.ts loaded without a build step). */
 export async function loadPolicy(spec: string): Promise<PagePolicy> {
-  const bundled = policies[spec];
+  const bundled = Object.hasOwn(policies, spec) ? policies[spec] : undefined;
   if (bundled) return bundled;
   if (!/\.(m?ts|m?js)$/.test(spec))
     throw new InputError(
@@ -60,7 +60,8 @@ export async function loadPolicy(spec: string): Promise<PagePolicy> {
 
 /** The system model for a scenario, a policy and fault budgets. */
 export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
-  const family = scenarioFamilies[o.scenario];
+  // own keys only: "valueOf" or "constructor" is no scenario
+  const family = Object.hasOwn(scenarioFamilies, o.scenario) ? scenarioFamilies[o.scenario] : undefined;
   if (!family)
     throw new InputError(
       `unknown scenario "${o.scenario}" (known: ${Object.keys(scenarioFamilies).join(', ')})`,
