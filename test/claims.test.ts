@@ -112,5 +112,5 @@ describe('septcheck claims', () => {
     expect(r.stdout).toContain(
       '- fail [18] ref-on-remove-failure, a failed WBINVD never lets a frame be reused: flush-and-clear-before-reuse: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults wbinvd-fails=1`',
     );
-  });
+  }, 120_000); // a whole claims table in a process of its own
 });

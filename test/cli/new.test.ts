@@ -67,6 +67,8 @@ describe('septcheck new: starting points that the commands accept as written', (
       'pass',
       'pass',
       'pass',
+      'leak', // a failed WBINVD: the template's reference is taken for it too
+      'pass',
     ]);
     const check = JSON.parse(
       (
