@@ -89,7 +89,7 @@ describe('septcheck new: starting points that the commands accept as written', (
       result: 'leak',
       distinctStates: 1227,
     });
-  });
+  }, 120_000); // a whole claims table in a process of its own
 
   it('a script: run passes every expectation', async () => {
     const file = join(dir, 'first.yaml');
