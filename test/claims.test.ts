@@ -99,23 +99,14 @@ describe('septcheck claims', () => {
       'examples/policies/ref-on-remove-failure.ts',
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(
+    for (const line of [
       '| page-flag | pass | pass | leak [10] | pass | fail [11] | pass | fail [12] | pass |\n',
-    );
-    expect(r.stdout).toContain(
       '| page-ext | pass | pass | leak [13] | pass | pass | pass | fail [14] | fail [15] |\n',
-    );
-    expect(r.stdout).toContain(
       '- fail [15] page-ext, works without a page_ext client: no-reuse-while-mapped: `septcheck check --scenario basic --policy page-ext --faults remove-fails=1 --without-page-ext`',
-    );
-    expect(r.stdout).toContain(
       '| ref-on-remove-failure | pass | pass | fail [17] | pass | pass | pass | fail [18] | pass |\n',
-    );
-    expect(r.stdout).toContain(
       '- fail [17] ref-on-remove-failure, failed zap never reuses a mapped frame: no-reuse-while-mapped: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults block-fails=1`',
-    );
-    expect(r.stdout).toContain(
       '- fail [18] ref-on-remove-failure, a failed WBINVD never lets a frame be reused: flush-and-clear-before-reuse: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults wbinvd-fails=1`',
-    );
-  });
+    ])
+      expect(r.stdout).toContain(line);
+  }, 120_000); // a whole claims table in a process of its own
 });
