@@ -90,17 +90,17 @@ describe('check --workers 2', () => {
         '--faults',
         'remove-fails=1',
         '--max-depth',
-        '16',
+        '19',
         ...extra,
       ];
       const two = run(...args, '--workers', '2');
-      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 42197 : 76609 });
+      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 132139 : 251212 });
       expect(
         two.findings.map((f: { property: string; trace: unknown[] }) => [
           f.property,
           f.trace.length,
         ]),
-      ).toEqual([['teardown-reclaims', 16]]);
+      ).toEqual([['teardown-reclaims', 19]]);
       expect(two).toEqual(run(...args, '--workers', '1'));
     },
   );
