@@ -136,7 +136,10 @@ const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
           },
           { weight: 1, arbitrary: missingFile },
         ),
-        options({ json: flag('--json') }),
+        options({
+          json: flag('--json'),
+          tree: valued('--tree', fc.constantFrom('v6.17', 'conversion-rfc', 'nosuch')),
+        }),
       )
       .map(([f, o]) => ['run', f, ...o]),
   replay: () =>
