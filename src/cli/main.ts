@@ -381,23 +381,33 @@ program
     '--policy <file>',
     'the policy file the script names (vm.policy), if any: a script runs only code given on the command line',
   )
+  .option(
+    '--tree <name>',
+    `the kernel tree a TDX script's VM models, instead of its vm.tree (${treeNames.join(', ')})`,
+  )
   .option('--json', 'print the report as JSON')
-  .action(async (file: string, o: GivenCode & { json?: boolean; kernel?: boolean }) => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      throw new InputError(`${file}: no such file`);
-    }
-    const script = parseScript(text, file);
-    if (o.kernel) return runKernel(script, file, !!o.json);
-    const own = isCodeFile(script.vm.policy)
-      ? await loadPolicy(allowedTarget({ policy: script.vm.policy }, o, file).policy!)
-      : undefined;
-    const report = runScript(script, file, own);
-    print(!!o.json, report, runText(report));
-    io.setExit(report.passed ? 0 : 1);
-  });
+  .action(
+    async (file: string, o: GivenCode & { json?: boolean; kernel?: boolean; tree?: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        throw new InputError(`${file}: no such file`);
+      }
+      const parsed = parseScript(text, file);
+      if (o.tree !== undefined && !(treeNames as readonly string[]).includes(o.tree))
+        throw new InputError(`--tree: unknown tree "${o.tree}" (known: ${treeNames.join(', ')})`);
+      const script =
+        o.tree === undefined ? parsed : { ...parsed, vm: { ...parsed.vm, tree: o.tree } };
+      if (o.kernel) return runKernel(script, file, !!o.json);
+      const own = isCodeFile(script.vm.policy)
+        ? await loadPolicy(allowedTarget({ policy: script.vm.policy }, o, file).policy!)
+        : undefined;
+      const report = runScript(script, file, own);
+      print(!!o.json, report, runText(report));
+      io.setExit(report.passed ? 0 : 1);
+    },
+  );
 
 /** A default-VM script's run as the model a kernel capture is validated against. */
 function scriptTarget(file: string): { model: Model; title: string } {

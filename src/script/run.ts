@@ -165,7 +165,8 @@ function tdxSystem(file: string, config: KernelConfig): ReturnType<typeof system
   try {
     return systemModel(config);
   } catch (err) {
-    if (err instanceof TreeError) throw new ScriptError(`${file}: vm.tree: ${err.message}`);
+    if (err instanceof TreeError)
+      throw new ScriptError(`${file}: vm.tree: ${err.message.replace(/^--tree /, '')}`);
     throw err;
   }
 }

@@ -98,13 +98,13 @@ describe('check --workers 2', () => {
         ...extra,
       ];
       const two = run(...args, '--workers', '2');
-      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 11143 : 46910 });
+      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 132139 : 251212 });
       expect(
         two.findings.map((f: { property: string; trace: unknown[] }) => [
           f.property,
           f.trace.length,
         ]),
-      ).toEqual([['teardown-reclaims', 20]]);
+      ).toEqual([['teardown-reclaims', 19]]);
       expect(two).toEqual(run(...args, '--workers', '1'));
     },
   );

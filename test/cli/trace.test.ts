@@ -32,7 +32,7 @@ describe('trace files', () => {
   it('replay confirms a saved counterexample, exit 0', () => {
     const r = septcheck('replay', nopin);
     expect(r.stdout).toBe(
-      `${nopin}: confirmed: all 11 steps replay and invariant no-reuse-while-mapped is still violated\n`,
+      `${nopin}: confirmed: all 13 steps replay and invariant no-reuse-while-mapped is still violated\n`,
     );
     expect(r.code).toBe(0);
     const lasso = JSON.parse(septcheck('replay', pin, '--json').stdout);
@@ -45,13 +45,13 @@ describe('trace files', () => {
 
   it('replay names the step an edited trace no longer fits, exit 1', () => {
     const doc = JSON.parse(readFileSync(nopin, 'utf8'));
-    doc.steps[8].state['kvm VM'] = 'alive'; // REMOVE failed without KVM_BUG_ON: not what the model does
+    doc.steps[10].state['kvm VM'] = 'alive'; // REMOVE failed without KVM_BUG_ON: not what the model does
     const edited = join(dir, 'edited.json');
     writeFileSync(edited, JSON.stringify(doc));
     const r = septcheck('replay', edited);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
-      `${edited}: step 8 no longer fits the model: vmm tdx_sept_remove_private_spte leads elsewhere: recorded -> model: kvm VM: alive -> BUGGED (dead)\n`,
+      `${edited}: step 10 no longer fits the model: vmm tdx_sept_remove_private_spte leads elsewhere: recorded -> model: kvm VM: alive -> BUGGED (dead)\n`,
     );
   });
 
@@ -83,7 +83,7 @@ describe('trace files', () => {
     const md = septcheck('explain', nopin, '--format', 'markdown').stdout;
     expect(md).toContain('### invariant no-reuse-while-mapped violated\n');
     expect(md).toContain(
-      '8. **vmm** `tdx_sept_remove_private_spte` (arch/x86/kvm/vmx/tdx.c): TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked\n   - kvm VM: alive -> BUGGED (dead)\n',
+      '10. **vmm** `tdx_sept_remove_private_spte` (arch/x86/kvm/vmx/tdx.c): TDH.MEM.PAGE.REMOVE gpa=0x0 level=4K -> TDX_EPT_ENTRY_STATE_INCORRECT (0xC0000B0D00000001); KVM_BUG_ON: VM dead, vCPUs kicked\n   - kvm VM: alive -> BUGGED (dead)\n',
     );
     const mermaid = septcheck('explain', pin, '--format', 'mermaid').stdout;
     expect(mermaid.split('\n').slice(0, 3)).toEqual([
@@ -106,16 +106,16 @@ describe('trace files', () => {
       '  participant tdx_module as TDX module',
     ]);
     expect(reuse).toContain(
-      '  vmm->>tdx_module: 8. tdx_sept_remove_private_spte: TDH.MEM.PAGE.REMOVE\n  tdx_module-->>vmm: TDX_EPT_ENTRY_STATE_INCORRECT\n',
+      '  vmm->>tdx_module: 10. tdx_sept_remove_private_spte: TDH.MEM.PAGE.REMOVE\n  tdx_module-->>vmm: TDX_EPT_ENTRY_STATE_INCORRECT\n',
     );
-    expect(reuse).toContain('  vmm->>kvm_mmu: 9. KVM_MMU_UNLOCK (write)\n  deactivate vmm\n');
-    expect(reuse.match(/^ {2}activate vmm$/gm)).toHaveLength(2);
+    expect(reuse).toContain('  vmm->>kvm_mmu: 11. KVM_MMU_UNLOCK (write)\n  deactivate vmm\n');
+    expect(reuse.match(/^ {2}activate vmm$/gm)).toHaveLength(3);
     // The invalidate lock is still held at the end: its activation ends with the trace.
     expect(
       reuse
         .trimEnd()
         .endsWith(
-          '  host->>gmem_mm: 11. alloc_pages\n  deactivate vmm\n  Note over vmm,tdx_module: invariant no-reuse-while-mapped violated',
+          '  host->>gmem_mm: 13. alloc_pages\n  deactivate vmm\n  Note over vmm,tdx_module: invariant no-reuse-while-mapped violated',
         ),
     ).toBe(true);
   });

@@ -140,6 +140,7 @@ const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
           json: flag('--json'),
           policy: valued('--policy', code),
           kernel: flag('--kernel'),
+          tree: valued('--tree', fc.constantFrom('v6.17', 'conversion-rfc', 'nosuch')),
         }),
       )
       .map(([f, o]) => ['run', f, ...o]),

@@ -33,7 +33,7 @@ describe('the sequence chart', () => {
       ]);
       expect(
         (await page.locator('line.arrow').count()) + (await page.locator('circle.self').count()),
-      ).toBe(11);
+      ).toBe(13);
       const calls = await page
         .locator('text.call')
         .evaluateAll((es) =>
@@ -44,11 +44,12 @@ describe('the sequence chart', () => {
           ]),
         );
       expect(calls).toEqual([
-        ['1', 'TDH.MEM.PAGE.ADD → TDX_SUCCESS', false],
-        ['2', 'TDH.MR.FINALIZE → TDX_SUCCESS', false],
-        ['5', 'TDH.MEM.RANGE.BLOCK → TDX_SUCCESS', false],
-        ['6', 'TDH.MEM.TRACK → TDX_SUCCESS', false],
-        ['8', 'TDH.MEM.PAGE.REMOVE → TDX_EPT_ENTRY_STATE_INCORRECT', true],
+        ['2', 'TDH.MEM.PAGE.ADD → TDX_SUCCESS', false],
+        ['3', 'TDH.MR.EXTEND', false],
+        ['4', 'TDH.MR.FINALIZE → TDX_SUCCESS', false],
+        ['7', 'TDH.MEM.RANGE.BLOCK → TDX_SUCCESS', false],
+        ['8', 'TDH.MEM.TRACK → TDX_SUCCESS', false],
+        ['10', 'TDH.MEM.PAGE.REMOVE → TDX_EPT_ENTRY_STATE_INCORRECT', true],
       ]);
       const locks = await page
         .locator('rect.lock')
@@ -60,8 +61,9 @@ describe('the sequence chart', () => {
           ),
         );
       expect(locks).toEqual([
-        ['filemap_invalidate_lock', 'vmm', '3', '11', 'lock write'],
-        ['mmu_lock', 'vmm', '4', '9', 'lock write'],
+        ['filemap_invalidate_lock', 'vmm', '1', '3', 'lock write'],
+        ['filemap_invalidate_lock', 'vmm', '5', '13', 'lock write'],
+        ['mmu_lock', 'vmm', '6', '11', 'lock write'],
       ]);
       // Every strip cell is the trace's fact at that step, coloured by its meaning.
       for (const [fact, key] of [
@@ -75,21 +77,21 @@ describe('the sequence chart', () => {
           .evaluateAll((es) => es.map((e) => e.getAttribute('data-value')));
         expect(values).toEqual(doc.steps.map((s) => s.state[key]));
       }
-      const reused = page.locator('rect.cell[data-frame="0"][data-fact="owner"][data-step="11"]');
+      const reused = page.locator('rect.cell[data-frame="0"][data-fact="owner"][data-step="13"]');
       expect(await reused.getAttribute('data-value')).toBe('HOST (reused)');
       expect(await reused.getAttribute('fill')).toBe('#e0554f');
       expect(
         await page
-          .locator('rect.cell[data-frame="0"][data-fact="sept"][data-step="5"]')
+          .locator('rect.cell[data-frame="0"][data-fact="sept"][data-step="7"]')
           .getAttribute('fill'),
       ).toBe('#f5a04a'); // BLOCKED
-      expect(await page.locator('rect.row.broken').getAttribute('data-step')).toBe('11');
+      expect(await page.locator('rect.row.broken').getAttribute('data-step')).toBe('13');
       // The mouse picks a step; the keys go on from there.
-      await page.locator('rect.row[data-step="8"]').click({ position: { x: 40, y: 11 } }); // on the step's text
-      expect(await page.textContent('#detail h2')).toBe('8. vmm: tdx_sept_remove_private_spte');
-      expect(await page.locator('rect.row.current').getAttribute('data-step')).toBe('8');
+      await page.locator('rect.row[data-step="10"]').click({ position: { x: 40, y: 11 } }); // on the step's text
+      expect(await page.textContent('#detail h2')).toBe('10. vmm: tdx_sept_remove_private_spte');
+      expect(await page.locator('rect.row.current').getAttribute('data-step')).toBe('10');
       await page.keyboard.press('j');
-      expect(await page.textContent('#detail h2')).toBe('9. vmm: KVM_MMU_UNLOCK (write)');
+      expect(await page.textContent('#detail h2')).toBe('11. vmm: KVM_MMU_UNLOCK (write)');
       await page.keyboard.press('k');
       await page.screenshot({ path: screenshotPath(shots, 'chart.png') });
     } finally {
@@ -99,7 +101,7 @@ describe('the sequence chart', () => {
 
   it('keeps a 150-step path readable: one row a step, no label over another, the header in view at the end', async () => {
     const t = await resolveTarget({ scenario: 'host', policy: 'nopin', hvo: false });
-    const run = simulate(t.model, { runs: 1, depth: 150, seed: 1 }).lastRun;
+    const run = simulate(t.model, { runs: 1, depth: 150, seed: 3 }).lastRun;
     expect(run).toHaveLength(151);
     const doc = traceDoc(
       t.model,

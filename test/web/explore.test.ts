@@ -44,7 +44,7 @@ describe('septcheck view --explore', () => {
         );
       }
       expect(await page.textContent('h1')).toBe('invariant no-reuse-while-mapped violated');
-      expect(await page.locator('rect.row.broken').getAttribute('data-step')).toBe('11');
+      expect(await page.locator('rect.row.broken').getAttribute('data-step')).toBe('13');
       const saveAs = async (name: string) => {
         const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
         const file = join(dir, name);
@@ -53,20 +53,20 @@ describe('septcheck view --explore', () => {
       };
       const violating = await saveAs('violating.json');
       expect(septcheck('replay', violating).stdout).toBe(
-        `${violating}: confirmed: all 11 steps replay and invariant no-reuse-while-mapped is still violated\n`,
+        `${violating}: confirmed: all 13 steps replay and invariant no-reuse-while-mapped is still violated\n`,
       );
       await page.screenshot({ path: screenshotPath(dir, 'explore.png') });
 
       await page.click('#back');
-      await page.waitForFunction(() => document.querySelectorAll('rect.row').length === 11);
+      await page.waitForFunction(() => document.querySelectorAll('rect.row').length === 13);
       expect(await page.textContent('h1')).toBe('a path through the model');
-      await page.locator('rect.row[data-step="5"]').click({ position: { x: 40, y: 11 } });
+      await page.locator('rect.row[data-step="7"]').click({ position: { x: 40, y: 11 } });
       await page.click('#branch');
-      await page.waitForFunction(() => document.querySelectorAll('rect.row').length === 6);
-      expect(await page.textContent('#detail h2')).toBe('5. vmm: tdx_sept_remove_private_spte');
+      await page.waitForFunction(() => document.querySelectorAll('rect.row').length === 8);
+      expect(await page.textContent('#detail h2')).toBe('7. vmm: tdx_sept_remove_private_spte');
       const branch = await saveAs('branch.json');
       expect(septcheck('replay', branch).stdout).toBe(
-        `${branch}: confirmed: all 5 steps replay (a path: it claims no property)\n`,
+        `${branch}: confirmed: all 7 steps replay (a path: it claims no property)\n`,
       );
       expect(
         septcheck('view', '--explore', branch, '--scenario', 'basic', '--no-open').stderr,

@@ -68,7 +68,7 @@ describe('septcheck view', () => {
       await page.waitForSelector('rect.row');
       expect(await page.textContent('h1')).toBe('liveness conversion-completes@op0 violated');
       expect(await page.textContent('.title')).toBe(
-        'tdx (scenario=convert policy=pin faults=none hvo=false)',
+        'tdx (scenario=convert policy=pin faults=none hvo=false tree=conversion-rfc; pin, ported onto conversion-rfc)',
       );
     } finally {
       server.close();

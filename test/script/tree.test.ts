@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { parseScript, runScript, ScriptError } from '../../src/script/index.js';
+
+const script = (vm: string, steps = '  - { do: finalize }\n') =>
+  parseScript(`name: trees\nvm: { type: tdx, ${vm} }\nsteps:\n${steps}`, 'trees.yaml');
+
+describe('septcheck run: a TDX VM’s kernel tree (vm.tree)', () => {
+  it('the design’s own tree by default; a HugeTLB VM runs on conversion-rfc, a port for nopin', () => {
+    expect(runScript(script('pages: 2'), 'trees.yaml')).toMatchObject({
+      tree: 'series-v3',
+      hypothetical: false,
+    });
+    expect(runScript(script('pages: 2, policy: pin'), 'trees.yaml')).toMatchObject({
+      tree: 'v6.17',
+      hypothetical: false,
+    });
+    expect(runScript(script('pages: 2, hugeFolio: 2'), 'trees.yaml')).toMatchObject({
+      tree: 'conversion-rfc',
+      hypothetical: true,
+    });
+  });
+
+  it('vm.tree is followed: INIT_MEM_REGION premaps on v6.17 and ADDs under mmu_lock on series-v3', () => {
+    const steps = '  - { do: init_mem_region, gfn: 0 }\n';
+    const run = (tree: string) => runScript(script(`pages: 2, tree: ${tree}`, steps), 'trees.yaml');
+    expect(run('v6.17')).toMatchObject({ tree: 'v6.17', hypothetical: true });
+    expect(run('series-v3').steps[0]!.outcome).toBe(run('v6.17').steps[0]!.outcome);
+  });
+
+  it('an unknown tree, or one without what the VM needs, names the field', () => {
+    expect(() => script('pages: 2, tree: bogus')).toThrow(
+      new ScriptError(
+        'trees.yaml: vm.tree: expected one of v6.17, series-v3, conversion-rfc, got "bogus"',
+      ),
+    );
+    expect(() =>
+      runScript(script('pages: 2, hugeFolio: 2, tree: series-v3'), 'trees.yaml'),
+    ).toThrow(
+      new ScriptError(
+        'trees.yaml: vm.tree: series-v3: scenario trees needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc does)',
+      ),
+    );
+  });
+
+  it('run --tree overrides vm.tree; an unknown one is one line, exit 2', async () => {
+    const { septcheck } = await import('../cli/run.js');
+    const file = 'test/selftests/private_mem_kvm_exits_test.yaml';
+    const r = JSON.parse(septcheck('run', file, '--tree', 'v6.17', '--json').stdout);
+    expect(r).toMatchObject({ passed: true, tree: 'v6.17', hypothetical: true });
+    expect(septcheck('run', file, '--tree', 'bogus')).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc)\n',
+    });
+  });
+});
