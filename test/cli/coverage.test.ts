@@ -35,7 +35,7 @@ describe('check --coverage', () => {
     expect(text).toContain(
       '\nprocess  action                                         fired  new states',
     );
-    expect(text).toMatch(/\nhost +alloc_pages #1 +332 +166 +\d+\.\d\n/);
+    expect(text).toMatch(/\nhost +alloc_pages #1 +572 +286 +\d+\.\d\n/);
     expect(text).toContain(
       '\nnever enabled in this run (8): guest write (retried after the fault)@vcpu0, kvm_gmem_convert_range@vmm #1,',
     );
