@@ -85,7 +85,7 @@ describe('septcheck new: starting points that the commands accept as written', (
     expect(check).toMatchObject({
       params: { policy: 'my-policy' },
       result: 'leak',
-      distinctStates: 1227,
+      distinctStates: 2092,
     });
   });
 

@@ -129,7 +129,7 @@ describe('septcheck validate', () => {
     const r = septcheck('validate', file, '--scenario', 'basic');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `${file}: valid: all 17 events are a behaviour of tdx (scenario=basic policy=nopin faults=none hvo=false)\n`,
+      `${file}: valid: all 16 events are a behaviour of tdx (scenario=basic policy=nopin faults=none hvo=false)\n`,
     );
   });
 
