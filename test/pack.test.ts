@@ -70,10 +70,10 @@ describe('installed from npm pack', () => {
       const claims = await septcheck('claims', '--policy', 'p.ts');
       expect(claims.code).toBe(0);
       expect(claims.stdout).toContain(
-        '\nnopin               pass              pass                                     fail [3]                                pass                     pass            pass\n',
+        '\nnopin                   pass              pass                                     fail [3]                                pass                     pass            pass\n',
       );
       expect(claims.stdout).toContain(
-        '\np                   pass              pass                                     leak [9]                                pass                     pass            pass\n',
+        '\np                       pass              pass                                     leak [9]                                pass                     pass            pass\n',
       );
 
       expect(JSON.parse((await septcheck('check', 'm.ts', '--json')).stdout)).toMatchObject({
