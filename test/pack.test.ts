@@ -70,10 +70,10 @@ describe('installed from npm pack', () => {
       const claims = await septcheck('claims', '--policy', 'p.ts');
       expect(claims.code).toBe(0);
       expect(claims.stdout).toContain(
-        '\nnopin               pass              pass                                     fail [4]                                pass                     pass            pass                fail [5]                                      pass\n',
+        '\nnopin                   pass              pass                                     fail [4]                                pass                     pass            pass                fail [5]                                      pass\n',
       );
       expect(claims.stdout).toContain(
-        '\np                   pass              pass                                     leak [17]                               pass                     pass            pass                leak [18]                                     pass\n',
+        '\np                       pass              pass                                     leak [17]                               pass                     pass            pass                leak [18]                                     pass\n',
       );
 
       expect(JSON.parse((await septcheck('check', 'm.ts', '--json')).stdout)).toMatchObject({

@@ -460,4 +460,14 @@ export const seamTable: readonly SeamRow[] = [
     status: 'TDX_PAGE_METADATA_INCORRECT+RCX',
     source: RECLAIM,
   },
+  // The PAMT is checked before the owner's lifecycle: a page the TD does not own answers
+  // METADATA_INCORRECT even while the HKID is live.
+  {
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (page)',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pamtReg: false,
+    status: 'TDX_PAGE_METADATA_INCORRECT+RCX',
+    source: RECLAIM,
+  },
 ];

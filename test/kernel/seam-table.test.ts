@@ -103,7 +103,7 @@ describe('the TDX module, cell by cell', () => {
 
   it('covers every SEAMCALL the model makes', () => {
     expect(new Set(seamTable.map((r) => r.call)).size).toBe(13);
-    expect(seamTable).toHaveLength(74);
+    expect(seamTable).toHaveLength(75);
   });
 
   it('RECLAIM of an ordinary page gives it back: PT_NDA, the TD owns one page fewer', () => {

@@ -61,7 +61,7 @@ describe('septcheck view', () => {
     try {
       const page = await open(url);
       await page.waitForSelector('#claims');
-      expect(await page.locator('#claims tr').count()).toBe(8); // a header and seven designs
+      expect(await page.locator('#claims tr').count()).toBe(9); // a header and eight designs
       const pinFail = page.locator('#claims tr:nth-child(2) td.fail a');
       expect(await pinFail.textContent()).toBe('fail');
       await pinFail.click();
