@@ -234,7 +234,16 @@ export async function fuzzInProcess(
       codes[String(r.code)] = (codes[String(r.code)] ?? 0) + 1;
       judge(argv, r, dir);
     }),
-    { seed, numRuns: runs, endOnFailure: true },
+    {
+      seed,
+      numRuns: runs,
+      endOnFailure: true,
+      // Stop before the test's own timeout (600 s): a test that vitest times out goes on running
+      // its runs, and their output (the command writes to the one run it thinks is in progress,
+      // src/cli/io.ts) lands in the next test's runs, which then fail for no fault of theirs.
+      interruptAfterTimeLimit: 570_000,
+      markInterruptAsFailure: true,
+    },
   );
   console.log(`fuzz ${name} in-process: exit codes ${JSON.stringify(codes)}`);
 }
