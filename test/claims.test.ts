@@ -71,7 +71,7 @@ describe('the verdict table', () => {
     const k = JSON.parse(septcheck(...noPageExt.command!.split(' ').slice(1), '--json').stdout);
     expect(k.params['without-page-ext']).toBe(true);
     expect(k.violation.property).toBe('no-reuse-while-mapped');
-    expect(k.violation.trace).toHaveLength(12);
+    expect(k.violation.trace).toHaveLength(14);
   });
 
   it('each cell says how long it took and which runs decided it', () => {
@@ -83,7 +83,7 @@ describe('the verdict table', () => {
       faults: '',
       hvo: false,
       verdict: 'pass',
-      distinctStates: 1241,
+      distinctStates: 1474,
       tree: 'v6.17',
       hypothetical: false,
     });
@@ -102,10 +102,10 @@ describe('septcheck claims', () => {
     for (const line of [
       '| page-flag | pass | pass | leak [10] | pass | fail [11] | pass | fail [12] | pass |\n',
       '| page-ext | pass | pass | leak [13] | pass | pass | pass | fail [14] | fail [15] |\n',
-      '- fail [15] page-ext, works without a page_ext client: no-reuse-while-mapped: `septcheck check --scenario basic --policy page-ext --faults remove-fails=1 --without-page-ext`',
+      '- fail [15] page-ext, works without a page_ext client: no-reuse-while-mapped (series-v3): `septcheck check --scenario basic --policy page-ext --faults remove-fails=1 --without-page-ext`',
       '| ref-on-remove-failure | pass | pass | fail [17] | pass | pass | pass | fail [18] | pass |\n',
-      '- fail [17] ref-on-remove-failure, failed zap never reuses a mapped frame: no-reuse-while-mapped: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults block-fails=1`',
-      '- fail [18] ref-on-remove-failure, a failed WBINVD never lets a frame be reused: flush-and-clear-before-reuse: `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults wbinvd-fails=1`',
+      '- fail [17] ref-on-remove-failure, failed zap never reuses a mapped frame: no-reuse-while-mapped (series-v3): `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults block-fails=1`',
+      '- fail [18] ref-on-remove-failure, a failed WBINVD never lets a frame be reused: flush-and-clear-before-reuse (series-v3): `septcheck check --scenario basic --policy examples/policies/ref-on-remove-failure.ts --faults wbinvd-fails=1`',
     ])
       expect(r.stdout).toContain(line);
   }, 120_000); // a whole claims table in a process of its own

@@ -14,7 +14,7 @@ describe('shrinking a violation found by simulation', () => {
     expect(s.after).toBe(check(t.model).violation!.trace.length - 1);
   });
 
-  it('the TDX system: the failed REMOVE found in 41 steps is shown in 13, and the shrunk trace replays', async () => {
+  it('the TDX system: the failed REMOVE found in 80 steps is shown in 13, and the shrunk trace replays', async () => {
     const t = await resolveTarget({
       scenario: 'basic',
       policy: 'nopin',
@@ -22,7 +22,7 @@ describe('shrinking a violation found by simulation', () => {
       hvo: false,
     });
     const s = shrink(t.model, simulate(t.model, { runs: 1000, depth: 100, seed: 1 }).violation!);
-    expect(s).toMatchObject({ method: 'bfs', before: 41, after: 13 });
+    expect(s).toMatchObject({ method: 'bfs', before: 80, after: 13 });
     const doc = traceDoc(t.model, s.counterexample, t.title, t.target);
     const r = replay(t.model, doc.steps);
     expect(r.ok).toBe(true);

@@ -56,7 +56,7 @@ describe('retries as the kernel does them (tdh_do_no_vcpus)', () => {
 
   it('check: the first counterexample of contention with busy=1,retry-fails=1 (nopin frees the page the S-EPT still maps)', () => {
     const { result } = run({ scenario: 'contention', faults: 'busy=1,retry-fails=1' });
-    expect(result).toMatchObject({ result: 'violation', distinctStates: 1633 });
+    expect(result).toMatchObject({ result: 'violation', distinctStates: 1986 });
     if (result.result !== 'violation') return;
     expect(result.violation.property).toBe('no-reuse-while-mapped');
     expect(steps(result.violation.trace).slice(-6)).toEqual([

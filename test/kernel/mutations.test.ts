@@ -10,7 +10,7 @@ describe('each property catches its mutation', () => {
     ['no-private-and-shared-at-once', 'convert', 'nopin', 'convert-without-zap', 'invariant', 11],
     ['refcount-sane', 'basic', 'nopin', 'double-put', 'invariant', 26],
     ['guest-data-kept', 'convert', 'nopin', 'zap-whole-folio', 'invariant', 23],
-    ['teardown-reclaims', 'basic', 'pin', 'no-unpin-after-remove', 'leak', 26],
+    ['teardown-reclaims', 'basic', 'pin', 'no-unpin-after-remove', 'leak', 29],
     ['conversion-completes@op0', 'convert', 'nopin', 'split-expects-zero', 'liveness', 10],
     ['split-completes', 'convert', 'nopin', 'split-expects-zero', 'liveness', 10],
     ['punch-hole-completes', 'basic', 'nopin', 'truncate-waits-for-zero', 'liveness', 16],

@@ -14,7 +14,7 @@ describe('page-ext', () => {
     }).result;
     expect(pageExt).toMatchObject({ result: 'ok', distinctStates: 5326 });
     expect(pageExt.findings.map((f) => [f.kind, f.property, f.trace.length])).toEqual([
-      ['leak', 'teardown-reclaims', 30],
+      ['leak', 'teardown-reclaims', 34],
     ]);
     const pageFlag = run({
       scenario: 'convert',
@@ -33,11 +33,11 @@ describe('page-ext', () => {
       faults: 'remove-fails=1',
       withoutPageExt: true,
     });
-    expect(result).toMatchObject({ result: 'violation', distinctStates: 162 });
+    expect(result).toMatchObject({ result: 'violation', distinctStates: 211 });
     expect(result.violation!.property).toBe('no-reuse-while-mapped');
-    expect(result.violation!.trace).toHaveLength(12);
+    expect(result.violation!.trace).toHaveLength(14);
     const nopin = run({ scenario: 'basic', policy: 'nopin', faults: 'remove-fails=1' }).result;
-    expect(nopin.distinctStates).toBe(162);
+    expect(nopin.distinctStates).toBe(211);
   });
 
   it('a to-shared conversion of a page still marked (its REMOVE failed) fails with -EFAULT', () => {
@@ -54,10 +54,10 @@ describe('page-ext', () => {
       const { result } = run({ scenario: 'convert', policy, mutations: ['split-copies-mark'] });
       expect(result).toMatchObject({ result: 'ok', distinctStates: 4413 });
       expect(result.findings.map((f) => [f.kind, f.property, f.trace.length])).toEqual([
-        ['leak', 'teardown-reclaims', 31],
+        ['leak', 'teardown-reclaims', 35],
       ]);
       const clean = run({ scenario: 'convert', policy }).result;
-      expect(clean).toMatchObject({ result: 'ok', distinctStates: 3382, findings: [] });
+      expect(clean).toMatchObject({ result: 'ok', distinctStates: 4254, findings: [] });
     }
   });
 });

@@ -33,8 +33,8 @@ function spinStates(vcpus: number): number {
  * step the two disagree on would show as a different count. */
 describe('bench/contention.pml', () => {
   it.each([
-    [2, 7454],
-    [3, 91634],
+    [2, 9984],
+    [3, 159820],
   ])(
     'with %i vCPUs: SPIN and septcheck both find %i states, no property broken',
     (vcpus, states) => {

@@ -3,11 +3,11 @@ import { run, steps } from './helpers.js';
 
 describe('the TDX system without faults', () => {
   it.each([
-    ['basic', 'pin', 1241],
-    ['basic', 'nopin', 1241],
+    ['basic', 'pin', 1474],
+    ['basic', 'nopin', 1468],
     ['convert', 'nopin', 4254],
-    ['contention', 'pin', 3327],
-    ['contention', 'nopin', 3327],
+    ['contention', 'pin', 4528],
+    ['contention', 'nopin', 4528],
     ['teardown', 'pin', 1012],
     ['teardown', 'nopin', 1012],
   ])('%s with %s: every property holds, %i states', (scenario, policy, states) => {
@@ -116,11 +116,11 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
 
 describe('faults the design must survive', () => {
   it.each([
-    ['basic', 'transient-refs=2', 7590],
+    ['basic', 'transient-refs=2', 8874],
     ['convert', 'transient-refs=2', 44721],
-    ['basic', 'busy=1', 2615],
-    ['contention', 'busy=1', 7454],
-    ['teardown', 'memory-failure=1', 9252],
+    ['basic', 'busy=1', 3142],
+    ['contention', 'busy=1', 9984],
+    ['teardown', 'memory-failure=1', 10720],
   ])('%s with %s and no pin: ok, %i states', (scenario, faults, states) => {
     const { result } = run({ scenario, policy: 'nopin', faults });
     expect(result.result).toBe('ok');

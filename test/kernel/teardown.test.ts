@@ -168,12 +168,12 @@ describe('reclaim-after-teardown (ours): reference, list, RECLAIM after HKID rel
       buildSystem(config(scenarios.basic!, 'reclaim-after-teardown', 'remove-fails=1')),
       {},
     );
-    expect(mine).toMatchObject({ result: 'ok', distinctStates: 2368, findings: [] });
+    expect(mine).toMatchObject({ result: 'ok', distinctStates: 2873, findings: [] });
     const ref = check(
       buildSystem(config(scenarios.basic!, 'ref-on-zap-failure', 'remove-fails=1')),
       {},
     );
-    expect(ref).toMatchObject({ result: 'ok', distinctStates: 2092 });
+    expect(ref).toMatchObject({ result: 'ok', distinctStates: 2535 });
     expect(ref.findings.map((f) => [f.kind, f.property])).toEqual([['leak', 'teardown-reclaims']]);
   });
 
@@ -210,7 +210,7 @@ describe('reclaim-after-teardown (ours): reference, list, RECLAIM after HKID rel
     ]);
     const model = buildSystem(c);
     const r = check(model, {});
-    expect(r).toMatchObject({ result: 'ok', distinctStates: 2207 });
+    expect(r).toMatchObject({ result: 'ok', distinctStates: 2662 });
     const leak = r.findings[0]!;
     expect(leak.property).toBe('teardown-reclaims');
     const names = steps(leak.trace);

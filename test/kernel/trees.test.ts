@@ -129,7 +129,7 @@ describe('INIT_MEM_REGION per tree (item 5)', () => {
     const r = check(model);
     expect(r.result).toBe('ok');
     expect(r.findings).toEqual([]);
-    expect(r.distinctStates).toBe(1180);
+    expect(r.distinctStates).toBe(1724);
   });
 
   it('v6.17: finalize refuses only while a page is premapped (the ADD succeeded: it runs)', () => {
