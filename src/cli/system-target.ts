@@ -61,7 +61,9 @@ export async function loadPolicy(spec: string): Promise<PagePolicy> {
 /** The system model for a scenario, a policy and fault budgets. */
 export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
   // own keys only: "valueOf" or "constructor" is no scenario
-  const family = Object.hasOwn(scenarioFamilies, o.scenario) ? scenarioFamilies[o.scenario] : undefined;
+  const family = Object.hasOwn(scenarioFamilies, o.scenario)
+    ? scenarioFamilies[o.scenario]
+    : undefined;
   if (!family)
     throw new InputError(
       `unknown scenario "${o.scenario}" (known: ${Object.keys(scenarioFamilies).join(', ')})`,

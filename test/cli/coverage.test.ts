@@ -35,7 +35,7 @@ describe('check --coverage', () => {
     expect(text).toContain(
       '\nprocess  action                                         fired  new states',
     );
-    expect(text).toMatch(/\nhost +alloc_pages #1 +396 +198 +\d+\.\d\n/);
+    expect(text).toMatch(/\nhost +alloc_pages #1 +636 +318 +\d+\.\d\n/);
     expect(text).toContain(
       '\nnever enabled in this run (8): guest write (retried after the fault)@vcpu0, kvm_gmem_convert_range@vmm #1,',
     );

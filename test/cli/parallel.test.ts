@@ -94,17 +94,17 @@ describe('check --workers 2', () => {
         '--faults',
         'remove-fails=1',
         '--max-depth',
-        '19',
+        '22',
         ...extra,
       ];
       const two = run(...args, '--workers', '2');
-      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 132139 : 251212 });
+      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 31047 : 146796 });
       expect(
         two.findings.map((f: { property: string; trace: unknown[] }) => [
           f.property,
           f.trace.length,
         ]),
-      ).toEqual([['teardown-reclaims', 19]]);
+      ).toEqual([['teardown-reclaims', 23]]);
       expect(two).toEqual(run(...args, '--workers', '1'));
     },
   );

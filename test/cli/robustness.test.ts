@@ -170,7 +170,7 @@ describe('input files that name code run it only when it is given on the command
     const r = await inProcess(['replay', trace, '--policy', './test/fixtures/leaky-policy.ts']);
     expect(r).toEqual({
       code: 0,
-      stdout: `${trace}: confirmed: all 22 steps replay and leak teardown-reclaims is still violated\n`,
+      stdout: `${trace}: confirmed: all 26 steps replay and leak teardown-reclaims is still violated\n`,
       stderr: '',
     });
   });

@@ -48,11 +48,10 @@ describe('septcheck swarm and merge', () => {
     expect(r.code).toBe(1);
     const m = JSON.parse(r.stdout);
     expect(m).toMatchObject({ shards: 4, of: 4, missing: [], result: 'violation' });
-    // Depth-first, each shard meets the failed REMOVE's leak of the TDR (the TD still owns the
-    // page at teardown) before the reuse; shrunk, the shortest path to it is 22 steps.
-    expect(m.violation.property).toBe('teardown-reclaims');
-    expect(m.violation.shrunk).toMatchObject({ method: 'bfs', after: 22 });
-    expect(m.violation.trace).toHaveLength(23);
+    expect(m.violation.property).toBe('no-reuse-while-mapped');
+    // Each shard shrinks its depth-first path: the shortest counterexample, 13 steps.
+    expect(m.violation.shrunk).toMatchObject({ method: 'bfs', after: 13 });
+    expect(m.violation.trace).toHaveLength(14);
     expect(m.statesExplored).toBe(shards.reduce((n, s) => n + s.distinctStates, 0));
   });
 

@@ -163,7 +163,7 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
       expect(j).toMatchObject({
         params: { scenario: 'basic', vcpus: 2 },
         result: 'ok',
-        distinctStates: 10793,
+        distinctStates: 17990,
       });
     }
   });
@@ -279,7 +279,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/unused-var-policy.ts'],
-      `septcheck: test/fixtures/unused-var-policy.ts: action "kvm_tdp_mmu_map_private_pfn" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [0,0,0,0,0,0,0,0,255,0,0,24,0,0,0,0,1,1,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0]\n`,
+      `septcheck: test/fixtures/unused-var-policy.ts: action "kvm_tdp_mmu_map_private_pfn" (process vmm) threw: policy "gup-on-map": onMap wrote a variable this scenario does not use (its steps never change it, so it is not in the state) in state [0,0,0,0,0,0,0,0,0,255,0,0,0,28,0,0,0,0,1,1,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0]\n`,
     ],
     [
       ['check', 'hanoi', '--scenario', 'basic'],

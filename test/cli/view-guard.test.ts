@@ -51,7 +51,7 @@ describe('septcheck view refuses what its own page would not ask', () => {
     expect((await get(port, '/', { host })).status).toBe(200);
     const start = await get(port, '/api/start', { host, 'x-septcheck-token': token });
     expect(start.status).toBe(200);
-    expect(JSON.parse(start.body).claims.rows).toHaveLength(7);
+    expect(JSON.parse(start.body).claims.rows).toHaveLength(8);
     const r = await get(port, `/api/trace?command=${encodeURIComponent(command)}`, {
       host,
       origin: `http://${host}`,
