@@ -84,27 +84,23 @@ describe('check --workers 2', () => {
     (extra) => {
       const args = [
         '--scenario',
-        'host',
+        'basic',
         '--param',
-        'vcpus=3',
-        '--param',
-        'pages=1',
+        'vcpus=2',
         '--policy',
         'pin',
         '--faults',
         'remove-fails=1',
-        '--max-depth',
-        '22',
         ...extra,
       ];
       const two = run(...args, '--workers', '2');
-      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 31047 : 146796 });
+      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 15324 : 28393 });
       expect(
         two.findings.map((f: { property: string; trace: unknown[] }) => [
           f.property,
           f.trace.length,
         ]),
-      ).toEqual([['teardown-reclaims', 23]]);
+      ).toEqual([['teardown-reclaims', 28]]);
       expect(two).toEqual(run(...args, '--workers', '1'));
     },
   );
