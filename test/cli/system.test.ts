@@ -262,6 +262,15 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
       'septcheck: --faults: "remove-fails" is not kind=count\n',
     ],
     [
+      // names of Object.prototype are no scenario or policy (once an internal error, exit 70)
+      ['check', '--scenario', 'valueOf'],
+      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host)\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--policy', 'constructor'],
+      'septcheck: unknown policy "constructor": not a bundled policy (pin, nopin, unmap-error, ref-on-zap-failure, page-flag, page-ext, hwpoison, reclaim-after-teardown) nor a .ts or .js file\n',
+    ],
+    [
       ['check', '--scenario', 'basic', '--tree', 'bogus'],
       'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc)\n',
     ],
