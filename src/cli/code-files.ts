@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { policies } from '../policies/index.js';
+import { bundledPolicy } from '../policies/index.js';
 import { InputError } from './input-error.js';
 import { bundledModels } from './load.js';
 import type { TraceTarget } from './trace-doc.js';
@@ -32,7 +32,7 @@ export function allowedTarget(t: TraceTarget, given: GivenCode, source: string):
       ? t.model
       : undefined;
   const policy =
-    t.policy !== undefined && !Object.hasOwn(policies, t.policy) && isCodeFile(t.policy)
+    t.policy !== undefined && !bundledPolicy(t.policy) && isCodeFile(t.policy)
       ? t.policy
       : undefined;
   for (const [flag, named, chosen] of [

@@ -8,7 +8,7 @@ import {
   parseFaults,
   type KernelConfig,
 } from '../kernel/index.js';
-import { policies, type PagePolicy } from '../policies/index.js';
+import { bundledPolicy, policies, type PagePolicy } from '../policies/index.js';
 import { scenarioFamilies } from '../scenarios/index.js';
 import { resolveParams, type Model } from '../engine/index.js';
 import { InputError } from './input-error.js';
@@ -38,7 +38,7 @@ const hooks = ['onMap', 'onMapFailed', 'onRemoved', 'onZapFailed', 'mayFree'] as
 
 /** A bundled policy by name, or a policy file (.ts loaded without a build step). */
 export async function loadPolicy(spec: string): Promise<PagePolicy> {
-  const bundled = Object.hasOwn(policies, spec) ? policies[spec] : undefined;
+  const bundled = bundledPolicy(spec);
   if (bundled) return bundled;
   if (!/\.(m?ts|m?js)$/.test(spec))
     throw new InputError(

@@ -19,7 +19,8 @@ export function resolveParams(
   const params: Params = {};
   for (const [name, spec] of Object.entries(specs)) params[name] = spec.default;
   for (const [name, text] of Object.entries(given)) {
-    const spec = specs[name];
+    // own names only: "valueOf" is no parameter of any model
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec) {
       const known = Object.keys(specs);
       throw new ParamError(

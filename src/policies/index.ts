@@ -22,3 +22,8 @@ export const policies: Readonly<Record<string, PagePolicy>> = {
   hwpoison,
   'reclaim-after-teardown': reclaimAfterTeardown,
 };
+
+/** The bundled design of that name, if any: own names only ("constructor" is no design). */
+export function bundledPolicy(name: string): PagePolicy | undefined {
+  return Object.hasOwn(policies, name) ? policies[name] : undefined;
+}

@@ -26,7 +26,7 @@ import {
   supportedFlags,
   type Result,
 } from '../kernel/uapi.js';
-import { policies, type PagePolicy } from '../policies/index.js';
+import { bundledPolicy, policies, type PagePolicy } from '../policies/index.js';
 import { Driver } from './driver.js';
 import {
   numberArg,
@@ -173,8 +173,7 @@ function tdxSystem(file: string, config: KernelConfig): ReturnType<typeof system
 
 /** Runs `script`; `own` is the policy its vm.policy names when that is a file of the user's. */
 export function runScript(script: Script, file: string, own?: PagePolicy): RunReport {
-  const policy =
-    own ?? (Object.hasOwn(policies, script.vm.policy) ? policies[script.vm.policy] : undefined);
+  const policy = own ?? bundledPolicy(script.vm.policy);
   if (!policy)
     throw new ScriptError(
       `${file}: vm.policy: unknown policy "${script.vm.policy}" (known: ${Object.keys(policies).join(', ')})`,

@@ -151,6 +151,11 @@ describe('bad input: one line, exit 2', () => {
       'septcheck: model hanoi has no parameter "pegs" (it has: disks)\n',
     ],
     [
+      // a name of Object.prototype is no parameter (it once ran, the value ignored)
+      ['check', 'hanoi', '--param', 'valueOf=3'],
+      'septcheck: model hanoi has no parameter "valueOf" (it has: disks)\n',
+    ],
+    [
       ['check', 'hanoi', '--param', 'disks'],
       "septcheck: option '--param <key=value>' argument 'disks' is invalid. expected key=value, got \"disks\"\n",
     ],
