@@ -11,6 +11,7 @@ import {
   type ModelRef,
   ModelError,
   observeRun,
+  reducesLiveness,
   replay,
   shardSeed,
   shrink,
@@ -245,7 +246,7 @@ modelOptions(
   )
   .option(
     '--por',
-    "partial-order reduction from the steps' footprints: invariants and deadlocks on the reduced graph, liveness not checked (the JSON report's reduction field); on one thread",
+    "partial-order reduction from the steps' footprints: invariants and deadlocks on the reduced graph, liveness too unless the model has strongly fair actions (then not checked: the JSON report's reduction field says which); on one thread",
   )
   .option(
     '--symmetry',
@@ -280,7 +281,10 @@ modelOptions(
     if (
       o.spill &&
       (o.coverage ||
-        (o.liveness !== false && !o.symmetry && !o.por && (t.model.liveness?.length ?? 0) > 0))
+        (o.liveness !== false &&
+          !o.symmetry &&
+          (!o.por || reducesLiveness(t.model, o.fairness !== false)) &&
+          (t.model.liveness?.length ?? 0) > 0))
     )
       throw new InputError(
         `--spill: ${o.coverage ? '--coverage' : `liveness (${t.title} has liveness properties)`} keeps every state in memory; add ${o.coverage ? 'no --coverage' : '--no-liveness'}`,

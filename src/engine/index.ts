@@ -28,6 +28,7 @@ export {
   type TraceStep,
 } from './trace.js';
 export { Expander, type Successor } from './successors.js';
+export { reducesLiveness } from './por.js';
 export { resolveParams, ParamError } from './params.js';
 export {
   replay,

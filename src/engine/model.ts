@@ -92,6 +92,9 @@ export interface Liveness {
   p(s: State): boolean;
   /** Required for `leadsTo`. */
   q?(s: State): boolean;
+  /** The variables (by index) `p` and `q` read, for partial-order reduction. Absent means they
+   * may read any. */
+  readonly reads?: readonly number[];
 }
 
 export interface Model {

@@ -23,7 +23,8 @@ export interface CheckOptions {
    * names processes, which the reduction swaps). */
   readonly symmetry?: boolean;
   /** Partial-order reduction (stubborn sets from the actions' footprints, por.ts): invariants
-   * and deadlocks are checked on the reduced graph; liveness is then not checked. */
+   * and deadlocks are checked on the reduced graph, liveness too unless an action is strongly
+   * fair (then it is not checked). */
   readonly por?: boolean;
   /** Count, per action, the successors it generated and the states it found first (coverage.ts);
    * sequential search only. */
@@ -66,7 +67,7 @@ export interface CheckResult {
   readonly spilledBytes?: number;
   readonly violation?: Counterexample;
   /** With partial-order reduction: the properties checked on the reduced graph, and those not
-   * checked at all (liveness). */
+   * checked at all (liveness, where an action is strongly fair). */
   readonly reduction?: {
     readonly method: 'stubborn-sets';
     readonly reduced: string[];

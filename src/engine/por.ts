@@ -1,5 +1,5 @@
 /**
- * Partial-order reduction for safety: stubborn sets (Valmari, "Stubborn sets for reduced state
+ * Partial-order reduction: stubborn sets (Valmari, "Stubborn sets for reduced state
  * space generation", 1990; Godefroid's persistent sets, LNCS 1032, 1996) computed from the
  * actions' footprints (`reads`, `writes`; absent: every variable) and guards.
  *
@@ -25,6 +25,16 @@
  *   breadth-first search", SPIN 2005): the search expands a state fully when one of its
  *   reduced successors is already known (search.ts). On a cycle, the state found last reaches
  *   one found before it, so it is expanded fully.
+ * Liveness (`liveness` given) is checked on the reduced graph where that is sound. Its
+ * properties are LTL without next; with visibility and the cycle proviso (every cycle of the
+ * reduced graph has a fully expanded state) the reduced graph is stuttering equivalent to the
+ * full one for the propositions made visible (Clarke, Grumberg, Peled, "Model Checking", ch. 10:
+ * conditions C0 to C3 and their correctness proof; Peled, CAV 1994). Visible here: the variables
+ * each property reads (`Liveness.reads`; absent, every one) and, for weak fairness, each fair
+ * action's enabledness (every writer of what it reads is visible, itself among them, so its
+ * occurrences keep their order too). The liveness check (liveness.ts) judges an action enabled
+ * where it sees its edge, so a state where a fair action is enabled is expanded fully. With
+ * strongly fair actions liveness is not checked (`reducesLiveness`), as issue 16 asks.
  * With symmetry, the sets are computed at the representative, as Emerson, Jha and Peled,
  * "Combining partial order and symmetry reductions" (TACAS 1997) allow, and the proviso is
  * checked on representatives.
@@ -49,8 +59,10 @@ export class StubbornSets {
    * satisfies (an action with fewer conditions: all values), as guards.ts tabulates guards */
   private readonly holds: Int32Array[];
   private readonly guarded: Int32Array;
-  /** the actions that write a variable some invariant reads */
+  /** the actions that write a variable some invariant reads (and with liveness, see above) */
   private readonly visible: Int32Array;
+  /** with liveness and fairness: the fair actions (a state enabling one is not reduced) */
+  private readonly fair: Int32Array;
   /** per enabled set and failing conditions (`key`): the index of the actions to expand (or
    * undefined: all) in `results` */
   private readonly memo: WordsTable;
@@ -63,7 +75,9 @@ export class StubbornSets {
   /** per condition j, the actions whose condition j holds in the state being reduced */
   private readonly met: Int32Array;
 
-  constructor(model: Model) {
+  /** `liveness`: the reduced graph is also to be checked for liveness, with or without the
+   * actions' fairness. */
+  constructor(model: Model, liveness?: { readonly fairness: boolean }) {
     const actions = model.actions;
     const n = actions.length;
     const words = (this.words = Math.max(1, Math.ceil(n / 32)));
@@ -85,7 +99,17 @@ export class StubbornSets {
     this.dependents = new Int32Array(n * words);
     this.enabling = new Int32Array(n * words);
     this.visible = new Int32Array(words);
+    this.fair = new Int32Array(words);
     const watched = new Set((model.invariants ?? []).flatMap((inv) => inv.reads ?? all));
+    if (liveness) {
+      for (const p of model.liveness ?? []) for (const x of p.reads ?? all) watched.add(x);
+      if (liveness.fairness)
+        actions.forEach((a, i) => {
+          if (!a.fairness) return;
+          bit(this.fair, 0, i);
+          for (const x of reads[i]!) watched.add(x);
+        });
+    }
     for (let a = 0; a < n; a++) {
       if (writes[a]!.some((x) => watched.has(x))) bit(this.visible, 0, a);
       for (const x of reads[a]!) or(this.enabling, a * words, writers, x * words);
@@ -133,6 +157,7 @@ export class StubbornSets {
   reduce(s: State, enabled: Int32Array): Int32Array | undefined {
     const all = count(enabled);
     if (all <= 1) return undefined;
+    for (let w = 0; w < this.words; w++) if (enabled[w]! & this.fair[w]!) return undefined;
     // Closed under the enabled actions' dependents alone, each seed's set is a lower bound of
     // its stubborn set in every state with these enabled actions: where none is smaller than
     // all of them, no such state can be reduced, whatever its guards say.
@@ -226,6 +251,12 @@ export class StubbornSets {
         return (a * this.conditions + j) * words;
     return -1;
   }
+}
+
+/** Is liveness checked on the reduced graph (the header)? Not where an action is strongly fair:
+ * --por then checks the safety part only, and says so. */
+export function reducesLiveness(model: Model, fairness: boolean): boolean {
+  return !fairness || !model.actions.some((a) => a.fairness === 'strong');
 }
 
 /** A hash table from fixed-length rows of words to numbers (open addressing, linear probing):

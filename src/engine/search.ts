@@ -18,7 +18,7 @@ import {
   RECORD_HEADER,
 } from './parallel-protocol.js';
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
-import { StubbornSets } from './por.js';
+import { reducesLiveness, StubbornSets } from './por.js';
 import { Spill } from './spill.js';
 import { EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
@@ -91,7 +91,7 @@ export class Search {
     this.edges =
       options.liveness !== false &&
       !options.symmetry &&
-      !options.por &&
+      (!options.por || reducesLiveness(model, options.fairness !== false)) &&
       (model.liveness?.length ?? 0) > 0
         ? new EdgeStore()
         : undefined;
@@ -123,7 +123,9 @@ export class Search {
     this.batch = new SuccessorBatch(
       model,
       this.deadlock,
-      options.por ? new StubbornSets(model) : undefined,
+      options.por
+        ? new StubbornSets(model, this.edges ? { fairness: options.fairness !== false } : undefined)
+        : undefined,
     );
     this.por = options.por === true;
     this.fired = options.coverage ? new Float64Array(model.actions.length) : undefined;
@@ -435,8 +437,12 @@ export class Search {
       reduced: [
         ...(model.invariants ?? []).map((i) => i.name),
         ...(this.deadlock ? ['deadlock'] : []),
+        ...(this.edges ? model.liveness!.map((l) => l.name) : []),
       ],
-      notChecked: this.options.liveness === false ? [] : (model.liveness ?? []).map((l) => l.name),
+      notChecked:
+        this.options.liveness === false || this.edges
+          ? []
+          : (model.liveness ?? []).map((l) => l.name),
     };
   }
 

@@ -22,11 +22,18 @@ describe('septcheck check', () => {
     expect(j.violation).toBeUndefined();
   });
 
-  it('with --por, says which liveness properties it did not check', () => {
-    const r = septcheck('check', 'peterson', '--por');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(
-      'partial-order reduction: liveness not checked (p0-enters, p1-enters)',
+  it('with --por, checks liveness on the reduced graph under weak fairness, and says which properties it did not check (strongly fair steps)', () => {
+    const weak = septcheck('check', 'peterson', '--por', '--json');
+    expect(weak.code).toBe(0);
+    expect(JSON.parse(weak.stdout).reduction).toEqual({
+      method: 'stubborn-sets',
+      reduced: ['mutual-exclusion', 'deadlock', 'p0-enters', 'p1-enters'],
+      notChecked: [],
+    });
+    const strong = septcheck('check', '--scenario', 'teardown', '--por');
+    expect(strong.code).toBe(0);
+    expect(strong.stdout).toContain(
+      'partial-order reduction: liveness not checked (fault-served, teardown-completes, vmm-completes)',
     );
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { check, replay, viewState, type Action, type Model } from '../../src/engine/index.js';
+import {
+  check,
+  replay,
+  viewState,
+  type Action,
+  type Liveness,
+  type Model,
+} from '../../src/engine/index.js';
 import counters from '../../examples/counters.js';
 import hanoi from '../../examples/hanoi.js';
 import naiveMutex from '../../examples/naive-mutex.js';
@@ -160,12 +167,103 @@ describe('partial-order reduction (stubborn sets from footprints)', () => {
     }
   });
 
-  it('says what it checked reduced and what it did not check (liveness), never silently', () => {
-    const r = check(peterson.build({}), { por: true });
-    expect(r.reduction).toEqual({
+  it('says what it checked reduced and what it did not check (liveness with strong fairness), never silently', () => {
+    const model = peterson.build({});
+    expect(check(model, { por: true }).reduction).toEqual({
+      method: 'stubborn-sets',
+      reduced: ['mutual-exclusion', 'deadlock', 'p0-enters', 'p1-enters'],
+      notChecked: [],
+    });
+    const strong = {
+      ...model,
+      actions: model.actions.map((a) => (a.fairness ? { ...a, fairness: 'strong' as const } : a)),
+    };
+    expect(check(strong, { por: true }).reduction).toEqual({
       method: 'stubborn-sets',
       reduced: ['mutual-exclusion', 'deadlock'],
       notChecked: ['p0-enters', 'p1-enters'],
     });
+    // Without fairness, strong or weak makes no difference.
+    expect(check(strong, { por: true, fairness: false }).reduction?.notChecked).toEqual([]);
+    expect(check(strong, { por: true, liveness: false }).reduction?.notChecked).toEqual([]);
+  });
+
+  it('liveness on the reduced graph: the steps that change what a property reads stay, the others are reduced (27 states to 7), and a lasso found there replays', () => {
+    const ok = { ...workers(3, 2, false), liveness: [finishes(2)] };
+    expect(check(ok)).toMatchObject({ result: 'ok', distinctStates: 27, transitions: 54 });
+    expect(check(ok, { por: true })).toMatchObject({
+      result: 'ok',
+      distinctStates: 7,
+      transitions: 6,
+    });
+    // w0 never reaches 3: the final state stutters forever.
+    const never = { ...workers(3, 2, false), liveness: [finishes(3)] };
+    const full = check(never);
+    const reduced = check(never, { por: true });
+    expect(verdict(full)).toEqual(['violation', 'liveness', 'w0-finishes']);
+    expect(verdict(reduced)).toEqual(verdict(full));
+    expect(reduced.distinctStates).toBe(7);
+    const steps = reduced.violation!.trace.map((t) => ({
+      action: t.action,
+      process: t.process,
+      state: viewState(never, t.state),
+    }));
+    expect(replay(never, steps)).toMatchObject({ ok: true });
+  });
+
+  it('liveness under weak fairness: a state where a fair step is enabled is expanded fully, so no cycle that ignores it looks fair (a reduced graph that left it out would report a false lasso)', () => {
+    // p0 (weakly fair) moves once, to 1; p1 (no fairness) toggles its bit forever. Under weak
+    // fairness p0 moves; a graph reduced to p1's toggle at (0, 0) would hide that p0 is enabled
+    // there, and the cycle (0, 0) -> (0, 1) -> (0, 0) would look fair.
+    const model: Model = {
+      stateSize: 2,
+      initial: () => [new Uint8Array(2)],
+      actions: [
+        {
+          name: 'move',
+          process: 'p0',
+          fairness: 'weak',
+          reads: [0],
+          writes: [0],
+          next: (s, out) => void (s[0] === 0 && (out.next()[0] = 1)),
+        },
+        {
+          name: 'toggle',
+          process: 'p1',
+          reads: [1],
+          writes: [1],
+          next: (s, out) => void (out.next()[1] = 1 - s[1]!),
+        },
+      ],
+      liveness: [
+        { name: 'p0-moves', doc: 'p0 moves', kind: 'eventually', p: (s) => s[0] === 1, reads: [0] },
+      ],
+    };
+    expect(verdict(check(model))).toEqual(['ok', undefined, undefined]);
+    expect(check(model, { por: true })).toMatchObject({ result: 'ok', distinctStates: 4 });
+    // Without fairness the lasso is real, and found reduced too.
+    expect(verdict(check(model, { por: true, fairness: false }))).toEqual(
+      verdict(check(model, { fairness: false })),
+    );
+    expect(check(model, { por: true, fairness: false }).result).toBe('violation');
+  });
+
+  it('peterson: the same liveness verdicts with --por as without', () => {
+    const model = peterson.build({});
+    const full = check(model);
+    const reduced = check(model, { por: true });
+    expect(verdict(reduced)).toEqual(verdict(full));
+    expect(reduced.distinctStates).toBe(full.distinctStates);
   });
 });
+
+/** `eventually` w0's counter is `goal`: it reads w0's counter only. */
+function finishes(goal: number): Liveness {
+  return {
+    name: 'w0-finishes',
+    doc: 'w0 counts to its goal',
+    kind: 'eventually',
+    p: (s) => s[0] === goal,
+    reads: [0],
+  };
+}
