@@ -209,6 +209,12 @@ describe('partial-order reduction (stubborn sets from footprints)', () => {
       state: viewState(never, t.state),
     }));
     expect(replay(never, steps)).toMatchObject({ ok: true });
+    // With every step weakly fair, each state but the last enables a fair step: nothing reduced.
+    const fair = {
+      ...ok,
+      actions: ok.actions.map((a) => ({ ...a, fairness: 'weak' as const })),
+    };
+    expect(check(fair, { por: true })).toMatchObject({ result: 'ok', distinctStates: 27 });
   });
 
   it('liveness under weak fairness: a state where a fair step is enabled is expanded fully, so no cycle that ignores it looks fair (a reduced graph that left it out would report a false lasso)', () => {
