@@ -30,8 +30,9 @@ describe('septcheck check', () => {
       reduced: ['mutual-exclusion', 'deadlock', 'p0-enters', 'p1-enters'],
       notChecked: [],
     });
-    const strong = septcheck('check', '--scenario', 'teardown', '--por');
-    expect(strong.code).toBe(0);
+    // Two levels of the TDX model (whose fault path is strongly fair) say it as well as all.
+    const strong = septcheck('check', '--scenario', 'teardown', '--por', '--max-depth', '2');
+    expect(strong.code).toBe(3);
     expect(strong.stdout).toContain(
       'partial-order reduction: liveness not checked (fault-served, teardown-completes, vmm-completes)',
     );
