@@ -1,12 +1,13 @@
 import type { Coverage } from '../engine/index.js';
+import { count } from './count.js';
 
 /** The coverage table: one line per action (in the model's order), then the ones never enabled. */
 export function coverageText(c: Coverage): string {
   const rows = c.actions.map((a) => [
     a.process ?? '',
     a.label.replace(/@[^@ ]+/, ''),
-    a.fired.toLocaleString('en-US'),
-    a.newStates.toLocaleString('en-US'),
+    count(a.fired),
+    count(a.newStates),
     a.ms.toFixed(1),
   ]);
   const head = ['process', 'action', 'fired', 'new states', 'ms'];

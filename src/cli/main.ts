@@ -27,6 +27,7 @@ import { faultKinds, treeNames, trees } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
 import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { InputError } from './input-error.js';
+import { count } from './count.js';
 import { allowedTarget, isCodeFile, type GivenCode } from './code-files.js';
 import { isEntry, runCommand, runProcess } from './entry.js';
 import * as io from './io.js';
@@ -610,7 +611,7 @@ program
   .action((names: string[], o: { json?: boolean }) => {
     const m = mergeShards(names.map(readShard), names);
     const text = [
-      `${m.title}: ${m.shards} of ${m.of} shards${m.missing.length ? ` (missing: ${m.missing.join(', ')})` : ''}, ${m.statesExplored.toLocaleString('en-US')} states explored in all`,
+      `${m.title}: ${m.shards} of ${m.of} shards${m.missing.length ? ` (missing: ${m.missing.join(', ')})` : ''}, ${count(m.statesExplored)} states explored in all`,
       ...(m.violation
         ? [
             '',

@@ -1,4 +1,5 @@
 import type { Progress } from '../engine/index.js';
+import { count } from './count.js';
 
 /** A one-line progress display on a terminal's stderr; nothing when stderr is not a TTY.
  * log-update is loaded only for a terminal (a sixth of the command's start-up time). */
@@ -11,7 +12,7 @@ export async function progressLine(
     update(p) {
       const rate = Math.round(p.states / Math.max(p.seconds, 1e-3));
       line(
-        `${p.states.toLocaleString('en-US')} states  ${rate.toLocaleString('en-US')} states/s  queue ${p.queue.toLocaleString('en-US')}  depth ${p.depth}`,
+        `${count(p.states)} states  ${count(rate)} states/s  queue ${count(p.queue)}  depth ${p.depth}`,
       );
     },
     done() {

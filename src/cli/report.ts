@@ -7,6 +7,7 @@ import {
 } from '../engine/index.js';
 import type { TreeChoice } from '../kernel/index.js';
 import { coverageText } from './coverage-report.js';
+import { count } from './count.js';
 import {
   describeSteps,
   traceDoc,
@@ -122,8 +123,8 @@ export function checkText(
     `result: ${verdict}${why}${verdict === 'leak' ? ' (a deliberate leak: memory lost, nothing corrupted; weaker than a safety violation)' : ''}`,
   );
   lines.push(
-    `${r.distinctStates.toLocaleString('en-US')} distinct states, ${r.transitions.toLocaleString('en-US')} transitions, depth ${r.depth}, ` +
-      `${round(r.seconds)} s (${r.statesPerSecond.toLocaleString('en-US')} states/s)`,
+    `${count(r.distinctStates)} distinct states, ${count(r.transitions)} transitions, depth ${r.depth}, ` +
+      `${round(r.seconds)} s (${count(r.statesPerSecond)} states/s)`,
   );
   lines.push(
     `fingerprint collision probability (optimistic, as TLC computes it): ${r.collisionProbability.toExponential(1)}`,

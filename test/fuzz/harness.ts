@@ -18,7 +18,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as fc from 'fast-check';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'dist/src/cli/septcheck.js');
@@ -38,6 +38,24 @@ type Septcheck = (
   io: { stdout(t: string): void; stderr(t: string): void; serving?(close: () => void): void },
 ) => Promise<number>;
 let cli: Septcheck | undefined;
+
+/** In-process runs import a user's ES module file (.ts through tsx's ESM loader) once per test
+ * file, as Node's require cache already does for a CommonJS one: tsx's tsImport compiles and
+ * runs the file afresh on every call (about 30 CPU-ms and a round trip to its loader thread),
+ * while the fuzz inputs name the same fixtures again and again. A file is new when its path,
+ * size or modification time is; what a load fails with is kept too (the same file fails the
+ * same way). Real processes (fuzzSubprocess) load every file afresh. */
+vi.doMock('tsx/esm/api', async (importOriginal) => {
+  const tsx = await importOriginal<typeof import('tsx/esm/api')>();
+  const loaded = new Map<string, Promise<unknown>>();
+  const tsImport: typeof tsx.tsImport = (specifier, options) => {
+    const file = statSync(fileURLToPath(specifier), { throwIfNoEntry: false });
+    const key = `${specifier}\n${file?.size}\n${file?.mtimeMs}`;
+    if (!loaded.has(key)) loaded.set(key, tsx.tsImport(specifier, options));
+    return loaded.get(key)! as Promise<never>;
+  };
+  return { ...tsx, tsImport };
+});
 
 /** One run in this process, as the command line `argv` would run. */
 export async function inProcess(argv: readonly string[]): Promise<Outcome> {
@@ -228,8 +246,13 @@ export async function fuzzInProcess(
     `fuzz ${name} in-process: ${runs} inputs, seed ${seed} (SEPTCHECK_FUZZ_SEED=${seed} replays)`,
   );
   const codes: Record<string, number> = {};
+  const cpu = process.cpuUsage();
   await fc.assert(
     fc.asyncProperty(arb, async (argv) => {
+      // A turn of the event loop per input: a run whose files are all cached resolves in
+      // microtasks only, and a worker that never turns the loop misses vitest's messages
+      // ("Timeout calling onTaskUpdate", test/setup/yield.ts).
+      await new Promise((resolve) => setImmediate(resolve));
       const r = await inProcess(argv);
       codes[String(r.code)] = (codes[String(r.code)] ?? 0) + 1;
       judge(argv, r, dir);
@@ -245,7 +268,10 @@ export async function fuzzInProcess(
       markInterruptAsFailure: true,
     },
   );
-  console.log(`fuzz ${name} in-process: exit codes ${JSON.stringify(codes)}`);
+  const { user, system } = process.cpuUsage(cpu);
+  console.log(
+    `fuzz ${name} in-process: exit codes ${JSON.stringify(codes)}, ${((user + system) / 1e6).toFixed(1)} CPU-s`,
+  );
 }
 
 /** Runs the property over `processes` generated inputs as real processes, two at a time. */
