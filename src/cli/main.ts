@@ -22,7 +22,7 @@ import {
   viewState,
 } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
-import { faultKinds, treeNames, trees } from '../kernel/index.js';
+import { faultKinds, moduleDocs, moduleVersions, treeNames, trees } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
 import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { InputError } from './input-error.js';
@@ -133,6 +133,10 @@ function systemOptions(cmd: Command, scenario?: string): Command {
     .option(
       '--tree <name>',
       `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3), or the tree the scenario needs (convert: conversion-rfc) with the design as a hypothetical port`,
+    )
+    .option(
+      '--module <version>',
+      `the TDX module --scenario models: ${moduleVersions.map((m) => `${m} (${moduleDocs[m]})`).join('; ')}. Default: 1.5, or 2.0 for a scenario that needs Dynamic PAMT (dpamt). 2.0 needs a tree whose kernel enables Dynamic PAMT (hugepage-v3, then the default tree)`,
     );
 }
 
@@ -322,7 +326,7 @@ modelOptions(
     progress.done();
     const found = result.violation ?? result.findings[0];
     if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));
-    const json = checkJson(t.name, t.params, t.model, result, t.tree);
+    const json = checkJson(t.name, t.params, t.model, result, t.tree, t.module);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
     io.setExit(exitCode(json));
   });
@@ -721,7 +725,7 @@ modelOptions(
     const shrunk = result.violation && o.shrink ? shrink(t.model, result.violation) : undefined;
     print(
       o.json,
-      simulateJson(t.name, t.params, t.model, result, shrunk, t.tree),
+      simulateJson(t.name, t.params, t.model, result, shrunk, t.tree, t.module),
       simulateText(t.title, t.target, t.model, result, shrunk),
     );
     io.setExit(exitCode(result));

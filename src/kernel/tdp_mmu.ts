@@ -15,6 +15,7 @@ import {
   FAULT_FINISH,
   FAULT_MAP,
   FAULT_PFN,
+  FAULT_PAMT_GET,
   FAULT_SEAMCALL,
   INV_MMU_UNLOCK,
   INV_WORK,
@@ -117,10 +118,10 @@ function kvmTdpMmuMap(k: Kernel, c: number): Action {
         return;
       }
       t[v.spte + g] = SPTE_FROZEN; // __tdp_mmu_set_spte_atomic freezes it around the SEAMCALL
-      t[pc] = FAULT_SEAMCALL;
+      t[pc] = k.pamt ? FAULT_PAMT_GET : FAULT_SEAMCALL; // module 2.0: tdx_pamt_get first
     },
     call: (b, a) =>
-      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL ? 'SPTE frozen' : `-> ${faultResult(k, c, a)}`}`,
+      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL || a[pc] === FAULT_PAMT_GET ? 'SPTE frozen' : `-> ${faultResult(k, c, a)}`}`,
   });
 }
 
@@ -168,6 +169,7 @@ export function kvmTdpMmuPageFault(k: Kernel, c: number): Action[] {
   return [
     kvmMmuFaultinPfn(k, c),
     kvmTdpMmuMap(k, c),
+    ...(k.pamt?.faultSteps(c) ?? []),
     tdxSeptSetPrivateSpte(k, c),
     kvmMmuFinishPageFault(k, c),
   ];
