@@ -389,9 +389,16 @@ program
     '--tree <name>',
     `the kernel tree a TDX script's VM models, instead of its vm.tree (${treeNames.join(', ')})`,
   )
+  .option(
+    '--module <version>',
+    `the TDX module a TDX script's VM models, instead of its vm.module (${moduleVersions.join(', ')})`,
+  )
   .option('--json', 'print the report as JSON')
   .action(
-    async (file: string, o: GivenCode & { json?: boolean; kernel?: boolean; tree?: string }) => {
+    async (
+      file: string,
+      o: GivenCode & { json?: boolean; kernel?: boolean; tree?: string; module?: string },
+    ) => {
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -401,8 +408,18 @@ program
       const parsed = parseScript(text, file);
       if (o.tree !== undefined && !(treeNames as readonly string[]).includes(o.tree))
         throw new InputError(`--tree: unknown tree "${o.tree}" (known: ${treeNames.join(', ')})`);
-      const script =
-        o.tree === undefined ? parsed : { ...parsed, vm: { ...parsed.vm, tree: o.tree } };
+      if (o.module !== undefined && !(moduleVersions as readonly string[]).includes(o.module))
+        throw new InputError(
+          `--module: unknown TDX module "${o.module}" (known: ${moduleVersions.join(', ')})`,
+        );
+      const script = {
+        ...parsed,
+        vm: {
+          ...parsed.vm,
+          ...(o.tree !== undefined ? { tree: o.tree } : {}),
+          ...(o.module !== undefined ? { module: o.module } : {}),
+        },
+      };
       if (o.kernel) return runKernel(script, file, !!o.json);
       const own = isCodeFile(script.vm.policy)
         ? await loadPolicy(allowedTarget({ policy: script.vm.policy }, o, file).policy!)

@@ -97,6 +97,7 @@ const valueOptions = new Set([
   '--policy',
   '--faults',
   '--tree',
+  '--module',
   '--max-states',
   '--max-depth',
   '--max-memory',
