@@ -356,8 +356,12 @@ program
   )
   .option('--json', 'print the table, every run and its timing as JSON')
   .option('--markdown', 'print the table as Markdown, for an email or a README')
-  .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean }) => {
-    const { verdictTable } = await import('../claims/index.js');
+  .option(
+    '--huge',
+    'add the huge-page questions (hugepage-v3, TDX module 2.0): Dynamic PAMT never frees a PAMT page in use',
+  )
+  .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean; huge?: boolean }) => {
+    const { hugeQuestions, questions, verdictTable } = await import('../claims/index.js');
     const { claimsJson, claimsMarkdown, claimsText } = await import('./claims-report.js');
     const extra = await Promise.all(
       o.policy.map(async (file) => ({ file, policy: await loadPolicy(file) })),
@@ -365,6 +369,7 @@ program
     const rows = verdictTable(
       [...Object.values(policies), ...extra.map((e) => e.policy)],
       (p) => extra.find((e) => e.policy === p)?.file ?? p.name,
+      o.huge ? [...questions, ...hugeQuestions] : questions,
     );
     io.out(
       `${o.json ? JSON.stringify(claimsJson(rows), null, 2) : o.markdown ? claimsMarkdown(rows) : claimsText(rows)}\n`,
