@@ -186,6 +186,8 @@ interface ZapSeamcall {
   failed(t: State): void;
   /** the operands the trace and a tracer show */
   args(gfn: number): { text: string; args: Record<string, number> };
+  /** what a successful call returns besides its status, for the trace */
+  outputs?(after: State, gfn: number): string;
 }
 
 /** The leaf at the invalidator's cursor. */
@@ -326,7 +328,7 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
   const call = (retry: string) => (b: State, a: State) =>
     skipped(b) && !retry
       ? op.skip!.text
-      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${a[v.premapped + leaf(inv, b)]! < b[v.premapped + leaf(inv, b)]! ? '; premapped entry: nr_premapped--, tdx_unpin, no KVM_BUG_ON' : ''}`;
+      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[inv.status] === S.SUCCESS && op.outputs ? op.outputs(a, leaf(inv, b)) : ''}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${a[v.premapped + leaf(inv, b)]! < b[v.premapped + leaf(inv, b)]! ? '; premapped entry: nr_premapped--, tdx_unpin, no KVM_BUG_ON' : ''}`;
   const observe = (retry: boolean) => (b: State, a: State) =>
     skipped(b) && !retry
       ? []
@@ -523,6 +525,9 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       succeeded: (t) => k.policy.onRemoveSucceeded(t, leaf(inv, t)),
       failed: (t) => zapFailed(k, inv, t, 'REMOVE'),
       args: leafArgs,
+      // module 2.0: PAMT_REMOVAL_HINT (RCX bit 62); Dynamic PAMT v4's put counts on its own
+      outputs: (a, g) =>
+        k.seam.pamtRemovalHint(a, g) ? '; RCX bit 62: last page of its 2M range' : '',
     }),
     tdhPhymemPageWbinvdHkid(k, inv),
   ];
