@@ -160,13 +160,15 @@ export function parseScript(text: string, file: string): Script {
       throw at('vm.tree', `expected one of ${treeNames.join(', ')}, got ${JSON.stringify(t)}`);
     return t;
   };
+  // YAML reads `module: 2.0` as the number 2
   const moduleName = (m: unknown) => {
-    if (typeof m !== 'string' || !(moduleVersions as readonly string[]).includes(m))
+    const text = typeof m === 'number' ? m.toFixed(1) : m;
+    if (typeof text !== 'string' || !(moduleVersions as readonly string[]).includes(text))
       throw at(
         'vm.module',
         `expected one of ${moduleVersions.join(', ')}, got ${JSON.stringify(m)}`,
       );
-    return m;
+    return text;
   };
   const script: Script = {
     name: r.name,
