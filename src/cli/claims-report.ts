@@ -6,7 +6,7 @@ const askedOf = (rows: Row[]): readonly Question[] =>
 
 /** The tree a footnoted verdict was found on: "v6.17", or "nopin, ported onto conversion-rfc". */
 const treeOf = (policy: string, c: Cell) =>
-  c.hypothetical ? `${policy}, ported onto ${c.tree}` : c.tree!;
+  `${c.hypothetical ? `${policy}, ported onto ${c.tree}` : c.tree!}${c.module ? `, module ${c.module}` : ''}`;
 
 /** Cell text: the verdict, with a footnote number for a fail or a leak. */
 function cells(rows: Row[]): { grid: string[][]; notes: string[] } {
