@@ -10,7 +10,8 @@
  *   yet); any other error: pr_err, the count stays 0 and get returns 0 all the same.
  * - put: decrement-and-test, lockless; not 0: done. Else under pamt_lock: non-zero now (a get
  *   raced) -> done; else TDH.PHYMEM.PAMT.REMOVE: success -> the pair freed; failure -> the count
- *   back to 1, the pair kept, pr_err.
+ *   incremented back, the pair kept, pr_err (08/16, Message-ID
+ *   20251121005125.417831-9-rick.p.edgecombe@intel.com, read).
  * KVM's callers (v4 13/16, 14/16; [hp-v3] 17/24): get before a 4K AUG or ADD and put when it
  * fails (BUSY included); put after a 4K removal's REMOVE, WBINVD and page reset all succeeded
  * (an earlier failure returns first: the reference stays, K7).
@@ -96,7 +97,7 @@ export class TdxPamt {
     if (st === S.SUCCESS || this.k.mutated('pamt-free-despite-remove-error')) {
       t[v.pamtPair + r] = PAIR_FREE;
     } else {
-      t[v.pamtRef + r] = 1; // the pair kept
+      t[v.pamtRef + r]!++; // the optimistic decrement reverted, the pair kept
     }
     return st;
   }
