@@ -110,7 +110,8 @@ export class Kernel {
     const v = (this.v = new Vars(config, statuses.length, this.tree, this.module));
     this.locks = kernelLocks(v);
     this.seam = new Seam(v, this.module);
-    this.pamt = this.module === '2.0' ? new TdxPamt(this) : undefined;
+    this.pamt =
+      this.module === '2.0' ? new TdxPamt(v, this.seam, (m) => this.mutated(m)) : undefined;
     this.script = new VmmScript(config.scenario, v.vmmOp, v.vmmPc);
     const reclaims: { frame: number; st: number }[] = [];
     const ctx: PolicyContext = {

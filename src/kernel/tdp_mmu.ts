@@ -23,6 +23,7 @@ import {
 } from './programs.js';
 import { S, statusText, statusValue } from './seam.js';
 import { kernelStep } from './step.js';
+import { tdxPamtFaultSteps } from './tdx_pamt_steps.js';
 import { tdxSeptSetPrivateSpte } from './tdx.js';
 import { MMU_WRITER, SPTE_FROZEN, SPTE_NONE } from './vars.js';
 
@@ -169,7 +170,7 @@ export function kvmTdpMmuPageFault(k: Kernel, c: number): Action[] {
   return [
     kvmMmuFaultinPfn(k, c),
     kvmTdpMmuMap(k, c),
-    ...(k.pamt?.faultSteps(c) ?? []),
+    ...(k.pamt ? tdxPamtFaultSteps(k, c) : []),
     tdxSeptSetPrivateSpte(k, c),
     kvmMmuFinishPageFault(k, c),
   ];

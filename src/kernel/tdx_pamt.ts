@@ -16,7 +16,7 @@
  * fails (BUSY included); put after a 4K removal's REMOVE, WBINVD and page reset all succeeded
  * (an earlier failure returns first: the reference stays, K7).
  *
- * Steps: a get is one step: its lockless try changes nothing when it fails, and its locked part
+ * Steps (tdx_pamt_steps.ts): a get is one step: its lockless try changes nothing when it fails, and its locked part
  * runs at a count of 0, where no lockless path of another can change the count (a put at 0
  * would underflow). A put is two: the decrement, then the locked part, between which another
  * vCPU's get and put can run: the window of the v4 race (docs/huge-pages.md). A put under
@@ -27,32 +27,25 @@
  * the kernel's own pages (TDR, TDCS, TDVPR, S-EPT tables) and their DPAMT references are not
  * modelled; the candidate pair's allocation cannot fail (-ENOMEM).
  */
-import type { Action, State } from '../engine/index.js';
-import { frameOf } from './frames.js';
-import type { Kernel } from './kernel.js';
-import {
-  FAULT_FINISH,
-  FAULT_PAMT_ADD,
-  FAULT_PAMT_GET,
-  FAULT_PAMT_PUT,
-  FAULT_SEAMCALL,
-} from './programs.js';
-import { S, statusText } from './seam.js';
-import { gpa, kernelStep } from './step.js';
-import { PAIR_FREE, PAIR_MODULE, PAMT_RANGES } from './vars.js';
-
-const TDX_HOST = 'arch/x86/virt/vmx/tdx/tdx.c';
+import type { State } from '../engine/index.js';
+import type { Mutation } from './config.js';
+import { S, type Seam } from './seam.js';
+import { PAIR_FREE, PAIR_MODULE, PAMT_RANGES, type Vars } from './vars.js';
 
 export class TdxPamt {
-  constructor(private readonly k: Kernel) {}
+  constructor(
+    private readonly v: Vars,
+    private readonly seam: Seam,
+    private readonly mutated: (m: Mutation) => boolean,
+  ) {}
 
   /** The variables a get or put may write, and read besides. */
   get writes(): number[] {
-    const v = this.k.v;
+    const v = this.v;
     return this.ranges(v.pamt2m, v.pamtPair, v.pamtRef);
   }
   get reads(): number[] {
-    return this.k.frames(this.k.v.pamt);
+    return this.v.frames(this.v.pamt);
   }
 
   private ranges(...fields: number[]): number[] {
@@ -61,8 +54,8 @@ export class TdxPamt {
 
   /** tdx_pamt_get of the frame's range: the PAMT.ADD status, if it made one. */
   get(t: State, frame: number): number | undefined {
-    const v = this.k.v;
-    const r = this.k.seam.rangeOf(frame);
+    const v = this.v;
+    const r = this.seam.rangeOf(frame);
     if (t[v.pamtRef + r]! > 0) {
       t[v.pamtRef + r]!++;
       return undefined;
@@ -70,10 +63,11 @@ export class TdxPamt {
     return this.add(t, r);
   }
 
-  /** The locked slow path's PAMT.ADD at a count of 0 (v4 08/16). */
-  private add(t: State, r: number): number {
-    const v = this.k.v;
-    const st = this.k.seam.pamtAdd(t, r);
+  /** The locked slow path's PAMT.ADD at a count of 0 (v4 08/16); alone, without the lock, for
+   * the mutation pamt-unlocked (tdx_pamt_steps.ts). */
+  add(t: State, r: number): number {
+    const v = this.v;
+    const st = this.seam.pamtAdd(t, r);
     if (st === S.SUCCESS) t[v.pamtPair + r] = PAIR_MODULE;
     // success, or a pair still installed by a put not yet locked: the count is 1; any other
     // error leaves it 0 and returns 0 (v6 06/11 later made that -EIO)
@@ -83,18 +77,18 @@ export class TdxPamt {
 
   /** tdx_pamt_put's lockless decrement: did the count reach 0 (the locked part follows)? */
   putDecrement(t: State, frame: number): boolean {
-    const v = this.k.v;
-    const r = this.k.seam.rangeOf(frame);
+    const v = this.v;
+    const r = this.seam.rangeOf(frame);
     return --t[v.pamtRef + r]! === 0;
   }
 
   /** tdx_pamt_put's locked part: the PAMT.REMOVE status, if it made one. */
   putLocked(t: State, frame: number): number | undefined {
-    const v = this.k.v;
-    const r = this.k.seam.rangeOf(frame);
+    const v = this.v;
+    const r = this.seam.rangeOf(frame);
     if (t[v.pamtRef + r]! > 0) return undefined; // a get raced
-    const st = this.k.seam.pamtRemove(t, r);
-    if (st === S.SUCCESS || this.k.mutated('pamt-free-despite-remove-error')) {
+    const st = this.seam.pamtRemove(t, r);
+    if (st === S.SUCCESS || this.mutated('pamt-free-despite-remove-error')) {
       t[v.pamtPair + r] = PAIR_FREE;
     } else {
       t[v.pamtRef + r]!++; // the optimistic decrement reverted, the pair kept
@@ -105,85 +99,5 @@ export class TdxPamt {
   /** A whole tdx_pamt_put, under mmu_lock held for write. */
   put(t: State, frame: number): number | undefined {
     return this.putDecrement(t, frame) ? this.putLocked(t, frame) : undefined;
-  }
-
-  /** The get and put of vCPU c's fault, each a step: the get before AUG at FAULT_PAMT_GET
-   * (the SPTE frozen, read mmu_lock held), the locked part of the put after a failed AUG at
-   * FAULT_PAMT_PUT (tdx.ts makes the decrement). */
-  faultSteps(c: number): Action[] {
-    const k = this.k;
-    const v = k.v;
-    const pc = v.vcpuPc + c;
-    const frame = (s: State) => frameOf(v, s, s[v.faultGfn + c]!);
-    const text = (what: string, st: number | undefined) =>
-      st === undefined ? `${what}: refcount only` : `${what}: ${statusText(st)}`;
-    const common = {
-      process: `vcpu${c}`,
-      file: TDX_HOST,
-      fairness: 'weak' as const,
-      holds: [k.locks.mmuLockRead],
-      reads: [v.faultGfn + c, ...this.reads],
-      writes: [pc, ...this.writes],
-    };
-    const steps = [
-      kernelStep({
-        ...common,
-        fn: 'tdx_pamt_get',
-        at: [pc, FAULT_PAMT_GET],
-        next(s, out) {
-          const t = out.next();
-          const r = k.seam.rangeOf(frame(s));
-          // pamt-unlocked: the count read, PAMT.ADD made later without pamt_lock
-          if (k.mutated('pamt-unlocked') && t[v.pamtRef + r] === 0) {
-            t[pc] = FAULT_PAMT_ADD;
-            return;
-          }
-          k.pamt!.get(t, frame(s));
-          t[pc] = FAULT_SEAMCALL;
-        },
-        call: (b, a) => {
-          if (a[pc] === FAULT_PAMT_ADD) return 'tdx_pamt_get: refcount 0, no pamt_lock (mutation)';
-          const r = k.seam.rangeOf(frame(b));
-          const counted = b[v.pamtRef + r]! > 0;
-          return text(
-            `tdx_pamt_get(pfn ${frame(b)})${counted ? '' : ' -> TDH.PHYMEM.PAMT.ADD'}`,
-            counted ? undefined : k.seam.pamtAdd(b.slice(), r),
-          );
-        },
-      }),
-      kernelStep({
-        ...common,
-        fn: 'tdx_pamt_put',
-        at: [pc, FAULT_PAMT_PUT],
-        next(s, out) {
-          const t = out.next();
-          k.pamt!.putLocked(t, frame(s));
-          t[pc] = FAULT_FINISH;
-        },
-        call: (b) => {
-          const st = k.pamt!.putLocked(b.slice(), frame(b));
-          return text(
-            `tdx_pamt_put(pfn ${frame(b)}) under pamt_lock${st === undefined ? ', a get raced' : ' -> TDH.PHYMEM.PAMT.REMOVE'}`,
-            st,
-          );
-        },
-      }),
-    ];
-    if (k.mutated('pamt-unlocked'))
-      steps.push(
-        kernelStep({
-          ...common,
-          fn: 'tdx_pamt_get',
-          at: [pc, FAULT_PAMT_ADD],
-          next(s, out) {
-            const t = out.next();
-            k.pamt!.add(t, k.seam.rangeOf(frame(s)));
-            t[pc] = FAULT_SEAMCALL;
-          },
-          call: (b, a) =>
-            `TDH.PHYMEM.PAMT.ADD pa=${gpa(frame(b))} level=2M without pamt_lock -> ${statusText(k.seam.pamtAdd(b.slice(), k.seam.rangeOf(frame(b))))}, refcount ${a[v.pamtRef + k.seam.rangeOf(frame(b))]}`,
-        }),
-      );
-    return steps;
   }
 }

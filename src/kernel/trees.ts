@@ -13,8 +13,6 @@
  * (../shared/reference/trees.md).
  */
 
-import type { ModuleVersion } from './module.js';
-
 export const treeNames = ['v6.17', 'series-v3', 'conversion-rfc', 'hugepage-v3'] as const;
 export type TreeName = (typeof treeNames)[number];
 
@@ -252,7 +250,7 @@ export function resolveTree(
   policy: { readonly name: string; readonly tree?: string },
   scenario: { readonly name: string; readonly needs?: readonly TreeFeature[] },
   given?: string,
-  module: ModuleVersion = '1.5',
+  module = '1.5', // module.ts's ModuleVersion (a string here: module.ts imports this file)
 ): TreeChoice {
   const policyTree = policyTreeOf(policy);
   const needs = [...(scenario.needs ?? [])];
