@@ -13,6 +13,8 @@ import { check, checkParallel, type Model, type ModelRef } from '../src/engine/i
 import { threadCpuSeconds } from '../src/engine/thread-cpu.js';
 import { contention4, contentionWith } from './contention4.js';
 import hanoi from '../examples/hanoi.js';
+import { hugeQuestions, verdictTable } from '../src/claims/index.js';
+import { policies } from '../src/policies/index.js';
 import puzzle8 from '../examples/puzzle8.js';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench');
@@ -244,6 +246,25 @@ function scaling(work?: string): void {
   }
 }
 
+/** `claims --huge`'s Dynamic PAMT column for every design (too long for npm test): the
+ * verdicts docs/huge-pages.md states, and the column's seconds. */
+function claimsHuge(): void {
+  const started = performance.now();
+  const rows = verdictTable(Object.values(policies), undefined, hugeQuestions);
+  const seconds = (performance.now() - started) / 1000;
+  const wrong = rows.filter(
+    (r) => r.cells[0]!.verdict !== (r.policy === 'reclaim-after-teardown' ? 'pass' : 'leak'),
+  );
+  for (const r of rows) console.log(`  ${r.policy.padEnd(24)} ${r.cells[0]!.verdict}`);
+  console.log(`claims --huge, Dynamic PAMT column: ${seconds.toFixed(2)} s`);
+  if (wrong.length)
+    throw new Error(`unexpected verdicts: ${wrong.map((r) => r.policy).join(', ')}`);
+}
+
+if (process.argv.includes('--claims-huge')) {
+  claimsHuge();
+  process.exit(0);
+}
 if (process.argv.includes('--six-vcpus')) {
   sixVcpus();
   process.exit(0);

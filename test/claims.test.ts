@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verdictTable } from '../src/claims/index.js';
+import { hugeQuestions, verdictTable } from '../src/claims/index.js';
 import { policies } from '../src/policies/index.js';
 import refOnRemoveFailure from '../examples/policies/ref-on-remove-failure.js';
 import { septcheck } from './cli/run.js';
@@ -87,6 +87,30 @@ describe('the verdict table', () => {
       tree: 'v6.17',
       hypothetical: false,
     });
+  });
+});
+
+// claims --huge's Dynamic PAMT column for two designs (every design: npm run bench --
+// --claims-huge): PAMT.REMOVE refuses while a page is the TD's, so no design frees a pair in use;
+// a failed REMOVE keeps its DPAMT reference, so the pair leaks, unless the design RECLAIMs the
+// page after HKID release and puts the reference then (reclaim-after-teardown).
+describe('claims --huge: Dynamic PAMT never frees a PAMT page in use', () => {
+  it('nopin leaks the pair of a failed REMOVE; reclaim-after-teardown gives it back', () => {
+    const rows = verdictTable(
+      [policies.nopin!, policies['reclaim-after-teardown']!],
+      undefined,
+      hugeQuestions,
+    );
+    expect(rows.map((r) => [r.policy, r.cells[0]!.verdict, r.cells[0]!.command])).toEqual([
+      ['nopin', 'leak', 'septcheck check --scenario dpamt --policy nopin --faults remove-fails=1'],
+      ['reclaim-after-teardown', 'pass', undefined],
+    ]);
+    expect(rows[0]!.cells[0]!.runs.map((r) => [r.faults, r.verdict, r.distinctStates])).toEqual([
+      ['', 'pass', 10_594],
+      ['busy=1', 'pass', 25_440],
+      ['remove-fails=1', 'leak', 19_970],
+    ]);
+    expect([rows[0]!.cells[0]!.tree, rows[0]!.cells[0]!.module]).toEqual(['hugepage-v3', '2.0']);
   });
 });
 

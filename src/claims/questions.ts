@@ -119,3 +119,20 @@ export const questions: readonly Question[] = [
     baseline: { withoutPageExt: false },
   },
 ];
+
+/** The huge-page questions (issue 17), asked only by `claims --huge`: their runs model
+ * hugepage-v3 and the TDX module 2.0. */
+export const hugeQuestions: readonly Question[] = [
+  {
+    id: 'dpamt-safe',
+    title: 'Dynamic PAMT never frees a PAMT page in use',
+    doc: "With Dynamic PAMT (TDX module 2.0, the kernel refcounting each 2M range's PAMT page pair: Dynamic PAMT v4), no pair page goes back to the allocator while the module uses it, and no VM is killed without an injected bug; a pair (or frame, or TDR) kept for good is a leak.",
+    runs: runs(['dpamt'], ['', 'busy=1', 'remove-fails=1']),
+    invariants: ['pamt-page-in-use', 'no-bug-without-fault'],
+    findings: ['teardown-reclaims'],
+    liveness: [],
+  },
+];
+
+/** Every question, for looking one up by id. */
+export const allQuestions: readonly Question[] = [...questions, ...hugeQuestions];

@@ -1,5 +1,11 @@
 import { check, type Counterexample } from '../engine/index.js';
-import { buildSystem, parseFaults, resolveTree, type TreeName } from '../kernel/index.js';
+import {
+  buildSystem,
+  parseFaults,
+  resolveModule,
+  resolveTree,
+  type TreeName,
+} from '../kernel/index.js';
 import type { PagePolicy } from '../policies/index.js';
 import { scenarios } from '../scenarios/index.js';
 import { questions, type Question, type Run } from './questions.js';
@@ -15,6 +21,8 @@ export interface RunOutcome extends Run {
   /** the kernel tree the run modelled, and whether the design was ported onto it */
   readonly tree: TreeName;
   readonly hypothetical: boolean;
+  /** the TDX module, when not 1.5 (the scenario's: dpamt runs 2.0) */
+  readonly module?: '2.0';
 }
 
 export interface Cell {
@@ -26,6 +34,7 @@ export interface Cell {
   /** the tree of the run that decided a fail or leak, and whether the design was ported */
   readonly tree?: TreeName;
   readonly hypothetical?: boolean;
+  readonly module?: '2.0';
   readonly seconds: number;
   readonly runs: RunOutcome[];
 }
@@ -41,7 +50,8 @@ const rank: Record<Verdict, number> = { pass: 0, leak: 1, fail: 2 };
 /** One run of the system, judged on the question's properties only. */
 function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
   const scenario = scenarios[run.scenario]!;
-  const { tree, hypothetical } = resolveTree(policy, scenario);
+  const module = resolveModule(scenario);
+  const { tree, hypothetical } = resolveTree(policy, scenario, undefined, module);
   const model = buildSystem({
     scenario,
     policy,
@@ -72,6 +82,7 @@ function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
     seconds: Math.round(result.seconds * 1000) / 1000,
     tree,
     hypothetical,
+    ...(module === '2.0' ? { module } : {}),
   };
 }
 
@@ -109,6 +120,7 @@ function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
           command: commandFor(spec, worst),
           tree: worst.tree,
           hypothetical: worst.hypothetical,
+          ...(worst.module ? { module: worst.module } : {}),
         }
       : {}),
     seconds: Math.round(performance.now() - started) / 1000,
@@ -121,10 +133,11 @@ function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
 export function verdictTable(
   policies: readonly PagePolicy[],
   specOf: (p: PagePolicy) => string = (p) => p.name,
+  asked: readonly Question[] = questions,
 ): Row[] {
   return policies.map((p) => ({
     policy: p.name,
     doc: p.doc,
-    cells: questions.map((q) => cellFor(p, specOf(p), q)),
+    cells: asked.map((q) => cellFor(p, specOf(p), q)),
   }));
 }

@@ -23,7 +23,7 @@ import {
   viewState,
 } from '../engine/index.js';
 import { readEvents, writeEvents } from './events-file.js';
-import { faultKinds, treeNames, trees } from '../kernel/index.js';
+import { faultKinds, moduleDocs, moduleVersions, treeNames, trees } from '../kernel/index.js';
 import { policies } from '../policies/index.js';
 import { paramRanges, scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { InputError } from './input-error.js';
@@ -135,6 +135,10 @@ function systemOptions(cmd: Command, scenario?: string): Command {
     .option(
       '--tree <name>',
       `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3), or the tree the scenario needs (convert: conversion-rfc) with the design as a hypothetical port`,
+    )
+    .option(
+      '--module <version>',
+      `the TDX module --scenario models: ${moduleVersions.map((m) => `${m} (${moduleDocs[m]})`).join('; ')}. Default: 1.5, or 2.0 for a scenario that needs Dynamic PAMT (dpamt). 2.0 needs a tree whose kernel enables Dynamic PAMT (hugepage-v3, then the default tree)`,
     );
 }
 
@@ -327,7 +331,7 @@ modelOptions(
     progress.done();
     const found = result.violation ?? result.findings[0];
     if (o.traceOut && found) writeTrace(o.traceOut, traceDoc(t.model, found, t.title, t.target));
-    const json = checkJson(t.name, t.params, t.model, result, t.tree);
+    const json = checkJson(t.name, t.params, t.model, result, t.tree, t.module);
     print(o.json, json, checkText(t.title, t.target, t.model, result));
     io.setExit(exitCode(json));
   });
@@ -357,8 +361,12 @@ program
   )
   .option('--json', 'print the table, every run and its timing as JSON')
   .option('--markdown', 'print the table as Markdown, for an email or a README')
-  .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean }) => {
-    const { verdictTable } = await import('../claims/index.js');
+  .option(
+    '--huge',
+    'add the huge-page questions (hugepage-v3, TDX module 2.0): Dynamic PAMT never frees a PAMT page in use',
+  )
+  .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean; huge?: boolean }) => {
+    const { hugeQuestions, questions, verdictTable } = await import('../claims/index.js');
     const { claimsJson, claimsMarkdown, claimsText } = await import('./claims-report.js');
     const extra = await Promise.all(
       o.policy.map(async (file) => ({ file, policy: await loadPolicy(file) })),
@@ -366,6 +374,7 @@ program
     const rows = verdictTable(
       [...Object.values(policies), ...extra.map((e) => e.policy)],
       (p) => extra.find((e) => e.policy === p)?.file ?? p.name,
+      o.huge ? [...questions, ...hugeQuestions] : questions,
     );
     io.out(
       `${o.json ? JSON.stringify(claimsJson(rows), null, 2) : o.markdown ? claimsMarkdown(rows) : claimsText(rows)}\n`,
@@ -390,9 +399,16 @@ program
     '--tree <name>',
     `the kernel tree a TDX script's VM models, instead of its vm.tree (${treeNames.join(', ')})`,
   )
+  .option(
+    '--module <version>',
+    `the TDX module a TDX script's VM models, instead of its vm.module (${moduleVersions.join(', ')})`,
+  )
   .option('--json', 'print the report as JSON')
   .action(
-    async (file: string, o: GivenCode & { json?: boolean; kernel?: boolean; tree?: string }) => {
+    async (
+      file: string,
+      o: GivenCode & { json?: boolean; kernel?: boolean; tree?: string; module?: string },
+    ) => {
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -402,8 +418,18 @@ program
       const parsed = parseScript(text, file);
       if (o.tree !== undefined && !(treeNames as readonly string[]).includes(o.tree))
         throw new InputError(`--tree: unknown tree "${o.tree}" (known: ${treeNames.join(', ')})`);
-      const script =
-        o.tree === undefined ? parsed : { ...parsed, vm: { ...parsed.vm, tree: o.tree } };
+      if (o.module !== undefined && !(moduleVersions as readonly string[]).includes(o.module))
+        throw new InputError(
+          `--module: unknown TDX module "${o.module}" (known: ${moduleVersions.join(', ')})`,
+        );
+      const script = {
+        ...parsed,
+        vm: {
+          ...parsed.vm,
+          ...(o.tree !== undefined ? { tree: o.tree } : {}),
+          ...(o.module !== undefined ? { module: o.module } : {}),
+        },
+      };
       if (o.kernel) return runKernel(script, file, !!o.json);
       const own = isCodeFile(script.vm.policy)
         ? await loadPolicy(allowedTarget({ policy: script.vm.policy }, o, file).policy!)
@@ -726,7 +752,7 @@ modelOptions(
     const shrunk = result.violation && o.shrink ? shrink(t.model, result.violation) : undefined;
     print(
       o.json,
-      simulateJson(t.name, t.params, t.model, result, shrunk, t.tree),
+      simulateJson(t.name, t.params, t.model, result, shrunk, t.tree, t.module),
       simulateText(t.title, t.target, t.model, result, shrunk),
     );
     io.setExit(exitCode(result));

@@ -5,7 +5,7 @@ import {
   type Shrunk,
   type SimulateResult,
 } from '../engine/index.js';
-import type { TreeChoice } from '../kernel/index.js';
+import type { ModuleVersion, TreeChoice } from '../kernel/index.js';
 import { coverageText } from './coverage-report.js';
 import { count } from './count.js';
 import {
@@ -73,8 +73,15 @@ export function outcome(r: CheckResult): string {
 
 /** The TDX system's tree, for the JSON reports: which tree, the design's own, and whether the
  * run is a hypothetical port of the design onto another. */
-const treeJson = (tree?: TreeChoice) =>
-  tree ? { tree: tree.tree, hypothetical: tree.hypothetical, policyTree: tree.policyTree } : {};
+const treeJson = (tree?: TreeChoice, module?: ModuleVersion) =>
+  tree
+    ? {
+        tree: tree.tree,
+        hypothetical: tree.hypothetical,
+        policyTree: tree.policyTree,
+        ...(module ? { module } : {}),
+      }
+    : {};
 
 export function checkJson(
   name: string,
@@ -82,11 +89,12 @@ export function checkJson(
   model: Model,
   r: CheckResult,
   tree?: TreeChoice,
+  module?: ModuleVersion,
 ): Record<string, unknown> & { result: string } {
   return {
     model: name,
     params,
-    ...treeJson(tree),
+    ...treeJson(tree, module),
     result: outcome(r),
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
     distinctStates: r.distinctStates,
@@ -157,11 +165,12 @@ export function simulateJson(
   r: SimulateResult,
   shrunk?: Shrunk,
   tree?: TreeChoice,
+  module?: ModuleVersion,
 ): Record<string, unknown> {
   return {
     model: name,
     params,
-    ...treeJson(tree),
+    ...treeJson(tree, module),
     result: r.violation
       ? r.violation.kind === 'invariant' || r.violation.kind === 'deadlock'
         ? 'violation'

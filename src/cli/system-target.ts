@@ -1,4 +1,6 @@
 import {
+  resolveModule,
+  type ModuleVersion,
   resolveTree,
   TreeError,
   type TreeChoice,
@@ -22,6 +24,8 @@ export interface SystemOptions {
   readonly withoutPageExt?: boolean;
   /** the kernel tree (`--tree`); without one, the design's or the scenario's (trees.ts) */
   readonly tree?: string;
+  /** the TDX module (`--module`); without one, module.ts's resolveModule picks it */
+  readonly module?: string;
   /** sizes from `--param` (vcpus, pages): the scenario's defaults for the rest */
   readonly params?: Readonly<Record<string, string>>;
 }
@@ -30,8 +34,9 @@ export interface SystemTarget {
   readonly name: string;
   readonly params: Record<string, string | boolean>;
   readonly model: Model;
-  /** the kernel tree the run models */
+  /** the kernel tree and the TDX module the run models */
   readonly tree: TreeChoice;
+  readonly module: ModuleVersion;
 }
 
 const hooks = ['onMap', 'onMapFailed', 'onRemoved', 'onZapFailed', 'mayFree'] as const;
@@ -79,8 +84,10 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
     throw err;
   }
   let tree: TreeChoice;
+  let module: ModuleVersion;
   try {
-    tree = resolveTree(policy, scenario, o.tree);
+    module = resolveModule(scenario, o.module);
+    tree = resolveTree(policy, scenario, o.tree, module);
   } catch (err) {
     if (err instanceof TreeError) throw new InputError(err.message);
     throw err;
@@ -92,6 +99,7 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
     hvo: o.hvo ?? false,
     withoutPageExt: o.withoutPageExt ?? false,
     tree: tree.tree,
+    module,
   };
   return {
     name: 'tdx',
@@ -105,9 +113,11 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
       // Only when given, so every other run reads (and replays) as it always did.
       ...(config.withoutPageExt ? { 'without-page-ext': true } : {}),
       tree: tree.tree,
+      ...(module !== '1.5' ? { module } : {}),
     },
     model: buildSystem(config),
     tree,
+    module,
   };
 }
 

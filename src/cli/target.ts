@@ -1,6 +1,6 @@
 import { resolveParams, type Model } from '../engine/index.js';
 import type { ReportParams } from './report.js';
-import type { TreeChoice } from '../kernel/index.js';
+import type { ModuleVersion, TreeChoice } from '../kernel/index.js';
 import { InputError } from './input-error.js';
 import { bundledModels, loadModel } from './load.js';
 import { checkModelShape, checkParamSpecs } from './model-shape.js';
@@ -14,8 +14,9 @@ export interface Resolved {
   readonly title: string;
   readonly model: Model;
   readonly target: TraceTarget;
-  /** the TDX system's kernel tree */
+  /** the TDX system's kernel tree and TDX module */
   readonly tree?: TreeChoice;
+  readonly module?: ModuleVersion;
 }
 
 /** The model a command line (or a trace file) names: a model file or bundled model with its
@@ -25,6 +26,7 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
   let params: ReportParams;
   let model: Model;
   let tree: TreeChoice | undefined;
+  let module: ModuleVersion | undefined;
   if (t.scenario !== undefined) {
     if (t.model !== undefined)
       throw new InputError(`give a model or --scenario, not both (got model "${t.model}")`);
@@ -36,8 +38,9 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
       ...(t.withoutPageExt ? { withoutPageExt: true } : {}),
       ...(t.params !== undefined ? { params: t.params } : {}),
       ...(t.tree !== undefined ? { tree: t.tree } : {}),
+      ...(t.module !== undefined ? { module: t.module } : {}),
     });
-    ({ name, params, model, tree } = system);
+    ({ name, params, model, tree, module } = system);
   } else {
     if (t.model === undefined) throw new InputError('a model or --scenario <name> is needed');
     const def = await loadModel(t.model);
@@ -58,9 +61,11 @@ export async function resolveTarget(t: TraceTarget): Promise<Resolved> {
     params,
     title: p ? `${name} (${p}${port})` : name,
     model,
-    // a trace file records the tree resolved, so a replay models the same one
-    target: tree ? { ...t, tree: tree.tree } : t,
+    // a trace file records the tree (and a module other than 1.5) resolved, so a replay
+    // models the same system
+    target: tree ? { ...t, tree: tree.tree, ...(module === '2.0' ? { module } : {}) } : t,
     ...(tree ? { tree } : {}),
+    ...(module ? { module } : {}),
   };
 }
 
@@ -72,6 +77,7 @@ export interface SystemFlags {
   hvo?: boolean;
   withoutPageExt?: boolean;
   tree?: string;
+  module?: string;
 }
 
 /** The TraceTarget of `check`/`simulate` options. */
@@ -90,6 +96,7 @@ export function targetOf(
       hvo: o.hvo ?? false,
       ...(o.withoutPageExt ? { withoutPageExt: true } : {}),
       ...(o.tree !== undefined ? { tree: o.tree } : {}),
+      ...(o.module !== undefined ? { module: o.module } : {}),
       ...sizes,
     };
   }

@@ -18,6 +18,8 @@ export interface TraceTarget {
   readonly withoutPageExt?: boolean;
   /** the kernel tree the TDX system models (src/kernel/trees.ts); as resolved, in a trace file */
   readonly tree?: string;
+  /** the TDX module (src/kernel/module.ts); in a trace file only when not 1.5 */
+  readonly module?: string;
 }
 
 export interface DocStep {

@@ -33,7 +33,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> =>
 /** Checks the `target` of a trace or a swarm result: the arguments that name the model. */
 export function checkTarget(t: unknown, bad: (field: string, expected: string) => Error): void {
   if (!isObject(t)) throw bad('target', 'is not an object');
-  for (const f of ['model', 'scenario', 'policy', 'faults', 'tree'] as const)
+  for (const f of ['model', 'scenario', 'policy', 'faults', 'tree', 'module'] as const)
     if (t[f] !== undefined && typeof t[f] !== 'string') throw bad(`target.${f}`, 'is not a string');
   for (const f of ['hvo', 'withoutPageExt'] as const)
     if (t[f] !== undefined && typeof t[f] !== 'boolean')

@@ -1,4 +1,5 @@
 import type { PagePolicy } from '../policies/policy.js';
+import type { ModuleVersion } from './module.js';
 import type { TreeFeature, TreeName } from './trees.js';
 
 /** One operation of the VMM's script, performed in order (each is a kernel path). */
@@ -45,6 +46,9 @@ export const mutationNames = [
   'ignore-wbinvd-status', // KVM clears the page and goes on as if a failed WBINVD had succeeded
   'split-copies-mark', // the huge-folio split copies the head's page_ext / page-flag mark to every subpage
   'reclaim-before-hkid-release', // kvm_destroy_vm calls the design's teardown hook before tdx_mmu_release_hkid
+  'pamt-unlocked', // tdx_pamt_get reads the refcount and PAMT.ADDs in separate steps, without pamt_lock
+  'pamt-put-on-zap-failure', // tdx_pamt_put also after a failed REMOVE
+  'pamt-free-despite-remove-error', // tdx_pamt_put frees the pair although PAMT.REMOVE failed
 ] as const;
 export type Mutation = (typeof mutationNames)[number];
 
@@ -58,6 +62,8 @@ export interface Scenario {
   readonly vcpus: number;
   /** GFNs the guest accepts and writes */
   readonly guestGfns: readonly number[];
+  /** the GFNs of guestGfns each vCPU touches, by vCPU (absent: every vCPU touches them all) */
+  readonly vcpuGfns?: readonly (readonly number[])[];
   /** `script`: the VMM performs `ops` once each, in order. `any`: `ops` is a menu, and the VMM
    * performs any of them, any number of times, in any order, until it tears the VM down (for
    * checking a real host's log, whose VMM follows no script of ours). */
@@ -84,4 +90,6 @@ export interface KernelConfig {
   readonly mutations?: ReadonlySet<Mutation>;
   /** the kernel tree the run models; without one, trees.ts's resolveTree picks it */
   readonly tree?: TreeName;
+  /** the TDX module the run models; without one, module.ts's resolveModule picks it */
+  readonly module?: ModuleVersion;
 }

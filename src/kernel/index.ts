@@ -20,4 +20,5 @@ export {
   type TreeChoice,
   type TreeName,
 } from './trees.js';
+export { moduleDocs, moduleVersions, resolveModule, type ModuleVersion } from './module.js';
 export { mapAddresses } from './addresses.js';

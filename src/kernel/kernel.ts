@@ -9,6 +9,8 @@ import type { KernelConfig, Mutation } from './config.js';
 import { Mm } from './folio.js';
 import { kernelLocks, type Locks } from './locks.js';
 import { S, Seam, statuses } from './seam.js';
+import { resolveModule, type ModuleVersion } from './module.js';
+import { TdxPamt } from './tdx_pamt.js';
 import { resolveTree, switchesOf, type Switches, type TreeChoice } from './trees.js';
 import { Vars } from './vars.js';
 import { VmmScript } from './vmm_script.js';
@@ -91,6 +93,10 @@ export class Kernel {
    * trees reads `k.tree.<switch>`. */
   readonly treeChoice: TreeChoice;
   readonly tree: Switches;
+  /** The TDX module the run models (module.ts). */
+  readonly module: ModuleVersion;
+  /** The kernel's Dynamic PAMT refcounting (tdx_pamt.ts), with module 2.0 only. */
+  readonly pamt: TdxPamt | undefined;
   /** The variables a policy hook may write (its context's references and marks, and what a
    * folio_put it makes may free): part of the footprint of every step that calls a hook. */
   readonly policyWrites: readonly number[];
@@ -98,11 +104,14 @@ export class Kernel {
   readonly policyTeardownWrites: readonly number[];
 
   constructor(readonly config: KernelConfig) {
-    this.treeChoice = resolveTree(config.policy, config.scenario, config.tree);
+    this.module = config.module ?? resolveModule(config.scenario);
+    this.treeChoice = resolveTree(config.policy, config.scenario, config.tree, this.module);
     this.tree = switchesOf(this.treeChoice.tree);
-    const v = (this.v = new Vars(config, statuses.length, this.tree));
+    const v = (this.v = new Vars(config, statuses.length, this.tree, this.module));
     this.locks = kernelLocks(v);
-    this.seam = new Seam(v);
+    this.seam = new Seam(v, this.module);
+    this.pamt =
+      this.module === '2.0' ? new TdxPamt(v, this.seam, (m) => this.mutated(m)) : undefined;
     this.script = new VmmScript(config.scenario, v.vmmOp, v.vmmPc);
     const reclaims: { frame: number; st: number }[] = [];
     const ctx: PolicyContext = {
@@ -112,6 +121,10 @@ export class Kernel {
         pageReclaim: (t, frame) => {
           const st = this.seam.pageReclaim(t, frame);
           reclaims.push({ frame, st });
+          // Module 2.0: the page's PAMT reference put after a successful RECLAIM, as KVM does
+          // for S-EPT and control pages (Dynamic PAMT v4 14/16); for a guest page after HKID
+          // release our extension (docs/plans/huge-pages.md 5.8)
+          if (st === S.SUCCESS) this.pamt?.put(t, frame);
           return st;
         },
         clearPage: (t, frame) => this.seam.clearPage(t, frame),
@@ -131,7 +144,11 @@ export class Kernel {
       ...this.frames(v.refPin, v.refGup, v.marked, v.poison, v.owner),
       ...this.scalars(v.refUnderflow),
     ];
-    this.policyTeardownWrites = [...this.policyWrites, ...this.frames(v.pamt, v.content, v.tdBit)];
+    this.policyTeardownWrites = [
+      ...this.policyWrites,
+      ...this.frames(v.pamt, v.content, v.tdBit),
+      ...(this.pamt?.writes ?? []),
+    ];
   }
 
   get gfns(): number {

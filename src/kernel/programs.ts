@@ -15,12 +15,19 @@ export const FAULT_PFN = 1; // kvm_mmu_faultin_pfn -> kvm_gmem_get_pfn
 export const FAULT_MAP = 2; // kvm_tdp_mmu_map under read mmu_lock
 export const FAULT_SEAMCALL = 3; // tdx_sept_set_private_spte with the SPTE frozen
 export const FAULT_FINISH = 4; // read_unlock, kvm_release_faultin_page
+/** Dynamic PAMT (module 2.0, tdx_pamt.ts) */
+export const FAULT_PAMT_GET = 5; // tdx_sept_set_private_spte: tdx_pamt_get before AUG
+export const FAULT_PAMT_PUT = 6; // tdx_pamt_put's locked part after a failed AUG
+export const FAULT_PAMT_ADD = 7; // mutation pamt-unlocked: PAMT.ADD apart from the count's read
 export const vcpuLabels: Labels = {
   [VCPU_IDLE]: 'idle',
   [FAULT_PFN]: 'faultin_pfn',
   [FAULT_MAP]: 'tdp_mmu_map',
   [FAULT_SEAMCALL]: 'set_private_spte',
   [FAULT_FINISH]: 'finish_fault',
+  [FAULT_PAMT_GET]: 'tdx_pamt_get',
+  [FAULT_PAMT_PUT]: 'tdx_pamt_put',
+  [FAULT_PAMT_ADD]: 'PAMT.ADD unlocked',
 };
 
 /**

@@ -11,6 +11,9 @@ import {
   CONTENT_GUEST,
   OWNER_GMEM,
   OWNER_HOST,
+  PAIR_MODULE,
+  PAMT_RANGES,
+  PT_PAMT,
   PT_REG,
   TD_TEARDOWN,
   TDR_RECLAIMED,
@@ -103,6 +106,7 @@ export function invariants(k: Kernel): Invariant[] {
       reads: [
         v.vmmOp,
         v.tdr,
+        ...k.scalars(v.pamtPair),
         ...k.frames(v.pamt, v.owner, v.present, v.refPin),
         ...k.mm.countReads,
       ],
@@ -113,8 +117,38 @@ export function invariants(k: Kernel): Invariant[] {
         if (!k.script.done(s)) return true;
         if (s[v.tdr] !== TDR_RECLAIMED) return false;
         for (let f = 0; f < frames; f++) if (s[v.pamt + f] === PT_REG || leaked(s, f)) return false;
+        // module 2.0: a PAMT page pair the module still holds (zero block with 1.5)
+        for (let r = 0; r < PAMT_RANGES; r++) if (s[v.pamtPair + r] === PAIR_MODULE) return false;
         return true;
       },
+    },
+    ...(k.pamt ? dpamtInvariants(k) : []),
+  ];
+}
+
+/** Module 2.0 only (Dynamic PAMT, tdx_pamt.ts). */
+function dpamtInvariants(k: Kernel): Invariant[] {
+  const v = k.v;
+  // The fault budgets that inject a KVM or TDX module bug; busy, transient references and
+  // memory failure are the environment's.
+  const bugs = ['remove-fails', 'block-fails', 'retry-fails', 'wbinvd-fails', 'add-fails'] as const;
+  const injected = bugs.some((b) => (k.config.faults[b] ?? 0) > 0);
+  return [
+    {
+      name: 'pamt-page-in-use',
+      reads: k.pamt!.writes,
+      doc: "A page of a PAMT page pair went back to the kernel's allocator while the TDX module still uses it as the range's PAMT (its 2M entry a node over the pair): the next owner's data and the module's metadata share a page.",
+      check(s) {
+        for (let r = 0; r < PAMT_RANGES; r++)
+          if (s[v.pamt2m + r] === PT_PAMT && s[v.pamtPair + r] !== PAIR_MODULE) return false;
+        return true;
+      },
+    },
+    {
+      name: 'no-bug-without-fault',
+      reads: [v.vmBugged],
+      doc: 'The VM was killed (KVM_BUG_ON / TDX_BUG_ON) in a run where no fault injected a KVM or TDX module bug: a race in the kernel itself, e.g. an AUG that finds no PAMT page pair (TDX_MISSING_PAMT_PAGE_PAIR).',
+      check: (s) => injected || !s[v.vmBugged],
     },
   ];
 }

@@ -23,7 +23,9 @@ export type Seamcall =
   | 'TDH.PHYMEM.PAGE.RECLAIM (page)'
   | 'TDH.MNG.VPFLUSHDONE'
   | 'TDH.PHYMEM.CACHE.WB'
-  | 'TDH.MNG.KEY.FREEID';
+  | 'TDH.MNG.KEY.FREEID'
+  | 'TDH.PHYMEM.PAMT.ADD'
+  | 'TDH.PHYMEM.PAMT.REMOVE';
 
 export interface SeamRow {
   readonly call: Seamcall;
@@ -41,6 +43,15 @@ export interface SeamRow {
   readonly noVcpus?: boolean;
   /** for WBINVD and RECLAIM: is the page (RECLAIM of the TDR: a page of the TD) PT_REG? */
   readonly pamtReg?: boolean;
+  /** module 2.0 (Dynamic PAMT) rows: the 2M PAMT entry of the page's range is a node over a
+   * page pair; the range's other page is the TD's (PT_REG, in pair page 1) */
+  readonly module?: '2.0';
+  readonly pair?: boolean;
+  readonly neighbourInUse?: boolean;
+  /** the range has a pair afterwards (unchanged when absent) */
+  readonly pairNext?: boolean;
+  /** REMOVE's PAMT_REMOVAL_HINT (RCX bit 62) in the output */
+  readonly hint?: boolean;
   readonly status: StatusName;
   /** the entry's state afterwards (unchanged when absent) */
   readonly next?: EntryState;
@@ -62,6 +73,14 @@ const FLUSHDONE = 'tdh_mng_vpflushdone.c, leaf 19';
 const CACHEWB = 'tdh_phymem_cache_wb.c, leaf 40';
 const FREEID = 'tdh_mng_key_freeid.c, leaf 20';
 const KEYS = 'helpers.c check_td_in_correct_build_state; tdx-module.md 3.1 step 2';
+// Module 2.0 (intel/tdx-module 2.0 line @1666adc494db; docs/plans/huge-pages.md M14-M22)
+const DPAMT_CHECK = '2.0 helpers.c non_shared_hpa_metadata_check_and_lock; huge-pages.md M16';
+const PAMT_ADD = '2.0 tdh_phymem_pamt_add.c; huge-pages.md M14';
+const PAMT_REMOVE = '2.0 tdh_phymem_pamt_remove.c; huge-pages.md M15';
+const DPAMT_REMOVE =
+  '2.0 tdh_mem_page_remove.c, pamt_manager.h PAMT_REMOVAL_HINT; huge-pages.md M20';
+const DPAMT_WBINVD =
+  '2.0 tdh_phymem_page_wbinvd.c (the walk stops at a 2M entry without a pair: PT_NDA)';
 
 const entries: EntryState[] = ['FREE', 'PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'];
 const both: TdOpState[] = ['INITIALIZED', 'RUNNABLE'];
@@ -469,5 +488,118 @@ export const seamTable: readonly SeamRow[] = [
     pamtReg: false,
     status: 'TDX_PAGE_METADATA_INCORRECT+RCX',
     source: RECLAIM,
+  },
+  // Module 2.0, Dynamic PAMT (rows A4, A5, R6, W2, P1-P6 of huge-pages.md 5.7): a 4K page needs
+  // its 2M range's pair; REMOVE hints at the range's last page; PAMT.ADD and PAMT.REMOVE.
+  {
+    call: 'TDH.MEM.PAGE.AUG',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pair: false,
+    status: 'TDX_MISSING_PAMT_PAGE_PAIR+R8',
+    source: DPAMT_CHECK,
+  },
+  {
+    call: 'TDH.MEM.PAGE.AUG',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pair: true,
+    status: 'TDX_SUCCESS',
+    next: 'PENDING',
+    source: `${AUG}; ${DPAMT_CHECK}`,
+  },
+  {
+    // ADD's page (R8) takes the same check (our reading of the shared helper)
+    call: 'TDH.MEM.PAGE.ADD',
+    module: '2.0',
+    td: 'INITIALIZED',
+    entry: 'FREE',
+    pair: false,
+    status: 'TDX_MISSING_PAMT_PAGE_PAIR+R8',
+    source: DPAMT_CHECK,
+  },
+  ...[false, true].map((neighbourInUse): SeamRow => ({
+    call: 'TDH.MEM.PAGE.REMOVE',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'BLOCKED',
+    tracked: true,
+    pair: true,
+    neighbourInUse,
+    status: 'TDX_SUCCESS',
+    next: 'FREE',
+    hint: !neighbourInUse,
+    source: DPAMT_REMOVE,
+  })),
+  {
+    call: 'TDH.PHYMEM.PAGE.WBINVD',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pair: false,
+    pamtReg: false,
+    status: 'TDX_SUCCESS',
+    source: DPAMT_WBINVD,
+  },
+  {
+    call: 'TDH.PHYMEM.PAMT.ADD',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pair: false,
+    status: 'TDX_SUCCESS',
+    pairNext: true,
+    source: PAMT_ADD,
+  },
+  {
+    call: 'TDH.PHYMEM.PAMT.ADD',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pair: true,
+    status: 'TDX_HPA_RANGE_NOT_FREE+RCX',
+    source: PAMT_ADD,
+  },
+  {
+    call: 'TDH.PHYMEM.PAMT.REMOVE',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pair: true,
+    status: 'TDX_SUCCESS',
+    pairNext: false,
+    source: PAMT_REMOVE,
+  },
+  {
+    // the page (frame 0) in pair page 0 still the TD's
+    call: 'TDH.PHYMEM.PAMT.REMOVE',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'MAPPED',
+    pair: true,
+    neighbourInUse: true,
+    status: 'TDX_PAMT_PAGE_NOT_EMPTY+0',
+    source: PAMT_REMOVE,
+  },
+  {
+    call: 'TDH.PHYMEM.PAMT.REMOVE',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pair: true,
+    neighbourInUse: true,
+    status: 'TDX_PAMT_PAGE_NOT_EMPTY+1',
+    source: PAMT_REMOVE,
+  },
+  {
+    call: 'TDH.PHYMEM.PAMT.REMOVE',
+    module: '2.0',
+    td: 'RUNNABLE',
+    entry: 'FREE',
+    pair: false,
+    status: 'TDX_NO_PAMT_PAGE_PAIR+RCX',
+    source: PAMT_REMOVE,
   },
 ];

@@ -11,10 +11,13 @@
  * TDCALL or another SEAMCALL: tdx-module.md section 6.1, and section 9's suggestion).
  */
 import type { State } from '../engine/index.js';
+import type { ModuleVersion } from './module.js';
 import {
   OWNER_HOST,
   PT_NDA,
+  PT_PAMT,
   PT_REG,
+  pamtRangeOf,
   TD_BLOCKED,
   TD_KEYS_CONFIGURED,
   TD_OP_INITIALIZED,
@@ -79,6 +82,12 @@ export const statuses = [
   ['-EFAULT', ''],
   ['KVM_EXIT_MEMORY_FAULT', ''],
   ['RET_PF_RETRY', ''],
+  // Dynamic PAMT (module 2.0: include/auto_gen_2_0/tdx_error_codes_defs.h, huge-pages.md M22)
+  ['TDX_MISSING_PAMT_PAGE_PAIR+R8', '0x8000030800000008'], // AUG, ADD: no pair for the page's 2M range
+  ['TDX_HPA_RANGE_NOT_FREE+RCX', '0xC000030400000001'], // PAMT.ADD: the range has a pair already
+  ['TDX_NO_PAMT_PAGE_PAIR+RCX', '0xC000030500000001'], // PAMT.REMOVE: the range has no pair
+  ['TDX_PAMT_PAGE_NOT_EMPTY+0', '0xC000030600000000'], // PAMT.REMOVE: an entry of pair page 0 in use
+  ['TDX_PAMT_PAGE_NOT_EMPTY+1', '0xC000030600000001'], // ... of pair page 1 (the operand is the page's index)
 ] as const;
 
 export type StatusName = (typeof statuses)[number][0];
@@ -135,6 +144,11 @@ export const S = {
   EFAULT: status('-EFAULT'),
   MEMORY_FAULT: status('KVM_EXIT_MEMORY_FAULT'),
   RETRY: status('RET_PF_RETRY'),
+  MISSING_PAMT_PAIR: status('TDX_MISSING_PAMT_PAGE_PAIR+R8'),
+  HPA_RANGE_NOT_FREE: status('TDX_HPA_RANGE_NOT_FREE+RCX'),
+  NO_PAMT_PAIR: status('TDX_NO_PAMT_PAGE_PAIR+RCX'),
+  PAMT_NOT_EMPTY_0: status('TDX_PAMT_PAGE_NOT_EMPTY+0'),
+  PAMT_NOT_EMPTY_1: status('TDX_PAMT_PAGE_NOT_EMPTY+1'),
 } as const;
 
 /** The kernel's SEAMCALL wrappers (arch/x86/virt/vmx/tdx/tdx.c) that the model's steps call
@@ -155,7 +169,68 @@ export const seamcallWrappers = [
 
 /** The SEAMCALLs and TDCALLs of private memory, with their effects on the model's state. */
 export class Seam {
-  constructor(private readonly v: Vars) {}
+  constructor(
+    private readonly v: Vars,
+    private readonly module: ModuleVersion = '1.5',
+  ) {}
+
+  /** The 4K PAMT check of a page AUG or ADD takes (non_shared_hpa_metadata_check_and_lock,
+   * helpers.c, operand R8): the 4K entry must be PT_NDA; with Dynamic PAMT (2.0 line,
+   * huge-pages.md M16) the walk first stops at a 2M entry that has no pair:
+   * TDX_MISSING_PAMT_PAGE_PAIR. */
+  private pageFree(t: State, frame: number): number {
+    const v = this.v;
+    if (this.module === '2.0' && t[v.pamt2m + this.rangeOf(frame)] !== PT_PAMT)
+      return S.MISSING_PAMT_PAIR;
+    return t[v.pamt + frame] !== PT_NDA ? S.METADATA_INCORRECT_R8 : S.SUCCESS;
+  }
+
+  rangeOf(frame: number): number {
+    return pamtRangeOf(this.v.config.scenario.gfns, frame);
+  }
+
+  /** The frames of a 2M range whose 4K PAMT entry is the TD's (the node's page count,
+   * pamt_inc_nl_page_count: kept as a counter by the module, derived here). */
+  private rangeInUse(t: State, range: number, from = 0, to = this.v.config.scenario.gfns): boolean {
+    for (let f = from; f < to; f++)
+      if (this.rangeOf(f) === range && t[this.v.pamt + f] === PT_REG) return true;
+    return false;
+  }
+
+  /** TDH.PHYMEM.PAMT.ADD (2.0 line tdh_phymem_pamt_add.c; huge-pages.md M14): the range's 2M
+   * entry must be PT_NDA (a pair there: TDX_HPA_RANGE_NOT_FREE + RCX); it becomes a node over
+   * the given pair. The pair's own checks (TDX_PAGE_NOT_FREE) cannot fail: the kernel gives
+   * fresh pages (our simplification), and bad operands have no caller. */
+  pamtAdd(t: State, range: number): number {
+    const v = this.v;
+    if (t[v.pamt2m + range] !== PT_NDA) return S.HPA_RANGE_NOT_FREE;
+    t[v.pamt2m + range] = PT_PAMT;
+    return S.SUCCESS;
+  }
+
+  /** TDH.PHYMEM.PAMT.REMOVE (2.0 line tdh_phymem_pamt_remove.c; huge-pages.md M15): the 2M
+   * entry must be a node (else TDX_NO_PAMT_PAGE_PAIR + RCX) whose 4K entries are all PT_NDA,
+   * else TDX_PAMT_PAGE_NOT_EMPTY with the index of the pair page holding the entry in use
+   * (page 0 holds the first half of the range's entries); the pair goes back to the caller. */
+  pamtRemove(t: State, range: number): number {
+    const v = this.v;
+    if (t[v.pamt2m + range] !== PT_PAMT) return S.NO_PAMT_PAIR;
+    const inRange = Array.from({ length: v.config.scenario.gfns }, (_, f) => f).filter(
+      (f) => this.rangeOf(f) === range,
+    );
+    const half = inRange[0]! + Math.ceil(inRange.length / 2);
+    if (this.rangeInUse(t, range, inRange[0], half)) return S.PAMT_NOT_EMPTY_0;
+    if (this.rangeInUse(t, range, half)) return S.PAMT_NOT_EMPTY_1;
+    t[v.pamt2m + range] = PT_NDA;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MEM.PAGE.REMOVE's PAMT_REMOVAL_HINT (2.0 line tdh_mem_page_remove.c, pamt_manager.h;
+   * huge-pages.md M20): RCX bit 62 of a successful 4K REMOVE is set when the page was the last
+   * one counted in its range's node. Read after the REMOVE. */
+  pamtRemovalHint(t: State, frame: number): boolean {
+    return this.module === '2.0' && !this.rangeInUse(t, this.rangeOf(frame));
+  }
 
   /** check_td_in_correct_build_state (helpers.c), step 2 of every memory SEAMCALL. */
   private keysConfigured(s: State): boolean {
@@ -187,7 +262,8 @@ export class Seam {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
-    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT_R8;
+    const free = this.pageFree(t, gfn);
+    if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_PENDING;
     t[v.pamt + gfn] = PT_REG;
     return S.SUCCESS;
@@ -200,7 +276,8 @@ export class Seam {
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.tdOpState] !== TD_OP_INITIALIZED) return S.OP_STATE_INCORRECT;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
-    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT_R8;
+    const free = this.pageFree(t, gfn);
+    if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_MAPPED;
     t[v.pamt + gfn] = PT_REG;
     t[v.content + gfn] = CONTENT_GUEST;

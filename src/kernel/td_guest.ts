@@ -198,7 +198,8 @@ function tdExit(k: Kernel, c: number): Action {
 
 /** The guest's vCPU: entering, and every access it makes to its private GFNs. */
 export function guestSteps(k: Kernel, c: number): Action[] {
-  const touches = k.config.scenario.guestGfns.flatMap((g) =>
+  const { guestGfns, vcpuGfns } = k.config.scenario;
+  const touches = (vcpuGfns?.[c] ?? guestGfns).flatMap((g) =>
     [false, true].flatMap((retry) => [
       tdgMemPageAccept(k, c, g, retry),
       guestWrite(k, c, g, retry),

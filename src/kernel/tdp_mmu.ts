@@ -15,6 +15,7 @@ import {
   FAULT_FINISH,
   FAULT_MAP,
   FAULT_PFN,
+  FAULT_PAMT_GET,
   FAULT_SEAMCALL,
   INV_MMU_UNLOCK,
   INV_WORK,
@@ -22,6 +23,7 @@ import {
 } from './programs.js';
 import { S, statusText, statusValue } from './seam.js';
 import { kernelStep } from './step.js';
+import { tdxPamtFaultSteps } from './tdx_pamt_steps.js';
 import { tdxSeptSetPrivateSpte } from './tdx.js';
 import { MMU_WRITER, SPTE_FROZEN, SPTE_NONE } from './vars.js';
 
@@ -117,10 +119,10 @@ function kvmTdpMmuMap(k: Kernel, c: number): Action {
         return;
       }
       t[v.spte + g] = SPTE_FROZEN; // __tdp_mmu_set_spte_atomic freezes it around the SEAMCALL
-      t[pc] = FAULT_SEAMCALL;
+      t[pc] = k.pamt ? FAULT_PAMT_GET : FAULT_SEAMCALL; // module 2.0: tdx_pamt_get first
     },
     call: (b, a) =>
-      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL ? 'SPTE frozen' : `-> ${faultResult(k, c, a)}`}`,
+      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL || a[pc] === FAULT_PAMT_GET ? 'SPTE frozen' : `-> ${faultResult(k, c, a)}`}`,
   });
 }
 
@@ -168,6 +170,7 @@ export function kvmTdpMmuPageFault(k: Kernel, c: number): Action[] {
   return [
     kvmMmuFaultinPfn(k, c),
     kvmTdpMmuMap(k, c),
+    ...(k.pamt ? tdxPamtFaultSteps(k, c) : []),
     tdxSeptSetPrivateSpte(k, c),
     kvmMmuFinishPageFault(k, c),
   ];

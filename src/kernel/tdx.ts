@@ -19,6 +19,7 @@ import type { Kernel } from './kernel.js';
 import { gpaOf, seamcallSeen } from './observe.js';
 import {
   FAULT_FINISH,
+  FAULT_PAMT_PUT,
   FAULT_SEAMCALL,
   INV_MMU_UNLOCK,
   ZAP_BLOCK,
@@ -133,15 +134,19 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
       ...k.scalars(v.vmBugged, v.budgetBusy),
       ...k.vcpuFields(v.inGuest),
       ...k.policyWrites,
+      ...(k.pamt?.writes ?? []),
     ],
     next(s, out) {
       tdxMemPageAug(k, s, out, gfnOf(s), (t, st) => {
         t[v.vcpuStatus + c] = st;
         t[pc] = FAULT_FINISH;
+        // Module 2.0: a failed AUG puts the page's PAMT reference ([hp-v3] 17/24, Dynamic PAMT
+        // v4 13/16): the lockless decrement here, the locked part its own step.
+        if (st !== S.SUCCESS && k.pamt?.putDecrement(t, gfnOf(s))) t[pc] = FAULT_PAMT_PUT;
       });
     },
     call: (b, a) =>
-      `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${statusText(a[v.vcpuStatus + c]!)}`,
+      `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + k.seam.rangeOf(gfnOf(b))]}` : ''}`,
     observe: (b, a) =>
       seamcallSeen(
         k,
@@ -181,6 +186,8 @@ interface ZapSeamcall {
   failed(t: State): void;
   /** the operands the trace and a tracer show */
   args(gfn: number): { text: string; args: Record<string, number> };
+  /** what a successful call returns besides its status, for the trace */
+  outputs?(after: State, gfn: number): string;
 }
 
 /** The leaf at the invalidator's cursor. */
@@ -196,6 +203,7 @@ const zapWrites = (k: Kernel, inv: Invalidator) => [
   ...k.vcpuFields(k.v.inGuest),
   ...k.frames(k.v.premapped),
   ...k.policyWrites,
+  ...(k.pamt?.writes ?? []),
 ];
 const zapReads = (k: Kernel, inv: Invalidator) => [
   ...own(inv),
@@ -224,6 +232,7 @@ function zapStep(k: Kernel, inv: Invalidator, step: ZapStep): Action {
 function zapFailed(k: Kernel, inv: Invalidator, t: State, which: ZapSeamcallName): void {
   kvmBugOn(k, t);
   k.policy.onZapFailed(t, leaf(inv, t), which);
+  if (k.mutated('pamt-put-on-zap-failure')) k.pamt?.put(t, leaf(inv, t));
   zapNext(k, t, inv, leaf(inv, t) + 1);
 }
 
@@ -319,7 +328,7 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
   const call = (retry: string) => (b: State, a: State) =>
     skipped(b) && !retry
       ? op.skip!.text
-      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${a[v.premapped + leaf(inv, b)]! < b[v.premapped + leaf(inv, b)]! ? '; premapped entry: nr_premapped--, tdx_unpin, no KVM_BUG_ON' : ''}`;
+      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[inv.status] === S.SUCCESS && op.outputs ? op.outputs(a, leaf(inv, b)) : ''}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${a[v.premapped + leaf(inv, b)]! < b[v.premapped + leaf(inv, b)]! ? '; premapped entry: nr_premapped--, tdx_unpin, no KVM_BUG_ON' : ''}`;
   const observe = (retry: boolean) => (b: State, a: State) =>
     skipped(b) && !retry
       ? []
@@ -401,6 +410,8 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
     if (st === S.SUCCESS || k.mutated('ignore-wbinvd-status')) {
       k.seam.clearPage(t, frame); // tdx_quirk_reset_page / tdx_clear_page
       k.policy.onRemoved(t, frame);
+      // Module 2.0: the removal's last statement ([hp-v3] 17/24, Dynamic PAMT v4 14/16)
+      k.pamt?.put(t, frame);
     } else {
       kvmBugOn(k, t);
       k.policy.onZapFailed(t, frame, 'WBINVD');
@@ -434,11 +445,19 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
     call: (b, a) => {
       const failed = a[v.vmBugged]! > b[v.vmBugged]!;
       const cleared = a[inv.status] === S.SUCCESS || k.mutated('ignore-wbinvd-status');
-      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(leaf(inv, b))} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
+      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(leaf(inv, b))} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${k.pamt && cleared ? pamtPutText(k, leaf(inv, b), b) : ''}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
     },
     observe: (b, a) =>
       seamcallSeen(k, 'tdh_phymem_page_wbinvd_hkid', { pfn: leaf(inv, b) }, a[inv.status]!, b, a),
   });
+}
+
+/** The zap's tdx_pamt_put as the trace tells it: the PAMT.REMOVE it made, if any. */
+function pamtPutText(k: Kernel, frame: number, b: State): string {
+  const t = b.slice();
+  k.seam.pageWbinvd(t, frame);
+  const st = k.pamt!.put(t, frame);
+  return `; tdx_pamt_put${st === undefined ? '' : ` -> TDH.PHYMEM.PAMT.REMOVE -> ${statusText(st)}`}`;
 }
 
 /** tdx_sept_remove_private_spte on each leaf the invalidator's TDP MMU walk reaches: BLOCK,
@@ -506,6 +525,9 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       succeeded: (t) => k.policy.onRemoveSucceeded(t, leaf(inv, t)),
       failed: (t) => zapFailed(k, inv, t, 'REMOVE'),
       args: leafArgs,
+      // module 2.0: PAMT_REMOVAL_HINT (RCX bit 62); Dynamic PAMT v4's put counts on its own
+      outputs: (a, g) =>
+        k.seam.pamtRemovalHint(a, g) ? '; RCX bit 62: last page of its 2M range' : '',
     }),
     tdhPhymemPageWbinvdHkid(k, inv),
   ];

@@ -111,6 +111,7 @@ const addWrites = (k: Kernel) => [
   k.v.vmmStatus,
   ...k.scalars(k.v.budgetAddFails),
   ...k.frames(k.v.sept, k.v.pamt, k.v.content, k.v.dirty, k.v.tdBit, k.v.guestData, k.v.accepted),
+  ...(k.pamt?.writes ?? []),
 ];
 const addReads = (k: Kernel) => [
   ...k.scalars(k.v.tdOpState, k.v.tdLifecycle),
@@ -128,11 +129,15 @@ function tdhMemPageAdd(
   const v = k.v;
   const g = opGfn(k, s);
   const t = out.next();
+  // Module 2.0: tdx_pamt_get before ADD, tdx_pamt_put when it fails (Dynamic PAMT v4 13/16);
+  // no vCPU runs before finalize, so nothing races them. An injected failure below leaves the
+  // count where it was (get and put).
+  k.pamt?.get(t, g);
   const st = k.seam.pageAdd(t, g);
   if (st === S.SUCCESS) {
     t[v.guestData + g] = 1; // the initial image is the guest's data, measured and accepted
     t[v.accepted + g] = 1;
-  }
+  } else k.pamt?.put(t, g);
   t[v.vmmStatus] = st;
   done(t, g, st);
   if (s[v.budgetAddFails]! > 0) {

@@ -13,11 +13,15 @@
  * (../shared/reference/trees.md).
  */
 
-export const treeNames = ['v6.17', 'series-v3', 'conversion-rfc'] as const;
+export const treeNames = ['v6.17', 'series-v3', 'conversion-rfc', 'hugepage-v3'] as const;
 export type TreeName = (typeof treeNames)[number];
 
 /** What a scenario may need of a tree beyond what every tree has. */
-export type TreeFeature = 'in-place-conversion' | 'hugetlb';
+export type TreeFeature = 'in-place-conversion' | 'hugetlb' | 'dpamt';
+
+/** The kernel's Dynamic PAMT code (arch/x86/virt/vmx/tdx/tdx.c tdx_pamt_get/put), if it has
+ * one: `v4` = Dynamic PAMT v4 with 08/16's optimisation (src/kernel/tdx_pamt.ts). */
+export type DpamtKernel = 'none' | 'v4';
 
 /** How KVM_TDX_INIT_MEM_REGION maps and adds a page (tdx.ts). */
 export type AddPath = 'premap' | 'underMmuLock';
@@ -44,6 +48,9 @@ export interface Switches {
   readonly inPlaceConversion: boolean;
   /** guest_memfd backs memory with HugeTLB folios and splits/merges them on conversion. */
   readonly hugetlb: boolean;
+  /** The kernel enables Dynamic PAMT (TDX module 2.0) and refcounts PAMT page pairs per 2M
+   * range: `--module 2.0` needs it. */
+  readonly dpamt: DpamtKernel;
 }
 export type SwitchName = keyof Switches;
 
@@ -94,6 +101,7 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       },
       inPlaceConversion: no('per-VM KVM_SET_MEMORY_ATTRIBUTES only (trees.md)'),
       hugetlb: no('guest_memfd allocates order-0 folios (trees.md)'),
+      dpamt: { value: 'none', source: 'Dynamic PAMT was not merged (v4 posted Nov 2025)' },
     },
   },
   'series-v3': {
@@ -112,6 +120,7 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       populateEexist: yes('[gmem-6.18] kvm_gmem_populate: is_prepared -> -EEXIST'),
       inPlaceConversion: no('per-VM KVM_SET_MEMORY_ATTRIBUTES only (trees.md)'),
       hugetlb: no('guest_memfd allocates order-0 (or THP, not modelled) folios (trees.md)'),
+      dpamt: { value: 'none', source: '[v3] has no Dynamic PAMT patch' },
     },
   },
   'conversion-rfc': {
@@ -147,6 +156,33 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       },
       inPlaceConversion: yes('[rfc-v2] 04/51 KVM_GMEM_CONVERT_SHARED/PRIVATE'),
       hugetlb: yes('[rfc-v2] HugeTLB allocation, 38/51 split on conversion'),
+      dpamt: { value: 'none', source: 'predates Dynamic PAMT v4 (Nov 2025)', inferred: true },
+    },
+  },
+  // A minimal entry (h17c): h17b owns this tree and its S-EPT 2M switches.
+  'hugepage-v3': {
+    name: 'hugepage-v3',
+    doc: "Yan Zhao's TDX huge page v3 (Jan 2026) on HugeTLB guest_memfd and Dynamic PAMT v4",
+    base: '[hp-v3] "KVM: TDX huge page support for private memory" v3, 24 patches (Yan Zhao, 2026-01-06, cover 20260106101646.24809-1-yan.y.zhao@intel.com) on HugeTLB guest_memfd and Dynamic PAMT v4 (docs/plans/huge-pages.md, huge-pages-check.md)',
+    facts: {
+      tdxPins: no('[hp-v3] cover item 10: keeps [v3] 07/25, no page pinning'),
+      addPath: { value: 'underMmuLock', source: 'built on [v3] 04/25 and 15/25' },
+      getPfnTakesInvalidateLock: yes(
+        'HugeTLB guest_memfd kvm_gmem_get_pfn holds filemap_invalidate_lock shared (huge-pages.md G5)',
+      ),
+      vmStateGuard: yes('built on [v3] 24/25 tdx_vm_state_guard'),
+      populateEexist: {
+        value: true,
+        source: 'the [gmem-6.18] kvm_gmem_populate shape, not re-read on this base',
+        inferred: true,
+      },
+      inPlaceConversion: yes('HugeTLB guest_memfd KVM_SET_MEMORY_ATTRIBUTES2 (huge-pages.md G3)'),
+      hugetlb: yes('HugeTLB guest_memfd (huge-pages.md G1-G6)'),
+      dpamt: {
+        value: 'v4',
+        source:
+          'Dynamic PAMT v4 07/16, 08/16 (tdx_pamt_get/put), 13/16, 14/16 (Rick Edgecombe, 2025-11-20); [hp-v3] 17/24 (4K only)',
+      },
     },
   },
 };
@@ -162,7 +198,14 @@ export function switchesOf(name: TreeName): Switches {
 /** Does the tree have what a scenario needs? */
 function provides(tree: TreeName, feature: TreeFeature): boolean {
   const s = switchesOf(tree);
+  if (feature === 'dpamt') return s.dpamt !== 'none';
   return feature === 'hugetlb' ? s.hugetlb : s.inPlaceConversion;
+}
+
+/** Is a design native on a tree? On its own tree, and (every design of series-v3) on
+ * hugepage-v3, which keeps series-v3's void removal hook and no-pin mapping ([hp-v3] item 10). */
+function nativeOn(policyTree: TreeName, tree: TreeName): boolean {
+  return tree === policyTree || (policyTree === 'series-v3' && tree === 'hugepage-v3');
 }
 
 export function isTreeName(name: string): name is TreeName {
@@ -198,31 +241,38 @@ export function policyTreeOf(policy: { readonly name: string; readonly tree?: st
 }
 
 /**
- * The resolution rule: the tree given, if it has what the scenario needs; without one, the
- * design's own tree when the scenario needs nothing more of it, else the first tree that has
- * what the scenario needs, with the design as a hypothetical port onto it.
+ * The resolution rule: the tree given, if it has what the scenario (and the TDX module: 2.0
+ * needs a kernel with Dynamic PAMT) needs; without one, the design's own tree when it has all
+ * that, else the first tree that has it, with the design as a hypothetical port unless it is
+ * native there too (`nativeOn`).
  */
 export function resolveTree(
   policy: { readonly name: string; readonly tree?: string },
   scenario: { readonly name: string; readonly needs?: readonly TreeFeature[] },
   given?: string,
+  module = '1.5', // module.ts's ModuleVersion (a string here: module.ts imports this file)
 ): TreeChoice {
   const policyTree = policyTreeOf(policy);
-  const needs = scenario.needs ?? [];
+  const needs = [...(scenario.needs ?? [])];
+  if (module === '2.0' && !needs.includes('dpamt')) needs.push('dpamt');
   const fits = (t: TreeName) => needs.every((f) => provides(t, f));
   if (given !== undefined) {
     if (!isTreeName(given))
       throw new TreeError(`--tree: unknown tree "${given}" (known: ${treeNames.join(', ')})`);
+    if (module === '2.0' && !provides(given, 'dpamt'))
+      throw new TreeError(
+        `--module 2.0: tree ${given} has no Dynamic PAMT in its kernel, which would not enable it (${treeNames.filter((t) => provides(t, 'dpamt')).join(', ')} has)`,
+      );
     if (!fits(given))
       throw new TreeError(
         `--tree ${given}: scenario ${scenario.name} needs ${needs.join(' + ')}, which ${given} does not have (${treeNames.filter(fits).join(', ')} does)`,
       );
-    return { tree: given, policyTree, hypothetical: given !== policyTree };
+    return { tree: given, policyTree, hypothetical: !nativeOn(policyTree, given) };
   }
   if (fits(policyTree)) return { tree: policyTree, policyTree, hypothetical: false };
   const tree = treeNames.find(fits);
   if (!tree) throw new TreeError(`scenario ${scenario.name}: no tree has ${needs.join(' + ')}`);
-  return { tree, policyTree, hypothetical: true };
+  return { tree, policyTree, hypothetical: !nativeOn(policyTree, tree) };
 }
 
 /** How a run names its tree: "series-v3", or "pin, ported onto conversion-rfc". */

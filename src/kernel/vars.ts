@@ -1,4 +1,5 @@
 import type { KernelConfig } from './config.js';
+import type { ModuleVersion } from './module.js';
 import type { Switches } from './trees.js';
 import {
   invalidationLabels,
@@ -101,6 +102,11 @@ export class Vars {
   readonly refGup: number;
   readonly refHwpoison: number;
 
+  // Dynamic PAMT (module 2.0 only), per 2M physical range of frames (tdx_pamt.ts)
+  readonly pamt2m: number; // the module's PAMT entry of the range at 2M: PT_NDA or PT_PAMT
+  readonly pamtPair: number; // the pair's pages: PAIR_FREE (the allocator's) or PAIR_MODULE
+  readonly pamtRef: number; // the kernel's refcount of the range (tdx_pamt_get/put)
+
   // Per vCPU
   readonly inGuest: number;
   readonly entryAge: number; // TRACKs since the vCPU entered (saturating at 2)
@@ -132,6 +138,7 @@ export class Vars {
     readonly config: KernelConfig,
     statuses: number,
     tree: Switches,
+    module: ModuleVersion = '1.5',
   ) {
     const { gfns, vcpus, ops, hugeFolio } = config.scenario;
     const { faults } = config;
@@ -187,6 +194,12 @@ export class Vars {
         )
       : this.zero;
     this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', gfns, flag) : this.zero;
+    const dpamt = module === '2.0';
+    this.pamt2m = dpamt ? this.array('pamt_2m', PAMT_RANGES, () => [PT_NDA, PT_PAMT]) : this.zero;
+    this.pamtPair = dpamt ? this.array('pamt_pair', PAMT_RANGES, flag) : this.zero;
+    this.pamtRef = dpamt
+      ? this.array('dpamt_refcount', PAMT_RANGES, (c) => upTo(c.scenario.gfns + c.scenario.vcpus))
+      : this.zero;
     this.inGuest = this.array('in_guest', vcpus, flag);
     this.entryAge = this.array('entry_age', vcpus, age);
     this.vcpuPc = this.array('vcpu.pc', vcpus, () => labelValues(vcpuLabels));
@@ -266,6 +279,16 @@ export const SPTE_FROZEN = 1;
 export const SPTE_PRESENT = 2;
 export const PT_NDA = 0;
 export const PT_REG = 1;
+/** A 2M PAMT entry that is a node pointing at a 4K page pair (module 2.0, pamt_manager.c) */
+export const PT_PAMT = 2;
+export const PAIR_FREE = 0;
+export const PAIR_MODULE = 1;
+/** 2M physical ranges of frames with Dynamic PAMT: every frame of a scenario lies in one (our
+ * simplification until frames come in blocks apart from GFNs: tdx_pamt.ts pamtRangeOf). */
+export const PAMT_RANGES = 1;
+/** The 2M physical range of a frame, among a scenario's `frames`. */
+export const pamtRangeOf = (frames: number, frame: number): number =>
+  Math.floor((frame * PAMT_RANGES) / frames);
 export const OWNER_FREE = 0;
 export const OWNER_GMEM = 1;
 export const OWNER_HOST = 2;

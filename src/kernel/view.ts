@@ -4,7 +4,7 @@ import { faultKinds } from './config.js';
 import type { Kernel } from './kernel.js';
 import { invalidationLabels, vcpuLabels, vmmLabels, zapping } from './programs.js';
 import { septStateNames, isBlocked, statusText } from './seam.js';
-import { LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
+import { LOCK_EXCLUSIVE, MMU_WRITER, PAMT_RANGES, PT_PAMT } from './vars.js';
 
 const lockText = (n: number, writer: number) =>
   n === 0 ? 'free' : n === writer ? 'write' : `read x${n}`;
@@ -47,6 +47,14 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
     if (k.config.scenario.guestGfns.includes(g)) {
       out[`guest gfn ${g}`] =
         `${s[v.accepted + g] ? 'accepted' : 'not accepted'}${s[v.guestData + g] ? ', wrote data' : ''}`;
+    }
+  }
+  if (k.pamt) {
+    // Dynamic PAMT (module 2.0): the range's 2M PAMT entry, its pair, the kernel's refcount
+    for (let r = 0; r < PAMT_RANGES; r++) {
+      out[`2M range ${r} PAMT`] = s[v.pamt2m + r] === PT_PAMT ? 'node over a page pair' : 'PT_NDA';
+      out[`2M range ${r} pair pages`] = s[v.pamtPair + r] ? "the module's" : 'free';
+      out[`2M range ${r} DPAMT refcount`] = String(s[v.pamtRef + r]);
     }
   }
   for (let c = 0; c < k.vcpus; c++) {

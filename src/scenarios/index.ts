@@ -2,6 +2,7 @@ import type { Scenario } from '../kernel/config.js';
 import { basicFamily } from './basic.js';
 import { contentionFamily } from './contention.js';
 import { convertFamily } from './convert.js';
+import { dpamtFamily } from './dpamt.js';
 import { defaultScenario, type ScenarioFamily } from './family.js';
 import { hostFamily } from './host.js';
 import { teardownFamily } from './teardown.js';
@@ -15,6 +16,7 @@ export const scenarioFamilies: Readonly<Record<string, ScenarioFamily>> = {
   contention: contentionFamily,
   teardown: teardownFamily,
   host: hostFamily,
+  dpamt: dpamtFamily,
 };
 
 /** The bundled scenarios at their default sizes, by name. */

@@ -9,6 +9,7 @@ import {
   TreeError,
   type Kernel,
   type KernelConfig,
+  type ModuleVersion,
   type TreeName,
   type VmmOp,
 } from '../kernel/index.js';
@@ -62,6 +63,8 @@ export interface RunReport {
   /** a TDX VM's kernel tree, and whether the design is ported onto it (trees.ts) */
   readonly tree?: string;
   readonly hypothetical?: boolean;
+  /** the TDX module when not 1.5 (module.ts) */
+  readonly module?: string;
 }
 
 /** What a step produced, in the terms expectations use. */
@@ -166,7 +169,11 @@ function tdxSystem(file: string, config: KernelConfig): ReturnType<typeof system
     return systemModel(config);
   } catch (err) {
     if (err instanceof TreeError)
-      throw new ScriptError(`${file}: vm.tree: ${err.message.replace(/^--tree /, '')}`);
+      throw new ScriptError(
+        err.message.startsWith('--module')
+          ? `${file}: vm.module: ${err.message.replace(/^--module /, '')}`
+          : `${file}: vm.tree: ${err.message.replace(/^--tree /, '')}`,
+      );
     throw err;
   }
 }
@@ -201,6 +208,7 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
           faults: {},
           hvo: script.vm.hvo,
           ...(script.vm.tree !== undefined ? { tree: script.vm.tree as TreeName } : {}),
+          ...(script.vm.module !== undefined ? { module: script.vm.module as ModuleVersion } : {}),
         })
       : undefined;
   const driver = system ? new Driver(system.model) : undefined;
@@ -343,7 +351,11 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
     steps: reports,
     passed: reports.every((r) => r.checks.every((c) => c.pass)),
     ...(system
-      ? { tree: system.kernel.treeChoice.tree, hypothetical: system.kernel.treeChoice.hypothetical }
+      ? {
+          tree: system.kernel.treeChoice.tree,
+          hypothetical: system.kernel.treeChoice.hypothetical,
+          ...(system.kernel.module !== '1.5' ? { module: system.kernel.module } : {}),
+        }
       : {}),
   };
 }

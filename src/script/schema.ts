@@ -3,6 +3,7 @@
  * expected to return. Scripts are YAML or JSON; this module checks their shape and says, in one
  * line, which field of which file is wrong.
  */
+import { moduleVersions } from '../kernel/module.js';
 import { isTreeName, treeNames } from '../kernel/trees.js';
 import { createRequire } from 'node:module';
 
@@ -69,6 +70,8 @@ export interface Script {
     /** the kernel tree a TDX VM models (src/kernel/trees.ts); absent: the design's or the
      * one the VM needs */
     readonly tree?: string;
+    /** the TDX module a TDX VM models (src/kernel/module.ts); absent: 1.5 */
+    readonly module?: string;
   };
   readonly steps: readonly Step[];
 }
@@ -157,6 +160,16 @@ export function parseScript(text: string, file: string): Script {
       throw at('vm.tree', `expected one of ${treeNames.join(', ')}, got ${JSON.stringify(t)}`);
     return t;
   };
+  // YAML reads `module: 2.0` as the number 2
+  const moduleName = (m: unknown) => {
+    const text = typeof m === 'number' ? m.toFixed(1) : m;
+    if (typeof text !== 'string' || !(moduleVersions as readonly string[]).includes(text))
+      throw at(
+        'vm.module',
+        `expected one of ${moduleVersions.join(', ')}, got ${JSON.stringify(m)}`,
+      );
+    return text;
+  };
   const script: Script = {
     name: r.name,
     ...(r.source !== undefined ? { source: r.source as string } : {}),
@@ -168,6 +181,7 @@ export function parseScript(text: string, file: string): Script {
       hvo: vm.hvo === undefined ? false : vm.hvo === true,
       policy: typeof vm.policy === 'string' ? vm.policy : 'nopin',
       ...(vm.tree !== undefined ? { tree: treeName(vm.tree) } : {}),
+      ...(vm.module !== undefined ? { module: moduleName(vm.module) } : {}),
     },
     steps: [],
   };

@@ -239,6 +239,56 @@ describe('--tree: which kernel tree the TDX system models', () => {
     expect(JSON.parse(readFileSync(trace, 'utf8')).target.tree).toBe('series-v3');
     expect(septcheck('replay', trace).code).toBe(0);
   });
+  it('--module 2.0: the tree whose kernel has Dynamic PAMT, in the JSON, the title and the trace file', () => {
+    const trace = join(dir, 'dpamt.json');
+    const r = septcheck(
+      'check',
+      '--scenario',
+      'dpamt',
+      '--param',
+      'busy=2',
+      '--json',
+      '--trace-out',
+      trace,
+    );
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      tree: 'hugepage-v3',
+      hypothetical: false,
+      module: '2.0',
+      result: 'violation',
+      params: { module: '2.0' },
+    });
+    const doc = JSON.parse(readFileSync(trace, 'utf8'));
+    expect(doc.title).toContain('tree=hugepage-v3 module=2.0');
+    expect(doc.target).toMatchObject({ tree: 'hugepage-v3', module: '2.0' });
+    // The inferred race of Dynamic PAMT v4 (docs/huge-pages.md): two fault-path puts, the
+    // second's PAMT.REMOVE finds no pair and sets the refcount back to 1 without one.
+    expect(
+      doc.steps
+        .slice(5)
+        .map((s: { process: string; action: string }) => `${s.process}:${s.action}`),
+    ).toEqual([
+      'vcpu0:tdx_pamt_get',
+      'vcpu0:tdx_sept_set_private_spte',
+      'vcpu1:tdx_vcpu_run',
+      'vcpu1:TDG.MEM.PAGE.ACCEPT',
+      'vcpu1:kvm_mmu_faultin_pfn',
+      'vcpu1:kvm_tdp_mmu_map',
+      'vcpu1:tdx_pamt_get',
+      'vcpu1:tdx_sept_set_private_spte',
+      'vcpu0:tdx_pamt_put',
+      'vcpu0:kvm_mmu_finish_page_fault',
+      'vcpu0:tdx_vcpu_run',
+      'vcpu0:TDG.MEM.PAGE.ACCEPT (retried after the fault)',
+      'vcpu0:kvm_mmu_faultin_pfn',
+      'vcpu0:kvm_tdp_mmu_map',
+      'vcpu1:tdx_pamt_put',
+      'vcpu0:tdx_pamt_get',
+      'vcpu0:tdx_sept_set_private_spte',
+    ]);
+    expect(septcheck('replay', trace).code).toBe(0);
+  });
   it('--help lists the trees, one line each', () => {
     const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
@@ -251,7 +301,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
   it.each([
     [
       ['check', '--scenario', 'nosuch'],
-      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host)\n',
+      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host, dpamt)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'nosuch'],
@@ -264,7 +314,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     [
       // names of Object.prototype are no scenario or policy (once an internal error, exit 70)
       ['check', '--scenario', 'valueOf'],
-      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host)\n',
+      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host, dpamt)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'constructor'],
@@ -272,11 +322,19 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--tree', 'bogus'],
-      'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc)\n',
+      'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc, hugepage-v3)\n',
     ],
     [
       ['simulate', '--scenario', 'convert', '--tree', 'v6.17'],
-      'septcheck: --tree v6.17: scenario convert needs in-place-conversion + hugetlb, which v6.17 does not have (conversion-rfc does)\n',
+      'septcheck: --tree v6.17: scenario convert needs in-place-conversion + hugetlb, which v6.17 does not have (conversion-rfc, hugepage-v3 does)\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--module', '3'],
+      'septcheck: --module: unknown TDX module "3" (known: 1.5, 2.0)\n',
+    ],
+    [
+      ['check', '--scenario', 'basic', '--module', '2.0', '--tree', 'series-v3'],
+      'septcheck: --module 2.0: tree series-v3 has no Dynamic PAMT in its kernel, which would not enable it (hugepage-v3 has)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],

@@ -141,6 +141,7 @@ const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
           policy: valued('--policy', code),
           kernel: flag('--kernel'),
           tree: valued('--tree', fc.constantFrom('v6.17', 'conversion-rfc', 'nosuch')),
+          module: valued('--module', fc.constantFrom('1.5', '2.0', '3')),
         }),
       )
       .map(([f, o]) => ['run', f, ...o]),
@@ -195,7 +196,8 @@ const argvs: Record<string, () => fc.Arbitrary<string[]>> = {
           ),
           faults: valued('--faults', faults),
           hvo: flag('--hvo'),
-          tree: valued('--tree', fc.constantFrom('v6.17', 'series-v3', 'nosuch')),
+          tree: valued('--tree', fc.constantFrom('v6.17', 'series-v3', 'hugepage-v3', 'nosuch')),
+          module: valued('--module', fc.constantFrom('1.5', '2.0', '3')),
           map: flag('--map-addresses'),
           script: valued(
             '--script',

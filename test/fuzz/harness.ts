@@ -115,6 +115,7 @@ const valueOptions = new Set([
   '--policy',
   '--faults',
   '--tree',
+  '--module',
   '--max-states',
   '--max-depth',
   '--max-memory',

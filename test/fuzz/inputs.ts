@@ -141,7 +141,14 @@ export const target = fc.oneof(
         hvo: fc.boolean(),
         withoutPageExt: fc.boolean(),
         tree: fc.oneof(
-          { weight: 4, arbitrary: fc.constantFrom('v6.17', 'series-v3', 'conversion-rfc') },
+          {
+            weight: 4,
+            arbitrary: fc.constantFrom('v6.17', 'series-v3', 'conversion-rfc', 'hugepage-v3'),
+          },
+          { weight: 1, arbitrary: text },
+        ),
+        module: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom('1.5', '2.0') },
           { weight: 1, arbitrary: text },
         ),
       },
@@ -155,6 +162,7 @@ export const target = fc.oneof(
       ...(o.hvo ? ['--hvo'] : []),
       ...(o.withoutPageExt ? ['--without-page-ext'] : []),
       ...(o.tree !== undefined ? ['--tree', o.tree] : []),
+      ...(o.module !== undefined ? ['--module', o.module] : []),
     ]),
   fc.constant([] as string[]),
 );

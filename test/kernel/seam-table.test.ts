@@ -10,9 +10,11 @@ import {
   TD_OP_INITIALIZED,
   TD_OP_RUNNABLE,
   TD_TEARDOWN,
+  PT_PAMT,
 } from '../../src/kernel/vars.js';
 import { nopin } from '../../src/policies/nopin.js';
 import { basic } from '../../src/scenarios/basic.js';
+import { dpamt } from '../../src/scenarios/dpamt.js';
 
 const kernel = new Kernel({ scenario: basic, policy: nopin, faults: {}, hvo: false });
 const v = kernel.v;
@@ -23,6 +25,8 @@ const noVcpus = new Kernel({
   faults: {},
   hvo: false,
 });
+/** Module 2.0: two frames in one 2M range (the dpamt scenario's). */
+const dpamtKernel = new Kernel({ scenario: dpamt, policy: nopin, faults: {}, hvo: false });
 const lifecycles = {
   KEYS_CONFIGURED: TD_KEYS_CONFIGURED,
   BLOCKED: TD_BLOCKED,
@@ -30,8 +34,8 @@ const lifecycles = {
 } as const;
 
 /** A state with the row's preconditions on gfn 0, and the SEAMCALL applied to it. */
-function apply(row: SeamRow): { status: StatusName; entry: string; lifecycle: string } {
-  const k = row.noVcpus ? noVcpus : kernel;
+function apply(row: SeamRow): Record<string, string | boolean> {
+  const k = row.module ? dpamtKernel : row.noVcpus ? noVcpus : kernel;
   const v = k.v;
   const t = new Uint8Array(v.size);
   t[v.tdOpState] = row.td === 'RUNNABLE' ? TD_OP_RUNNABLE : TD_OP_INITIALIZED;
@@ -49,6 +53,8 @@ function apply(row: SeamRow): { status: StatusName; entry: string; lifecycle: st
     t[v.entryAge] = 1;
   }
   if (row.vcpuInGuest) t[v.inGuest] = 1;
+  if (row.pair) t[v.pamt2m] = PT_PAMT;
+  if (row.neighbourInUse) t[v.pamt + 1] = PT_REG;
   const calls: Record<SeamRow['call'], () => number> = {
     'TDH.MEM.PAGE.AUG': () => k.seam.pageAug(t, 0),
     'TDH.MEM.PAGE.ADD': () => k.seam.pageAdd(t, 0),
@@ -63,10 +69,22 @@ function apply(row: SeamRow): { status: StatusName; entry: string; lifecycle: st
     'TDH.MNG.VPFLUSHDONE': () => k.seam.vpFlushDone(t),
     'TDH.PHYMEM.CACHE.WB': () => k.seam.cacheWb(t),
     'TDH.MNG.KEY.FREEID': () => k.seam.keyFreeId(t),
+    'TDH.PHYMEM.PAMT.ADD': () => k.seam.pamtAdd(t, 0),
+    'TDH.PHYMEM.PAMT.REMOVE': () => k.seam.pamtRemove(t, 0),
   };
   const code = calls[row.call]();
   const lifecycle = Object.entries(lifecycles).find(([, l]) => l === t[v.tdLifecycle])![0];
-  return { status: statuses[code]![0], entry: septStateNames[t[v.sept]!]!, lifecycle };
+  return {
+    status: statuses[code]![0],
+    entry: septStateNames[t[v.sept]!]!,
+    lifecycle,
+    ...(row.module
+      ? {
+          pair: t[v.pamt2m] === PT_PAMT,
+          hint: row.call === 'TDH.MEM.PAGE.REMOVE' && k.seam.pamtRemovalHint(t, 0),
+        }
+      : {}),
+  };
 }
 
 describe('the TDX module, cell by cell', () => {
@@ -74,7 +92,7 @@ describe('the TDX module, cell by cell', () => {
     seamTable.map(
       (row) =>
         [
-          `${row.call}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`,
+          `${row.module ? `module ${row.module}${row.pair ? ' (pair)' : ' (no pair)'}${row.neighbourInUse ? ' (frame 1 in use)' : ''}: ` : ''}${row.call}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`,
           row,
         ] as const,
     ),
@@ -83,6 +101,7 @@ describe('the TDX module, cell by cell', () => {
       status: row.status,
       entry: row.next ?? row.entry,
       lifecycle: row.lifecycleNext ?? row.lifecycle ?? 'KEYS_CONFIGURED',
+      ...(row.module ? { pair: row.pairNext ?? row.pair ?? false, hint: row.hint ?? false } : {}),
     });
   });
 
@@ -99,11 +118,16 @@ describe('the TDX module, cell by cell', () => {
     expect(value('TDX_TLB_TRACKING_NOT_DONE').slice(0, 10)).toBe('0xC0000B08');
     expect(value('TDX_GPA_RANGE_NOT_BLOCKED').slice(0, 10)).toBe('0xC0000B06');
     expect(value('TDX_TD_ASSOCIATED_PAGES_EXIST')).toBe('0xC000040000000000');
+    // Dynamic PAMT (2.0 line include/auto_gen_2_0/tdx_error_codes_defs.h, huge-pages.md M22)
+    expect(value('TDX_MISSING_PAMT_PAGE_PAIR+R8')).toBe('0x8000030800000008');
+    expect(value('TDX_HPA_RANGE_NOT_FREE+RCX')).toBe('0xC000030400000001');
+    expect(value('TDX_NO_PAMT_PAGE_PAIR+RCX')).toBe('0xC000030500000001');
+    expect(value('TDX_PAMT_PAGE_NOT_EMPTY+1')).toBe('0xC000030600000001');
   });
 
   it('covers every SEAMCALL the model makes', () => {
-    expect(new Set(seamTable.map((r) => r.call)).size).toBe(13);
-    expect(seamTable).toHaveLength(75);
+    expect(new Set(seamTable.map((r) => r.call)).size).toBe(15);
+    expect(seamTable).toHaveLength(87);
   });
 
   it('RECLAIM of an ordinary page gives it back: PT_NDA, the TD owns one page fewer', () => {

@@ -59,11 +59,13 @@ describe('which tree a run models (trees.ts resolveTree)', () => {
   });
   it('an unknown tree, or one without what the scenario needs, is refused in one line', () => {
     expect(() => resolveTree(nopin, scenarios.basic!, 'bogus')).toThrow(
-      new TreeError('--tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc)'),
+      new TreeError(
+        '--tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc, hugepage-v3)',
+      ),
     );
     expect(() => resolveTree(nopin, scenarios.convert!, 'series-v3')).toThrow(
       new TreeError(
-        '--tree series-v3: scenario convert needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc does)',
+        '--tree series-v3: scenario convert needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc, hugepage-v3 does)',
       ),
     );
   });

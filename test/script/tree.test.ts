@@ -30,14 +30,31 @@ describe('septcheck run: a TDX VM’s kernel tree (vm.tree)', () => {
   it('an unknown tree, or one without what the VM needs, names the field', () => {
     expect(() => script('pages: 2, tree: bogus')).toThrow(
       new ScriptError(
-        'trees.yaml: vm.tree: expected one of v6.17, series-v3, conversion-rfc, got "bogus"',
+        'trees.yaml: vm.tree: expected one of v6.17, series-v3, conversion-rfc, hugepage-v3, got "bogus"',
       ),
     );
     expect(() =>
       runScript(script('pages: 2, hugeFolio: 2, tree: series-v3'), 'trees.yaml'),
     ).toThrow(
       new ScriptError(
-        'trees.yaml: vm.tree: series-v3: scenario trees needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc does)',
+        'trees.yaml: vm.tree: series-v3: scenario trees needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc, hugepage-v3 does)',
+      ),
+    );
+  });
+
+  it('vm.module 2.0: hugepage-v3, INIT_MEM_REGION gets the pair first; a bad one names the field', () => {
+    const steps = '  - { do: init_mem_region, gfn: 0 }\n';
+    const r = runScript(script('pages: 2, module: 2.0', steps), 'trees.yaml');
+    expect(r).toMatchObject({ tree: 'hugepage-v3', hypothetical: false, module: '2.0' });
+    expect(r.steps[0]!.outcome).toBe(
+      runScript(script('pages: 2', steps), 'trees.yaml').steps[0]!.outcome,
+    );
+    expect(() => script('pages: 2, module: 3')).toThrow(
+      new ScriptError('trees.yaml: vm.module: expected one of 1.5, 2.0, got 3'),
+    );
+    expect(() => runScript(script('pages: 2, module: "2.0", tree: v6.17'), 'trees.yaml')).toThrow(
+      new ScriptError(
+        'trees.yaml: vm.module: 2.0: tree v6.17 has no Dynamic PAMT in its kernel, which would not enable it (hugepage-v3 has)',
       ),
     );
   });
@@ -50,7 +67,8 @@ describe('septcheck run: a TDX VM’s kernel tree (vm.tree)', () => {
     expect(septcheck('run', file, '--tree', 'bogus')).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc)\n',
+      stderr:
+        'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc, hugepage-v3)\n',
     });
   });
 });
