@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { check, defineModel, simulate, type Action, type Model } from '../../src/engine/index.js';
 import { collisionProbability } from '../../src/engine/fingerprint.js';
-import {
-  claim,
-  CLAIM_KNOWN,
-  CLAIM_NEW,
-  CLAIM_TAKEN,
-  SETTLED,
-  VisitedSet,
-} from '../../src/engine/visited.js';
+import { VisitedSet } from '../../src/engine/visited.js';
 import hanoi from '../../examples/hanoi.js';
 import naiveMutex from '../../examples/naive-mutex.js';
 
@@ -121,18 +114,6 @@ describe('visited set', () => {
     expect(v.find(7, 0)).toBe(0);
     expect(v.find(7, 2)).toBe(-1);
     expect(v.size).toBe(2);
-  });
-
-  it('claim: a state belongs to the earliest chunk that finds it; settled states to no chunk', () => {
-    const v = new VisitedSet(64, { shared: true, kind: 'owners' });
-    v.findOrInsert(1, 1, SETTLED);
-    const t = v.current;
-    expect(claim(t, 1, 1, 2)).toBe(CLAIM_KNOWN);
-    expect(claim(t, 5, 5, 7)).toBe(CLAIM_NEW);
-    expect(claim(t, 5, 5, 9)).toBe(CLAIM_KNOWN); // a later chunk
-    expect(claim(t, 5, 5, 4)).toBe(CLAIM_TAKEN); // an earlier chunk takes it over
-    expect(claim(t, 5, 5, 4)).toBe(CLAIM_KNOWN);
-    expect(v.find(5, 5)).toBe(4);
   });
 });
 
