@@ -82,60 +82,73 @@ export async function checkParallel(
   // Joined lazily, the threads stay only while they pay: a wide level on threads (after the
   // first, which pays for starting them) must go faster than this thread alone went.
   const alone = { states: 0, ms: 0 };
+  let joinable = partitioned && join !== undefined;
   let waitedAt = -1;
   let askedAt = -1;
   try {
-    let parts: Part[] | undefined;
-    while (search.nextState()) {
-      const [from, to] = search.levelRange;
-      const wide = to - from >= PARALLEL_LEVEL;
-      // Asked once a level: whether the threads should join now.
-      if (partitioned && join && !pool && wide && alone.states > 0 && askedAt !== search.depth) {
-        askedAt = search.depth;
-        if (cpuSeconds() >= join.afterCpuSeconds && (!join.onlyIfIdle || coreIdle()))
-          pool = new Pool(ref, threads - 1);
+    // Alone, then on partitions (for the rest of the run, unless the threads do not pay: then
+    // alone again).
+    for (;;) {
+      let parts: Part[] | undefined;
+      while (search.nextState()) {
+        const [from, to] = search.levelRange;
+        const wide = to - from >= PARALLEL_LEVEL;
+        // Asked once a level: whether the threads should join now.
+        if (joinable && !pool && wide && alone.states > 0 && askedAt !== search.depth) {
+          askedAt = search.depth;
+          if (cpuSeconds() >= join!.afterCpuSeconds && (!join!.onlyIfIdle || coreIdle()))
+            pool = new Pool(ref, threads - 1);
+        }
+        // Once a level, while the workers start, let their "ready" in; threads asked for (no
+        // `join`) are waited for at the first wide level, so that wide levels are theirs.
+        if (pool && !pool.ready && waitedAt !== search.depth) {
+          waitedAt = search.depth;
+          await (wide && !join ? pool.started : yieldToWorkers());
+        }
+        // The partitions' tables and this one's, for a moment.
+        if (
+          wide &&
+          pool?.ready &&
+          from === search.levelStart &&
+          search.memoryLeft(search.visited.bytes * 3)
+        ) {
+          parts = search.partition(threads);
+          break;
+        }
+        const started = performance.now();
+        search.expandNext();
+        if (wide) {
+          alone.ms += performance.now() - started;
+          alone.states += search.head - from;
+        }
       }
-      // Once a level, while the workers start, let their "ready" in.
-      if (pool && !pool.ready && waitedAt !== search.depth) {
-        waitedAt = search.depth;
-        await yieldToWorkers();
-      }
-      // The partitions' tables and this one's, for a moment.
-      if (
-        wide &&
-        pool?.ready &&
-        from === search.levelStart &&
-        search.memoryLeft(search.visited.bytes * 3)
-      ) {
-        parts = search.partition(threads);
-        break;
-      }
-      const started = performance.now();
-      search.expandNext();
-      if (wide) {
-        alone.ms += performance.now() - started;
-        alone.states += search.head - from;
-      }
-    }
-    if (parts) {
+      if (!parts) break;
       const levels = new Levels(search, new Partitioner(model, ref.deadlock), parts, options);
       let levelsOnThreads = 0;
-      for (;;) {
+      let more: boolean;
+      do {
         const onThreads = pool !== undefined && levels.size >= PARALLEL_LEVEL;
         const started = performance.now();
         const size = levels.size;
-        if (!(await levels.next(onThreads ? pool : undefined))) break;
+        more = await levels.next(onThreads ? pool : undefined);
+        // Joined lazily, the threads stay only while they pay: a wide level on threads (after
+        // the first, which pays for starting them) must go faster than this thread alone went.
         if (
+          more &&
           onThreads &&
-          join &&
+          joinable &&
           ++levelsOnThreads > 1 &&
           size / (performance.now() - started) < alone.states / alone.ms
         ) {
           workerCpu = await pool!.cpu();
           await pool!.close();
           pool = undefined;
+          joinable = false;
+          search.unpartition(levels.parts);
+          break;
         }
-      }
+      } while (more);
+      if (!more) break;
     }
     if (pool && !search.violation) workerCpu = await pool.cpu();
     const result = search.finish();
@@ -153,7 +166,8 @@ class Levels {
   constructor(
     private readonly search: Search,
     private readonly local: Partitioner,
-    private parts: Part[],
+    /** the partitions at the current level's start */
+    public parts: Part[],
     private readonly options: CheckOptions,
   ) {}
 
@@ -201,6 +215,7 @@ class Levels {
     search.memoryLeft();
     this.parts = this.settle(levelStart, expanded, admitted);
     search.partsBytes = this.parts.reduce((n, p) => n + partBytes(p), 0);
+    search.partsVisitedBytes = this.parts.reduce((n, p) => n + p.visited.byteLength, 0);
     if (search.violation || search.stoppedBy) return false;
     search.depth++;
     return true;
@@ -350,10 +365,14 @@ class Pool {
   private readonly workers: Worker[];
   /** the workers that have built their model */
   private readyCount = 0;
+  /** settled once every worker has built its model */
+  readonly started: Promise<void>;
+  private onStarted!: () => void;
   /** per worker, the answers it owes, oldest first */
   private readonly waiting = new Map<Worker, Owed[]>();
 
   constructor(ref: ModelRef, size: number) {
+    this.started = new Promise((resolve) => (this.onStarted = resolve));
     this.workers = Array.from(
       { length: size },
       () => new Worker(new URL('./worker.js', import.meta.url), { workerData: ref }),
@@ -363,7 +382,7 @@ class Pool {
       this.waiting.set(w, owed);
       w.on('message', (m: Answer | { error: string } | { ready: true }) => {
         if ('ready' in m) {
-          this.readyCount++;
+          if (++this.readyCount === size) this.onStarted();
           return;
         }
         const next = owed.shift()!;

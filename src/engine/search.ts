@@ -10,10 +10,12 @@ import { ownerOf, type Part } from './parallel-protocol.js';
 import { PartRows } from './partition.js';
 import { StubbornSets } from './por.js';
 import { Spill } from './spill.js';
-import { EdgeStore, StateStore } from './store.js';
+import { BLOCK_SHIFT, EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 import { INITIAL, step, type Counterexample, type TraceStep } from './trace.js';
 import { readAhead, VisitedSet } from './visited.js';
+
+const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
 
 /** What `admit` returns for a state already known. */
 const KNOWN = -2;
@@ -63,8 +65,9 @@ export class Search {
   /** the most bytes the run's tables held at once */
   private peakBytes = 0;
 
-  /** the bytes the partitions of a parallel search hold (parallel.ts) */
+  /** the bytes the partitions of a parallel search hold (parallel.ts), their tables' among them */
   partsBytes = 0;
+  partsVisitedBytes = 0;
 
   // The bounds as numbers: read on every state.
   readonly maxDepth: number;
@@ -278,6 +281,25 @@ export class Search {
     }));
   }
 
+  /** Takes the level (at its start) and the visited table back from the partitions: the
+   * search goes on here alone. */
+  unpartition(parts: readonly Part[]): void {
+    const { store, words } = this;
+    const from = store.count - parts.reduce((n, p) => n + p.count, 0);
+    this.visited.clear();
+    for (const p of parts) {
+      const t = VisitedSet.over(p.visited, p.used);
+      this.visited.reserve(p.used);
+      t.forEach((hi, lo) => this.visited.findOrInsert(hi, lo, 0));
+      for (let i = 0; i < p.count; i++)
+        store.restore(from + p.pos[i]!, p.rows[i >>> BLOCK_SHIFT]!, (i & BLOCK_MASK) * words);
+    }
+    this.head = this.levelStart = from;
+    this.levelEnd = store.count;
+    this.partsBytes = 0;
+    this.partsVisitedBytes = 0;
+  }
+
   /** A state a partition found, the `ordinal`-th successor of `parent`: its id, or -1 if the
    * search stopped (--max-states). */
   addFound(parent: number, ordinal: number): number {
@@ -384,7 +406,7 @@ export class Search {
         Math.max(this.peakBytes, this.tableBytes()) / Math.max(1, store.count),
       ),
       bytesPerVisitedState: Math.round(
-        store.visitedBytes + visited.bytes / Math.max(1, store.count),
+        store.visitedBytes + (visited.bytes + this.partsVisitedBytes) / Math.max(1, store.count),
       ),
       bytesPerQueuedState: store.stride,
       ...(this.options.spill && this.store.keep === 'frontier'

@@ -94,6 +94,18 @@ export class StateStore {
     this.freedBelow = this.blocks.length;
   }
 
+  /** Puts back the row of state `id` (one added by `addUnkept`), from word `from` of `src`. */
+  restore(id: number, src: Int32Array, from: number): void {
+    const b = id >>> BLOCK_SHIFT;
+    if (this.blocks[b] === GONE) {
+      this.blocks[b] = this.block(BLOCK_ROWS);
+      this.blockBytes += this.blockGrowth;
+    }
+    const block = this.blocks[b]!;
+    const at = (id & (BLOCK_ROWS - 1)) * this.words;
+    for (let i = 0; i < this.words; i++) block[at + i] = src[from + i]!;
+  }
+
   /** Appends a state whose row is kept elsewhere (a partition, parallel.ts): its parent and
    * ordinal; returns its id. */
   addUnkept(parent: number, ordinal: number): number {

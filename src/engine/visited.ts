@@ -30,7 +30,9 @@ export class VisitedSet {
 
   /** A plain set with room for `capacity` fingerprints before it grows. */
   static sized(capacity: number, shared: boolean): VisitedSet {
-    return new VisitedSet(Math.ceil((capacity * 4) / 3) + 1, { shared });
+    const v = new VisitedSet(16, { shared });
+    v.reserve(capacity);
+    return v;
   }
 
   /** A plain shared set over `table` (another thread's, or one grown before), holding `used`. */
@@ -100,6 +102,12 @@ export class VisitedSet {
   forEach(fn: (hi: number, lo: number) => void): void {
     const { t, slot } = this;
     for (let at = 0; at < t.length; at += slot) if (t[at] !== 0) fn(t[at]!, t[at + 1]!);
+  }
+
+  /** Grows the table, if need be, so that `more` fingerprints fit before it grows again. */
+  reserve(more: number): void {
+    const slots = 1 << Math.ceil(Math.log2(((this.used + more) * 4) / 3 + 1));
+    if (slots > this.t.length / this.slot) this.grow(slots);
   }
 
   /** Empties the set into the smallest table. */

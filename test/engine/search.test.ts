@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { check, defineModel, simulate, type Action, type Model } from '../../src/engine/index.js';
 import { collisionProbability } from '../../src/engine/fingerprint.js';
 import { VisitedSet } from '../../src/engine/visited.js';
+import { Search } from '../../src/engine/search.js';
 import hanoi from '../../examples/hanoi.js';
+import puzzle8 from '../../examples/puzzle8.js';
 import naiveMutex from '../../examples/naive-mutex.js';
 
 /** x counts 0..limit-1 and wraps; `done` is set by `finish`, enabled only when x is 1. */
@@ -95,6 +97,29 @@ describe('breadth-first search', () => {
   it('estimates the collision probability the way TLC does', () => {
     expect(collisionProbability(1e6, 3e6)).toBeCloseTo((1e6 * 2e6) / 2 ** 64, 20);
     expect(collisionProbability(10, 10)).toBe(0);
+  });
+});
+
+describe('partitions (the parallel search)', () => {
+  it('every wide level moved into partitions and back: the search goes on as if it never left', () => {
+    const model = puzzle8.build({});
+    const search = new Search(model, {});
+    let moved = 0;
+    while (search.nextState()) {
+      const [from, to] = search.levelRange;
+      if (from === search.levelStart && to - from >= 2048) {
+        const parts = search.partition(3);
+        expect(parts.reduce((n, p) => n + p.count, 0)).toBe(to - from);
+        search.unpartition(parts);
+        moved++;
+      }
+      search.expandNext();
+    }
+    // Timing, and the peak of the tables (the partitions' and the store's at once).
+    const { seconds: _s, statesPerSecond: _r, bytesPerState: _b, ...after } = search.finish();
+    const { seconds: _t, statesPerSecond: _q, bytesPerState: _c, ...alone } = check(model);
+    expect(moved).toBe(14);
+    expect(after).toEqual(alone);
   });
 });
 
