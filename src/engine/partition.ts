@@ -36,8 +36,8 @@ import { BLOCK_SHIFT, strideOf } from './store.js';
 import { inTable, peek, VisitedSet } from './visited.js';
 
 const BLOCK_ROWS = 1 << BLOCK_SHIFT;
-/** How many records ahead of the one admitted its slot in the table is read. */
-const AHEAD = 16;
+/** How many records of an inbox have their slots in the table read ahead at once. */
+const AHEAD = 64;
 
 /** An Int32Array of `n` words in shared memory. */
 export const sharedInts = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * n));
@@ -56,10 +56,11 @@ export class PartRows {
   keys: Int32Array;
   count = 0;
 
-  /** `capacity`: the rows expected (the keys grow past it) */
+  /** `capacity`: the rows expected (the keys grow past it); `spare`: blocks to use first */
   constructor(
     private readonly words: number,
     capacity = 1024,
+    private readonly spare: Int32Array[] = [],
   ) {
     this.keys = sharedInts(Math.max(1, capacity));
   }
@@ -71,7 +72,8 @@ export class PartRows {
   /** Appends the row at word `from` of `src`, with `key`. */
   push(src: Int32Array, from: number, key: number): void {
     const { words, count } = this;
-    if ((count & (BLOCK_ROWS - 1)) === 0) this.blocks.push(sharedInts(BLOCK_ROWS * words));
+    if ((count & (BLOCK_ROWS - 1)) === 0)
+      this.blocks.push(this.spare.pop() ?? sharedInts(BLOCK_ROWS * words));
     if (count === this.keys.length) this.keys = grown(this.keys);
     this.keys[count] = key;
     const block = this.blocks[count >>> BLOCK_SHIFT]!;
@@ -99,6 +101,8 @@ export class Partitioner {
   /** per partition this thread expanded, its outboxes, used again level after level (the owners
    * are done with them when the next level starts): fresh memory costs its page faults */
   private readonly outboxes = new Map<number, Int32Array[]>();
+  /** blocks of rows of levels expanded here, for the next level's rows (as the outboxes) */
+  private readonly spare: Int32Array[] = [];
 
   constructor(
     private readonly model: Model,
@@ -153,6 +157,7 @@ export class Partitioner {
         if (batch.outcome[i] === DEADLOCKED) return { out, counts, ends, deadlock: part.pos[id]! };
       }
     }
+    this.spare.push(...part.rows);
     return { out, counts, ends, deadlock: -1 };
   }
 
@@ -162,9 +167,10 @@ export class Partitioner {
     const recordWords = RECORD_HEADER + words;
     const visited = VisitedSet.over(part.visited, part.used);
     const at = inboxes.map(() => 0);
+    const peeked = inboxes.map(() => 0);
     // The new states with their parents' positions, their ordinals beside: at most one a record.
     const records = inboxes.reduce((n, box) => n + box.count, 0);
-    const next = new PartRows(words, records);
+    const next = new PartRows(words, records, this.spare);
     const ordinal = sharedInts(Math.max(1, records));
     let stop = STOP_NONE;
     let broken = -1;
@@ -189,13 +195,18 @@ export class Partitioner {
       }
       if (best < 0) break;
       const r = inboxes[best]!.records;
+      // The slots of the inbox's next records, read ahead together (their cache misses overlap,
+      // as batch.ts's successors' do).
+      if (at[best]! === peeked[best]!) {
+        const t = visited.current;
+        const end = Math.min(inboxes[best]!.count, at[best]! + AHEAD);
+        for (let i = at[best]!, w = i * recordWords; i < end; i++, w += recordWords)
+          this.touched += peek(t, r[w + REC_HI]!, r[w + REC_LO]!);
+        peeked[best] = end;
+      }
       const w = at[best]!++ * recordWords;
       const hi = r[w + REC_HI]!;
       const lo = r[w + REC_LO]!;
-      // The slot of a record further on, read ahead (as batch.ts's successors are).
-      const ahead = w + AHEAD * recordWords;
-      if (at[best]! + AHEAD < inboxes[best]!.count)
-        this.touched += peek(visited.current, r[ahead + REC_HI]!, r[ahead + REC_LO]!);
       if (visited.findOrInsert(hi, lo, 0) >= 0) continue;
       // Every 64 new states (a table doubles at most once in between).
       if (
