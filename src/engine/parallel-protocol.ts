@@ -23,20 +23,20 @@ export interface Part {
   readonly pos: Int32Array;
 }
 
-/** Expand a partition's states of the level; `tables`: every partition's visited table, read
- * only while the level is expanded. */
+/** Expand a partition's states of the level. */
 export interface ExpandJob {
   readonly kind: 'expand';
   /** the partition's number, and the partition */
   readonly index: number;
   readonly part: Part;
-  readonly tables: readonly Int32Array[];
+  /** how many partitions there are */
+  readonly parts: number;
   /** rewrite each successor to its symmetry class's representative first */
   readonly symmetry: boolean;
 }
 
-/** A partition's successors not known before the level, one outbox per owner, each in the
- * order of their keys (parent's position in the level, ordinal). */
+/** A partition's successors, one outbox per owner, each in the order of their keys (parent's
+ * position in the level, ordinal). */
 export interface Expanded {
   readonly out: Int32Array[];
   readonly counts: number[];

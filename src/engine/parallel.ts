@@ -191,13 +191,12 @@ class Levels {
     search.partsBytes = parts.reduce((n, p) => n + partBytes(p), 0);
     if (!search.memoryLeft()) return search.stop('max-memory');
     search.progress();
-    const tables = parts.map((p) => p.visited);
     const symmetry = this.options.symmetry === true;
     const expanded = await this.each(pool, (i): ExpandJob => ({
       kind: 'expand',
       index: i,
       part: parts[i]!,
-      tables,
+      parts: parts.length,
       symmetry,
     }));
     const outboxes = expanded.reduce((n, e) => n + e.out.reduce((m, o) => m + o.byteLength, 0), 0);

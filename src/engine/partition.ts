@@ -2,10 +2,12 @@
  * The two steps of a level of the partitioned parallel search (parallel.ts), the same in a
  * worker thread and in the main thread. Each partition owns the states whose fingerprints fall
  * in its range (`ownerOf`): its own visited table and its own rows of the level.
- * - `expand`: the successors of a partition's states (batch.ts), each looked up in its owner's
- *   table (no table changes while a level is expanded), and those not known written to the
- *   owner's outbox, keyed by (parent's position in the level, ordinal): each outbox is in key
- *   order, since the states are expanded in the level's order.
+ * - `expand`: the successors of a partition's states (batch.ts), each written to its owner's
+ *   outbox, keyed by (parent's position in the level, ordinal): each outbox is in key order,
+ *   since the states are expanded in the level's order. No table is looked up here: a thread
+ *   reads and writes its own table only (looking successors up in the owners' tables first, to
+ *   send fewer, cost more than it saved: most successors of a level are new at its start, and
+ *   each new one was then looked up twice).
  * - `admit`: an owner takes its inboxes in key order (a merge of sorted streams), so that the
  *   first time it meets a state is under the key the sequential search would have met it first;
  *   the new ones are its states of the next level, in key order, and their invariants are
@@ -33,7 +35,7 @@ import {
   type Part,
 } from './parallel-protocol.js';
 import { BLOCK_SHIFT, strideOf } from './store.js';
-import { inTable, peek, VisitedSet } from './visited.js';
+import { peek, VisitedSet } from './visited.js';
 
 const BLOCK_ROWS = 1 << BLOCK_SHIFT;
 /** How many records of an inbox have their slots in the table read ahead at once. */
@@ -118,21 +120,22 @@ export class Partitioner {
 
   expand(job: ExpandJob): Expanded {
     const { batch, words, model } = this;
-    const { part, tables } = job;
-    const parts = tables.length;
+    const { part, parts } = job;
     const recordWords = RECORD_HEADER + words;
     const canonical = job.symmetry ? model.canonical!.bind(model) : undefined;
     let out = this.outboxes.get(job.index);
-    if (!out) this.outboxes.set(job.index, (out = tables.map(() => sharedInts(recordWords << 10))));
-    const counts = tables.map(() => 0);
+    if (!out)
+      this.outboxes.set(
+        job.index,
+        (out = Array.from({ length: parts }, () => sharedInts(recordWords << 10))),
+      );
+    const counts = out.map(() => 0);
     const ends = sharedInts(Math.max(1, part.count));
     let total = 0;
     for (let from = 0; from < part.count; from += BATCH) {
       const to = Math.min(part.count, from + BATCH);
       batch.generate(part.rows, from, to, canonical);
       const fps = batch.fingerprints;
-      for (let k = 0; k < batch.count; k++)
-        this.touched += peek(tables[ownerOf(fps[2 * k]!, parts)]!, fps[2 * k]!, fps[2 * k + 1]!);
       for (let id = from; id < to; id++) {
         const i = id - from;
         const first = batch.first[i]!;
@@ -143,7 +146,6 @@ export class Partitioner {
           const hi = fps[2 * k]!;
           const lo = fps[2 * k + 1]!;
           const o = ownerOf(hi, parts);
-          if (inTable(tables[o]!, hi, lo)) continue;
           const at = counts[o]! * recordWords;
           if (at + recordWords > out[o]!.length) out[o] = grown(out[o]!, at);
           const box = out[o]!;

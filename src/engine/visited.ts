@@ -6,7 +6,7 @@
  * - `ids`: the state's id + 1 (the edges of liveness name states by id).
  * Both halves of a stored fingerprint are nonzero (a 0 half is stored as 1, which the
  * collision estimate can ignore), so an empty slot is one whose hi is 0. With `shared`, the
- * table lives in a SharedArrayBuffer that other threads read (a partition's table, partition.ts).
+ * table lives in a SharedArrayBuffer, for the thread that does a partition's level (partition.ts).
  */
 export type VisitedTable = Int32Array;
 export type VisitedKind = 'plain' | 'ids';
@@ -158,17 +158,6 @@ export function readAhead(
   for (let k = 0; k < count; k++)
     sum += t[home(half(fingerprints[2 * k]!), half(fingerprints[2 * k + 1]!), mask) * slot]!;
   return sum;
-}
-
-/** Whether fingerprint (h, l) is in `t`, a plain table (as `find`, for a table another thread
- * owns and nobody writes to meanwhile). */
-export function inTable(t: VisitedTable, h: number, l: number): boolean {
-  const hi = half(h);
-  const lo = half(l);
-  const mask = (t.length >> 1) - 1;
-  for (let at = home(hi, lo, mask) << 1; t[at] !== 0; at = at + 2 === t.length ? 0 : at + 2)
-    if (t[at] === hi && t[at + 1] === lo) return true;
-  return false;
 }
 
 /** Reads the first slot of fingerprint (h, l) in a plain table, ahead of looking it up. */
