@@ -33,6 +33,8 @@ export interface ExpandJob {
   readonly parts: number;
   /** rewrite each successor to its symmetry class's representative first */
   readonly symmetry: boolean;
+  /** the bytes its outboxes may reach */
+  readonly budget: number;
 }
 
 /** A partition's successors, one outbox per owner, each in the order of their keys (parent's
@@ -45,6 +47,9 @@ export interface Expanded {
   /** the position of the first state without successors (a deadlock), or -1; the states after
    * it are not expanded */
   readonly deadlock: number;
+  /** the position of the state whose successors would have passed the budget, or -1; neither
+   * it nor the states after it are expanded */
+  readonly full: number;
 }
 
 /** Admit the new states among the successors sent to a partition (one inbox per partition that

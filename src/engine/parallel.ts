@@ -13,7 +13,7 @@ import {
   type ModelRef,
   type Part,
 } from './parallel-protocol.js';
-import { Partitioner } from './partition.js';
+import { outBytes, Partitioner } from './partition.js';
 import { Search } from './search.js';
 import { threadCpuSeconds } from './thread-cpu.js';
 
@@ -192,18 +192,21 @@ class Levels {
     if (!search.memoryLeft()) return search.stop('max-memory');
     search.progress();
     const symmetry = this.options.symmetry === true;
+    // What each partition's outboxes, then its table and new rows, may grow to: an even share of
+    // what is left.
+    const max = (this.options.maxMemory ?? Infinity) / 2;
+    const budget = (max - search.tableBytes()) / parts.length;
     const expanded = await this.each(pool, (i): ExpandJob => ({
       kind: 'expand',
       index: i,
       part: parts[i]!,
       parts: parts.length,
       symmetry,
+      budget,
     }));
-    const outboxes = expanded.reduce((n, e) => n + e.out.reduce((m, o) => m + o.byteLength, 0), 0);
-    search.partsBytes += outboxes;
-    // What each partition's table and new rows may grow to: an even share of what is left.
+    search.partsBytes += expanded.reduce((n, e) => n + outBytes(e.out), 0);
     const tableBytes = parts.reduce((n, p) => n + p.visited.byteLength, 0);
-    const left = (this.options.maxMemory ?? Infinity) / 2 - search.tableBytes() + tableBytes;
+    const left = max - search.tableBytes() + tableBytes;
     const admitted = await this.each(pool, (o): AdmitJob => ({
       kind: 'admit',
       part: parts[o]!,
@@ -269,6 +272,9 @@ class Levels {
       if (e.deadlock >= 0 && less(e.deadlock, Infinity)) {
         [cutP, cutK] = [e.deadlock, Infinity];
         cause = 'deadlock';
+      } else if (e.full >= 0 && less(e.full, 0)) {
+        [cutP, cutK] = [e.full, 0];
+        cause = 'memory';
       }
     // Past the stop: a violating state is the last one in, a memory stop's is not.
     const beyond = (p: number, k: number) =>
@@ -411,7 +417,9 @@ class Pool {
   /** Each worker's CPU seconds so far (thread-cpu.ts). */
   cpu(): Promise<number[]> {
     return Promise.all(
-      this.workers.map((_, i) => this.run(i, { cpu: true }).then((r) => (r as { cpu: number }).cpu)),
+      this.workers.map((_, i) =>
+        this.run(i, { cpu: true }).then((r) => (r as { cpu: number }).cpu),
+      ),
     );
   }
 

@@ -90,6 +90,10 @@ export class PartRows {
   }
 }
 
+/** The bytes of a partition's outboxes. */
+export const outBytes = (out: readonly Int32Array[]): number =>
+  out.reduce((n, o) => n + o.byteLength, 0);
+
 export class Partitioner {
   private readonly words: number;
   private readonly batch: SuccessorBatch;
@@ -147,7 +151,11 @@ export class Partitioner {
           const lo = fps[2 * k + 1]!;
           const o = ownerOf(hi, parts);
           const at = counts[o]! * recordWords;
-          if (at + recordWords > out[o]!.length) out[o] = grown(out[o]!, at);
+          if (at + recordWords > out[o]!.length) {
+            if (outBytes(out) + out[o]!.byteLength > job.budget)
+              return { out, counts, ends, deadlock: -1, full: part.pos[id]! };
+            out[o] = grown(out[o]!, at);
+          }
           const box = out[o]!;
           box[at + REC_PARENT] = part.pos[id]!;
           box[at + REC_ORDINAL] = k - first;
@@ -156,11 +164,12 @@ export class Partitioner {
           box.set(batch.buf.row(k), at + RECORD_HEADER);
           counts[o]!++;
         }
-        if (batch.outcome[i] === DEADLOCKED) return { out, counts, ends, deadlock: part.pos[id]! };
+        if (batch.outcome[i] === DEADLOCKED)
+          return { out, counts, ends, deadlock: part.pos[id]!, full: -1 };
       }
     }
     this.spare.push(...part.rows);
-    return { out, counts, ends, deadlock: -1 };
+    return { out, counts, ends, deadlock: -1, full: -1 };
   }
 
   admit(job: AdmitJob): Admitted {
@@ -211,10 +220,7 @@ export class Partitioner {
       const lo = r[w + REC_LO]!;
       if (visited.findOrInsert(hi, lo, 0) >= 0) continue;
       // Every 64 new states (a table doubles at most once in between).
-      if (
-        (next.count & 63) === 0 &&
-        visited.bytes + next.bytes + ordinal.byteLength > job.budget
-      ) {
+      if ((next.count & 63) === 0 && visited.bytes + next.bytes + ordinal.byteLength > job.budget) {
         stop = STOP_MEMORY;
         cut = [bp, bo];
         break;

@@ -89,9 +89,9 @@ describe('check --workers 2', () => {
       const args = ['test/fixtures/lattice-model.ts', ...extra];
       const two = run(...args, '--workers', '2');
       expect(two).toMatchObject({ result, distinctStates: states, transitions });
-      expect(
-        two.violation && [two.violation.property, two.violation.trace.at(-1).state],
-      ).toEqual(violation);
+      expect(two.violation && [two.violation.property, two.violation.trace.at(-1).state]).toEqual(
+        violation,
+      );
       expect(
         two.findings.map((f: { property: string; trace: { state: object }[] }) => [
           f.property,
