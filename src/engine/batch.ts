@@ -1,10 +1,10 @@
 /**
  * The successors of a batch of states, generated and fingerprinted before any of them is looked
- * up in the visited set. The sequential search and the parallel search's chunks (chunk.ts) both
- * expand this way: with a batch's fingerprints known, their slots in the visited table can be
- * read ahead together, so the reads' cache misses overlap, where one lookup at a time would
- * wait for each in turn. The successors stay in order (state, then action), so what is done
- * with them afterwards happens in the order one state at a time would give.
+ * up in the visited set. The sequential search and the parallel search's partitions
+ * (partition.ts) both expand this way: with a batch's fingerprints known, their slots in the
+ * visited table can be read ahead together, so the reads' cache misses overlap, where one lookup
+ * at a time would wait for each in turn. The successors stay in order (state, then action), so
+ * what is done with them afterwards happens in the order one state at a time would give.
  */
 import { actionError, message, ModelError } from './errors.js';
 import { fingerprint, fp } from './fingerprint.js';
@@ -31,8 +31,6 @@ export class SuccessorBatch {
   /** per successor: the action that made it, and its fingerprint (hi, lo) */
   action = new Int32Array(256);
   fingerprints = new Uint32Array(512);
-  /** the most successors one state has had */
-  branching = 0;
   /** With partial-order reduction: per state, whether it was reduced (some of its successors
    * left out), and per successor, whether its action is in the state's stubborn set (por.ts). */
   readonly reduced = new Uint8Array(BATCH);
@@ -104,7 +102,6 @@ export class SuccessorBatch {
       }
       if (this.stubborn) this.reduce(i);
       const successors = buf.count - this.first[i]!;
-      if (successors > this.branching) this.branching = successors;
       this.outcome[i] =
         successors === 0 && this.deadlock && !(model.isFinal && predicate(model, 'isFinal', view))
           ? DEADLOCKED

@@ -4,7 +4,7 @@ import type { CheckOptions, CheckResult } from './options.js';
 
 /** Exhaustive breadth-first search: every invariant counterexample found is a shortest one. */
 export function check(model: Model, options: CheckOptions = {}): CheckResult {
-  const search = new Search(model, options, false);
+  const search = new Search(model, options);
   try {
     while (search.nextState()) search.expandNext();
     return search.finish();

@@ -1,4 +1,4 @@
-import type { Action, State } from './model.js';
+import type { Action, Invariant, State } from './model.js';
 
 /** A model that breaks the contract or throws while being explored. */
 export class ModelError extends Error {
@@ -29,4 +29,16 @@ export function actionError(action: Action, s: State, err: unknown): ModelError 
 
 export function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Whether invariant `inv` holds in `s`, with an error that says which threw where. */
+export function holds(inv: Invariant, s: State): boolean {
+  try {
+    return inv.check(s);
+  } catch (err) {
+    throw new ModelError(
+      `invariant "${inv.name}" threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`,
+      { cause: err },
+    );
+  }
 }

@@ -1,6 +1,6 @@
-import type { VisitedTable } from './visited.js';
-
-/** What the main thread and the workers of the parallel search tell each other. */
+/** What the main thread and the workers of the parallel search tell each other (parallel.ts,
+ * partition.ts). Every array here lives in a SharedArrayBuffer: a message hands it over without
+ * a copy. */
 
 /** How a worker builds the model: `(await import(url))[exportName](arg)`. */
 export interface ModelRef {
@@ -11,55 +11,83 @@ export interface ModelRef {
   readonly deadlock?: boolean;
 }
 
-/** Expand states [from, to) of the shared store (its blocks' buffers, store.ts). */
-export interface ChunkJob {
-  /** the blocks of the store that hold rows [from, to), from block `firstBlock` on */
-  readonly blocks: readonly SharedArrayBuffer[];
-  readonly firstBlock: number;
-  readonly from: number;
-  readonly to: number;
-  /**
-   * `all`: send every successor back (the edges of liveness need them all, and the main thread
-   * knows their ids). `claim`: claim each successor in the shared visited table (visited.ts
-   * `claim`) and send back only the states this chunk owns.
-   */
-  readonly mode: 'all' | 'claim';
-  /** claim mode: the `owners` table, this chunk's owner number, the level's shared count of
-   * new states, and the count at which to stop (the table is as full as it may get) */
-  readonly visited?: VisitedTable;
-  readonly chunk?: number;
-  readonly inserts?: Int32Array;
-  readonly limit?: number;
+/** A partition of the search: the states whose fingerprints it owns (`ownerOf`). */
+export interface Part {
+  /** its visited table (a plain one, visited.ts) and how many fingerprints it holds */
+  readonly visited: Int32Array;
+  readonly used: number;
+  /** the states of the current level it owns, in the level's order: rows in blocks of
+   * BLOCK_ROWS (store.ts), and each one's position in the level */
+  readonly rows: Int32Array[];
+  readonly count: number;
+  readonly pos: Int32Array;
+}
+
+/** Expand a partition's states of the level. */
+export interface ExpandJob {
+  readonly kind: 'expand';
+  /** the partition's number, and the partition */
+  readonly index: number;
+  readonly part: Part;
+  /** how many partitions there are */
+  readonly parts: number;
   /** rewrite each successor to its symmetry class's representative first */
   readonly symmetry: boolean;
-  /** a merged chunk's buffer, handed back for this chunk's records (allocating one per chunk
-   * costs, in zeroing and in garbage collection) */
-  readonly buffer?: ArrayBuffer;
+  /** the bytes its outboxes may reach */
+  readonly budget: number;
 }
 
-export interface ChunkResult {
-  readonly count: number;
-  /** successors the worker found already visited after its last record: transitions only */
-  readonly skipped: number;
-  /** where the worker stopped (`to` unless the table got full) */
-  readonly stoppedAt: number;
-  /** the most successors one state had */
-  readonly branching: number;
-  /** claim mode: fingerprints (hi, lo pairs) of the states this chunk took over from a later
-   * chunk, whose records of them the main thread must drop */
-  readonly taken: Int32Array;
-  readonly buffer: ArrayBuffer;
+/** A partition's successors, one outbox per owner, each in the order of their keys (parent's
+ * position in the level, ordinal). */
+export interface Expanded {
+  readonly out: Int32Array[];
+  readonly counts: number[];
+  /** per state expanded: the successors of this partition's states up to it, itself included */
+  readonly ends: Int32Array;
+  /** the position of the first state without successors (a deadlock), or -1; the states after
+   * it are not expanded */
+  readonly deadlock: number;
+  /** the position of the state whose successors would have passed the budget, or -1; neither
+   * it nor the states after it are expanded */
+  readonly full: number;
 }
 
-/** A record's words before its state: */
+/** Admit the new states among the successors sent to a partition (one inbox per partition that
+ * expanded), in key order. `budget`: the bytes its table and new rows may reach. */
+export interface AdmitJob {
+  readonly kind: 'admit';
+  readonly part: Part;
+  readonly inboxes: readonly { readonly records: Int32Array; readonly count: number }[];
+  readonly budget: number;
+}
+
+/** What stopped a partition's admission before its inboxes' end. */
+export const STOP_NONE = 0;
+export const STOP_VIOLATION = 1; // its last new state breaks safety invariant `broken`
+export const STOP_MEMORY = 2; // the record of key `cut` did not fit in the budget
+
+export interface Admitted {
+  /** the partition with its next level: the new states, their positions to be filled in */
+  readonly part: Part;
+  /** each new state's key: its parent's position in the level, and its ordinal */
+  readonly parent: Int32Array;
+  readonly ordinal: Int32Array;
+  readonly stop: number;
+  readonly broken: number;
+  readonly cut: readonly [number, number];
+  /** per finding invariant, the first new state that fails it, or -1 */
+  readonly findings: Int32Array;
+  /** the bytes of its table, rows and arrays */
+  readonly bytes: number;
+}
+
+/** A record of an outbox: its key, the fingerprint, then the state's words. */
 export const REC_PARENT = 0;
-export const REC_ACTION = 1; // or DEADLOCK
-export const REC_HI = 2; // the fingerprint
+export const REC_ORDINAL = 1;
+export const REC_HI = 2;
 export const REC_LO = 3;
-export const REC_BROKEN = 4; // the first safety invariant it breaks + 1, or 0
-export const REC_SKIPPED = 5; // successors found already visited since the previous record
-export const REC_FINDINGS = 6; // bit i: it breaks the model's i-th finding invariant
-export const REC_ORDINAL = 7; // which of its parent's successors it is (parents.ts)
-export const RECORD_HEADER = 8;
-/** The action of a record that marks its parent as a deadlock. */
-export const DEADLOCK = -1;
+export const RECORD_HEADER = 4;
+
+/** The partition (of `parts`) that owns fingerprint (hi, ·): its high bits, which the visited
+ * table's probe (its low bits) leaves alone. */
+export const ownerOf = (hi: number, parts: number): number => ((hi >>> 16) * parts) >>> 16;

@@ -3,27 +3,27 @@ import { Worker } from 'node:worker_threads';
 import type { CheckOptions, CheckResult } from './options.js';
 import { ModelError } from './errors.js';
 import type { Model } from './model.js';
-import type { ChunkJob, ChunkResult, ModelRef } from './parallel-protocol.js';
-import { ChunkExpander } from './chunk.js';
+import {
+  STOP_MEMORY,
+  STOP_VIOLATION,
+  type Admitted,
+  type AdmitJob,
+  type Expanded,
+  type ExpandJob,
+  type ModelRef,
+  type Part,
+} from './parallel-protocol.js';
+import { outBytes, Partitioner } from './partition.js';
 import { Search } from './search.js';
 import { threadCpuSeconds } from './thread-cpu.js';
-import { SETTLED, VisitedSet } from './visited.js';
 
-/** Levels smaller than this are expanded here: starting threads would cost more than they save. */
+/** Levels smaller than this are expanded on this thread alone: a level's two round trips to
+ * the workers would cost more than sharing it saves. */
 const PARALLEL_LEVEL = 2048;
-/** States per chunk: small enough to share a level out evenly and to merge one chunk while the
- * workers expand the next. */
-const CHUNK = 1024;
-/** Chunks sent to a worker ahead of the one it is expanding, so it never waits for this thread
- * (busy merging) to send the next. */
-const AHEAD = 2;
-/** The load the shared visited table may reach within a level (it is grown between levels). */
-const MAX_LOAD = 0.75;
 
 /** For threads that join only where they pay, the CPU seconds a search runs on this thread alone
- * before they start (if a core is idle then): starting them (loading the model, compiling the chunk code) and the merge
- * cost more than they save on shorter runs, on the 2-core machine measured (see
- * docs/performance.md). */
+ * before they start (if a core is idle then): starting them (loading the model, compiling the
+ * partition code) costs more than they save on shorter runs (docs/performance.md). */
 export const JOIN_AFTER = 2;
 
 /** When threads join a search that starts alone. */
@@ -42,24 +42,26 @@ const cpuSeconds = () => {
 };
 
 /** Whether a core is idle (the last minute's load average leaves one free): threads that would
- * only take turns with other processes on the same cores cannot pay for their merge. */
+ * only take turns with other processes on the same cores cannot pay for themselves. */
 const coreIdle = () => loadavg()[0]! <= availableParallelism() - 1;
 
 /** The default number of threads that expand states: one per core. */
 export const defaultWorkers = (): number => availableParallelism();
 
 /**
- * Breadth-first search with `threads` threads: this one and threads - 1 workers. Each large BFS
- * level is cut into chunks that the threads take in turn and expand (chunk.ts: successors,
- * fingerprints, safety invariants), reading the states from the shared store; this thread
- * merges the records, chunk after chunk in order, into the store, and expands chunks itself
- * while the next one to merge is not in. In a safety search the threads also insert the new
- * states into the shared visited table themselves, each state owned by the earliest chunk that
- * finds it, so this thread only appends what each chunk owns; with liveness, the records carry
- * every successor and this thread looks each up, as the edges need the ids. Either way the ids
- * are those of the sequential search, so the counts are the same and every counterexample is
- * the same shortest one. `ref` tells each worker how to build the same model. With `join`, the
- * threads join only where they pay.
+ * Breadth-first search with `threads` threads: this one and threads - 1 workers. The search
+ * starts here, as the sequential one; at the first wide level once the workers are ready, the
+ * level's states and the visited table move into one partition per thread, each owning the
+ * states whose fingerprints fall in its range (partition.ts). Then each level goes in two steps
+ * that every thread does for its own partition at once: expand its states (the successors not
+ * known before the level go to their owners), then admit the new states sent to it, in the
+ * order of their keys (parent's position in the level, ordinal). This thread orders the
+ * partitions' new states by key, which is the order of the sequential search (a state's first
+ * discovery is under its least key), and keeps their parents: the ids, counts, transitions and
+ * counterexamples are those of one thread, also where a violation, a deadlock or --max-states
+ * ends the search within a level. `ref` tells each worker how to build the same model. With
+ * `join`, the threads join only where they pay. Liveness and coverage keep every state in the
+ * store, partial-order reduction and --spill work on it: those searches stay on this thread.
  */
 export async function checkParallel(
   model: Model,
@@ -68,119 +70,85 @@ export async function checkParallel(
   options: CheckOptions = {},
   join?: Join,
 ): Promise<CheckResult> {
-  const lazy = join !== undefined;
   const cpuAtStart = threadCpuSeconds() ?? NaN;
   /** the CPU seconds of the workers, asked before they leave */
   let workerCpu: number[] = [];
-  const search = new Search(model, options, !lazy);
-  const local = new ChunkExpander(model, ref.deadlock);
-  const claiming = search.edges === undefined;
+  const search = new Search(model, options);
+  const partitioned =
+    threads > 1 && search.store.keep === 'frontier' && !options.por && !options.spill;
   // Started now, the workers load the model while this thread expands the first, narrow levels;
   // with `join`, once the search has run that long (and a core is idle) at a wide level.
-  let pool = threads > 1 && !lazy ? new Pool(ref, threads - 1, local) : undefined;
+  let pool = partitioned && !join ? new Pool(ref, threads - 1) : undefined;
   // Joined lazily, the threads stay only while they pay: a wide level on threads (after the
   // first, which pays for starting them) must go faster than this thread alone went.
   const alone = { states: 0, ms: 0 };
-  let joinable = lazy && threads > 1;
-  let levelsOnThreads = 0;
+  let joinable = partitioned && join !== undefined;
   let waitedAt = -1;
   let askedAt = -1;
-  let chunkNumber = SETTLED;
   try {
-    while (search.nextState()) {
-      const [from, to] = search.levelRange;
-      const wide = to - from >= PARALLEL_LEVEL;
-      // Asked once a level: whether the threads should join now.
-      if (joinable && !pool && wide && alone.states > 0 && askedAt !== search.depth) {
-        askedAt = search.depth;
+    // Alone, then on partitions (for the rest of the run, unless the threads do not pay: then
+    // alone again).
+    for (;;) {
+      let parts: Part[] | undefined;
+      while (search.nextState()) {
+        const [from, to] = search.levelRange;
+        const wide = to - from >= PARALLEL_LEVEL;
+        // Asked once a level: whether the threads should join now.
+        if (joinable && !pool && wide && alone.states > 0 && askedAt !== search.depth) {
+          askedAt = search.depth;
+          if (cpuSeconds() >= join!.afterCpuSeconds && (!join!.onlyIfIdle || coreIdle()))
+            pool = new Pool(ref, threads - 1);
+        }
+        // Once a level, while the workers start, let their "ready" in; threads asked for (no
+        // `join`) are waited for at the first wide level, so that wide levels are theirs.
+        if (pool && !pool.ready && waitedAt !== search.depth) {
+          waitedAt = search.depth;
+          await (wide && !join ? pool.started : yieldToWorkers());
+        }
+        // The partitions' tables and this one's, for a moment.
         if (
-          cpuSeconds() >= join!.afterCpuSeconds &&
-          (!join!.onlyIfIdle || coreIdle()) &&
-          search.share()
-        )
-          pool = new Pool(ref, threads - 1, local);
-      }
-      // Once a level, while the workers start, let their "ready" in.
-      if (pool && !pool.ready && waitedAt !== search.depth) {
-        waitedAt = search.depth;
-        await yieldToWorkers();
-      }
-      if (!wide || !pool?.ready) {
-        // Expand here, as the sequential search does.
+          wide &&
+          pool?.ready &&
+          from === search.levelStart &&
+          search.memoryLeft(search.visited.bytes * 3)
+        ) {
+          parts = search.partition(threads);
+          break;
+        }
         const started = performance.now();
         search.expandNext();
         if (wide) {
           alone.ms += performance.now() - started;
           alone.states += search.head - from;
         }
-        continue;
       }
-      const levelStarted = performance.now();
-      // Room for the level's new states; if it was not enough, the workers stop early and the
-      // rest of their chunks runs again once the table has grown.
-      if (
-        claiming &&
-        !search.reserveVisited(Math.max(2, Math.min(search.branching, 4)) * (to - from))
-      )
-        break;
-      let ranges: [number, number][] = [[from, to]];
-      while (ranges.length > 0 && !search.violation && !search.stoppedBy) {
-        const inserts = new Int32Array(new SharedArrayBuffer(4));
-        const slots = search.visited.current.length / search.visited.slot;
-        const limit = Math.floor(slots * MAX_LOAD) - search.visited.size;
-        const job = (start: number, end: number): ChunkJob =>
-          claiming
-            ? {
-                ...search.store.buffers(start, end),
-                from: start,
-                to: end,
-                mode: 'claim',
-                visited: search.visited.current,
-                chunk: ++chunkNumber,
-                inserts,
-                limit,
-                symmetry: options.symmetry === true,
-              }
-            : {
-                ...search.store.buffers(start, end),
-                from: start,
-                to: end,
-                mode: 'all',
-                symmetry: options.symmetry === true,
-              };
-        const unfinished: [number, number][] = [];
-        // what chunks merged so far took over from later ones (claims only move to earlier chunks)
-        const taken = new VisitedSet(1 << 10);
-        for await (const { job: j, result: r } of pool.level(ranges, job)) {
-          search.merge(new Int32Array(r.buffer), r.count, claiming ? taken : undefined);
-          pool.recycle(r.buffer);
-          for (let i = 0; i < r.taken.length; i += 2)
-            taken.findOrInsert(r.taken[i]! >>> 0, r.taken[i + 1]! >>> 0, 0);
-          if (search.violation || search.stoppedBy) break;
-          // The tables grow as chunks merge: stop at the bound between chunks, not a level late.
-          if (!search.memoryLeft()) {
-            search.stop('max-memory');
-            break;
-          }
-          search.transitions += r.skipped;
-          search.branching = Math.max(search.branching, r.branching);
-          if (r.stoppedAt < j.to) unfinished.push([r.stoppedAt, j.to]);
+      if (!parts) break;
+      const levels = new Levels(search, new Partitioner(model, ref.deadlock), parts, options);
+      let levelsOnThreads = 0;
+      let more: boolean;
+      do {
+        const onThreads = pool !== undefined && levels.size >= PARALLEL_LEVEL;
+        const started = performance.now();
+        const size = levels.size;
+        more = await levels.next(onThreads ? pool : undefined);
+        // Joined lazily, the threads stay only while they pay: a wide level on threads (after
+        // the first, which pays for starting them) must go faster than this thread alone went.
+        if (
+          more &&
+          onThreads &&
+          joinable &&
+          ++levelsOnThreads > 1 &&
+          size / (performance.now() - started) < alone.states / alone.ms
+        ) {
+          workerCpu = await pool!.cpu();
+          await pool!.close();
+          pool = undefined;
+          joinable = false;
+          search.unpartition(levels.parts);
+          break;
         }
-        search.visited.inserted(Atomics.load(inserts, 0));
-        if (unfinished.length > 0) search.reserveVisited(search.visited.size);
-        ranges = unfinished;
-      }
-      search.head = to;
-      if (
-        joinable &&
-        ++levelsOnThreads > 1 &&
-        (to - from) / (performance.now() - levelStarted) < alone.states / alone.ms
-      ) {
-        workerCpu = await pool.cpu();
-        await pool.close();
-        pool = undefined;
-        joinable = false;
-      }
+      } while (more);
+      if (!more) break;
     }
     if (pool && !search.violation) workerCpu = await pool.cpu();
     const result = search.finish();
@@ -193,56 +161,223 @@ export async function checkParallel(
   }
 }
 
-/** What a worker answers: a chunk's records, or its CPU seconds. */
-type Answer = ChunkResult | { cpu: number };
+/** The levels of a partitioned search, one at a time. */
+class Levels {
+  constructor(
+    private readonly search: Search,
+    private readonly local: Partitioner,
+    /** the partitions at the current level's start */
+    public parts: Part[],
+    private readonly options: CheckOptions,
+  ) {}
+
+  /** The states of the current level. */
+  get size(): number {
+    return this.parts.reduce((n, p) => n + p.count, 0);
+  }
+
+  /** Searches the current level, on `pool`'s threads too if given (partition i + 1 on worker
+   * i, the first here): false when the search is over. */
+  async next(pool: Pool | undefined): Promise<boolean> {
+    const { search, parts } = this;
+    const size = this.size;
+    const levelStart = search.store.count - size;
+    search.head = levelStart;
+    if (size === 0) {
+      search.head = search.store.count;
+      return false;
+    }
+    if (search.depth >= search.maxDepth) return search.stop('max-depth');
+    search.partsBytes = parts.reduce((n, p) => n + partBytes(p), 0);
+    if (!search.memoryLeft()) return search.stop('max-memory');
+    search.progress();
+    const symmetry = this.options.symmetry === true;
+    // What each partition's outboxes, then its table and new rows, may grow to: an even share of
+    // what is left.
+    const max = (this.options.maxMemory ?? Infinity) / 2;
+    const budget = (max - search.tableBytes()) / parts.length;
+    const expanded = await this.each(pool, (i): ExpandJob => ({
+      kind: 'expand',
+      index: i,
+      part: parts[i]!,
+      parts: parts.length,
+      symmetry,
+      budget,
+    }));
+    search.partsBytes += expanded.reduce((n, e) => n + outBytes(e.out), 0);
+    const tableBytes = parts.reduce((n, p) => n + p.visited.byteLength, 0);
+    const left = max - search.tableBytes() + tableBytes;
+    const admitted = await this.each(pool, (o): AdmitJob => ({
+      kind: 'admit',
+      part: parts[o]!,
+      inboxes: expanded.map((e) => ({ records: e.out[o]!, count: e.counts[o]! })),
+      budget: left / parts.length,
+    }));
+    search.partsBytes += admitted.reduce((n, a) => n + a.bytes, 0) - tableBytes;
+    search.memoryLeft();
+    this.parts = this.settle(levelStart, expanded, admitted);
+    search.partsBytes = this.parts.reduce((n, p) => n + partBytes(p), 0);
+    search.partsVisitedBytes = this.parts.reduce((n, p) => n + p.visited.byteLength, 0);
+    if (search.violation || search.stoppedBy) return false;
+    search.depth++;
+    return true;
+  }
+
+  /** Runs job(i) for every partition i: on the workers (partition i + 1 on worker i) while this
+   * thread does the first, or all here. */
+  private async each<J extends ExpandJob | AdmitJob>(
+    pool: Pool | undefined,
+    job: (i: number) => J,
+  ): Promise<(J extends ExpandJob ? Expanded : Admitted)[]> {
+    type R = J extends ExpandJob ? Expanded : Admitted;
+    const run = (j: J) => this.local[j.kind](j as never) as R;
+    const n = this.parts.length;
+    if (!pool) return Array.from({ length: n }, (_, i) => run(job(i)));
+    const remote = Array.from({ length: n - 1 }, (_, i) => pool.run(i, job(i + 1)) as Promise<R>);
+    // A rejected job must not go unheard while this thread does its own.
+    for (const r of remote) r.catch(() => {});
+    const mine = run(job(0));
+    return [mine, ...(await Promise.all(remote))];
+  }
+
+  /**
+   * Orders the partitions' new states by key (the sequential order) and gives them their ids
+   * and parents, up to the first place where the sequential search would have stopped: the
+   * least of a violation (that state included), a deadlock (after the states before it), a
+   * partition out of memory, and --max-states. Counts the transitions up to there, records
+   * the findings in id order. Returns the partitions of the next level.
+   */
+  private settle(levelStart: number, expanded: Expanded[], admitted: Admitted[]): Part[] {
+    const { search, parts } = this;
+    const newBase = search.store.count;
+    // The least stop: its key, and which.
+    let cutP = Infinity;
+    let cutK = Infinity;
+    let cause = 'none' as 'none' | 'violation' | 'memory' | 'deadlock';
+    let violator = -1;
+    const less = (p: number, k: number) => p < cutP || (p === cutP && k < cutK);
+    for (let o = 0; o < admitted.length; o++) {
+      const a = admitted[o]!;
+      const last = a.part.count - 1;
+      if (a.stop === STOP_VIOLATION && less(a.parent[last]!, a.ordinal[last]!)) {
+        [cutP, cutK] = [a.parent[last]!, a.ordinal[last]!];
+        cause = 'violation';
+        violator = o;
+      } else if (a.stop === STOP_MEMORY && less(a.cut[0], a.cut[1])) {
+        [cutP, cutK] = a.cut;
+        cause = 'memory';
+      }
+    }
+    for (const e of expanded)
+      if (e.deadlock >= 0 && less(e.deadlock, Infinity)) {
+        [cutP, cutK] = [e.deadlock, Infinity];
+        cause = 'deadlock';
+      } else if (e.full >= 0 && less(e.full, 0)) {
+        [cutP, cutK] = [e.full, 0];
+        cause = 'memory';
+      }
+    // Past the stop: a violating state is the last one in, a memory stop's is not.
+    const beyond = (p: number, k: number) =>
+      p > cutP || (p === cutP && (cause === 'violation' ? k > cutK : k >= cutK));
+    const taken = admitted.map(() => 0);
+    let rejected: [number, number] | undefined;
+    for (;;) {
+      let o = -1;
+      let bp = 0;
+      let bk = 0;
+      for (let q = 0; q < admitted.length; q++) {
+        const a = admitted[q]!;
+        const i = taken[q]!;
+        if (i >= a.part.count) continue;
+        if (o < 0 || a.parent[i]! < bp || (a.parent[i] === bp && a.ordinal[i]! < bk)) {
+          o = q;
+          bp = a.parent[i]!;
+          bk = a.ordinal[i]!;
+        }
+      }
+      if (o < 0 || beyond(bp, bk)) break;
+      const id = search.addFound(levelStart + bp, bk);
+      if (id < 0) {
+        rejected = [bp, bk];
+        break;
+      }
+      admitted[o]!.part.pos[taken[o]!++] = id - newBase;
+    }
+    // The transitions up to the stop (a stopping state's own included, as one thread counts).
+    const before = (p: number, k: number) =>
+      parts.reduce((n, part, q) => {
+        const j = lowerBound(part.pos, part.count, p);
+        return n + (j > 0 ? expanded[q]!.ends[j - 1]! : 0);
+      }, k);
+    const v = admitted[violator];
+    if (rejected) search.transitions += before(rejected[0], rejected[1] + 1);
+    else if (cause === 'violation' && taken[violator] === v!.part.count) {
+      search.transitions += before(cutP, cutK + 1);
+      search.broken(newBase + v!.part.pos[v!.part.count - 1]!, v!.broken);
+    } else if (cause === 'deadlock') {
+      search.transitions += before(cutP, 0);
+      search.deadlocked(levelStart + cutP);
+    } else if (cause === 'memory') {
+      search.transitions += before(cutP, cutK);
+      search.stop('max-memory');
+    } else
+      search.transitions += expanded.reduce(
+        (n, e, q) => n + (parts[q]!.count > 0 ? e.ends[parts[q]!.count - 1]! : 0),
+        0,
+      );
+    // The first state of the level failing each finding, in id order.
+    const failing: [number, number][] = [];
+    admitted.forEach((a, o) =>
+      a.findings.forEach((i, f) => {
+        if (i >= 0 && i < taken[o]!) failing.push([newBase + a.part.pos[i]!, f]);
+      }),
+    );
+    failing.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    for (const [id, f] of failing) search.failing(f, id);
+    return admitted.map((a, o) => ({ ...a.part, count: taken[o]! }));
+  }
+}
+
+/** The bytes a partition holds: its table, rows and positions. */
+const partBytes = (p: Part) =>
+  p.visited.byteLength + p.rows.reduce((n, r) => n + r.byteLength, 0) + p.pos.byteLength;
+
+/** The first index in sorted a[0, n) whose value is at least x. */
+function lowerBound(a: Int32Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** What a worker answers. */
+type Answer = Expanded | Admitted | { cpu: number };
 /** An answer a worker owes. */
 interface Owed {
   resolve: (r: Answer) => void;
   reject: (err: unknown) => void;
 }
 
-/** A promise with its resolve and reject (Promise.withResolvers is Node 22+), and whether it
- * is settled. */
-function deferred<T>() {
-  const d = { settled: false } as {
-    settled: boolean;
-    promise: Promise<T>;
-    resolve: (value: T) => void;
-    reject: (reason: unknown) => void;
-  };
-  d.promise = new Promise<T>((res, rej) => {
-    d.resolve = (value) => {
-      d.settled = true;
-      res(value);
-    };
-    d.reject = (reason) => {
-      d.settled = true;
-      rej(reason);
-    };
-  });
-  return d;
-}
-
 /** Lets the event loop deliver the workers' messages. */
 const yieldToWorkers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The worker threads, each expanding one chunk at a time and taking the next when done, and
- * this thread's own expander. */
+/** The worker threads, each doing the jobs of one partition. */
 class Pool {
   private readonly workers: Worker[];
-
-  /** buffers of merged chunks, to hand out again */
-  private readonly free: ArrayBuffer[] = [];
   /** the workers that have built their model */
   private readyCount = 0;
+  /** settled once every worker has built its model */
+  readonly started: Promise<void>;
+  private onStarted!: () => void;
   /** per worker, the answers it owes, oldest first */
   private readonly waiting = new Map<Worker, Owed[]>();
 
-  constructor(
-    ref: ModelRef,
-    size: number,
-    private readonly local: ChunkExpander,
-  ) {
+  constructor(ref: ModelRef, size: number) {
+    this.started = new Promise((resolve) => (this.onStarted = resolve));
     this.workers = Array.from(
       { length: size },
       () => new Worker(new URL('./worker.js', import.meta.url), { workerData: ref }),
@@ -252,7 +387,7 @@ class Pool {
       this.waiting.set(w, owed);
       w.on('message', (m: Answer | { error: string } | { ready: true }) => {
         if ('ready' in m) {
-          this.readyCount++;
+          if (++this.readyCount === size) this.onStarted();
           return;
         }
         const next = owed.shift()!;
@@ -270,78 +405,20 @@ class Pool {
     return this.readyCount === this.workers.length;
   }
 
-  /** Expands the ranges in chunks, numbered in order; yields each chunk's job and result in
-   * that order as they come. */
-  async *level(
-    ranges: [number, number][],
-    job: (start: number, end: number) => ChunkJob,
-  ): AsyncGenerator<{ job: ChunkJob; result: ChunkResult }> {
-    const jobs = ranges.flatMap(([from, to]) =>
-      Array.from({ length: Math.ceil((to - from) / CHUNK) }, (_, i) =>
-        job(from + i * CHUNK, Math.min(to, from + (i + 1) * CHUNK)),
-      ),
-    );
-    const results = jobs.map(() => deferred<ChunkResult>());
-    // A chunk no one waits for any more (the merge stopped at a violation) must not reject unheard.
-    for (const r of results) r.promise.catch(() => {});
-    let taken = 0;
-    const feed = (w: Worker) => {
-      if (taken === jobs.length) return;
-      const i = taken++;
-      this.send(w, jobs[i]!).then(
-        (r) => {
-          results[i]!.resolve(r);
-          feed(w);
-        },
-        (err: unknown) => results[i]!.reject(err),
-      );
-    };
-    for (let k = 0; k < AHEAD; k++) this.workers.forEach(feed);
-    for (let i = 0; i < jobs.length; i++) {
-      // While the next chunk to merge is not in, expand one no worker has taken.
-      while (!results[i]!.settled && taken < jobs.length) {
-        const k = taken++;
-        try {
-          results[k]!.resolve(this.local.expand(this.withBuffer(jobs[k]!)));
-        } catch (err) {
-          results[k]!.reject(err);
-        }
-        await yieldToWorkers();
-      }
-      yield { job: jobs[i]!, result: await results[i]!.promise };
-    }
-  }
-
-  recycle(buffer: ArrayBuffer): void {
-    this.free.push(buffer);
-  }
-
-  /** A job with a recycled buffer, if there is one. */
-  private withBuffer(job: ChunkJob): ChunkJob {
-    const buffer = this.free.pop();
-    return buffer ? { ...job, buffer } : job;
-  }
-
-  /** Sends a job; a worker answers its jobs in the order it was sent them. */
-  private send(w: Worker, job: ChunkJob): Promise<ChunkResult> {
-    const sent = this.withBuffer(job);
-    return new Promise<ChunkResult>((resolve, reject) => {
-      this.waiting.get(w)!.push({ resolve: (r) => resolve(r as ChunkResult), reject });
-      w.postMessage(sent, sent.buffer ? [sent.buffer] : []);
+  /** Worker i's answer to `message`; a worker answers in the order it was sent messages. */
+  run(i: number, message: ExpandJob | AdmitJob | { cpu: true }): Promise<Answer> {
+    const w = this.workers[i]!;
+    return new Promise<Answer>((resolve, reject) => {
+      this.waiting.get(w)!.push({ resolve, reject });
+      w.postMessage(message);
     });
   }
 
-  /** Each worker's CPU seconds so far (thread-cpu.ts), once it has answered its jobs. */
+  /** Each worker's CPU seconds so far (thread-cpu.ts). */
   cpu(): Promise<number[]> {
     return Promise.all(
-      this.workers.map(
-        (w) =>
-          new Promise<number>((resolve, reject) => {
-            this.waiting
-              .get(w)!
-              .push({ resolve: (r) => resolve((r as { cpu: number }).cpu), reject });
-            w.postMessage({ cpu: true });
-          }),
+      this.workers.map((_, i) =>
+        this.run(i, { cpu: true }).then((r) => (r as { cpu: number }).cpu),
       ),
     );
   }

@@ -1,29 +1,21 @@
 import type { CheckOptions, CheckResult } from './options.js';
-import { inModel, message, ModelError } from './errors.js';
+import { holds, inModel, ModelError } from './errors.js';
 import { collisionProbability, fingerprint, fp } from './fingerprint.js';
 import { getHeapStatistics } from 'node:v8';
 import { checkLiveness, livenessBytes } from './liveness.js';
 import { coverageOf } from './coverage.js';
 import type { Invariant, Model, State } from './model.js';
-import {
-  DEADLOCK,
-  REC_ACTION,
-  REC_BROKEN,
-  REC_FINDINGS,
-  REC_HI,
-  REC_LO,
-  REC_ORDINAL,
-  REC_PARENT,
-  REC_SKIPPED,
-  RECORD_HEADER,
-} from './parallel-protocol.js';
 import { BATCH, CUT_OFF, DEADLOCKED, SuccessorBatch } from './batch.js';
+import { ownerOf, type Part } from './parallel-protocol.js';
+import { PartRows } from './partition.js';
 import { reducesLiveness, StubbornSets } from './por.js';
 import { Spill } from './spill.js';
-import { EdgeStore, StateStore } from './store.js';
+import { BLOCK_SHIFT, EdgeStore, StateStore } from './store.js';
 import { SuccessorBuffer } from './successors.js';
 import { INITIAL, step, type Counterexample, type TraceStep } from './trace.js';
-import { readAhead, SETTLED, VisitedSet } from './visited.js';
+import { readAhead, VisitedSet } from './visited.js';
+
+const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
 
 /** What `admit` returns for a state already known. */
 const KNOWN = -2;
@@ -33,8 +25,9 @@ const DEADLOCK_DOC = 'A state with no successors that the model does not call fi
 /**
  * The state of a breadth-first search: the store (which is also the queue), the visited set,
  * the edges kept for liveness, and what was found. States are expanded in id order, here
- * (`expand`) or by worker threads whose records are merged in the same order (`merge`), so both
- * give the same ids, counts and counterexamples.
+ * (`expandNext`), or, once the parallel search has moved the level's states and the visited
+ * table into partitions (`partition`, parallel.ts), the store keeps the parent log of the states
+ * the partitions find, in the same order: the same ids, counts and counterexamples.
  */
 export class Search {
   readonly store: StateStore;
@@ -47,6 +40,8 @@ export class Search {
   stoppedBy: CheckResult['stoppedBy'];
   readonly findings: Counterexample[] = [];
   private levelEnd: number;
+  /** the first id of the level being expanded */
+  levelStart = 0;
   private nextReport = 1 << 14;
   private readonly started = performance.now();
   private readonly stride: number;
@@ -70,20 +65,19 @@ export class Search {
   /** the most bytes the run's tables held at once */
   private peakBytes = 0;
 
+  /** the bytes the partitions of a parallel search hold (parallel.ts), their tables' among them */
+  partsBytes = 0;
+  partsVisitedBytes = 0;
+
   // The bounds as numbers: read on every state.
-  private readonly maxDepth: number;
+  readonly maxDepth: number;
   private readonly maxStates: number;
-  /** The most successors one state has had (sizes the visited table for a parallel level). */
-  branching = 0;
   /** Successors generated per action: only with `coverage` (otherwise nothing is counted). */
   private readonly fired: Float64Array | undefined;
 
-  /** `parallel`: the store and visited table are shared with worker threads (from the start;
-   * `share` shares them later). */
   constructor(
     readonly model: Model,
     private readonly options: CheckOptions,
-    parallel: boolean,
   ) {
     const size = model.stateSize;
     this.maxDepth = options.maxDepth ?? Infinity;
@@ -98,7 +92,7 @@ export class Search {
     // Liveness needs every state again after the search, coverage too; a safety search keeps
     // the frontier's rows only, and rebuilds a trace by running the model again.
     const keep = this.edges || options.coverage ? 'all' : 'frontier';
-    this.store = new StateStore(size, 1 << 12, parallel, keep);
+    this.store = new StateStore(size, 1 << 12, keep);
 
     this.stride = this.store.stride;
     this.words = this.stride >> 2;
@@ -107,12 +101,8 @@ export class Search {
         'symmetry reduction asked for, but the model declares no symmetry (canonical)',
       );
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
-    // Only the edges of liveness need the id of a state found again; workers that insert
-    // states themselves need their owners.
-    this.visited = new VisitedSet(1 << 16, {
-      shared: parallel,
-      kind: this.edges ? 'ids' : parallel ? 'owners' : 'plain',
-    });
+    // Only the edges of liveness need the id of a state found again.
+    this.visited = new VisitedSet(1 << 16, { kind: this.edges ? 'ids' : 'plain' });
     if (model.actions.length >= INITIAL)
       throw new ModelError(
         `model has ${model.actions.length} actions; at most ${INITIAL - 1} are supported`,
@@ -159,28 +149,16 @@ export class Search {
     return (performance.now() - this.started) / 1000;
   }
 
-  /** Shares the store and visited table with worker threads from now on, if memory allows (the
-   * visited table's slots grow by a word): false if not. */
-  share(): boolean {
-    const visitedBytes = this.edges ? this.visited.bytes : (this.visited.bytes * 3) / 2;
-    if (!this.memoryLeft(visitedBytes)) return false;
-    this.store.share();
-    this.visited.share(this.edges ? 'ids' : 'owners');
-    return true;
-  }
-
   /** Moves to the next state to expand: false when the search is over (done, or a bound). */
   nextState(): boolean {
     if (this.head >= this.store.count || this.violation || this.stoppedBy) return false;
     if (this.head === this.levelEnd) {
       this.depth++;
+      this.levelStart = this.head;
       this.levelEnd = this.store.count;
     }
     if (this.depth >= this.maxDepth) return this.stop('max-depth');
-    if (this.head >= this.nextReport) {
-      this.nextReport += 1 << 14;
-      this.report();
-    }
+    this.progress();
     this.store.release(this.head);
     // Every batch: one batch's successors may be many (a state may have thousands).
     if (!this.memoryLeft() && !this.spillQueue()) return false;
@@ -195,6 +173,13 @@ export class Search {
     if (options.spill && store.keep === 'frontier') store.spill ??= new Spill(options.spill);
     if (store.spill && store.spillQueue(this.head) > 0 && this.memoryLeft()) return true;
     return this.stop(store.spill?.full ? 'max-disk' : 'max-memory');
+  }
+
+  /** Reports progress every 16,384 states expanded. */
+  progress(): void {
+    if (this.head < this.nextReport) return;
+    this.nextReport = (this.head & ~((1 << 14) - 1)) + (1 << 14);
+    this.report();
   }
 
   /** Expands the next batch here: BATCH states from `head`, within the level. */
@@ -220,7 +205,6 @@ export class Search {
   private expandBatch(from: number, to: number): void {
     const { store, edges, batch, fired } = this;
     batch.generate(store.blocks, from, to, this.canonical);
-    if (batch.branching > this.branching) this.branching = batch.branching;
     const buf = batch.buf;
     this.touched += readAhead(
       this.visited.current,
@@ -269,58 +253,89 @@ export class Search {
     }
   }
 
-  /** Merges a worker's records (chunk.ts) in order, as `expandBatch` would have found them. With
-   * `taken` (claim mode), the states are already in the visited table, and a record is kept
-   * unless an earlier chunk took its state over (`taken` holds what earlier chunks took). */
-  merge(records: Int32Array, count: number, taken?: VisitedSet): void {
-    const { edges, words } = this;
-    const recordWords = RECORD_HEADER + words;
-    for (let r = 0; r < count && !this.violation; r++) {
-      const at = r * recordWords;
-      const parent = records[at + REC_PARENT]!;
-      const action = records[at + REC_ACTION]!;
-      this.transitions += records[at + REC_SKIPPED]!;
-      edges?.openRow(parent);
-      if (action === DEADLOCK) {
-        this.violation = {
-          kind: 'deadlock',
-          property: 'deadlock',
-          doc: DEADLOCK_DOC,
-          trace: this.traceTo(parent),
-        };
-        return;
-      }
-      this.transitions++;
-      const h = records[at + REC_HI]! >>> 0;
-      const l = records[at + REC_LO]! >>> 0;
-      let next: number;
-      const ordinal = records[at + REC_ORDINAL]!;
-      if (taken === undefined)
-        next = this.admit(h, l, records, at + RECORD_HEADER, parent, ordinal, action);
-      else
-        next =
-          taken.size > 0 && taken.find(h, l) >= 0
-            ? -1
-            : this.addNew(records, at + RECORD_HEADER, parent, ordinal, action);
-      if (next < 0) {
-        if (this.stoppedBy) return;
-        continue;
-      }
-      const broken = records[at + REC_BROKEN]!;
-      if (broken > 0) {
-        const bad = this.safety[broken - 1]!;
-        this.violation = {
-          kind: 'invariant',
-          property: bad.name,
-          doc: bad.doc,
-          trace: this.traceTo(next),
-        };
-        return;
-      }
-      const failing = records[at + REC_FINDINGS]!;
-      for (let i = 0; failing !== 0 && i < this.findingProps.length; i++)
-        if (failing & (1 << i)) this.recordFinding(this.findingProps[i]!, next);
+  /**
+   * Moves the level's states (it must be at its start) and the visited table into `parts`
+   * partitions for the parallel search (parallel.ts): each partition's table holds the
+   * fingerprints it owns, its rows the level's states it owns, in order, with their positions.
+   * The store keeps the parent log from now on (`addFound`).
+   */
+  partition(parts: number): Part[] {
+    const { store, words } = this;
+    const from = this.levelStart;
+    const to = store.count;
+    const tables = Array.from({ length: parts }, () =>
+      VisitedSet.sized(Math.ceil((this.visited.size / parts) * 1.1), true),
+    );
+    this.visited.forEach((hi, lo) => tables[ownerOf(hi, parts)]!.findOrInsert(hi, lo, 0));
+    const rows = Array.from({ length: parts }, () => new PartRows(words));
+    const row = new Int32Array(words);
+    for (let id = from; id < to; id++) {
+      store.load(id, row);
+      fingerprint(row, 0, words);
+      rows[ownerOf(fp[0]!, parts)]!.push(row, 0, id - from);
     }
+    this.visited.clear();
+    store.dropRows();
+    return tables.map((t, i) => ({
+      visited: t.current,
+      used: t.size,
+      ...rows[i]!.part(),
+    }));
+  }
+
+  /** Takes the level (at its start) and the visited table back from the partitions: the
+   * search goes on here alone. */
+  unpartition(parts: readonly Part[]): void {
+    const { store, words } = this;
+    const from = store.count - parts.reduce((n, p) => n + p.count, 0);
+    this.visited.clear();
+    for (const p of parts) {
+      const t = VisitedSet.over(p.visited, p.used);
+      this.visited.reserve(p.used);
+      t.forEach((hi, lo) => this.visited.findOrInsert(hi, lo, 0));
+      for (let i = 0; i < p.count; i++)
+        store.restore(from + p.pos[i]!, p.rows[i >>> BLOCK_SHIFT]!, (i & BLOCK_MASK) * words);
+    }
+    this.head = this.levelStart = from;
+    this.levelEnd = store.count;
+    this.partsBytes = 0;
+    this.partsVisitedBytes = 0;
+  }
+
+  /** A state a partition found, the `ordinal`-th successor of `parent`: its id, or -1 if the
+   * search stopped (--max-states). */
+  addFound(parent: number, ordinal: number): number {
+    if (this.store.count >= this.maxStates) {
+      this.stop('max-states');
+      return -1;
+    }
+    return this.store.addUnkept(parent, ordinal);
+  }
+
+  /** The partitions found state `id` breaking safety invariant `index`. */
+  broken(id: number, index: number): void {
+    const bad = this.safety[index]!;
+    this.violation = {
+      kind: 'invariant',
+      property: bad.name,
+      doc: bad.doc,
+      trace: this.traceTo(id),
+    };
+  }
+
+  /** The partitions found state `id` without successors. */
+  deadlocked(id: number): void {
+    this.violation = {
+      kind: 'deadlock',
+      property: 'deadlock',
+      doc: DEADLOCK_DOC,
+      trace: this.traceTo(id),
+    };
+  }
+
+  /** The partitions found state `id` failing finding invariant `index` (the first is kept). */
+  failing(index: number, id: number): void {
+    this.recordFinding(this.findingProps[index]!, id);
   }
 
   /** A transition to the state with fingerprint (h, l), whose words are at `from` in `src`:
@@ -361,10 +376,9 @@ export class Search {
     return this.store.add(src, from, parent, ordinal, action);
   }
 
-  /** What the visited table keeps of a state this thread inserts: its id for the edges, or
-   * that it is settled (for workers that claim states). */
+  /** What the visited table keeps of a state: its id for the edges. */
   private slotWord(): number {
-    return this.edges ? this.store.count : SETTLED;
+    return this.edges ? this.store.count : 0;
   }
 
   /** Ends the search: liveness when it was complete, then the result. */
@@ -394,7 +408,7 @@ export class Search {
         Math.max(this.peakBytes, this.tableBytes()) / Math.max(1, store.count),
       ),
       bytesPerVisitedState: Math.round(
-        store.visitedBytes + visited.bytes / Math.max(1, store.count),
+        store.visitedBytes + (visited.bytes + this.partsVisitedBytes) / Math.max(1, store.count),
       ),
       bytesPerQueuedState: store.stride,
       ...(this.options.spill && this.store.keep === 'frontier'
@@ -465,23 +479,15 @@ export class Search {
 
   /** The bytes of the run's tables now (with the visited table at `visitedBytes`), and for
    * liveness the working arrays of the check that follows the search. */
-  private tableBytes(visitedBytes = this.visited.bytes): number {
+  tableBytes(visitedBytes = this.visited.bytes): number {
     const { store, edges } = this;
     const liveness = edges ? livenessBytes(store.count, this.model.liveness!.length) : 0;
-    return store.bytes + visitedBytes + (edges?.bytes ?? 0) + liveness;
+    return store.bytes + visitedBytes + (edges?.bytes ?? 0) + liveness + this.partsBytes;
   }
 
   /** Removes the run's files on disk (spilled blocks of the queue). */
   close(): void {
     this.store.spill?.close();
-  }
-
-  /** Grows the visited table for `more` states ahead of a parallel level, or stops the search
-   * (max-memory) if the table would not fit. */
-  reserveVisited(more: number): boolean {
-    if (!this.memoryLeft(this.visited.bytesAfterReserving(more))) return this.stop('max-memory');
-    this.visited.reserve(more);
-    return true;
   }
 
   stop(bound: NonNullable<CheckResult['stoppedBy']>): false {
@@ -562,17 +568,6 @@ export class Search {
 function firstBroken(invariants: readonly Invariant[], s: State): Invariant | undefined {
   for (let i = 0; i < invariants.length; i++) if (!holds(invariants[i]!, s)) return invariants[i];
   return undefined;
-}
-
-function holds(inv: Invariant, s: State): boolean {
-  try {
-    return inv.check(s);
-  } catch (err) {
-    throw new ModelError(
-      `invariant "${inv.name}" threw: ${message(err)} in state ${JSON.stringify(Array.from(s))}`,
-      { cause: err },
-    );
-  }
 }
 
 /** Depth of a state: the number of steps from an initial state. */

@@ -51,11 +51,9 @@ export class StateStore {
   /** blocks below this one are freed */
   private freedBelow = 0;
 
-  /** `shared`: the blocks live in SharedArrayBuffers, for worker threads to read. */
   constructor(
     readonly stateSize: number,
     initialCapacity = 1 << 12,
-    private shared = false,
     readonly keep: 'all' | 'frontier' = 'all',
   ) {
     this.stride = strideOf(stateSize);
@@ -88,28 +86,32 @@ export class StateStore {
     return Math.max(this.via.byteLength, this.blocks[0]!.byteLength, this.blockGrowth);
   }
 
-  /** The buffers of the blocks that hold rows [from, to), for worker threads (spilled ones
-   * read back first), and the first one's index. */
-  buffers(from: number, to: number): { blocks: SharedArrayBuffer[]; firstBlock: number } {
-    this.ensure(from, to);
-    const first = from >>> BLOCK_SHIFT;
-    return {
-      blocks: this.blocks
-        .slice(first, ((to - 1) >>> BLOCK_SHIFT) + 1)
-        .map((b) => b.buffer as SharedArrayBuffer),
-      firstBlock: first,
-    };
+  /** Frees every row: the parallel search keeps them in its partitions from now on, and the
+   * store only the parent log (`addUnkept`). */
+  dropRows(): void {
+    this.blocks.fill(GONE);
+    this.blockBytes = 0;
+    this.freedBelow = this.blocks.length;
   }
 
-  /** Moves the rows into shared memory, for worker threads to read. */
-  share(): void {
-    this.shared = true;
-    for (let b = 0; b < this.blocks.length; b++) {
-      if (this.blocks[b] === GONE) continue;
-      const copy = new Int32Array(new SharedArrayBuffer(this.blocks[b]!.byteLength));
-      copy.set(this.blocks[b]!);
-      this.blocks[b] = copy;
+  /** Puts back the row of state `id` (one added by `addUnkept`), from word `from` of `src`. */
+  restore(id: number, src: Int32Array, from: number): void {
+    const b = id >>> BLOCK_SHIFT;
+    if (this.blocks[b] === GONE) {
+      this.blocks[b] = this.block(BLOCK_ROWS);
+      this.blockBytes += this.blockGrowth;
     }
+    const block = this.blocks[b]!;
+    const at = (id & (BLOCK_ROWS - 1)) * this.words;
+    for (let i = 0; i < this.words; i++) block[at + i] = src[from + i]!;
+  }
+
+  /** Appends a state whose row is kept elsewhere (a partition, parallel.ts): its parent and
+   * ordinal; returns its id. */
+  addUnkept(parent: number, ordinal: number): number {
+    while (this.blocks.length <= this.count >>> BLOCK_SHIFT) this.blocks.push(GONE);
+    this.parents.add(parent, ordinal);
+    return this.count++;
   }
 
   /** Appends a row copied from `src` at word offset `from`, reached from `parent` as its
@@ -194,7 +196,7 @@ export class StateStore {
 
   private block(rows: number): Int32Array {
     const bytes = rows * this.stride;
-    return new Int32Array(this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    return new Int32Array(bytes / 4);
   }
 
   /** The first block starts small (most searches are small) and doubles up to a full block. */

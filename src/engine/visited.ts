@@ -3,18 +3,13 @@
  * typed array of slots, so a probe touches one cache line. A slot is [fingerprint hi, lo] and,
  * by the table's kind, a third word:
  * - `plain`: none (a sequential safety search needs no more);
- * - `ids`: the state's id + 1 (the edges of liveness name states by id);
- * - `owners`: the chunk that claimed the state (+ 1), for a parallel safety search whose
- *   workers insert concurrently (`claim`); 1 is a state settled before the current level.
+ * - `ids`: the state's id + 1 (the edges of liveness name states by id).
  * Both halves of a stored fingerprint are nonzero (a 0 half is stored as 1, which the
  * collision estimate can ignore), so an empty slot is one whose hi is 0. With `shared`, the
- * table lives in a SharedArrayBuffer that worker threads use.
+ * table lives in a SharedArrayBuffer, for the thread that does a partition's level (partition.ts).
  */
 export type VisitedTable = Int32Array;
-export type VisitedKind = 'plain' | 'ids' | 'owners';
-
-/** The owner of a state known before the current level (or inserted by the main thread). */
-export const SETTLED = 1;
+export type VisitedKind = 'plain' | 'ids';
 
 /** The first slot of a fingerprint's probe sequence. */
 const home = (hi: number, lo: number, mask: number) => (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
@@ -31,6 +26,21 @@ export class VisitedSet {
     this.slot = (options.kind ?? 'plain') === 'plain' ? 2 : 3;
     this.shared = options.shared ?? false;
     this.t = this.table(1 << Math.ceil(Math.log2(Math.max(16, initialCapacity))));
+  }
+
+  /** A plain set with room for `capacity` fingerprints before it grows. */
+  static sized(capacity: number, shared: boolean): VisitedSet {
+    const v = new VisitedSet(16, { shared });
+    v.reserve(capacity);
+    return v;
+  }
+
+  /** A plain shared set over `table` (another thread's, or one grown before), holding `used`. */
+  static over(table: VisitedTable, used: number): VisitedSet {
+    const v = new VisitedSet(16, { shared: true });
+    v.t = table;
+    v.used = used;
+    return v;
   }
 
   get size(): number {
@@ -88,43 +98,22 @@ export class VisitedSet {
     return -1;
   }
 
-  /** Moves the table into shared memory for worker threads, with the slots of `kind`: each
-   * fingerprint keeps its slot (the slot count is unchanged), a plain table's states become
-   * settled owners. */
-  share(kind: VisitedKind): void {
-    const old = this.t;
-    const from = this.slot;
-    const to = kind === 'plain' ? 2 : 3;
-    this.shared = true;
-    this.slot = to;
-    const next = this.table(old.length / from);
-    for (let j = 0, k = 0; j < old.length; j += from, k += to) {
-      if (old[j] === 0) continue;
-      next[k] = old[j]!;
-      next[k + 1] = old[j + 1]!;
-      if (to === 3) next[k + 2] = from === 3 ? old[j + 2]! : SETTLED;
-    }
-    this.t = next;
+  /** Calls `fn` with each fingerprint's halves (as stored). */
+  forEach(fn: (hi: number, lo: number) => void): void {
+    const { t, slot } = this;
+    for (let at = 0; at < t.length; at += slot) if (t[at] !== 0) fn(t[at]!, t[at + 1]!);
   }
 
-  /** Counts `n` fingerprints that workers inserted (`claim`) into the table. */
-  inserted(n: number): void {
-    this.used += n;
-  }
-
-  /** Grows the table, if need be, so that `more` fingerprints fit at half load. */
+  /** Grows the table, if need be, so that `more` fingerprints fit before it grows again. */
   reserve(more: number): void {
-    const slots = this.slotsFor(more);
+    const slots = 1 << Math.ceil(Math.log2(((this.used + more) * 4) / 3 + 1));
     if (slots > this.t.length / this.slot) this.grow(slots);
   }
 
-  /** The table's bytes once `reserve(more)` is done. */
-  bytesAfterReserving(more: number): number {
-    return Math.max(this.t.length / this.slot, this.slotsFor(more)) * this.slot * 4;
-  }
-
-  private slotsFor(more: number): number {
-    return 1 << Math.ceil(Math.log2((this.used + more) * 2));
+  /** Empties the set into the smallest table. */
+  clear(): void {
+    this.t = this.table(16);
+    this.used = 0;
   }
 
   /** Moves to a table of `slots` slots. The table doubles at three quarters full: a probe
@@ -171,51 +160,7 @@ export function readAhead(
   return sum;
 }
 
-/** What a worker's `claim` found. */
-export const CLAIM_NEW = 2; // not there: inserted, and this chunk records the state
-export const CLAIM_TAKEN = 1; // claimed by a later chunk of the level: now this chunk's
-export const CLAIM_KNOWN = 0; // there, and settled or claimed by this or an earlier chunk
-
-/**
- * A worker's insertion into an `owners` table that other threads insert into at the same time.
- * A state found by several chunks of a level belongs to the earliest of them (the one the
- * sequential search would have found it from first): a chunk takes over a state a later chunk
- * claimed, and the main thread, merging chunks in order, keeps a record only if its chunk still
- * owns the state. Slots are claimed by compare-and-swap on hi; lo and the owner follow, and a
- * reader that sees hi before them waits for them.
- */
-export function claim(t: VisitedTable, h: number, l: number, chunk: number): number {
-  const hi = half(h);
-  const lo = half(l);
-  const mask = t.length / 3 - 1;
-  let at = home(hi, lo, mask) * 3;
-  for (;;) {
-    // Plain reads (an aligned word is never torn); atomics only to claim and to wait for a
-    // slot another thread is filling.
-    let x = t[at]!;
-    if (x === 0) {
-      x = Atomics.compareExchange(t, at, 0, hi);
-      if (x === 0) {
-        Atomics.store(t, at + 1, lo);
-        Atomics.store(t, at + 2, chunk);
-        return CLAIM_NEW;
-      }
-    }
-    if (x === hi) {
-      let y = t[at + 1]!;
-      while (y === 0) y = Atomics.load(t, at + 1);
-      if (y === lo) {
-        let owner = t[at + 2]!;
-        while (owner === 0) owner = Atomics.load(t, at + 2);
-        while (owner > chunk) {
-          const was = Atomics.compareExchange(t, at + 2, owner, chunk);
-          if (was === owner) return CLAIM_TAKEN;
-          owner = was;
-        }
-        return CLAIM_KNOWN;
-      }
-    }
-    at += 3;
-    if (at === t.length) at = 0;
-  }
+/** Reads the first slot of fingerprint (h, l) in a plain table, ahead of looking it up. */
+export function peek(t: VisitedTable, h: number, l: number): number {
+  return t[home(half(h), half(l), (t.length >> 1) - 1) << 1]!;
 }

@@ -13,9 +13,10 @@ const run = (...args: string[]) => {
   return rest;
 };
 
-/** Worker threads take over the wide BFS levels; merged in order, they find the same states. */
+/** The wide BFS levels go to partitions, one a thread; ordered by key, their states are the
+ * sequential search's, in the same order. */
 describe('check --workers 2', () => {
-  it('the 8-puzzle (the workers claim new states themselves): the same 181,440 states, transitions and depth', () => {
+  it('the 8-puzzle: the same 181,440 states, transitions and depth', () => {
     const two = run('puzzle8', '--workers', '2');
     expect(two).toMatchObject({
       result: 'ok',
@@ -26,7 +27,7 @@ describe('check --workers 2', () => {
     expect(two).toEqual(run('puzzle8', '--workers', '1'));
   });
 
-  it('a level wider than the visited table was sized for: the workers stop, the table grows, they finish; the same counts and counterexample', () => {
+  it('a level that fans out 60-fold, its last state a violation: the same counts and counterexample', () => {
     const two = run('test/fixtures/fan-model.ts', '--workers', '2');
     expect(two).toMatchObject({
       result: 'violation',
@@ -38,7 +39,7 @@ describe('check --workers 2', () => {
     expect(two).toEqual(run('test/fixtures/fan-model.ts', '--workers', '1'));
   });
 
-  it('--max-memory stops the threads too, within the bound, between chunks of a level', () => {
+  it('--max-memory stops the threads too, within the bound, within a level', () => {
     for (const model of ['test/fixtures/fan-model.ts', 'puzzle8']) {
       const r = JSON.parse(
         septcheck('check', model, '--workers', '2', '--max-memory', '4', '--json').stdout,
@@ -48,12 +49,8 @@ describe('check --workers 2', () => {
     }
   });
 
-  it.each([
-    ['puzzle8'],
-    ['--scenario', 'convert', '--faults', 'transient-refs=2'],
-    ['test/fixtures/fan-model.ts'],
-  ])(
-    'threads that join mid-run (--join-after 0: the tables move to shared memory at the first wide level): the same counts and result %j',
+  it.each([['puzzle8'], ['test/fixtures/fan-model.ts']])(
+    'threads that join mid-run (--join-after 0: the level and the visited table move into partitions at a wide level): the same counts and result %j',
     (...args) => {
       const joined = run(...args, '--workers', '2', '--join-after', '0');
       expect(joined).toEqual(run(...args, '--workers', '1'));
@@ -72,43 +69,39 @@ describe('check --workers 2', () => {
     }
   });
 
-  it('a violation: the same shortest counterexample, step for step', () => {
-    const args = ['--scenario', 'convert', '--faults', 'memory-failure=1'];
-    const two = run(...args, '--workers', '2');
-    expect(two.violation.property).toBe('guest-data-kept');
-    expect(two).toEqual(run(...args, '--workers', '1'));
-  });
-
-  it.each([[[]], [['--symmetry']]])(
-    'a finding (a deliberate leak) the threads find: the same first counterexample %j',
-    (extra) => {
-      const args = [
-        '--scenario',
-        'basic',
-        '--param',
-        'vcpus=2',
-        '--policy',
-        'pin',
-        '--faults',
-        'remove-fails=1',
-        ...extra,
-      ];
+  // Every state of a level has two parents in different places of the level before; the
+  // findings' first states, the violation and the deadlock are where one thread finds them.
+  it.each([
+    [[], 'finding', 65536, 122880, undefined],
+    [['--param', 'bad=9'], 'violation', 37351, 66420, ['not-bad', { v0: 160, v1: 15, v2: 9 }]],
+    [['--param', 'dead=6'], 'violation', 32189, 55884, ['deadlock', { v0: 1, v1: 8, v2: 6 }]],
+    [
+      ['--param', 'dead=8', '--param', 'bad=9'],
+      'violation',
+      37351,
+      66420,
+      ['not-bad', { v0: 160, v1: 15, v2: 9 }],
+    ],
+    [['--max-states', '30000'], 'finding', 30000, 51539, undefined],
+  ])(
+    'a lattice of 4,096-state levels %j: the same states, transitions, findings and counterexample',
+    (extra, result, states, transitions, violation) => {
+      const args = ['test/fixtures/lattice-model.ts', ...extra];
       const two = run(...args, '--workers', '2');
-      expect(two).toMatchObject({ result: 'leak', distinctStates: extra.length ? 15324 : 28393 });
+      expect(two).toMatchObject({ result, distinctStates: states, transitions });
+      expect(two.violation && [two.violation.property, two.violation.trace.at(-1).state]).toEqual(
+        violation,
+      );
       expect(
-        two.findings.map((f: { property: string; trace: unknown[] }) => [
+        two.findings.map((f: { property: string; trace: { state: object }[] }) => [
           f.property,
-          f.trace.length,
+          f.trace.at(-1)!.state,
         ]),
-      ).toEqual([['teardown-reclaims', 28]]);
+      ).toEqual([
+        ['corner', { v0: 100, v1: 0, v2: 5 }],
+        ['round', { v0: 0, v1: 0, v2: 7 }],
+      ]);
       expect(two).toEqual(run(...args, '--workers', '1'));
     },
   );
-
-  it('liveness over the edges the workers sent back: the same verdict and counts', () => {
-    const args = ['--scenario', 'convert', '--faults', 'transient-refs=2'];
-    const two = run(...args, '--workers', '2');
-    expect(two).toMatchObject({ result: 'ok', distinctStates: 44721 });
-    expect(two).toEqual(run(...args, '--workers', '1'));
-  });
 });

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { check, defineModel, simulate, type Action, type Model } from '../../src/engine/index.js';
 import { collisionProbability } from '../../src/engine/fingerprint.js';
-import {
-  claim,
-  CLAIM_KNOWN,
-  CLAIM_NEW,
-  CLAIM_TAKEN,
-  SETTLED,
-  VisitedSet,
-} from '../../src/engine/visited.js';
+import { VisitedSet } from '../../src/engine/visited.js';
+import { Search } from '../../src/engine/search.js';
 import hanoi from '../../examples/hanoi.js';
+import puzzle8 from '../../examples/puzzle8.js';
 import naiveMutex from '../../examples/naive-mutex.js';
 
 /** x counts 0..limit-1 and wraps; `done` is set by `finish`, enabled only when x is 1. */
@@ -105,6 +100,29 @@ describe('breadth-first search', () => {
   });
 });
 
+describe('partitions (the parallel search)', () => {
+  it('every wide level moved into partitions and back: the search goes on as if it never left', () => {
+    const model = puzzle8.build({});
+    const search = new Search(model, {});
+    let moved = 0;
+    while (search.nextState()) {
+      const [from, to] = search.levelRange;
+      if (from === search.levelStart && to - from >= 2048) {
+        const parts = search.partition(3);
+        expect(parts.reduce((n, p) => n + p.count, 0)).toBe(to - from);
+        search.unpartition(parts);
+        moved++;
+      }
+      search.expandNext();
+    }
+    // Timing, and the peak of the tables (the partitions' and the store's at once).
+    const { seconds: _s, statesPerSecond: _r, bytesPerState: _b, ...after } = search.finish();
+    const { seconds: _t, statesPerSecond: _q, bytesPerState: _c, ...alone } = check(model);
+    expect(moved).toBe(14);
+    expect(after).toEqual(alone);
+  });
+});
+
 describe('visited set', () => {
   it('keeps every fingerprint and its id across growth and finds each again', () => {
     const v = new VisitedSet(16, { kind: 'ids' });
@@ -121,18 +139,6 @@ describe('visited set', () => {
     expect(v.find(7, 0)).toBe(0);
     expect(v.find(7, 2)).toBe(-1);
     expect(v.size).toBe(2);
-  });
-
-  it('claim: a state belongs to the earliest chunk that finds it; settled states to no chunk', () => {
-    const v = new VisitedSet(64, { shared: true, kind: 'owners' });
-    v.findOrInsert(1, 1, SETTLED);
-    const t = v.current;
-    expect(claim(t, 1, 1, 2)).toBe(CLAIM_KNOWN);
-    expect(claim(t, 5, 5, 7)).toBe(CLAIM_NEW);
-    expect(claim(t, 5, 5, 9)).toBe(CLAIM_KNOWN); // a later chunk
-    expect(claim(t, 5, 5, 4)).toBe(CLAIM_TAKEN); // an earlier chunk takes it over
-    expect(claim(t, 5, 5, 4)).toBe(CLAIM_KNOWN);
-    expect(v.find(5, 5)).toBe(4);
   });
 });
 
