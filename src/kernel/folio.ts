@@ -4,11 +4,14 @@
  *
  * Our simplifications: a folio's refcount is the sum of its holders, kept per kind so a trace
  * says who holds what (the kernel keeps one number and cannot tell them apart); guest_memfd's
- * page cache holds one reference per folio (the kernel holds one per page); a HugeTLB folio is
- * the first `hugeFolio` frames, until it is split.
+ * page cache holds one reference per folio (the kernel holds one per page); a folio is a block
+ * of frames (frames.ts): the HugeTLB folio `hugeFolio` frames, until it is split; lowest-free
+ * allocation of a block, where the scenario has spare blocks (deterministic: the host's reuse of
+ * a free frame, mm.ts, is where the choice matters).
  */
 import type { State } from '../engine/index.js';
 import type { KernelConfig } from './config.js';
+import { folioSlot, frameOf, framePresent, slotGfn, slotPages } from './frames.js';
 import { OWNER_FREE, OWNER_GMEM, type Vars } from './vars.js';
 
 export class Mm {
@@ -33,7 +36,7 @@ export class Mm {
     this.huge = config.scenario.hugeFolio;
     this.vcpus = config.scenario.vcpus;
     this.countReads = [
-      ...v.frames(...this.holders),
+      ...v.frames(...this.holders, v.folioBlock),
       ...v.vcpuFields(v.faultRef, v.faultGfn),
       ...v.scalars(v.folioSplit),
     ];
@@ -54,7 +57,7 @@ export class Mm {
   }
   /** What allocate writes. */
   allocateWrites(): number[] {
-    return this.v.frames(this.v.owner, this.v.present, this.v.refPageCache);
+    return this.v.frames(this.v.owner, this.v.present, this.v.refPageCache, this.v.folioBlock);
   }
 
   /** The frames of the folio that holds `frame` (the huge folio, or the frame alone). */
@@ -62,15 +65,20 @@ export class Mm {
     return [this.folioStart(s, frame), this.folioEnd(s, frame)];
   }
 
-  /** folioFrames without the pair, for the paths that run on every state. */
-  private inHugeFolio(s: State, frame: number): boolean {
-    return this.huge > 1 && frame < this.huge && !s[this.v.folioSplit];
+  /** The first frame of the HugeTLB folio's block, if `frame` is in the whole (unsplit) HugeTLB
+   * folio; else -1. folioFrames without the pair, for the paths that run on every state. */
+  private hugeHead(s: State, frame: number): number {
+    if (this.huge <= 1 || s[this.v.folioSplit]) return -1;
+    const head = frameOf(this.v, s, 0);
+    return frame >= head && frame < head + this.huge ? head : -1;
   }
   private folioStart(s: State, frame: number): number {
-    return this.inHugeFolio(s, frame) ? 0 : frame;
+    const head = this.hugeHead(s, frame);
+    return head < 0 ? frame : head;
   }
   private folioEnd(s: State, frame: number): number {
-    return this.inHugeFolio(s, frame) ? this.huge : frame + 1;
+    const head = this.hugeHead(s, frame);
+    return head < 0 ? frame + 1 : head + this.huge;
   }
 
   /** References held on one frame's struct page, by every kind of holder. */
@@ -78,7 +86,8 @@ export class Mm {
     const v = this.v;
     let n = 0;
     for (const h of this.holders) n += s[h + frame]!;
-    for (let c = 0; c < this.vcpus; c++) if (s[v.faultRef + c] && s[v.faultGfn + c] === frame) n++;
+    for (let c = 0; c < this.vcpus; c++)
+      if (s[v.faultRef + c] && frameOf(v, s, s[v.faultGfn + c]!) === frame) n++;
     return n;
   }
 
@@ -113,7 +122,7 @@ export class Mm {
     const from = this.folioStart(t, frame);
     const to = this.folioEnd(t, frame);
     if (t[v.owner + from] !== OWNER_GMEM || this.folioRefs(t, frame) !== 0) return;
-    for (let f = from; f < to; f++) if (t[v.present + f]) return;
+    for (let f = from; f < to; f++) if (framePresent(v, t, f)) return;
     for (let f = from; f < to; f++) if (!this.mayFree(t, f)) return;
     for (let f = from; f < to; f++) t[v.owner + f] = OWNER_FREE;
   }
@@ -121,26 +130,51 @@ export class Mm {
   /** Can this frame's struct page hold a flag of its own? Not a tail page of a HugeTLB folio
    * under HVO, whose struct page is the shared, read-only one (mm/hugetlb_vmemmap.c). */
   hasOwnPageFlags(s: State, frame: number): boolean {
-    const huge = this.huge;
-    return !(this.config.hvo && huge > 1 && !s[this.v.folioSplit] && frame > 0 && frame < huge);
+    const head = this.hugeHead(s, frame);
+    return !(this.config.hvo && head >= 0 && frame !== head);
   }
 
-  /** Can guest_memfd allocate the folio for `frame` now (all its frames free and unpoisoned)? */
-  canAllocate(s: State, frame: number): boolean {
-    const from = this.folioStart(s, frame);
-    const to = this.folioEnd(s, frame);
-    for (let f = from; f < to; f++)
-      if (s[this.v.owner + f] !== OWNER_FREE || s[this.v.poison + f]) return false;
-    return true;
+  /** Can guest_memfd allocate the folio for index `gfn` now? */
+  canAllocate(s: State, gfn: number): boolean {
+    return this.block(s, gfn) >= 0;
   }
 
-  /** filemap_alloc_folio + filemap_add_folio: the page cache's reference on the folio. */
-  allocate(t: State, frame: number): void {
+  /** The first frame of the block the folio for index `gfn` would get (all its frames free and
+   * unpoisoned), or -1. A piece of a split HugeTLB folio, and any folio where the scenario has
+   * no spare block, gets its own frames back; elsewhere the lowest free block of the folio's
+   * size, aligned to it. */
+  private block(s: State, gfn: number): number {
     const v = this.v;
-    const [from, to] = this.folioFrames(t, frame);
-    for (let f = from; f < to; f++) {
-      t[v.owner + f] = OWNER_GMEM;
-      t[v.present + f] = 1;
+    const slot = folioSlot(this.config.scenario, gfn);
+    const n = slotPages(this.config.scenario, slot);
+    const own = v.folioBlock === v.zero || (n > 1 && s[v.folioSplit]);
+    const free = (from: number, to: number) => {
+      for (let f = from; f < to; f++)
+        if (s[v.owner + f] !== OWNER_FREE || s[v.poison + f]) return false;
+      return true;
+    };
+    if (own) {
+      const [from, to] = this.folioFrames(s, frameOf(v, s, gfn));
+      return free(from, to) ? from : -1;
+    }
+    for (let b = 0; b + n <= v.frameCount; b += n) if (free(b, b + n)) return b;
+    return -1;
+  }
+
+  /** filemap_alloc_folio + filemap_add_folio: the folio for index `gfn` (canAllocate said
+   * yes), with the page cache's reference. */
+  allocate(t: State, gfn: number): void {
+    const v = this.v;
+    const c = this.config.scenario;
+    const slot = folioSlot(c, gfn);
+    const from = this.block(t, gfn);
+    const piece = slotPages(c, slot) > 1 && t[v.folioSplit];
+    const pages = piece ? 1 : slotPages(c, slot);
+    const first = piece ? gfn : slotGfn(c, slot);
+    if (v.folioBlock !== v.zero && !piece) t[v.folioBlock + slot] = from;
+    for (let i = 0; i < pages; i++) {
+      t[v.owner + from + i] = OWNER_GMEM;
+      t[v.present + first + i] = 1;
     }
     t[v.refPageCache + from] = 1;
   }

@@ -165,7 +165,7 @@ export class Seam {
   /** The number of 4 KiB pages the TD owns (TDR.chldcnt), from the PAMT. */
   childCount(s: State): number {
     let n = 0;
-    for (let f = 0; f < this.v.config.scenario.gfns; f++) if (s[this.v.pamt + f] === PT_REG) n++;
+    for (let f = 0; f < this.v.frameCount; f++) if (s[this.v.pamt + f] === PT_REG) n++;
     return n;
   }
 
@@ -182,30 +182,31 @@ export class Seam {
   }
 
   /** TDH.MEM.PAGE.AUG (tdh_mem_page_aug.c; ABI: TDH.MEM.PAGE.AUG leaf 6):
-   * FREE -> PENDING, PAMT PT_NDA -> PT_REG; the page content is not touched. */
-  pageAug(t: State, gfn: number): number {
+   * FREE -> PENDING, PAMT PT_NDA -> PT_REG; the page content is not touched. `gfn`'s entry
+   * (RCX) maps `frame` (R8). */
+  pageAug(t: State, gfn: number, frame: number): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
-    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT_R8;
+    if (t[v.pamt + frame] !== PT_NDA) return S.METADATA_INCORRECT_R8;
     t[v.sept + gfn] = SEPT_PENDING;
-    t[v.pamt + gfn] = PT_REG;
+    t[v.pamt + frame] = PT_REG;
     return S.SUCCESS;
   }
 
   /** TDH.MEM.PAGE.ADD (tdh_mem_page_add.c; leaf 2): only before TDH.MR.FINALIZE; copies the
    * source page into the target under the TD's key: FREE -> MAPPED, PT_NDA -> PT_REG. */
-  pageAdd(t: State, gfn: number): number {
+  pageAdd(t: State, gfn: number, frame: number): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.tdOpState] !== TD_OP_INITIALIZED) return S.OP_STATE_INCORRECT;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
-    if (t[v.pamt + gfn] !== PT_NDA) return S.METADATA_INCORRECT_R8;
+    if (t[v.pamt + frame] !== PT_NDA) return S.METADATA_INCORRECT_R8;
     t[v.sept + gfn] = SEPT_MAPPED;
-    t[v.pamt + gfn] = PT_REG;
-    t[v.content + gfn] = CONTENT_GUEST;
-    t[v.dirty + gfn] = 1;
-    t[v.tdBit + gfn] = 1;
+    t[v.pamt + frame] = PT_REG;
+    t[v.content + frame] = CONTENT_GUEST;
+    t[v.dirty + frame] = 1;
+    t[v.tdBit + frame] = 1;
     return S.SUCCESS;
   }
 
@@ -241,7 +242,7 @@ export class Seam {
   track(t: State): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
-    const { vcpus, gfns } = v.config.scenario;
+    const { vcpus, gfns } = v.config.scenario; // block ages are per GFN
     for (let c = 0; c < vcpus; c++)
       if (t[v.inGuest + c] && t[v.entryAge + c]! >= 1) return S.EPOCH_BUSY;
     for (let c = 0; c < vcpus; c++) if (t[v.entryAge + c]! < 2) t[v.entryAge + c]!++;
@@ -252,7 +253,7 @@ export class Seam {
   /** TDH.MEM.PAGE.REMOVE (tdh_mem_page_remove.c; leaf 29): when RUNNABLE the entry must be
    * blocked and tracked; before finalize MAPPED/PENDING go directly. Entry -> FREE, PAMT ->
    * PT_NDA; the page's content and its dirty HKID cache lines stay as they are. */
-  pageRemove(t: State, gfn: number): number {
+  pageRemove(t: State, gfn: number, frame: number): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     const state = t[v.sept + gfn]!;
@@ -262,7 +263,7 @@ export class Seam {
       if (!this.tlbTracked(t, gfn)) return S.TRACKING_NOT_DONE;
     }
     t[v.sept + gfn] = SEPT_FREE;
-    t[v.pamt + gfn] = PT_NDA;
+    t[v.pamt + frame] = PT_NDA;
     t[v.blockAge + gfn] = 0;
     return S.SUCCESS;
   }
@@ -283,15 +284,15 @@ export class Seam {
    * TD exit (EPT violation, EEQ ACCEPT), reported here as TDX_EPT_ENTRY_STATE_INCORRECT for the
    * caller to turn into an exit. Its BUSY (the host holding the entry lock) cannot arise: a
    * SEAMCALL is one atomic step of the model. */
-  guestAccept(t: State, gfn: number): number {
+  guestAccept(t: State, gfn: number, frame: number): number {
     const v = this.v;
     const state = t[v.sept + gfn];
     if (state === SEPT_MAPPED) return S.ALREADY_ACCEPTED;
     if (state !== SEPT_PENDING) return S.STATE_INCORRECT;
     t[v.sept + gfn] = SEPT_MAPPED;
-    t[v.content + gfn] = CONTENT_STALE;
-    t[v.dirty + gfn] = 1;
-    t[v.tdBit + gfn] = 1;
+    t[v.content + frame] = CONTENT_STALE;
+    t[v.dirty + frame] = 1;
+    t[v.tdBit + frame] = 1;
     return S.SUCCESS;
   }
 
@@ -316,7 +317,7 @@ export class Seam {
   cacheWb(t: State): number {
     const v = this.v;
     if (t[v.tdLifecycle] !== TD_BLOCKED) return S.NO_HKID_READY;
-    for (let f = 0; f < v.config.scenario.gfns; f++) {
+    for (let f = 0; f < v.frameCount; f++) {
       if (t[v.dirty + f] && t[v.owner + f] === OWNER_HOST) t[v.content + f] = CONTENT_STALE;
       t[v.dirty + f] = 0;
     }

@@ -80,7 +80,7 @@ function tdxVcpuInitMemRegion(k: Kernel): Action {
     reads: [
       ...k.scalars(v.tdOpState, v.filemapLock, v.folioSplit),
       ...k.vcpuFields(v.inGuest, v.vcpuPc),
-      ...k.frames(v.attr, v.present, v.owner, v.poison),
+      ...k.frames(v.attr, v.present, v.owner, v.poison, v.folioBlock),
     ],
     writes: [
       ...advanceWrites(k),
@@ -128,7 +128,7 @@ function tdhMemPageAdd(
   const v = k.v;
   const g = opGfn(k, s);
   const t = out.next();
-  const st = k.seam.pageAdd(t, g);
+  const st = k.seam.pageAdd(t, g, k.frameOf(t, g));
   if (st === S.SUCCESS) {
     t[v.guestData + g] = 1; // the initial image is the guest's data, measured and accepted
     t[v.accepted + g] = 1;
