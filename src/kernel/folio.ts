@@ -116,15 +116,29 @@ export class Mm {
   }
 
   /** __folio_put when the last reference went and the folio left the page cache: its frames go
-   * back to the allocator, unless the page-reference policy keeps them. */
+   * back to the allocator, unless the page-reference policy keeps them. A piece of a split
+   * HugeTLB folio goes back only with its whole block, once every piece is unused: the split
+   * pieces are merged before the huge page returns to HugeTLB (plan G6: intel/tdx
+   * mm/hugetlb_restructuring.c @db6391b774e3 merges on truncate, AMDESE's version once every
+   * piece is freed; conversion-rfc's RFC v2 33/51 merges and truncates: our inference that it
+   * frees the same way, ../shared/reference/trees.md Q1). */
   freeIfUnused(t: State, frame: number): void {
     const v = this.v;
-    const from = this.folioStart(t, frame);
-    const to = this.folioEnd(t, frame);
-    if (t[v.owner + from] !== OWNER_GMEM || this.folioRefs(t, frame) !== 0) return;
-    for (let f = from; f < to; f++) if (framePresent(v, t, f)) return;
+    const [from, to] = this.blockFrames(t, frame);
+    if (t[v.owner + from] !== OWNER_GMEM) return;
+    for (let f = from; f < to; f++) if (this.frameRefs(t, f) !== 0 || framePresent(v, t, f)) return;
     for (let f = from; f < to; f++) if (!this.mayFree(t, f)) return;
     for (let f = from; f < to; f++) t[v.owner + f] = OWNER_FREE;
+  }
+
+  /** The frames that go back to the allocator together with `frame`: the HugeTLB folio's whole
+   * block (split or not), or the frame alone. */
+  private blockFrames(s: State, frame: number): [number, number] {
+    if (this.huge <= 1) return [frame, frame + 1];
+    const head = frameOf(this.v, s, 0);
+    return frame >= head && frame < head + this.huge
+      ? [head, head + this.huge]
+      : [frame, frame + 1];
   }
 
   /** Can this frame's struct page hold a flag of its own? Not a tail page of a HugeTLB folio

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSystem, parseFaults } from '../../src/kernel/index.js';
 import { Kernel } from '../../src/kernel/kernel.js';
-import { OWNER_GMEM, OWNER_HOST } from '../../src/kernel/vars.js';
+import { OWNER_FREE, OWNER_GMEM, OWNER_HOST } from '../../src/kernel/vars.js';
 import { policies } from '../../src/policies/index.js';
 import { scenarioFamilies, scenarios } from '../../src/scenarios/index.js';
 import { transitions } from './helpers.js';
@@ -76,5 +76,22 @@ describe('frames apart from GFNs', () => {
     expect([...undeclared]).toEqual([]);
     expect(states.size).toBe(16_141); // 3,505 without the spare block
     expect(moved).toBeGreaterThan(0);
+  });
+
+  it('a split HugeTLB folio goes back to the allocator only with its whole block (G6)', () => {
+    const k = new Kernel(config('convert', {}));
+    const v = k.v;
+    const s = buildSystem(k.config).initial()[0]!;
+    k.mm.allocate(s, 0);
+    // kvm_gmem_convert_range's split: every piece has its own page-cache reference.
+    s[v.folioSplit] = 1;
+    s[v.refPageCache + 1] = 1;
+    // Piece 1 leaves the page cache while piece 0 is still in it: frame 1 stays guest_memfd's.
+    s[v.present + 1] = 0;
+    k.mm.put(s, v.refPageCache, 1);
+    expect([s[v.owner], s[v.owner + 1]]).toEqual([OWNER_GMEM, OWNER_GMEM]);
+    s[v.present] = 0;
+    k.mm.put(s, v.refPageCache, 0);
+    expect([s[v.owner], s[v.owner + 1]]).toEqual([OWNER_FREE, OWNER_FREE]);
   });
 });
