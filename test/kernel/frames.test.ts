@@ -5,7 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildSystem, parseFaults } from '../../src/kernel/index.js';
 import { Kernel } from '../../src/kernel/kernel.js';
-import { OWNER_FREE, OWNER_GMEM, OWNER_HOST } from '../../src/kernel/vars.js';
+import { kvm_gmem_mapping_order } from '../../src/kernel/guest_memfd.js';
+import {
+  ATTR_PRIVATE,
+  ATTR_SHARED,
+  OWNER_FREE,
+  OWNER_GMEM,
+  OWNER_HOST,
+} from '../../src/kernel/vars.js';
 import { policies } from '../../src/policies/index.js';
 import { scenarioFamilies, scenarios } from '../../src/scenarios/index.js';
 import { transitions } from './helpers.js';
@@ -93,5 +100,20 @@ describe('frames apart from GFNs', () => {
     s[v.present] = 0;
     k.mm.put(s, v.refPageCache, 0);
     expect([s[v.owner], s[v.owner + 1]]).toEqual([OWNER_FREE, OWNER_FREE]);
+  });
+
+  it('kvm_gmem_mapping_order: the huge order only for the whole, all-private HugeTLB folio (G5)', () => {
+    const k = new Kernel(config('convert', { 'folio-pages': 4 }));
+    const v = k.v;
+    const s = buildSystem(k.config).initial()[0]!;
+    const orders = () => [0, 1, 2, 3].map((g) => kvm_gmem_mapping_order(k, s, g));
+    expect(orders()).toEqual([1, 1, 1, 1]);
+    s[v.attr + 2] = ATTR_SHARED;
+    expect(orders()).toEqual([0, 0, 0, 0]);
+    s[v.attr + 2] = ATTR_PRIVATE;
+    s[v.folioSplit] = 1;
+    expect(orders()).toEqual([0, 0, 0, 0]);
+    const basic = new Kernel(config('basic', {}));
+    expect(kvm_gmem_mapping_order(basic, buildSystem(basic.config).initial()[0]!, 0)).toBe(0);
   });
 });
