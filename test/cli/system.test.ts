@@ -318,7 +318,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'convert', '--param', 'pages=3'],
-      'septcheck: scenario convert has no parameter "pages" (it has: vcpus)\n',
+      'septcheck: scenario convert has no parameter "pages" (it has: vcpus, folio-pages, spare-blocks)\n',
     ],
     [
       ['simulate', '--scenario', 'teardown', '--param', 'vcpus=0'],
@@ -326,7 +326,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['swarm', '--scenario', 'host', '--shard', '1/2', '--param', 'disks=3'],
-      'septcheck: scenario host has no parameter "disks" (it has: vcpus, pages)\n',
+      'septcheck: scenario host has no parameter "disks" (it has: vcpus, pages, spare-blocks)\n',
     ],
     [
       ['check', 'test/fixtures/counter-model.ts', '--param', 'bogus=1'],
