@@ -86,8 +86,11 @@ export class Mm {
     const v = this.v;
     let n = 0;
     for (const h of this.holders) n += s[h + frame]!;
-    for (let c = 0; c < this.vcpus; c++)
-      if (s[v.faultRef + c] && frameOf(v, s, s[v.faultGfn + c]!) === frame) n++;
+    for (let c = 0; c < this.vcpus; c++) {
+      if (!s[v.faultRef + c]) continue;
+      const g = s[v.faultGfn + c]!;
+      if ((v.blocksMove ? frameOf(v, s, g) : g) === frame) n++;
+    }
     return n;
   }
 

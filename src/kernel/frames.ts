@@ -52,7 +52,7 @@ export function frameCount(c: Scenario): number {
 
 /** The frame backing index `gfn`: its folio's block, at gfn's offset in the folio. */
 export function frameOf(v: Vars, s: State, gfn: number): number {
-  if (v.folioBlock === v.zero) return gfn;
+  if (!v.blocksMove) return gfn;
   const c = v.config.scenario;
   const slot = folioSlot(c, gfn);
   return s[v.folioBlock + slot]! + gfn - slotGfn(c, slot);
@@ -60,7 +60,7 @@ export function frameOf(v: Vars, s: State, gfn: number): number {
 
 /** Is `frame` the frame of some present index (a folio in guest_memfd's page cache)? */
 export function framePresent(v: Vars, s: State, frame: number): boolean {
-  if (v.folioBlock === v.zero) return frame < v.config.scenario.gfns && !!s[v.present + frame];
+  if (!v.blocksMove) return frame < v.config.scenario.gfns && !!s[v.present + frame];
   for (let g = 0; g < v.config.scenario.gfns; g++)
     if (s[v.present + g] && frameOf(v, s, g) === frame) return true;
   return false;

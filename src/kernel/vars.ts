@@ -69,6 +69,8 @@ export class Vars {
   /** per folio slot: the first frame of the block backing it (frames.ts), where the scenario
    * has spare blocks to reallocate onto */
   readonly folioBlock: number;
+  /** folios can move between blocks (the scenario has spare blocks): frameOf reads folioBlock */
+  readonly blocksMove: boolean;
 
   // mm
   readonly refUnderflow = this.scalar('mm.refcount_underflow', flag);
@@ -164,7 +166,8 @@ export class Vars {
     this.vmStateGuard =
       populates && tree.vmStateGuard ? this.scalar('kvm.vm_state_guard', flag) : this.zero;
     this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split', flag) : this.zero;
-    this.folioBlock = config.scenario.spareBlocks
+    this.blocksMove = !!config.scenario.spareBlocks;
+    this.folioBlock = this.blocksMove
       ? this.array('folio.block', folioSlots(config.scenario), frame)
       : this.zero;
     this.mfPc = memoryFailure
