@@ -134,6 +134,15 @@ export class Mm {
     for (let f = from; f < to; f++) t[v.owner + f] = OWNER_FREE;
   }
 
+  /** References on the frames that go back to the allocator together with `frame`: at 0 nobody
+   * will put the last one, so a frame still guest_memfd's then is never freed. */
+  blockRefs(s: State, frame: number): number {
+    const [from, to] = this.blockFrames(s, frame);
+    let n = 0;
+    for (let f = from; f < to; f++) n += this.frameRefs(s, f);
+    return n;
+  }
+
   /** The frames that go back to the allocator together with `frame`: the HugeTLB folio's whole
    * block (split or not), or the frame alone. */
   private blockFrames(s: State, frame: number): [number, number] {

@@ -17,7 +17,15 @@
  */
 import type { State } from '../engine/index.js';
 import type { Scenario } from './config.js';
-import type { Vars } from './vars.js';
+
+/** What the lookups read of the variables (vars.ts's Vars, which imports this file). */
+interface FolioVars {
+  readonly config: { readonly scenario: Scenario };
+  /** the scenario has spare blocks: folios can move, and folioBlock is state */
+  readonly blocksMove: boolean;
+  readonly folioBlock: number;
+  readonly present: number;
+}
 
 /** Pages of the HugeTLB folio at index 0 (1: only 4 KiB folios). */
 const huge = (c: Scenario): number => c.hugeFolio;
@@ -51,7 +59,7 @@ export function frameCount(c: Scenario): number {
 }
 
 /** The frame backing index `gfn`: its folio's block, at gfn's offset in the folio. */
-export function frameOf(v: Vars, s: State, gfn: number): number {
+export function frameOf(v: FolioVars, s: State, gfn: number): number {
   if (!v.blocksMove) return gfn;
   const c = v.config.scenario;
   const slot = folioSlot(c, gfn);
@@ -59,7 +67,7 @@ export function frameOf(v: Vars, s: State, gfn: number): number {
 }
 
 /** Is `frame` the frame of some present index (a folio in guest_memfd's page cache)? */
-export function framePresent(v: Vars, s: State, frame: number): boolean {
+export function framePresent(v: FolioVars, s: State, frame: number): boolean {
   if (!v.blocksMove) return frame < v.config.scenario.gfns && !!s[v.present + frame];
   for (let g = 0; g < v.config.scenario.gfns; g++)
     if (s[v.present + g] && frameOf(v, s, g) === frame) return true;
@@ -67,7 +75,7 @@ export function framePresent(v: Vars, s: State, frame: number): boolean {
 }
 
 /** The GFN whose folio is on `frame` now, or -1: for trace lines and views. */
-export function gfnOfFrame(v: Vars, s: State, frame: number): number {
+export function gfnOfFrame(v: FolioVars, s: State, frame: number): number {
   for (let g = 0; g < v.config.scenario.gfns; g++) if (frameOf(v, s, g) === frame) return g;
   return -1;
 }

@@ -24,7 +24,7 @@ export function invariants(k: Kernel): Invariant[] {
    * file, pinned, or refused by the allocator). Transient references and GUP pins still go. */
   const leaked = (s: State, f: number) =>
     s[v.owner + f] === OWNER_GMEM &&
-    (framePresent(v, s, f) || s[v.refPin + f]! > 0 || k.mm.folioRefs(s, f) === 0);
+    (framePresent(v, s, f) || s[v.refPin + f]! > 0 || k.mm.blockRefs(s, f) === 0);
   const frames = k.frameCount;
   const gfns = k.gfns;
   const frameOf = (s: State, g: number) => k.frameOf(s, g);
