@@ -9,6 +9,8 @@ export interface Run {
   readonly hvo: boolean;
   /** no page_ext client enabled at boot (`--without-page-ext`) */
   readonly withoutPageExt?: boolean;
+  /** the scenario's sizes (`--param`), where not its defaults */
+  readonly params?: Readonly<Record<string, number>>;
 }
 
 export interface Question {

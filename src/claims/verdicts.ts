@@ -7,7 +7,7 @@ import {
   type TreeName,
 } from '../kernel/index.js';
 import type { PagePolicy } from '../policies/index.js';
-import { scenarios } from '../scenarios/index.js';
+import { scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { questions, type Question, type Run } from './questions.js';
 
 export type Verdict = 'pass' | 'leak' | 'fail';
@@ -49,7 +49,7 @@ const rank: Record<Verdict, number> = { pass: 0, leak: 1, fail: 2 };
 
 /** One run of the system, judged on the question's properties only. */
 function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
-  const scenario = scenarios[run.scenario]!;
+  const scenario = run.params ? sized(run.scenario, run.params) : scenarios[run.scenario]!;
   const module = resolveModule(scenario);
   const { tree, hypothetical } = resolveTree(policy, scenario, undefined, module);
   const model = buildSystem({
@@ -86,6 +86,13 @@ function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
   };
 }
 
+/** A bundled scenario at the sizes `params` sets (its defaults elsewhere). */
+function sized(name: string, params: Readonly<Record<string, number>>) {
+  const family = scenarioFamilies[name]!;
+  const defaults = Object.entries(family.params).map(([k, p]) => [k, p.default]);
+  return family.build({ ...Object.fromEntries(defaults), ...params });
+}
+
 /** The command that prints a run's shortest counterexample. */
 export function commandFor(policy: string, run: Run): string {
   return [
@@ -95,6 +102,7 @@ export function commandFor(policy: string, run: Run): string {
     run.faults ? `--faults ${run.faults}` : '',
     run.hvo ? '--hvo' : '',
     run.withoutPageExt ? '--without-page-ext' : '',
+    ...Object.entries(run.params ?? {}).map(([k, v]) => `--param ${k}=${v}`),
   ]
     .filter(Boolean)
     .join(' ');

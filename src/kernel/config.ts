@@ -55,10 +55,13 @@ export type Mutation = (typeof mutationNames)[number];
 export interface Scenario {
   readonly name: string;
   readonly doc: string;
-  /** guest_memfd indices, GFNs and frames, one to one (a simplification, see the README) */
+  /** guest_memfd indices and GFNs, one to one; each backed by a frame (frames.ts) */
   readonly gfns: number;
   /** subpages of the HugeTLB folio at index 0 (1 = only 4 KiB folios) */
   readonly hugeFolio: number;
+  /** free blocks of frames (each as large as the HugeTLB folio) beyond the GFNs' own, for
+   * guest_memfd to reallocate a folio onto (frames.ts); 0 when absent: frame = GFN */
+  readonly spareBlocks?: number;
   readonly vcpus: number;
   /** GFNs the guest accepts and writes */
   readonly guestGfns: readonly number[];

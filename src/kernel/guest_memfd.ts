@@ -52,7 +52,7 @@ export function kvmGmemGetPfn(
   if (s[v.vmBugged]) return done(out, v.vcpuStatus + c, S.EIO);
   if (s[v.invalidateInProgress]) return done(out, v.vcpuStatus + c, S.RETRY); // mmu_invalidate_retry_gfn_unsafe
   if (s[v.attr + g] !== ATTR_PRIVATE) return done(out, v.vcpuStatus + c, S.MEMORY_FAULT); // private fault on a shared GFN
-  if (s[v.poison + g]) return done(out, v.vcpuStatus + c, S.EHWPOISON);
+  if (s[v.poison + k.frameOf(s, g)]) return done(out, v.vcpuStatus + c, S.EHWPOISON);
   if (!s[v.present + g] && !k.mm.canAllocate(s, g)) return undefined; // the allocator gives this frame back later
   const t = out.next();
   if (!t[v.present + g]) k.mm.allocate(t, g);
@@ -60,10 +60,27 @@ export function kvmGmemGetPfn(
   return t;
 }
 
+/**
+ * kvm_gmem_mapping_order: the largest mapping KVM may use for `gfn`, as guest_memfd allows it:
+ * 1 (the huge order, the model's "2M") when the folio behind gfn is the HugeTLB folio, whole
+ * (not split), and every page of it private; else 0 (4 KiB). Sources (plan G5): the HugeTLB
+ * guest_memfd under Yan Zhao's huge page v3 series, virt/kvm/guest_memfd.c
+ * kvm_gmem_mapping_order (huge order only if the whole huge page is private) and
+ * __kvm_gmem_get_pfn (the folio's own order: a split folio's pieces are order 0). For the S-EPT
+ * 2M level's fault path (issue 17).
+ */
+export function kvm_gmem_mapping_order(k: Kernel, s: State, gfn: number): 0 | 1 {
+  const v = k.v;
+  const huge = k.config.scenario.hugeFolio;
+  if (huge <= 1 || gfn >= huge || s[v.folioSplit]) return 0;
+  for (let g = 0; g < huge; g++) if (s[v.attr + g] !== ATTR_PRIVATE) return 0;
+  return 1;
+}
+
 /** What kvmGmemGetPfn reads, and writes for vCPU c. */
 export const getPfnReads = (k: Kernel): number[] => [
   ...k.scalars(k.v.filemapLock, k.v.vmBugged, k.v.invalidateInProgress, k.v.folioSplit),
-  ...k.frames(k.v.attr, k.v.poison, k.v.present, k.v.owner),
+  ...k.frames(k.v.attr, k.v.poison, k.v.present, k.v.owner, k.v.folioBlock),
 ];
 export const getPfnWrites = (k: Kernel, c: number): number[] => [
   k.v.vcpuStatus + c,
@@ -223,7 +240,8 @@ export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
       ...k.scalars(v.folioSplit),
       ...k.frames(v.refPageCache, v.attr, ...(k.mutated('split-copies-mark') ? [v.marked] : [])),
     ],
-    ready: (s, range) => !needsSplit(k, s, range) || k.mm.folioRefs(s, 0) === splitExpects(k),
+    ready: (s, range) =>
+      !needsSplit(k, s, range) || k.mm.folioRefs(s, k.frameOf(s, 0)) === splitExpects(k),
     apply: (t, range) => convertToShared(k, t, inv, range),
     call: (b, a) =>
       `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`,
@@ -287,7 +305,8 @@ export function kvmGmemInvalidateEnd(k: Kernel, inv: Invalidator): Action {
 
 function anyReferenced(k: Kernel, s: State, range: number): boolean {
   for (let g = 0; g < k.gfns; g++)
-    if (range & (1 << g) && s[k.v.present + g] && k.mm.folioRefs(s, g) !== 0) return true;
+    if (range & (1 << g) && s[k.v.present + g] && k.mm.folioRefs(s, k.frameOf(s, g)) !== 0)
+      return true;
   return false;
 }
 
@@ -297,13 +316,15 @@ export function truncate(k: Kernel, t: State, range: number): void {
   const v = k.v;
   for (let g = 0; g < k.gfns; g++) {
     if (!(range & (1 << g)) || !t[v.present + g]) continue;
-    const [from, to] = k.mm.folioFrames(t, g);
-    for (let f = from; f < to; f++) {
-      if (!(range & (1 << f)))
+    const frame = k.frameOf(t, g);
+    const [from, to] = k.mm.folioFrames(t, frame);
+    const first = g - (frame - from); // the folio's first GFN
+    for (let i = 0; i < to - from; i++) {
+      if (!(range & (1 << (first + i))))
         throw new Error(`punching gfn ${g} out of an unsplit huge folio is not modelled`);
     }
     if (anyKept(k, t, from, to)) continue; // the page stays: its unmap failed
-    for (let f = from; f < to; f++) t[v.present + f] = 0;
+    for (let i = 0; i < to - from; i++) t[v.present + first + i] = 0;
     k.mm.put(t, v.refPageCache, from);
   }
 }
@@ -325,23 +346,25 @@ function splitExpects(k: Kernel): number {
 function convertToShared(k: Kernel, t: State, inv: Invalidator, range: number): void {
   const v = k.v;
   for (let g = 0; g < k.gfns; g++) {
-    if (range & (1 << g) && anyKept(k, t, g, g + 1)) {
+    const frame = k.frameOf(t, g);
+    if (range & (1 << g) && anyKept(k, t, frame, frame + 1)) {
       t[inv.status] = S.EIO; // the unmap failed: the conversion fails, nothing changes
       return;
     }
-    if (range & (1 << g) && !k.policy.mayConvertToShared(t, g)) {
+    if (range & (1 << g) && !k.policy.mayConvertToShared(t, frame)) {
       t[inv.status] = S.EFAULT; // the policy vetoes it (page-ext: still marked)
       return;
     }
   }
   if (needsSplit(k, t, range)) {
     // split_folio: every subpage becomes a folio of its own, with its own page-cache reference.
+    const head = k.frameOf(t, 0);
     t[v.folioSplit] = 1;
-    for (let f = 0; f < k.config.scenario.hugeFolio; f++) {
-      t[v.refPageCache + f] = t[v.present + f]!;
+    for (let i = 0; i < k.config.scenario.hugeFolio; i++) {
+      t[v.refPageCache + head + i] = t[v.present + i]!;
       // The mutation: the split copies the head's flags to every subpage (RFC v2 38/51's
       // `p->flags = folio->flags`, quoted by Yan Zhao 2025-06-23), mark included.
-      if (k.mutated('split-copies-mark')) t[v.marked + f] = t[v.marked]!;
+      if (k.mutated('split-copies-mark')) t[v.marked + head + i] = t[v.marked + head]!;
     }
   }
   for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) t[v.attr + g] = ATTR_SHARED;
@@ -354,10 +377,12 @@ function convertToShared(k: Kernel, t: State, inv: Invalidator, range: number): 
 export function kvmGmemConvertToPrivate(k: Kernel, t: State, range: number): number {
   const v = k.v;
   for (let g = 0; g < k.gfns; g++) {
-    if (range & (1 << g) && t[v.refUserMap + g]) k.mm.put(t, v.refUserMap, g); // unmap_mapping_range
+    const frame = k.frameOf(t, g);
+    if (range & (1 << g) && t[v.refUserMap + frame]) k.mm.put(t, v.refUserMap, frame); // unmap_mapping_range
   }
   for (let g = 0; g < k.gfns; g++) {
-    if (range & (1 << g) && t[v.present + g] && k.mm.folioRefs(t, g) !== 1) return S.EAGAIN;
+    if (range & (1 << g) && t[v.present + g] && k.mm.folioRefs(t, k.frameOf(t, g)) !== 1)
+      return S.EAGAIN;
   }
   for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) t[v.attr + g] = ATTR_PRIVATE;
   mergeIfWhole(k, t);
@@ -370,11 +395,13 @@ function mergeIfWhole(k: Kernel, t: State): void {
   const v = k.v;
   const huge = k.config.scenario.hugeFolio;
   if (huge <= 1 || !t[v.folioSplit]) return;
-  for (let f = 0; f < huge; f++) {
-    if (t[v.attr + f] !== ATTR_PRIVATE || !t[v.present + f] || k.mm.frameRefs(t, f) !== 1) return;
+  const head = k.frameOf(t, 0);
+  for (let i = 0; i < huge; i++) {
+    if (t[v.attr + i] !== ATTR_PRIVATE || !t[v.present + i] || k.mm.frameRefs(t, head + i) !== 1)
+      return;
   }
   t[v.folioSplit] = 0;
-  for (let f = 1; f < huge; f++) t[v.refPageCache + f] = 0;
+  for (let i = 1; i < huge; i++) t[v.refPageCache + head + i] = 0;
 }
 
 /** The [start, end) of pages of a range mask, as guest_memfd's functions take it. */

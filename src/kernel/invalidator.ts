@@ -41,11 +41,7 @@ export const own = (inv: Invalidator): number[] => [inv.pc, inv.cursor, inv.stat
 export function nextLeaf(k: Kernel, s: State, inv: Invalidator, from: number): number {
   let range = inv.range(s);
   if (k.mutated('zap-whole-folio')) {
-    for (let g = 0; g < k.gfns; g++) {
-      if (!(range & (1 << g))) continue;
-      const [first, end] = k.mm.folioFrames(s, g);
-      for (let f = first; f < end; f++) range |= 1 << f;
-    }
+    for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) range |= k.folioRange(s, g);
   }
   for (let g = from; g < k.gfns; g++)
     if (range & (1 << g) && s[k.v.spte + g] !== SPTE_NONE) return g;
@@ -63,6 +59,7 @@ export function zapNext(k: Kernel, t: State, inv: Invalidator, from: number): vo
 export const zapNextReads = (k: Kernel): number[] => [
   ...k.frames(k.v.spte),
   ...k.scalars(k.v.folioSplit),
+  ...k.frames(k.v.folioBlock),
 ];
 
 /** kvm_mmu_invalidate_begin (virt/kvm/kvm_main.c): in_progress++ and mmu_invalidate_seq++,

@@ -7,6 +7,7 @@ import {
 } from '../policies/policy.js';
 import type { KernelConfig, Mutation } from './config.js';
 import { Mm } from './folio.js';
+import { frameOf } from './frames.js';
 import { kernelLocks, type Locks } from './locks.js';
 import { S, Seam, statuses } from './seam.js';
 import { resolveModule, type ModuleVersion } from './module.js';
@@ -15,8 +16,8 @@ import { resolveTree, switchesOf, type Switches, type TreeChoice } from './trees
 import { Vars } from './vars.js';
 import { VmmScript } from './vmm_script.js';
 
-/** The policy's hooks as the kernel calls them: bound to the policy's narrow context, each
- * hook that changes state checked not to have written a variable this scenario leaves out of
+/** The policy's hooks as the kernel calls them, with the GFN whose page it is (the policy gets
+ * the GFN's frame): bound to the policy's narrow context, each hook that changes state checked not to have written a variable this scenario leaves out of
  * the state (vars.ts): such a write would corrupt the block of zeroes. */
 export interface BoundPolicy {
   readonly name: string;
@@ -36,11 +37,10 @@ function bindPolicy(
   policy: PagePolicy,
   ctx: PolicyContext,
   v: Vars,
-  gfns: number,
   reclaims: { frame: number; st: number }[],
 ): BoundPolicy {
   const unused = (hook: string, t: State) => {
-    for (let i = 0; i < gfns; i++) {
+    for (let i = 0; i < v.frameCount; i++) {
       if (t[v.zero + i] !== 0)
         throw new PolicyError(
           `policy "${policy.name}": ${hook} wrote a variable this scenario does not use (its steps never change it, so it is not in the state)`,
@@ -50,11 +50,11 @@ function bindPolicy(
   const checked =
     <A extends unknown[]>(
       hook: string,
-      call: ((t: State, gfn: number, k: PolicyContext, ...a: A) => void) | undefined,
+      call: ((t: State, frame: number, k: PolicyContext, ...a: A) => void) | undefined,
     ) =>
     (t: State, gfn: number, ...a: A) => {
       if (!call) return;
-      call.call(policy, t, gfn, ctx, ...a);
+      call.call(policy, t, frameOf(v, t, gfn), ctx, ...a);
       unused(hook, t);
     };
   const { keepsPage, mayConvertToShared, onTdTeardown } = policy;
@@ -116,7 +116,7 @@ export class Kernel {
     const reclaims: { frame: number; st: number }[] = [];
     const ctx: PolicyContext = {
       v: { refPin: v.refPin, refGup: v.refGup, marked: v.marked, poison: v.poison, sept: v.sept },
-      frames: config.scenario.gfns,
+      frames: v.frameCount,
       seam: {
         pageReclaim: (t, frame) => {
           const st = this.seam.pageReclaim(t, frame);
@@ -139,9 +139,9 @@ export class Kernel {
       mutated: (m) => this.mutated(m as Mutation),
     };
     this.mm = new Mm(v, config, (t, frame) => config.policy.mayFree(t, frame, ctx));
-    this.policy = bindPolicy(config.policy, ctx, v, config.scenario.gfns, reclaims);
+    this.policy = bindPolicy(config.policy, ctx, v, reclaims);
     this.policyWrites = [
-      ...this.frames(v.refPin, v.refGup, v.marked, v.poison, v.owner),
+      ...this.frames(v.refPin, v.refGup, v.marked, v.poison, v.owner, v.folioBlock),
       ...this.scalars(v.refUnderflow),
     ];
     this.policyTeardownWrites = [
@@ -153,6 +153,32 @@ export class Kernel {
 
   get gfns(): number {
     return this.config.scenario.gfns;
+  }
+
+  /** The frame backing `gfn` in state `s` (frames.ts). */
+  frameOf(s: State, gfn: number): number {
+    return frameOf(this.v, s, gfn);
+  }
+
+  /** For footprints: the variables of per-frame `fields` that GFN g's frame may be: its own
+   * frame, or, where folios move between blocks, every frame (and the blocks' variables). */
+  frameVars(g: number, ...fields: number[]): number[] {
+    const v = this.v;
+    if (v.folioBlock === v.zero) return fields.filter((f) => f !== v.zero).map((f) => f + g);
+    return this.frames(...fields, v.folioBlock);
+  }
+
+  /** The GFNs (a mask) of the folio that backs `gfn`: the whole HugeTLB folio, or gfn alone. */
+  folioRange(s: State, gfn: number): number {
+    const frame = this.frameOf(s, gfn);
+    const [from, to] = this.mm.folioFrames(s, frame);
+    const first = gfn - (frame - from);
+    return ((1 << (first + to - from)) - 1) & ~((1 << first) - 1);
+  }
+
+  /** Frames of physical memory. */
+  get frameCount(): number {
+    return this.v.frameCount;
   }
 
   get vcpus(): number {

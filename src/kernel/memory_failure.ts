@@ -5,11 +5,12 @@
  * (virt/kvm/guest_memfd.c), unmaps the whole folio from KVM and leaves it in the file; a later
  * fault on it gets -EHWPOISON, and the allocator never hands the frame out again.
  */
-import type { Action, State } from '../engine/index.js';
+import type { Action } from '../engine/index.js';
 import { guestReleases } from './guest_memfd.js';
 import { invalidatingPath } from './invalidation.js';
 import type { Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
+import { framePresent, gfnOfFrame } from './frames.js';
 import { INV_IDLE, INV_LOCK } from './programs.js';
 import { kernelStep } from './step.js';
 import { OWNER_GMEM, TD_OP_RUNNABLE } from './vars.js';
@@ -23,7 +24,11 @@ function memoryFailure(k: Kernel): Action {
     fn: 'memory_failure',
     file: 'mm/memory-failure.c',
     at: [v.mfPc, INV_IDLE],
-    reads: [v.budgetMemoryFailure, v.tdOpState, ...k.frames(v.owner, v.present, v.poison)],
+    reads: [
+      v.budgetMemoryFailure,
+      v.tdOpState,
+      ...k.frames(v.owner, v.present, v.poison, v.folioBlock),
+    ],
     writes: [
       v.budgetMemoryFailure,
       v.mfTarget,
@@ -34,8 +39,8 @@ function memoryFailure(k: Kernel): Action {
       // Only once the TD runs: a failure while the TD is being built, racing
       // KVM_TDX_FINALIZE_VM, is not modelled.
       if (!s[v.budgetMemoryFailure] || s[v.tdOpState] !== TD_OP_RUNNABLE) return;
-      for (let f = 0; f < k.gfns; f++) {
-        if (s[v.owner + f] !== OWNER_GMEM || !s[v.present + f] || s[v.poison + f]) continue;
+      for (let f = 0; f < k.frameCount; f++) {
+        if (s[v.owner + f] !== OWNER_GMEM || !framePresent(v, s, f) || s[v.poison + f]) continue;
         const t = out.next();
         t[v.budgetMemoryFailure]!--;
         t[v.poison + f] = 1;
@@ -44,7 +49,7 @@ function memoryFailure(k: Kernel): Action {
         t[v.mfPc] = INV_LOCK;
         // The guest gets a machine check for this page and gives it up; the handler unmaps
         // the whole folio, so data on its healthy subpages is lost too (a real finding).
-        guestReleases(k, t, 1 << f);
+        guestReleases(k, t, 1 << gfnOfFrame(v, s, f));
       }
     },
     call: (_, a) => `frame ${a[v.mfTarget]} HWPOISON; get_hwpoison_page; kvm_gmem_error_folio`,
@@ -55,16 +60,12 @@ function memoryFailure(k: Kernel): Action {
  * folio from KVM, then drops memory_failure's reference. */
 function errorFolioInvalidator(k: Kernel): Invalidator {
   const v = k.v;
-  const folioRange = (s: State, frame: number) => {
-    const [from, to] = k.mm.folioFrames(s, frame);
-    return ((1 << to) - 1) & ~((1 << from) - 1);
-  };
   return {
     process: 'memory_failure',
     pc: v.mfPc,
     cursor: v.mfCursor,
     status: v.mfStatus,
-    range: (s) => folioRange(s, s[v.mfTarget]!),
+    range: (s) => k.folioRange(s, gfnOfFrame(v, s, s[v.mfTarget]!)),
     work: () => 'none',
     entry: (s) => [{ fn: 'kvm_gmem_error_folio', args: { pfn: s[v.mfTarget]! } }],
     finish(t) {
@@ -72,7 +73,7 @@ function errorFolioInvalidator(k: Kernel): Invalidator {
       t[v.mfPc] = INV_IDLE;
       t[v.mfStatus] = 0;
     },
-    reads: [v.mfTarget, ...k.scalars(v.folioSplit), ...k.mm.refReads],
+    reads: [v.mfTarget, ...k.scalars(v.folioSplit), ...k.mm.refReads, ...k.frames(v.present)],
     beginWrites: [],
     finishWrites: [v.mfPc, v.mfStatus, ...k.mm.putWrites(v.refHwpoison)],
   };

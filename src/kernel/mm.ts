@@ -21,7 +21,7 @@ function folioTryGet(k: Kernel): Action {
     writes: [v.budgetTransient, ...k.frames(v.refTransient)],
     next(s, out) {
       if (!s[v.budgetTransient]) return;
-      for (let f = 0; f < k.gfns; f++) {
+      for (let f = 0; f < k.frameCount; f++) {
         // Only a folio with a reference can be got speculatively.
         if (s[v.owner + f] !== OWNER_GMEM || k.mm.folioRefs(s, f) === 0) continue;
         const t = out.next();
@@ -81,7 +81,7 @@ function allocPages(k: Kernel, f: number): Action {
     writes: [v.owner + f, v.content + f],
     next(s, out) {
       if (s[v.poison + f]) return; // HWPOISON pages are never handed out
-      for (let g = 0; g < k.gfns; g++) if (s[v.owner + g] === OWNER_HOST) return;
+      for (let g = 0; g < k.frameCount; g++) if (s[v.owner + g] === OWNER_HOST) return;
       const t = out.next();
       t[v.owner + f] = OWNER_HOST;
       t[v.content + f] = CONTENT_HOST;
@@ -118,11 +118,11 @@ export function mmSteps(k: Kernel): Action[] {
 }
 
 export function perFrame(k: Kernel, make: (frame: number) => Action): Action[] {
-  return Array.from({ length: k.gfns }, (_, f) => make(f));
+  return Array.from({ length: k.frameCount }, (_, f) => make(f));
 }
 
 /** The frame whose `field` differs between two states, for trace lines. */
 export function changedFrame(k: Kernel, b: State, a: State, field: number): number {
-  for (let f = 0; f < k.gfns; f++) if (b[field + f] !== a[field + f]) return f;
+  for (let f = 0; f < k.frameCount; f++) if (b[field + f] !== a[field + f]) return f;
   return -1;
 }

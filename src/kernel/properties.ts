@@ -5,6 +5,7 @@
 import type { Invariant, Liveness, State } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
 import { SEPT_FREE, SEPT_MAPPED, SEPT_PENDING, SEPT_PENDING_BLOCKED } from './seam.js';
+import { framePresent } from './frames.js';
 import { needsSplit } from './guest_memfd.js';
 import {
   ATTR_PRIVATE,
@@ -26,23 +27,23 @@ export function invariants(k: Kernel): Invariant[] {
    * file, pinned, or refused by the allocator). Transient references and GUP pins still go. */
   const leaked = (s: State, f: number) =>
     s[v.owner + f] === OWNER_GMEM &&
-    (!!s[v.present + f] || s[v.refPin + f]! > 0 || k.mm.folioRefs(s, f) === 0);
-  const frames = k.gfns;
-  // Each check is a plain loop over the frames: they run on every new state.
+    (framePresent(v, s, f) || s[v.refPin + f]! > 0 || k.mm.blockRefs(s, f) === 0);
+  const frames = k.frameCount;
+  const gfns = k.gfns;
+  const frameOf = (s: State, g: number) => k.frameOf(s, g);
+  // Each check is a plain loop over the frames or GFNs: they run on every new state.
   return [
     {
       name: 'no-reuse-while-mapped',
-      reads: [v.tdLifecycle, ...k.frames(v.owner, v.sept, v.pamt)],
+      reads: [v.tdLifecycle, ...k.frames(v.owner, v.sept, v.pamt, v.folioBlock)],
       doc: "A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner's data.",
       check(s) {
         if (s[v.tdLifecycle] === TD_TEARDOWN) return true;
-        for (let f = 0; f < frames; f++) {
-          if (
-            s[v.owner + f] === OWNER_HOST &&
-            (s[v.sept + f] !== SEPT_FREE || s[v.pamt + f] === PT_REG)
-          )
+        for (let f = 0; f < frames; f++)
+          if (s[v.owner + f] === OWNER_HOST && s[v.pamt + f] === PT_REG) return false;
+        for (let g = 0; g < gfns; g++)
+          if (s[v.sept + g] !== SEPT_FREE && s[v.owner + frameOf(s, g)] === OWNER_HOST)
             return false;
-        }
         return true;
       },
     },
@@ -60,13 +61,14 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'no-private-and-shared-at-once',
-      reads: k.frames(v.sept, v.attr, v.refUserMap, v.refGup),
+      reads: k.frames(v.sept, v.attr, v.refUserMap, v.refGup, v.folioBlock),
       doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
       check(s) {
-        for (let g = 0; g < frames; g++) {
+        for (let g = 0; g < gfns; g++) {
           const state = s[v.sept + g];
           if (state !== SEPT_MAPPED && state !== SEPT_PENDING) continue;
-          if (s[v.attr + g] !== ATTR_PRIVATE || s[v.refUserMap + g] || s[v.refGup + g])
+          const f = frameOf(s, g);
+          if (s[v.attr + g] !== ATTR_PRIVATE || s[v.refUserMap + f] || s[v.refGup + f])
             return false;
         }
         return true;
@@ -79,7 +81,10 @@ export function invariants(k: Kernel): Invariant[] {
       check(s) {
         if (s[v.refUnderflow]) return false;
         for (let f = 0; f < frames; f++) {
-          if (s[v.owner + f] !== OWNER_GMEM && (s[v.present + f] || k.mm.frameRefs(s, f) !== 0))
+          if (
+            s[v.owner + f] !== OWNER_GMEM &&
+            (framePresent(v, s, f) || k.mm.frameRefs(s, f) !== 0)
+          )
             return false;
         }
         return true;
@@ -87,15 +92,22 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'guest-data-kept',
-      reads: [v.vmBugged, ...k.frames(v.accepted, v.attr, v.sept, v.guestData, v.content)],
+      reads: [
+        v.vmBugged,
+        ...k.frames(v.accepted, v.attr, v.sept, v.guestData, v.content, v.folioBlock),
+      ],
       doc: 'Data the guest wrote to a private page it still owns is gone (the page was zapped and re-added, or overwritten) while the VM is alive: silent data loss inside the TD.',
       check(s) {
         if (s[v.vmBugged]) return true;
-        for (let g = 0; g < frames; g++) {
+        for (let g = 0; g < gfns; g++) {
           if (!s[v.accepted + g] || s[v.attr + g] !== ATTR_PRIVATE) continue;
           const state = s[v.sept + g];
           if (state === SEPT_PENDING || state === SEPT_PENDING_BLOCKED) return false; // "unexpected pending"
-          if (state === SEPT_MAPPED && s[v.guestData + g] && s[v.content + g] !== CONTENT_GUEST)
+          if (
+            state === SEPT_MAPPED &&
+            s[v.guestData + g] &&
+            s[v.content + frameOf(s, g)] !== CONTENT_GUEST
+          )
             return false;
         }
         return true;

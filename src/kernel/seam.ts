@@ -186,12 +186,12 @@ export class Seam {
   }
 
   rangeOf(frame: number): number {
-    return pamtRangeOf(this.v.config.scenario.gfns, frame);
+    return pamtRangeOf(this.v.frameCount, frame);
   }
 
   /** The frames of a 2M range whose 4K PAMT entry is the TD's (the node's page count,
    * pamt_inc_nl_page_count: kept as a counter by the module, derived here). */
-  private rangeInUse(t: State, range: number, from = 0, to = this.v.config.scenario.gfns): boolean {
+  private rangeInUse(t: State, range: number, from = 0, to = this.v.frameCount): boolean {
     for (let f = from; f < to; f++)
       if (this.rangeOf(f) === range && t[this.v.pamt + f] === PT_REG) return true;
     return false;
@@ -215,7 +215,7 @@ export class Seam {
   pamtRemove(t: State, range: number): number {
     const v = this.v;
     if (t[v.pamt2m + range] !== PT_PAMT) return S.NO_PAMT_PAIR;
-    const inRange = Array.from({ length: v.config.scenario.gfns }, (_, f) => f).filter(
+    const inRange = Array.from({ length: v.frameCount }, (_, f) => f).filter(
       (f) => this.rangeOf(f) === range,
     );
     const half = inRange[0]! + Math.ceil(inRange.length / 2);
@@ -240,7 +240,7 @@ export class Seam {
   /** The number of 4 KiB pages the TD owns (TDR.chldcnt), from the PAMT. */
   childCount(s: State): number {
     let n = 0;
-    for (let f = 0; f < this.v.config.scenario.gfns; f++) if (s[this.v.pamt + f] === PT_REG) n++;
+    for (let f = 0; f < this.v.frameCount; f++) if (s[this.v.pamt + f] === PT_REG) n++;
     return n;
   }
 
@@ -257,32 +257,33 @@ export class Seam {
   }
 
   /** TDH.MEM.PAGE.AUG (tdh_mem_page_aug.c; ABI: TDH.MEM.PAGE.AUG leaf 6):
-   * FREE -> PENDING, PAMT PT_NDA -> PT_REG; the page content is not touched. */
-  pageAug(t: State, gfn: number): number {
+   * FREE -> PENDING, PAMT PT_NDA -> PT_REG; the page content is not touched. `gfn`'s entry
+   * (RCX) maps `frame` (R8). */
+  pageAug(t: State, gfn: number, frame: number): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
-    const free = this.pageFree(t, gfn);
+    const free = this.pageFree(t, frame);
     if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_PENDING;
-    t[v.pamt + gfn] = PT_REG;
+    t[v.pamt + frame] = PT_REG;
     return S.SUCCESS;
   }
 
   /** TDH.MEM.PAGE.ADD (tdh_mem_page_add.c; leaf 2): only before TDH.MR.FINALIZE; copies the
    * source page into the target under the TD's key: FREE -> MAPPED, PT_NDA -> PT_REG. */
-  pageAdd(t: State, gfn: number): number {
+  pageAdd(t: State, gfn: number, frame: number): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.tdOpState] !== TD_OP_INITIALIZED) return S.OP_STATE_INCORRECT;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
-    const free = this.pageFree(t, gfn);
+    const free = this.pageFree(t, frame);
     if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_MAPPED;
-    t[v.pamt + gfn] = PT_REG;
-    t[v.content + gfn] = CONTENT_GUEST;
-    t[v.dirty + gfn] = 1;
-    t[v.tdBit + gfn] = 1;
+    t[v.pamt + frame] = PT_REG;
+    t[v.content + frame] = CONTENT_GUEST;
+    t[v.dirty + frame] = 1;
+    t[v.tdBit + frame] = 1;
     return S.SUCCESS;
   }
 
@@ -318,7 +319,7 @@ export class Seam {
   track(t: State): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
-    const { vcpus, gfns } = v.config.scenario;
+    const { vcpus, gfns } = v.config.scenario; // block ages are per GFN
     for (let c = 0; c < vcpus; c++)
       if (t[v.inGuest + c] && t[v.entryAge + c]! >= 1) return S.EPOCH_BUSY;
     for (let c = 0; c < vcpus; c++) if (t[v.entryAge + c]! < 2) t[v.entryAge + c]!++;
@@ -329,7 +330,7 @@ export class Seam {
   /** TDH.MEM.PAGE.REMOVE (tdh_mem_page_remove.c; leaf 29): when RUNNABLE the entry must be
    * blocked and tracked; before finalize MAPPED/PENDING go directly. Entry -> FREE, PAMT ->
    * PT_NDA; the page's content and its dirty HKID cache lines stay as they are. */
-  pageRemove(t: State, gfn: number): number {
+  pageRemove(t: State, gfn: number, frame: number): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     const state = t[v.sept + gfn]!;
@@ -339,7 +340,7 @@ export class Seam {
       if (!this.tlbTracked(t, gfn)) return S.TRACKING_NOT_DONE;
     }
     t[v.sept + gfn] = SEPT_FREE;
-    t[v.pamt + gfn] = PT_NDA;
+    t[v.pamt + frame] = PT_NDA;
     t[v.blockAge + gfn] = 0;
     return S.SUCCESS;
   }
@@ -360,15 +361,15 @@ export class Seam {
    * TD exit (EPT violation, EEQ ACCEPT), reported here as TDX_EPT_ENTRY_STATE_INCORRECT for the
    * caller to turn into an exit. Its BUSY (the host holding the entry lock) cannot arise: a
    * SEAMCALL is one atomic step of the model. */
-  guestAccept(t: State, gfn: number): number {
+  guestAccept(t: State, gfn: number, frame: number): number {
     const v = this.v;
     const state = t[v.sept + gfn];
     if (state === SEPT_MAPPED) return S.ALREADY_ACCEPTED;
     if (state !== SEPT_PENDING) return S.STATE_INCORRECT;
     t[v.sept + gfn] = SEPT_MAPPED;
-    t[v.content + gfn] = CONTENT_STALE;
-    t[v.dirty + gfn] = 1;
-    t[v.tdBit + gfn] = 1;
+    t[v.content + frame] = CONTENT_STALE;
+    t[v.dirty + frame] = 1;
+    t[v.tdBit + frame] = 1;
     return S.SUCCESS;
   }
 
@@ -393,7 +394,7 @@ export class Seam {
   cacheWb(t: State): number {
     const v = this.v;
     if (t[v.tdLifecycle] !== TD_BLOCKED) return S.NO_HKID_READY;
-    for (let f = 0; f < v.config.scenario.gfns; f++) {
+    for (let f = 0; f < v.frameCount; f++) {
       if (t[v.dirty + f] && t[v.owner + f] === OWNER_HOST) t[v.content + f] = CONTENT_STALE;
       t[v.dirty + f] = 0;
     }

@@ -56,6 +56,7 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
     s[v.budgetRetryFails] = faults['retry-fails'] ?? 0;
     s[v.budgetWbinvdFails] = faults['wbinvd-fails'] ?? 0;
     s[v.budgetAddFails] = faults['add-fails'] ?? 0;
+    v.initial(s);
     startOp(k, s);
     return [s];
   };

@@ -82,7 +82,7 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
       [v.need + c, retry ? g + 1 : 0],
       ...(stray ? [] : [[v.accepted + g, touch.accepted] as const]),
     ],
-    reads: [v.attr + g, v.poison + g, v.vmmOp, v.vmmPc, ...touch.reads],
+    reads: [v.attr + g, ...k.frameVars(g, v.poison), v.vmmOp, v.vmmPc, ...touch.reads],
     writes: touch.writes,
     next(s, out) {
       // A page the guest was told is poisoned (the VMM injects a machine check) it no longer
@@ -90,7 +90,7 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
       if (
         (s[v.attr + g] === ATTR_PRIVATE || stray) &&
         !k.script.holds(s, g) &&
-        (retry || !s[v.poison + g])
+        (retry || !s[v.poison + k.frameOf(s, g)])
       )
         touch.next(s, out);
     },
@@ -108,15 +108,13 @@ function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Acti
     reads: [v.sept + g],
     writes: [
       v.sept + g,
-      v.content + g,
-      v.dirty + g,
-      v.tdBit + g,
+      ...k.frameVars(g, v.content, v.dirty, v.tdBit),
       v.accepted + g,
       ...exitToFaultWrites(k, c),
     ],
     next(_, out) {
       const t = out.next();
-      const st = k.seam.guestAccept(t, g);
+      const st = k.seam.guestAccept(t, g, k.frameOf(t, g));
       if (st === S.SUCCESS || st === S.ALREADY_ACCEPTED) {
         t[v.accepted + g] = 1;
         t[v.need + c] = 0;
@@ -133,11 +131,10 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
   return guestTouch(k, c, g, retry, {
     fn: 'guest write',
     accepted: 1,
-    reads: [v.sept + g, v.guestData + g, v.content + g, v.dirty + g],
+    reads: [v.sept + g, v.guestData + g, ...k.frameVars(g, v.content, v.dirty)],
     writes: [
-      v.content + g,
+      ...k.frameVars(g, v.content, v.dirty),
       v.guestData + g,
-      v.dirty + g,
       v.vcpuStatus + c,
       v.vmBugged,
       ...k.vcpuFields(v.inGuest),
@@ -145,22 +142,23 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
     ],
     next(s, out) {
       const mapped = s[v.sept + g] === SEPT_MAPPED;
+      const f = k.frameOf(s, g);
       // Writing again what is already written changes nothing: skip the self-loop (a script's
       // guest takes it: its write is an instruction that completes).
       if (
         !k.config.scenario.strayPrivateAccesses &&
         mapped &&
         s[v.guestData + g] &&
-        s[v.content + g] === CONTENT_GUEST &&
-        s[v.dirty + g] &&
+        s[v.content + f] === CONTENT_GUEST &&
+        s[v.dirty + f] &&
         !s[v.need + c]
       )
         return;
       const t = out.next();
       if (mapped) {
-        t[v.content + g] = CONTENT_GUEST;
+        t[v.content + f] = CONTENT_GUEST;
         t[v.guestData + g] = 1;
-        t[v.dirty + g] = 1; // written through the TD's HKID
+        t[v.dirty + f] = 1; // written through the TD's HKID
         t[v.need + c] = 0;
       } else if (s[v.sept + g] === SEPT_PENDING) {
         // An access before ACCEPT: the "unexpected pending" EPT violation. KVM warns "Guest

@@ -156,8 +156,9 @@ function kvmMmuFinishPageFault(k: Kernel, c: number): Action {
       const t = out.next();
       t[v.mmuLock]!--;
       t[v.faultRef + c] = 0;
-      k.mm.freeIfUnused(t, g);
-      if (k.mutated('double-put')) k.mm.put(t, v.refPageCache, k.mm.folioFrames(t, g)[0]);
+      const frame = k.frameOf(t, g);
+      k.mm.freeIfUnused(t, frame);
+      if (k.mutated('double-put')) k.mm.put(t, v.refPageCache, k.mm.folioFrames(t, frame)[0]);
       t[pc] = VCPU_IDLE;
       t[v.vcpuStatus + c] = 0;
     },

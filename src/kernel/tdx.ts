@@ -75,7 +75,7 @@ function anyInGuest(k: Kernel, s: State): boolean {
 /** What the TDX module reads of a TD and its pages on a memory SEAMCALL. */
 const seamReads = (k: Kernel) => [
   ...k.scalars(k.v.tdOpState, k.v.tdLifecycle),
-  ...k.frames(k.v.sept, k.v.pamt, k.v.blockAge),
+  ...k.frames(k.v.sept, k.v.pamt, k.v.blockAge, k.v.folioBlock),
   ...k.vcpuFields(k.v.inGuest, k.v.entryAge),
 ];
 
@@ -92,7 +92,7 @@ function tdxMemPageAug(
   const v = k.v;
   let t = out.next();
   k.policy.onMap(t, g);
-  const st = k.seam.pageAug(t, g);
+  const st = k.seam.pageAug(t, g, k.frameOf(t, g));
   if (st === S.SUCCESS) {
     t[v.spte + g] = SPTE_PRESENT;
   } else {
@@ -142,11 +142,11 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
         t[pc] = FAULT_FINISH;
         // Module 2.0: a failed AUG puts the page's PAMT reference ([hp-v3] 17/24, Dynamic PAMT
         // v4 13/16): the lockless decrement here, the locked part its own step.
-        if (st !== S.SUCCESS && k.pamt?.putDecrement(t, gfnOf(s))) t[pc] = FAULT_PAMT_PUT;
+        if (st !== S.SUCCESS && k.pamt?.putDecrement(t, k.frameOf(t, gfnOf(s)))) t[pc] = FAULT_PAMT_PUT;
       });
     },
     call: (b, a) =>
-      `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + k.seam.rangeOf(gfnOf(b))]}` : ''}`,
+      `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + k.seam.rangeOf(k.frameOf(b, gfnOf(b)))]}` : ''}`,
     observe: (b, a) =>
       seamcallSeen(
         k,
@@ -232,7 +232,7 @@ function zapStep(k: Kernel, inv: Invalidator, step: ZapStep): Action {
 function zapFailed(k: Kernel, inv: Invalidator, t: State, which: ZapSeamcallName): void {
   kvmBugOn(k, t);
   k.policy.onZapFailed(t, leaf(inv, t), which);
-  if (k.mutated('pamt-put-on-zap-failure')) k.pamt?.put(t, leaf(inv, t));
+  if (k.mutated('pamt-put-on-zap-failure')) k.pamt?.put(t, k.frameOf(t, leaf(inv, t)));
   zapNext(k, t, inv, leaf(inv, t) + 1);
 }
 
@@ -405,18 +405,19 @@ function kvmMakeAllCpusRequest(k: Kernel, inv: Invalidator): Action {
  */
 function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
-  const done = (t: State, frame: number, st: number) => {
+  const done = (t: State, g: number, st: number) => {
     t[inv.status] = st;
     if (st === S.SUCCESS || k.mutated('ignore-wbinvd-status')) {
+      const frame = k.frameOf(t, g);
       k.seam.clearPage(t, frame); // tdx_quirk_reset_page / tdx_clear_page
-      k.policy.onRemoved(t, frame);
+      k.policy.onRemoved(t, g);
       // Module 2.0: the removal's last statement ([hp-v3] 17/24, Dynamic PAMT v4 14/16)
       k.pamt?.put(t, frame);
     } else {
       kvmBugOn(k, t);
-      k.policy.onZapFailed(t, frame, 'WBINVD');
+      k.policy.onZapFailed(t, g, 'WBINVD');
     }
-    zapNext(k, t, inv, frame + 1);
+    zapNext(k, t, inv, g + 1);
   };
   return zapStep(k, inv, {
     fn: 'tdx_sept_remove_private_spte',
@@ -434,21 +435,29 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
     ],
     next(s, out) {
       const t = out.next();
-      const frame = leaf(inv, t);
-      done(t, frame, k.mutated('skip-wbinvd') ? S.SUCCESS : k.seam.pageWbinvd(t, frame));
+      const g = leaf(inv, t);
+      const st = k.mutated('skip-wbinvd') ? S.SUCCESS : k.seam.pageWbinvd(t, k.frameOf(t, g));
+      done(t, g, st);
       if (s[v.budgetWbinvdFails]! > 0) {
         const f = out.next();
         f[v.budgetWbinvdFails]!--;
-        done(f, frame, S.METADATA_INCORRECT_RCX);
+        done(f, g, S.METADATA_INCORRECT_RCX);
       }
     },
     call: (b, a) => {
       const failed = a[v.vmBugged]! > b[v.vmBugged]!;
       const cleared = a[inv.status] === S.SUCCESS || k.mutated('ignore-wbinvd-status');
-      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(leaf(inv, b))} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${k.pamt && cleared ? pamtPutText(k, leaf(inv, b), b) : ''}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
+      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(k.frameOf(b, leaf(inv, b)))} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${k.pamt && cleared ? pamtPutText(k, k.frameOf(b, leaf(inv, b)), b) : ''}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
     },
     observe: (b, a) =>
-      seamcallSeen(k, 'tdh_phymem_page_wbinvd_hkid', { pfn: leaf(inv, b) }, a[inv.status]!, b, a),
+      seamcallSeen(
+        k,
+        'tdh_phymem_page_wbinvd_hkid',
+        { pfn: k.frameOf(b, leaf(inv, b)) },
+        a[inv.status]!,
+        b,
+        a,
+      ),
   });
 }
 
@@ -521,7 +530,7 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       failures: v.budgetRemoveFails,
       busy: S.BUSY,
       conflict: inGuest,
-      seamcall: (t, g) => k.seam.pageRemove(t, g),
+      seamcall: (t, g) => k.seam.pageRemove(t, g, k.frameOf(t, g)),
       succeeded: (t) => k.policy.onRemoveSucceeded(t, leaf(inv, t)),
       failed: (t) => zapFailed(k, inv, t, 'REMOVE'),
       args: leafArgs,

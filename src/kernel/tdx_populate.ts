@@ -80,7 +80,7 @@ function tdxVcpuInitMemRegion(k: Kernel): Action {
     reads: [
       ...k.scalars(v.tdOpState, v.filemapLock, v.folioSplit),
       ...k.vcpuFields(v.inGuest, v.vcpuPc),
-      ...k.frames(v.attr, v.present, v.owner, v.poison),
+      ...k.frames(v.attr, v.present, v.owner, v.poison, v.folioBlock),
     ],
     writes: [
       ...advanceWrites(k),
@@ -132,12 +132,13 @@ function tdhMemPageAdd(
   // Module 2.0: tdx_pamt_get before ADD, tdx_pamt_put when it fails (Dynamic PAMT v4 13/16);
   // no vCPU runs before finalize, so nothing races them. An injected failure below leaves the
   // count where it was (get and put).
-  k.pamt?.get(t, g);
-  const st = k.seam.pageAdd(t, g);
+  const frame = k.frameOf(t, g);
+  k.pamt?.get(t, frame);
+  const st = k.seam.pageAdd(t, g, frame);
   if (st === S.SUCCESS) {
     t[v.guestData + g] = 1; // the initial image is the guest's data, measured and accepted
     t[v.accepted + g] = 1;
-  } else k.pamt?.put(t, g);
+  } else k.pamt?.put(t, frame);
   t[v.vmmStatus] = st;
   done(t, g, st);
   if (s[v.budgetAddFails]! > 0) {

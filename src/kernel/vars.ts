@@ -1,6 +1,8 @@
 import type { KernelConfig } from './config.js';
 import type { ModuleVersion } from './module.js';
+import type { State } from '../engine/index.js';
 import type { Switches } from './trees.js';
+import { folioSlots, frameCount, slotGfn } from './frames.js';
 import {
   invalidationLabels,
   INV_IDLE,
@@ -22,12 +24,13 @@ const of =
     upTo(n - 1);
 const status: Domain = (_, statuses) => upTo(statuses - 1);
 const gfn: Domain = (c) => upTo(c.scenario.gfns - 1);
+const frame: Domain = (c) => upTo(frameCount(c.scenario) - 1);
 const age: Domain = () => [0, 1, 2];
 
 /**
  * The variables of the system, each a small integer: the model's vocabulary. A scalar is one
- * variable; a per-GFN, per-frame or per-vCPU field is `base + index`. (GFN g is backed by
- * frame g: see the README's simplifications.)
+ * variable; a per-GFN, per-frame or per-vCPU field is `base + index`. A GFN's frame is
+ * `frameOf` (frames.ts).
  *
  * A variable that no step of the scenario can change (a fault budget of 0, the references of
  * a feature the scenario does not use) is not part of the state: it reads as 0 from a block
@@ -64,6 +67,11 @@ export class Vars {
   readonly filemapLock = this.scalar('gmem.invalidate_lock', () => [0, LOCK_EXCLUSIVE]); // readers, or LOCK_EXCLUSIVE
   readonly gmemFile = this.scalar('gmem.file', of(3)); // GMEM_OPEN, GMEM_RELEASED, GMEM_EVICTED
   readonly folioSplit: number;
+  /** per folio slot: the first frame of the block backing it (frames.ts), where the scenario
+   * has spare blocks to reallocate onto */
+  readonly folioBlock: number;
+  /** folios can move between blocks (the scenario has spare blocks): frameOf reads folioBlock */
+  readonly blocksMove: boolean;
 
   // mm
   readonly refUnderflow = this.scalar('mm.refcount_underflow', flag);
@@ -132,6 +140,10 @@ export class Vars {
   readonly mfStatus: number;
 
   readonly size: number;
+  /** frames of physical memory (frames.ts) */
+  readonly frameCount: number;
+  /** each array field's length, by base: what `frames` covers */
+  private readonly lengths = new Map<number, number>();
 
   /** `statuses`: how many status codes there are (seam.ts's table). */
   constructor(
@@ -142,7 +154,8 @@ export class Vars {
   ) {
     const { gfns, vcpus, ops, hugeFolio } = config.scenario;
     const { faults } = config;
-    this.zero = this.array('zero', gfns, () => [0]);
+    const frames = (this.frameCount = frameCount(config.scenario));
+    this.zero = this.array('zero', frames, () => [0]);
     const budget = (kind: keyof typeof faults) =>
       faults[kind] ? this.scalar(`fault.${kind}`, () => upTo(faults[kind] ?? 0)) : this.zero;
     const converts = ops.some((op) => op.op === 'to-shared' || op.op === 'to-private');
@@ -160,40 +173,44 @@ export class Vars {
     this.vmStateGuard =
       populates && tree.vmStateGuard ? this.scalar('kvm.vm_state_guard', flag) : this.zero;
     this.folioSplit = hugeFolio > 1 ? this.scalar('gmem.huge_folio_split', flag) : this.zero;
+    this.blocksMove = !!config.scenario.spareBlocks;
+    this.folioBlock = this.blocksMove
+      ? this.array('folio.block', folioSlots(config.scenario), frame)
+      : this.zero;
     this.mfPc = memoryFailure
       ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)])
       : this.zero;
     this.mfCursor = memoryFailure ? this.scalar('memory_failure.gfn', gfn) : this.zero;
-    this.mfTarget = memoryFailure ? this.scalar('memory_failure.frame', gfn) : this.zero;
+    this.mfTarget = memoryFailure ? this.scalar('memory_failure.frame', frame) : this.zero;
     this.mfStatus = memoryFailure ? this.scalar('memory_failure.status', status) : this.zero;
     this.attr = converts ? this.array('attr', gfns, flag) : this.zero; // conversions alone change it
     this.present = this.array('present', gfns, flag);
     this.spte = this.array('spte', gfns, of(3));
     this.sept = this.array('sept', gfns, of(5));
     this.blockAge = this.array('block_age', gfns, age);
-    this.pamt = this.array('pamt', gfns, flag);
-    this.owner = this.array('owner', gfns, of(3));
-    this.dirty = this.array('dirty', gfns, flag);
-    this.poison = this.array('poison', gfns, flag);
-    this.marked = this.array('marked', gfns, of(3));
-    this.content = this.array('content', gfns, of(3));
-    this.tdBit = this.array('td_bit', gfns, flag);
+    this.pamt = this.array('pamt', frames, flag);
+    this.owner = this.array('owner', frames, of(3));
+    this.dirty = this.array('dirty', frames, flag);
+    this.poison = this.array('poison', frames, flag);
+    this.marked = this.array('marked', frames, of(3));
+    this.content = this.array('content', frames, of(3));
+    this.tdBit = this.array('td_bit', frames, flag);
     this.guestData = this.array('guest_data', gfns, flag);
     this.accepted = this.array('accepted', gfns, flag);
     this.premapped =
       populates && tree.addPath === 'premap' ? this.array('premapped', gfns, flag) : this.zero;
-    this.refPageCache = this.array('ref.page_cache', gfns, flag);
-    this.refPin = this.array('ref.pin', gfns, flag);
+    this.refPageCache = this.array('ref.page_cache', frames, flag);
+    this.refPin = this.array('ref.pin', frames, flag);
     this.refTransient = faults['transient-refs']
-      ? this.array('ref.transient', gfns, () => upTo(faults['transient-refs'] ?? 0))
+      ? this.array('ref.transient', frames, () => upTo(faults['transient-refs'] ?? 0))
       : this.zero;
-    this.refUserMap = gup ? this.array('ref.user_map', gfns, flag) : this.zero; // the VMM's mmap for GUP
+    this.refUserMap = gup ? this.array('ref.user_map', frames, flag) : this.zero; // the VMM's mmap for GUP
     this.refGup = gup
-      ? this.array('ref.gup', gfns, (c) =>
+      ? this.array('ref.gup', frames, (c) =>
           upTo(c.scenario.ops.filter((op) => op.op === 'gup').length),
         )
       : this.zero;
-    this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', gfns, flag) : this.zero;
+    this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', frames, flag) : this.zero;
     const dpamt = module === '2.0';
     this.pamt2m = dpamt ? this.array('pamt_2m', PAMT_RANGES, () => [PT_NDA, PT_PAMT]) : this.zero;
     this.pamtPair = dpamt ? this.array('pamt_pair', PAMT_RANGES, flag) : this.zero;
@@ -212,6 +229,13 @@ export class Vars {
     this.domains = this.domainOf.map((d) => d(config, statuses));
   }
 
+  /** The state's initial values where they are not 0: each folio on its own block. */
+  initial(s: State): void {
+    const c = this.config.scenario;
+    if (this.folioBlock === this.zero) return;
+    for (let i = 0; i < folioSlots(c); i++) s[this.folioBlock + i] = slotGfn(c, i);
+  }
+
   /** TypeOK: the first variable outside its domain in `s` ("name = value"), or undefined. */
   outsideDomain(s: Uint8Array): string | undefined {
     for (let i = 0; i < this.size; i++) {
@@ -220,13 +244,12 @@ export class Vars {
     return undefined;
   }
 
-  /** For footprints: every GFN's (frame's) variable of each per-GFN field. A field this
+  /** For footprints: every element of each per-GFN, per-frame or per-slot field. A field this
    * scenario leaves out (it reads the block of zeroes) is nothing. */
   frames(...fields: number[]): number[] {
-    const n = this.config.scenario.gfns;
     return fields
       .filter((f) => f !== this.zero)
-      .flatMap((f) => Array.from({ length: n }, (_, g) => f + g));
+      .flatMap((f) => Array.from({ length: this.lengths.get(f)! }, (_, i) => f + i));
   }
 
   /** For footprints: every vCPU's variable of each per-vCPU field. */
@@ -237,7 +260,7 @@ export class Vars {
 
   /** For footprints: scalars, less those this scenario leaves out. */
   scalars(...vars: number[]): number[] {
-    return vars.filter((x) => x < this.zero || x >= this.zero + this.config.scenario.gfns);
+    return vars.filter((x) => x < this.zero || x >= this.zero + this.frameCount);
   }
 
   private scalar(name: string, domain: Domain): number {
@@ -248,6 +271,7 @@ export class Vars {
 
   private array(name: string, n: number, domain: Domain): number {
     const base = this.names.length;
+    this.lengths.set(base, n);
     for (let i = 0; i < n; i++) {
       this.names.push(`${name}[${i}]`);
       this.domainOf.push(domain);

@@ -26,6 +26,19 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   out['gmem invalidate_lock'] = lockText(s[v.filemapLock]!, LOCK_EXCLUSIVE);
   out['gmem file'] = ['open', 'released (inode not yet evicted)', 'inode evicted'][s[v.gmemFile]!]!;
   if (k.config.scenario.hugeFolio > 1) out['gmem huge folio'] = s[v.folioSplit] ? 'split' : 'whole';
+  // Frame f's lines follow GFN f's (the layout where frame = GFN), spare frames last.
+  const frame = (f: number) => {
+    out[`frame ${f} PAMT`] = s[v.pamt + f] ? 'PT_REG' : 'PT_NDA';
+    out[`frame ${f} owner`] = ['free', 'guest_memfd', 'HOST (reused)'][s[v.owner + f]!]!;
+    out[`frame ${f} refcount`] = refsText(k, s, f);
+    out[`frame ${f} cache`] = s[v.dirty + f]
+      ? 'dirty lines under the HKID'
+      : s[v.tdBit + f]
+        ? 'written back, TD-bit lines not reset'
+        : 'clean';
+    out[`frame ${f} holds`] =
+      `${["nobody's data", 'guest data', 'host data'][s[v.content + f]!]}${s[v.poison + f] ? ', HWPOISON' : ''}${s[v.marked + f] ? `, marked${s[v.marked + f] === 2 ? ' 2' : ''}` : ''}`;
+  };
   for (let g = 0; g < k.gfns; g++) {
     const sept = s[v.sept + g]!;
     out[`gfn ${g}`] =
@@ -34,21 +47,14 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
       `${['none', 'FROZEN', 'present'][s[v.spte + g]!]!}${s[v.premapped + g] ? ', premapped (nr_premapped, not ADDed)' : ''}`;
     out[`gfn ${g} S-EPT`] =
       `${septStateNames[sept]}${isBlocked(sept) ? ` (blocked ${ageText(s[v.blockAge + g]!)})` : ''}`;
-    out[`frame ${g} PAMT`] = s[v.pamt + g] ? 'PT_REG' : 'PT_NDA';
-    out[`frame ${g} owner`] = ['free', 'guest_memfd', 'HOST (reused)'][s[v.owner + g]!]!;
-    out[`frame ${g} refcount`] = refsText(k, s, g);
-    out[`frame ${g} cache`] = s[v.dirty + g]
-      ? 'dirty lines under the HKID'
-      : s[v.tdBit + g]
-        ? 'written back, TD-bit lines not reset'
-        : 'clean';
-    out[`frame ${g} holds`] =
-      `${["nobody's data", 'guest data', 'host data'][s[v.content + g]!]}${s[v.poison + g] ? ', HWPOISON' : ''}${s[v.marked + g] ? `, marked${s[v.marked + g] === 2 ? ' 2' : ''}` : ''}`;
+    if (v.folioBlock !== v.zero) out[`gfn ${g} frame`] = String(k.frameOf(s, g));
+    frame(g);
     if (k.config.scenario.guestGfns.includes(g)) {
       out[`guest gfn ${g}`] =
         `${s[v.accepted + g] ? 'accepted' : 'not accepted'}${s[v.guestData + g] ? ', wrote data' : ''}`;
     }
   }
+  for (let f = k.gfns; f < k.frameCount; f++) frame(f);
   if (k.pamt) {
     // Dynamic PAMT (module 2.0): the range's 2M PAMT entry, its pair, the kernel's refcount
     for (let r = 0; r < PAMT_RANGES; r++) {
@@ -103,6 +109,6 @@ function refsText(k: Kernel, s: State, f: number): string {
   ] as const;
   const refs = holders.filter(([, h]) => s[h + f]).map(([name, h]) => `${name} ${s[h + f]}`);
   for (let c = 0; c < k.vcpus; c++)
-    if (s[v.faultRef + c] && s[v.faultGfn + c] === f) refs.push(`vcpu${c} fault 1`);
+    if (s[v.faultRef + c] && k.frameOf(s, s[v.faultGfn + c]!) === f) refs.push(`vcpu${c} fault 1`);
   return `${k.mm.frameRefs(s, f)}${refs.length ? ` (${refs.join(', ')})` : ''}`;
 }

@@ -135,7 +135,7 @@ function pinUserPages(k: Kernel): Action {
     fn: 'pin_user_pages',
     file: 'mm/gup.c',
     reads: [
-      ...k.frames(v.attr, v.present, v.owner, v.poison, v.refUserMap),
+      ...k.frames(v.attr, v.present, v.owner, v.poison, v.refUserMap, v.folioBlock),
       ...k.scalars(v.folioSplit),
     ],
     writes: [...advanceWrites(k), ...k.mm.allocateWrites(), ...k.frames(v.refUserMap, v.refGup)],
@@ -145,8 +145,9 @@ function pinUserPages(k: Kernel): Action {
     run(_, t, op) {
       const g = 'gfn' in op ? op.gfn : 0;
       if (!t[v.present + g]) k.mm.allocate(t, g); // kvm_gmem_fault_user_mapping allocates it
-      if (!t[v.refUserMap + g]) k.mm.get(t, v.refUserMap, g);
-      k.mm.get(t, v.refGup, g);
+      const frame = k.frameOf(t, g);
+      if (!t[v.refUserMap + frame]) k.mm.get(t, v.refUserMap, frame);
+      k.mm.get(t, v.refGup, frame);
       advance(k, t);
     },
     call: (b) => `mmap + GUP pin of shared gfn ${opGfn(k, b)}`,
@@ -156,7 +157,7 @@ function pinUserPages(k: Kernel): Action {
 /** The VMM's I/O thread: the I/O on frame f completes and its GUP pin goes. */
 function unpinUserPage(k: Kernel, f: number): Action {
   const io = { process: 'vmm-io', fn: 'unpin_user_page', file: 'mm/gup.c', holder: k.v.refGup };
-  return folioRelease(k, { ...io, done: `I/O on gfn ${f} done, GUP pin dropped` }, f);
+  return folioRelease(k, { ...io, done: `I/O on frame ${f} done, GUP pin dropped` }, f);
 }
 
 /** The VMM's invalidating path: punch hole, conversion to shared, and kvm_gmem_release at

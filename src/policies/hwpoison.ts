@@ -9,5 +9,5 @@ export const hwpoison: PagePolicy = {
   ...noHooks,
   name: 'hwpoison',
   doc: 'A page whose zap failed is marked HWPOISON: freed, but never reused.',
-  onZapFailed: (t, gfn, k) => void (t[k.v.poison + gfn] = 1),
+  onZapFailed: (t, frame, k) => void (t[k.v.poison + frame] = 1),
 };

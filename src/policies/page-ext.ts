@@ -20,13 +20,13 @@ export const pageExt: PagePolicy = {
   ...noHooks,
   name: 'page-ext',
   doc: 'TDX marks each page it maps in its page_ext entry (per pfn, outside the vmemmap); the allocator refuses a marked page.',
-  onMap: (t, gfn, k) => {
-    if (k.mm.hasPageExt(gfn)) t[k.v.marked + gfn] = 1;
+  onMap: (t, frame, k) => {
+    if (k.mm.hasPageExt(frame)) t[k.v.marked + frame] = 1;
   },
-  onMapFailed: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
+  onMapFailed: (t, frame, k) => void (t[k.v.marked + frame] = 0),
   // Cleared after a successful REMOVE, before WBINVD: a page whose WBINVD then fails is freed
   // with the TD's dirty cache lines.
-  onRemoveSucceeded: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
+  onRemoveSucceeded: (t, frame, k) => void (t[k.v.marked + frame] = 0),
   mayFree: (t, frame, k) => !t[k.v.marked + frame],
   mayConvertToShared: (t, frame, k) => !t[k.v.marked + frame],
 };

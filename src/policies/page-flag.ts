@@ -12,12 +12,12 @@ export const pageFlag: PagePolicy = {
   ...noHooks,
   name: 'page-flag',
   doc: 'TDX marks each page it maps with a page flag; a marked page is never freed.',
-  onMap: (t, gfn, k) => {
-    if (k.mm.hasOwnPageFlags(t, gfn)) t[k.v.marked + gfn] = 1;
+  onMap: (t, frame, k) => {
+    if (k.mm.hasOwnPageFlags(t, frame)) t[k.v.marked + frame] = 1;
   },
-  onMapFailed: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
+  onMapFailed: (t, frame, k) => void (t[k.v.marked + frame] = 0),
   // Rick Edgecombe's description Yan Zhao answers (2025-06-23, aFkeBtuNBN1RrDAJ): the mark is
   // cleared after a successful REMOVE (or RECLAIM), i.e. before the WBINVD.
-  onRemoveSucceeded: (t, gfn, k) => void (t[k.v.marked + gfn] = 0),
+  onRemoveSucceeded: (t, frame, k) => void (t[k.v.marked + frame] = 0),
   mayFree: (t, frame, k) => !t[k.v.marked + frame],
 };

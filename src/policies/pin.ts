@@ -11,10 +11,10 @@ export const pin: PagePolicy = {
   name: 'pin',
   tree: 'v6.17',
   doc: 'TDX holds a page reference on every page it maps (the code before the patch).',
-  onMap: (t, gfn, k) => k.mm.get(t, k.v.refPin, gfn),
-  onMapFailed: (t, gfn, k) => k.mm.put(t, k.v.refPin, gfn),
-  onRemoved: (t, gfn, k) => {
-    if (!k.mutated('no-unpin-after-remove')) k.mm.put(t, k.v.refPin, gfn);
+  onMap: (t, frame, k) => k.mm.get(t, k.v.refPin, frame),
+  onMapFailed: (t, frame, k) => k.mm.put(t, k.v.refPin, frame),
+  onRemoved: (t, frame, k) => {
+    if (!k.mutated('no-unpin-after-remove')) k.mm.put(t, k.v.refPin, frame);
   },
   onZapFailed() {},
   mayFree: () => true,

@@ -3,7 +3,8 @@ import type { State } from '../engine/index.js';
 /**
  * What a policy may see and do: the references it may take and drop, the per-frame marks it
  * may set, and nothing else of the kernel (the kernel hands it this, not itself). Variables are
- * indexes into the state: `t[ctx.v.marked + gfn]` is the frame's mark.
+ * indexes into the state: `t[ctx.v.marked + frame]` is the frame's mark. Each hook gets the
+ * frame of the page (the frame behind the GFN the kernel maps or zaps: src/kernel/frames.ts).
  */
 export interface PolicyContext {
   readonly v: {
@@ -13,10 +14,10 @@ export interface PolicyContext {
     /** per-frame marks: a policy's own bit, and HWPOISON */
     readonly marked: number;
     readonly poison: number;
-    /** the S-EPT entry's state (seam.ts's SEPT_*), read-only: what the zap got as far as */
+    /** the S-EPT entry's state (seam.ts's SEPT_*) by GFN, read-only: what the zap got as far as */
     readonly sept: number;
   };
-  /** the number of frames (GFN g is backed by frame g) */
+  /** the number of frames */
   readonly frames: number;
   readonly seam: {
     /** TDH.PHYMEM.PAGE.RECLAIM of one of the TD's ordinary pages: its status (seam.ts) */
@@ -57,25 +58,25 @@ export interface PagePolicy {
    * `conversion-rfc`. On another tree a run is a hypothetical port. */
   readonly tree?: string;
   /** tdx_sept_set_private_spte, before TDH.MEM.PAGE.AUG or TDH.MEM.PAGE.ADD. */
-  onMap(t: State, gfn: number, k: PolicyContext): void;
+  onMap(t: State, frame: number, k: PolicyContext): void;
   /** The map SEAMCALL returned an error (TDX_OPERAND_BUSY included). */
-  onMapFailed(t: State, gfn: number, k: PolicyContext): void;
+  onMapFailed(t: State, frame: number, k: PolicyContext): void;
   /**
    * TDH.MEM.PAGE.REMOVE succeeded: the S-EPT no longer maps the page, but its cache lines under
    * the TD's HKID are not yet written back (TDH.PHYMEM.PAGE.WBINVD comes next). Where a design
    * says it clears its mark "after a successful REMOVE" it does so here. Optional: nothing by
    * default.
    */
-  onRemoveSucceeded?(t: State, gfn: number, k: PolicyContext): void;
+  onRemoveSucceeded?(t: State, frame: number, k: PolicyContext): void;
   /** After a successful TDH.MEM.PAGE.REMOVE, TDH.PHYMEM.PAGE.WBINVD and clear. */
-  onRemoved(t: State, gfn: number, k: PolicyContext): void;
+  onRemoved(t: State, frame: number, k: PolicyContext): void;
   /**
    * A zapping SEAMCALL failed and KVM_BUG_ON fired; `which` says which one. BLOCK or REMOVE:
    * the S-EPT may still map the page. WBINVD: REMOVE succeeded but the page was neither written
    * back nor cleared (dirty TD cache lines may remain). TRACK: never passed today (a failed
    * TRACK lets the zap go on to REMOVE, which then fails and is reported as REMOVE).
    */
-  onZapFailed(t: State, gfn: number, k: PolicyContext, which: ZapSeamcallName): void;
+  onZapFailed(t: State, frame: number, k: PolicyContext, which: ZapSeamcallName): void;
   /** May the allocator take this frame back when its folio's refcount reaches zero? */
   mayFree(t: State, frame: number, k: PolicyContext): boolean;
   /**

@@ -25,10 +25,10 @@ export const reclaimAfterTeardown: PagePolicy = {
   ...noHooks,
   name: 'reclaim-after-teardown',
   doc: 'On a failed zap TDX takes a page reference and lists the page; after HKID release it RECLAIMs, clears and releases it (ours).',
-  onZapFailed: (t, gfn, k, which) => {
-    if (t[k.v.marked + gfn]) return; // listed already
-    k.mm.get(t, k.v.refPin, gfn);
-    t[k.v.marked + gfn] = which === 'WBINVD' ? FLUSH_ONLY : LISTED;
+  onZapFailed: (t, frame, k, which) => {
+    if (t[k.v.marked + frame]) return; // listed already
+    k.mm.get(t, k.v.refPin, frame);
+    t[k.v.marked + frame] = which === 'WBINVD' ? FLUSH_ONLY : LISTED;
   },
   onTdTeardown: (t, k) => {
     for (let f = 0; f < k.frames; f++) {

@@ -9,5 +9,5 @@ export const refOnZapFailure: PagePolicy = {
   ...noHooks,
   name: 'ref-on-zap-failure',
   doc: 'TDX takes a page reference only when zapping the page fails, and never drops it.',
-  onZapFailed: (t, gfn, k) => k.mm.get(t, k.v.refPin, gfn),
+  onZapFailed: (t, frame, k) => k.mm.get(t, k.v.refPin, frame),
 };

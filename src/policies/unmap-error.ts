@@ -13,6 +13,6 @@ export const unmapError: PagePolicy = {
   ...noHooks,
   name: 'unmap-error',
   doc: 'The unmap hook returns an error; guest_memfd keeps the page, and callers that cannot fail leak it.',
-  onZapFailed: (t, gfn, k) => void (t[k.v.marked + gfn] = 1),
+  onZapFailed: (t, frame, k) => void (t[k.v.marked + frame] = 1),
   keepsPage: (t, frame, k) => t[k.v.marked + frame] === 1,
 };

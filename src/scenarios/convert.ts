@@ -1,20 +1,35 @@
-import { defaultScenario, vcpusParam, type ScenarioFamily } from './family.js';
+import {
+  defaultScenario,
+  gfnRange,
+  spareBlocksParam,
+  vcpusParam,
+  type ScenarioFamily,
+} from './family.js';
 
-/** One HugeTLB folio of two subpages, both private and used by the guest; the guest converts
- * the second to shared (splitting the folio), the VMM does I/O on it, and it goes back. The
- * folio is always two subpages (a simplification, see docs/system-model.md), so only the vCPUs
- * can be set. */
+/** One HugeTLB folio of `folio-pages` subpages (2 by default; each stands for a 4 KiB page of
+ * the real folio's 512), all private and used by the guest; the guest converts the second to
+ * shared (splitting the folio), the VMM does I/O on it, and it goes back. */
 export const convertFamily: ScenarioFamily = {
   name: 'convert',
-  doc: 'One huge folio (2 subpages): partial conversion to shared (split), GUP I/O, back to private (merge), teardown.',
-  params: { vcpus: vcpusParam(1) },
-  build: ({ vcpus }) => ({
+  doc: 'One huge folio (2 subpages by default): partial conversion to shared (split), GUP I/O, back to private (merge), teardown.',
+  params: {
+    vcpus: vcpusParam(1),
+    'folio-pages': {
+      default: 2,
+      min: 2,
+      max: 8,
+      doc: 'subpages of the HugeTLB folio (each a GFN the guest uses)',
+    },
+    'spare-blocks': spareBlocksParam(),
+  },
+  build: ({ vcpus, 'folio-pages': pages, 'spare-blocks': spare }) => ({
     name: 'convert',
     doc: convertFamily.doc,
-    gfns: 2,
-    hugeFolio: 2,
+    gfns: pages!,
+    hugeFolio: pages!,
+    ...(spare ? { spareBlocks: spare } : {}),
     vcpus: vcpus!,
-    guestGfns: [0, 1],
+    guestGfns: gfnRange(0, pages!),
     ops: [
       { op: 'to-shared', gfns: [1] },
       { op: 'gup', gfn: 1 },

@@ -25,6 +25,17 @@ export function pagesParam(defaultValue: number, min = 1): ParamSpec {
   return { default: defaultValue, min, max: MAX_PAGES, doc: '4 KiB pages (GFNs) of guest memory' };
 }
 
+/** Free blocks of frames beyond the GFNs' own (src/kernel/frames.ts): with one, guest_memfd
+ * allocates the lowest free block and a folio can land on frames other than its GFNs'. */
+export function spareBlocksParam(): ParamSpec {
+  return {
+    default: 0,
+    min: 0,
+    max: 2,
+    doc: 'spare blocks of frames (each as large as the HugeTLB folio) for guest_memfd to allocate from',
+  };
+}
+
 /** The GFNs from..to-1. */
 export function gfnRange(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);

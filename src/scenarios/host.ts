@@ -3,6 +3,7 @@ import {
   defaultScenario,
   gfnRange,
   pagesParam,
+  spareBlocksParam,
   vcpusParam,
   type ScenarioFamily,
 } from './family.js';
@@ -12,14 +13,15 @@ import {
 export const hostFamily: ScenarioFamily = {
   name: 'host',
   doc: 'Two vCPUs, two pages, a VMM free to add, finalize, punch, convert and tear down in any order.',
-  params: { vcpus: vcpusParam(2), pages: pagesParam(2) },
-  build: ({ vcpus, pages }) => {
+  params: { vcpus: vcpusParam(2), pages: pagesParam(2), 'spare-blocks': spareBlocksParam() },
+  build: ({ vcpus, pages, 'spare-blocks': spare }) => {
     const gfns = gfnRange(0, pages!);
     return {
       name: 'host',
       doc: hostFamily.doc,
       gfns: gfns.length,
       hugeFolio: 1,
+      ...(spare ? { spareBlocks: spare } : {}),
       vcpus: vcpus!,
       guestGfns: gfns,
       vmm: 'any',

@@ -195,8 +195,17 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
   it("--help shows every scenario's sizes with their ranges and defaults", () => {
     const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
-      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2)',
+      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1) folio-pages=2..8 (2) spare-blocks=0..2 (0); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2) spare-blocks=0..2 (0)',
     );
+  });
+
+  it('a folio size outside 2..8 is a one-line error, exit 2', () => {
+    const r = septcheck('check', '--scenario', 'convert', '--param', 'folio-pages=9');
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      'septcheck: parameter folio-pages=9 of scenario convert: expected an integer from 2 to 8\n',
+    ]);
   });
 });
 
@@ -367,7 +376,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'convert', '--param', 'pages=3'],
-      'septcheck: scenario convert has no parameter "pages" (it has: vcpus)\n',
+      'septcheck: scenario convert has no parameter "pages" (it has: vcpus, folio-pages, spare-blocks)\n',
     ],
     [
       ['simulate', '--scenario', 'teardown', '--param', 'vcpus=0'],
@@ -375,7 +384,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['swarm', '--scenario', 'host', '--shard', '1/2', '--param', 'disks=3'],
-      'septcheck: scenario host has no parameter "disks" (it has: vcpus, pages)\n',
+      'septcheck: scenario host has no parameter "disks" (it has: vcpus, pages, spare-blocks)\n',
     ],
     [
       ['check', 'test/fixtures/counter-model.ts', '--param', 'bogus=1'],

@@ -12,7 +12,7 @@ describe('page-ext', () => {
       hvo: true,
       only: [],
     }).result;
-    expect(pageExt).toMatchObject({ result: 'ok', distinctStates: 5326 });
+    expect(pageExt).toMatchObject({ result: 'ok', distinctStates: 5276 });
     expect(pageExt.findings.map((f) => [f.kind, f.property, f.trace.length])).toEqual([
       ['leak', 'teardown-reclaims', 34],
     ]);

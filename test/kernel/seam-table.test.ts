@@ -56,13 +56,13 @@ function apply(row: SeamRow): Record<string, string | boolean> {
   if (row.pair) t[v.pamt2m] = PT_PAMT;
   if (row.neighbourInUse) t[v.pamt + 1] = PT_REG;
   const calls: Record<SeamRow['call'], () => number> = {
-    'TDH.MEM.PAGE.AUG': () => k.seam.pageAug(t, 0),
-    'TDH.MEM.PAGE.ADD': () => k.seam.pageAdd(t, 0),
+    'TDH.MEM.PAGE.AUG': () => k.seam.pageAug(t, 0, 0),
+    'TDH.MEM.PAGE.ADD': () => k.seam.pageAdd(t, 0, 0),
     'TDH.MEM.RANGE.BLOCK': () => k.seam.rangeBlock(t, 0),
     'TDH.MEM.TRACK': () => k.seam.track(t),
-    'TDH.MEM.PAGE.REMOVE': () => k.seam.pageRemove(t, 0),
+    'TDH.MEM.PAGE.REMOVE': () => k.seam.pageRemove(t, 0, 0),
     'TDH.PHYMEM.PAGE.WBINVD': () => k.seam.pageWbinvd(t, 0),
-    'TDG.MEM.PAGE.ACCEPT': () => k.seam.guestAccept(t, 0),
+    'TDG.MEM.PAGE.ACCEPT': () => k.seam.guestAccept(t, 0, 0),
     'TDH.MR.FINALIZE': () => k.seam.finalize(t),
     'TDH.PHYMEM.PAGE.RECLAIM': () => k.seam.reclaimTdr(t),
     'TDH.PHYMEM.PAGE.RECLAIM (page)': () => k.seam.pageReclaim(t, 0),

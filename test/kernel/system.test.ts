@@ -117,7 +117,7 @@ describe('a failed REMOVE (a KVM or TDX module bug)', () => {
 describe('faults the design must survive', () => {
   it.each([
     ['basic', 'transient-refs=2', 8874],
-    ['convert', 'transient-refs=2', 44721],
+    ['convert', 'transient-refs=2', 44196],
     ['basic', 'busy=1', 3142],
     ['contention', 'busy=1', 9984],
     ['teardown', 'memory-failure=1', 10720],
