@@ -132,7 +132,7 @@ function systemOptions(cmd: Command, scenario?: string): Command {
     )
     .option(
       '--tree <name>',
-      `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3), or the tree the scenario needs (convert: conversion-rfc) with the design as a hypothetical port`,
+      `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3, native on hugepage-v3 too), or the first tree that has what the scenario needs (convert: conversion-rfc), a hypothetical port unless the design is native there`,
     );
 }
 

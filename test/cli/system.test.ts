@@ -272,11 +272,11 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--tree', 'bogus'],
-      'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc)\n',
+      'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc, hugepage-v3)\n',
     ],
     [
       ['simulate', '--scenario', 'convert', '--tree', 'v6.17'],
-      'septcheck: --tree v6.17: scenario convert needs in-place-conversion + hugetlb, which v6.17 does not have (conversion-rfc does)\n',
+      'septcheck: --tree v6.17: scenario convert needs in-place-conversion + hugetlb, which v6.17 does not have (conversion-rfc and hugepage-v3 do)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],

@@ -30,14 +30,14 @@ describe('septcheck run: a TDX VM’s kernel tree (vm.tree)', () => {
   it('an unknown tree, or one without what the VM needs, names the field', () => {
     expect(() => script('pages: 2, tree: bogus')).toThrow(
       new ScriptError(
-        'trees.yaml: vm.tree: expected one of v6.17, series-v3, conversion-rfc, got "bogus"',
+        'trees.yaml: vm.tree: expected one of v6.17, series-v3, conversion-rfc, hugepage-v3, got "bogus"',
       ),
     );
     expect(() =>
       runScript(script('pages: 2, hugeFolio: 2, tree: series-v3'), 'trees.yaml'),
     ).toThrow(
       new ScriptError(
-        'trees.yaml: vm.tree: series-v3: scenario trees needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc does)',
+        'trees.yaml: vm.tree: series-v3: scenario trees needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc and hugepage-v3 do)',
       ),
     );
   });
@@ -50,7 +50,7 @@ describe('septcheck run: a TDX VM’s kernel tree (vm.tree)', () => {
     expect(septcheck('run', file, '--tree', 'bogus')).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc)\n',
+      stderr: 'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc, hugepage-v3)\n',
     });
   });
 });
