@@ -101,6 +101,15 @@ export class Vars {
   readonly refGup: number;
   readonly refHwpoison: number;
 
+  // Per huge range (GFNs r*N .. r*N+N-1, N = the scenario's huge folio pages, standing for the
+  // 512 of a 2M page) on a tree with 2M leaves; elsewhere the S-EPT tables are implicit
+  /** how many ranges have a 2M S-EPT entry of their own (0: none, the 4K-only model) */
+  readonly hugeRanges: number;
+  readonly sept2m: number; // the range's S-EPT entry at the 2M level: SEPT_* or SEPT_NL_MAPPED
+  readonly blockAge2m: number; // TRACKs since the 2M entry was blocked (saturating at 2)
+  readonly table: number; // the range's S-EPT table page (for its 4K leaves): TABLE_*
+  readonly pamt2m: number; // per frame block: the 2M PAMT entry, PT_NDA or PT_REG (a 2M TD page)
+
   // Per vCPU
   readonly inGuest: number;
   readonly entryAge: number; // TRACKs since the vCPU entered (saturating at 2)
@@ -187,6 +196,13 @@ export class Vars {
         )
       : this.zero;
     this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', gfns, flag) : this.zero;
+    this.hugeRanges = tree.hugeLeaves && hugeFolio > 1 ? Math.ceil(gfns / hugeFolio) : 0;
+    const ranges = (name: string, domain: Domain) =>
+      this.hugeRanges ? this.array(name, this.hugeRanges, domain) : this.zero;
+    this.sept2m = ranges('sept2m', of(6));
+    this.blockAge2m = ranges('block_age2m', age);
+    this.table = ranges('table', of(5));
+    this.pamt2m = ranges('pamt2m', flag);
     this.inGuest = this.array('in_guest', vcpus, flag);
     this.entryAge = this.array('entry_age', vcpus, age);
     this.vcpuPc = this.array('vcpu.pc', vcpus, () => labelValues(vcpuLabels));
@@ -266,6 +282,12 @@ export const SPTE_FROZEN = 1;
 export const SPTE_PRESENT = 2;
 export const PT_NDA = 0;
 export const PT_REG = 1;
+// table[r]: the S-EPT table page of a range, as KVM and the module see it
+export const TABLE_NONE = 0; // no table: KVM has not linked one
+export const TABLE_EPT = 1; // given to the module (SEPT.ADD or DEMOTE): PAMT PT_EPT, counted in the TDR
+export const TABLE_ORPHAN = 2; // KVM's mirror links it, the module never took it (a failed DEMOTE): PT_NDA
+export const TABLE_FREED = 3; // reclaimed after HKID release and freed
+export const TABLE_LEAKED = 4; // KVM gave up on it (handle_removed_pt leaks a table it cannot free)
 export const OWNER_FREE = 0;
 export const OWNER_GMEM = 1;
 export const OWNER_HOST = 2;
