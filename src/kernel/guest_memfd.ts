@@ -87,6 +87,21 @@ export function guestReleases(k: Kernel, t: State, range: number): void {
   }
 }
 
+/** kvm_gmem_mapping_order ([gmem-hv3] guest_memfd.c, huge-pages.md G5): 1 (standing for the
+ * 2M order) when the folio behind gfn is huge, in the file, not split and private in every
+ * page; else 0. */
+export function kvm_gmem_mapping_order(k: Kernel, s: State, gfn: number): 0 | 1 {
+  const huge = k.config.scenario.hugeFolio;
+  if (huge <= 1 || gfn >= huge || s[k.v.folioSplit] || !s[k.v.present]) return 0;
+  for (let g = 0; g < huge; g++) if (s[k.v.attr + g] !== ATTR_PRIVATE) return 0;
+  return 1;
+}
+/** What kvm_gmem_mapping_order reads. */
+export const mappingOrderReads = (k: Kernel) => [
+  ...k.scalars(k.v.folioSplit),
+  ...k.frames(k.v.present, k.v.attr),
+];
+
 /** Does the range cover only part of the allocated, unsplit HugeTLB folio (so it must be split)? */
 export function needsSplit(k: Kernel, s: State, range: number): boolean {
   const huge = k.config.scenario.hugeFolio;

@@ -11,7 +11,7 @@ import {
   CONTENT_GUEST,
   OWNER_GMEM,
   OWNER_HOST,
-  PT_REG,
+  TABLE_LEAKED,
   TD_TEARDOWN,
   TDR_RECLAIMED,
 } from './vars.js';
@@ -29,14 +29,14 @@ export function invariants(k: Kernel): Invariant[] {
   return [
     {
       name: 'no-reuse-while-mapped',
-      reads: [v.tdLifecycle, ...k.frames(v.owner, v.sept, v.pamt)],
+      reads: [v.tdLifecycle, ...k.frames(v.owner, v.sept, v.pamt), ...k.ranges(v.sept2m, v.pamt2m)],
       doc: "A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner's data.",
       check(s) {
         if (s[v.tdLifecycle] === TD_TEARDOWN) return true;
         for (let f = 0; f < frames; f++) {
           if (
             s[v.owner + f] === OWNER_HOST &&
-            (s[v.sept + f] !== SEPT_FREE || s[v.pamt + f] === PT_REG)
+            (k.seam.leafOf(s, f) !== SEPT_FREE || k.seam.assigned(s, f))
           )
             return false;
         }
@@ -57,11 +57,11 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'no-private-and-shared-at-once',
-      reads: k.frames(v.sept, v.attr, v.refUserMap, v.refGup),
+      reads: [...k.frames(v.sept, v.attr, v.refUserMap, v.refGup), ...k.ranges(v.sept2m)],
       doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
       check(s) {
         for (let g = 0; g < frames; g++) {
-          const state = s[v.sept + g];
+          const state = k.seam.leafOf(s, g);
           if (state !== SEPT_MAPPED && state !== SEPT_PENDING) continue;
           if (s[v.attr + g] !== ATTR_PRIVATE || s[v.refUserMap + g] || s[v.refGup + g])
             return false;
@@ -84,13 +84,17 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'guest-data-kept',
-      reads: [v.vmBugged, ...k.frames(v.accepted, v.attr, v.sept, v.guestData, v.content)],
+      reads: [
+        v.vmBugged,
+        ...k.frames(v.accepted, v.attr, v.sept, v.guestData, v.content),
+        ...k.ranges(v.sept2m),
+      ],
       doc: 'Data the guest wrote to a private page it still owns is gone (the page was zapped and re-added, or overwritten) while the VM is alive: silent data loss inside the TD.',
       check(s) {
         if (s[v.vmBugged]) return true;
         for (let g = 0; g < frames; g++) {
           if (!s[v.accepted + g] || s[v.attr + g] !== ATTR_PRIVATE) continue;
-          const state = s[v.sept + g];
+          const state = k.seam.leafOf(s, g);
           if (state === SEPT_PENDING || state === SEPT_PENDING_BLOCKED) return false; // "unexpected pending"
           if (state === SEPT_MAPPED && s[v.guestData + g] && s[v.content + g] !== CONTENT_GUEST)
             return false;
@@ -105,6 +109,7 @@ export function invariants(k: Kernel): Invariant[] {
         v.tdr,
         ...k.frames(v.pamt, v.owner, v.present, v.refPin),
         ...k.mm.countReads,
+        ...k.ranges(v.pamt2m, v.table),
       ],
       doc: 'Teardown finished but left frames the host can never use again (a deliberate leak): memory lost until reboot, nothing corrupted. A weaker finding than a safety violation.',
       severity: 'finding',
@@ -112,7 +117,9 @@ export function invariants(k: Kernel): Invariant[] {
       check(s) {
         if (!k.script.done(s)) return true;
         if (s[v.tdr] !== TDR_RECLAIMED) return false;
-        for (let f = 0; f < frames; f++) if (s[v.pamt + f] === PT_REG || leaked(s, f)) return false;
+        for (let f = 0; f < frames; f++) if (k.seam.assigned(s, f) || leaked(s, f)) return false;
+        // an S-EPT table page KVM could not take back (a failed DEMOTE's, K11) is lost too
+        for (let r = 0; r < v.hugeRanges; r++) if (s[v.table + r] === TABLE_LEAKED) return false;
         return true;
       },
     },

@@ -211,9 +211,22 @@ export class Seam {
 
   /** pamt_walk (pamt_manager.c, M4): a frame inside a 2M page assigned whole (2M entry PT_REG)
    * has its 4K walk stop at the 2M leaf: a 4K check of it is TDX_PAGE_METADATA_INCORRECT (M5). */
-  private in2mPage(t: State, frame: number): boolean {
+  in2mPage(t: State, frame: number): boolean {
     const b = this.blockOf(frame);
     return b >= 0 && t[this.v.pamt2m + b] === PT_REG;
+  }
+
+  /** The state of the leaf that maps GFN g: its range's 2M leaf (or FREE 2M entry), else its
+   * 4K entry. */
+  leafOf(s: State, gfn: number): number {
+    const r = this.rangeOf(gfn);
+    if (r >= 0 && s[this.v.sept2m + r] !== SEPT_NL_MAPPED) return s[this.v.sept2m + r]!;
+    return s[this.v.sept + gfn]!;
+  }
+
+  /** Does the module assign frame f to the TD (a 4K page, or a frame of a 2M page)? */
+  assigned(s: State, frame: number): boolean {
+    return s[this.v.pamt + frame] === PT_REG || this.in2mPage(s, frame);
   }
 
   /** secure_ept_walk to the 4K level (sept_manager.c; helpers.c
@@ -225,7 +238,7 @@ export class Seam {
   }
 
   /** The GFNs of range r that the scenario has. */
-  private rangeGfns(r: number): number[] {
+  rangeGfns(r: number): number[] {
     const n = this.v.config.scenario.hugeFolio;
     const end = Math.min((r + 1) * n, this.v.config.scenario.gfns);
     return Array.from({ length: end - r * n }, (_, i) => r * n + i);

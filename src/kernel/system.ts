@@ -56,6 +56,7 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
     s[v.budgetRetryFails] = faults['retry-fails'] ?? 0;
     s[v.budgetWbinvdFails] = faults['wbinvd-fails'] ?? 0;
     s[v.budgetAddFails] = faults['add-fails'] ?? 0;
+    s[v.budgetDemoteFails] = faults['demote-fails'] ?? 0;
     startOp(k, s);
     return [s];
   };
@@ -92,6 +93,7 @@ function sortVcpus(k: Kernel, s: State): void {
     v.faultRef,
     v.need,
     v.vcpuStatus,
+    v.faultLevel,
   ];
   const blocks = Array.from({ length: k.vcpus }, (_, c) => fields.map((f) => s[f + c]!));
   blocks.sort((a, b) => {

@@ -76,6 +76,7 @@ export class Vars {
   readonly budgetRetryFails: number;
   readonly budgetWbinvdFails: number;
   readonly budgetAddFails: number;
+  readonly budgetDemoteFails: number;
 
   // Per GFN / frame
   readonly attr: number; // guest_memfd per-index state: ATTR_PRIVATE or ATTR_SHARED
@@ -109,6 +110,9 @@ export class Vars {
   readonly blockAge2m: number; // TRACKs since the 2M entry was blocked (saturating at 2)
   readonly table: number; // the range's S-EPT table page (for its 4K leaves): TABLE_*
   readonly pamt2m: number; // per frame block: the 2M PAMT entry, PT_NDA or PT_REG (a 2M TD page)
+  readonly mirror2m: number; // KVM's mirror at the range's 2M level: MIRROR_*
+  readonly acceptFallback: number; // the guest's 2M ACCEPT of the range failed: it accepts at 4K
+  readonly faultLevel: number; // per vCPU: its fault maps at 2M (kvm_tdp_mmu_map chose the level)
 
   // Per vCPU
   readonly inGuest: number;
@@ -158,6 +162,7 @@ export class Vars {
     this.budgetRetryFails = budget('retry-fails');
     this.budgetWbinvdFails = budget('wbinvd-fails');
     this.budgetAddFails = budget('add-fails');
+    this.budgetDemoteFails = budget('demote-fails');
     const populates = ops.some((op) => op.op === 'init-mem');
     this.vmStateGuard =
       populates && tree.vmStateGuard ? this.scalar('kvm.vm_state_guard', flag) : this.zero;
@@ -203,6 +208,9 @@ export class Vars {
     this.blockAge2m = ranges('block_age2m', age);
     this.table = ranges('table', of(5));
     this.pamt2m = ranges('pamt2m', flag);
+    this.mirror2m = ranges('mirror2m', of(5));
+    this.acceptFallback = ranges('guest.accept_4k', flag);
+    this.faultLevel = this.hugeRanges ? this.array('fault.level_2m', vcpus, flag) : this.zero;
     this.inGuest = this.array('in_guest', vcpus, flag);
     this.entryAge = this.array('entry_age', vcpus, age);
     this.vcpuPc = this.array('vcpu.pc', vcpus, () => labelValues(vcpuLabels));
@@ -236,6 +244,14 @@ export class Vars {
   vcpuFields(...fields: number[]): number[] {
     const n = this.config.scenario.vcpus;
     return fields.flatMap((f) => Array.from({ length: n }, (_, c) => f + c));
+  }
+
+  /** For footprints: every huge range's variable of each per-range field (none without 2M
+   * leaves). */
+  ranges(...fields: number[]): number[] {
+    return fields
+      .filter((f) => f !== this.zero)
+      .flatMap((f) => Array.from({ length: this.hugeRanges }, (_, r) => f + r));
   }
 
   /** For footprints: scalars, less those this scenario leaves out. */
@@ -288,6 +304,12 @@ export const TABLE_EPT = 1; // given to the module (SEPT.ADD or DEMOTE): PAMT PT
 export const TABLE_ORPHAN = 2; // KVM's mirror links it, the module never took it (a failed DEMOTE): PT_NDA
 export const TABLE_FREED = 3; // reclaimed after HKID release and freed
 export const TABLE_LEAKED = 4; // KVM gave up on it (handle_removed_pt leaks a table it cannot free)
+// mirror2m[r]: the mirror (KVM's copy of the S-EPT) at a range's 2M level
+export const MIRROR_NONE = 0; // nothing: no leaf, no table linked
+export const MIRROR_LEAF = 1; // a 2M leaf: the range's 4K SPTEs read as present
+export const MIRROR_TABLE = 2; // a table of 4K SPTEs
+export const MIRROR_ZAP = 3; // the 2M leaf was zapped from the mirror; TDX is removing it
+export const MIRROR_SPLIT = 4; // the 2M leaf is being split (tdx_sept_split_private_spte)
 export const OWNER_FREE = 0;
 export const OWNER_GMEM = 1;
 export const OWNER_HOST = 2;

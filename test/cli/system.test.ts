@@ -280,7 +280,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
-      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails, wbinvd-fails, add-fails)\n',
+      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails, wbinvd-fails, add-fails, demote-fails)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'],
