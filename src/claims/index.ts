@@ -1,4 +1,4 @@
-export { questions, type Question, type Run } from './questions.js';
+export { allQuestions, hugeQuestions, questions, type Question, type Run } from './questions.js';
 export {
   verdictTable,
   commandFor,

@@ -1,3 +1,5 @@
+import type { TreeName } from '../kernel/trees.js';
+
 /**
  * The questions a reviewer asks of a page-reference design, each answered by a set of runs
  * (scenario x fault budget x HVO) judged on a few properties only. The other properties are
@@ -9,6 +11,10 @@ export interface Run {
   readonly hvo: boolean;
   /** no page_ext client enabled at boot (`--without-page-ext`) */
   readonly withoutPageExt?: boolean;
+  /** the kernel tree (`--tree`), when not the one resolveTree picks */
+  readonly tree?: TreeName;
+  /** the scenario's parameters (`--param k=v`), when not its defaults */
+  readonly params?: Readonly<Record<string, number>>;
 }
 
 export interface Question {
@@ -119,3 +125,30 @@ export const questions: readonly Question[] = [
     baseline: { withoutPageExt: false },
   },
 ];
+
+/**
+ * The huge-page questions (`claims --huge`, issue 17), on tree hugepage-v3. A failed DEMOTE
+ * leaves the mirror a 4K table over the S-EPT's blocked 2M leaf (huge-pages.md K2, K3), so every
+ * later 4K zap of the range fails with TDX_EPT_WALK_FAILED. The split comes from a partial
+ * conversion (`convert`, one folio of 2 pages). Judged on safety and the leak finding only: a
+ * design that keeps the frame may instead hang the conversion's folio split (its
+ * conversion-completes, the partial-conversion column's question).
+ */
+export const hugeQuestions: readonly Question[] = [
+  {
+    id: 'failed-demote-safe',
+    title: 'a failed DEMOTE never frees a mapped frame',
+    doc: 'When TDH.MEM.PAGE.DEMOTE fails while a partial conversion splits a 2M mapping (a KVM or TDX module bug), no frame the S-EPT still maps or the module still assigns goes to a new owner, and none with dirty TD cache lines; a deliberate leak (frames, the TDR, the orphan S-EPT table page) is a leak.',
+    runs: [{ scenario: 'convert', faults: 'demote-fails=1', hvo: false, tree: 'hugepage-v3' }],
+    invariants: [
+      'no-reuse-while-mapped',
+      'flush-and-clear-before-reuse',
+      'no-private-and-shared-at-once',
+    ],
+    findings: ['teardown-reclaims'],
+    liveness: [],
+  },
+];
+
+/** Every question, the table's and `--huge`'s. */
+export const allQuestions: readonly Question[] = [...questions, ...hugeQuestions];

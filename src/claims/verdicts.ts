@@ -1,7 +1,7 @@
 import { check, type Counterexample } from '../engine/index.js';
 import { buildSystem, parseFaults, resolveTree, type TreeName } from '../kernel/index.js';
 import type { PagePolicy } from '../policies/index.js';
-import { scenarios } from '../scenarios/index.js';
+import { scenarioFamilies, scenarios } from '../scenarios/index.js';
 import { questions, type Question, type Run } from './questions.js';
 
 export type Verdict = 'pass' | 'leak' | 'fail';
@@ -40,8 +40,14 @@ const rank: Record<Verdict, number> = { pass: 0, leak: 1, fail: 2 };
 
 /** One run of the system, judged on the question's properties only. */
 function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
-  const scenario = scenarios[run.scenario]!;
-  const { tree, hypothetical } = resolveTree(policy, scenario);
+  const family = scenarioFamilies[run.scenario]!;
+  const scenario = run.params
+    ? family.build({
+        ...Object.fromEntries(Object.entries(family.params).map(([k, p]) => [k, p.default])),
+        ...run.params,
+      })
+    : scenarios[run.scenario]!;
+  const { tree, hypothetical } = resolveTree(policy, scenario, run.tree);
   const model = buildSystem({
     scenario,
     policy,
@@ -76,7 +82,7 @@ function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
 }
 
 /** The command that prints a run's shortest counterexample. */
-export function commandFor(policy: string, run: Run): string {
+export function commandFor(policy: string, run: Omit<Run, 'tree'> & { tree?: string }): string {
   return [
     'septcheck check',
     `--scenario ${run.scenario}`,
@@ -84,6 +90,8 @@ export function commandFor(policy: string, run: Run): string {
     run.faults ? `--faults ${run.faults}` : '',
     run.hvo ? '--hvo' : '',
     run.withoutPageExt ? '--without-page-ext' : '',
+    ...Object.entries(run.params ?? {}).map(([k, n]) => `--param ${k}=${n}`),
+    run.tree ? `--tree ${run.tree}` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -100,13 +108,15 @@ function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
     });
   }
   const worst = outcomes.reduce((a, b) => (rank[b.verdict] > rank[a.verdict] ? b : a));
+  // the command names the tree only where the question's run does (an outcome has it always)
+  const asked = q.runs[outcomes.indexOf(worst)]!;
   return {
     question: q.id,
     verdict: worst.verdict,
     ...(worst.verdict !== 'pass'
       ? {
           property: worst.property!,
-          command: commandFor(spec, worst),
+          command: commandFor(spec, { ...worst, tree: asked.tree }),
           tree: worst.tree,
           hypothetical: worst.hypothetical,
         }
@@ -121,10 +131,11 @@ function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
 export function verdictTable(
   policies: readonly PagePolicy[],
   specOf: (p: PagePolicy) => string = (p) => p.name,
+  asked: readonly Question[] = questions,
 ): Row[] {
   return policies.map((p) => ({
     policy: p.name,
     doc: p.doc,
-    cells: questions.map((q) => cellFor(p, specOf(p), q)),
+    cells: asked.map((q) => cellFor(p, specOf(p), q)),
   }));
 }

@@ -1,4 +1,8 @@
-import { questions, type Cell, type Row } from '../claims/index.js';
+import { allQuestions, questions as tableQuestions, type Cell, type Row } from '../claims/index.js';
+
+/** The questions the rows answer, in their order (the table's, or `--huge`'s). */
+const questionsOf = (rows: Row[]) =>
+  rows[0]?.cells.map((c) => allQuestions.find((q) => q.id === c.question)!) ?? tableQuestions;
 
 /** The tree a footnoted verdict was found on: "v6.17", or "nopin, ported onto conversion-rfc". */
 const treeOf = (policy: string, c: Cell) =>
@@ -11,7 +15,7 @@ function cells(rows: Row[]): { grid: string[][]; notes: string[] } {
     r.cells.map((c) => {
       if (c.verdict === 'pass') return 'pass';
       notes.push(
-        `${c.verdict} [${notes.length + 1}] ${r.policy}, ${questions.find((q) => q.id === c.question)!.title}: ${c.property} (${treeOf(r.policy, c)})\n      ${c.command}`,
+        `${c.verdict} [${notes.length + 1}] ${r.policy}, ${allQuestions.find((q) => q.id === c.question)!.title}: ${c.property} (${treeOf(r.policy, c)})\n      ${c.command}`,
       );
       return `${c.verdict} [${notes.length}]`;
     }),
@@ -21,7 +25,7 @@ function cells(rows: Row[]): { grid: string[][]; notes: string[] } {
 
 export function claimsText(rows: Row[]): string {
   const { grid, notes } = cells(rows);
-  const heads = ['policy', ...questions.map((q) => q.title)];
+  const heads = ['policy', ...questionsOf(rows).map((q) => q.title)];
   const body = rows.map((r, i) => [r.policy, ...grid[i]!]);
   const widths = heads.map((h, c) =>
     Math.max(...[h, ...body.map((b) => b[c]!)].map((x) => x.length)),
@@ -44,6 +48,7 @@ export function claimsText(rows: Row[]): string {
 
 export function claimsMarkdown(rows: Row[]): string {
   const { grid, notes } = cells(rows);
+  const questions = questionsOf(rows);
   const out = [
     `| policy | ${questions.map((q) => q.title).join(' | ')} |`,
     `|---|${questions.map(() => '---').join('|')}|`,
@@ -55,7 +60,7 @@ export function claimsMarkdown(rows: Row[]): string {
 
 export function claimsJson(rows: Row[]): Record<string, unknown> {
   return {
-    questions: questions.map((q) => ({ id: q.id, title: q.title, doc: q.doc })),
+    questions: questionsOf(rows).map((q) => ({ id: q.id, title: q.title, doc: q.doc })),
     rows,
   };
 }

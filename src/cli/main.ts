@@ -352,8 +352,12 @@ program
   )
   .option('--json', 'print the table, every run and its timing as JSON')
   .option('--markdown', 'print the table as Markdown, for an email or a README')
-  .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean }) => {
-    const { verdictTable } = await import('../claims/index.js');
+  .option(
+    '--huge',
+    'ask the huge-page questions instead (issue 17, tree hugepage-v3): a failed DEMOTE never frees a mapped frame',
+  )
+  .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean; huge?: boolean }) => {
+    const { hugeQuestions, questions, verdictTable } = await import('../claims/index.js');
     const { claimsJson, claimsMarkdown, claimsText } = await import('./claims-report.js');
     const extra = await Promise.all(
       o.policy.map(async (file) => ({ file, policy: await loadPolicy(file) })),
@@ -361,6 +365,7 @@ program
     const rows = verdictTable(
       [...Object.values(policies), ...extra.map((e) => e.policy)],
       (p) => extra.find((e) => e.policy === p)?.file ?? p.name,
+      o.huge ? hugeQuestions : questions,
     );
     io.out(
       `${o.json ? JSON.stringify(claimsJson(rows), null, 2) : o.markdown ? claimsMarkdown(rows) : claimsText(rows)}\n`,

@@ -93,7 +93,7 @@ function sortVcpus(k: Kernel, s: State): void {
     v.faultRef,
     v.need,
     v.vcpuStatus,
-    v.faultLevel,
+    ...(v.hugeRanges ? [v.faultLevel] : []),
   ];
   const blocks = Array.from({ length: k.vcpus }, (_, c) => fields.map((f) => s[f + c]!));
   blocks.sort((a, b) => {

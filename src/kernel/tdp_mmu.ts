@@ -160,7 +160,7 @@ function kvmTdpMmuMap(k: Kernel, c: number): Action {
       t[pc] = FAULT_SEAMCALL;
     },
     call: (b, a) =>
-      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL ? `${a[v.faultLevel + c] ? '2M ' : ''}SPTE frozen` : `-> ${faultResult(k, c, a)}`}`,
+      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL ? `${v.faultAt2m(a, c) ? '2M ' : ''}SPTE frozen` : `-> ${faultResult(k, c, a)}`}`,
   });
 }
 

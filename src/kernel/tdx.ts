@@ -158,6 +158,11 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
   const v = k.v;
   const pc = v.vcpuPc + c;
   const gfnOf = (s: State) => s[v.faultGfn + c]!;
+  // did the step link a table (SEPT.ADD) before the AUG?
+  const linked = (b: State, a: State) => {
+    const r = k.seam.rangeOf(gfnOf(b));
+    return r >= 0 && a[v.mirror2m + r] === MIRROR_TABLE && b[v.mirror2m + r] === MIRROR_NONE;
+  };
   return kernelStep({
     process: `vcpu${c}`,
     fn: 'tdx_sept_set_private_spte',
@@ -183,10 +188,10 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
     ],
     next(s, out) {
       const g = gfnOf(s);
-      const at2m = s[v.faultLevel + c] === 1;
+      const at2m = v.faultAt2m(s, c);
       const finish = (t: State, st: number) => {
         t[v.vcpuStatus + c] = st;
-        t[v.faultLevel + c] = 0;
+        if (at2m) t[v.faultLevel + c] = 0;
         t[pc] = FAULT_FINISH;
       };
       const link = (t: State) => (at2m ? S.SUCCESS : tdxSeptLinkPrivateSpt(k, t, g));
@@ -201,12 +206,12 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
       tdxMemPageAug(k, s, out, g, at2m, finish, link);
     },
     call: (b, a) =>
-      `${a[v.mirror2m + k.seam.rangeOf(gfnOf(b))] !== b[v.mirror2m + k.seam.rangeOf(gfnOf(b))] && !b[v.faultLevel + c] ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${b[v.faultLevel + c] ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}`,
+      `${linked(b, a) ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${v.faultAt2m(b, c) ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}`,
     observe: (b, a) =>
       seamcallSeen(
         k,
         'tdh_mem_page_aug',
-        { gpa: gpaOf(gfnOf(b)), level: b[v.faultLevel + c] ? 1 : 0, pfn: gfnOf(b) },
+        { gpa: gpaOf(gfnOf(b)), level: v.faultAt2m(b, c) ? 1 : 0, pfn: gfnOf(b) },
         a[v.vcpuStatus + c]!,
         b,
         a,

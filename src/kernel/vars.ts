@@ -1,3 +1,4 @@
+import type { State } from '../engine/index.js';
 import type { KernelConfig } from './config.js';
 import type { Switches } from './trees.js';
 import {
@@ -244,6 +245,12 @@ export class Vars {
   vcpuFields(...fields: number[]): number[] {
     const n = this.config.scenario.vcpus;
     return fields.flatMap((f) => Array.from({ length: n }, (_, c) => f + c));
+  }
+
+  /** Does vCPU c's fault map at 2M? (Never without 2M leaves: its variable is then the block
+   * of zeroes, which may be shorter than the vCPUs.) */
+  faultAt2m(s: State, c: number): boolean {
+    return this.hugeRanges > 0 && s[this.faultLevel + c] === 1;
   }
 
   /** For footprints: every huge range's variable of each per-range field (none without 2M

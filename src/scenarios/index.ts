@@ -4,6 +4,7 @@ import { contentionFamily } from './contention.js';
 import { convertFamily } from './convert.js';
 import { defaultScenario, type ScenarioFamily } from './family.js';
 import { hostFamily } from './host.js';
+import { hugeMapFamily } from './huge-map.js';
 import { teardownFamily } from './teardown.js';
 
 export { paramRanges, type ScenarioFamily } from './family.js';
@@ -15,6 +16,7 @@ export const scenarioFamilies: Readonly<Record<string, ScenarioFamily>> = {
   contention: contentionFamily,
   teardown: teardownFamily,
   host: hostFamily,
+  'huge-map': hugeMapFamily,
 };
 
 /** The bundled scenarios at their default sizes, by name. */
