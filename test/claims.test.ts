@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verdictTable } from '../src/claims/index.js';
+import { hugeQuestions, verdictTable } from '../src/claims/index.js';
 import { policies } from '../src/policies/index.js';
 import refOnRemoveFailure from '../examples/policies/ref-on-remove-failure.js';
 import { septcheck } from './cli/run.js';
@@ -109,4 +109,26 @@ describe('septcheck claims', () => {
     ])
       expect(r.stdout).toContain(line);
   }, 120_000); // a whole claims table in a process of its own
+});
+
+describe('claims --huge (issue 17, tree hugepage-v3)', () => {
+  it('a failed DEMOTE never frees a mapped frame: every design’s cell (folio-pages 2)', () => {
+    const rows = verdictTable(Object.values(policies), undefined, hugeQuestions);
+    const cells = Object.fromEntries(
+      rows.map((r) => [r.policy, [r.cells[0]!.verdict, r.cells[0]!.property]]),
+    );
+    expect(cells).toEqual({
+      pin: ['pass', undefined], // safe here, but the partial conversion then hangs in the folio split
+      nopin: ['fail', 'no-reuse-while-mapped'],
+      'unmap-error': ['pass', undefined],
+      'ref-on-zap-failure': ['pass', undefined],
+      'page-flag': ['leak', 'teardown-reclaims'],
+      'page-ext': ['pass', undefined],
+      hwpoison: ['leak', 'teardown-reclaims'],
+      'reclaim-after-teardown': ['pass', undefined],
+    });
+    expect(rows.find((r) => r.policy === 'nopin')!.cells[0]!.command).toBe(
+      'septcheck check --scenario convert --policy nopin --faults demote-fails=1 --tree hugepage-v3',
+    );
+  });
 });

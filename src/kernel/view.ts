@@ -49,6 +49,24 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
         `${s[v.accepted + g] ? 'accepted' : 'not accepted'}${s[v.guestData + g] ? ', wrote data' : ''}`;
     }
   }
+  for (let r = 0; r < v.hugeRanges; r++) {
+    const e = s[v.sept2m + r]!;
+    const gfns = k.seam.rangeGfns(r);
+    const name = `gfns ${gfns[0]}-${gfns.at(-1)}`;
+    out[`${name} 2M S-EPT`] =
+      `${septStateNames[e]}${isBlocked(e) ? ` (blocked ${ageText(s[v.blockAge2m + r]!)})` : ''}`;
+    out[`${name} 2M mirror`] = ['none', '2M leaf', '4K table', 'zapping the 2M leaf', 'splitting'][
+      s[v.mirror2m + r]!
+    ]!;
+    out[`${name} S-EPT table page`] = [
+      'none',
+      "PT_EPT (the module's)",
+      "orphan (KVM's, never given to the module)",
+      'reclaimed',
+      'LEAKED',
+    ][s[v.table + r]!]!;
+    out[`${name} 2M PAMT`] = s[v.pamt2m + r] ? 'PT_REG (a 2M TD page)' : 'PT_NDA';
+  }
   for (let c = 0; c < k.vcpus; c++) {
     const pc = s[v.vcpuPc + c]!;
     out[`vcpu${c}`] = s[v.inGuest + c]
@@ -77,8 +95,12 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
     v.budgetRetryFails,
     v.budgetWbinvdFails,
     v.budgetAddFails,
+    v.budgetDemoteFails,
   ];
-  faultKinds.forEach((name, i) => (out[`faults ${name}`] = `${s[budgets[i]!]} left`));
+  faultKinds.forEach((name, i) => {
+    // DEMOTE exists only with 2M leaves: the other trees' traces do not list it
+    if (name !== 'demote-fails' || v.hugeRanges) out[`faults ${name}`] = `${s[budgets[i]!]} left`;
+  });
   return out;
 }
 
