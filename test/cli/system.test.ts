@@ -251,7 +251,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
   it.each([
     [
       ['check', '--scenario', 'nosuch'],
-      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host)\n',
+      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host, huge-map)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'nosuch'],
@@ -264,7 +264,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     [
       // names of Object.prototype are no scenario or policy (once an internal error, exit 70)
       ['check', '--scenario', 'valueOf'],
-      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host)\n',
+      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host, huge-map)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'constructor'],

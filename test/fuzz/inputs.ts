@@ -141,7 +141,10 @@ export const target = fc.oneof(
         hvo: fc.boolean(),
         withoutPageExt: fc.boolean(),
         tree: fc.oneof(
-          { weight: 4, arbitrary: fc.constantFrom('v6.17', 'series-v3', 'conversion-rfc', 'hugepage-v3') },
+          {
+            weight: 4,
+            arbitrary: fc.constantFrom('v6.17', 'series-v3', 'conversion-rfc', 'hugepage-v3'),
+          },
           { weight: 1, arbitrary: text },
         ),
       },

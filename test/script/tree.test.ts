@@ -50,7 +50,8 @@ describe('septcheck run: a TDX VM’s kernel tree (vm.tree)', () => {
     expect(septcheck('run', file, '--tree', 'bogus')).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc, hugepage-v3)\n',
+      stderr:
+        'septcheck: --tree: unknown tree "bogus" (known: v6.17, series-v3, conversion-rfc, hugepage-v3)\n',
     });
   });
 });
