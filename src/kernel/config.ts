@@ -46,6 +46,7 @@ export const mutationNames = [
   'ignore-wbinvd-status', // KVM clears the page and goes on as if a failed WBINVD had succeeded
   'split-copies-mark', // the huge-folio split copies the head's page_ext / page-flag mark to every subpage
   'reclaim-before-hkid-release', // kvm_destroy_vm calls the design's teardown hook before tdx_mmu_release_hkid
+  'split-skipped', // an invalidation of part of a 2M leaf neither splits nor zaps it (no kvm_split_cross_boundary_leafs)
 ] as const;
 export type Mutation = (typeof mutationNames)[number];
 

@@ -4,11 +4,18 @@
  */
 import type { Invariant, Liveness, State } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
-import { SEPT_FREE, SEPT_MAPPED, SEPT_PENDING, SEPT_PENDING_BLOCKED } from './seam.js';
+import {
+  SEPT_FREE,
+  SEPT_MAPPED,
+  SEPT_NL_MAPPED,
+  SEPT_PENDING,
+  SEPT_PENDING_BLOCKED,
+} from './seam.js';
 import { needsSplit } from './guest_memfd.js';
 import {
   ATTR_PRIVATE,
   CONTENT_GUEST,
+  MIRROR_LEAF,
   OWNER_GMEM,
   OWNER_HOST,
   TABLE_LEAKED,
@@ -80,6 +87,24 @@ export function invariants(k: Kernel): Invariant[] {
             return false;
         }
         return true;
+      },
+    },
+    {
+      name: 'mapping-within-folio',
+      reads: [
+        v.vmBugged,
+        ...k.scalars(v.folioSplit),
+        ...k.frames(v.present),
+        ...k.ranges(v.sept2m, v.mirror2m),
+      ],
+      doc: "A 2M mapping (the S-EPT's leaf or KVM's mirror) over a huge folio that was split or freed while the VM is alive: KVM's rule that a mapping never exceeds its folio ([hp-v3] 00), which the folio split after the zap keeps (hugepage-v3 only).",
+      check(s) {
+        // only the scenario's huge folio, range 0, can have a 2M leaf
+        if (!v.hugeRanges || s[v.vmBugged]) return true;
+        const e = s[v.sept2m];
+        const leaf = e !== SEPT_FREE && e !== SEPT_NL_MAPPED;
+        const mirror = s[v.mirror2m] === MIRROR_LEAF;
+        return !((leaf || mirror) && (s[v.folioSplit] || !s[v.present]));
       },
     },
     {

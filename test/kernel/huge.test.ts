@@ -117,3 +117,24 @@ describe('a partial conversion splits the 2M leaf (convert on hugepage-v3)', () 
     );
   });
 });
+
+describe('mapping-within-folio (hugepage-v3)', () => {
+  it('holds when a partial conversion splits the 2M leaf; breaks when the split is skipped (mutation split-skipped)', () => {
+    const { model } = systemModel({
+      scenario: scenarios.convert!,
+      policy: policies.nopin!,
+      faults: {},
+      hvo: false,
+      tree: 'hugepage-v3',
+      mutations: new Set(['split-skipped'] as const),
+    });
+    // the same step also breaks no-private-and-shared-at-once (gfn 1 goes shared): judge ours alone
+    const only = model.invariants!.filter((i) => i.name === 'mapping-within-folio');
+    const r = check({ ...model, invariants: only, liveness: [] });
+    expect([r.violation?.property, r.violation?.trace.length]).toEqual(['mapping-within-folio', 11]);
+    const unbroken = huge('convert', 'nopin');
+    const ours = unbroken.invariants!.filter((i) => i.name === 'mapping-within-folio');
+    const clean = check({ ...unbroken, invariants: ours, liveness: [] });
+    expect(clean.result).toBe('ok');
+  });
+});
