@@ -131,7 +131,10 @@ describe('mapping-within-folio (hugepage-v3)', () => {
     // the same step also breaks no-private-and-shared-at-once (gfn 1 goes shared): judge ours alone
     const only = model.invariants!.filter((i) => i.name === 'mapping-within-folio');
     const r = check({ ...model, invariants: only, liveness: [] });
-    expect([r.violation?.property, r.violation?.trace.length]).toEqual(['mapping-within-folio', 11]);
+    expect([r.violation?.property, r.violation?.trace.length]).toEqual([
+      'mapping-within-folio',
+      11,
+    ]);
     const unbroken = huge('convert', 'nopin');
     const ours = unbroken.invariants!.filter((i) => i.name === 'mapping-within-folio');
     const clean = check({ ...unbroken, invariants: ours, liveness: [] });
