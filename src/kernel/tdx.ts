@@ -655,27 +655,30 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       args: leafArgs,
     }),
     tdhPhymemPageWbinvdHkid(k, inv),
-    // tdx_sept_split_private_spte's DEMOTE, after the BLOCK, TRACK and kick above at 2M
-    ...tdhDoNoVcpus(k, inv, {
-      name: 'TDH.MEM.PAGE.DEMOTE',
-      wrapper: 'tdh_mem_page_demote',
-      fn: 'tdx_sept_split_private_spte',
-      at: SPLIT_DEMOTE,
-      retry: SPLIT_DEMOTE_RETRY,
-      then: ZAP_BLOCK,
-      failures: v.budgetDemoteFails,
-      busy: S.BUSY,
-      conflict: inGuest,
-      seamcall: (t) => k.seam.demote(t, at2m(k, inv, t)),
-      // the mirror is a 4K table now; the zap goes on with the leaf at 4K (no UNBLOCK, K3)
-      succeeded: (t) => {
-        t[v.mirror2m + at2m(k, inv, t)] = MIRROR_TABLE;
-      },
-      failed: (t) => {
-        kvmBugOn(k, t);
-        splitFailed(k, inv, t);
-      },
-      args: leafArgs,
-    }),
+    // tdx_sept_split_private_spte's DEMOTE, after the BLOCK, TRACK and kick above at 2M (only
+    // where 2M leaves exist: elsewhere no step could ever take it)
+    ...(!v.hugeRanges
+      ? []
+      : tdhDoNoVcpus(k, inv, {
+          name: 'TDH.MEM.PAGE.DEMOTE',
+          wrapper: 'tdh_mem_page_demote',
+          fn: 'tdx_sept_split_private_spte',
+          at: SPLIT_DEMOTE,
+          retry: SPLIT_DEMOTE_RETRY,
+          then: ZAP_BLOCK,
+          failures: v.budgetDemoteFails,
+          busy: S.BUSY,
+          conflict: inGuest,
+          seamcall: (t) => k.seam.demote(t, at2m(k, inv, t)),
+          // the mirror is a 4K table now; the zap goes on with the leaf at 4K (no UNBLOCK, K3)
+          succeeded: (t) => {
+            t[v.mirror2m + at2m(k, inv, t)] = MIRROR_TABLE;
+          },
+          failed: (t) => {
+            kvmBugOn(k, t);
+            splitFailed(k, inv, t);
+          },
+          args: leafArgs,
+        })),
   ];
 }
