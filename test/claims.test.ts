@@ -134,3 +134,25 @@ describe('septcheck claims', () => {
       expect(r.stdout).toContain(line);
   }, 120_000); // a whole claims table in a process of its own
 });
+
+describe('claims --huge (issue 17, tree hugepage-v3)', () => {
+  it('a failed DEMOTE never frees a mapped frame: every design’s cell (folio-pages 2)', () => {
+    const rows = verdictTable(Object.values(policies), undefined, hugeQuestions);
+    const cells = Object.fromEntries(
+      rows.map((r) => [r.policy, [r.cells[0]!.verdict, r.cells[0]!.property]]),
+    );
+    expect(cells).toEqual({
+      pin: ['pass', undefined], // safe here, but the partial conversion then hangs in the folio split
+      nopin: ['fail', 'no-reuse-while-mapped'],
+      'unmap-error': ['pass', undefined],
+      'ref-on-zap-failure': ['pass', undefined],
+      'page-flag': ['leak', 'teardown-reclaims'],
+      'page-ext': ['pass', undefined],
+      hwpoison: ['leak', 'teardown-reclaims'],
+      'reclaim-after-teardown': ['pass', undefined],
+    });
+    expect(rows.find((r) => r.policy === 'nopin')!.cells[0]!.command).toBe(
+      'septcheck check --scenario convert --policy nopin --faults demote-fails=1 --tree hugepage-v3',
+    );
+  });
+});

@@ -1,3 +1,5 @@
+import type { TreeName } from '../kernel/trees.js';
+
 /**
  * The questions a reviewer asks of a page-reference design, each answered by a set of runs
  * (scenario x fault budget x HVO) judged on a few properties only. The other properties are
@@ -9,7 +11,9 @@ export interface Run {
   readonly hvo: boolean;
   /** no page_ext client enabled at boot (`--without-page-ext`) */
   readonly withoutPageExt?: boolean;
-  /** the scenario's sizes (`--param`), where not its defaults */
+  /** the kernel tree (`--tree`), when not the one resolveTree picks */
+  readonly tree?: TreeName;
+  /** the scenario's parameters (`--param k=v`), when not its defaults */
   readonly params?: Readonly<Record<string, number>>;
 }
 
@@ -122,9 +126,35 @@ export const questions: readonly Question[] = [
   },
 ];
 
-/** The huge-page questions (issue 17), asked only by `claims --huge`: their runs model
- * hugepage-v3 and the TDX module 2.0. */
+/**
+ * The huge-page questions (`claims --huge`, issue 17), on tree hugepage-v3.
+ * - A failed DEMOTE leaves the mirror a 4K table over the S-EPT's blocked 2M leaf (huge-pages.md
+ *   K2, K3), so every later 4K zap of the range fails with TDX_EPT_WALK_FAILED. The split comes
+ *   from a partial conversion (`convert`, one folio of 2 and of 4 pages). Judged on safety and
+ *   the leak finding only: a design that keeps the frame may instead hang the conversion's folio
+ *   split (its conversion-completes, the partial-conversion column's question).
+ * - Dynamic PAMT runs model the TDX module 2.0 as well.
+ */
 export const hugeQuestions: readonly Question[] = [
+  {
+    id: 'failed-demote-safe',
+    title: 'a failed DEMOTE never frees a mapped frame',
+    doc: 'When TDH.MEM.PAGE.DEMOTE fails while a partial conversion splits a 2M mapping (a KVM or TDX module bug), no frame the S-EPT still maps or the module still assigns goes to a new owner, and none with dirty TD cache lines; a deliberate leak (frames, the TDR, the orphan S-EPT table page) is a leak.',
+    runs: [2, 4].map((pages) => ({
+      scenario: 'convert',
+      faults: 'demote-fails=1',
+      hvo: false,
+      tree: 'hugepage-v3' as const,
+      ...(pages === 2 ? {} : { params: { 'folio-pages': pages } }),
+    })),
+    invariants: [
+      'no-reuse-while-mapped',
+      'flush-and-clear-before-reuse',
+      'no-private-and-shared-at-once',
+    ],
+    findings: ['teardown-reclaims'],
+    liveness: [],
+  },
   {
     id: 'dpamt-safe',
     title: 'Dynamic PAMT never frees a PAMT page in use',
@@ -136,5 +166,5 @@ export const hugeQuestions: readonly Question[] = [
   },
 ];
 
-/** Every question, for looking one up by id. */
+/** Every question, the table's and `--huge`'s. */
 export const allQuestions: readonly Question[] = [...questions, ...hugeQuestions];

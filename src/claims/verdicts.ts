@@ -51,7 +51,7 @@ const rank: Record<Verdict, number> = { pass: 0, leak: 1, fail: 2 };
 function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
   const scenario = run.params ? sized(run.scenario, run.params) : scenarios[run.scenario]!;
   const module = resolveModule(scenario);
-  const { tree, hypothetical } = resolveTree(policy, scenario, undefined, module);
+  const { tree, hypothetical } = resolveTree(policy, scenario, run.tree, module);
   const model = buildSystem({
     scenario,
     policy,
@@ -94,7 +94,7 @@ function sized(name: string, params: Readonly<Record<string, number>>) {
 }
 
 /** The command that prints a run's shortest counterexample. */
-export function commandFor(policy: string, run: Run): string {
+export function commandFor(policy: string, run: Omit<Run, 'tree'> & { tree?: string }): string {
   return [
     'septcheck check',
     `--scenario ${run.scenario}`,
@@ -102,7 +102,8 @@ export function commandFor(policy: string, run: Run): string {
     run.faults ? `--faults ${run.faults}` : '',
     run.hvo ? '--hvo' : '',
     run.withoutPageExt ? '--without-page-ext' : '',
-    ...Object.entries(run.params ?? {}).map(([k, v]) => `--param ${k}=${v}`),
+    ...Object.entries(run.params ?? {}).map(([k, n]) => `--param ${k}=${n}`),
+    run.tree ? `--tree ${run.tree}` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -119,13 +120,15 @@ function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
     });
   }
   const worst = outcomes.reduce((a, b) => (rank[b.verdict] > rank[a.verdict] ? b : a));
+  // the command names the tree only where the question's run does (an outcome has it always)
+  const asked = q.runs[outcomes.indexOf(worst)]!;
   return {
     question: q.id,
     verdict: worst.verdict,
     ...(worst.verdict !== 'pass'
       ? {
           property: worst.property!,
-          command: commandFor(spec, worst),
+          command: commandFor(spec, { ...worst, tree: asked.tree }),
           tree: worst.tree,
           hypothetical: worst.hypothetical,
           ...(worst.module ? { module: worst.module } : {}),

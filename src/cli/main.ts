@@ -134,7 +134,7 @@ function systemOptions(cmd: Command, scenario?: string): Command {
     )
     .option(
       '--tree <name>',
-      `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3), or the tree the scenario needs (convert: conversion-rfc) with the design as a hypothetical port`,
+      `the kernel tree --scenario models: ${treeNames.map((t) => `${t} (${trees[t].doc})`).join('; ')}. Default: the design's own tree (pin: v6.17, the others: series-v3, native on hugepage-v3 too), or the first tree that has what the scenario needs (convert: conversion-rfc), a hypothetical port unless the design is native there`,
     )
     .option(
       '--module <version>',
@@ -363,7 +363,7 @@ program
   .option('--markdown', 'print the table as Markdown, for an email or a README')
   .option(
     '--huge',
-    'add the huge-page questions (hugepage-v3, TDX module 2.0): Dynamic PAMT never frees a PAMT page in use',
+    'add the huge-page questions (issue 17, tree hugepage-v3): a failed DEMOTE never frees a mapped frame; Dynamic PAMT (TDX module 2.0) never frees a PAMT page in use',
   )
   .action(async (o: { policy: string[]; json?: boolean; markdown?: boolean; huge?: boolean }) => {
     const { hugeQuestions, questions, verdictTable } = await import('../claims/index.js');

@@ -24,6 +24,7 @@ export const faultKinds = [
   'retry-fails',
   'wbinvd-fails',
   'add-fails',
+  'demote-fails', // TDH.MEM.PAGE.DEMOTE fails (a KVM or TDX module bug): huge-pages.md 5.4
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 export type FaultBudget = Readonly<Partial<Record<FaultKind, number>>>;
@@ -49,6 +50,7 @@ export const mutationNames = [
   'pamt-unlocked', // tdx_pamt_get reads the refcount and PAMT.ADDs in separate steps, without pamt_lock
   'pamt-put-on-zap-failure', // tdx_pamt_put also after a failed REMOVE
   'pamt-free-despite-remove-error', // tdx_pamt_put frees the pair although PAMT.REMOVE failed
+  'split-skipped', // an invalidation of part of a 2M leaf neither splits nor zaps it (no kvm_split_cross_boundary_leafs)
 ] as const;
 export type Mutation = (typeof mutationNames)[number];
 

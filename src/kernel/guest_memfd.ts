@@ -60,23 +60,6 @@ export function kvmGmemGetPfn(
   return t;
 }
 
-/**
- * kvm_gmem_mapping_order: the largest mapping KVM may use for `gfn`, as guest_memfd allows it:
- * 1 (the huge order, the model's "2M") when the folio behind gfn is the HugeTLB folio, whole
- * (not split), and every page of it private; else 0 (4 KiB). Sources (plan G5): the HugeTLB
- * guest_memfd under Yan Zhao's huge page v3 series, virt/kvm/guest_memfd.c
- * kvm_gmem_mapping_order (huge order only if the whole huge page is private) and
- * __kvm_gmem_get_pfn (the folio's own order: a split folio's pieces are order 0). For the S-EPT
- * 2M level's fault path (issue 17).
- */
-export function kvm_gmem_mapping_order(k: Kernel, s: State, gfn: number): 0 | 1 {
-  const v = k.v;
-  const huge = k.config.scenario.hugeFolio;
-  if (huge <= 1 || gfn >= huge || s[v.folioSplit]) return 0;
-  for (let g = 0; g < huge; g++) if (s[v.attr + g] !== ATTR_PRIVATE) return 0;
-  return 1;
-}
-
 /** What kvmGmemGetPfn reads, and writes for vCPU c. */
 export const getPfnReads = (k: Kernel): number[] => [
   ...k.scalars(k.v.filemapLock, k.v.vmBugged, k.v.invalidateInProgress, k.v.folioSplit),
@@ -103,6 +86,27 @@ export function guestReleases(k: Kernel, t: State, range: number): void {
     t[k.v.accepted + g] = 0;
   }
 }
+
+/**
+ * kvm_gmem_mapping_order: the largest mapping KVM may use for `gfn`, as guest_memfd allows it:
+ * 1 (the huge order, the model's "2M") when the folio behind gfn is the HugeTLB folio, whole
+ * (not split), in the file, and every page of it private; else 0 (4 KiB). Sources (plan G5): the HugeTLB
+ * guest_memfd under Yan Zhao's huge page v3 series, virt/kvm/guest_memfd.c
+ * kvm_gmem_mapping_order (huge order only if the whole huge page is private) and
+ * __kvm_gmem_get_pfn (the folio's own order: a split folio's pieces are order 0). For the S-EPT
+ * 2M level's fault path (issue 17).
+ */
+export function kvm_gmem_mapping_order(k: Kernel, s: State, gfn: number): 0 | 1 {
+  const huge = k.config.scenario.hugeFolio;
+  if (huge <= 1 || gfn >= huge || s[k.v.folioSplit] || !s[k.v.present]) return 0;
+  for (let g = 0; g < huge; g++) if (s[k.v.attr + g] !== ATTR_PRIVATE) return 0;
+  return 1;
+}
+/** What kvm_gmem_mapping_order reads. */
+export const mappingOrderReads = (k: Kernel) => [
+  ...k.scalars(k.v.folioSplit),
+  ...k.frames(k.v.present, k.v.attr),
+];
 
 /** Does the range cover only part of the allocated, unsplit HugeTLB folio (so it must be split)? */
 export function needsSplit(k: Kernel, s: State, range: number): boolean {

@@ -7,7 +7,7 @@
 import type { Observation, State } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
 import { FAULT_MAP, INV_MMU_UNLOCK, ZAP_BLOCK } from './programs.js';
-import { SPTE_NONE } from './vars.js';
+import { MIRROR_LEAF, SPTE_NONE } from './vars.js';
 
 export type InvalidationWork = 'truncate' | 'to-shared' | 'release' | 'none';
 
@@ -44,8 +44,17 @@ export function nextLeaf(k: Kernel, s: State, inv: Invalidator, from: number): n
     for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) range |= k.folioRange(s, g);
   }
   for (let g = from; g < k.gfns; g++)
-    if (range & (1 << g) && s[k.v.spte + g] !== SPTE_NONE) return g;
+    if (range & (1 << g) && s[k.v.spte + g] !== SPTE_NONE && !splitSkipped(k, s, range, g))
+      return g;
   return -1;
+}
+
+/** The `split-skipped` mutation: a 2M leaf the range covers only in part is left alone. */
+function splitSkipped(k: Kernel, s: State, range: number, g: number): boolean {
+  if (!k.mutated('split-skipped')) return false;
+  const r = k.seam.rangeOf(g);
+  if (r < 0 || s[k.v.mirror2m + r] !== MIRROR_LEAF) return false;
+  return !k.seam.rangeGfns(r).every((x) => range & (1 << x));
 }
 
 /** Moves an invalidator on to the next leaf to zap, or to dropping mmu_lock. */

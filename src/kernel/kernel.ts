@@ -200,4 +200,7 @@ export class Kernel {
   scalars(...vars: number[]): number[] {
     return this.v.scalars(...vars);
   }
+  ranges(...fields: number[]): number[] {
+    return this.v.ranges(...fields);
+  }
 }

@@ -50,6 +50,9 @@ export const INV_MMU_UNLOCK = 10; // KVM_MMU_UNLOCK
 export const INV_WORK = 11; // what the caller invalidated for: truncate, convert, nothing
 export const INV_END = 12; // kvm_gmem_invalidate_end, filemap_invalidate_unlock
 export const ZAP_TRACK_RETRY = 13; // tdh_do_no_vcpus: TRACK again with vCPUs kept out
+/** tdx_sept_split_private_spte ([hp-v3] 08): after the zap's BLOCK, TRACK and kick at 2M */
+export const SPLIT_DEMOTE = 14; // TDH.MEM.PAGE.DEMOTE through tdh_do_no_vcpus
+export const SPLIT_DEMOTE_RETRY = 15;
 export const invalidationLabels: Labels = {
   [INV_LOCK]: 'filemap_invalidate_lock',
   [INV_BEGIN]: 'kvm_gmem_invalidate_begin',
@@ -61,13 +64,15 @@ export const invalidationLabels: Labels = {
   [ZAP_REMOVE]: 'REMOVE',
   [ZAP_REMOVE_RETRY]: 'REMOVE retry',
   [ZAP_WBINVD]: 'WBINVD',
+  [SPLIT_DEMOTE]: 'DEMOTE',
+  [SPLIT_DEMOTE_RETRY]: 'DEMOTE retry',
   [INV_MMU_UNLOCK]: 'KVM_MMU_UNLOCK',
   [INV_WORK]: 'work',
   [INV_END]: 'kvm_gmem_invalidate_end',
 };
 /** Is an invalidating path at a label where its cursor names the leaf being zapped? */
 export const zapping = (pc: number) =>
-  (pc >= ZAP_BLOCK && pc <= ZAP_WBINVD) || pc === ZAP_TRACK_RETRY;
+  (pc >= ZAP_BLOCK && pc <= ZAP_WBINVD) || (pc >= ZAP_TRACK_RETRY && pc <= SPLIT_DEMOTE_RETRY);
 
 /** The VMM (vmm.ts): its own labels, and an invalidating path's for punch hole, conversion to
  * shared and kvm_gmem_release. */

@@ -4,18 +4,25 @@
  */
 import type { Invariant, Liveness, State } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
-import { SEPT_FREE, SEPT_MAPPED, SEPT_PENDING, SEPT_PENDING_BLOCKED } from './seam.js';
+import {
+  SEPT_FREE,
+  SEPT_MAPPED,
+  SEPT_NL_MAPPED,
+  SEPT_PENDING,
+  SEPT_PENDING_BLOCKED,
+} from './seam.js';
 import { framePresent } from './frames.js';
 import { needsSplit } from './guest_memfd.js';
 import {
   ATTR_PRIVATE,
   CONTENT_GUEST,
+  MIRROR_LEAF,
   OWNER_GMEM,
   OWNER_HOST,
   PAIR_MODULE,
   PAMT_RANGES,
   PT_PAMT,
-  PT_REG,
+  TABLE_LEAKED,
   TD_TEARDOWN,
   TDR_RECLAIMED,
 } from './vars.js';
@@ -35,14 +42,18 @@ export function invariants(k: Kernel): Invariant[] {
   return [
     {
       name: 'no-reuse-while-mapped',
-      reads: [v.tdLifecycle, ...k.frames(v.owner, v.sept, v.pamt, v.folioBlock)],
+      reads: [
+        v.tdLifecycle,
+        ...k.frames(v.owner, v.sept, v.pamt, v.folioBlock),
+        ...k.ranges(v.sept2m, v.pamt2m),
+      ],
       doc: "A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner's data.",
       check(s) {
         if (s[v.tdLifecycle] === TD_TEARDOWN) return true;
         for (let f = 0; f < frames; f++)
-          if (s[v.owner + f] === OWNER_HOST && s[v.pamt + f] === PT_REG) return false;
+          if (s[v.owner + f] === OWNER_HOST && k.seam.assigned(s, f)) return false;
         for (let g = 0; g < gfns; g++)
-          if (s[v.sept + g] !== SEPT_FREE && s[v.owner + frameOf(s, g)] === OWNER_HOST)
+          if (k.seam.leafOf(s, g) !== SEPT_FREE && s[v.owner + frameOf(s, g)] === OWNER_HOST)
             return false;
         return true;
       },
@@ -61,11 +72,11 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'no-private-and-shared-at-once',
-      reads: k.frames(v.sept, v.attr, v.refUserMap, v.refGup, v.folioBlock),
+      reads: [...k.frames(v.sept, v.attr, v.refUserMap, v.refGup, v.folioBlock), ...k.ranges(v.sept2m)],
       doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
       check(s) {
         for (let g = 0; g < gfns; g++) {
-          const state = s[v.sept + g];
+          const state = k.seam.leafOf(s, g);
           if (state !== SEPT_MAPPED && state !== SEPT_PENDING) continue;
           const f = frameOf(s, g);
           if (s[v.attr + g] !== ATTR_PRIVATE || s[v.refUserMap + f] || s[v.refGup + f])
@@ -91,17 +102,36 @@ export function invariants(k: Kernel): Invariant[] {
       },
     },
     {
+      name: 'mapping-within-folio',
+      reads: [
+        v.vmBugged,
+        ...k.scalars(v.folioSplit),
+        ...k.frames(v.present),
+        ...k.ranges(v.sept2m, v.mirror2m),
+      ],
+      doc: "A 2M mapping (the S-EPT's leaf or KVM's mirror) over a huge folio that was split or freed while the VM is alive: KVM's rule that a mapping never exceeds its folio ([hp-v3] 00), which the folio split after the zap keeps (hugepage-v3 only).",
+      check(s) {
+        // only the scenario's huge folio, range 0, can have a 2M leaf
+        if (!v.hugeRanges || s[v.vmBugged]) return true;
+        const e = s[v.sept2m];
+        const leaf = e !== SEPT_FREE && e !== SEPT_NL_MAPPED;
+        const mirror = s[v.mirror2m] === MIRROR_LEAF;
+        return !((leaf || mirror) && (s[v.folioSplit] || !s[v.present]));
+      },
+    },
+    {
       name: 'guest-data-kept',
       reads: [
         v.vmBugged,
         ...k.frames(v.accepted, v.attr, v.sept, v.guestData, v.content, v.folioBlock),
+        ...k.ranges(v.sept2m),
       ],
       doc: 'Data the guest wrote to a private page it still owns is gone (the page was zapped and re-added, or overwritten) while the VM is alive: silent data loss inside the TD.',
       check(s) {
         if (s[v.vmBugged]) return true;
         for (let g = 0; g < gfns; g++) {
           if (!s[v.accepted + g] || s[v.attr + g] !== ATTR_PRIVATE) continue;
-          const state = s[v.sept + g];
+          const state = k.seam.leafOf(s, g);
           if (state === SEPT_PENDING || state === SEPT_PENDING_BLOCKED) return false; // "unexpected pending"
           if (
             state === SEPT_MAPPED &&
@@ -121,6 +151,7 @@ export function invariants(k: Kernel): Invariant[] {
         ...k.scalars(v.pamtPair),
         ...k.frames(v.pamt, v.owner, v.present, v.refPin),
         ...k.mm.countReads,
+        ...k.ranges(v.pamt2m, v.table),
       ],
       doc: 'Teardown finished but left frames the host can never use again (a deliberate leak): memory lost until reboot, nothing corrupted. A weaker finding than a safety violation.',
       severity: 'finding',
@@ -128,7 +159,9 @@ export function invariants(k: Kernel): Invariant[] {
       check(s) {
         if (!k.script.done(s)) return true;
         if (s[v.tdr] !== TDR_RECLAIMED) return false;
-        for (let f = 0; f < frames; f++) if (s[v.pamt + f] === PT_REG || leaked(s, f)) return false;
+        for (let f = 0; f < frames; f++) if (k.seam.assigned(s, f) || leaked(s, f)) return false;
+        // an S-EPT table page KVM could not take back (a failed DEMOTE's, K11) is lost too
+        for (let r = 0; r < v.hugeRanges; r++) if (s[v.table + r] === TABLE_LEAKED) return false;
         // module 2.0: a PAMT page pair the module still holds (zero block with 1.5)
         for (let r = 0; r < PAMT_RANGES; r++) if (s[v.pamtPair + r] === PAIR_MODULE) return false;
         return true;
@@ -152,7 +185,7 @@ function dpamtInvariants(k: Kernel): Invariant[] {
       doc: "A page of a PAMT page pair went back to the kernel's allocator while the TDX module still uses it as the range's PAMT (its 2M entry a node over the pair): the next owner's data and the module's metadata share a page.",
       check(s) {
         for (let r = 0; r < PAMT_RANGES; r++)
-          if (s[v.pamt2m + r] === PT_PAMT && s[v.pamtPair + r] !== PAIR_MODULE) return false;
+          if (s[v.pamtNode + r] === PT_PAMT && s[v.pamtPair + r] !== PAIR_MODULE) return false;
         return true;
       },
     },

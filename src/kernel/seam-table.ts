@@ -9,6 +9,10 @@
 import type { StatusName } from './seam.js';
 
 export type EntryState = 'FREE' | 'PENDING' | 'MAPPED' | 'BLOCKED' | 'PENDING_BLOCKED';
+/** The 2M-level entry of a huge range: a leaf state, or NL_MAPPED (a table of 4K entries). */
+export type Entry2m = EntryState | 'NL_MAPPED';
+/** A range's S-EPT table page: the module's (PT_EPT), or KVM's that the module never took. */
+export type TablePage = 'NONE' | 'EPT' | 'ORPHAN' | 'FREED';
 export type TdOpState = 'INITIALIZED' | 'RUNNABLE';
 export type Seamcall =
   | 'TDH.MEM.PAGE.AUG'
@@ -25,7 +29,10 @@ export type Seamcall =
   | 'TDH.PHYMEM.CACHE.WB'
   | 'TDH.MNG.KEY.FREEID'
   | 'TDH.PHYMEM.PAMT.ADD'
-  | 'TDH.PHYMEM.PAMT.REMOVE';
+  | 'TDH.PHYMEM.PAMT.REMOVE'
+  | 'TDH.MEM.SEPT.ADD'
+  | 'TDH.MEM.PAGE.DEMOTE'
+  | 'TDH.PHYMEM.PAGE.RECLAIM (table)';
 
 export interface SeamRow {
   readonly call: Seamcall;
@@ -57,6 +64,20 @@ export interface SeamRow {
   readonly next?: EntryState;
   /** the TD's key lifecycle afterwards (unchanged when absent) */
   readonly lifecycleNext?: 'BLOCKED' | 'TEARDOWN';
+  /** A row of the 2M level (tree hugepage-v3): the range's 2M entry. Without it the row is
+   * about the 4K-only model, whose S-EPT tables are implicit. The 4K `entry` is GFN 0's. */
+  readonly entry2m?: Entry2m;
+  /** the call is made at level 2M (AUG, BLOCK, REMOVE, ACCEPT) */
+  readonly level2m?: true;
+  readonly next2m?: Entry2m;
+  /** the frame block's 2M PAMT entry is PT_REG (a 2M TD page), and afterwards */
+  readonly pamt2mReg?: boolean;
+  readonly pamt2mNext?: boolean;
+  /** the range's table page, and afterwards */
+  readonly table?: TablePage;
+  readonly tableNext?: TablePage;
+  /** RECLAIM (page) of frame 1, not the block's head frame 0 */
+  readonly tail?: true;
   readonly source: string;
 }
 
@@ -81,6 +102,24 @@ const DPAMT_REMOVE =
   '2.0 tdh_mem_page_remove.c, pamt_manager.h PAMT_REMOVAL_HINT; huge-pages.md M20';
 const DPAMT_WBINVD =
   '2.0 tdh_phymem_page_wbinvd.c (the walk stops at a 2M entry without a pair: PT_NDA)';
+// The 2M level: module 1.5.01 (tag TDX_1.5.01), read as docs/plans/huge-pages.md 1.1-1.6 and
+// huge-pages-check.md U1-U3 say; M-numbers are that plan's facts, row ids its table 5.7.
+const WALK = 'sept_manager.c secure_ept_walk, helpers.c lock_sept_check_and_walk_internal (M1, M2)';
+const AUG2M = 'tdh_mem_page_aug.c, helpers.c check_and_lock_free_range_hpa (M6, M7)';
+const LOOKUP = 'sept_state_lookup.c (M3)';
+const PAMTWALK =
+  'pamt_manager.c pamt_walk, helpers.c non_shared_hpa_metadata_check_and_lock (M4, M5)';
+const SEPTADD = 'tdh_mem_sept_add.c, leaf 3 (M9)';
+const DEMOTE = 'tdh_mem_page_demote.c, leaf 15; pamt_manager.c pamt_demote (M11, M12)';
+const RECLAIM2M = 'tdh_phymem_page_reclaim.c, leaf 28 (M8)';
+const ACCEPT2M = 'tdg_mem_page_accept.c check_tdaccept_failure (M23)';
+const leaves: EntryState[] = ['PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'];
+/** A row on a RUNNABLE TD at the 2M level. */
+const r2m = (row: Omit<SeamRow, 'td' | 'entry'> & { entry?: EntryState }): SeamRow => ({
+  td: 'RUNNABLE',
+  entry: 'FREE',
+  ...row,
+});
 
 const entries: EntryState[] = ['FREE', 'PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'];
 const both: TdOpState[] = ['INITIALIZED', 'RUNNABLE'];
@@ -602,4 +641,310 @@ export const seamTable: readonly SeamRow[] = [
     status: 'TDX_NO_PAMT_PAGE_PAIR+RCX',
     source: PAMT_REMOVE,
   },
+  // ---- The 2M level (tree hugepage-v3). A1, A2: a 4K AUG whose walk stops at the 2M entry.
+  ...(['FREE', ...leaves] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.PAGE.AUG',
+      entry2m: e,
+      pamt2mReg: e !== 'FREE',
+      status: 'TDX_EPT_WALK_FAILED',
+      source: `${AUG}; ${WALK}`,
+    }),
+  ),
+  // A3: below a table, a frame inside a 2M TD page (the PAMT walk stops at its 2M leaf)
+  r2m({
+    call: 'TDH.MEM.PAGE.AUG',
+    entry2m: 'NL_MAPPED',
+    pamt2mReg: true,
+    status: 'TDX_PAGE_METADATA_INCORRECT+R8',
+    source: `${AUG}; ${PAMTWALK}`,
+  }),
+  // A6: below a table, the 4K rules as before
+  r2m({
+    call: 'TDH.MEM.PAGE.AUG',
+    entry2m: 'NL_MAPPED',
+    status: 'TDX_SUCCESS',
+    next: 'PENDING',
+    source: AUG,
+  }),
+  // A7-A10: AUG at 2M needs a FREE 2M entry and the whole frame block PT_NDA
+  r2m({
+    call: 'TDH.MEM.PAGE.AUG',
+    level2m: true,
+    entry2m: 'FREE',
+    status: 'TDX_SUCCESS',
+    next2m: 'PENDING',
+    pamt2mNext: true,
+    source: AUG2M,
+  }),
+  ...(['NL_MAPPED', ...leaves] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.PAGE.AUG',
+      level2m: true,
+      entry2m: e,
+      pamt2mReg: e !== 'NL_MAPPED',
+      status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+      source: `${AUG2M}; ${LOOKUP} leaf 6`,
+    }),
+  ),
+  r2m({
+    call: 'TDH.MEM.PAGE.AUG',
+    level2m: true,
+    entry2m: 'FREE',
+    pamtReg: true,
+    status: 'TDX_PAGE_METADATA_INCORRECT+R8',
+    source: `${AUG2M} pamt_is_2mb_range_free`,
+  }),
+  // B1-B4: BLOCK at 2M, the 4K rules at level 2M
+  ...(['MAPPED', 'PENDING'] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.RANGE.BLOCK',
+      level2m: true,
+      entry2m: e,
+      pamt2mReg: true,
+      status: 'TDX_SUCCESS',
+      next2m: e === 'MAPPED' ? 'BLOCKED' : 'PENDING_BLOCKED',
+      source: BLOCK,
+    }),
+  ),
+  ...(['BLOCKED', 'PENDING_BLOCKED'] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.RANGE.BLOCK',
+      level2m: true,
+      entry2m: e,
+      pamt2mReg: true,
+      status: 'TDX_GPA_RANGE_ALREADY_BLOCKED',
+      source: BLOCK,
+    }),
+  ),
+  r2m({
+    call: 'TDH.MEM.RANGE.BLOCK',
+    level2m: true,
+    entry2m: 'FREE',
+    status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+    source: `${BLOCK}; ${LOOKUP} leaf 7`,
+  }),
+  // B5, R5: a 4K BLOCK or REMOVE whose walk stops at the 2M entry
+  ...(['TDH.MEM.RANGE.BLOCK', 'TDH.MEM.PAGE.REMOVE'] as const).flatMap((call) =>
+    (['FREE', ...leaves] as const).map((e) =>
+      r2m({
+        call,
+        entry2m: e,
+        pamt2mReg: e !== 'FREE',
+        tracked: true,
+        status: 'TDX_EPT_WALK_FAILED',
+        source: `${call === 'TDH.MEM.RANGE.BLOCK' ? BLOCK : REMOVE}; ${WALK}`,
+      }),
+    ),
+  ),
+  // R1-R4: REMOVE at 2M: blocked and tracked only; the 2M PAMT entry goes back to PT_NDA
+  ...(['BLOCKED', 'PENDING_BLOCKED'] as const).flatMap((e): SeamRow[] => [
+    r2m({
+      call: 'TDH.MEM.PAGE.REMOVE',
+      level2m: true,
+      entry2m: e,
+      pamt2mReg: true,
+      tracked: true,
+      status: 'TDX_SUCCESS',
+      next2m: 'FREE',
+      pamt2mNext: false,
+      source: REMOVE,
+    }),
+    r2m({
+      call: 'TDH.MEM.PAGE.REMOVE',
+      level2m: true,
+      entry2m: e,
+      pamt2mReg: true,
+      tracked: false,
+      status: 'TDX_TLB_TRACKING_NOT_DONE',
+      source: REMOVE,
+    }),
+  ]),
+  ...(['MAPPED', 'PENDING'] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.PAGE.REMOVE',
+      level2m: true,
+      entry2m: e,
+      pamt2mReg: true,
+      tracked: true,
+      status: 'TDX_GPA_RANGE_NOT_BLOCKED',
+      source: REMOVE,
+    }),
+  ),
+  ...(['NL_MAPPED', 'FREE'] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.PAGE.REMOVE',
+      level2m: true,
+      entry2m: e,
+      tracked: true,
+      status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+      source: `${REMOVE}; ${LOOKUP} leaf 29`,
+    }),
+  ),
+  // W1: a 4K WBINVD of a frame inside a 2M TD page
+  r2m({
+    call: 'TDH.PHYMEM.PAGE.WBINVD',
+    entry2m: 'MAPPED',
+    pamt2mReg: true,
+    status: 'TDX_PAGE_METADATA_INCORRECT+RCX',
+    source: `${WBINVD}; ${PAMTWALK}`,
+  }),
+  // D1-D6: DEMOTE of a blocked, tracked 2M leaf into a new table page; the 4K entries copy
+  // the leaf with its block cleared, the 4K PAMT entries take the 2M one's PT_REG
+  ...(['BLOCKED', 'PENDING_BLOCKED'] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.PAGE.DEMOTE',
+      entry2m: e,
+      pamt2mReg: true,
+      tracked: true,
+      status: 'TDX_SUCCESS',
+      next2m: 'NL_MAPPED',
+      next: e === 'BLOCKED' ? 'MAPPED' : 'PENDING',
+      pamt2mNext: false,
+      tableNext: 'EPT',
+      source: DEMOTE,
+    }),
+  ),
+  ...(['MAPPED', 'PENDING'] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.PAGE.DEMOTE',
+      entry2m: e,
+      pamt2mReg: true,
+      tracked: true,
+      status: 'TDX_GPA_RANGE_NOT_BLOCKED',
+      source: DEMOTE,
+    }),
+  ),
+  r2m({
+    call: 'TDH.MEM.PAGE.DEMOTE',
+    entry2m: 'BLOCKED',
+    pamt2mReg: true,
+    tracked: false,
+    status: 'TDX_TLB_TRACKING_NOT_DONE',
+    source: DEMOTE,
+  }),
+  ...(['FREE', 'NL_MAPPED'] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.PAGE.DEMOTE',
+      entry2m: e,
+      tracked: true,
+      status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+      source: `${DEMOTE}; ${LOOKUP} leaf 15`,
+    }),
+  ),
+  r2m({
+    call: 'TDH.MEM.PAGE.DEMOTE',
+    entry2m: 'BLOCKED',
+    pamt2mReg: true,
+    tracked: true,
+    table: 'EPT',
+    status: 'TDX_PAGE_METADATA_INCORRECT+R8',
+    source: DEMOTE,
+  }),
+  // S1, S2: SEPT.ADD links a new table page under a FREE 2M entry
+  r2m({
+    call: 'TDH.MEM.SEPT.ADD',
+    entry2m: 'FREE',
+    status: 'TDX_SUCCESS',
+    next2m: 'NL_MAPPED',
+    tableNext: 'EPT',
+    source: SEPTADD,
+  }),
+  ...(['NL_MAPPED', ...leaves] as const).map((e) =>
+    r2m({
+      call: 'TDH.MEM.SEPT.ADD',
+      entry2m: e,
+      pamt2mReg: e !== 'NL_MAPPED',
+      status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+      source: `${SEPTADD}; ${LOOKUP} leaf 3`,
+    }),
+  ),
+  // C1-C4: RECLAIM after HKID release of a table page, and of a 2M page through its head
+  r2m({
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (table)',
+    lifecycle: 'TEARDOWN',
+    entry2m: 'NL_MAPPED',
+    table: 'EPT',
+    status: 'TDX_SUCCESS',
+    tableNext: 'FREED',
+    source: RECLAIM2M,
+  }),
+  r2m({
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (table)',
+    lifecycle: 'TEARDOWN',
+    entry2m: 'BLOCKED',
+    pamt2mReg: true,
+    table: 'ORPHAN',
+    status: 'TDX_PAGE_METADATA_INCORRECT+RCX',
+    source: RECLAIM2M,
+  }),
+  r2m({
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (page)',
+    lifecycle: 'TEARDOWN',
+    entry2m: 'MAPPED',
+    pamt2mReg: true,
+    status: 'TDX_SUCCESS',
+    pamt2mNext: false,
+    source: RECLAIM2M,
+  }),
+  r2m({
+    call: 'TDH.PHYMEM.PAGE.RECLAIM (page)',
+    lifecycle: 'TEARDOWN',
+    entry2m: 'MAPPED',
+    pamt2mReg: true,
+    tail: true,
+    status: 'TDX_OPERAND_INVALID+RCX',
+    source: RECLAIM2M,
+  }),
+  // G1-G6: the guest's ACCEPT at 4K and at 2M (an exit is TDX_EPT_ENTRY_STATE_INCORRECT here)
+  ...(['FREE', 'PENDING', 'BLOCKED', 'PENDING_BLOCKED'] as const).map((e) =>
+    r2m({
+      call: 'TDG.MEM.PAGE.ACCEPT',
+      entry2m: e,
+      pamt2mReg: e !== 'FREE',
+      status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+      source: `${ACCEPT2M}: the exit, level 4K`,
+    }),
+  ),
+  r2m({
+    call: 'TDG.MEM.PAGE.ACCEPT',
+    entry2m: 'MAPPED',
+    pamt2mReg: true,
+    status: 'TDX_PAGE_ALREADY_ACCEPTED+2M',
+    source: ACCEPT2M,
+  }),
+  r2m({
+    call: 'TDG.MEM.PAGE.ACCEPT',
+    level2m: true,
+    entry2m: 'NL_MAPPED',
+    status: 'TDX_PAGE_SIZE_MISMATCH',
+    source: ACCEPT2M,
+  }),
+  ...(['FREE', 'BLOCKED', 'PENDING_BLOCKED'] as const).map((e) =>
+    r2m({
+      call: 'TDG.MEM.PAGE.ACCEPT',
+      level2m: true,
+      entry2m: e,
+      pamt2mReg: e !== 'FREE',
+      status: 'TDX_EPT_ENTRY_STATE_INCORRECT',
+      source: `${ACCEPT2M}: the exit, level 2M`,
+    }),
+  ),
+  r2m({
+    call: 'TDG.MEM.PAGE.ACCEPT',
+    level2m: true,
+    entry2m: 'PENDING',
+    pamt2mReg: true,
+    status: 'TDX_SUCCESS',
+    next2m: 'MAPPED',
+    source: ACCEPT2M,
+  }),
+  r2m({
+    call: 'TDG.MEM.PAGE.ACCEPT',
+    level2m: true,
+    entry2m: 'MAPPED',
+    pamt2mReg: true,
+    status: 'TDX_PAGE_ALREADY_ACCEPTED+2M',
+    source: ACCEPT2M,
+  }),
 ];

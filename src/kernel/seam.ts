@@ -4,8 +4,9 @@
  * status code. Facts are from ../shared/reference/tdx-module.md, read from the TDX module 1.5.01
  * source (intel/tdx-module, tag TDX_1.5.01): file names below are in that tree.
  *
- * Our simplifications: one TD; every leaf is 4 KiB and its S-EPT page tables always exist
- * (no TDH.MEM.SEPT.ADD, no TDX_EPT_WALK_FAILED); S-EPT, PAMT and epoch locks are held only
+ * Our simplifications: one TD; on a tree without 2M leaves every leaf is 4 KiB and its S-EPT
+ * page tables always exist (no TDH.MEM.SEPT.ADD, no TDX_EPT_WALK_FAILED); with them (trees.ts
+ * `hugeLeaves`) each huge range has its 2M entry and table page (the "2M level" below); S-EPT, PAMT and epoch locks are held only
  * inside one SEAMCALL, which is one atomic step, so TDX_OPERAND_BUSY comes from the `busy`
  * fault budget, allowed where a conflicting holder can exist (a vCPU in the guest, a guest
  * TDCALL or another SEAMCALL: tdx-module.md section 6.1, and section 9's suggestion).
@@ -27,8 +28,11 @@ import {
   TDR_RECLAIMED,
   CONTENT_GUEST,
   CONTENT_STALE,
+  TABLE_EPT,
+  TABLE_FREED,
   type Vars,
 } from './vars.js';
+import { frameOf } from './frames.js';
 
 /** S-EPT leaf states that private memory reaches without live migration
  * (include/auto_gen/sept_state_lookup.h; public ids in RDX[15:8]). */
@@ -37,7 +41,16 @@ export const SEPT_PENDING = 1;
 export const SEPT_MAPPED = 2;
 export const SEPT_BLOCKED = 3;
 export const SEPT_PENDING_BLOCKED = 4;
-export const septStateNames = ['FREE', 'PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'] as const;
+/** A 2M entry pointing at a table of 4K entries (sept_state_lookup.c index 2). */
+export const SEPT_NL_MAPPED = 5;
+export const septStateNames = [
+  'FREE',
+  'PENDING',
+  'MAPPED',
+  'BLOCKED',
+  'PENDING_BLOCKED',
+  'NL_MAPPED',
+] as const;
 
 export const isBlocked = (state: number) =>
   state === SEPT_BLOCKED || state === SEPT_PENDING_BLOCKED;
@@ -88,6 +101,11 @@ export const statuses = [
   ['TDX_NO_PAMT_PAGE_PAIR+RCX', '0xC000030500000001'], // PAMT.REMOVE: the range has no pair
   ['TDX_PAMT_PAGE_NOT_EMPTY+0', '0xC000030600000000'], // PAMT.REMOVE: an entry of pair page 0 in use
   ['TDX_PAMT_PAGE_NOT_EMPTY+1', '0xC000030600000001'], // ... of pair page 1 (the operand is the page's index)
+  // The 2M level (docs/plans/huge-pages.md M2, M8, M23; values tdx_error_codes_defs.h, M22).
+  ['TDX_EPT_WALK_FAILED', '0xC0000B0000000001'], // the walk stopped above the level asked: + RCX
+  ['TDX_PAGE_SIZE_MISMATCH', '0xC0000B0B00000001'], // + the level of the entry found (2M = 1)
+  ['TDX_PAGE_ALREADY_ACCEPTED+2M', '0x00000B0A00000001'], // + the leaf's level (2M = 1)
+  ['TDX_OPERAND_INVALID+RCX', '0xC000010000000001'], // RECLAIM of a 2M page's tail frame
 ] as const;
 
 export type StatusName = (typeof statuses)[number][0];
@@ -149,6 +167,10 @@ export const S = {
   NO_PAMT_PAIR: status('TDX_NO_PAMT_PAGE_PAIR+RCX'),
   PAMT_NOT_EMPTY_0: status('TDX_PAMT_PAGE_NOT_EMPTY+0'),
   PAMT_NOT_EMPTY_1: status('TDX_PAMT_PAGE_NOT_EMPTY+1'),
+  WALK_FAILED: status('TDX_EPT_WALK_FAILED'),
+  SIZE_MISMATCH: status('TDX_PAGE_SIZE_MISMATCH'),
+  ALREADY_ACCEPTED_2M: status('TDX_PAGE_ALREADY_ACCEPTED+2M'),
+  OPERAND_INVALID_RCX: status('TDX_OPERAND_INVALID+RCX'),
 } as const;
 
 /** The kernel's SEAMCALL wrappers (arch/x86/virt/vmx/tdx/tdx.c) that the model's steps call
@@ -180,12 +202,13 @@ export class Seam {
    * TDX_MISSING_PAMT_PAGE_PAIR. */
   private pageFree(t: State, frame: number): number {
     const v = this.v;
-    if (this.module === '2.0' && t[v.pamt2m + this.rangeOf(frame)] !== PT_PAMT)
+    if (this.module === '2.0' && t[v.pamtNode + this.dpamtRange(frame)] !== PT_PAMT)
       return S.MISSING_PAMT_PAIR;
     return t[v.pamt + frame] !== PT_NDA ? S.METADATA_INCORRECT_R8 : S.SUCCESS;
   }
 
-  rangeOf(frame: number): number {
+  /** The Dynamic PAMT 2M range of a frame (module 2.0). */
+  dpamtRange(frame: number): number {
     return pamtRangeOf(this.v.frameCount, frame);
   }
 
@@ -193,7 +216,7 @@ export class Seam {
    * pamt_inc_nl_page_count: kept as a counter by the module, derived here). */
   private rangeInUse(t: State, range: number, from = 0, to = this.v.frameCount): boolean {
     for (let f = from; f < to; f++)
-      if (this.rangeOf(f) === range && t[this.v.pamt + f] === PT_REG) return true;
+      if (this.dpamtRange(f) === range && t[this.v.pamt + f] === PT_REG) return true;
     return false;
   }
 
@@ -203,8 +226,8 @@ export class Seam {
    * fresh pages (our simplification), and bad operands have no caller. */
   pamtAdd(t: State, range: number): number {
     const v = this.v;
-    if (t[v.pamt2m + range] !== PT_NDA) return S.HPA_RANGE_NOT_FREE;
-    t[v.pamt2m + range] = PT_PAMT;
+    if (t[v.pamtNode + range] !== PT_NDA) return S.HPA_RANGE_NOT_FREE;
+    t[v.pamtNode + range] = PT_PAMT;
     return S.SUCCESS;
   }
 
@@ -214,14 +237,14 @@ export class Seam {
    * (page 0 holds the first half of the range's entries); the pair goes back to the caller. */
   pamtRemove(t: State, range: number): number {
     const v = this.v;
-    if (t[v.pamt2m + range] !== PT_PAMT) return S.NO_PAMT_PAIR;
+    if (t[v.pamtNode + range] !== PT_PAMT) return S.NO_PAMT_PAIR;
     const inRange = Array.from({ length: v.frameCount }, (_, f) => f).filter(
-      (f) => this.rangeOf(f) === range,
+      (f) => this.dpamtRange(f) === range,
     );
     const half = inRange[0]! + Math.ceil(inRange.length / 2);
     if (this.rangeInUse(t, range, inRange[0], half)) return S.PAMT_NOT_EMPTY_0;
     if (this.rangeInUse(t, range, half)) return S.PAMT_NOT_EMPTY_1;
-    t[v.pamt2m + range] = PT_NDA;
+    t[v.pamtNode + range] = PT_NDA;
     return S.SUCCESS;
   }
 
@@ -229,7 +252,7 @@ export class Seam {
    * huge-pages.md M20): RCX bit 62 of a successful 4K REMOVE is set when the page was the last
    * one counted in its range's node. Read after the REMOVE. */
   pamtRemovalHint(t: State, frame: number): boolean {
-    return this.module === '2.0' && !this.rangeInUse(t, this.rangeOf(frame));
+    return this.module === '2.0' && !this.rangeInUse(t, this.dpamtRange(frame));
   }
 
   /** check_td_in_correct_build_state (helpers.c), step 2 of every memory SEAMCALL. */
@@ -237,17 +260,75 @@ export class Seam {
     return s[this.v.tdLifecycle] === TD_KEYS_CONFIGURED;
   }
 
-  /** The number of 4 KiB pages the TD owns (TDR.chldcnt), from the PAMT. */
+  /** The number of 4 KiB pages the TD owns (TDR.chldcnt), from the PAMT: a 2M page counts N
+   * (tdh_mem_page_aug.c adds 1 << (9 * level), M7) and an S-EPT table page 1 (M9). The module
+   * keeps a counter; deriving it is our simplification (they agree by its own code). */
   childCount(s: State): number {
+    const v = this.v;
     let n = 0;
-    for (let f = 0; f < this.v.frameCount; f++) if (s[this.v.pamt + f] === PT_REG) n++;
+    for (let f = 0; f < v.frameCount; f++) if (s[v.pamt + f] === PT_REG) n++;
+    for (let r = 0; r < v.hugeRanges; r++) {
+      if (s[v.pamt2m + r] === PT_REG) n += v.config.scenario.hugeFolio;
+      if (s[v.table + r] === TABLE_EPT) n++;
+    }
     return n;
+  }
+
+  /** The huge range (2M entry) above `gfn`, or -1 where the S-EPT tables are implicit. */
+  rangeOf(gfn: number): number {
+    const r = Math.floor(gfn / this.v.config.scenario.hugeFolio);
+    return r < this.v.hugeRanges ? r : -1;
+  }
+
+  /** The frame block (a 2M PAMT entry) that holds `frame`, or -1 where there is none. */
+  private blockOf(frame: number): number {
+    return this.rangeOf(frame);
+  }
+
+  /** pamt_walk (pamt_manager.c, M4): a frame inside a 2M page assigned whole (2M entry PT_REG)
+   * has its 4K walk stop at the 2M leaf: a 4K check of it is TDX_PAGE_METADATA_INCORRECT (M5). */
+  in2mPage(t: State, frame: number): boolean {
+    const b = this.blockOf(frame);
+    return b >= 0 && t[this.v.pamt2m + b] === PT_REG;
+  }
+
+  /** The state of the leaf that maps GFN g: its range's 2M leaf (or FREE 2M entry), else its
+   * 4K entry. */
+  leafOf(s: State, gfn: number): number {
+    const r = this.rangeOf(gfn);
+    if (r >= 0 && s[this.v.sept2m + r] !== SEPT_NL_MAPPED) return s[this.v.sept2m + r]!;
+    return s[this.v.sept + gfn]!;
+  }
+
+  /** Does the module assign frame f to the TD (a 4K page, or a frame of a 2M page)? */
+  assigned(s: State, frame: number): boolean {
+    return s[this.v.pamt + frame] === PT_REG || this.in2mPage(s, frame);
+  }
+
+  /** secure_ept_walk to the 4K level (sept_manager.c; helpers.c
+   * lock_sept_check_and_walk_internal, M1, M2): it stops above 4K at a FREE 2M entry (no table)
+   * and at a 2M leaf in any state, and the SEAMCALL is TDX_EPT_WALK_FAILED + RCX. */
+  private walkStopsAbove4k(t: State, gfn: number): boolean {
+    const r = this.rangeOf(gfn);
+    return r >= 0 && t[this.v.sept2m + r] !== SEPT_NL_MAPPED;
+  }
+
+  /** The GFNs of range r that the scenario has. */
+  rangeGfns(r: number): number[] {
+    const n = this.v.config.scenario.hugeFolio;
+    const end = Math.min((r + 1) * n, this.v.config.scenario.gfns);
+    return Array.from({ length: end - r * n }, (_, i) => r * n + i);
   }
 
   /** is_tlb_tracked (helpers.h): blocked in an epoch every vCPU has since left. A vCPU that
    * entered in the blocking epoch has the same age as the block. */
   tlbTracked(s: State, gfn: number): boolean {
-    const age = s[this.v.blockAge + gfn]!;
+    return this.tracked(s, this.v.blockAge + gfn);
+  }
+
+  /** is_tlb_tracked of the entry whose block age is variable `ageVar`. */
+  private tracked(s: State, ageVar: number): boolean {
+    const age = s[ageVar]!;
     if (age >= 2) return true;
     if (age === 0) return false;
     for (let c = 0; c < this.v.config.scenario.vcpus; c++) {
@@ -262,7 +343,9 @@ export class Seam {
   pageAug(t: State, gfn: number, frame: number): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    if (this.walkStopsAbove4k(t, gfn)) return S.WALK_FAILED;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
+    if (this.in2mPage(t, frame)) return S.METADATA_INCORRECT_R8; // operand R8 (M5)
     const free = this.pageFree(t, frame);
     if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_PENDING;
@@ -276,6 +359,7 @@ export class Seam {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.tdOpState] !== TD_OP_INITIALIZED) return S.OP_STATE_INCORRECT;
+    if (this.walkStopsAbove4k(t, gfn)) return S.WALK_FAILED;
     if (t[v.sept + gfn] !== SEPT_FREE) return S.STATE_INCORRECT;
     const free = this.pageFree(t, frame);
     if (free !== S.SUCCESS) return free;
@@ -284,6 +368,76 @@ export class Seam {
     t[v.content + frame] = CONTENT_GUEST;
     t[v.dirty + frame] = 1;
     t[v.tdBit + frame] = 1;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MEM.PAGE.AUG at 2M (tdh_mem_page_aug.c, M7; helpers.c check_and_lock_free_range_hpa
+   * and pamt_is_2mb_range_free, M6): the range's 2M entry must be FREE (a table there or a
+   * leaf: TDX_EPT_ENTRY_STATE_INCORRECT, sept_state_lookup.c leaf 6, M3), then the frame
+   * block's 2M PAMT entry and each of its 4K entries PT_NDA (else TDX_PAGE_METADATA_INCORRECT
+   * + R8). FREE -> PENDING, the 2M PAMT entry PT_REG (the 4K ones stay PT_NDA, M4). */
+  pageAug2m(t: State, r: number): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    if (t[v.sept2m + r] !== SEPT_FREE) return S.STATE_INCORRECT;
+    const frames = this.rangeGfns(r).map((g) => frameOf(v, t, g));
+    const b = this.blockOf(frames[0]!);
+    if (t[v.pamt2m + b] !== PT_NDA || frames.some((f) => t[v.pamt + f] !== PT_NDA))
+      return S.METADATA_INCORRECT_R8;
+    t[v.sept2m + r] = SEPT_PENDING;
+    t[v.pamt2m + b] = PT_REG;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MEM.SEPT.ADD of range r's table page (tdh_mem_sept_add.c, leaf 3, M9; KVM passes
+   * version 0, always a new page): the 2M entry must be FREE (else
+   * TDX_EPT_ENTRY_STATE_INCORRECT), the new page PT_NDA (else TDX_PAGE_METADATA_INCORRECT +
+   * R8). The page becomes PT_EPT, filled with FREE 4K entries; the 2M entry NL_MAPPED. */
+  septAdd(t: State, r: number): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    if (t[v.sept2m + r] !== SEPT_FREE) return S.STATE_INCORRECT;
+    if (t[v.table + r] === TABLE_EPT) return S.METADATA_INCORRECT_R8;
+    for (const g of this.rangeGfns(r)) {
+      t[v.sept + g] = SEPT_FREE;
+      t[v.blockAge + g] = 0;
+    }
+    t[v.table + r] = TABLE_EPT;
+    t[v.sept2m + r] = SEPT_NL_MAPPED;
+    return S.SUCCESS;
+  }
+
+  /** TDH.MEM.PAGE.DEMOTE of range r's 2M leaf into its table page (tdh_mem_page_demote.c, leaf
+   * 15, M11; pamt_manager.c pamt_demote, M12), checks in the module's order: the 2M entry a
+   * leaf (FREE or NL_MAPPED: TDX_EPT_ENTRY_STATE_INCORRECT, sept_state_lookup.c leaf 15); on a
+   * RUNNABLE TD blocked (TDX_GPA_RANGE_NOT_BLOCKED) and tracked (TDX_TLB_TRACKING_NOT_DONE);
+   * the new page PT_NDA (TDX_PAGE_METADATA_INCORRECT + R8). Each 4K entry copies the leaf with
+   * its block cleared (BLOCKED -> MAPPED, PENDING_BLOCKED -> PENDING: no UNBLOCK needed); the
+   * 4K PAMT entries take the 2M one's PT_REG and it becomes PT_NDA (static PAMT). The
+   * TDX_INTERRUPTED_RESTARTABLE of a module without ENHANCED_DEMOTE_INTERRUPTIBILITY is not
+   * modelled (the tree's KVM refuses 2M on such a module, [hp-v3] 02). */
+  demote(t: State, r: number): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    const state = t[v.sept2m + r]!;
+    if (state === SEPT_FREE || state === SEPT_NL_MAPPED) return S.STATE_INCORRECT;
+    if (t[v.tdOpState] === TD_OP_RUNNABLE) {
+      if (!isBlocked(state)) return S.NOT_BLOCKED;
+      if (!this.tracked(t, v.blockAge2m + r)) return S.TRACKING_NOT_DONE;
+    }
+    if (t[v.table + r] === TABLE_EPT) return S.METADATA_INCORRECT_R8;
+    const child =
+      state === SEPT_BLOCKED ? SEPT_MAPPED : state === SEPT_PENDING_BLOCKED ? SEPT_PENDING : state;
+    const gfns = this.rangeGfns(r);
+    for (const g of gfns) {
+      t[v.sept + g] = child;
+      t[v.blockAge + g] = 0;
+      t[v.pamt + frameOf(v, t, g)] = PT_REG;
+    }
+    t[v.pamt2m + this.blockOf(frameOf(v, t, gfns[0]!))] = PT_NDA;
+    t[v.table + r] = TABLE_EPT;
+    t[v.sept2m + r] = SEPT_NL_MAPPED;
+    t[v.blockAge2m + r] = 0;
     return S.SUCCESS;
   }
 
@@ -304,13 +458,26 @@ export class Seam {
   /** TDH.MEM.RANGE.BLOCK (tdh_mem_range_block.c; leaf 7): MAPPED -> BLOCKED, PENDING ->
    * PENDING_BLOCKED, recording the TD's epoch in the PAMT entry (bepoch). */
   rangeBlock(t: State, gfn: number): number {
-    const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
-    const state = t[v.sept + gfn]!;
+    if (this.walkStopsAbove4k(t, gfn)) return S.WALK_FAILED;
+    return this.block(t, this.v.sept + gfn, this.v.blockAge + gfn);
+  }
+
+  /** TDH.MEM.RANGE.BLOCK of range r's 2M leaf: the same rules at level 2M (M3 leaf 7). KVM
+   * blocks leaves only, so BLOCK of an NL_MAPPED entry (-> NL_BLOCKED) is not modelled: it
+   * answers TDX_EPT_ENTRY_STATE_INCORRECT here, a call no step makes. */
+  rangeBlock2m(t: State, r: number): number {
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    return this.block(t, this.v.sept2m + r, this.v.blockAge2m + r);
+  }
+
+  /** BLOCK of the entry `entry` (a variable) whose block age is `age`. */
+  private block(t: State, entry: number, age: number): number {
+    const state = t[entry]!;
     if (isBlocked(state)) return S.ALREADY_BLOCKED;
     if (state !== SEPT_MAPPED && state !== SEPT_PENDING) return S.STATE_INCORRECT;
-    t[v.sept + gfn] = state === SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
-    t[v.blockAge + gfn] = 0;
+    t[entry] = state === SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
+    t[age] = 0;
     return S.SUCCESS;
   }
 
@@ -324,6 +491,7 @@ export class Seam {
       if (t[v.inGuest + c] && t[v.entryAge + c]! >= 1) return S.EPOCH_BUSY;
     for (let c = 0; c < vcpus; c++) if (t[v.entryAge + c]! < 2) t[v.entryAge + c]!++;
     for (let g = 0; g < gfns; g++) if (t[v.blockAge + g]! < 2) t[v.blockAge + g]!++;
+    for (let r = 0; r < v.hugeRanges; r++) if (t[v.blockAge2m + r]! < 2) t[v.blockAge2m + r]!++;
     return S.SUCCESS;
   }
 
@@ -333,15 +501,34 @@ export class Seam {
   pageRemove(t: State, gfn: number, frame: number): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
-    const state = t[v.sept + gfn]!;
+    if (this.walkStopsAbove4k(t, gfn)) return S.WALK_FAILED;
+    const st = this.remove(t, v.sept + gfn, v.blockAge + gfn);
+    if (st === S.SUCCESS) t[v.pamt + frame] = PT_NDA;
+    return st;
+  }
+
+  /** TDH.MEM.PAGE.REMOVE of range r's 2M leaf (tdh_mem_page_remove.c, M3 leaf 29): the same
+   * rules at level 2M; the block's 2M PAMT entry goes back to PT_NDA (the TD's child count
+   * drops by N). */
+  pageRemove2m(t: State, r: number): number {
+    const v = this.v;
+    if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
+    if (t[v.sept2m + r] === SEPT_NL_MAPPED) return S.STATE_INCORRECT; // not a leaf
+    const st = this.remove(t, v.sept2m + r, v.blockAge2m + r);
+    if (st === S.SUCCESS) t[v.pamt2m + this.blockOf(frameOf(v, t, this.rangeGfns(r)[0]!))] = PT_NDA;
+    return st;
+  }
+
+  /** REMOVE of the leaf `entry` (a variable) whose block age is `age`: entry -> FREE. */
+  private remove(t: State, entry: number, age: number): number {
+    const state = t[entry]!;
     if (state === SEPT_FREE) return S.STATE_INCORRECT;
-    if (t[v.tdOpState] === TD_OP_RUNNABLE) {
+    if (t[this.v.tdOpState] === TD_OP_RUNNABLE) {
       if (!isBlocked(state)) return S.NOT_BLOCKED;
-      if (!this.tlbTracked(t, gfn)) return S.TRACKING_NOT_DONE;
+      if (!this.tracked(t, age)) return S.TRACKING_NOT_DONE;
     }
-    t[v.sept + gfn] = SEPT_FREE;
-    t[v.pamt + frame] = PT_NDA;
-    t[v.blockAge + gfn] = 0;
+    t[entry] = SEPT_FREE;
+    t[age] = 0;
     return S.SUCCESS;
   }
 
@@ -350,6 +537,7 @@ export class Seam {
    * with operand RCX). No TD check at all. Its BUSY (the PAMT entry locked) cannot arise: KVM
    * WBINVDs a page it has just REMOVEd, under mmu_lock held for write. */
   pageWbinvd(t: State, frame: number): number {
+    if (this.in2mPage(t, frame)) return S.METADATA_INCORRECT_RCX; // a 4K walk, M5
     if (t[this.v.pamt + frame] !== PT_NDA) return S.METADATA_INCORRECT_RCX;
     t[this.v.dirty + frame] = 0;
     return S.SUCCESS;
@@ -361,16 +549,44 @@ export class Seam {
    * TD exit (EPT violation, EEQ ACCEPT), reported here as TDX_EPT_ENTRY_STATE_INCORRECT for the
    * caller to turn into an exit. Its BUSY (the host holding the entry lock) cannot arise: a
    * SEAMCALL is one atomic step of the model. */
-  guestAccept(t: State, gfn: number, frame: number): number {
+  guestAccept(t: State, gfn: number): number {
     const v = this.v;
+    const r = this.rangeOf(gfn);
+    if (r >= 0 && t[v.sept2m + r] !== SEPT_NL_MAPPED) {
+      // the 4K walk stops at the 2M entry (check_tdaccept_failure, M23): a guest-accessible
+      // leaf is ALREADY_ACCEPTED + its level; FREE or any other leaf is the exit, level 4K
+      return t[v.sept2m + r] === SEPT_MAPPED ? S.ALREADY_ACCEPTED_2M : S.STATE_INCORRECT;
+    }
     const state = t[v.sept + gfn];
     if (state === SEPT_MAPPED) return S.ALREADY_ACCEPTED;
     if (state !== SEPT_PENDING) return S.STATE_INCORRECT;
     t[v.sept + gfn] = SEPT_MAPPED;
-    t[v.content + frame] = CONTENT_STALE;
-    t[v.dirty + frame] = 1;
-    t[v.tdBit + frame] = 1;
+    this.zeroUnderTdKey(t, gfn);
     return S.SUCCESS;
+  }
+
+  /** TDG.MEM.PAGE.ACCEPT at 2M (tdg_mem_page_accept.c, M23): a PENDING 2M leaf -> MAPPED,
+   * every page of it zeroed under the TD's key (the module's 512 inner steps and their accept
+   * counter are one step: our simplification); a MAPPED one is ALREADY_ACCEPTED + its level; a
+   * table there (NL_MAPPED) is TDX_PAGE_SIZE_MISMATCH + level 2M; FREE or a blocked leaf is the
+   * EPT-violation exit with level 2M (TDX_EPT_ENTRY_STATE_INCORRECT here, as at 4K). */
+  guestAccept2m(t: State, r: number): number {
+    const v = this.v;
+    const state = t[v.sept2m + r];
+    if (state === SEPT_NL_MAPPED) return S.SIZE_MISMATCH;
+    if (state === SEPT_MAPPED) return S.ALREADY_ACCEPTED_2M;
+    if (state !== SEPT_PENDING) return S.STATE_INCORRECT;
+    t[v.sept2m + r] = SEPT_MAPPED;
+    for (const g of this.rangeGfns(r)) this.zeroUnderTdKey(t, g);
+    return S.SUCCESS;
+  }
+
+  /** ACCEPT's zeroing of a page under the TD's key: its lines are dirty and TD-tagged. */
+  private zeroUnderTdKey(t: State, gfn: number): void {
+    const f = frameOf(this.v, t, gfn);
+    t[this.v.content + f] = CONTENT_STALE;
+    t[this.v.dirty + f] = 1;
+    t[this.v.tdBit + f] = 1;
   }
 
   /** TDH.MNG.VPFLUSHDONE (tdh_mng_vpflushdone.c; leaf 19): the lifecycle must be
@@ -430,9 +646,30 @@ export class Seam {
    * with the TD). */
   pageReclaim(t: State, frame: number): number {
     const v = this.v;
+    const b = this.blockOf(frame);
+    if (b >= 0 && t[v.pamt2m + b] === PT_REG) {
+      // the PAMT walk ends at the 2M leaf (M8): the head frame reclaims the whole 2M page
+      // (R8 = 2M), any other frame is not aligned to that leaf
+      if (frame !== this.rangeGfns(b)[0]) return S.OPERAND_INVALID_RCX;
+      if (t[v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
+      t[v.pamt2m + b] = PT_NDA;
+      return S.SUCCESS;
+    }
     if (t[v.pamt + frame] !== PT_REG) return S.METADATA_INCORRECT_RCX; // the page is operand RCX (tdh_phymem_page_reclaim.c)
     if (t[v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
     t[v.pamt + frame] = PT_NDA;
+    return S.SUCCESS;
+  }
+
+  /** TDH.PHYMEM.PAGE.RECLAIM of range r's S-EPT table page (tdh_phymem_page_reclaim.c, M8):
+   * a page the module holds (PT_EPT) goes back to PT_NDA once the HKID is released (the TD's
+   * child count drops by one) and KVM frees it; one the module never took (PT_NDA: a failed
+   * DEMOTE's, TABLE_ORPHAN) is TDX_PAGE_METADATA_INCORRECT + RCX. */
+  tableReclaim(t: State, r: number): number {
+    const v = this.v;
+    if (t[v.table + r] !== TABLE_EPT) return S.METADATA_INCORRECT_RCX;
+    if (t[v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
+    t[v.table + r] = TABLE_FREED;
     return S.SUCCESS;
   }
 

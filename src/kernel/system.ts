@@ -57,6 +57,7 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
     s[v.budgetWbinvdFails] = faults['wbinvd-fails'] ?? 0;
     s[v.budgetAddFails] = faults['add-fails'] ?? 0;
     v.initial(s);
+    s[v.budgetDemoteFails] = faults['demote-fails'] ?? 0;
     startOp(k, s);
     return [s];
   };
@@ -93,6 +94,7 @@ function sortVcpus(k: Kernel, s: State): void {
     v.faultRef,
     v.need,
     v.vcpuStatus,
+    ...(v.hugeRanges ? [v.faultLevel] : []),
   ];
   const blocks = Array.from({ length: k.vcpus }, (_, c) => fields.map((f) => s[f + c]!));
   blocks.sort((a, b) => {

@@ -60,6 +60,8 @@ const exitToFaultWrites = (k: Kernel, c: number) => [
 interface Touch {
   readonly fn: string;
   readonly accepted: number;
+  /** more [variable, value] the touch needs */
+  readonly requires?: readonly (readonly [number, number])[];
   readonly reads: readonly number[];
   readonly writes: readonly number[];
   next(s: State, out: Successors): void;
@@ -81,6 +83,7 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
     requires: [
       [v.need + c, retry ? g + 1 : 0],
       ...(stray ? [] : [[v.accepted + g, touch.accepted] as const]),
+      ...(touch.requires ?? []),
     ],
     reads: [v.attr + g, ...k.frameVars(g, v.poison), v.vmmOp, v.vmmPc, ...touch.reads],
     writes: touch.writes,
@@ -102,10 +105,13 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
  * (TDX_PAGE_ALREADY_ACCEPTED, a status the guest goes on from), or a TD exit (EEQ ACCEPT). */
 function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Action {
   const v = k.v;
+  const r = acceptRange(k, g);
   return guestTouch(k, c, g, retry, {
     fn: 'TDG.MEM.PAGE.ACCEPT',
     accepted: 0,
-    reads: [v.sept + g],
+    // a page of a range the guest accepts at 2M first: only once that failed
+    ...(r >= 0 ? { requires: [[v.acceptFallback + r, 1]] as const } : {}),
+    reads: [v.sept + g, ...k.ranges(v.sept2m)],
     writes: [
       v.sept + g,
       ...k.frameVars(g, v.content, v.dirty, v.tdBit),
@@ -114,14 +120,72 @@ function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Acti
     ],
     next(_, out) {
       const t = out.next();
-      const st = k.seam.guestAccept(t, g, k.frameOf(t, g));
+      const st = k.seam.guestAccept(t, g);
       if (st === S.SUCCESS || st === S.ALREADY_ACCEPTED) {
         t[v.accepted + g] = 1;
         t[v.need + c] = 0;
       } else exitToFault(k, c, t, g);
     },
     call: (b, a) =>
-      `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(b[v.sept + g] === SEPT_MAPPED ? S.ALREADY_ACCEPTED : S.SUCCESS) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
+      `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(k.seam.guestAccept(b.slice(), g)) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
+  });
+}
+
+/** The range whose pages the guest accepts at 2M first, or -1: a Linux guest's
+ * tdx_accept_memory (arch/x86/coco/tdx/tdx-shared.c) tries the largest level that fits (here
+ * 2M: the whole range is the guest's) before 4K "to give the VMM a chance to keep 2M S-EPT
+ * entries" (huge-pages.md 5.3). */
+function acceptRange(k: Kernel, g: number): number {
+  const r = k.seam.rangeOf(g);
+  if (r < 0) return -1;
+  const gfns = k.seam.rangeGfns(r);
+  const guest = k.config.scenario.guestGfns;
+  return gfns.length === k.config.scenario.hugeFolio && gfns.every((x) => guest.includes(x))
+    ? r
+    : -1;
+}
+
+/** The guest's TDG.MEM.PAGE.ACCEPT at 2M of range r (through its first GFN): success (or the
+ * range already accepted) accepts every page; a TD exit (level 2M) waits for KVM's fault; any
+ * other status (TDX_PAGE_SIZE_MISMATCH: KVM mapped 4K) makes try_accept_one fail at 2M, and the
+ * guest accepts the pages at 4K instead. */
+function tdgMemPageAccept2m(k: Kernel, c: number, r: number, retry: boolean): Action {
+  const v = k.v;
+  const gfns = k.seam.rangeGfns(r);
+  const g = gfns[0]!;
+  return guestTouch(k, c, g, retry, {
+    fn: 'TDG.MEM.PAGE.ACCEPT level=2M',
+    accepted: 0,
+    requires: [[v.acceptFallback + r, 0]],
+    reads: [v.sept2m + r, ...gfns.flatMap((x) => [v.attr + x, v.accepted + x])],
+    writes: [
+      v.sept2m + r,
+      v.acceptFallback + r,
+      ...gfns.flatMap((x) => [v.content + x, v.dirty + x, v.tdBit + x, v.accepted + x]),
+      ...exitToFaultWrites(k, c),
+    ],
+    next(s, out) {
+      // every page of the range is the guest's to accept: private, not given up (a GFN the
+      // VMM converts or punches), not accepted yet
+      if (
+        gfns.some(
+          (x) => s[v.attr + x] !== ATTR_PRIVATE || k.script.holds(s, x) || s[v.accepted + x],
+        )
+      )
+        return;
+      const t = out.next();
+      const st = k.seam.guestAccept2m(t, r);
+      if (st === S.SUCCESS || st === S.ALREADY_ACCEPTED_2M) {
+        for (const x of gfns) t[v.accepted + x] = 1;
+        t[v.need + c] = 0;
+      } else if (st === S.STATE_INCORRECT) exitToFault(k, c, t, g);
+      else {
+        t[v.acceptFallback + r] = 1;
+        t[v.need + c] = 0;
+      }
+    },
+    call: (b, a) =>
+      `gpa=${gpa(g)} level=2M -> ${a[v.inGuest + c] ? statusText(k.seam.guestAccept2m(b.slice(), r)) : 'TD exit: EPT violation (EEQ ACCEPT, level 2M)'}`,
   });
 }
 
@@ -131,7 +195,7 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
   return guestTouch(k, c, g, retry, {
     fn: 'guest write',
     accepted: 1,
-    reads: [v.sept + g, v.guestData + g, ...k.frameVars(g, v.content, v.dirty)],
+    reads: [v.sept + g, v.guestData + g, ...k.frameVars(g, v.content, v.dirty), ...k.ranges(v.sept2m)],
     writes: [
       ...k.frameVars(g, v.content, v.dirty),
       v.guestData + g,
@@ -141,7 +205,7 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
       ...exitToFaultWrites(k, c),
     ],
     next(s, out) {
-      const mapped = s[v.sept + g] === SEPT_MAPPED;
+      const mapped = k.seam.leafOf(s, g) === SEPT_MAPPED;
       const f = k.frameOf(s, g);
       // Writing again what is already written changes nothing: skip the self-loop (a script's
       // guest takes it: its write is an instruction that completes).
@@ -160,7 +224,7 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
         t[v.guestData + g] = 1;
         t[v.dirty + f] = 1; // written through the TD's HKID
         t[v.need + c] = 0;
-      } else if (s[v.sept + g] === SEPT_PENDING) {
+      } else if (k.seam.leafOf(s, g) === SEPT_PENDING) {
         // An access before ACCEPT: the "unexpected pending" EPT violation. KVM warns "Guest
         // access before accepting", kvm_vm_dead(), and KVM_RUN returns -EIO
         // (tdx_handle_ept_violation, tdx_is_sept_violation_unexpected_pending: v6.17 and
@@ -173,7 +237,7 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
       } else exitToFault(k, c, t, g);
     },
     call: (b, a) =>
-      `gpa=${gpa(g)} ${a[v.inGuest + c] ? 'written' : b[v.sept + g] === SEPT_PENDING ? '-> TD exit: EPT violation on a PENDING page: kvm_vm_dead -> -EIO' : '-> TD exit: EPT violation'}`,
+      `gpa=${gpa(g)} ${a[v.inGuest + c] ? 'written' : k.seam.leafOf(b, g) === SEPT_PENDING ? '-> TD exit: EPT violation on a PENDING page: kvm_vm_dead -> -EIO' : '-> TD exit: EPT violation'}`,
   });
 }
 
@@ -203,5 +267,9 @@ export function guestSteps(k: Kernel, c: number): Action[] {
       guestWrite(k, c, g, retry),
     ]),
   );
-  return [tdxVcpuRun(k, c), ...touches, tdExit(k, c)];
+  const ranges = [...new Set(k.config.scenario.guestGfns.map((g) => acceptRange(k, g)))];
+  const accepts2m = ranges
+    .filter((r) => r >= 0)
+    .flatMap((r) => [false, true].map((retry) => tdgMemPageAccept2m(k, c, r, retry)));
+  return [tdxVcpuRun(k, c), ...touches, ...accepts2m, tdExit(k, c)];
 }

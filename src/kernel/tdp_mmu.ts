@@ -3,12 +3,20 @@
  * SPTEs, mmu_lock (read for faults, write for zaps), the SPTE frozen while the SEAMCALL that
  * mirrors it runs, and the invalidation sequence that makes a racing fault retry.
  *
- * Our simplifications: all mappings are 4 KiB leaves and the mirror page tables above them
- * always exist (no link_external_spt / TDH.MEM.SEPT.ADD); mmu_invalidate_seq is kept per fault
- * as "an invalidation began since this fault read the sequence".
+ * Our simplifications: on a tree without 2M leaves all mappings are 4 KiB leaves and the mirror
+ * page tables above them always exist (no link_external_spt / TDH.MEM.SEPT.ADD); with them
+ * (hugepage-v3) a huge range's mirror is `mirror2m` and a 2M leaf reads as N present 4K SPTEs;
+ * mmu_invalidate_seq is kept per fault as "an invalidation began since this fault read the
+ * sequence".
  */
 import type { Action, State } from '../engine/index.js';
-import { getPfnReads, getPfnWrites, kvmGmemGetPfn } from './guest_memfd.js';
+import {
+  getPfnReads,
+  getPfnWrites,
+  kvm_gmem_mapping_order,
+  kvmGmemGetPfn,
+  mappingOrderReads,
+} from './guest_memfd.js';
 import { own, type Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
 import {
@@ -25,7 +33,7 @@ import { S, statusText, statusValue } from './seam.js';
 import { kernelStep } from './step.js';
 import { tdxPamtFaultSteps } from './tdx_pamt_steps.js';
 import { tdxSeptSetPrivateSpte } from './tdx.js';
-import { MMU_WRITER, SPTE_FROZEN, SPTE_NONE } from './vars.js';
+import { MIRROR_NONE, MMU_WRITER, SPTE_FROZEN, SPTE_NONE, TD_OP_RUNNABLE } from './vars.js';
 
 const MMU = 'arch/x86/kvm/mmu/mmu.c';
 const TDP_MMU = 'arch/x86/kvm/mmu/tdp_mmu.c';
@@ -94,8 +102,19 @@ function kvmMmuFaultinPfn(k: Kernel, c: number): Action {
   });
 }
 
+/** The level a private fault maps at, 2M or 4K ([hp-v3] 00 items 3-4, 24/24; huge-pages.md K1):
+ * tdx_gmem_max_mapping_level allows 2M once the TD is RUNNABLE, guest_memfd's
+ * kvm_gmem_mapping_order must say the folio is huge, whole and private, and a 4K table already
+ * linked keeps the range at 4K (no merging, [hp-v3] 06). */
+function faultAt2m(k: Kernel, s: State, g: number): boolean {
+  const r = k.seam.rangeOf(g);
+  if (r < 0 || s[k.v.tdOpState] !== TD_OP_RUNNABLE) return false;
+  return s[k.v.mirror2m + r] === MIRROR_NONE && kvm_gmem_mapping_order(k, s, g) === 1;
+}
+
 /** kvm_tdp_mmu_map under read mmu_lock: a stale fault (is_page_fault_stale, mmu.c) or one
- * that finds the SPTE taken retries; else the SPTE is frozen for the SEAMCALL. */
+ * that finds the SPTE taken retries; else the SPTE is frozen for the SEAMCALL (a 2M one: every
+ * 4K SPTE of its range). */
 function kvmTdpMmuMap(k: Kernel, c: number): Action {
   const v = k.v;
   const pc = v.vcpuPc + c;
@@ -105,24 +124,46 @@ function kvmTdpMmuMap(k: Kernel, c: number): Action {
     file: TDP_MMU,
     fairness: 'strong', // waits for read_lock(mmu_lock)
     at: [pc, FAULT_MAP],
-    reads: [v.faultGfn + c, v.faultStale + c, v.invalidateInProgress, ...k.frames(v.spte)],
-    writes: [v.mmuLock, v.vcpuStatus + c, pc, ...k.frames(v.spte)],
+    reads: [
+      v.faultGfn + c,
+      v.faultStale + c,
+      v.invalidateInProgress,
+      ...k.frames(v.spte),
+      ...k.scalars(v.tdOpState),
+      ...k.ranges(v.mirror2m),
+      ...(k.v.hugeRanges ? mappingOrderReads(k) : []),
+    ],
+    writes: [
+      v.mmuLock,
+      v.vcpuStatus + c,
+      pc,
+      ...k.frames(v.spte),
+      ...(k.v.hugeRanges ? [v.faultLevel + c] : []),
+    ],
     next(s, out) {
       if (s[v.mmuLock] === MMU_WRITER) return;
       const g = faultGfn(k, c, s);
+      const huge = faultAt2m(k, s, g);
+      const gfns = huge ? k.seam.rangeGfns(k.seam.rangeOf(g)) : [g];
       const t = out.next();
       t[v.mmuLock]!++;
       // is_page_fault_stale (mmu.c), or another vCPU mapped or froze the SPTE first.
-      if (t[v.faultStale + c] || t[v.invalidateInProgress] || t[v.spte + g] !== SPTE_NONE) {
+      if (
+        t[v.faultStale + c] ||
+        t[v.invalidateInProgress] ||
+        gfns.some((x) => t[v.spte + x] !== SPTE_NONE)
+      ) {
         t[v.vcpuStatus + c] = S.RETRY;
         t[pc] = FAULT_FINISH;
         return;
       }
-      t[v.spte + g] = SPTE_FROZEN; // __tdp_mmu_set_spte_atomic freezes it around the SEAMCALL
-      t[pc] = k.pamt ? FAULT_PAMT_GET : FAULT_SEAMCALL; // module 2.0: tdx_pamt_get first
+      for (const x of gfns) t[v.spte + x] = SPTE_FROZEN; // __tdp_mmu_set_spte_atomic freezes it around the SEAMCALL
+      if (huge) t[v.faultLevel + c] = 1;
+      // module 2.0: tdx_pamt_get first, for a 4K mapping only ([hp-v3] 17/24)
+      t[pc] = k.pamt && !huge ? FAULT_PAMT_GET : FAULT_SEAMCALL;
     },
     call: (b, a) =>
-      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL || a[pc] === FAULT_PAMT_GET ? 'SPTE frozen' : `-> ${faultResult(k, c, a)}`}`,
+      `read_lock(mmu_lock); gfn ${faultGfn(k, c, b)} ${a[pc] === FAULT_SEAMCALL || a[pc] === FAULT_PAMT_GET ? `${v.faultAt2m(a, c) ? '2M ' : ''}SPTE frozen` : `-> ${faultResult(k, c, a)}`}`,
   });
 }
 

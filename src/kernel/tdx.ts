@@ -30,11 +30,24 @@ import {
   ZAP_TRACK,
   ZAP_TRACK_RETRY,
   ZAP_WBINVD,
+  SPLIT_DEMOTE,
+  SPLIT_DEMOTE_RETRY,
   VCPU_IDLE,
 } from './programs.js';
 import { S, statusText } from './seam.js';
 import { gpa, kernelStep, type StepSpec } from './step.js';
-import { SPTE_NONE, SPTE_PRESENT, TD_KEYS_CONFIGURED, TD_OP_RUNNABLE } from './vars.js';
+import {
+  MIRROR_LEAF,
+  MIRROR_NONE,
+  MIRROR_SPLIT,
+  MIRROR_TABLE,
+  MIRROR_ZAP,
+  TABLE_ORPHAN,
+  SPTE_NONE,
+  SPTE_PRESENT,
+  TD_KEYS_CONFIGURED,
+  TD_OP_RUNNABLE,
+} from './vars.js';
 
 const TDX = 'arch/x86/kvm/vmx/tdx.c';
 
@@ -77,40 +90,66 @@ const seamReads = (k: Kernel) => [
   ...k.scalars(k.v.tdOpState, k.v.tdLifecycle),
   ...k.frames(k.v.sept, k.v.pamt, k.v.blockAge, k.v.folioBlock),
   ...k.vcpuFields(k.v.inGuest, k.v.entryAge),
+  ...k.ranges(k.v.sept2m, k.v.blockAge2m, k.v.pamt2m, k.v.table, k.v.mirror2m),
 ];
 
-/** tdx_mem_page_aug: TDH.MEM.PAGE.AUG with the mirror SPTE frozen. Writes a successor per
- * result (the module's answer, and a BUSY while the budget lasts); `done` records the status
- * and moves the caller on. */
+/** tdx_mem_page_aug: TDH.MEM.PAGE.AUG with the mirror SPTE frozen, of GFN g at 4K or, on a
+ * fault at 2M, of g's whole range ([hp-v3] 00: one AUG at 2M; the design's hooks run once per
+ * page of it). Writes a successor per result (the module's answer, and a BUSY while the budget
+ * lasts); `done` records the status and moves the caller on. */
 function tdxMemPageAug(
   k: Kernel,
   s: State,
   out: Successors,
   g: number,
+  at2m: boolean,
   done: (t: State, status: number) => void,
+  before: (t: State) => void = () => {},
 ): void {
   const v = k.v;
+  const r = k.seam.rangeOf(g);
+  const gfns = at2m ? k.seam.rangeGfns(r) : [g];
+  const unfreeze = (t: State) => {
+    for (const x of gfns) t[v.spte + x] = SPTE_NONE;
+  };
   let t = out.next();
-  k.policy.onMap(t, g);
-  const st = k.seam.pageAug(t, g, k.frameOf(t, g));
+  before(t);
+  for (const x of gfns) k.policy.onMap(t, x);
+  const st = at2m ? k.seam.pageAug2m(t, r) : k.seam.pageAug(t, g, k.frameOf(t, g));
   if (st === S.SUCCESS) {
-    t[v.spte + g] = SPTE_PRESENT;
+    for (const x of gfns) t[v.spte + x] = SPTE_PRESENT;
+    if (at2m) t[v.mirror2m + r] = MIRROR_LEAF;
   } else {
     // Any error other than BUSY is a KVM bug: KVM_BUG_ON, -EIO.
     kvmBugOn(k, t);
-    k.policy.onMapFailed(t, g);
-    t[v.spte + g] = SPTE_NONE;
+    for (const x of gfns) k.policy.onMapFailed(t, x);
+    unfreeze(t);
   }
   done(t, st);
   if (s[v.budgetBusy]! > 0) {
     // TDX_OPERAND_BUSY: -EBUSY, the SPTE is unfrozen and the fault retried.
     t = out.next();
+    before(t);
     t[v.budgetBusy]!--;
-    k.policy.onMap(t, g);
-    k.policy.onMapFailed(t, g);
-    t[v.spte + g] = SPTE_NONE;
+    for (const x of gfns) k.policy.onMap(t, x);
+    for (const x of gfns) k.policy.onMapFailed(t, x);
+    unfreeze(t);
     done(t, S.BUSY);
   }
+}
+
+/** tdp_mmu_link_sp -> tdx_sept_link_private_spt ([hp-v3] on mainline tdx.c; DPAMT v4 13/16
+ * adds its PAMT get, not modelled with static PAMT): a 4K fault in a range without a table
+ * links one first, TDH.MEM.SEPT.ADD of a new page; the mirror has the table from then on. An
+ * error is TDX_BUG_ON_2 and -EIO (the fault ends; no SEPT.ADD BUSY: our simplification, the
+ * `busy` budget is AUG's). Has it linked (or was there a table already)? */
+function tdxSeptLinkPrivateSpt(k: Kernel, t: State, g: number): number {
+  const v = k.v;
+  const r = k.seam.rangeOf(g);
+  if (r < 0 || t[v.mirror2m + r] !== MIRROR_NONE) return S.SUCCESS;
+  const st = k.seam.septAdd(t, r);
+  if (st === S.SUCCESS) t[v.mirror2m + r] = MIRROR_TABLE;
+  return st;
 }
 
 /** vCPU c's fault at FAULT_SEAMCALL: tdx_sept_set_private_spte maps the frozen SPTE's page
@@ -119,6 +158,11 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
   const v = k.v;
   const pc = v.vcpuPc + c;
   const gfnOf = (s: State) => s[v.faultGfn + c]!;
+  // did the step link a table (SEPT.ADD) before the AUG?
+  const linked = (b: State, a: State) => {
+    const r = k.seam.rangeOf(gfnOf(b));
+    return r >= 0 && a[v.mirror2m + r] === MIRROR_TABLE && b[v.mirror2m + r] === MIRROR_NONE;
+  };
   return kernelStep({
     process: `vcpu${c}`,
     fn: 'tdx_sept_set_private_spte',
@@ -126,32 +170,53 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
     fairness: 'weak',
     at: [pc, FAULT_SEAMCALL],
     holds: [k.locks.mmuLockRead],
-    reads: [v.faultGfn + c, ...seamReads(k), ...k.scalars(v.budgetBusy)],
+    reads: [
+      v.faultGfn + c,
+      ...seamReads(k),
+      ...k.scalars(v.budgetBusy),
+      ...(k.v.hugeRanges ? [v.faultLevel + c] : []),
+    ],
     writes: [
       pc,
       v.vcpuStatus + c,
-      ...k.frames(v.spte, v.sept, v.pamt),
+      ...k.frames(v.spte, v.sept, v.pamt, v.blockAge),
       ...k.scalars(v.vmBugged, v.budgetBusy),
       ...k.vcpuFields(v.inGuest),
       ...k.policyWrites,
       ...(k.pamt?.writes ?? []),
+      ...k.ranges(v.sept2m, v.pamt2m, v.table, v.mirror2m),
+      ...(k.v.hugeRanges ? [v.faultLevel + c] : []),
     ],
     next(s, out) {
-      tdxMemPageAug(k, s, out, gfnOf(s), (t, st) => {
+      const g = gfnOf(s);
+      const at2m = v.faultAt2m(s, c);
+      const finish = (t: State, st: number) => {
         t[v.vcpuStatus + c] = st;
+        if (at2m) t[v.faultLevel + c] = 0;
         t[pc] = FAULT_FINISH;
-        // Module 2.0: a failed AUG puts the page's PAMT reference ([hp-v3] 17/24, Dynamic PAMT
+        // Module 2.0: a failed 4K AUG puts the page's PAMT reference ([hp-v3] 17/24, Dynamic PAMT
         // v4 13/16): the lockless decrement here, the locked part its own step.
-        if (st !== S.SUCCESS && k.pamt?.putDecrement(t, k.frameOf(t, gfnOf(s)))) t[pc] = FAULT_PAMT_PUT;
-      });
+        if (st !== S.SUCCESS && !at2m && k.pamt?.putDecrement(t, k.frameOf(t, g)))
+          t[pc] = FAULT_PAMT_PUT;
+      };
+      const link = (t: State) => (at2m ? S.SUCCESS : tdxSeptLinkPrivateSpt(k, t, g));
+      if (link(s.slice()) !== S.SUCCESS) {
+        const t = out.next();
+        kvmBugOn(k, t);
+        t[v.spte + g] = SPTE_NONE;
+        finish(t, link(t));
+        return;
+      }
+      // the AUG runs with the table linked (kept if the AUG is then BUSY)
+      tdxMemPageAug(k, s, out, g, at2m, finish, link);
     },
     call: (b, a) =>
-      `TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=4K -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + k.seam.rangeOf(k.frameOf(b, gfnOf(b)))]}` : ''}`,
+      `${linked(b, a) ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${v.faultAt2m(b, c) ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + k.seam.dpamtRange(k.frameOf(b, gfnOf(b)))]}` : ''}`,
     observe: (b, a) =>
       seamcallSeen(
         k,
         'tdh_mem_page_aug',
-        { gpa: gpaOf(gfnOf(b)), level: 0, pfn: gfnOf(b) },
+        { gpa: gpaOf(gfnOf(b)), level: v.faultAt2m(b, c) ? 1 : 0, pfn: gfnOf(b) },
         a[v.vcpuStatus + c]!,
         b,
         a,
@@ -185,13 +250,40 @@ interface ZapSeamcall {
   /** KVM's TDX_BUG_ON of a failed try (the status recorded, the VM dead): where it goes next */
   failed(t: State): void;
   /** the operands the trace and a tracer show */
-  args(gfn: number): { text: string; args: Record<string, number> };
+  args(gfn: number, s: State): { text: string; args: Record<string, number> };
   /** what a successful call returns besides its status, for the trace */
   outputs?(after: State, gfn: number): string;
 }
 
 /** The leaf at the invalidator's cursor. */
 const leaf = (inv: Invalidator, s: State) => s[inv.cursor]!;
+
+/** The leaf's range when the zap or split runs at 2M (its mirror says so), else -1. */
+function at2m(k: Kernel, inv: Invalidator, s: State): number {
+  const r = k.seam.rangeOf(leaf(inv, s));
+  if (r < 0) return -1;
+  const m = s[k.v.mirror2m + r];
+  return m === MIRROR_ZAP || m === MIRROR_SPLIT ? r : -1;
+}
+const splitting = (k: Kernel, inv: Invalidator, s: State) => {
+  const r = at2m(k, inv, s);
+  return r >= 0 && s[k.v.mirror2m + r] === MIRROR_SPLIT;
+};
+
+/** The frames (GFNs) of the leaf being zapped: its range's at 2M, else its own. */
+function leafGfns(k: Kernel, inv: Invalidator, s: State): number[] {
+  const r = at2m(k, inv, s);
+  return r >= 0 ? k.seam.rangeGfns(r) : [leaf(inv, s)];
+}
+
+/** After the leaf's zap (done or failed): a 2M leaf leaves the mirror, and the walk goes on
+ * after it. */
+function zapLeafDone(k: Kernel, inv: Invalidator, t: State): void {
+  const gfns = leafGfns(k, inv, t);
+  const r = at2m(k, inv, t);
+  if (r >= 0) t[k.v.mirror2m + r] = MIRROR_NONE;
+  zapNext(k, t, inv, gfns.at(-1)! + 1);
+}
 
 /** What every zap step may write: the invalidator's own variables, KVM_BUG_ON's, the cursor's
  * move and the policy's hook on failure. */
@@ -204,6 +296,7 @@ const zapWrites = (k: Kernel, inv: Invalidator) => [
   ...k.frames(k.v.premapped),
   ...k.policyWrites,
   ...(k.pamt?.writes ?? []),
+  ...k.ranges(k.v.mirror2m, k.v.table),
 ];
 const zapReads = (k: Kernel, inv: Invalidator) => [
   ...own(inv),
@@ -231,9 +324,23 @@ function zapStep(k: Kernel, inv: Invalidator, step: ZapStep): Action {
  * and the TDP MMU moves on to the next leaf. */
 function zapFailed(k: Kernel, inv: Invalidator, t: State, which: ZapSeamcallName): void {
   kvmBugOn(k, t);
-  k.policy.onZapFailed(t, leaf(inv, t), which);
-  if (k.mutated('pamt-put-on-zap-failure')) k.pamt?.put(t, k.frameOf(t, leaf(inv, t)));
-  zapNext(k, t, inv, leaf(inv, t) + 1);
+  if (splitting(k, inv, t)) return splitFailed(k, inv, t);
+  for (const g of leafGfns(k, inv, t)) {
+    k.policy.onZapFailed(t, g, which);
+    if (k.mutated('pamt-put-on-zap-failure')) k.pamt?.put(t, k.frameOf(t, g));
+  }
+  zapLeafDone(k, inv, t);
+}
+
+/** tdx_sept_split_private_spte failed (TDX_BUG_ON_2, -EIO, [hp-v3] 08): tdp_mmu_set_spte has
+ * already made the mirror a table of N present 4K leaves and ignores the result ([hp-v3] 07,
+ * huge-pages.md K2); the S-EPT keeps its 2M leaf (no UNBLOCK, K3); the table page KVM
+ * allocated never reached the module (an orphan, K11). The walk goes on at 4K on the leaf. */
+function splitFailed(k: Kernel, inv: Invalidator, t: State): void {
+  const r = at2m(k, inv, t);
+  t[k.v.mirror2m + r] = MIRROR_TABLE;
+  t[k.v.table + r] = TABLE_ORPHAN;
+  t[inv.pc] = ZAP_BLOCK;
 }
 
 /** [v6.17] tdx_is_sept_zap_err_due_to_premap: a BLOCK that found no leaf
@@ -254,8 +361,21 @@ function zapPremapped(k: Kernel, inv: Invalidator, t: State): boolean {
 /** What the caller did before the SEAMCALL: the retry flag goes, the mirror SPTE is zapped
  * (tdp_mmu_iter_set_spte clears it before calling remove_external_spte). */
 function zapEnter(k: Kernel, inv: Invalidator, t: State): void {
-  t[k.v.waitForSeptZap] = 0;
-  t[k.v.spte + leaf(inv, t)] = SPTE_NONE;
+  const v = k.v;
+  t[v.waitForSeptZap] = 0;
+  const g = leaf(inv, t);
+  const r = k.seam.rangeOf(g);
+  const mirror = r < 0 ? MIRROR_TABLE : t[v.mirror2m + r];
+  if (mirror === MIRROR_LEAF) {
+    // A 2M leaf: zapped whole if the walk's range covers it, else split first
+    // (kvm_split_cross_boundary_leafs from the conversion or punch, [hp-v3] 16, K10).
+    const gfns = k.seam.rangeGfns(r);
+    const range = inv.range(t);
+    if (gfns.every((x) => range & (1 << x))) {
+      for (const x of gfns) t[v.spte + x] = SPTE_NONE;
+      t[v.mirror2m + r] = MIRROR_ZAP;
+    } else t[v.mirror2m + r] = MIRROR_SPLIT;
+  } else if (mirror === MIRROR_TABLE) t[v.spte + g] = SPTE_NONE;
 }
 
 /** One try of a zapping SEAMCALL: the module's own answer, and an injected failure while its
@@ -322,17 +442,18 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
       ),
       ...k.frames(v.spte, v.sept, v.pamt, v.blockAge),
       ...k.vcpuFields(v.entryAge),
+      ...k.ranges(v.sept2m, v.blockAge2m, v.pamt2m),
     ],
   };
   const skipped = (b: State) => op.skip?.when(b) === true;
   const call = (retry: string) => (b: State, a: State) =>
     skipped(b) && !retry
       ? op.skip!.text
-      : `${op.name}${retry}${op.args(leaf(inv, b)).text} -> ${statusText(a[inv.status]!)}${a[inv.status] === S.SUCCESS && op.outputs ? op.outputs(a, leaf(inv, b)) : ''}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${a[v.premapped + leaf(inv, b)]! < b[v.premapped + leaf(inv, b)]! ? '; premapped entry: nr_premapped--, tdx_unpin, no KVM_BUG_ON' : ''}`;
+      : `${op.name}${retry}${op.args(leaf(inv, b), b).text} -> ${statusText(a[inv.status]!)}${a[inv.status] === S.SUCCESS && op.outputs ? op.outputs(a, leaf(inv, b)) : ''}${a[v.vmBugged] > b[v.vmBugged]! ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${a[v.premapped + leaf(inv, b)]! < b[v.premapped + leaf(inv, b)]! ? '; premapped entry: nr_premapped--, tdx_unpin, no KVM_BUG_ON' : ''}`;
   const observe = (retry: boolean) => (b: State, a: State) =>
     skipped(b) && !retry
       ? []
-      : seamcallSeen(k, op.wrapper, op.args(leaf(inv, b)).args, a[inv.status]!, b, a);
+      : seamcallSeen(k, op.wrapper, op.args(leaf(inv, b), b).args, a[inv.status]!, b, a);
   const first = zapStep(k, inv, {
     fn: op.fn,
     at: op.at,
@@ -381,12 +502,12 @@ function kvmMakeAllCpusRequest(k: Kernel, inv: Invalidator): Action {
   return zapStep(k, inv, {
     fn: 'kvm_make_all_cpus_request',
     at: ZAP_KICK,
-    reads: own(inv),
+    reads: [...own(inv), ...k.ranges(k.v.mirror2m)],
     writes: [inv.pc, ...k.vcpuFields(k.v.inGuest)],
-    next(_, out) {
+    next(s, out) {
       const t = out.next();
       kickAll(k, t);
-      t[inv.pc] = ZAP_REMOVE;
+      t[inv.pc] = splitting(k, inv, s) ? SPLIT_DEMOTE : ZAP_REMOVE;
     },
     call: () => 'KVM_REQ_OUTSIDE_GUEST_MODE: every vCPU out of the guest',
   });
@@ -405,19 +526,30 @@ function kvmMakeAllCpusRequest(k: Kernel, inv: Invalidator): Action {
  */
 function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
-  const done = (t: State, g: number, st: number) => {
+  // A 2M leaf's pages are written back one by one, stopping at the first error ([hp-v3] 03,
+  // K14); the reset and the hooks come after the loop, for every page.
+  const done = (t: State, gfns: number[], st: number) => {
     t[inv.status] = st;
     if (st === S.SUCCESS || k.mutated('ignore-wbinvd-status')) {
-      const frame = k.frameOf(t, g);
-      k.seam.clearPage(t, frame); // tdx_quirk_reset_page / tdx_clear_page
-      k.policy.onRemoved(t, g);
-      // Module 2.0: the removal's last statement ([hp-v3] 17/24, Dynamic PAMT v4 14/16)
-      k.pamt?.put(t, frame);
+      for (const g of gfns) {
+        const frame = k.frameOf(t, g);
+        k.seam.clearPage(t, frame); // tdx_quirk_reset_page / tdx_clear_page
+        k.policy.onRemoved(t, g);
+        // Module 2.0: the removal's last statement, 4K only ([hp-v3] 17/24, Dynamic PAMT v4 14/16)
+        if (gfns.length === 1) k.pamt?.put(t, frame);
+      }
     } else {
       kvmBugOn(k, t);
-      k.policy.onZapFailed(t, g, 'WBINVD');
+      for (const g of gfns) k.policy.onZapFailed(t, g, 'WBINVD');
     }
-    zapNext(k, t, inv, g + 1);
+    zapLeafDone(k, inv, t);
+  };
+  const wbinvd = (t: State, gfns: number[]) => {
+    for (const g of gfns) {
+      const st = k.seam.pageWbinvd(t, k.frameOf(t, g));
+      if (st !== S.SUCCESS) return st;
+    }
+    return S.SUCCESS;
   };
   return zapStep(k, inv, {
     fn: 'tdx_sept_remove_private_spte',
@@ -427,6 +559,7 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
       ...zapNextReads(k),
       ...k.frames(v.pamt),
       ...k.scalars(v.budgetWbinvdFails),
+      ...k.ranges(v.mirror2m, v.pamt2m),
     ],
     writes: [
       ...zapWrites(k, inv),
@@ -435,19 +568,20 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
     ],
     next(s, out) {
       const t = out.next();
-      const g = leaf(inv, t);
-      const st = k.mutated('skip-wbinvd') ? S.SUCCESS : k.seam.pageWbinvd(t, k.frameOf(t, g));
-      done(t, g, st);
+      const gfns = leafGfns(k, inv, t);
+      done(t, gfns, k.mutated('skip-wbinvd') ? S.SUCCESS : wbinvd(t, gfns));
       if (s[v.budgetWbinvdFails]! > 0) {
+        // the injected failure is on the first page: none of a 2M leaf's is written back
         const f = out.next();
         f[v.budgetWbinvdFails]!--;
-        done(f, g, S.METADATA_INCORRECT_RCX);
+        done(f, gfns, S.METADATA_INCORRECT_RCX);
       }
     },
     call: (b, a) => {
       const failed = a[v.vmBugged]! > b[v.vmBugged]!;
       const cleared = a[inv.status] === S.SUCCESS || k.mutated('ignore-wbinvd-status');
-      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(k.frameOf(b, leaf(inv, b)))} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${k.pamt && cleared ? pamtPutText(k, k.frameOf(b, leaf(inv, b)), b) : ''}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
+      const pages = leafGfns(k, inv, b).length;
+      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(k.frameOf(b, leaf(inv, b)))}${pages > 1 ? ` (x${pages}, the 2M page's)` : ''} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${k.pamt && cleared && pages === 1 ? pamtPutText(k, k.frameOf(b, leaf(inv, b)), b) : ''}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
     },
     observe: (b, a) =>
       seamcallSeen(
@@ -476,10 +610,16 @@ function pamtPutText(k: Kernel, frame: number, b: State): string {
  * series-v3 arch/x86/kvm/vmx/tdx.c), which then fails with TDX_TLB_TRACKING_NOT_DONE. */
 export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] {
   const v = k.v;
-  const leafArgs = (g: number) => ({
-    text: ` gpa=${gpa(g)} level=4K`,
-    args: { gpa: gpaOf(g), level: 0 },
-  });
+  // the level is the mirror's: a 2M leaf's range is in MIRROR_ZAP or MIRROR_SPLIT by now
+  const leafArgs = (g: number, s: State) => {
+    const r = k.seam.rangeOf(g);
+    const huge = r >= 0 && [MIRROR_LEAF, MIRROR_ZAP, MIRROR_SPLIT].includes(s[v.mirror2m + r]!);
+    const head = huge ? k.seam.rangeGfns(r)[0]! : g;
+    return {
+      text: ` gpa=${gpa(head)} level=${huge ? '2M' : '4K'}`,
+      args: { gpa: gpaOf(head), level: huge ? 1 : 0 },
+    };
+  };
   // BLOCK and REMOVE against a vCPU in the guest: the S-EPT tree lock (see S.BUSY).
   const inGuest = (s: State) => anyInGuest(k, s);
   return [
@@ -493,7 +633,10 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       failures: v.budgetBlockFails,
       busy: S.BUSY,
       conflict: inGuest,
-      seamcall: (t, g) => k.seam.rangeBlock(t, g),
+      seamcall: (t, g) => {
+        const r = at2m(k, inv, t);
+        return r >= 0 ? k.seam.rangeBlock2m(t, r) : k.seam.rangeBlock(t, g);
+      },
       failed: (t) => (zapPremapped(k, inv, t) ? undefined : zapFailed(k, inv, t, 'BLOCK')),
       args: leafArgs,
     }),
@@ -530,14 +673,44 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       failures: v.budgetRemoveFails,
       busy: S.BUSY,
       conflict: inGuest,
-      seamcall: (t, g) => k.seam.pageRemove(t, g, k.frameOf(t, g)),
-      succeeded: (t) => k.policy.onRemoveSucceeded(t, leaf(inv, t)),
+      seamcall: (t, g) => {
+        const r = at2m(k, inv, t);
+        return r >= 0 ? k.seam.pageRemove2m(t, r) : k.seam.pageRemove(t, g, k.frameOf(t, g));
+      },
+      succeeded: (t) => {
+        for (const g of leafGfns(k, inv, t)) k.policy.onRemoveSucceeded(t, g);
+      },
       failed: (t) => zapFailed(k, inv, t, 'REMOVE'),
       args: leafArgs,
       // module 2.0: PAMT_REMOVAL_HINT (RCX bit 62); Dynamic PAMT v4's put counts on its own
       outputs: (a, g) =>
-        k.seam.pamtRemovalHint(a, g) ? '; RCX bit 62: last page of its 2M range' : '',
+        k.seam.pamtRemovalHint(a, k.frameOf(a, g)) ? '; RCX bit 62: last page of its 2M range' : '',
     }),
     tdhPhymemPageWbinvdHkid(k, inv),
+    // tdx_sept_split_private_spte's DEMOTE, after the BLOCK, TRACK and kick above at 2M (only
+    // where 2M leaves exist: elsewhere no step could ever take it)
+    ...(!v.hugeRanges
+      ? []
+      : tdhDoNoVcpus(k, inv, {
+          name: 'TDH.MEM.PAGE.DEMOTE',
+          wrapper: 'tdh_mem_page_demote',
+          fn: 'tdx_sept_split_private_spte',
+          at: SPLIT_DEMOTE,
+          retry: SPLIT_DEMOTE_RETRY,
+          then: ZAP_BLOCK,
+          failures: v.budgetDemoteFails,
+          busy: S.BUSY,
+          conflict: inGuest,
+          seamcall: (t) => k.seam.demote(t, at2m(k, inv, t)),
+          // the mirror is a 4K table now; the zap goes on with the leaf at 4K (no UNBLOCK, K3)
+          succeeded: (t) => {
+            t[v.mirror2m + at2m(k, inv, t)] = MIRROR_TABLE;
+          },
+          failed: (t) => {
+            kvmBugOn(k, t);
+            splitFailed(k, inv, t);
+          },
+          args: leafArgs,
+        })),
   ];
 }

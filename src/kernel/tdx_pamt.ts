@@ -42,7 +42,7 @@ export class TdxPamt {
   /** The variables a get or put may write, and read besides. */
   get writes(): number[] {
     const v = this.v;
-    return this.ranges(v.pamt2m, v.pamtPair, v.pamtRef);
+    return this.ranges(v.pamtNode, v.pamtPair, v.pamtRef);
   }
   get reads(): number[] {
     return this.v.frames(this.v.pamt);
@@ -55,7 +55,7 @@ export class TdxPamt {
   /** tdx_pamt_get of the frame's range: the PAMT.ADD status, if it made one. */
   get(t: State, frame: number): number | undefined {
     const v = this.v;
-    const r = this.seam.rangeOf(frame);
+    const r = this.seam.dpamtRange(frame);
     if (t[v.pamtRef + r]! > 0) {
       t[v.pamtRef + r]!++;
       return undefined;
@@ -78,14 +78,14 @@ export class TdxPamt {
   /** tdx_pamt_put's lockless decrement: did the count reach 0 (the locked part follows)? */
   putDecrement(t: State, frame: number): boolean {
     const v = this.v;
-    const r = this.seam.rangeOf(frame);
+    const r = this.seam.dpamtRange(frame);
     return --t[v.pamtRef + r]! === 0;
   }
 
   /** tdx_pamt_put's locked part: the PAMT.REMOVE status, if it made one. */
   putLocked(t: State, frame: number): number | undefined {
     const v = this.v;
-    const r = this.seam.rangeOf(frame);
+    const r = this.seam.dpamtRange(frame);
     if (t[v.pamtRef + r]! > 0) return undefined; // a get raced
     const st = this.seam.pamtRemove(t, r);
     if (st === S.SUCCESS || this.mutated('pamt-free-despite-remove-error')) {

@@ -43,6 +43,9 @@ import {
   GMEM_OPEN,
   TD_TEARDOWN,
   TDR_LIVE,
+  TABLE_EPT,
+  TABLE_LEAKED,
+  TABLE_ORPHAN,
   VM_FD_CLOSED,
   VM_FD_OPEN,
 } from './vars.js';
@@ -257,25 +260,49 @@ export function tdxVmDestroyHook(k: Kernel): Action {
   });
 }
 
+/** The S-EPT table pages KVM frees as the TDP MMU's roots go (handle_removed_pt ->
+ * tdx_sept_free_private_spt, after the HKID release: mainline tdx.c, DPAMT v4 14/16; huge-pages.md
+ * K11): TDH.PHYMEM.PAGE.RECLAIM of each; one the module refuses (a failed DEMOTE's orphan) is
+ * leaked on purpose. Each table's range and status, in order. */
+function tdxSeptFreePrivateSpts(k: Kernel, t: State): { r: number; st: number }[] {
+  const done: { r: number; st: number }[] = [];
+  for (let r = 0; r < k.v.hugeRanges; r++) {
+    if (t[k.v.table + r] !== TABLE_EPT && t[k.v.table + r] !== TABLE_ORPHAN) continue;
+    const st = k.seam.tableReclaim(t, r);
+    if (st !== S.SUCCESS) t[k.v.table + r] = TABLE_LEAKED;
+    done.push({ r, st });
+  }
+  return done;
+}
+
 /** tdx_reclaim_td_control_pages: TDH.PHYMEM.PAGE.RECLAIM of the TDR, leaked on purpose if the
- * module refuses. Then the guest_memfd inode is evicted if it was not already. */
+ * module refuses. Then the guest_memfd inode is evicted if it was not already. The S-EPT table
+ * pages go first (tdxSeptFreePrivateSpts): one step, as nothing else runs on the dead TD. */
 export function tdxReclaimTdControlPages(k: Kernel): Action {
   const v = k.v;
+  const tables = (b: State) =>
+    tdxSeptFreePrivateSpts(k, b.slice())
+      .map(
+        ({ r, st }) =>
+          `TDH.PHYMEM.PAGE.RECLAIM (S-EPT table of gfns ${k.seam.rangeGfns(r).join(',')}) -> ${statusText(st)}${st === S.SUCCESS ? '' : '; leaked'}, `,
+      )
+      .join('');
   return vmmStep(k, {
     op: 'teardown',
     at: VMM_RECLAIM,
     fn: 'tdx_reclaim_td_control_pages',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdLifecycle, v.gmemFile, ...k.frames(v.pamt)],
-    writes: [v.tdr, ...advanceWrites(k)],
+    reads: [v.tdLifecycle, v.gmemFile, ...k.frames(v.pamt), ...k.ranges(v.pamt2m, v.table)],
+    writes: [v.tdr, ...advanceWrites(k), ...k.ranges(v.table)],
     run(s, t) {
+      tdxSeptFreePrivateSpts(k, t);
       const st = k.seam.reclaimTdr(t);
       if (s[v.gmemFile] === GMEM_EVICTED) advance(k, t);
       else t[v.vmmPc] = VMM_EVICT;
       t[v.vmmStatus] = st;
     },
-    call: (_, a) =>
-      `TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`,
+    call: (b, a) =>
+      `${tables(b)}TDH.PHYMEM.PAGE.RECLAIM (TDR) -> ${statusText(a[v.vmmStatus]!)}${a[v.tdr] !== TDR_LIVE && a[v.vmmStatus] !== S.SUCCESS ? '; TDR leaked on purpose' : ''}`,
     observe: (_, a) => [
       { fn: 'tdh_phymem_page_reclaim', args: { tdr: 1 }, ret: statusValue(a[v.vmmStatus]!) },
     ],

@@ -10,15 +10,17 @@
  * virt/kvm/guest_memfd.c @5e38e1bd4e7b; [rfc-v2] Ackerley Tng, "guest_memfd: 1G page
  * support" RFC v2, 51 patches, May 2025 (cover.1747264138; branch googleprodkernel/linux-cc
  * gmem-1g-page-support-rfc-v2), lineage A of the conversion series
- * (../shared/reference/trees.md).
+ * (../shared/reference/trees.md); [hp-v3 NN] Yan Zhao, "[PATCH v3 NN/24] KVM: TDX huge page
+ * support for private memory", kvm@vger, 2026-01-06 (cover Message-ID
+ * 20260106101646.24809-1-yan.y.zhao@intel.com), read as docs/plans/huge-pages.md section 0 says;
+ * [gmem-hv3] the HugeTLB "restructuring" guest_memfd it builds on (huge-pages.md section 3).
  */
 
 export const treeNames = ['v6.17', 'series-v3', 'conversion-rfc', 'hugepage-v3'] as const;
 export type TreeName = (typeof treeNames)[number];
 
 /** What a scenario may need of a tree beyond what every tree has. */
-export type TreeFeature = 'in-place-conversion' | 'hugetlb' | 'dpamt';
-
+export type TreeFeature = 'in-place-conversion' | 'hugetlb' | 'huge-leaves' | 'dpamt';
 /** The kernel's Dynamic PAMT code (arch/x86/virt/vmx/tdx/tdx.c tdx_pamt_get/put), if it has
  * one: `v4` = Dynamic PAMT v4 with 08/16's optimisation (src/kernel/tdx_pamt.ts). */
 export type DpamtKernel = 'none' | 'v4';
@@ -51,6 +53,10 @@ export interface Switches {
   /** The kernel enables Dynamic PAMT (TDX module 2.0) and refcounts PAMT page pairs per 2M
    * range: `--module 2.0` needs it. */
   readonly dpamt: DpamtKernel;
+  /** KVM maps private memory with 2M S-EPT leaves where the folio allows (AUG at 2M, SEPT.ADD
+   * of a 4K table on first 4K use, DEMOTE to split); without it every leaf is 4K and the S-EPT
+   * tables are implicit (docs/system-model.md). */
+  readonly hugeLeaves: boolean;
 }
 export type SwitchName = keyof Switches;
 
@@ -69,6 +75,9 @@ export interface Tree {
   /** the commit or base the tree is, and where that was read */
   readonly base: string;
   readonly facts: { readonly [K in SwitchName]: Fact<Switches[K]> };
+  /** trees whose designs are native here too: this tree keeps their code at the calls their
+   * hooks sit at, with the source that says so */
+  readonly carries?: { readonly trees: readonly TreeName[]; readonly source: string };
 }
 
 const no = (source: string): Fact<boolean> => ({ value: false, source });
@@ -102,6 +111,7 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       inPlaceConversion: no('per-VM KVM_SET_MEMORY_ATTRIBUTES only (trees.md)'),
       hugetlb: no('guest_memfd allocates order-0 folios (trees.md)'),
       dpamt: { value: 'none', source: 'Dynamic PAMT was not merged (v4 posted Nov 2025)' },
+      hugeLeaves: no('tdx_gmem_max_mapping_level answers 4K (v6.17 tdx.c): TDX maps 4K only'),
     },
   },
   'series-v3': {
@@ -121,6 +131,7 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       inPlaceConversion: no('per-VM KVM_SET_MEMORY_ATTRIBUTES only (trees.md)'),
       hugetlb: no('guest_memfd allocates order-0 (or THP, not modelled) folios (trees.md)'),
       dpamt: { value: 'none', source: '[v3] has no Dynamic PAMT patch' },
+      hugeLeaves: no('[v3] keeps TDX at 4K; 2M leaves come with [hp-v3] 24/24 (its cover)'),
     },
   },
   'conversion-rfc': {
@@ -157,32 +168,53 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       inPlaceConversion: yes('[rfc-v2] 04/51 KVM_GMEM_CONVERT_SHARED/PRIVATE'),
       hugetlb: yes('[rfc-v2] HugeTLB allocation, 38/51 split on conversion'),
       dpamt: { value: 'none', source: 'predates Dynamic PAMT v4 (Nov 2025)', inferred: true },
+      hugeLeaves: no('[rfc-v2] leaves TDX at 4K: the TDX huge-page series came later ([hp-v3] 00)'),
     },
   },
-  // A minimal entry (h17c): h17b owns this tree and its S-EPT 2M switches.
   'hugepage-v3': {
     name: 'hugepage-v3',
     doc: "Yan Zhao's TDX huge page v3 (Jan 2026) on HugeTLB guest_memfd and Dynamic PAMT v4",
-    base: '[hp-v3] "KVM: TDX huge page support for private memory" v3, 24 patches (Yan Zhao, 2026-01-06, cover 20260106101646.24809-1-yan.y.zhao@intel.com) on HugeTLB guest_memfd and Dynamic PAMT v4 (docs/plans/huge-pages.md, huge-pages-check.md)',
+    base: "[hp-v3] 00: googleprodkernel/linux-cc wip-gmem-conversions-hugetlb-restructuring-12-08-25 with its FIXUPs, Sean Christopherson's TDX cleanups and Dynamic PAMT v4 (the branch itself not read: huge-pages.md 9)",
     facts: {
-      tdxPins: no('[hp-v3] cover item 10: keeps [v3] 07/25, no page pinning'),
-      addPath: { value: 'underMmuLock', source: 'built on [v3] 04/25 and 15/25' },
-      getPfnTakesInvalidateLock: yes(
-        'HugeTLB guest_memfd kvm_gmem_get_pfn holds filemap_invalidate_lock shared (huge-pages.md G5)',
-      ),
-      vmStateGuard: yes('built on [v3] 24/25 tdx_vm_state_guard'),
-      populateEexist: {
-        value: true,
-        source: 'the [gmem-6.18] kvm_gmem_populate shape, not re-read on this base',
+      tdxPins: no('[hp-v3] 00 item 10: no folio reference on mapped pages (the [v3] 07/25 shape)'),
+      addPath: {
+        value: 'underMmuLock',
+        source: "built on [v3] (its cover names Sean Christopherson's cleanups): 04/25, 15/25",
         inferred: true,
       },
-      inPlaceConversion: yes('HugeTLB guest_memfd KVM_SET_MEMORY_ATTRIBUTES2 (huge-pages.md G3)'),
-      hugetlb: yes('HugeTLB guest_memfd (huge-pages.md G1-G6)'),
+      getPfnTakesInvalidateLock: yes(
+        '[gmem-hv3] kvm_gmem_get_pfn holds the invalidate lock shared (huge-pages.md G5)',
+      ),
+      vmStateGuard: {
+        value: true,
+        source: 'built on [v3], whose 24/25 adds tdx_vm_state_guard',
+        inferred: true,
+      },
+      populateEexist: {
+        value: true,
+        source:
+          'its guest_memfd base (Dec 2025) predates the 2026 removal of preparation tracking, so the [gmem-6.18] shape',
+        inferred: true,
+      },
+      inPlaceConversion: yes(
+        '[gmem-hv3] __kvm_gmem_set_attributes (KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd fd), huge-pages.md G3',
+      ),
+      hugetlb: yes(
+        '[gmem-hv3] HugeTLB restructuring: split on to-shared, merge on to-private (G3)',
+      ),
       dpamt: {
         value: 'v4',
         source:
           'Dynamic PAMT v4 07/16, 08/16 (tdx_pamt_get/put), 13/16, 14/16 (Rick Edgecombe, 2025-11-20); [hp-v3] 17/24 (4K only)',
       },
+      hugeLeaves: yes(
+        '[hp-v3] 00 items 3-4 and 24/24: gmem_max_mapping_level up to 2M once the TD is RUNNABLE',
+      ),
+    },
+    carries: {
+      trees: ['series-v3'],
+      source:
+        "[hp-v3] 00 item 10: the no-pin mapping and void removal hook of [v3], so the series designs' hooks sit at the same calls (huge-pages.md 5.8)",
     },
   },
 };
@@ -199,13 +231,13 @@ export function switchesOf(name: TreeName): Switches {
 function provides(tree: TreeName, feature: TreeFeature): boolean {
   const s = switchesOf(tree);
   if (feature === 'dpamt') return s.dpamt !== 'none';
+  if (feature === 'huge-leaves') return s.hugeLeaves;
   return feature === 'hugetlb' ? s.hugetlb : s.inPlaceConversion;
 }
 
-/** Is a design native on a tree? On its own tree, and (every design of series-v3) on
- * hugepage-v3, which keeps series-v3's void removal hook and no-pin mapping ([hp-v3] item 10). */
-function nativeOn(policyTree: TreeName, tree: TreeName): boolean {
-  return tree === policyTree || (policyTree === 'series-v3' && tree === 'hugepage-v3');
+/** Is the design of `policyTree` native on `tree` (its own, or one the tree carries)? */
+export function nativeOn(tree: TreeName, policyTree: TreeName): boolean {
+  return tree === policyTree || (trees[tree].carries?.trees.includes(policyTree) ?? false);
 }
 
 export function isTreeName(name: string): name is TreeName {
@@ -243,8 +275,8 @@ export function policyTreeOf(policy: { readonly name: string; readonly tree?: st
 /**
  * The resolution rule: the tree given, if it has what the scenario (and the TDX module: 2.0
  * needs a kernel with Dynamic PAMT) needs; without one, the design's own tree when it has all
- * that, else the first tree that has it, with the design as a hypothetical port unless it is
- * native there too (`nativeOn`).
+ * that, else the first tree that has it. A run is a hypothetical port unless the tree is the
+ * design's own or carries it (`nativeOn`: every series-v3 design is native on hugepage-v3).
  */
 export function resolveTree(
   policy: { readonly name: string; readonly tree?: string },
@@ -263,16 +295,18 @@ export function resolveTree(
       throw new TreeError(
         `--module 2.0: tree ${given} has no Dynamic PAMT in its kernel, which would not enable it (${treeNames.filter((t) => provides(t, 'dpamt')).join(', ')} has)`,
       );
-    if (!fits(given))
+    if (!fits(given)) {
+      const others = treeNames.filter(fits);
       throw new TreeError(
-        `--tree ${given}: scenario ${scenario.name} needs ${needs.join(' + ')}, which ${given} does not have (${treeNames.filter(fits).join(', ')} does)`,
+        `--tree ${given}: scenario ${scenario.name} needs ${needs.join(' + ')}, which ${given} does not have (${others.join(' and ')} ${others.length > 1 ? 'do' : 'does'})`,
       );
-    return { tree: given, policyTree, hypothetical: !nativeOn(policyTree, given) };
+    }
+    return { tree: given, policyTree, hypothetical: !nativeOn(given, policyTree) };
   }
   if (fits(policyTree)) return { tree: policyTree, policyTree, hypothetical: false };
   const tree = treeNames.find(fits);
   if (!tree) throw new TreeError(`scenario ${scenario.name}: no tree has ${needs.join(' + ')}`);
-  return { tree, policyTree, hypothetical: !nativeOn(policyTree, tree) };
+  return { tree, policyTree, hypothetical: !nativeOn(tree, policyTree) };
 }
 
 /** How a run names its tree: "series-v3", or "pin, ported onto conversion-rfc". */

@@ -85,6 +85,7 @@ export class Vars {
   readonly budgetRetryFails: number;
   readonly budgetWbinvdFails: number;
   readonly budgetAddFails: number;
+  readonly budgetDemoteFails: number;
 
   // Per GFN / frame
   readonly attr: number; // guest_memfd per-index state: ATTR_PRIVATE or ATTR_SHARED
@@ -111,9 +112,20 @@ export class Vars {
   readonly refHwpoison: number;
 
   // Dynamic PAMT (module 2.0 only), per 2M physical range of frames (tdx_pamt.ts)
-  readonly pamt2m: number; // the module's PAMT entry of the range at 2M: PT_NDA or PT_PAMT
+  readonly pamtNode: number; // the module's PAMT entry of the range at 2M: PT_NDA or PT_PAMT (a node over a pair)
   readonly pamtPair: number; // the pair's pages: PAIR_FREE (the allocator's) or PAIR_MODULE
   readonly pamtRef: number; // the kernel's refcount of the range (tdx_pamt_get/put)
+  // Per huge range (GFNs r*N .. r*N+N-1, N = the scenario's huge folio pages, standing for the
+  // 512 of a 2M page) on a tree with 2M leaves; elsewhere the S-EPT tables are implicit
+  /** how many ranges have a 2M S-EPT entry of their own (0: none, the 4K-only model) */
+  readonly hugeRanges: number;
+  readonly sept2m: number; // the range's S-EPT entry at the 2M level: SEPT_* or SEPT_NL_MAPPED
+  readonly blockAge2m: number; // TRACKs since the 2M entry was blocked (saturating at 2)
+  readonly table: number; // the range's S-EPT table page (for its 4K leaves): TABLE_*
+  readonly pamt2m: number; // per frame block: the 2M PAMT entry, PT_NDA or PT_REG (a 2M TD page)
+  readonly mirror2m: number; // KVM's mirror at the range's 2M level: MIRROR_*
+  readonly acceptFallback: number; // the guest's 2M ACCEPT of the range failed: it accepts at 4K
+  readonly faultLevel: number; // per vCPU: its fault maps at 2M (kvm_tdp_mmu_map chose the level)
 
   // Per vCPU
   readonly inGuest: number;
@@ -169,6 +181,7 @@ export class Vars {
     this.budgetRetryFails = budget('retry-fails');
     this.budgetWbinvdFails = budget('wbinvd-fails');
     this.budgetAddFails = budget('add-fails');
+    this.budgetDemoteFails = budget('demote-fails');
     const populates = ops.some((op) => op.op === 'init-mem');
     this.vmStateGuard =
       populates && tree.vmStateGuard ? this.scalar('kvm.vm_state_guard', flag) : this.zero;
@@ -212,11 +225,21 @@ export class Vars {
       : this.zero;
     this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', frames, flag) : this.zero;
     const dpamt = module === '2.0';
-    this.pamt2m = dpamt ? this.array('pamt_2m', PAMT_RANGES, () => [PT_NDA, PT_PAMT]) : this.zero;
+    this.pamtNode = dpamt ? this.array('pamt_node', PAMT_RANGES, () => [PT_NDA, PT_PAMT]) : this.zero;
     this.pamtPair = dpamt ? this.array('pamt_pair', PAMT_RANGES, flag) : this.zero;
     this.pamtRef = dpamt
       ? this.array('dpamt_refcount', PAMT_RANGES, (c) => upTo(c.scenario.gfns + c.scenario.vcpus))
       : this.zero;
+        this.hugeRanges = tree.hugeLeaves && hugeFolio > 1 ? Math.ceil(gfns / hugeFolio) : 0;
+    const ranges = (name: string, domain: Domain) =>
+      this.hugeRanges ? this.array(name, this.hugeRanges, domain) : this.zero;
+    this.sept2m = ranges('sept2m', of(6));
+    this.blockAge2m = ranges('block_age2m', age);
+    this.table = ranges('table', of(5));
+    this.pamt2m = ranges('pamt2m', flag);
+    this.mirror2m = ranges('mirror2m', of(5));
+    this.acceptFallback = ranges('guest.accept_4k', flag);
+    this.faultLevel = this.hugeRanges ? this.array('fault.level_2m', vcpus, flag) : this.zero;
     this.inGuest = this.array('in_guest', vcpus, flag);
     this.entryAge = this.array('entry_age', vcpus, age);
     this.vcpuPc = this.array('vcpu.pc', vcpus, () => labelValues(vcpuLabels));
@@ -256,6 +279,20 @@ export class Vars {
   vcpuFields(...fields: number[]): number[] {
     const n = this.config.scenario.vcpus;
     return fields.flatMap((f) => Array.from({ length: n }, (_, c) => f + c));
+  }
+
+  /** Does vCPU c's fault map at 2M? (Never without 2M leaves: its variable is then the block
+   * of zeroes, which may be shorter than the vCPUs.) */
+  faultAt2m(s: State, c: number): boolean {
+    return this.hugeRanges > 0 && s[this.faultLevel + c] === 1;
+  }
+
+  /** For footprints: every huge range's variable of each per-range field (none without 2M
+   * leaves). */
+  ranges(...fields: number[]): number[] {
+    return fields
+      .filter((f) => f !== this.zero)
+      .flatMap((f) => Array.from({ length: this.hugeRanges }, (_, r) => f + r));
   }
 
   /** For footprints: scalars, less those this scenario leaves out. */
@@ -313,6 +350,18 @@ export const PAMT_RANGES = 1;
 /** The 2M physical range of a frame, among a scenario's `frames`. */
 export const pamtRangeOf = (frames: number, frame: number): number =>
   Math.floor((frame * PAMT_RANGES) / frames);
+// table[r]: the S-EPT table page of a range, as KVM and the module see it
+export const TABLE_NONE = 0; // no table: KVM has not linked one
+export const TABLE_EPT = 1; // given to the module (SEPT.ADD or DEMOTE): PAMT PT_EPT, counted in the TDR
+export const TABLE_ORPHAN = 2; // KVM's mirror links it, the module never took it (a failed DEMOTE): PT_NDA
+export const TABLE_FREED = 3; // reclaimed after HKID release and freed
+export const TABLE_LEAKED = 4; // KVM gave up on it (handle_removed_pt leaks a table it cannot free)
+// mirror2m[r]: the mirror (KVM's copy of the S-EPT) at a range's 2M level
+export const MIRROR_NONE = 0; // nothing: no leaf, no table linked
+export const MIRROR_LEAF = 1; // a 2M leaf: the range's 4K SPTEs read as present
+export const MIRROR_TABLE = 2; // a table of 4K SPTEs
+export const MIRROR_ZAP = 3; // the 2M leaf was zapped from the mirror; TDX is removing it
+export const MIRROR_SPLIT = 4; // the 2M leaf is being split (tdx_sept_split_private_spte)
 export const OWNER_FREE = 0;
 export const OWNER_GMEM = 1;
 export const OWNER_HOST = 2;

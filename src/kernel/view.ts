@@ -58,10 +58,28 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   if (k.pamt) {
     // Dynamic PAMT (module 2.0): the range's 2M PAMT entry, its pair, the kernel's refcount
     for (let r = 0; r < PAMT_RANGES; r++) {
-      out[`2M range ${r} PAMT`] = s[v.pamt2m + r] === PT_PAMT ? 'node over a page pair' : 'PT_NDA';
+      out[`2M range ${r} PAMT`] = s[v.pamtNode + r] === PT_PAMT ? 'node over a page pair' : 'PT_NDA';
       out[`2M range ${r} pair pages`] = s[v.pamtPair + r] ? "the module's" : 'free';
       out[`2M range ${r} DPAMT refcount`] = String(s[v.pamtRef + r]);
     }
+  }
+  for (let r = 0; r < v.hugeRanges; r++) {
+    const e = s[v.sept2m + r]!;
+    const gfns = k.seam.rangeGfns(r);
+    const name = `gfns ${gfns[0]}-${gfns.at(-1)}`;
+    out[`${name} 2M S-EPT`] =
+      `${septStateNames[e]}${isBlocked(e) ? ` (blocked ${ageText(s[v.blockAge2m + r]!)})` : ''}`;
+    out[`${name} 2M mirror`] = ['none', '2M leaf', '4K table', 'zapping the 2M leaf', 'splitting'][
+      s[v.mirror2m + r]!
+    ]!;
+    out[`${name} S-EPT table page`] = [
+      'none',
+      "PT_EPT (the module's)",
+      "orphan (KVM's, never given to the module)",
+      'reclaimed',
+      'LEAKED',
+    ][s[v.table + r]!]!;
+    out[`${name} 2M PAMT`] = s[v.pamt2m + r] ? 'PT_REG (a 2M TD page)' : 'PT_NDA';
   }
   for (let c = 0; c < k.vcpus; c++) {
     const pc = s[v.vcpuPc + c]!;
@@ -91,8 +109,12 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
     v.budgetRetryFails,
     v.budgetWbinvdFails,
     v.budgetAddFails,
+    v.budgetDemoteFails,
   ];
-  faultKinds.forEach((name, i) => (out[`faults ${name}`] = `${s[budgets[i]!]} left`));
+  faultKinds.forEach((name, i) => {
+    // DEMOTE exists only with 2M leaves: the other trees' traces do not list it
+    if (name !== 'demote-fails' || v.hugeRanges) out[`faults ${name}`] = `${s[budgets[i]!]} left`;
+  });
   return out;
 }
 

@@ -55,7 +55,8 @@ export interface PagePolicy {
   readonly doc: string;
   /** The kernel tree whose code the design is (src/kernel/trees.ts): `v6.17`, `series-v3`
    * (the default: every design of the review but `pin` patches the post-series tree) or
-   * `conversion-rfc`. On another tree a run is a hypothetical port. */
+   * `conversion-rfc`. A series-v3 design is native on `hugepage-v3` too (trees.ts `carries`);
+   * on another tree a run is a hypothetical port. */
   readonly tree?: string;
   /** tdx_sept_set_private_spte, before TDH.MEM.PAGE.AUG or TDH.MEM.PAGE.ADD. */
   onMap(t: State, frame: number, k: PolicyContext): void;

@@ -5,6 +5,7 @@ import { convertFamily } from './convert.js';
 import { dpamtFamily } from './dpamt.js';
 import { defaultScenario, type ScenarioFamily } from './family.js';
 import { hostFamily } from './host.js';
+import { hugeMapFamily } from './huge-map.js';
 import { teardownFamily } from './teardown.js';
 
 export { paramRanges, type ScenarioFamily } from './family.js';
@@ -17,6 +18,7 @@ export const scenarioFamilies: Readonly<Record<string, ScenarioFamily>> = {
   teardown: teardownFamily,
   host: hostFamily,
   dpamt: dpamtFamily,
+  'huge-map': hugeMapFamily,
 };
 
 /** The bundled scenarios at their default sizes, by name. */

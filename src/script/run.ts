@@ -199,7 +199,7 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
             ops,
             faults: {},
             strayPrivateAccesses: true,
-            // a HugeTLB folio is split and merged in place: only conversion-rfc does that
+            // a HugeTLB folio is split and merged in place: conversion-rfc and hugepage-v3 do that
             ...(script.vm.hugeFolio > 1
               ? { needs: ['in-place-conversion', 'hugetlb'] as const }
               : {}),

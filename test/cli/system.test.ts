@@ -310,7 +310,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
   it.each([
     [
       ['check', '--scenario', 'nosuch'],
-      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host, dpamt)\n',
+      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host, dpamt, huge-map)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'nosuch'],
@@ -323,7 +323,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     [
       // names of Object.prototype are no scenario or policy (once an internal error, exit 70)
       ['check', '--scenario', 'valueOf'],
-      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host, dpamt)\n',
+      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host, dpamt, huge-map)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'constructor'],
@@ -335,7 +335,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['simulate', '--scenario', 'convert', '--tree', 'v6.17'],
-      'septcheck: --tree v6.17: scenario convert needs in-place-conversion + hugetlb, which v6.17 does not have (conversion-rfc, hugepage-v3 does)\n',
+      'septcheck: --tree v6.17: scenario convert needs in-place-conversion + hugetlb, which v6.17 does not have (conversion-rfc and hugepage-v3 do)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--module', '3'],
@@ -347,7 +347,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
-      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails, wbinvd-fails, add-fails)\n',
+      'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails, wbinvd-fails, add-fails, demote-fails)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'test/fixtures/bad-policy.ts'],

@@ -1,6 +1,6 @@
 import { check, type CheckOptions, type Model, type State } from '../../src/engine/index.js';
 import { Expander } from '../../src/engine/successors.js';
-import { buildSystem, parseFaults, type Mutation } from '../../src/kernel/index.js';
+import { buildSystem, parseFaults, type Mutation, type TreeName } from '../../src/kernel/index.js';
 import { policies } from '../../src/policies/index.js';
 import { scenarios } from '../../src/scenarios/index.js';
 
@@ -13,6 +13,8 @@ export interface Run {
   withoutPageExt?: boolean;
   /** keep only these liveness properties */
   only?: string[];
+  /** the kernel tree, when not the one resolveTree picks */
+  tree?: TreeName;
 }
 
 export function system(r: Run): Model {
@@ -23,6 +25,7 @@ export function system(r: Run): Model {
     hvo: r.hvo ?? false,
     withoutPageExt: r.withoutPageExt ?? false,
     mutations: new Set(r.mutations ?? []),
+    ...(r.tree ? { tree: r.tree } : {}),
   });
   return r.only
     ? { ...model, liveness: model.liveness!.filter((p) => r.only!.includes(p.name)) }

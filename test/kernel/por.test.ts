@@ -46,6 +46,8 @@ const changing: Run[] = [
   { scenario: 'convert', policy: 'nopin', mutations: ['convert-without-zap'] },
   { scenario: 'convert', policy: 'nopin', mutations: ['zap-whole-folio'] },
   { scenario: 'basic', policy: 'pin', faults: 'remove-fails=1,block-fails=1' },
+  // issue 17: the 2M level's invariant
+  { scenario: 'convert', policy: 'nopin', mutations: ['split-skipped'], tree: 'hugepage-v3' },
 ];
 
 describe('partial-order reduction on the kernel model', () => {

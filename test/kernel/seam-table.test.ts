@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../src/kernel/index.js';
 import { septStateNames, statuses, type StatusName } from '../../src/kernel/seam.js';
-import { seamTable, type SeamRow } from '../../src/kernel/seam-table.js';
+import { seamTable, type SeamRow, type TablePage } from '../../src/kernel/seam-table.js';
 import {
   PT_NDA,
   PT_REG,
+  TABLE_EPT,
+  TABLE_FREED,
+  TABLE_NONE,
+  TABLE_ORPHAN,
   TD_BLOCKED,
   TD_KEYS_CONFIGURED,
   TD_OP_INITIALIZED,
@@ -27,15 +31,31 @@ const noVcpus = new Kernel({
 });
 /** Module 2.0: two frames in one 2M range (the dpamt scenario's). */
 const dpamtKernel = new Kernel({ scenario: dpamt, policy: nopin, faults: {}, hvo: false });
+/** The same system on tree hugepage-v3 with one huge range of 2 pages: a 2M level. */
+const huge = new Kernel({
+  scenario: { ...basic, hugeFolio: 2 },
+  policy: nopin,
+  faults: {},
+  hvo: false,
+  tree: 'hugepage-v3',
+});
+const tables: Record<TablePage, number> = {
+  NONE: TABLE_NONE,
+  EPT: TABLE_EPT,
+  ORPHAN: TABLE_ORPHAN,
+  FREED: TABLE_FREED,
+};
 const lifecycles = {
   KEYS_CONFIGURED: TD_KEYS_CONFIGURED,
   BLOCKED: TD_BLOCKED,
   TEARDOWN: TD_TEARDOWN,
 } as const;
 
-/** A state with the row's preconditions on gfn 0, and the SEAMCALL applied to it. */
-function apply(row: SeamRow): Record<string, string | boolean> {
-  const k = row.module ? dpamtKernel : row.noVcpus ? noVcpus : kernel;
+/** A state with the row's preconditions on gfn 0, and the SEAMCALL applied to it. A row of
+ * the 2M level (or any row with `below`, a 2M entry over GFN 0) runs on `huge`. */
+function apply(row: SeamRow, below?: 'NL_MAPPED'): Record<string, unknown> {
+  const entry2m = row.entry2m ?? below;
+  const k = row.module ? dpamtKernel : row.noVcpus ? noVcpus : entry2m ? huge : kernel;
   const v = k.v;
   const t = new Uint8Array(v.size);
   t[v.tdOpState] = row.td === 'RUNNABLE' ? TD_OP_RUNNABLE : TD_OP_INITIALIZED;
@@ -53,19 +73,41 @@ function apply(row: SeamRow): Record<string, string | boolean> {
     t[v.entryAge] = 1;
   }
   if (row.vcpuInGuest) t[v.inGuest] = 1;
-  if (row.pair) t[v.pamt2m] = PT_PAMT;
+  if (row.pair) t[v.pamtNode] = PT_PAMT;
   if (row.neighbourInUse) t[v.pamt + 1] = PT_REG;
+  if (entry2m) {
+    t[v.sept2m] = septStateNames.indexOf(entry2m);
+    t[v.blockAge2m] = row.tracked ? 2 : 0;
+    t[v.pamt2m] = row.pamt2mReg ? PT_REG : PT_NDA;
+    t[v.table] = tables[row.table ?? 'NONE'];
+  }
+  const at2m = <T>(a: () => T, b: () => T) => (row.level2m ? b : a);
   const calls: Record<SeamRow['call'], () => number> = {
-    'TDH.MEM.PAGE.AUG': () => k.seam.pageAug(t, 0, 0),
+    'TDH.MEM.PAGE.AUG': at2m(
+      () => k.seam.pageAug(t, 0, 0),
+      () => k.seam.pageAug2m(t, 0),
+    ),
     'TDH.MEM.PAGE.ADD': () => k.seam.pageAdd(t, 0, 0),
-    'TDH.MEM.RANGE.BLOCK': () => k.seam.rangeBlock(t, 0),
+    'TDH.MEM.RANGE.BLOCK': at2m(
+      () => k.seam.rangeBlock(t, 0),
+      () => k.seam.rangeBlock2m(t, 0),
+    ),
     'TDH.MEM.TRACK': () => k.seam.track(t),
-    'TDH.MEM.PAGE.REMOVE': () => k.seam.pageRemove(t, 0, 0),
+    'TDH.MEM.PAGE.REMOVE': at2m(
+      () => k.seam.pageRemove(t, 0, 0),
+      () => k.seam.pageRemove2m(t, 0),
+    ),
     'TDH.PHYMEM.PAGE.WBINVD': () => k.seam.pageWbinvd(t, 0),
-    'TDG.MEM.PAGE.ACCEPT': () => k.seam.guestAccept(t, 0, 0),
+    'TDG.MEM.PAGE.ACCEPT': at2m(
+      () => k.seam.guestAccept(t, 0),
+      () => k.seam.guestAccept2m(t, 0),
+    ),
     'TDH.MR.FINALIZE': () => k.seam.finalize(t),
     'TDH.PHYMEM.PAGE.RECLAIM': () => k.seam.reclaimTdr(t),
-    'TDH.PHYMEM.PAGE.RECLAIM (page)': () => k.seam.pageReclaim(t, 0),
+    'TDH.PHYMEM.PAGE.RECLAIM (page)': () => k.seam.pageReclaim(t, row.tail ? 1 : 0),
+    'TDH.PHYMEM.PAGE.RECLAIM (table)': () => k.seam.tableReclaim(t, 0),
+    'TDH.MEM.SEPT.ADD': () => k.seam.septAdd(t, 0),
+    'TDH.MEM.PAGE.DEMOTE': () => k.seam.demote(t, 0),
     'TDH.MNG.VPFLUSHDONE': () => k.seam.vpFlushDone(t),
     'TDH.PHYMEM.CACHE.WB': () => k.seam.cacheWb(t),
     'TDH.MNG.KEY.FREEID': () => k.seam.keyFreeId(t),
@@ -74,35 +116,71 @@ function apply(row: SeamRow): Record<string, string | boolean> {
   };
   const code = calls[row.call]();
   const lifecycle = Object.entries(lifecycles).find(([, l]) => l === t[v.tdLifecycle])![0];
-  return {
+  const out = {
     status: statuses[code]![0],
     entry: septStateNames[t[v.sept]!]!,
     lifecycle,
     ...(row.module
       ? {
-          pair: t[v.pamt2m] === PT_PAMT,
+          pair: t[v.pamtNode] === PT_PAMT,
           hint: row.call === 'TDH.MEM.PAGE.REMOVE' && k.seam.pamtRemovalHint(t, 0),
         }
       : {}),
   };
+  if (!row.entry2m) return out;
+  return {
+    ...out,
+    entry2m: septStateNames[t[v.sept2m]!],
+    pamt2mReg: t[v.pamt2m] === PT_REG,
+    table: Object.entries(tables).find(([, x]) => x === t[v.table])![0],
+  };
 }
 
+const expected = (row: SeamRow): Record<string, unknown> => {
+  const out = {
+    status: row.status,
+    entry: row.next ?? row.entry,
+    lifecycle: row.lifecycleNext ?? row.lifecycle ?? 'KEYS_CONFIGURED',
+    ...(row.module ? { pair: row.pairNext ?? row.pair ?? false, hint: row.hint ?? false } : {}),
+  };
+  if (!row.entry2m) return out;
+  return {
+    ...out,
+    entry2m: row.next2m ?? row.entry2m,
+    pamt2mReg: row.pamt2mNext ?? row.pamt2mReg ?? false,
+    table: row.tableNext ?? row.table ?? 'NONE',
+  };
+};
+const rowName = (row: SeamRow) =>
+  `${row.module ? `module ${row.module}${row.pair ? ' (pair)' : ' (no pair)'}${row.neighbourInUse ? ' (frame 1 in use)' : ''}: ` : ''}${row.call}${row.level2m ? ' at 2M' : ''}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}${row.entry2m ? `, 2M entry ${row.entry2m}${row.pamt2mReg ? ' (2M PT_REG)' : ''}${row.table ? `, table ${row.table}` : ''}${row.tail ? ', tail frame' : ''}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.next2m ? `, 2M ${row.next2m}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`;
+
 describe('the TDX module, cell by cell', () => {
-  it.each(
-    seamTable.map(
-      (row) =>
-        [
-          `${row.module ? `module ${row.module}${row.pair ? ' (pair)' : ' (no pair)'}${row.neighbourInUse ? ' (frame 1 in use)' : ''}: ` : ''}${row.call}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`,
-          row,
-        ] as const,
-    ),
-  )('%s', (_, row) => {
-    expect(apply(row)).toEqual({
-      status: row.status,
-      entry: row.next ?? row.entry,
-      lifecycle: row.lifecycleNext ?? row.lifecycle ?? 'KEYS_CONFIGURED',
-      ...(row.module ? { pair: row.pairNext ?? row.pair ?? false, hint: row.hint ?? false } : {}),
-    });
+  it.each(seamTable.map((row) => [rowName(row), row] as const))('%s', (_, row) => {
+    expect(apply(row)).toEqual(expected(row));
+  });
+
+  it('on hugepage-v3, every 4K row holds unchanged below a table (2M entry NL_MAPPED)', () => {
+    for (const row of seamTable.filter((r) => !r.entry2m && !r.noVcpus))
+      expect([rowName(row), apply(row, 'NL_MAPPED')]).toEqual([rowName(row), expected(row)]);
+  });
+
+  it('the TD’s child count: a 2M page counts N, a table page 1 (M7, M9)', () => {
+    const v = huge.v;
+    const t = new Uint8Array(v.size);
+    t[v.tdOpState] = TD_OP_RUNNABLE;
+    expect(statuses[huge.seam.pageAug2m(t, 0)]![0]).toBe('TDX_SUCCESS');
+    expect(huge.seam.childCount(t)).toBe(2);
+    t[v.sept2m] = septStateNames.indexOf('BLOCKED');
+    t[v.blockAge2m] = 2;
+    expect(statuses[huge.seam.demote(t, 0)]![0]).toBe('TDX_SUCCESS');
+    // the 4K PAMT entries of both frames took the 2M page, plus the table page
+    expect([t[v.pamt], t[v.pamt + 1], t[v.pamt2m], huge.seam.childCount(t)]).toEqual([
+      PT_REG,
+      PT_REG,
+      PT_NDA,
+      3,
+    ]);
+    expect(septStateNames[t[v.sept + 1]!]).toBe('MAPPED');
   });
 
   it('error codes carry their real values (bits 63:32 as KVM compares them)', () => {
@@ -126,8 +204,8 @@ describe('the TDX module, cell by cell', () => {
   });
 
   it('covers every SEAMCALL the model makes', () => {
-    expect(new Set(seamTable.map((r) => r.call)).size).toBe(15);
-    expect(seamTable).toHaveLength(87);
+    expect(new Set(seamTable.map((r) => r.call)).size).toBe(18);
+    expect(seamTable).toHaveLength(75 + 67 + 12);
   });
 
   it('RECLAIM of an ordinary page gives it back: PT_NDA, the TD owns one page fewer', () => {

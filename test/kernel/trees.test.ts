@@ -65,7 +65,7 @@ describe('which tree a run models (trees.ts resolveTree)', () => {
     );
     expect(() => resolveTree(nopin, scenarios.convert!, 'series-v3')).toThrow(
       new TreeError(
-        '--tree series-v3: scenario convert needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc, hugepage-v3 does)',
+        '--tree series-v3: scenario convert needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc and hugepage-v3 do)',
       ),
     );
   });
@@ -87,6 +87,51 @@ describe('which tree a run models (trees.ts resolveTree)', () => {
       'inPlaceConversion',
       'hugetlb',
     ]);
+  });
+});
+
+describe('hugepage-v3 (issue 17)', () => {
+  const nopin = policies.nopin!;
+  const pin = policies.pin!;
+  it('every series-v3 design is native on it, pin a port; it is never a default for today’s scenarios', () => {
+    expect(resolveTree(nopin, scenarios.basic!, 'hugepage-v3')).toEqual({
+      tree: 'hugepage-v3',
+      policyTree: 'series-v3',
+      hypothetical: false,
+    });
+    expect(resolveTree(pin, scenarios.basic!, 'hugepage-v3').hypothetical).toBe(true);
+    // convert keeps its first tree that fits, conversion-rfc (verdict table unchanged)
+    expect(resolveTree(nopin, scenarios.convert!).tree).toBe('conversion-rfc');
+    // a scenario that needs 2M leaves has hugepage-v3 only, native for nopin
+    expect(resolveTree(nopin, { name: 'h', needs: ['huge-leaves'] })).toEqual({
+      tree: 'hugepage-v3',
+      policyTree: 'series-v3',
+      hypothetical: false,
+    });
+    expect(() =>
+      resolveTree(nopin, { name: 'h', needs: ['huge-leaves'] }, 'conversion-rfc'),
+    ).toThrow(
+      new TreeError(
+        '--tree conversion-rfc: scenario h needs huge-leaves, which conversion-rfc does not have (hugepage-v3 does)',
+      ),
+    );
+  });
+  it('what it changes against series-v3 and against conversion-rfc', () => {
+    expect(portChanges('series-v3', 'hugepage-v3')).toEqual([
+      'getPfnTakesInvalidateLock',
+      'inPlaceConversion',
+      'hugetlb',
+      'hugeLeaves',
+    ]);
+    expect(portChanges('conversion-rfc', 'hugepage-v3')).toEqual([
+      'tdxPins',
+      'addPath',
+      'vmStateGuard',
+      'hugeLeaves',
+    ]);
+  });
+  it('today’s basic runs on it (exact count, nopin; 1,468 on series-v3)', () => {
+    expect(check(build(scenarios.basic!, 'nopin', 'hugepage-v3').model).distinctStates).toBe(1250);
   });
 });
 

@@ -37,7 +37,7 @@ describe('septcheck run: a TDX VM’s kernel tree (vm.tree)', () => {
       runScript(script('pages: 2, hugeFolio: 2, tree: series-v3'), 'trees.yaml'),
     ).toThrow(
       new ScriptError(
-        'trees.yaml: vm.tree: series-v3: scenario trees needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc, hugepage-v3 does)',
+        'trees.yaml: vm.tree: series-v3: scenario trees needs in-place-conversion + hugetlb, which series-v3 does not have (conversion-rfc and hugepage-v3 do)',
       ),
     );
   });

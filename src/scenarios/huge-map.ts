@@ -1,0 +1,32 @@
+import { defaultScenario, gfnRange, vcpusParam, type ScenarioFamily } from './family.js';
+
+/** One HugeTLB folio of `folio-pages` pages (standing for a 2M page's 512) on a finalized TD:
+ * the guest (a Linux guest: 2M first, 4K if that fails) accepts the range and writes every
+ * page, KVM maps it at 2M where it can, and the VMM tears the VM down (the 2M zap, the table
+ * pages' RECLAIM). Tree hugepage-v3 only (docs/huge-pages.md). */
+export const hugeMapFamily: ScenarioFamily = {
+  name: 'huge-map',
+  doc: 'One huge folio on a running TD: the guest accepts it (2M, else 4K) and writes it, KVM maps 2M, teardown zaps and reclaims it.',
+  params: {
+    vcpus: vcpusParam(1),
+    'folio-pages': {
+      default: 2,
+      min: 2,
+      max: 8,
+      doc: 'pages of the HugeTLB folio (standing for the 512 of a 2M page)',
+    },
+  },
+  build: (p) => ({
+    name: 'huge-map',
+    doc: hugeMapFamily.doc,
+    gfns: p['folio-pages']!,
+    hugeFolio: p['folio-pages']!,
+    vcpus: p.vcpus!,
+    guestGfns: gfnRange(0, p['folio-pages']!),
+    ops: [{ op: 'teardown' }],
+    faults: {},
+    needs: ['hugetlb', 'huge-leaves'],
+  }),
+};
+
+export const hugeMap = defaultScenario(hugeMapFamily);
