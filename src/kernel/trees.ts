@@ -280,9 +280,33 @@ export function policyTreeOf(policy: { readonly name: string; readonly tree?: st
  */
 export function resolveTree(
   policy: { readonly name: string; readonly tree?: string },
-  scenario: { readonly name: string; readonly needs?: readonly TreeFeature[] },
+  scenario: {
+    readonly name: string;
+    readonly needs?: readonly TreeFeature[];
+    readonly hugeFolio?: number;
+    readonly spareBlocks?: number;
+  },
   given?: string,
   module = '1.5', // module.ts's ModuleVersion (a string here: module.ts imports this file)
+): TreeChoice {
+  const choice = chooseTree(policy, scenario, given, module);
+  if (switchesOf(choice.tree).hugeLeaves && (scenario.hugeFolio ?? 1) > 1) {
+    // Not modelled yet (issue 17): Dynamic PAMT's pairs for 2M ranges and DEMOTE (rows A11,
+    // D7, D8, S3), and a huge folio reallocated onto a spare block under a 2M S-EPT level.
+    const on = `scenario ${scenario.name} on ${choice.tree}, whose S-EPT has 2M leaves`;
+    if (module === '2.0')
+      throw new TreeError(`--module 2.0: Dynamic PAMT with 2M S-EPT leaves is not modelled yet (${on})`);
+    if (scenario.spareBlocks)
+      throw new TreeError(`--param spare-blocks: not modelled with 2M S-EPT leaves yet (${on})`);
+  }
+  return choice;
+}
+
+function chooseTree(
+  policy: { readonly name: string; readonly tree?: string },
+  scenario: { readonly name: string; readonly needs?: readonly TreeFeature[] },
+  given: string | undefined,
+  module: string,
 ): TreeChoice {
   const policyTree = policyTreeOf(policy);
   const needs = [...(scenario.needs ?? [])];

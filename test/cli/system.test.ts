@@ -346,6 +346,14 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
       'septcheck: --module 2.0: tree series-v3 has no Dynamic PAMT in its kernel, which would not enable it (hugepage-v3 has)\n',
     ],
     [
+      ['check', '--scenario', 'huge-map', '--module', '2.0'],
+      'septcheck: --module 2.0: Dynamic PAMT with 2M S-EPT leaves is not modelled yet (scenario huge-map on hugepage-v3, whose S-EPT has 2M leaves)\n',
+    ],
+    [
+      ['check', '--scenario', 'convert', '--tree', 'hugepage-v3', '--param', 'spare-blocks=1'],
+      'septcheck: --param spare-blocks: not modelled with 2M S-EPT leaves yet (scenario convert on hugepage-v3, whose S-EPT has 2M leaves)\n',
+    ],
+    [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
       'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails, wbinvd-fails, add-fails, demote-fails)\n',
     ],
