@@ -99,7 +99,7 @@ describe('claims --huge: Dynamic PAMT never frees a PAMT page in use', () => {
     const rows = verdictTable(
       [policies.nopin!, policies['reclaim-after-teardown']!],
       undefined,
-      hugeQuestions,
+      hugeQuestions.filter((q) => q.id === 'dpamt-safe'),
     );
     expect(rows.map((r) => [r.policy, r.cells[0]!.verdict, r.cells[0]!.command])).toEqual([
       ['nopin', 'leak', 'septcheck check --scenario dpamt --policy nopin --faults remove-fails=1'],
@@ -136,8 +136,12 @@ describe('septcheck claims', () => {
 });
 
 describe('claims --huge (issue 17, tree hugepage-v3)', () => {
-  it('a failed DEMOTE never frees a mapped frame: every design’s cell (folio-pages 2)', () => {
-    const rows = verdictTable(Object.values(policies), undefined, hugeQuestions);
+  it('a failed DEMOTE never frees a mapped frame: every design’s cell, at folio-pages 2 and 4', () => {
+    const rows = verdictTable(
+      Object.values(policies),
+      undefined,
+      hugeQuestions.filter((q) => q.id === 'failed-demote-safe'),
+    );
     const cells = Object.fromEntries(
       rows.map((r) => [r.policy, [r.cells[0]!.verdict, r.cells[0]!.property]]),
     );
@@ -151,8 +155,70 @@ describe('claims --huge (issue 17, tree hugepage-v3)', () => {
       hwpoison: ['leak', 'teardown-reclaims'],
       'reclaim-after-teardown': ['pass', undefined],
     });
+    // the verdict at 4 pages is the one at 2, for every design
+    for (const r of rows)
+      expect([r.policy, r.cells[0]!.runs.map((x) => x.verdict)]).toEqual([
+        r.policy,
+        [r.cells[0]!.verdict, r.cells[0]!.verdict],
+      ]);
     expect(rows.find((r) => r.policy === 'nopin')!.cells[0]!.command).toBe(
       'septcheck check --scenario convert --policy nopin --faults demote-fails=1 --tree hugepage-v3',
+    );
+  });
+
+  it('a partial unmap of a 2M mapping completes, but not under the pin (its lasso, folio-pages 2 and 4)', () => {
+    const rows = verdictTable(
+      [policies.pin!, policies.nopin!, policies['reclaim-after-teardown']!],
+      undefined,
+      hugeQuestions.filter((q) => q.id === 'huge-partial-unmap-completes'),
+    );
+    expect(
+      rows.map((r) => [
+        r.policy,
+        r.cells[0]!.verdict,
+        r.cells[0]!.runs.map((x) => [x.faults, x.distinctStates, x.verdict]),
+      ]),
+    ).toEqual([
+      [
+        'pin',
+        'fail',
+        [
+          ['', 1036, 'fail'],
+          ['transient-refs=1', 4577, 'fail'],
+          ['busy=1', 3324, 'fail'],
+          ['', 5100, 'fail'],
+          ['transient-refs=1', 76187, 'fail'],
+          ['busy=1', 46160, 'fail'],
+        ],
+      ],
+      [
+        'nopin',
+        'pass',
+        [
+          ['', 2347, 'pass'],
+          ['transient-refs=1', 10251, 'pass'],
+          ['busy=1', 5670, 'pass'],
+          ['', 29196, 'pass'],
+          ['transient-refs=1', 224810, 'pass'],
+          ['busy=1', 85904, 'pass'],
+        ],
+      ],
+      [
+        'reclaim-after-teardown',
+        'pass',
+        [
+          ['', 2423, 'pass'],
+          ['transient-refs=1', 10498, 'pass'],
+          ['busy=1', 5860, 'pass'],
+          ['', 30213, 'pass'],
+          ['transient-refs=1', 228114, 'pass'],
+          ['busy=1', 88937, 'pass'],
+        ],
+      ],
+    ]);
+    expect(rows[0]!.cells[0]!.property).toBe('conversion-completes@op0');
+    expect(rows[0]!.cells[0]!.command).toBe(
+      'septcheck check --scenario convert --policy pin --tree hugepage-v3',
     );
   });
 });

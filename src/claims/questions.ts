@@ -137,6 +137,23 @@ export const questions: readonly Question[] = [
  */
 export const hugeQuestions: readonly Question[] = [
   {
+    id: 'huge-partial-unmap-completes',
+    title: 'a partial unmap of a 2M mapping completes',
+    doc: 'Converting one page of a 2M-mapped HugeTLB folio to shared and back finishes: the 2M leaf is split (BLOCK, TRACK, DEMOTE), the page zapped, the folio split and merged again, with transient references or a BUSY SEAMCALL; no 2M leaf outlives its folio.',
+    runs: [2, 4].flatMap((pages) =>
+      ['', 'transient-refs=1', 'busy=1'].map((faults) => ({
+        scenario: 'convert',
+        faults,
+        hvo: false,
+        tree: 'hugepage-v3' as const,
+        ...(pages === 2 ? {} : { params: { 'folio-pages': pages } }),
+      })),
+    ),
+    invariants: ['mapping-within-folio'],
+    findings: [],
+    liveness: ['conversion-completes', 'split-completes'],
+  },
+  {
     id: 'failed-demote-safe',
     title: 'a failed DEMOTE never frees a mapped frame',
     doc: 'When TDH.MEM.PAGE.DEMOTE fails while a partial conversion splits a 2M mapping (a KVM or TDX module bug), no frame the S-EPT still maps or the module still assigns goes to a new owner, and none with dirty TD cache lines; a deliberate leak (frames, the TDR, the orphan S-EPT table page) is a leak.',

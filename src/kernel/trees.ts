@@ -295,7 +295,9 @@ export function resolveTree(
     // D7, D8, S3), and a huge folio reallocated onto a spare block under a 2M S-EPT level.
     const on = `scenario ${scenario.name} on ${choice.tree}, whose S-EPT has 2M leaves`;
     if (module === '2.0')
-      throw new TreeError(`--module 2.0: Dynamic PAMT with 2M S-EPT leaves is not modelled yet (${on})`);
+      throw new TreeError(
+        `--module 2.0: Dynamic PAMT with 2M S-EPT leaves is not modelled yet (${on})`,
+      );
     if (scenario.spareBlocks)
       throw new TreeError(`--param spare-blocks: not modelled with 2M S-EPT leaves yet (${on})`);
   }

@@ -107,6 +107,8 @@ describe('frames apart from GFNs', () => {
     const v = k.v;
     const s = buildSystem(k.config).initial()[0]!;
     const orders = () => [0, 1, 2, 3].map((g) => kvm_gmem_mapping_order(k, s, g));
+    expect(orders()).toEqual([0, 0, 0, 0]); // not allocated yet
+    for (let g = 0; g < 4; g++) s[v.present + g] = 1;
     expect(orders()).toEqual([1, 1, 1, 1]);
     s[v.attr + 2] = ATTR_SHARED;
     expect(orders()).toEqual([0, 0, 0, 0]);

@@ -121,12 +121,14 @@ describe('hugepage-v3 (issue 17)', () => {
       'getPfnTakesInvalidateLock',
       'inPlaceConversion',
       'hugetlb',
+      'dpamt',
       'hugeLeaves',
     ]);
     expect(portChanges('conversion-rfc', 'hugepage-v3')).toEqual([
       'tdxPins',
       'addPath',
       'vmStateGuard',
+      'dpamt',
       'hugeLeaves',
     ]);
   });

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { count } from '../src/cli/count.js';
+import { count } from '../../src/cli/count.js';
 
 it('count writes a whole number as toLocaleString("en-US") does', () => {
   expect([0, 7, 999, 1000, 1234567, -1234].map(count)).toEqual([
