@@ -72,7 +72,10 @@ export function invariants(k: Kernel): Invariant[] {
     },
     {
       name: 'no-private-and-shared-at-once',
-      reads: [...k.frames(v.sept, v.attr, v.refUserMap, v.refGup, v.folioBlock), ...k.ranges(v.sept2m)],
+      reads: [
+        ...k.frames(v.sept, v.attr, v.refUserMap, v.refGup, v.folioBlock),
+        ...k.ranges(v.sept2m),
+      ],
       doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
       check(s) {
         for (let g = 0; g < gfns; g++) {

@@ -195,7 +195,12 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
   return guestTouch(k, c, g, retry, {
     fn: 'guest write',
     accepted: 1,
-    reads: [v.sept + g, v.guestData + g, ...k.frameVars(g, v.content, v.dirty), ...k.ranges(v.sept2m)],
+    reads: [
+      v.sept + g,
+      v.guestData + g,
+      ...k.frameVars(g, v.content, v.dirty),
+      ...k.ranges(v.sept2m),
+    ],
     writes: [
       ...k.frameVars(g, v.content, v.dirty),
       v.guestData + g,

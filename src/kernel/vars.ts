@@ -225,12 +225,14 @@ export class Vars {
       : this.zero;
     this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', frames, flag) : this.zero;
     const dpamt = module === '2.0';
-    this.pamtNode = dpamt ? this.array('pamt_node', PAMT_RANGES, () => [PT_NDA, PT_PAMT]) : this.zero;
+    this.pamtNode = dpamt
+      ? this.array('pamt_node', PAMT_RANGES, () => [PT_NDA, PT_PAMT])
+      : this.zero;
     this.pamtPair = dpamt ? this.array('pamt_pair', PAMT_RANGES, flag) : this.zero;
     this.pamtRef = dpamt
       ? this.array('dpamt_refcount', PAMT_RANGES, (c) => upTo(c.scenario.gfns + c.scenario.vcpus))
       : this.zero;
-        this.hugeRanges = tree.hugeLeaves && hugeFolio > 1 ? Math.ceil(gfns / hugeFolio) : 0;
+    this.hugeRanges = tree.hugeLeaves && hugeFolio > 1 ? Math.ceil(gfns / hugeFolio) : 0;
     const ranges = (name: string, domain: Domain) =>
       this.hugeRanges ? this.array(name, this.hugeRanges, domain) : this.zero;
     this.sept2m = ranges('sept2m', of(6));

@@ -58,7 +58,8 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   if (k.pamt) {
     // Dynamic PAMT (module 2.0): the range's 2M PAMT entry, its pair, the kernel's refcount
     for (let r = 0; r < PAMT_RANGES; r++) {
-      out[`2M range ${r} PAMT`] = s[v.pamtNode + r] === PT_PAMT ? 'node over a page pair' : 'PT_NDA';
+      out[`2M range ${r} PAMT`] =
+        s[v.pamtNode + r] === PT_PAMT ? 'node over a page pair' : 'PT_NDA';
       out[`2M range ${r} pair pages`] = s[v.pamtPair + r] ? "the module's" : 'free';
       out[`2M range ${r} DPAMT refcount`] = String(s[v.pamtRef + r]);
     }
