@@ -67,14 +67,17 @@ describe('installed from npm pack', () => {
       ])
         expect((await septcheck('new', k!, f!)).code).toBe(0);
 
-      const claims = await septcheck('claims', '--policy', 'p.ts');
-      expect(claims.code).toBe(0);
-      expect(claims.stdout).toContain(
-        '\nnopin                   pass              pass                                     fail [4]                                pass                     pass            pass                fail [5]                                      pass\n',
-      );
-      expect(claims.stdout).toContain(
-        '\np                       pass              pass                                     leak [17]                               pass                     pass            pass                leak [18]                                     pass\n',
-      );
+      // The whole table once (a policy file of each kind also loads in `check --policy` below).
+      if (kind === 'module') {
+        const claims = await septcheck('claims', '--policy', 'p.ts');
+        expect(claims.code).toBe(0);
+        expect(claims.stdout).toContain(
+          '\nnopin                   pass              pass                                     fail [4]                                pass                     pass            pass                fail [5]                                      pass\n',
+        );
+        expect(claims.stdout).toContain(
+          '\np                       pass              pass                                     leak [17]                               pass                     pass            pass                leak [18]                                     pass\n',
+        );
+      }
 
       expect(JSON.parse((await septcheck('check', 'm.ts', '--json')).stdout)).toMatchObject({
         model: 'm',
