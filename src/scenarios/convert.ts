@@ -1,5 +1,6 @@
 import {
   defaultScenario,
+  folioPagesParam,
   gfnRange,
   spareBlocksParam,
   vcpusParam,
@@ -14,12 +15,7 @@ export const convertFamily: ScenarioFamily = {
   doc: 'One huge folio (2 subpages by default): partial conversion to shared (split), GUP I/O, back to private (merge), teardown.',
   params: {
     vcpus: vcpusParam(1),
-    'folio-pages': {
-      default: 2,
-      min: 2,
-      max: 8,
-      doc: 'subpages of the HugeTLB folio (each a GFN the guest uses)',
-    },
+    'folio-pages': folioPagesParam(),
     'spare-blocks': spareBlocksParam(),
   },
   build: ({ vcpus, 'folio-pages': pages, 'spare-blocks': spare }) => ({

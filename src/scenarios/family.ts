@@ -27,6 +27,16 @@ export function pagesParam(defaultValue: number, min = 1): ParamSpec {
 
 /** Free blocks of frames beyond the GFNs' own (src/kernel/frames.ts): with one, guest_memfd
  * allocates the lowest free block and a folio can land on frames other than its GFNs'. */
+/** The HugeTLB folio's pages (`folio-pages`), each standing for 4 KiB of a real 2M folio's 512. */
+export function folioPagesParam(): ParamSpec {
+  return {
+    default: 2,
+    min: 2,
+    max: 8,
+    doc: 'subpages of the HugeTLB folio (each a GFN the guest uses, standing for 4 KiB of the 512 of a 2M page)',
+  };
+}
+
 export function spareBlocksParam(): ParamSpec {
   return {
     default: 0,

@@ -1,4 +1,10 @@
-import { defaultScenario, gfnRange, vcpusParam, type ScenarioFamily } from './family.js';
+import {
+  defaultScenario,
+  folioPagesParam,
+  gfnRange,
+  vcpusParam,
+  type ScenarioFamily,
+} from './family.js';
 
 /** One HugeTLB folio of `folio-pages` pages (standing for a 2M page's 512) on a finalized TD:
  * the guest (a Linux guest: 2M first, 4K if that fails) accepts the range and writes every
@@ -9,12 +15,7 @@ export const hugeMapFamily: ScenarioFamily = {
   doc: 'One huge folio on a running TD: the guest accepts it (2M, else 4K) and writes it, KVM maps 2M, teardown zaps and reclaims it.',
   params: {
     vcpus: vcpusParam(1),
-    'folio-pages': {
-      default: 2,
-      min: 2,
-      max: 8,
-      doc: 'pages of the HugeTLB folio (standing for the 512 of a 2M page)',
-    },
+    'folio-pages': folioPagesParam(),
   },
   build: (p) => ({
     name: 'huge-map',
