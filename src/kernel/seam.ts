@@ -280,7 +280,9 @@ export class Seam {
     return r < this.v.hugeRanges ? r : -1;
   }
 
-  /** The frame block (a 2M PAMT entry) that holds `frame`, or -1 where there is none. */
+  /** The frame block (a 2M PAMT entry) that holds `frame`, or -1 where there is none. Blocks
+   * and huge ranges are numbered alike because under 2M leaves a huge folio never leaves its own
+   * block: spare blocks are refused there (trees.ts resolveTree). */
   private blockOf(frame: number): number {
     return this.rangeOf(frame);
   }
