@@ -47,6 +47,17 @@ const scenarios = ['basic', 'convert', 'contention', 'teardown'];
 const runs = (names: readonly string[], faults: readonly string[], hvo = false): Run[] =>
   names.flatMap((scenario) => faults.map((f) => ({ scenario, faults: f, hvo })));
 const zapFailures = ['remove-fails=1', 'block-fails=1'];
+/** `convert` on hugepage-v3 with each fault budget, at folio-pages 2 (its default) and 4. */
+const hugeConvertRuns = (faults: readonly string[]): Run[] =>
+  [2, 4].flatMap((pages) =>
+    faults.map((f) => ({
+      scenario: 'convert',
+      faults: f,
+      hvo: false,
+      tree: 'hugepage-v3' as const,
+      ...(pages === 2 ? {} : { params: { 'folio-pages': pages } }),
+    })),
+  );
 
 export const questions: readonly Question[] = [
   {
@@ -140,15 +151,7 @@ export const hugeQuestions: readonly Question[] = [
     id: 'huge-partial-unmap-completes',
     title: 'a partial unmap of a 2M mapping completes',
     doc: 'Converting one page of a 2M-mapped HugeTLB folio to shared and back finishes: the 2M leaf is split (BLOCK, TRACK, DEMOTE), the page zapped, the folio split and merged again, with transient references or a BUSY SEAMCALL; no 2M leaf outlives its folio.',
-    runs: [2, 4].flatMap((pages) =>
-      ['', 'transient-refs=1', 'busy=1'].map((faults) => ({
-        scenario: 'convert',
-        faults,
-        hvo: false,
-        tree: 'hugepage-v3' as const,
-        ...(pages === 2 ? {} : { params: { 'folio-pages': pages } }),
-      })),
-    ),
+    runs: hugeConvertRuns(['', 'transient-refs=1', 'busy=1']),
     invariants: ['mapping-within-folio'],
     findings: [],
     liveness: ['conversion-completes', 'split-completes'],
@@ -157,13 +160,7 @@ export const hugeQuestions: readonly Question[] = [
     id: 'failed-demote-safe',
     title: 'a failed DEMOTE never frees a mapped frame',
     doc: 'When TDH.MEM.PAGE.DEMOTE fails while a partial conversion splits a 2M mapping (a KVM or TDX module bug), no frame the S-EPT still maps or the module still assigns goes to a new owner, and none with dirty TD cache lines; a deliberate leak (frames, the TDR, the orphan S-EPT table page) is a leak.',
-    runs: [2, 4].map((pages) => ({
-      scenario: 'convert',
-      faults: 'demote-fails=1',
-      hvo: false,
-      tree: 'hugepage-v3' as const,
-      ...(pages === 2 ? {} : { params: { 'folio-pages': pages } }),
-    })),
+    runs: hugeConvertRuns(['demote-fails=1']),
     invariants: [
       'no-reuse-while-mapped',
       'flush-and-clear-before-reuse',
