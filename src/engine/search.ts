@@ -462,7 +462,8 @@ export class Search {
 
   /** Everything the run keeps per state or per edge (the tables, and for liveness its edges and
    * the working arrays of the check that follows the search) at the tables' next doubling must
-   * fit in the budget; each table in one typed array (V8 allows at most 2^32 bytes); and V8's
+   * fit in the budget; each table in one typed array (Node 20's V8 allows at most 2^32
+   * elements, whatever their size); and V8's
    * own heap must keep room (the engine keeps little there, traces mostly, but a model may, and
    * a bound that V8 reaches first is a crash, not an incomplete run). */
   memoryLeft(visitedBytes = this.visited.bytes): boolean {
@@ -472,7 +473,7 @@ export class Search {
     if (bytes > this.peakBytes) this.peakBytes = bytes;
     return (
       2 * bytes <= max &&
-      2 * Math.max(store.largestArray, visitedBytes, edges?.targets.byteLength ?? 0) <= 2 ** 32 &&
+      2 * Math.max(store.largestArray, visitedBytes / 4, edges?.targets.length ?? 0) <= 2 ** 32 &&
       this.heapLeft()
     );
   }

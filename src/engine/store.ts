@@ -81,9 +81,9 @@ export class StateStore {
     return BLOCK_ROWS * this.stride;
   }
 
-  /** The largest single array the store holds (each must stay under V8's 2^32 bytes). */
+  /** The length of the largest single array the store holds (V8 caps a typed array's length). */
   get largestArray(): number {
-    return Math.max(this.via.byteLength, this.blocks[0]!.byteLength, this.blockGrowth);
+    return Math.max(this.via.length, this.blocks[0]!.length, this.blockGrowth / 4);
   }
 
   /** Frees every row: the parallel search keeps them in its partitions from now on, and the
