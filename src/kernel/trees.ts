@@ -125,8 +125,12 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       hugetlb: no('guest_memfd allocates order-0 folios (trees.md)'),
       dpamt: { value: 'none', source: 'Dynamic PAMT was not merged (v4 posted Nov 2025)' },
       hugeLeaves: no('tdx_gmem_max_mapping_level answers 4K (v6.17 tdx.c): TDX maps 4K only'),
-      punchWholeHugePages: no('[gmem-6.18]/[kx-gmem] kvm_gmem_fallocate: offset and len PAGE_ALIGNED only (no HugeTLB guest_memfd)'),
-      punchMergesFirst: no('[gmem-6.18] kvm_gmem_punch_hole: truncate_inode_pages_range, no refcount check'),
+      punchWholeHugePages: no(
+        '[gmem-6.18]/[kx-gmem] kvm_gmem_fallocate: offset and len PAGE_ALIGNED only (no HugeTLB guest_memfd)',
+      ),
+      punchMergesFirst: no(
+        '[gmem-6.18] kvm_gmem_punch_hole: truncate_inode_pages_range, no refcount check',
+      ),
       restructureAfterInvalidateEnd: no('no HugeTLB folio to restructure (trees.md)'),
     },
   },
@@ -148,8 +152,12 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       hugetlb: no('guest_memfd allocates order-0 (or THP, not modelled) folios (trees.md)'),
       dpamt: { value: 'none', source: '[v3] has no Dynamic PAMT patch' },
       hugeLeaves: no('[v3] keeps TDX at 4K; 2M leaves come with [hp-v3] 24/24 (its cover)'),
-      punchWholeHugePages: no('[gmem-6.18]/[kx-gmem] kvm_gmem_fallocate: offset and len PAGE_ALIGNED only (no HugeTLB guest_memfd)'),
-      punchMergesFirst: no('[gmem-6.18]/[kx-gmem] kvm_gmem_punch_hole: truncate_inode_pages_range, no refcount check'),
+      punchWholeHugePages: no(
+        '[gmem-6.18]/[kx-gmem] kvm_gmem_fallocate: offset and len PAGE_ALIGNED only (no HugeTLB guest_memfd)',
+      ),
+      punchMergesFirst: no(
+        '[gmem-6.18]/[kx-gmem] kvm_gmem_punch_hole: truncate_inode_pages_range, no refcount check',
+      ),
       restructureAfterInvalidateEnd: no('no HugeTLB folio to restructure (trees.md)'),
     },
   },
@@ -203,7 +211,7 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       restructureAfterInvalidateEnd: {
         value: false,
         source:
-          '[rfc-v2] 38/51 splits the folio inside the conversion\'s invalidation; the zap-before-split FIXUP came with [gmem-hv3] ([hp-v3] 00, Base (2))',
+          "[rfc-v2] 38/51 splits the folio inside the conversion's invalidation; the zap-before-split FIXUP came with [gmem-hv3] ([hp-v3] 00, Base (2))",
         inferred: true,
       },
     },
