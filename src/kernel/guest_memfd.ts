@@ -306,6 +306,12 @@ function safeRefcount(k: Kernel, s: State, range: number): boolean {
  * reference meanwhile. */
 export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
+  // its status (the step that ends the path leaves none behind)
+  const convertStatus = (b: State) => {
+    const t = b.slice();
+    convertToShared(k, t, inv, inv.range(b));
+    return t[inv.status]!;
+  };
   return invalidationWork(k, inv, {
     work: 'to-shared',
     fn: k.tree.restructureAfterInvalidateEnd ? 'kvm_gmem_restructure' : 'kvm_gmem_convert_range',
@@ -320,7 +326,7 @@ export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
       !needsSplit(k, s, range) || k.mm.folioRefs(s, k.frameOf(s, 0)) === splitExpects(k),
     apply: (t, range) => convertToShared(k, t, inv, range),
     call: (b, a) =>
-      `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`,
+      `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(convertStatus(b))}`,
   });
 }
 
