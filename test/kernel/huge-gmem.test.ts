@@ -3,7 +3,8 @@ import { check } from '../../src/engine/index.js';
 import { parseFaults, systemModel } from '../../src/kernel/index.js';
 import { policies } from '../../src/policies/index.js';
 import { scenarioFamilies } from '../../src/scenarios/index.js';
-import { callsReached, steps } from './helpers.js';
+import { MIRROR_LEAF, MIRROR_TABLE, SPTE_NONE, TABLE_NONE } from '../../src/kernel/vars.js';
+import { callsReached, steps, transitions } from './helpers.js';
 
 /** guest_memfd on hugepage-v3 (huge-pages.md G1-G3): the huge-convert and huge-punch
  * scenarios, which resolve to that tree. */
@@ -38,6 +39,32 @@ describe('huge-convert: a partial conversion of a 2M-mapped folio', () => {
       'to shared, gfns 1, huge folio split -> TDX_SUCCESS (0x0000000000000000)',
     );
     expect(calls).toContain('to private, gfns 1 -> 0');
+  });
+
+  it('back to private the folio is merged, and gfn 1 is mapped again at 4K under the table (no promotion)', () => {
+    const { model: m, kernel } = systemModel({
+      scenario: scenarioFamilies['huge-convert']!.build({ vcpus: 1, 'folio-pages': 2 }),
+      policy: policies.nopin!,
+      faults: {},
+      hvo: false,
+    });
+    const v = kernel.v;
+    let merged4k = 0;
+    let promoted = 0;
+    for (const { next: s } of transitions(m)) {
+      // once a table is linked (the split), the range never maps 2M again
+      if (s[v.vmmOp] === 3 && s[v.table] !== TABLE_NONE && s[v.mirror2m] === MIRROR_LEAF)
+        promoted++;
+      if (
+        s[v.vmmOp] === 3 && // the to-private op is done: teardown is next
+        s[v.folioSplit] === 0 &&
+        s[v.mirror2m] === MIRROR_TABLE &&
+        s[v.spte + 1] !== SPTE_NONE
+      )
+        merged4k++;
+    }
+    expect(merged4k).toBeGreaterThan(0);
+    expect(promoted).toBe(0);
   });
 
   it('its fault parameters are its default faults (demote-fails=1: nopin frees a mapped frame)', () => {
