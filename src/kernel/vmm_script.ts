@@ -65,11 +65,13 @@ export class VmmScript {
   }
 
   /** Has the VMM begun converting or discarding GFN `g` (so the guest has given it up)? A
-   * punch back at its start to try again after -EAGAIN (guest_memfd.ts) still has. */
+   * punch back at its start to try again after -EAGAIN (guest_memfd.ts) still has (a
+   * conversion to private retrying is at its start: the GFNs are shared until it succeeds). */
   holds(s: State, g: number): boolean {
     const i = this.index(s);
     if (i < 0) return false;
-    if (s[this.pcVar] === this.entry[i] && s[this.statusVar] !== S.EAGAIN) return false;
+    const retrying = this.entry[i] === INV_LOCK && s[this.statusVar] === S.EAGAIN;
+    if (s[this.pcVar] === this.entry[i] && !retrying) return false;
     return (this.range[i]! & (1 << g)) !== 0;
   }
 }
