@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/index.js';
+import { fallocateRefuses } from '../../src/kernel/guest_memfd.js';
 import { parseFaults, systemModel } from '../../src/kernel/index.js';
 import { policies } from '../../src/policies/index.js';
-import { scenarioFamilies } from '../../src/scenarios/index.js';
+import { scenarioFamilies, scenarios } from '../../src/scenarios/index.js';
 import { MIRROR_LEAF, MIRROR_TABLE, SPTE_NONE, TABLE_NONE } from '../../src/kernel/vars.js';
 import { callsReached, steps, transitions } from './helpers.js';
 
@@ -105,5 +106,24 @@ describe('huge-punch: the one-page punch is -EINVAL, the whole-folio punch -EAGA
       'vmm:merge_truncate_range',
       'host:alloc_pages',
     ]);
+  });
+});
+
+describe('kvm_gmem_fallocate refuses part of a huge page on hugepage-v3 only (punchWholeHugePages)', () => {
+  const kernel = (scenario: string, tree: 'hugepage-v3' | 'conversion-rfc') =>
+    systemModel({
+      scenario: scenarios[scenario]!,
+      policy: policies.nopin!,
+      faults: {},
+      hvo: false,
+      tree,
+    }).kernel;
+  it.each([
+    ['convert', 'hugepage-v3', 0b10, true], // one page of the 2-page HugeTLB folio
+    ['convert', 'hugepage-v3', 0b11, false], // the whole folio
+    ['convert', 'conversion-rfc', 0b10, false], // that tree punches pages
+    ['basic', 'hugepage-v3', 0b01, false], // no HugeTLB file: page-aligned is enough
+  ] as const)('%s on %s, gfns %i: refused %s', (scenario, tree, range, refused) => {
+    expect(fallocateRefuses(kernel(scenario, tree), range)).toBe(refused);
   });
 });
