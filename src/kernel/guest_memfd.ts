@@ -303,7 +303,9 @@ function safeRefcount(k: Kernel, s: State, range: number): boolean {
 
 /** Conversion to shared: kvm_gmem_convert_range. A split waits, holding the invalidate lock,
  * for the folio's refcount to drop to what guest_memfd accounts for: no new fault can take a
- * reference meanwhile. */
+ * reference meanwhile. Where the tree restructures after invalidate_end (hugepage-v3's
+ * kvm_gmem_convert, G3) this is kvm_gmem_restructure plus the attribute's store, and it ends
+ * the path (filemap_invalidate_unlock in __kvm_gmem_set_attributes). */
 export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
   // its status (the step that ends the path leaves none behind)
