@@ -217,8 +217,6 @@ describe('claims --huge (issue 17, tree hugepage-v3)', () => {
       ],
     ]);
     expect(rows[0]!.cells[0]!.property).toBe('conversion-completes@op0');
-    expect(rows[0]!.cells[0]!.command).toBe(
-      'septcheck check --scenario huge-convert --policy pin',
-    );
+    expect(rows[0]!.cells[0]!.command).toBe('septcheck check --scenario huge-convert --policy pin');
   });
 });
