@@ -476,7 +476,8 @@ export function kvmGmemConvertToPrivate(k: Kernel, t: State, range: number): num
 }
 
 /** Merge the HugeTLB folio back when every subpage is private, present and unreferenced but
- * for the page cache. */
+ * for the page cache. Our simplification: with another reference the merge is skipped, where
+ * [gmem-hv3]'s kvm_gmem_restructure would wait in the refcount freeze (huge-pages.md G4). */
 function mergeIfWhole(k: Kernel, t: State): void {
   const v = k.v;
   const huge = k.config.scenario.hugeFolio;
