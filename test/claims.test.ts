@@ -162,7 +162,7 @@ describe('claims --huge (issue 17, tree hugepage-v3)', () => {
         [r.cells[0]!.verdict, r.cells[0]!.verdict],
       ]);
     expect(rows.find((r) => r.policy === 'nopin')!.cells[0]!.command).toBe(
-      'septcheck check --scenario convert --policy nopin --faults demote-fails=1 --tree hugepage-v3',
+      'septcheck check --scenario huge-convert --policy nopin --faults demote-fails=1',
     );
   });
 
@@ -183,42 +183,40 @@ describe('claims --huge (issue 17, tree hugepage-v3)', () => {
         'pin',
         'fail',
         [
-          ['', 1036, 'fail'],
-          ['transient-refs=1', 4577, 'fail'],
-          ['busy=1', 3324, 'fail'],
-          ['', 5100, 'fail'],
-          ['transient-refs=1', 76187, 'fail'],
-          ['busy=1', 46160, 'fail'],
+          ['', 1064, 'fail'],
+          ['transient-refs=1', 4689, 'fail'],
+          ['busy=1', 3380, 'fail'],
+          ['', 5244, 'fail'],
+          ['transient-refs=1', 77051, 'fail'],
+          ['busy=1', 46448, 'fail'],
         ],
       ],
       [
         'nopin',
         'pass',
         [
-          ['', 2347, 'pass'],
-          ['transient-refs=1', 10251, 'pass'],
-          ['busy=1', 5670, 'pass'],
-          ['', 29196, 'pass'],
-          ['transient-refs=1', 224810, 'pass'],
-          ['busy=1', 85904, 'pass'],
+          ['', 2355, 'pass'],
+          ['transient-refs=1', 10283, 'pass'],
+          ['busy=1', 5686, 'pass'],
+          ['', 29228, 'pass'],
+          ['transient-refs=1', 225002, 'pass'],
+          ['busy=1', 85968, 'pass'],
         ],
       ],
       [
         'reclaim-after-teardown',
         'pass',
         [
-          ['', 2423, 'pass'],
-          ['transient-refs=1', 10498, 'pass'],
-          ['busy=1', 5860, 'pass'],
-          ['', 30213, 'pass'],
-          ['transient-refs=1', 228114, 'pass'],
-          ['busy=1', 88937, 'pass'],
+          ['', 2431, 'pass'],
+          ['transient-refs=1', 10530, 'pass'],
+          ['busy=1', 5876, 'pass'],
+          ['', 30245, 'pass'],
+          ['transient-refs=1', 228306, 'pass'],
+          ['busy=1', 89001, 'pass'],
         ],
       ],
     ]);
     expect(rows[0]!.cells[0]!.property).toBe('conversion-completes@op0');
-    expect(rows[0]!.cells[0]!.command).toBe(
-      'septcheck check --scenario convert --policy pin --tree hugepage-v3',
-    );
+    expect(rows[0]!.cells[0]!.command).toBe('septcheck check --scenario huge-convert --policy pin');
   });
 });

@@ -47,14 +47,14 @@ const scenarios = ['basic', 'convert', 'contention', 'teardown'];
 const runs = (names: readonly string[], faults: readonly string[], hvo = false): Run[] =>
   names.flatMap((scenario) => faults.map((f) => ({ scenario, faults: f, hvo })));
 const zapFailures = ['remove-fails=1', 'block-fails=1'];
-/** `convert` on hugepage-v3 with each fault budget, at folio-pages 2 (its default) and 4. */
+/** `huge-convert` (tree hugepage-v3, the only one with 2M leaves) with each fault budget, at
+ * folio-pages 2 (its default) and 4. */
 const hugeConvertRuns = (faults: readonly string[]): Run[] =>
   [2, 4].flatMap((pages) =>
     faults.map((f) => ({
-      scenario: 'convert',
+      scenario: 'huge-convert',
       faults: f,
       hvo: false,
-      tree: 'hugepage-v3' as const,
       ...(pages === 2 ? {} : { params: { 'folio-pages': pages } }),
     })),
   );
@@ -141,7 +141,7 @@ export const questions: readonly Question[] = [
  * The huge-page questions (`claims --huge`, issue 17), on tree hugepage-v3.
  * - A failed DEMOTE leaves the mirror a 4K table over the S-EPT's blocked 2M leaf (huge-pages.md
  *   K2, K3), so every later 4K zap of the range fails with TDX_EPT_WALK_FAILED. The split comes
- *   from a partial conversion (`convert`, one folio of 2 and of 4 pages). Judged on safety and
+ *   from a partial conversion (`huge-convert`, one folio of 2 and of 4 pages). Judged on safety and
  *   the leak finding only: a design that keeps the frame may instead hang the conversion's folio
  *   split (its conversion-completes, the partial-conversion column's question).
  * - Dynamic PAMT runs model the TDX module 2.0 as well.

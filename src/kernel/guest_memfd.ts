@@ -11,6 +11,15 @@
  * ../shared/reference/domain.md. Our simplifications: one memslot binds the whole file at
  * GFN 0; conversion splits the folio in one step and never waits inside the kernel (it returns
  * -EAGAIN and the VMM retries); shared pages are not mapped in KVM's shared EPT.
+ *
+ * Tree hugepage-v3 ([gmem-hv3], huge-pages.md G1-G3; trees.ts): a punch of a HugeTLB file covers
+ * whole huge folios or is -EINVAL, and merges and truncates only with a safe refcount (else
+ * -EAGAIN); the conversion to shared ends the invalidation before it splits the folio.
+ * Simplifications there: the invalidation's range (rounded out to the huge page by
+ * kvm_gmem_compute_invalidate_start/end) is not part of the state, as mmu_invalidate_in_progress
+ * stops every fault; kvm_gmem_split_private's own mmu_lock hold is merged into the zap's (the
+ * split of a boundary leaf runs first in the same walk, tdx.ts), since no fault can map between
+ * them while filemap_invalidate_lock is held.
  */
 import type { Action, State, Successors } from '../engine/index.js';
 import {
@@ -22,7 +31,14 @@ import {
   type Invalidator,
 } from './invalidator.js';
 import type { Kernel } from './kernel.js';
-import { INV_BEGIN, INV_END, INV_LOCK, INV_MMU_UNLOCK, INV_WORK } from './programs.js';
+import {
+  INV_BEGIN,
+  INV_END,
+  INV_LOCK,
+  INV_MMU_UNLOCK,
+  INV_RESTRUCTURE,
+  INV_WORK,
+} from './programs.js';
 import { S, statusText } from './seam.js';
 import { kernelStep } from './step.js';
 import { ATTR_PRIVATE, ATTR_SHARED, GMEM_RELEASED, LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
@@ -116,6 +132,26 @@ export function needsSplit(k: Kernel, s: State, range: number): boolean {
   return (range & whole) !== 0 && (range & whole) !== whole;
 }
 
+/** Does kvm_gmem_fallocate refuse to punch `range` (-EINVAL before any lock)? On a HugeTLB
+ * file where the tree wants whole huge pages (trees.ts punchWholeHugePages, G1): when the range
+ * does not start and end on the folio's boundaries. */
+export function fallocateRefuses(k: Kernel, range: number): boolean {
+  const huge = k.config.scenario.hugeFolio;
+  if (huge <= 1 || !k.tree.punchWholeHugePages) return false;
+  const { start, end } = rangeArgs(range);
+  return start % huge !== 0 || (end - start) % huge !== 0;
+}
+
+/** Does the punch merge before it truncates, with the refcount check (punchMergesFirst, G2)?
+ * Only a HugeTLB file: merge_truncate_range truncates any other at once. */
+const mergesFirst = (k: Kernel) => k.config.scenario.hugeFolio > 1 && k.tree.punchMergesFirst;
+
+/** Does the conversion to shared split the folio after invalidate_end (the invalidator being
+ * at `s`)? */
+export function restructuresLate(k: Kernel, inv: Invalidator, s: State): boolean {
+  return k.tree.restructureAfterInvalidateEnd && inv.work(s) === 'to-shared';
+}
+
 /** What truncate may write. */
 export const truncateWrites = (k: Kernel) => [
   ...k.frames(k.v.present),
@@ -144,7 +180,7 @@ export function filemapInvalidateLock(k: Kernel, inv: Invalidator): Action {
       ...(early ? truncateWrites(k) : []),
     ],
     next(s, out) {
-      if (s[v.filemapLock] !== 0) return;
+      if (s[v.filemapLock] !== 0 || inv.refused?.(s)) return;
       const t = out.next();
       t[v.filemapLock] = LOCK_EXCLUSIVE;
       t[inv.pc] = INV_BEGIN;
@@ -190,6 +226,10 @@ export function kvmGmemInvalidateBegin(k: Kernel, inv: Invalidator): Action {
 interface WorkStep {
   readonly work: InvalidationWork;
   readonly fn: string;
+  /** its file: mm/truncate.c for truncate, else guest_memfd.c */
+  readonly file?: string;
+  /** after kvm_gmem_invalidate_end, ending the path (INV_RESTRUCTURE), instead of before it */
+  readonly late?: boolean;
   readonly reads: readonly number[];
   readonly writes: readonly number[];
   ready(s: State, range: number): boolean;
@@ -197,47 +237,87 @@ interface WorkStep {
   call(b: State, a: State): string;
 }
 
-function invalidationWork(inv: Invalidator, w: WorkStep): Action {
+function invalidationWork(k: Kernel, inv: Invalidator, w: WorkStep): Action {
   return kernelStep({
     process: inv.process,
     fn: w.fn,
-    file: w.work === 'truncate' ? 'mm/truncate.c' : GMEM,
+    file: w.file ?? (w.work === 'truncate' ? 'mm/truncate.c' : GMEM),
     fairness: 'weak',
-    at: [inv.pc, INV_WORK],
+    at: [inv.pc, w.late ? INV_RESTRUCTURE : INV_WORK],
     reads: [...own(inv), ...w.reads],
-    writes: [inv.pc, ...w.writes],
+    writes: [inv.pc, ...w.writes, ...(w.late ? [k.v.filemapLock, ...inv.finishWrites] : [])],
     next(s, out) {
       if (inv.work(s) !== w.work || !w.ready(s, inv.range(s))) return;
       const t = out.next();
       w.apply(t, inv.range(s));
-      t[inv.pc] = INV_END;
+      if (!w.late) t[inv.pc] = INV_END;
+      else {
+        t[k.v.filemapLock] = 0; // filemap_invalidate_unlock
+        inv.finish(t);
+      }
     },
     call: w.call,
   });
 }
 
-/** Punch hole: truncate_inode_pages_range drops the range's folios. */
+/** Punch hole: truncate_inode_pages_range drops the range's folios. On a tree that merges
+ * first (G2, [gmem-hv3] merge_truncate_range with require_merge): unless every folio in the
+ * range holds only the page cache's reference (kvm_gmem_has_safe_refcount), -EAGAIN and
+ * nothing truncated (the zap is done); else the split pieces are merged back to the huge
+ * folio (gmem_hugetlb_restructure_folio) and the whole folio leaves the page cache. */
 export function truncateInodePagesRange(k: Kernel, inv: Invalidator): Action {
-  return invalidationWork(inv, {
+  const v = k.v;
+  const merge = mergesFirst(k);
+  return invalidationWork(k, inv, {
     work: 'truncate',
-    fn: 'truncate_inode_pages_range',
+    fn: merge ? 'merge_truncate_range' : 'truncate_inode_pages_range',
+    ...(merge ? { file: GMEM } : {}),
     reads: k.mm.refReads,
-    writes: truncateWrites(k),
+    writes: [
+      ...truncateWrites(k),
+      ...(merge ? [inv.status, ...k.scalars(v.folioSplit), ...k.frames(v.refPageCache)] : []),
+    ],
     // The mutation: a punch hole that waits for the refcount its own page-cache reference keeps up.
     ready: (s, range) => !k.mutated('truncate-waits-for-zero') || !anyReferenced(k, s, range),
-    apply: (t, range) => void (!k.mutated('truncate-before-unmap') && truncate(k, t, range)),
-    call: (b) => `gfns ${rangeText(k, inv.range(b))}`,
+    apply: (t, range) => {
+      if (k.mutated('truncate-before-unmap')) return;
+      if (merge) {
+        if (!safeRefcount(k, t, range)) return void (t[inv.status] = S.EAGAIN);
+        if (t[v.folioSplit]) mergeFolio(k, t);
+      }
+      truncate(k, t, range);
+    },
+    call: (b, a) =>
+      `gfns ${rangeText(k, inv.range(b))}${merge ? ` -> ${a[inv.status] === S.EAGAIN ? '-EAGAIN: a folio holds more than the page cache, nothing truncated' : `${b[v.folioSplit] ? 'merged, ' : ''}the whole folio truncated`}` : ''}`,
   });
+}
+
+/** kvm_gmem_has_safe_refcount: every folio with a page in `range` holds only the page cache's
+ * reference (the model's one for the folio; the kernel compares with its pages + the lookup's). */
+function safeRefcount(k: Kernel, s: State, range: number): boolean {
+  for (let g = 0; g < k.gfns; g++)
+    if (range & (1 << g) && s[k.v.present + g] && k.mm.folioRefs(s, k.frameOf(s, g)) !== 1)
+      return false;
+  return true;
 }
 
 /** Conversion to shared: kvm_gmem_convert_range. A split waits, holding the invalidate lock,
  * for the folio's refcount to drop to what guest_memfd accounts for: no new fault can take a
- * reference meanwhile. */
+ * reference meanwhile. Where the tree restructures after invalidate_end (hugepage-v3's
+ * kvm_gmem_convert, G3) this is kvm_gmem_restructure plus the attribute's store, and it ends
+ * the path (filemap_invalidate_unlock in __kvm_gmem_set_attributes). */
 export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
-  return invalidationWork(inv, {
+  // its status (the step that ends the path leaves none behind)
+  const convertStatus = (b: State) => {
+    const t = b.slice();
+    convertToShared(k, t, inv, inv.range(b));
+    return t[inv.status]!;
+  };
+  return invalidationWork(k, inv, {
     work: 'to-shared',
-    fn: 'kvm_gmem_convert_range',
+    fn: k.tree.restructureAfterInvalidateEnd ? 'kvm_gmem_restructure' : 'kvm_gmem_convert_range',
+    late: k.tree.restructureAfterInvalidateEnd,
     reads: k.mm.refReads,
     writes: [
       inv.status,
@@ -248,7 +328,7 @@ export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
       !needsSplit(k, s, range) || k.mm.folioRefs(s, k.frameOf(s, 0)) === splitExpects(k),
     apply: (t, range) => convertToShared(k, t, inv, range),
     call: (b, a) =>
-      `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(a[inv.status]!)}`,
+      `to shared, gfns ${rangeText(k, inv.range(b))}${a[v.folioSplit] !== b[v.folioSplit] ? ', huge folio split' : ''} -> ${statusText(convertStatus(b))}`,
   });
 }
 
@@ -259,7 +339,7 @@ export function kvmGmemConvertRange(k: Kernel, inv: Invalidator): Action {
  * unbinding is shown here, after the zap; the kernel does it before, under the same lock, with
  * every vCPU already out of KVM_RUN, so nothing can tell. */
 export function kvmGmemRelease(k: Kernel, inv: Invalidator): Action {
-  return invalidationWork(inv, {
+  return invalidationWork(k, inv, {
     work: 'release',
     fn: 'kvm_gmem_release',
     reads: [],
@@ -271,8 +351,8 @@ export function kvmGmemRelease(k: Kernel, inv: Invalidator): Action {
 }
 
 /** Memory failure: kvm_gmem_error_folio leaves the poisoned folio in the file. */
-export function kvmGmemErrorFolio(inv: Invalidator): Action {
-  return invalidationWork(inv, {
+export function kvmGmemErrorFolio(k: Kernel, inv: Invalidator): Action {
+  return invalidationWork(k, inv, {
     work: 'none',
     fn: 'kvm_gmem_error_folio',
     reads: [],
@@ -299,10 +379,12 @@ export function kvmGmemInvalidateEnd(k: Kernel, inv: Invalidator): Action {
       if (s[v.mmuLock] !== 0) return;
       const t = out.next();
       if (!k.mutated('invalidate-end-leaks')) t[v.invalidateInProgress]!--;
+      if (restructuresLate(k, inv, s)) return void (t[inv.pc] = INV_RESTRUCTURE);
       t[v.filemapLock] = 0;
       inv.finish(t);
     },
-    call: () => 'kvm_mmu_invalidate_end; filemap_invalidate_unlock',
+    call: (b) =>
+      `kvm_mmu_invalidate_end${restructuresLate(k, inv, b) ? '' : '; filemap_invalidate_unlock'}`,
     observe: (b) => [{ fn: 'kvm_gmem_invalidate_end', args: rangeArgs(inv.range(b)) }],
   });
 }
@@ -394,7 +476,8 @@ export function kvmGmemConvertToPrivate(k: Kernel, t: State, range: number): num
 }
 
 /** Merge the HugeTLB folio back when every subpage is private, present and unreferenced but
- * for the page cache. */
+ * for the page cache. Our simplification: with another reference the merge is skipped, where
+ * [gmem-hv3]'s kvm_gmem_restructure would wait in the refcount freeze (huge-pages.md G4). */
 function mergeIfWhole(k: Kernel, t: State): void {
   const v = k.v;
   const huge = k.config.scenario.hugeFolio;
@@ -404,8 +487,15 @@ function mergeIfWhole(k: Kernel, t: State): void {
     if (t[v.attr + i] !== ATTR_PRIVATE || !t[v.present + i] || k.mm.frameRefs(t, head + i) !== 1)
       return;
   }
-  t[v.folioSplit] = 0;
-  for (let i = 1; i < huge; i++) t[v.refPageCache + head + i] = 0;
+  mergeFolio(k, t);
+}
+
+/** gmem_hugetlb_restructure_folio to the huge order: the pieces are one folio again, with the
+ * head's page-cache reference. */
+function mergeFolio(k: Kernel, t: State): void {
+  const head = k.frameOf(t, 0);
+  t[k.v.folioSplit] = 0;
+  for (let i = 1; i < k.config.scenario.hugeFolio; i++) t[k.v.refPageCache + head + i] = 0;
 }
 
 /** The [start, end) of pages of a range mask, as guest_memfd's functions take it. */

@@ -29,7 +29,7 @@ export function invalidatingPath(k: Kernel, inv: Invalidator): Action[] {
     truncateInodePagesRange(k, inv),
     kvmGmemConvertRange(k, inv),
     kvmGmemRelease(k, inv),
-    kvmGmemErrorFolio(inv),
+    kvmGmemErrorFolio(k, inv),
     kvmGmemInvalidateEnd(k, inv),
     ...tdxSeptRemovePrivateSpte(k, inv),
     kvmMmuUnlock(k, inv),

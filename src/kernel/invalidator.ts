@@ -21,6 +21,8 @@ export interface Invalidator {
   range(s: State): number;
   /** The work done between unmapping and invalidate_end. */
   work(s: State): InvalidationWork;
+  /** The path is refused before it takes filemap_invalidate_lock (another step ends it). */
+  refused?(s: State): boolean;
   /** Called as the path takes filemap_invalidate_lock. */
   begin?(t: State): void;
   /** What a tracer sees as the path begins: its entry point. */

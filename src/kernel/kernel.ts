@@ -112,7 +112,7 @@ export class Kernel {
     this.seam = new Seam(v, this.module);
     this.pamt =
       this.module === '2.0' ? new TdxPamt(v, this.seam, (m) => this.mutated(m)) : undefined;
-    this.script = new VmmScript(config.scenario, v.vmmOp, v.vmmPc);
+    this.script = new VmmScript(config.scenario, v.vmmOp, v.vmmPc, v.vmmStatus);
     const reclaims: { frame: number; st: number }[] = [];
     const ctx: PolicyContext = {
       v: { refPin: v.refPin, refGup: v.refGup, marked: v.marked, poison: v.poison, sept: v.sept },

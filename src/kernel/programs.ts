@@ -53,6 +53,8 @@ export const ZAP_TRACK_RETRY = 13; // tdh_do_no_vcpus: TRACK again with vCPUs ke
 /** tdx_sept_split_private_spte ([hp-v3] 08): after the zap's BLOCK, TRACK and kick at 2M */
 export const SPLIT_DEMOTE = 14; // TDH.MEM.PAGE.DEMOTE through tdh_do_no_vcpus
 export const SPLIT_DEMOTE_RETRY = 15;
+/** kvm_gmem_restructure after kvm_gmem_invalidate_end (trees.ts restructureAfterInvalidateEnd) */
+export const INV_RESTRUCTURE = 16;
 export const invalidationLabels: Labels = {
   [INV_LOCK]: 'filemap_invalidate_lock',
   [INV_BEGIN]: 'kvm_gmem_invalidate_begin',
@@ -69,6 +71,7 @@ export const invalidationLabels: Labels = {
   [INV_MMU_UNLOCK]: 'KVM_MMU_UNLOCK',
   [INV_WORK]: 'work',
   [INV_END]: 'kvm_gmem_invalidate_end',
+  [INV_RESTRUCTURE]: 'kvm_gmem_restructure',
 };
 /** Is an invalidating path at a label where its cursor names the leaf being zapped? */
 export const zapping = (pc: number) =>

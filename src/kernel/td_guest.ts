@@ -85,7 +85,7 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
       ...(stray ? [] : [[v.accepted + g, touch.accepted] as const]),
       ...(touch.requires ?? []),
     ],
-    reads: [v.attr + g, ...k.frameVars(g, v.poison), v.vmmOp, v.vmmPc, ...touch.reads],
+    reads: [v.attr + g, ...k.frameVars(g, v.poison), v.vmmOp, v.vmmPc, v.vmmStatus, ...touch.reads],
     writes: touch.writes,
     next(s, out) {
       // A page the guest was told is poisoned (the VMM injects a machine check) it no longer

@@ -16,6 +16,7 @@ import {
   kvm_gmem_mapping_order,
   kvmGmemGetPfn,
   mappingOrderReads,
+  restructuresLate,
 } from './guest_memfd.js';
 import { own, type Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
@@ -25,6 +26,7 @@ import {
   FAULT_PFN,
   FAULT_PAMT_GET,
   FAULT_SEAMCALL,
+  INV_END,
   INV_MMU_UNLOCK,
   INV_WORK,
   VCPU_IDLE,
@@ -52,7 +54,7 @@ export function kvmMmuUnlock(k: Kernel, inv: Invalidator): Action {
     next(_, out) {
       const t = out.next();
       t[k.v.mmuLock] = 0;
-      t[inv.pc] = INV_WORK;
+      t[inv.pc] = restructuresLate(k, inv, t) ? INV_END : INV_WORK;
     },
   });
 }

@@ -57,6 +57,19 @@ export interface Switches {
    * of a 4K table on first 4K use, DEMOTE to split); without it every leaf is 4K and the S-EPT
    * tables are implicit (docs/system-model.md). */
   readonly hugeLeaves: boolean;
+  /** A HugeTLB guest_memfd refuses (-EINVAL) an fallocate whose offset or length is not a
+   * multiple of its huge page: a punch covers whole huge folios or nothing. Without it a
+   * punch is page-aligned only. */
+  readonly punchWholeHugePages: boolean;
+  /** A punch of a HugeTLB guest_memfd merges split pieces back to the huge folio before it
+   * truncates, and only with a safe refcount (every folio's refcount only what the page cache
+   * and the lookup hold): else -EAGAIN, nothing truncated, after the zap. Without it the
+   * punch truncates whatever the refcounts. */
+  readonly punchMergesFirst: boolean;
+  /** The conversion to shared ends the invalidation (kvm_gmem_invalidate_end) before it splits
+   * the HugeTLB folio (kvm_gmem_restructure), still under filemap_invalidate_lock. Without it
+   * the split is the invalidation's own work, before invalidate_end. */
+  readonly restructureAfterInvalidateEnd: boolean;
 }
 export type SwitchName = keyof Switches;
 
@@ -112,6 +125,13 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       hugetlb: no('guest_memfd allocates order-0 folios (trees.md)'),
       dpamt: { value: 'none', source: 'Dynamic PAMT was not merged (v4 posted Nov 2025)' },
       hugeLeaves: no('tdx_gmem_max_mapping_level answers 4K (v6.17 tdx.c): TDX maps 4K only'),
+      punchWholeHugePages: no(
+        '[gmem-6.18]/[kx-gmem] kvm_gmem_fallocate: offset and len PAGE_ALIGNED only (no HugeTLB guest_memfd)',
+      ),
+      punchMergesFirst: no(
+        '[gmem-6.18] kvm_gmem_punch_hole: truncate_inode_pages_range, no refcount check',
+      ),
+      restructureAfterInvalidateEnd: no('no HugeTLB folio to restructure (trees.md)'),
     },
   },
   'series-v3': {
@@ -132,6 +152,13 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       hugetlb: no('guest_memfd allocates order-0 (or THP, not modelled) folios (trees.md)'),
       dpamt: { value: 'none', source: '[v3] has no Dynamic PAMT patch' },
       hugeLeaves: no('[v3] keeps TDX at 4K; 2M leaves come with [hp-v3] 24/24 (its cover)'),
+      punchWholeHugePages: no(
+        '[gmem-6.18]/[kx-gmem] kvm_gmem_fallocate: offset and len PAGE_ALIGNED only (no HugeTLB guest_memfd)',
+      ),
+      punchMergesFirst: no(
+        '[gmem-6.18]/[kx-gmem] kvm_gmem_punch_hole: truncate_inode_pages_range, no refcount check',
+      ),
+      restructureAfterInvalidateEnd: no('no HugeTLB folio to restructure (trees.md)'),
     },
   },
   'conversion-rfc': {
@@ -169,6 +196,24 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       hugetlb: yes('[rfc-v2] HugeTLB allocation, 38/51 split on conversion'),
       dpamt: { value: 'none', source: 'predates Dynamic PAMT v4 (Nov 2025)', inferred: true },
       hugeLeaves: no('[rfc-v2] leaves TDX at 4K: the TDX huge-page series came later ([hp-v3] 00)'),
+      punchWholeHugePages: {
+        value: false,
+        source:
+          '[rfc-v2] kvm_gmem_fallocate not read; no bundled run punches part of a HugeTLB folio there (the model refuses it), so the mainline page alignment',
+        inferred: true,
+      },
+      punchMergesFirst: {
+        value: false,
+        source:
+          '[rfc-v2] punch hole not read; the merge-before-truncate (merge_truncate_range) is the later restructuring base of [gmem-hv3] (huge-pages.md G2)',
+        inferred: true,
+      },
+      restructureAfterInvalidateEnd: {
+        value: false,
+        source:
+          "[rfc-v2] 38/51 splits the folio inside the conversion's invalidation; the zap-before-split FIXUP came with [gmem-hv3] ([hp-v3] 00, Base (2))",
+        inferred: true,
+      },
     },
   },
   'hugepage-v3': {
@@ -209,6 +254,15 @@ export const trees: Readonly<Record<TreeName, Tree>> = {
       },
       hugeLeaves: yes(
         '[hp-v3] 00 items 3-4 and 24/24: gmem_max_mapping_level up to 2M once the TD is RUNNABLE',
+      ),
+      punchWholeHugePages: yes(
+        '[gmem-hv3] kvm_gmem_fallocate: offset and len IS_ALIGNED to PAGE_SIZE << page_order, else -EINVAL (huge-pages.md G1)',
+      ),
+      punchMergesFirst: yes(
+        '[gmem-hv3] kvm_gmem_punch_hole -> merge_truncate_range(require_merge): kvm_gmem_has_safe_refcount, else -EAGAIN before kvm_gmem_truncate_range (G2)',
+      ),
+      restructureAfterInvalidateEnd: yes(
+        '[gmem-hv3] kvm_gmem_convert: kvm_gmem_zap, kvm_gmem_invalidate_end, then kvm_gmem_restructure; filemap_invalidate_lock held by __kvm_gmem_set_attributes throughout (G3)',
       ),
     },
     carries: {

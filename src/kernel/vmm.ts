@@ -7,12 +7,18 @@
  */
 import type { Action, State } from '../engine/index.js';
 import type { VmmOp } from './config.js';
-import { guestReleases, kvmGmemConvertToPrivate, rangeArgs, rangeText } from './guest_memfd.js';
+import {
+  fallocateRefuses,
+  guestReleases,
+  kvmGmemConvertToPrivate,
+  rangeArgs,
+  rangeText,
+} from './guest_memfd.js';
 import { invalidatingPath } from './invalidation.js';
 import type { Invalidator } from './invalidator.js';
 import type { Kernel } from './kernel.js';
 import { folioRelease, perFrame } from './mm.js';
-import { VMM_PUT_KVM, VMM_START } from './programs.js';
+import { INV_LOCK, VMM_PUT_KVM, VMM_START } from './programs.js';
 import { S, statusText, statusValue } from './seam.js';
 import { kernelStep } from './step.js';
 import {
@@ -160,6 +166,30 @@ function unpinUserPage(k: Kernel, f: number): Action {
   return folioRelease(k, { ...io, done: `I/O on frame ${f} done, GUP pin dropped` }, f);
 }
 
+/** fallocate(PUNCH_HOLE) of part of a huge folio of a HugeTLB guest_memfd: kvm_gmem_fallocate
+ * refuses it with -EINVAL before taking any lock ([gmem-hv3], huge-pages.md G1; trees.ts
+ * punchWholeHugePages). The VMM sees the error and goes on to its next op. */
+function kvmGmemFallocateRefused(k: Kernel): Action {
+  const range = (s: State) => k.script.currentRange(s);
+  const punch = (s: State) => {
+    const r = rangeArgs(range(s));
+    return { offset: r.start * PAGE_SIZE, len: (r.end - r.start) * PAGE_SIZE };
+  };
+  return vmmStep(k, {
+    op: 'punch-hole',
+    at: INV_LOCK,
+    fn: 'kvm_gmem_fallocate',
+    file: 'virt/kvm/guest_memfd.c',
+    reads: [],
+    writes: advanceWrites(k),
+    ready: (s) => fallocateRefuses(k, range(s)),
+    run: (_, t) => advance(k, t),
+    call: (b) =>
+      `fallocate(PUNCH_HOLE) gfns ${rangeText(k, range(b))} -> -EINVAL: not whole huge pages of the HugeTLB file`,
+    observe: (b) => [{ fn: 'kvm_gmem_fallocate', args: punch(b), ret: statusValue(S.EINVAL) }],
+  });
+}
+
 /** The VMM's invalidating path: punch hole, conversion to shared, and kvm_gmem_release at
  * teardown. */
 function vmmInvalidator(k: Kernel): Invalidator {
@@ -170,6 +200,8 @@ function vmmInvalidator(k: Kernel): Invalidator {
     cursor: v.vmmCursor,
     status: v.vmmStatus,
     range: (s) => k.script.currentRange(s),
+    refused: (s) =>
+      k.script.current(s)?.op === 'punch-hole' && fallocateRefuses(k, k.script.currentRange(s)),
     work: (s) => {
       const op = k.script.current(s)?.op;
       return op === 'to-shared' ? 'to-shared' : op === 'teardown' ? 'release' : 'truncate';
@@ -197,7 +229,9 @@ function vmmInvalidator(k: Kernel): Invalidator {
       if (op.op === 'teardown') {
         t[v.vmmPc] = VMM_PUT_KVM;
         t[v.vmmStatus] = 0;
-      } else advance(k, t);
+      } else if (op.op === 'punch-hole' && t[v.vmmStatus] === S.EAGAIN)
+        t[v.vmmPc] = INV_LOCK; // fallocate returned -EAGAIN (G2): the VMM punches again
+      else advance(k, t);
     },
     reads: [v.vmmOp],
     beginWrites: k.frames(v.guestData, v.accepted),
@@ -206,12 +240,17 @@ function vmmInvalidator(k: Kernel): Invalidator {
   return inv;
 }
 
+/** Can one of the VMM's punches be refused (so the refusal is a step of this model)? */
+const refusesSomePunch = (k: Kernel) =>
+  k.config.scenario.ops.some((op) => op.op === 'punch-hole' && fallocateRefuses(k, opRange(op)));
+
 /** The VMM: its script's (or menu's) operations, in the order of the script's kinds. */
 export function vmmSteps(k: Kernel): Action[] {
   const gup = k.config.scenario.ops.some((op) => op.op === 'gup');
   return [
     ...(k.script.any ? [ioctl(k)] : []),
     ...tdxInitMemRegion(k),
+    ...(refusesSomePunch(k) ? [kvmGmemFallocateRefused(k)] : []),
     tdxTdFinalize(k),
     kvmGmemConvertToPrivateIoctl(k),
     pinUserPages(k),

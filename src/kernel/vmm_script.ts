@@ -6,6 +6,7 @@
 import type { State } from '../engine/index.js';
 import type { Scenario, VmmOp } from './config.js';
 import { INV_LOCK, VMM_DONE, VMM_START, VMM_STOP_VCPUS } from './programs.js';
+import { S } from './seam.js';
 
 /** The GFNs an op names, as a bit mask. */
 export const opRange = (op: VmmOp): number =>
@@ -31,6 +32,7 @@ export class VmmScript {
     scenario: Scenario,
     private readonly opVar: number,
     private readonly pcVar: number,
+    private readonly statusVar: number,
   ) {
     this.any = scenario.vmm === 'any';
     this.ops = scenario.ops;
@@ -62,10 +64,14 @@ export class VmmScript {
     return i < 0 ? 0 : this.range[i]!;
   }
 
-  /** Has the VMM begun converting or discarding GFN `g` (so the guest has given it up)? */
+  /** Has the VMM begun converting or discarding GFN `g` (so the guest has given it up)? A
+   * punch back at its start to try again after -EAGAIN (guest_memfd.ts) still has (a
+   * conversion to private retrying is at its start: the GFNs are shared until it succeeds). */
   holds(s: State, g: number): boolean {
     const i = this.index(s);
-    if (i < 0 || s[this.pcVar] === this.entry[i]) return false;
+    if (i < 0) return false;
+    const retrying = this.entry[i] === INV_LOCK && s[this.statusVar] === S.EAGAIN;
+    if (s[this.pcVar] === this.entry[i] && !retrying) return false;
     return (this.range[i]! & (1 << g)) !== 0;
   }
 }

@@ -1,5 +1,8 @@
+import type { Scenario } from '../kernel/config.js';
 import {
   defaultScenario,
+  faultParams,
+  faultsOf,
   folioPagesParam,
   gfnRange,
   spareBlocksParam,
@@ -19,13 +22,23 @@ export const convertFamily: ScenarioFamily = {
     'spare-blocks': spareBlocksParam(),
   },
   build: ({ vcpus, 'folio-pages': pages, 'spare-blocks': spare }) => ({
-    name: 'convert',
-    doc: convertFamily.doc,
-    gfns: pages!,
-    hugeFolio: pages!,
+    ...partialConversion('convert', convertFamily.doc, pages!, vcpus!),
     ...(spare ? { spareBlocks: spare } : {}),
-    vcpus: vcpus!,
-    guestGfns: gfnRange(0, pages!),
+    // guest_memfd's own conversion ioctl and HugeTLB split/merge: only conversion-rfc has both
+    needs: ['in-place-conversion', 'hugetlb'],
+  }),
+};
+
+/** The conversion both families script: the guest uses every page of the folio, page 1 goes
+ * shared, the VMM does I/O on it, it goes back to private, teardown. */
+function partialConversion(name: string, doc: string, pages: number, vcpus: number): Scenario {
+  return {
+    name,
+    doc,
+    gfns: pages,
+    hugeFolio: pages,
+    vcpus,
+    guestGfns: gfnRange(0, pages),
     ops: [
       { op: 'to-shared', gfns: [1] },
       { op: 'gup', gfn: 1 },
@@ -33,9 +46,37 @@ export const convertFamily: ScenarioFamily = {
       { op: 'teardown' },
     ],
     faults: {},
-    // guest_memfd's own conversion ioctl and HugeTLB split/merge: only conversion-rfc has both
-    needs: ['in-place-conversion', 'hugetlb'],
+  };
+}
+
+const hugeConvertFaults = [
+  'transient-refs',
+  'busy',
+  'demote-fails',
+  'remove-fails',
+  'block-fails',
+  'wbinvd-fails',
+] as const;
+
+/** `convert` on a 2M mapping (tree hugepage-v3; docs/plans/huge-pages.md 5.9): the guest uses
+ * all N pages of a folio KVM mapped with one 2M leaf; page 1 goes shared (the 2M leaf split:
+ * BLOCK, TRACK, kick, DEMOTE; page 1 zapped; invalidate_end; the folio split to 4K folios), the
+ * VMM does GUP I/O on it, it goes back to private (the folio merged; the mapping stays 4K: no
+ * promotion, [hp-v3] 06), teardown. Faults as parameters. */
+export const hugeConvertFamily: ScenarioFamily = {
+  name: 'huge-convert',
+  doc: 'A 2M-mapped huge folio: one page to shared (2M leaf split, folio split), GUP I/O, back to private (merge, mapping stays 4K), teardown.',
+  params: {
+    vcpus: vcpusParam(1),
+    'folio-pages': folioPagesParam(),
+    ...faultParams(hugeConvertFaults),
+  },
+  build: (p) => ({
+    ...partialConversion('huge-convert', hugeConvertFamily.doc, p['folio-pages']!, p.vcpus!),
+    faults: faultsOf(p, hugeConvertFaults),
+    needs: ['in-place-conversion', 'hugetlb', 'huge-leaves'],
   }),
 };
 
 export const convert = defaultScenario(convertFamily);
+export const hugeConvert = defaultScenario(hugeConvertFamily);

@@ -1,5 +1,5 @@
 import type { ParamSpec, Params } from '../engine/index.js';
-import type { Scenario } from '../kernel/config.js';
+import type { FaultBudget, FaultKind, Scenario } from '../kernel/config.js';
 
 /** A scenario whose sizes the command line may set (`--param vcpus=N`, `--param pages=N`):
  * its parameters with their ranges, and the scenario of each size. `build` with the
@@ -63,4 +63,20 @@ export function paramRanges(f: ScenarioFamily): string {
   return Object.entries(f.params)
     .map(([k, s]) => `${k}=${s.min}..${s.max} (${s.default})`)
     .join(' ');
+}
+
+/** Fault budgets as parameters (`--param busy=1`), each 0..3 and 0 by default: a scenario's
+ * faults when the command line gives no `--faults` (which, given, replaces them all). */
+export function faultParams(kinds: readonly FaultKind[]): Record<string, ParamSpec> {
+  return Object.fromEntries(
+    kinds.map((kind) => [
+      kind,
+      { default: 0, min: 0, max: 3, doc: `${kind} budget (as --faults ${kind}=n)` },
+    ]),
+  );
+}
+
+/** The fault budget those parameters set. */
+export function faultsOf(p: Params, kinds: readonly FaultKind[]): FaultBudget {
+  return Object.fromEntries(kinds.filter((kind) => p[kind]).map((kind) => [kind, p[kind]!]));
 }

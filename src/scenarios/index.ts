@@ -1,11 +1,12 @@
 import type { Scenario } from '../kernel/config.js';
 import { basicFamily } from './basic.js';
 import { contentionFamily } from './contention.js';
-import { convertFamily } from './convert.js';
+import { convertFamily, hugeConvertFamily } from './convert.js';
 import { dpamtFamily } from './dpamt.js';
 import { defaultScenario, type ScenarioFamily } from './family.js';
 import { hostFamily } from './host.js';
 import { hugeMapFamily } from './huge-map.js';
+import { hugePunchFamily } from './huge-punch.js';
 import { teardownFamily } from './teardown.js';
 
 export { paramRanges, type ScenarioFamily } from './family.js';
@@ -19,6 +20,8 @@ export const scenarioFamilies: Readonly<Record<string, ScenarioFamily>> = {
   host: hostFamily,
   dpamt: dpamtFamily,
   'huge-map': hugeMapFamily,
+  'huge-convert': hugeConvertFamily,
+  'huge-punch': hugePunchFamily,
 };
 
 /** The bundled scenarios at their default sizes, by name. */

@@ -310,7 +310,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
   it.each([
     [
       ['check', '--scenario', 'nosuch'],
-      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host, dpamt, huge-map)\n',
+      'septcheck: unknown scenario "nosuch" (known: basic, convert, contention, teardown, host, dpamt, huge-map, huge-convert, huge-punch)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'nosuch'],
@@ -323,7 +323,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     [
       // names of Object.prototype are no scenario or policy (once an internal error, exit 70)
       ['check', '--scenario', 'valueOf'],
-      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host, dpamt, huge-map)\n',
+      'septcheck: unknown scenario "valueOf" (known: basic, convert, contention, teardown, host, dpamt, huge-map, huge-convert, huge-punch)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--policy', 'constructor'],

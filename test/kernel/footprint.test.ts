@@ -92,6 +92,8 @@ describe('step footprints', () => {
       faults: 'demote-fails=1,busy=1,wbinvd-fails=1',
       tree: 'hugepage-v3',
     },
+    // guest_memfd on hugepage-v3: the refused punch, the merge's -EAGAIN and the punch again
+    { scenario: 'huge-punch', policy: 'page-flag', faults: '' },
   ];
   it.each(
     more.map(

@@ -133,7 +133,7 @@ describe('mapping-within-folio (hugepage-v3)', () => {
     const r = check({ ...model, invariants: only, liveness: [] });
     expect([r.violation?.property, r.violation?.trace.length]).toEqual([
       'mapping-within-folio',
-      11,
+      12,
     ]);
     const unbroken = huge('convert', 'nopin');
     const ours = unbroken.invariants!.filter((i) => i.name === 'mapping-within-folio');

@@ -123,6 +123,9 @@ describe('hugepage-v3 (issue 17)', () => {
       'hugetlb',
       'dpamt',
       'hugeLeaves',
+      'punchWholeHugePages',
+      'punchMergesFirst',
+      'restructureAfterInvalidateEnd',
     ]);
     expect(portChanges('conversion-rfc', 'hugepage-v3')).toEqual([
       'tdxPins',
@@ -130,6 +133,9 @@ describe('hugepage-v3 (issue 17)', () => {
       'vmStateGuard',
       'dpamt',
       'hugeLeaves',
+      'punchWholeHugePages',
+      'punchMergesFirst',
+      'restructureAfterInvalidateEnd',
     ]);
   });
   it('today’s basic runs on it (exact count, nopin; 1,468 on series-v3)', () => {
