@@ -179,10 +179,13 @@ function tdgMemPageAccept2m(k: Kernel, c: number, r: number, retry: boolean): Ac
     ],
     next(s, out) {
       // every page of the range is the guest's to accept: private, not given up (a GFN the
-      // VMM converts or punches), not accepted yet
+      // VMM converts or punches), not accepted yet (a script's guest does what its program says)
+      const stray = k.config.scenario.strayPrivateAccesses === true;
       if (
         gfns.some(
-          (x) => s[v.attr + x] !== ATTR_PRIVATE || k.script.holds(s, x) || s[v.accepted + x],
+          (x) =>
+            k.script.holds(s, x) ||
+            (!stray && (s[v.attr + x] !== ATTR_PRIVATE || s[v.accepted + x])),
         )
       )
         return;
