@@ -92,6 +92,14 @@ describe('step footprints', () => {
       faults: 'demote-fails=1,busy=1,wbinvd-fails=1',
       tree: 'hugepage-v3',
     },
+    // the guest's accept level: touch before ACCEPT, tdx_honor_guest_accept_level's split
+    {
+      scenario: 'huge-map',
+      policy: 'nopin',
+      faults: 'demote-fails=1,busy=1',
+      tree: 'hugepage-v3',
+      params: { accept: 3 }, // either
+    },
   ];
   it.each(
     more.map(
