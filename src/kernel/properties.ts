@@ -269,7 +269,8 @@ function faultServed(k: Kernel): Liveness[] {
  * ([hp-v3] 13/24), a 2M ACCEPT over a 4K table falls back to 4K (the Linux guest). One property
  * per GFN (`accept-completes@gfnN`): the GFN must be accepted, unless the VM dies, the VMM stops
  * the vCPUs, the page is no longer the guest's (converted or punched), or the guest's 2M ACCEPT
- * failed and it goes on at 4K (its choice when, like every guest choice: no fairness). */
+ * failed and it goes on at 4K (its choice when, like every guest choice: no fairness; a 2M-only
+ * guest cannot). */
 function acceptCompletes(k: Kernel): Liveness[] {
   const v = k.v;
   if (!v.hugeRanges) return [];
@@ -278,6 +279,8 @@ function acceptCompletes(k: Kernel): Liveness[] {
     return false;
   };
   const guestGfns = k.config.scenario.guestGfns;
+  // a guest that accepts at 2M only has no 4K ACCEPT to go on with (td_guest.ts)
+  const fallsBack = k.config.scenario.acceptLevel !== '2m';
   return guestGfns.map((g) => {
     const r = k.seam.rangeOf(g);
     return {
@@ -291,7 +294,7 @@ function acceptCompletes(k: Kernel): Liveness[] {
         !!s[v.vcpusStopped] ||
         s[v.attr + g] !== ATTR_PRIVATE ||
         k.script.holds(s, g) ||
-        (r >= 0 && !!s[v.acceptFallback + r] && !waits(s, g)),
+        (fallsBack && r >= 0 && !!s[v.acceptFallback + r] && !waits(s, g)),
     };
   });
 }
