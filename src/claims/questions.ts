@@ -13,8 +13,9 @@ export interface Run {
   readonly withoutPageExt?: boolean;
   /** the kernel tree (`--tree`), when not the one resolveTree picks */
   readonly tree?: TreeName;
-  /** the scenario's parameters (`--param k=v`), when not its defaults */
-  readonly params?: Readonly<Record<string, number>>;
+  /** the scenario's parameters (`--param k=v`: a size, or a value by name), when not its
+   * defaults */
+  readonly params?: Readonly<Record<string, number | string>>;
 }
 
 export interface Question {
@@ -58,6 +59,15 @@ const hugeConvertRuns = (faults: readonly string[]): Run[] =>
       ...(pages === 2 ? {} : { params: { 'folio-pages': pages } }),
     })),
   );
+
+/** `huge-map` with a guest that accepts at 4K (the split of tdx_honor_guest_accept_level), with
+ * each fault budget, at folio-pages 2 and 4. */
+const hugeMapAccept4kRuns = (faults: readonly string[]): Run[] =>
+  hugeConvertRuns(faults).map((r) => ({
+    ...r,
+    scenario: 'huge-map',
+    params: { ...r.params, accept: '4k' },
+  }));
 
 export const questions: readonly Question[] = [
   {
@@ -150,17 +160,20 @@ export const hugeQuestions: readonly Question[] = [
   {
     id: 'huge-partial-unmap-completes',
     title: 'a partial unmap of a 2M mapping completes',
-    doc: 'Converting one page of a 2M-mapped HugeTLB folio to shared and back finishes: the 2M leaf is split (BLOCK, TRACK, DEMOTE), the page zapped, the folio split and merged again, with transient references or a BUSY SEAMCALL; no 2M leaf outlives its folio.',
-    runs: hugeConvertRuns(['', 'transient-refs=1', 'busy=1']),
+    doc: "Converting one page of a 2M-mapped HugeTLB folio to shared and back finishes: the 2M leaf is split (BLOCK, TRACK, DEMOTE), the page zapped, the folio split and merged again, with transient references or a BUSY SEAMCALL; a guest's 4K ACCEPT of a 2M-mapped page splits the leaf and succeeds; no 2M leaf outlives its folio.",
+    runs: [
+      ...hugeConvertRuns(['', 'transient-refs=1', 'busy=1']),
+      ...hugeMapAccept4kRuns(['', 'busy=1']),
+    ],
     invariants: ['mapping-within-folio'],
     findings: [],
-    liveness: ['conversion-completes', 'split-completes'],
+    liveness: ['conversion-completes', 'split-completes', 'accept-completes'],
   },
   {
     id: 'failed-demote-safe',
     title: 'a failed DEMOTE never frees a mapped frame',
-    doc: 'When TDH.MEM.PAGE.DEMOTE fails while a partial conversion splits a 2M mapping (a KVM or TDX module bug), no frame the S-EPT still maps or the module still assigns goes to a new owner, and none with dirty TD cache lines; a deliberate leak (frames, the TDR, the orphan S-EPT table page) is a leak.',
-    runs: hugeConvertRuns(['demote-fails=1']),
+    doc: "When TDH.MEM.PAGE.DEMOTE fails while a partial conversion or a guest's 4K ACCEPT splits a 2M mapping (a KVM or TDX module bug), no frame the S-EPT still maps or the module still assigns goes to a new owner, and none with dirty TD cache lines; a deliberate leak (frames, the TDR, the orphan S-EPT table page) is a leak.",
+    runs: [...hugeConvertRuns(['demote-fails=1']), ...hugeMapAccept4kRuns(['demote-fails=1'])],
     invariants: [
       'no-reuse-while-mapped',
       'flush-and-clear-before-reuse',

@@ -1,4 +1,4 @@
-import { check, type Counterexample } from '../engine/index.js';
+import { check, resolveParams, type Counterexample } from '../engine/index.js';
 import {
   buildSystem,
   parseFaults,
@@ -87,10 +87,10 @@ function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
 }
 
 /** A bundled scenario at the sizes `params` sets (its defaults elsewhere). */
-function sized(name: string, params: Readonly<Record<string, number>>) {
+function sized(name: string, params: Readonly<Record<string, number | string>>) {
   const family = scenarioFamilies[name]!;
-  const defaults = Object.entries(family.params).map(([k, p]) => [k, p.default]);
-  return family.build({ ...Object.fromEntries(defaults), ...params });
+  const given = Object.entries(params).map(([k, p]) => [k, String(p)]);
+  return family.build(resolveParams(family, Object.fromEntries(given), 'scenario'));
 }
 
 /** The command that prints a run's shortest counterexample. */

@@ -122,6 +122,9 @@ export async function systemTarget(o: SystemOptions): Promise<SystemTarget> {
 }
 
 /** The sizes the command line gave, as numbers, in the order given. */
-function sizes(given: Readonly<Record<string, string>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Number(v)]));
+function sizes(given: Readonly<Record<string, string>>): Record<string, number | string> {
+  // a size is a number; a parameter given by name (accept=4k) stays its name
+  return Object.fromEntries(
+    Object.entries(given).map(([k, v]) => [k, /^-?\d+$/.test(v) ? Number(v) : v]),
+  );
 }

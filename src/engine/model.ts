@@ -139,6 +139,9 @@ export interface ParamSpec {
   readonly min: number;
   readonly max: number;
   readonly doc: string;
+  /** A parameter given by name: the names of its values 0..max (`--param accept=4k`); the
+   * model gets the index. */
+  readonly values?: readonly string[];
 }
 
 export type Params = Record<string, number>;

@@ -27,6 +27,15 @@ export function resolveParams(
         `${kind} ${def.name} has no parameter "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it takes none)'}`,
       );
     }
+    if (spec.values) {
+      const index = spec.values.indexOf(text);
+      if (index < 0)
+        throw new ParamError(
+          `parameter ${name}=${text} of ${kind} ${def.name}: expected one of ${spec.values.join(', ')}`,
+        );
+      params[name] = index;
+      continue;
+    }
     const value = Number(text);
     if (!/^-?\d+$/.test(text) || value < spec.min || value > spec.max) {
       throw new ParamError(

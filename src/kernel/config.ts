@@ -54,6 +54,10 @@ export const mutationNames = [
 ] as const;
 export type Mutation = (typeof mutationNames)[number];
 
+/** The guest's accept level (`--param accept=` of huge-map), in the parameter's value order. */
+export const acceptLevels = ['linux', '2m', '4k', 'either'] as const;
+export type AcceptLevel = (typeof acceptLevels)[number];
+
 export interface Scenario {
   readonly name: string;
   readonly doc: string;
@@ -79,6 +83,10 @@ export interface Scenario {
   /** the guest may also access a GFN as private while guest_memfd says it is shared (as
    * private_mem_kvm_exits_test does on purpose) */
   readonly strayPrivateAccesses?: boolean;
+  /** The level the guest accepts a huge range at (td_guest.ts): `linux` (absent) accepts
+   * before touching, 2M first and 4K if that fails; `2m` and `4k` accept at that level only and
+   * `either` picks one per range; those three may touch a page before accepting it. */
+  readonly acceptLevel?: AcceptLevel;
   /** what the scenario needs of a kernel tree beyond what every tree has (trees.ts) */
   readonly needs?: readonly TreeFeature[];
 }

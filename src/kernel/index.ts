@@ -1,8 +1,10 @@
 export { buildSystem, systemModel } from './system.js';
 export { parseFaults, faultsText, FaultSpecError } from './faults.js';
 export {
+  acceptLevels,
   faultKinds,
   mutationNames,
+  type AcceptLevel,
   type FaultBudget,
   type FaultKind,
   type KernelConfig,

@@ -19,6 +19,8 @@ export const FAULT_FINISH = 4; // read_unlock, kvm_release_faultin_page
 export const FAULT_PAMT_GET = 5; // tdx_sept_set_private_spte: tdx_pamt_get before AUG
 export const FAULT_PAMT_PUT = 6; // tdx_pamt_put's locked part after a failed AUG
 export const FAULT_PAMT_ADD = 7; // mutation pamt-unlocked: PAMT.ADD apart from the count's read
+/** hugepage-v3: an EPT violation from a 4K ACCEPT, before the fault ([hp-v3] 13/24) */
+export const FAULT_ACCEPT_LEVEL = 8; // tdx_honor_guest_accept_level: write_lock(mmu_lock)
 export const vcpuLabels: Labels = {
   [VCPU_IDLE]: 'idle',
   [FAULT_PFN]: 'faultin_pfn',
@@ -28,6 +30,7 @@ export const vcpuLabels: Labels = {
   [FAULT_PAMT_GET]: 'tdx_pamt_get',
   [FAULT_PAMT_PUT]: 'tdx_pamt_put',
   [FAULT_PAMT_ADD]: 'PAMT.ADD unlocked',
+  [FAULT_ACCEPT_LEVEL]: 'honor_accept_level',
 };
 
 /**
@@ -73,6 +76,20 @@ export const invalidationLabels: Labels = {
   [INV_END]: 'kvm_gmem_invalidate_end',
   [INV_RESTRUCTURE]: 'kvm_gmem_restructure',
 };
+/** The labels of tdx_sept_split_private_spte's steps (BLOCK, TRACK and kick at 2M, DEMOTE) and
+ * the write_unlock after them, as tdx_honor_guest_accept_level runs them on a vCPU. */
+export const splitLabels: Labels = Object.fromEntries(
+  [
+    ZAP_BLOCK,
+    ZAP_BLOCK_RETRY,
+    ZAP_TRACK,
+    ZAP_TRACK_RETRY,
+    ZAP_KICK,
+    SPLIT_DEMOTE,
+    SPLIT_DEMOTE_RETRY,
+    INV_MMU_UNLOCK,
+  ].map((l) => [l, invalidationLabels[l]!]),
+);
 /** Is an invalidating path at a label where its cursor names the leaf being zapped? */
 export const zapping = (pc: number) =>
   (pc >= ZAP_BLOCK && pc <= ZAP_WBINVD) || (pc >= ZAP_TRACK_RETRY && pc <= SPLIT_DEMOTE_RETRY);

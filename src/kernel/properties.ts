@@ -238,7 +238,7 @@ export function liveness(k: Kernel): Liveness[] {
       q: (s) => !!s[v.folioSplit] || s[v.vmmOp]! > i,
     });
   }
-  props.push(...faultServed(k));
+  props.push(...faultServed(k), ...acceptCompletes(k));
   perOp('punch-hole-completes', 'A fallocate(PUNCH_HOLE) never returns.', ['punch-hole']);
   perOp('teardown-completes', 'VM teardown never finishes: the VMM process hangs on exit.', [
     'teardown',
@@ -262,6 +262,41 @@ function faultServed(k: Kernel): Liveness[] {
     p: (s: State) => s[v.need + c] !== 0,
     q: (s: State) => s[v.need + c] === 0 || !!s[v.vmBugged] || !!s[v.vcpusStopped],
   }));
+}
+
+/** With 2M leaves (hugepage-v3, a huge folio): every ACCEPT the guest waits on, at any level,
+ * eventually succeeds: a 4K ACCEPT of a 2M-mapped range splits it and inhibits 2M there
+ * ([hp-v3] 13/24), a 2M ACCEPT over a 4K table falls back to 4K (the Linux guest). One property
+ * per GFN (`accept-completes@gfnN`): the GFN must be accepted, unless the VM dies, the VMM stops
+ * the vCPUs, the page is no longer the guest's (converted or punched), or the guest's 2M ACCEPT
+ * failed and it goes on at 4K (its choice when, like every guest choice: no fairness; a 2M-only
+ * guest cannot). */
+function acceptCompletes(k: Kernel): Liveness[] {
+  const v = k.v;
+  if (!v.hugeRanges) return [];
+  const waits = (s: State, g: number) => {
+    for (let c = 0; c < k.vcpus; c++) if (s[v.need + c] === g + 1) return true;
+    return false;
+  };
+  const guestGfns = k.config.scenario.guestGfns;
+  // a guest that accepts at 2M only has no 4K ACCEPT to go on with (td_guest.ts)
+  const fallsBack = k.config.scenario.acceptLevel !== '2m';
+  return guestGfns.map((g) => {
+    const r = k.seam.rangeOf(g);
+    return {
+      name: guestGfns.length > 1 ? `accept-completes@gfn${g}` : 'accept-completes',
+      doc: "A guest's ACCEPT of a private page never succeeds while the VM lives: the vCPU keeps exiting on it (an EPT violation KVM cannot serve at the accept level) or gives up.",
+      kind: 'leadsTo' as const,
+      p: (s: State) => waits(s, g) && !s[v.accepted + g],
+      q: (s: State) =>
+        !!s[v.accepted + g] ||
+        !!s[v.vmBugged] ||
+        !!s[v.vcpusStopped] ||
+        s[v.attr + g] !== ATTR_PRIVATE ||
+        k.script.holds(s, g) ||
+        (fallsBack && r >= 0 && !!s[v.acceptFallback + r] && !waits(s, g)),
+    };
+  });
 }
 
 /** With a VMM that performs any op of its menu: every op it starts finishes. */

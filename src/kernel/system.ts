@@ -94,7 +94,7 @@ function sortVcpus(k: Kernel, s: State): void {
     v.faultRef,
     v.need,
     v.vcpuStatus,
-    ...(v.hugeRanges ? [v.faultLevel] : []),
+    ...(v.hugeRanges ? [v.faultLevel, v.acceptSplitPc, v.acceptSplitGfn] : []),
   ];
   const blocks = Array.from({ length: k.vcpus }, (_, c) => fields.map((f) => s[f + c]!));
   blocks.sort((a, b) => {

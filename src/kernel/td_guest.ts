@@ -11,11 +11,12 @@
  */
 import type { Action, State, Successors } from '../engine/index.js';
 import type { Kernel } from './kernel.js';
-import { FAULT_PFN, VCPU_IDLE } from './programs.js';
-import { S, SEPT_MAPPED, SEPT_PENDING, statusText } from './seam.js';
+import { FAULT_ACCEPT_LEVEL, FAULT_PFN, VCPU_IDLE } from './programs.js';
+import { S, SEPT_FREE, SEPT_MAPPED, SEPT_PENDING, statusText } from './seam.js';
 import { kvmBugOn, tdMayEnter, tdMayEnterReads } from './tdx.js';
 import { gpa, kernelStep } from './step.js';
 import { ATTR_PRIVATE, CONTENT_GUEST } from './vars.js';
+import type { AcceptLevel } from './config.js';
 
 /** tdx_vcpu_run: TDH.VP.ENTER, unless the TD cannot run or KVM keeps its vCPUs out. */
 function tdxVcpuRun(k: Kernel, c: number): Action {
@@ -102,16 +103,22 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
 }
 
 /** TDG.MEM.PAGE.ACCEPT of GFN g: PENDING -> MAPPED (TDX_SUCCESS), MAPPED left as it is
- * (TDX_PAGE_ALREADY_ACCEPTED, a status the guest goes on from), or a TD exit (EEQ ACCEPT). */
+ * (TDX_PAGE_ALREADY_ACCEPTED, a status the guest goes on from), or a TD exit (EEQ ACCEPT,
+ * level 4K): with 2M leaves KVM then honors the accept level before the fault, unless the
+ * range's GUEST_INHIBIT is already set (tdx_honor_guest_accept_level tests it without the lock;
+ * tdx.ts). */
 function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Action {
   const v = k.v;
   const r = acceptRange(k, g);
+  const huge = k.seam.rangeOf(g);
   return guestTouch(k, c, g, retry, {
     fn: 'TDG.MEM.PAGE.ACCEPT',
     accepted: 0,
-    // a page of a range the guest accepts at 2M first: only once that failed
-    ...(r >= 0 ? { requires: [[v.acceptFallback + r, 1]] as const } : {}),
-    reads: [v.sept + g, ...k.ranges(v.sept2m)],
+    // a page of a range a Linux guest accepts at 2M first: only once that failed
+    ...(r >= 0 && acceptLevel(k) === 'linux'
+      ? { requires: [[v.acceptFallback + r, 1]] as const }
+      : {}),
+    reads: [v.sept + g, ...k.ranges(v.sept2m, v.guestInhibit)],
     writes: [
       v.sept + g,
       ...k.frameVars(g, v.content, v.dirty, v.tdBit),
@@ -121,20 +128,26 @@ function tdgMemPageAccept(k: Kernel, c: number, g: number, retry: boolean): Acti
     next(_, out) {
       const t = out.next();
       const st = k.seam.guestAccept(t, g);
-      if (st === S.SUCCESS || st === S.ALREADY_ACCEPTED) {
+      if (st === S.SUCCESS || st === S.ALREADY_ACCEPTED || st === S.ALREADY_ACCEPTED_2M) {
         t[v.accepted + g] = 1;
         t[v.need + c] = 0;
-      } else exitToFault(k, c, t, g);
+      } else {
+        exitToFault(k, c, t, g);
+        if (huge >= 0 && !t[v.guestInhibit + huge]) t[v.vcpuPc + c] = FAULT_ACCEPT_LEVEL;
+      }
     },
     call: (b, a) =>
       `gpa=${gpa(g)} -> ${a[v.inGuest + c] ? statusText(k.seam.guestAccept(b.slice(), g)) : 'TD exit: EPT violation (EEQ ACCEPT)'}`,
   });
 }
 
-/** The range whose pages the guest accepts at 2M first, or -1: a Linux guest's
+/** The scenario's guest: the level it accepts huge ranges at (config.ts). */
+const acceptLevel = (k: Kernel): AcceptLevel => k.config.scenario.acceptLevel ?? 'linux';
+
+/** The range whose pages the guest may accept at 2M, or -1: a Linux guest's
  * tdx_accept_memory (arch/x86/coco/tdx/tdx-shared.c) tries the largest level that fits (here
  * 2M: the whole range is the guest's) before 4K "to give the VMM a chance to keep 2M S-EPT
- * entries" (huge-pages.md 5.3). */
+ * entries" (huge-pages.md 5.3); the other guests accept such a range at their level. */
 function acceptRange(k: Kernel, g: number): number {
   const r = k.seam.rangeOf(g);
   if (r < 0) return -1;
@@ -166,10 +179,13 @@ function tdgMemPageAccept2m(k: Kernel, c: number, r: number, retry: boolean): Ac
     ],
     next(s, out) {
       // every page of the range is the guest's to accept: private, not given up (a GFN the
-      // VMM converts or punches), not accepted yet
+      // VMM converts or punches), not accepted yet (a script's guest does what its program says)
+      const stray = k.config.scenario.strayPrivateAccesses === true;
       if (
         gfns.some(
-          (x) => s[v.attr + x] !== ATTR_PRIVATE || k.script.holds(s, x) || s[v.accepted + x],
+          (x) =>
+            k.script.holds(s, x) ||
+            (!stray && (s[v.attr + x] !== ATTR_PRIVATE || s[v.accepted + x])),
         )
       )
         return;
@@ -246,6 +262,26 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
   });
 }
 
+/** A non-Linux guest's access to GFN g before it accepted it ([hp-v3] 13/24, flow "guest
+ * accesses private memory without first accepting it"): a page with no S-EPT leaf is an EPT
+ * violation that carries no accept level, so KVM maps it at the largest level it can (2M). The
+ * access is then retried on a PENDING page; the guest's #VE handler accepts it at the guest's
+ * level, which the model takes as the retried ACCEPT (our simplification: the #VE itself is not
+ * modelled; the retried access of a mapped page is that ACCEPT). */
+function guestAccessBeforeAccept(k: Kernel, c: number, g: number): Action {
+  const v = k.v;
+  return guestTouch(k, c, g, false, {
+    fn: 'guest access before ACCEPT',
+    accepted: 0,
+    reads: [v.sept + g, ...k.ranges(v.sept2m)],
+    writes: exitToFaultWrites(k, c),
+    next(s, out) {
+      if (k.seam.leafOf(s, g) === SEPT_FREE) exitToFault(k, c, out.next(), g);
+    },
+    call: () => `gpa=${gpa(g)} -> TD exit: EPT violation (no accept level)`,
+  });
+}
+
 /** A TD exit with nothing to serve (HLT or an interrupt). */
 function tdExit(k: Kernel, c: number): Action {
   const v = k.v;
@@ -266,15 +302,20 @@ function tdExit(k: Kernel, c: number): Action {
 /** The guest's vCPU: entering, and every access it makes to its private GFNs. */
 export function guestSteps(k: Kernel, c: number): Action[] {
   const { guestGfns, vcpuGfns } = k.config.scenario;
-  const touches = (vcpuGfns?.[c] ?? guestGfns).flatMap((g) =>
-    [false, true].flatMap((retry) => [
-      tdgMemPageAccept(k, c, g, retry),
+  const level = acceptLevel(k);
+  // a 2M-only guest has no 4K ACCEPT of a page of its 2M ranges; a 4K-only one no 2M ACCEPT
+  const accepts4k = (g: number) => level !== '2m' || acceptRange(k, g) < 0;
+  const touches = (vcpuGfns?.[c] ?? guestGfns).flatMap((g) => [
+    ...[false, true].flatMap((retry) => [
+      ...(accepts4k(g) ? [tdgMemPageAccept(k, c, g, retry)] : []),
       guestWrite(k, c, g, retry),
     ]),
-  );
+    // a guest that accepts at 4K, unlike Linux's, may touch a page first
+    ...(level === '4k' || level === 'either' ? [guestAccessBeforeAccept(k, c, g)] : []),
+  ]);
   const ranges = [...new Set(k.config.scenario.guestGfns.map((g) => acceptRange(k, g)))];
   const accepts2m = ranges
-    .filter((r) => r >= 0)
+    .filter((r) => r >= 0 && level !== '4k')
     .flatMap((r) => [false, true].map((retry) => tdgMemPageAccept2m(k, c, r, retry)));
   return [tdxVcpuRun(k, c), ...touches, ...accepts2m, tdExit(k, c)];
 }

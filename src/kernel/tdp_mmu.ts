@@ -34,7 +34,7 @@ import {
 import { S, statusText, statusValue } from './seam.js';
 import { kernelStep } from './step.js';
 import { tdxPamtFaultSteps } from './tdx_pamt_steps.js';
-import { tdxSeptSetPrivateSpte } from './tdx.js';
+import { tdxHonorGuestAcceptLevel, tdxSeptSetPrivateSpte } from './tdx.js';
 import { MIRROR_NONE, MMU_WRITER, SPTE_FROZEN, SPTE_NONE, TD_OP_RUNNABLE } from './vars.js';
 
 const MMU = 'arch/x86/kvm/mmu/mmu.c';
@@ -106,11 +106,12 @@ function kvmMmuFaultinPfn(k: Kernel, c: number): Action {
 
 /** The level a private fault maps at, 2M or 4K ([hp-v3] 00 items 3-4, 24/24; huge-pages.md K1):
  * tdx_gmem_max_mapping_level allows 2M once the TD is RUNNABLE, guest_memfd's
- * kvm_gmem_mapping_order must say the folio is huge, whole and private, and a 4K table already
- * linked keeps the range at 4K (no merging, [hp-v3] 06). */
+ * kvm_gmem_mapping_order must say the folio is huge, whole and private, a 4K table already
+ * linked keeps the range at 4K (no merging, [hp-v3] 06), and so does the range's GUEST_INHIBIT
+ * (a guest's 4K ACCEPT set it, [hp-v3] 13: the lpage info's disallow_lpage). */
 function faultAt2m(k: Kernel, s: State, g: number): boolean {
   const r = k.seam.rangeOf(g);
-  if (r < 0 || s[k.v.tdOpState] !== TD_OP_RUNNABLE) return false;
+  if (r < 0 || s[k.v.tdOpState] !== TD_OP_RUNNABLE || s[k.v.guestInhibit + r]) return false;
   return s[k.v.mirror2m + r] === MIRROR_NONE && kvm_gmem_mapping_order(k, s, g) === 1;
 }
 
@@ -132,7 +133,7 @@ function kvmTdpMmuMap(k: Kernel, c: number): Action {
       v.invalidateInProgress,
       ...k.frames(v.spte),
       ...k.scalars(v.tdOpState),
-      ...k.ranges(v.mirror2m),
+      ...k.ranges(v.mirror2m, v.guestInhibit),
       ...(k.v.hugeRanges ? mappingOrderReads(k) : []),
     ],
     writes: [
@@ -209,9 +210,11 @@ function kvmMmuFinishPageFault(k: Kernel, c: number): Action {
   });
 }
 
-/** A vCPU's EPT-violation fault on a private GFN, step by step. */
+/** A vCPU's EPT-violation fault on a private GFN, step by step (with 2M leaves, after the
+ * handling of a 4K ACCEPT's exit). */
 export function kvmTdpMmuPageFault(k: Kernel, c: number): Action[] {
   return [
+    ...(k.v.hugeRanges ? tdxHonorGuestAcceptLevel(k, c) : []),
     kvmMmuFaultinPfn(k, c),
     kvmTdpMmuMap(k, c),
     ...(k.pamt ? tdxPamtFaultSteps(k, c) : []),

@@ -18,8 +18,11 @@ import type { ZapSeamcallName } from '../policies/policy.js';
 import type { Kernel } from './kernel.js';
 import { gpaOf, seamcallSeen } from './observe.js';
 import {
+  FAULT_ACCEPT_LEVEL,
   FAULT_FINISH,
   FAULT_PAMT_PUT,
+  FAULT_PFN,
+  INV_IDLE,
   FAULT_SEAMCALL,
   INV_MMU_UNLOCK,
   ZAP_BLOCK,
@@ -42,6 +45,7 @@ import {
   MIRROR_SPLIT,
   MIRROR_TABLE,
   MIRROR_ZAP,
+  MMU_WRITER,
   TABLE_ORPHAN,
   SPTE_NONE,
   SPTE_PRESENT,
@@ -245,7 +249,8 @@ interface ZapSeamcall {
   readonly skip?: { when(s: State): boolean; to: number; text: string };
   /** the SEAMCALL itself on the successor: its status */
   seamcall(t: State, gfn: number): number;
-  /** what KVM does on the successor when it succeeded, before going on to `then` */
+  /** what KVM does on the successor when it succeeded, after moving on to `then` (which it
+   * may change) */
   succeeded?(t: State): void;
   /** KVM's TDX_BUG_ON of a failed try (the status recorded, the VM dead): where it goes next */
   failed(t: State): void;
@@ -335,12 +340,18 @@ function zapFailed(k: Kernel, inv: Invalidator, t: State, which: ZapSeamcallName
 /** tdx_sept_split_private_spte failed (TDX_BUG_ON_2, -EIO, [hp-v3] 08): tdp_mmu_set_spte has
  * already made the mirror a table of N present 4K leaves and ignores the result ([hp-v3] 07,
  * huge-pages.md K2); the S-EPT keeps its 2M leaf (no UNBLOCK, K3); the table page KVM
- * allocated never reached the module (an orphan, K11). The walk goes on at 4K on the leaf. */
+ * allocated never reached the module (an orphan, K11). The walk goes on as after a split. */
 function splitFailed(k: Kernel, inv: Invalidator, t: State): void {
   const r = at2m(k, inv, t);
   t[k.v.mirror2m + r] = MIRROR_TABLE;
   t[k.v.table + r] = TABLE_ORPHAN;
-  t[inv.pc] = ZAP_BLOCK;
+  splitDone(k, inv, t);
+}
+
+/** After a split, done or failed, the walk goes on from the leaf: an invalidation zaps it at 4K
+ * now (its range covers it); tdx_honor_guest_accept_level's walk, which zaps nothing, ends. */
+function splitDone(k: Kernel, inv: Invalidator, t: State): void {
+  zapNext(k, t, inv, leaf(inv, t));
 }
 
 /** [v6.17] tdx_is_sept_zap_err_due_to_premap: a BLOCK that found no leaf
@@ -400,8 +411,8 @@ function zapSeamcall(
   const st = op.seamcall(t, leaf(inv, t));
   if (st === S.SUCCESS) {
     t[inv.status] = st;
-    op.succeeded?.(t);
     t[inv.pc] = op.then;
+    op.succeeded?.(t);
   } else fail(t, st);
   if (op.failures !== undefined && s[op.failures]! > 0) {
     // A KVM or TDX module bug makes the SEAMCALL fail (the window the review is about).
@@ -697,7 +708,7 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
           fn: 'tdx_sept_split_private_spte',
           at: SPLIT_DEMOTE,
           retry: SPLIT_DEMOTE_RETRY,
-          then: ZAP_BLOCK,
+          then: ZAP_BLOCK, // (splitDone: the leaf at 4K, or the walk's end)
           failures: v.budgetDemoteFails,
           busy: S.BUSY,
           conflict: inGuest,
@@ -705,6 +716,7 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
           // the mirror is a 4K table now; the zap goes on with the leaf at 4K (no UNBLOCK, K3)
           succeeded: (t) => {
             t[v.mirror2m + at2m(k, inv, t)] = MIRROR_TABLE;
+            splitDone(k, inv, t);
           },
           failed: (t) => {
             kvmBugOn(k, t);
@@ -713,4 +725,85 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
           args: leafArgs,
         })),
   ];
+}
+
+/** tdx_sept_split_private_spte as a split alone runs it: the zap's steps but REMOVE and WBINVD,
+ * which a walk that zaps nothing never reaches. */
+function tdxSeptSplitPrivateSpte(k: Kernel, inv: Invalidator): Action[] {
+  const removal = [ZAP_REMOVE, ZAP_REMOVE_RETRY, ZAP_WBINVD];
+  return tdxSeptRemovePrivateSpte(k, inv).filter(
+    (a) => !a.guard?.some(([x, label]) => x === inv.pc && removal.includes(label)),
+  );
+}
+
+/**
+ * tdx_honor_guest_accept_level ([hp-v3] 13/24, huge-pages.md K9), from tdx_handle_ept_violation
+ * before the fault, when the exit's extended exit qualification is type ACCEPT with level 4K and
+ * the range's GUEST_INHIBIT is clear (tested without the lock, by the guest's exit step: the bit
+ * is one-way): under write mmu_lock, kvm_split_cross_boundary_leafs splits the range's 2M leaf
+ * (tdx_sept_split_private_spte: BLOCK 2M through tdh_do_no_vcpus, TRACK and the kick, DEMOTE;
+ * no TLB flush after it, the BLOCK+TRACK+kick did that), then hugepage_set_guest_inhibit sets
+ * GUEST_INHIBIT for good, and the fault maps at 4K (tdp_mmu.ts faultAt2m). The patch returns a
+ * split error to userspace (KVM_RUN fails); kvm_split_cross_boundary_leafs fails only when it
+ * cannot allocate a page table, which the model never does, and a failed DEMOTE is ignored by
+ * tdp_mmu_set_spte ([hp-v3] 07, K2) after TDX_BUG_ON killed the VM, so the model has no such
+ * return. A 2M ACCEPT's exit would inhibit and split 1G mappings: there are none here.
+ * The split's steps run with the vCPU as their process and `accept.split_pc` as their label.
+ */
+export function tdxHonorGuestAcceptLevel(k: Kernel, c: number): Action[] {
+  const v = k.v;
+  const splitter: Invalidator = {
+    process: `vcpu${c}`,
+    pc: v.acceptSplitPc + c,
+    cursor: v.acceptSplitGfn + c,
+    status: v.vcpuStatus + c,
+    range: () => 0, // the walk splits the leaf and zaps nothing
+    work: () => 'none',
+    finish: () => {},
+    reads: [],
+    beginWrites: [],
+    finishWrites: [],
+  };
+  const rangeOf = (s: State) => k.seam.rangeOf(s[v.faultGfn + c]!);
+  const lock = kernelStep({
+    process: `vcpu${c}`,
+    fn: 'tdx_honor_guest_accept_level',
+    file: TDX,
+    fairness: 'strong', // waits for write_lock(mmu_lock)
+    at: [v.vcpuPc + c, FAULT_ACCEPT_LEVEL],
+    requires: [[v.mmuLock, 0]],
+    reads: [v.faultGfn + c, ...k.ranges(v.mirror2m)],
+    writes: [v.mmuLock, splitter.pc, splitter.cursor],
+    next(s, out) {
+      const g = s[v.faultGfn + c]!;
+      const t = out.next();
+      t[v.mmuLock] = MMU_WRITER;
+      // kvm_split_cross_boundary_leafs over the 4K-aligned range: only a 2M leaf crosses it
+      if (s[v.mirror2m + rangeOf(s)] === MIRROR_LEAF) {
+        t[splitter.pc] = ZAP_BLOCK;
+        t[splitter.cursor] = g;
+      } else t[splitter.pc] = INV_MMU_UNLOCK;
+    },
+    call: (b, a) =>
+      `EEQ ACCEPT level=4K gfn ${b[v.faultGfn + c]}: write_lock(mmu_lock); ${a[splitter.pc] === ZAP_BLOCK ? 'kvm_split_cross_boundary_leafs: split the 2M leaf' : 'no 2M leaf to split'}`,
+  });
+  const unlock = kernelStep({
+    process: `vcpu${c}`,
+    fn: 'tdx_honor_guest_accept_level',
+    file: TDX,
+    fairness: 'weak',
+    at: [splitter.pc, INV_MMU_UNLOCK],
+    holds: [k.locks.mmuLockWrite],
+    reads: [v.faultGfn + c],
+    writes: [v.mmuLock, splitter.pc, v.vcpuPc + c, ...k.ranges(v.guestInhibit)],
+    next(s, out) {
+      const t = out.next();
+      t[v.guestInhibit + rangeOf(s)] = 1;
+      t[v.mmuLock] = 0;
+      t[splitter.pc] = INV_IDLE;
+      t[v.vcpuPc + c] = FAULT_PFN;
+    },
+    call: () => 'hugepage_set_guest_inhibit; write_unlock(mmu_lock); the fault maps at 4K',
+  });
+  return [lock, ...tdxSeptSplitPrivateSpte(k, splitter), unlock];
 }

@@ -6,6 +6,7 @@ import { folioSlots, frameCount, slotGfn } from './frames.js';
 import {
   invalidationLabels,
   INV_IDLE,
+  splitLabels,
   labelValues,
   vcpuLabels,
   VMM_DONE,
@@ -126,6 +127,9 @@ export class Vars {
   readonly mirror2m: number; // KVM's mirror at the range's 2M level: MIRROR_*
   readonly acceptFallback: number; // the guest's 2M ACCEPT of the range failed: it accepts at 4K
   readonly faultLevel: number; // per vCPU: its fault maps at 2M (kvm_tdp_mmu_map chose the level)
+  readonly guestInhibit: number; // the range's GUEST_INHIBIT: a guest accepted part of it at 4K, one way
+  readonly acceptSplitPc: number; // per vCPU: tdx_honor_guest_accept_level's split (split labels, programs.ts)
+  readonly acceptSplitGfn: number; // per vCPU: the GFN whose 2M leaf that split is splitting
 
   // Per vCPU
   readonly inGuest: number;
@@ -242,6 +246,11 @@ export class Vars {
     this.mirror2m = ranges('mirror2m', of(5));
     this.acceptFallback = ranges('guest.accept_4k', flag);
     this.faultLevel = this.hugeRanges ? this.array('fault.level_2m', vcpus, flag) : this.zero;
+    this.guestInhibit = ranges('guest_inhibit', flag);
+    this.acceptSplitPc = this.hugeRanges
+      ? this.array('accept.split_pc', vcpus, () => [INV_IDLE, ...labelValues(splitLabels)])
+      : this.zero;
+    this.acceptSplitGfn = this.hugeRanges ? this.array('accept.split_gfn', vcpus, gfn) : this.zero;
     this.inGuest = this.array('in_guest', vcpus, flag);
     this.entryAge = this.array('entry_age', vcpus, age);
     this.vcpuPc = this.array('vcpu.pc', vcpus, () => labelValues(vcpuLabels));

@@ -81,14 +81,18 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
       'LEAKED',
     ][s[v.table + r]!]!;
     out[`${name} 2M PAMT`] = s[v.pamt2m + r] ? 'PT_REG (a 2M TD page)' : 'PT_NDA';
+    out[`${name} GUEST_INHIBIT`] = s[v.guestInhibit + r] ? 'set (KVM maps 4K only)' : 'clear';
   }
   for (let c = 0; c < k.vcpus; c++) {
     const pc = s[v.vcpuPc + c]!;
     out[`vcpu${c}`] = s[v.inGuest + c]
       ? `in guest (entered ${ageText(s[v.entryAge + c]!)})`
       : 'outside the guest';
+    // tdx_honor_guest_accept_level's split (none without 2M leaves, whose block of zeroes may be
+    // shorter than the vCPUs)
+    const split = v.hugeRanges ? s[v.acceptSplitPc + c]! : 0;
     out[`vcpu${c} fault`] = pc
-      ? `${vcpuLabels[pc]} gfn ${s[v.faultGfn + c]}${s[v.faultStale + c] ? ' (stale)' : ''}`
+      ? `${vcpuLabels[pc]} gfn ${s[v.faultGfn + c]}${s[v.faultStale + c] ? ' (stale)' : ''}${split ? `, split at ${invalidationLabels[split]}` : ''}`
       : 'none';
     out[`vcpu${c} result`] = s[v.vcpuStatus + c] ? statusText(s[v.vcpuStatus + c]!) : '-';
     out[`vcpu${c} guest waits on`] = s[v.need + c] ? `gfn ${s[v.need + c]! - 1}` : 'nothing';

@@ -61,7 +61,11 @@ export function defaultScenario(f: ScenarioFamily): Scenario {
 /** `vcpus=1..8 (2) pages=1..8 (1)`: the ranges and defaults, for --help. */
 export function paramRanges(f: ScenarioFamily): string {
   return Object.entries(f.params)
-    .map(([k, s]) => `${k}=${s.min}..${s.max} (${s.default})`)
+    .map(([k, s]) =>
+      s.values
+        ? `${k}=${s.values.join('|')} (${s.values[s.default]})`
+        : `${k}=${s.min}..${s.max} (${s.default})`,
+    )
     .join(' ');
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../kernel/index.js';
 import { S } from '../kernel/seam.js';
 import { gpa } from '../kernel/step.js';
-import { FAULT_PFN, VCPU_IDLE } from '../kernel/programs.js';
+import { FAULT_ACCEPT_LEVEL, FAULT_PFN, VCPU_IDLE } from '../kernel/programs.js';
 import { KvmMemslots, NOT_GUEST_MEMFD, type MemslotArgs } from '../kernel/kvm_memslots.js';
 import {
   FALLOC_FL_KEEP_SIZE,
@@ -199,6 +199,7 @@ export function runScript(script: Script, file: string, own?: PagePolicy): RunRe
             ops,
             faults: {},
             strayPrivateAccesses: true,
+            ...(script.vm.accept !== undefined ? { acceptLevel: script.vm.accept } : {}),
             // a HugeTLB folio is split and merged in place: conversion-rfc and hugepage-v3 do that
             ...(script.vm.hugeFolio > 1
               ? { needs: ['in-place-conversion', 'hugetlb'] as const }
@@ -411,10 +412,10 @@ function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Ou
   const kernelSteps = (a: Action) =>
     a.process === proc && a.where !== 'guest' && a.name !== 'tdx_vcpu_run';
   for (const [j, ins] of program.entries()) {
+    const forms =
+      'expected { accept: gfn, level?: 4k|2m }, { touch: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool }';
     if (typeof ins !== 'object' || ins === null)
-      throw new ScriptError(
-        `${file}: steps[${i}].guest[${j}]: expected { accept: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool }`,
-      );
+      throw new ScriptError(`${file}: steps[${i}].guest[${j}]: ${forms}`);
     if ('mapgpa' in ins) {
       // TDG.VP.VMCALL<MapGPA>: KVM exits to userspace (tdx_map_gpa), which converts.
       if (d.state[v.inGuest + c]) d.step((a) => a.process === proc && a.name.startsWith('TD exit'));
@@ -425,12 +426,29 @@ function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Ou
       };
     }
     const kind =
-      'accept' in ins ? 'TDG.MEM.PAGE.ACCEPT' : 'write' in ins ? 'guest write' : undefined;
-    const g = 'accept' in ins ? ins.accept : 'write' in ins ? ins.write : NaN;
-    if (!kind || !Number.isInteger(g) || g < 0 || g >= k.gfns)
+      'accept' in ins
+        ? 'TDG.MEM.PAGE.ACCEPT'
+        : 'write' in ins
+          ? 'guest write'
+          : 'touch' in ins
+            ? 'guest access before ACCEPT'
+            : undefined;
+    const g =
+      'accept' in ins ? ins.accept : 'write' in ins ? ins.write : 'touch' in ins ? ins.touch : NaN;
+    const level = 'accept' in ins ? ins.level : undefined;
+    if (
+      !kind ||
+      !Number.isInteger(g) ||
+      g < 0 ||
+      g >= k.gfns ||
+      ![undefined, '4k', '2m'].includes(level)
+    )
       throw new ScriptError(
-        `${file}: steps[${i}].guest[${j}]: expected { accept: gfn }, { write: gfn } or { mapgpa: gfn, shared: bool } with a GFN below ${k.gfns}`,
+        `${file}: steps[${i}].guest[${j}]: ${forms} with a GFN below ${k.gfns}`,
       );
+    // the ACCEPT at the level the program says (its trace names a 2M one `level=2M`)
+    const atLevel = (call: string) =>
+      level === undefined || call.includes('level=2M') === (level === '2m');
     for (let n = 0; ; n++) {
       if (n > 100) return { exit: 'stuck', seamcall: seamcallOf(calls()) ?? '' };
       if (!d.state[v.inGuest + c]) {
@@ -447,11 +465,17 @@ function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Ou
           };
         if (!d.step((a) => a.process === proc && a.name === 'tdx_vcpu_run'))
           return { exit: 'EIO', errno: 'EIO' }; // the VM is dead
+        // a touch before ACCEPT, once KVM mapped the page: its retry meets a PENDING page, and
+        // the guest's #VE handler accepts it, which is the program's next instruction
+        if (n > 0 && 'touch' in ins) break;
         continue;
       }
       const touched = d.step(
         (a) => a.process === proc && a.name.startsWith(kind),
-        (a, next) => (a.explain?.(d.state, next) ?? '').includes(`gpa=${gpa(g)}`),
+        (a, next) => {
+          const call = a.explain?.(d.state, next) ?? '';
+          return call.includes(`gpa=${gpa(g)}`) && atLevel(call);
+        },
       );
       // A script's guest may touch any GFN its VM has (no accepted-first rule, no poison):
       // every touch is enabled in the guest, so a refusal is a model error.
@@ -464,7 +488,8 @@ function runGuest(d: Driver, k: Kernel, step: Step, i: number, file: string): Ou
       const exit =
         d.state[v.vcpuPc + c] === VCPU_IDLE ? exitOf(d.state[v.vcpuStatus + c]!) : undefined;
       if (exit) return { ...exit, gpa: g * PAGE_SIZE };
-      if (d.state[v.vcpuPc + c] !== FAULT_PFN) return { exit: 'stuck' };
+      const pc = d.state[v.vcpuPc + c];
+      if (pc !== FAULT_PFN && pc !== FAULT_ACCEPT_LEVEL) return { exit: 'stuck' };
     }
   }
   d.step((a) => a.process === proc && a.name.startsWith('TD exit')); // GUEST_DONE: the guest halts

@@ -4,6 +4,7 @@
  * line, which field of which file is wrong.
  */
 import { moduleVersions } from '../kernel/module.js';
+import { acceptLevels, type AcceptLevel } from '../kernel/config.js';
 import { isTreeName, treeNames } from '../kernel/trees.js';
 import { createRequire } from 'node:module';
 
@@ -46,7 +47,11 @@ export interface Expect {
 }
 
 export type GuestOp =
-  | { readonly accept: number }
+  /** TDG.MEM.PAGE.ACCEPT of a page, at the level given (a huge range on hugepage-v3), else at
+   * the first level the VM's guest (`vm.accept`) has */
+  | { readonly accept: number; readonly level?: '4k' | '2m' }
+  /** a non-Linux guest's access to a page before it accepted it (not `vm.accept: linux`) */
+  | { readonly touch: number }
   | { readonly write: number }
   | { readonly mapgpa: number; readonly shared: boolean };
 
@@ -72,6 +77,8 @@ export interface Script {
     readonly tree?: string;
     /** the TDX module a TDX VM models (src/kernel/module.ts); absent: 1.5 */
     readonly module?: string;
+    /** the level the guest accepts a huge range at (config.ts); absent: linux */
+    readonly accept?: AcceptLevel;
   };
   readonly steps: readonly Step[];
 }
@@ -170,6 +177,11 @@ export function parseScript(text: string, file: string): Script {
       );
     return text;
   };
+  const acceptName = (a: unknown) => {
+    if (!(acceptLevels as readonly unknown[]).includes(a))
+      throw at('vm.accept', `expected one of ${acceptLevels.join(', ')}, got ${JSON.stringify(a)}`);
+    return a as AcceptLevel;
+  };
   const script: Script = {
     name: r.name,
     ...(r.source !== undefined ? { source: r.source as string } : {}),
@@ -182,6 +194,7 @@ export function parseScript(text: string, file: string): Script {
       policy: typeof vm.policy === 'string' ? vm.policy : 'nopin',
       ...(vm.tree !== undefined ? { tree: treeName(vm.tree) } : {}),
       ...(vm.module !== undefined ? { module: moduleName(vm.module) } : {}),
+      ...(vm.accept !== undefined ? { accept: acceptName(vm.accept) } : {}),
     },
     steps: [],
   };

@@ -197,6 +197,19 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
     expect(help).toContain(
       'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1) folio-pages=2..8 (2) spare-blocks=0..2 (0); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2) spare-blocks=0..2 (0)',
     );
+    // a parameter given by name: its values and its default
+    expect(help).toContain(
+      'huge-map vcpus=1..8 (1) folio-pages=2..8 (2) accept=linux|2m|4k|either (linux)',
+    );
+  });
+
+  it('huge-map takes the guest’s accept level by name; another is one line, exit 2', () => {
+    const r = septcheck('check', '--scenario', 'huge-map', '--param', 'accept=1g');
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      'septcheck: parameter accept=1g of scenario huge-map: expected one of linux, 2m, 4k, either\n',
+    ]);
   });
 
   it('a folio size outside 2..8 is a one-line error, exit 2', () => {

@@ -94,6 +94,14 @@ describe('step footprints', () => {
     },
     // guest_memfd on hugepage-v3: the refused punch, the merge's -EAGAIN and the punch again
     { scenario: 'huge-punch', policy: 'page-flag', faults: '' },
+    // the guest's accept level: touch before ACCEPT, tdx_honor_guest_accept_level's split
+    {
+      scenario: 'huge-map',
+      policy: 'nopin',
+      faults: 'demote-fails=1,busy=1',
+      tree: 'hugepage-v3',
+      params: { accept: 3 }, // either
+    },
   ];
   it.each(
     more.map(

@@ -2,7 +2,7 @@ import { check, type CheckOptions, type Model, type State } from '../../src/engi
 import { Expander } from '../../src/engine/successors.js';
 import { buildSystem, parseFaults, type Mutation, type TreeName } from '../../src/kernel/index.js';
 import { policies } from '../../src/policies/index.js';
-import { scenarios } from '../../src/scenarios/index.js';
+import { scenarioFamilies, scenarios } from '../../src/scenarios/index.js';
 
 export interface Run {
   scenario: string;
@@ -15,11 +15,20 @@ export interface Run {
   only?: string[];
   /** the kernel tree, when not the one resolveTree picks */
   tree?: TreeName;
+  /** the scenario's parameters, when not its defaults */
+  params?: Record<string, number>;
 }
 
 export function system(r: Run): Model {
   const model = buildSystem({
-    scenario: scenarios[r.scenario]!,
+    scenario: r.params
+      ? scenarioFamilies[r.scenario]!.build({
+          ...Object.fromEntries(
+            Object.entries(scenarioFamilies[r.scenario]!.params).map(([k, p]) => [k, p.default]),
+          ),
+          ...r.params,
+        })
+      : scenarios[r.scenario]!,
     policy: policies[r.policy ?? 'nopin']!,
     faults: parseFaults(r.faults ?? ''),
     hvo: r.hvo ?? false,

@@ -141,3 +141,76 @@ describe('mapping-within-folio (hugepage-v3)', () => {
     expect(clean.result).toBe('ok');
   });
 });
+
+describe('the guest’s accept level (huge-map --param accept, [hp-v3] 13/24)', () => {
+  const accept = { linux: 0, '2m': 1, '4k': 2, either: 3 };
+  it.each([
+    ['linux', 364],
+    ['2m', 364],
+    ['4k', 1236],
+    ['either', 2248],
+  ] as const)('accept=%s, folio-pages=2: every property holds, %i states', (level, states) => {
+    const model = huge('huge-map', 'nopin', '', { accept: accept[level] });
+    expect(model.liveness!.map((p) => p.name)).toContain('accept-completes@gfn1');
+    const r = check(model);
+    expect([r.result, r.distinctStates]).toEqual(['ok', states]);
+  });
+
+  it('a 4K ACCEPT on a PENDING 2M leaf exits with level 4K: the vCPU splits the leaf, sets GUEST_INHIBIT, and the fault and the ACCEPT then succeed at 4K', () => {
+    const calls = callsReached(huge('huge-map', 'nopin', '', { accept: accept['4k'] }));
+    for (const call of [
+      'gpa=0x0 -> TD exit: EPT violation (no accept level)',
+      'TDH.MEM.PAGE.AUG gpa=0x0 level=2M -> TDX_SUCCESS (0x0000000000000000)',
+      'gpa=0x0 -> TD exit: EPT violation (EEQ ACCEPT)',
+      'EEQ ACCEPT level=4K gfn 0: write_lock(mmu_lock); kvm_split_cross_boundary_leafs: split the 2M leaf',
+      'TDH.MEM.PAGE.DEMOTE gpa=0x0 level=2M -> TDX_SUCCESS (0x0000000000000000)',
+      'hugepage_set_guest_inhibit; write_unlock(mmu_lock); the fault maps at 4K',
+      'gpa=0x0 -> TDX_SUCCESS (0x0000000000000000)',
+      // an ACCEPT of a range with no leaf yet: nothing to split, GUEST_INHIBIT, a 4K mapping
+      'EEQ ACCEPT level=4K gfn 0: write_lock(mmu_lock); no 2M leaf to split',
+      'TDH.MEM.SEPT.ADD gpa=0x0 level=2M (table) -> TDX_SUCCESS; TDH.MEM.PAGE.AUG gpa=0x0 level=4K -> TDX_SUCCESS (0x0000000000000000)',
+    ])
+      expect(calls).toContain(call);
+    // the Linux guest never meets the handler's split
+    expect(
+      [...callsReached(huge('huge-map', 'nopin'))].some((c) => c.includes('EEQ ACCEPT level=4K')),
+    ).toBe(false);
+  });
+
+  it('a failed DEMOTE in the accept handler: nopin frees a frame the S-EPT maps (28 steps)', () => {
+    const r = check(huge('huge-map', 'nopin', 'demote-fails=1', { accept: accept['4k'] }));
+    expect(r.violation?.property).toBe('no-reuse-while-mapped');
+    const trace = steps(r.violation!.trace);
+    expect(trace).toHaveLength(29); // the initial state and 28 steps
+    expect(trace.slice(2, 15)).toEqual([
+      'vcpu0:guest access before ACCEPT',
+      'vcpu0:kvm_mmu_faultin_pfn',
+      'vcpu0:kvm_tdp_mmu_map',
+      'vcpu0:tdx_sept_set_private_spte',
+      'vcpu0:kvm_mmu_finish_page_fault',
+      'vcpu0:tdx_vcpu_run',
+      'vcpu0:TDG.MEM.PAGE.ACCEPT (retried after the fault)',
+      'vcpu0:tdx_honor_guest_accept_level',
+      'vcpu0:tdx_sept_remove_private_spte',
+      'vcpu0:tdx_track',
+      'vcpu0:kvm_make_all_cpus_request',
+      'vcpu0:tdx_sept_split_private_spte',
+      'vcpu0:tdx_honor_guest_accept_level',
+    ]);
+    expect(trace.at(-1)).toBe('host:alloc_pages');
+  });
+
+  it('accept-completes breaks where the guest’s page is held by a conversion that never ends (pin on convert)', () => {
+    const model = huge('convert', 'pin');
+    const r = check({
+      ...model,
+      invariants: [],
+      liveness: model.liveness!.filter((p) => p.name.startsWith('accept-completes')),
+    });
+    expect([r.violation?.property, r.violation?.kind, r.violation?.trace.length]).toEqual([
+      'accept-completes@gfn0',
+      'liveness',
+      17,
+    ]);
+  });
+});
