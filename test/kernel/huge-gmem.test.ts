@@ -25,7 +25,7 @@ function model(name: string, params: Record<string, number>, policy = 'nopin', f
 }
 
 describe('huge-convert: a partial conversion of a 2M-mapped folio', () => {
-  // its counts at folio-pages 2 and 4 (2,355 and 29,228 for nopin) are asserted by
+  // its counts at folio-pages 2 and 4 (2,379 and 29,548 for nopin) are asserted by
   // test/claims.test.ts's partial-unmap column, which runs on it
   it('ends the invalidation before it splits the folio (kvm_gmem_convert, G3), and merges it back', () => {
     const calls = callsReached(model('huge-convert', {}));
