@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hugeQuestions, verdictTable } from '../src/claims/index.js';
+import { commandFor } from '../src/claims/verdicts.js';
+import { parseFaults } from '../src/kernel/faults.js';
 import { policies } from '../src/policies/index.js';
 import refOnRemoveFailure from '../examples/policies/ref-on-remove-failure.js';
 import { septcheck } from './cli/run.js';
@@ -111,6 +113,16 @@ describe('claims --huge: Dynamic PAMT never frees a PAMT page in use', () => {
       ['remove-fails=1', 'leak', 19_970],
     ]);
     expect([rows[0]!.cells[0]!.tree, rows[0]!.cells[0]!.module]).toEqual(['hugepage-v3', '2.0']);
+  });
+
+  it('names --faults none for a run without faults on a scenario with default faults (dpamt: busy=1)', () => {
+    expect(commandFor('nopin', { scenario: 'dpamt', faults: '', hvo: false })).toBe(
+      'septcheck check --scenario dpamt --policy nopin --faults none',
+    );
+    expect(commandFor('nopin', { scenario: 'convert', faults: '', hvo: false })).toBe(
+      'septcheck check --scenario convert --policy nopin',
+    );
+    expect(parseFaults('none')).toEqual({});
   });
 });
 

@@ -95,11 +95,17 @@ function sized(name: string, params: Readonly<Record<string, number | string>>) 
 
 /** The command that prints a run's shortest counterexample. */
 export function commandFor(policy: string, run: Omit<Run, 'tree'> & { tree?: string }): string {
+  const scenario = run.params ? sized(run.scenario, run.params) : scenarios[run.scenario]!;
   return [
     'septcheck check',
     `--scenario ${run.scenario}`,
     `--policy ${policy}`,
-    run.faults ? `--faults ${run.faults}` : '',
+    // a run without faults on a scenario whose defaults have some (dpamt: busy=1)
+    run.faults
+      ? `--faults ${run.faults}`
+      : Object.keys(scenario.faults).length
+        ? '--faults none'
+        : '',
     run.hvo ? '--hvo' : '',
     run.withoutPageExt ? '--without-page-ext' : '',
     ...Object.entries(run.params ?? {}).map(([k, n]) => `--param ${k}=${n}`),

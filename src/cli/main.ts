@@ -125,7 +125,7 @@ function systemOptions(cmd: Command, scenario?: string): Command {
     )
     .option(
       '--faults <kind=n,...>',
-      `fault budgets for --scenario (${faultKinds.join(', ')}); default: the scenario's`,
+      `fault budgets for --scenario (${faultKinds.join(', ')}), or none; default: the scenario's`,
     )
     .option('--hvo', 'HugeTLB Vmemmap Optimization on (tail pages have no page flags of their own)')
     .option(

@@ -11,6 +11,8 @@ export class FaultSpecError extends Error {
 /** Parses `remove-fails=1,busy=2`; an empty string is no faults. */
 export function parseFaults(text: string): FaultBudget {
   const budget: Partial<Record<FaultKind, number>> = {};
+  // "none" (as reports print it) overrides a scenario's default faults
+  if (text.trim() === 'none') return budget;
   for (const part of text
     .split(',')
     .map((p) => p.trim())
