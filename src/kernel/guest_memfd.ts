@@ -459,9 +459,16 @@ function convertToShared(k: Kernel, t: State, inv: Invalidator, range: number): 
 
 /** kvm_gmem_convert_range to private, under filemap_invalidate_lock: userspace mappings are
  * unmapped, then every folio in the range must hold only guest_memfd's reference (a GUP pin
- * makes it -EAGAIN); a fully private HugeTLB folio is merged back. Returns the status. */
+ * makes it -EAGAIN); a fully private HugeTLB folio is merged back. Returns the status. A range
+ * already private is 0 with nothing done, whatever its refcounts: [rfc-v2] guest_memfd.c
+ * kvm_gmem_convert_compute_work leaves out what already has the target shareability and
+ * kvm_gmem_convert_range returns 0 on an empty work list; so does KVM_SET_MEMORY_ATTRIBUTES,
+ * which the host scenario's conversions stand for on trees without in-place conversion
+ * (virt/kvm/kvm_main.c kvm_vm_set_mem_attributes: "Nothing to do if the entire range has the
+ * desired attributes"). */
 export function kvmGmemConvertToPrivate(k: Kernel, t: State, range: number): number {
   const v = k.v;
+  if (allPrivate(k, t, range)) return S.SUCCESS;
   for (let g = 0; g < k.gfns; g++) {
     const frame = k.frameOf(t, g);
     if (range & (1 << g) && t[v.refUserMap + frame]) k.mm.put(t, v.refUserMap, frame); // unmap_mapping_range
@@ -473,6 +480,12 @@ export function kvmGmemConvertToPrivate(k: Kernel, t: State, range: number): num
   for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) t[v.attr + g] = ATTR_PRIVATE;
   mergeIfWhole(k, t);
   return S.SUCCESS;
+}
+
+function allPrivate(k: Kernel, s: State, range: number): boolean {
+  for (let g = 0; g < k.gfns; g++)
+    if (range & (1 << g) && s[k.v.attr + g] !== ATTR_PRIVATE) return false;
+  return true;
 }
 
 /** Merge the HugeTLB folio back when every subpage is private, present and unreferenced but

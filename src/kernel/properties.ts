@@ -26,6 +26,7 @@ import {
   TD_TEARDOWN,
   TDR_RECLAIMED,
 } from './vars.js';
+import { accessWaits } from './teardown.js';
 import { opRange } from './vmm_script.js';
 
 export function invariants(k: Kernel): Invariant[] {
@@ -252,7 +253,8 @@ export function liveness(k: Kernel): Liveness[] {
   return props;
 }
 
-/** Every guest fault is served while the VM lives. */
+/** Every guest fault is served while the VM lives, or ends in an exit to userspace: one on a
+ * GFN that went shared meanwhile does (accessWaits). */
 function faultServed(k: Kernel): Liveness[] {
   const v = k.v;
   return Array.from({ length: k.vcpus }, (_, c) => ({
@@ -260,7 +262,7 @@ function faultServed(k: Kernel): Liveness[] {
     doc: 'A guest access that faulted is never served while the VM lives: the vCPU spins in KVM forever.',
     kind: 'leadsTo' as const,
     p: (s: State) => s[v.need + c] !== 0,
-    q: (s: State) => s[v.need + c] === 0 || !!s[v.vmBugged] || !!s[v.vcpusStopped],
+    q: (s: State) => !accessWaits(k, s, c) || !!s[v.vcpusStopped],
   }));
 }
 

@@ -57,9 +57,11 @@ function initMemRegionErrno(k: Kernel, s: State, g: number): number {
   return 0;
 }
 
-/** tdx_vm_state_guard ([v3] 24): it takes every vcpu->mutex, so it waits while a vCPU is in
- * KVM_RUN (in the guest or in its fault path); on trees without it, nothing to wait for. */
-function vmStateGuardFree(k: Kernel, s: State): boolean {
+/** tdx_vm_state_guard ([v3] 24): it takes every vcpu->mutex (kvm_lock_all_vcpus, killable:
+ * it does not kick), so it waits while a vCPU is in KVM_RUN (in the guest or in its fault
+ * path), and it is taken before the ioctl checks the TD's state; on trees without it, nothing
+ * to wait for. */
+export function vmStateGuardFree(k: Kernel, s: State): boolean {
   if (!k.tree.vmStateGuard) return true;
   for (let c = 0; c < k.vcpus; c++)
     if (s[k.v.inGuest + c] || s[k.v.vcpuPc + c] !== VCPU_IDLE) return false;

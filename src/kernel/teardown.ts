@@ -39,6 +39,7 @@ import {
 import { S, statusText, statusValue } from './seam.js';
 import { kickAll } from './tdx.js';
 import {
+  ATTR_PRIVATE,
   GMEM_EVICTED,
   GMEM_OPEN,
   TD_TEARDOWN,
@@ -51,6 +52,16 @@ import {
 } from './vars.js';
 import { advance, advanceWrites, vmmStep } from './vmm_op.js';
 
+/** Does vCPU c's guest access still wait to be served: the VM alive and the GFN still private?
+ * An access to a GFN that went shared (a conversion after its fault) does not: the model's
+ * guest does not retry it (td_guest.ts), and in the kernel its retry ends KVM_RUN with -EFAULT
+ * (kvm_mmu_faultin_pfn, arch/x86/kvm/mmu/mmu.c: a private fault on a shared GFN is a
+ * KVM_EXIT_MEMORY_FAULT). */
+export function accessWaits(k: Kernel, s: State, c: number): boolean {
+  const need = s[k.v.need + c]!;
+  return need !== 0 && !s[k.v.vmBugged] && s[k.v.attr + need - 1] === ATTR_PRIVATE;
+}
+
 /** Teardown begins: the VMM shuts the VM down once the guest is done (no access of its is
  * still waiting, unless the VM is dead and nothing will be served): its vCPU threads leave
  * KVM_RUN, each kicked out of the guest. */
@@ -62,7 +73,7 @@ export function kvmVcpuKick(k: Kernel): Action {
     at: VMM_STOP_VCPUS,
     fn: 'kvm_vcpu_kick',
     file: 'virt/kvm/kvm_main.c',
-    reads: [v.vmBugged, ...k.vcpuFields(v.need)],
+    reads: [v.vmBugged, ...k.vcpuFields(v.need), ...k.frames(v.attr)],
     writes: [
       v.vcpusStopped,
       v.vmmPc,
@@ -70,7 +81,7 @@ export function kvmVcpuKick(k: Kernel): Action {
       ...k.frames(v.guestData, v.accepted),
     ],
     ready(s) {
-      for (let c = 0; c < k.vcpus; c++) if (s[v.need + c] && !s[v.vmBugged]) return false;
+      for (let c = 0; c < k.vcpus; c++) if (accessWaits(k, s, c)) return false;
       return true;
     },
     run(_, t) {

@@ -33,7 +33,7 @@ import {
   tdxVmDestroyHook,
 } from './teardown.js';
 import { kvmBugOn } from './tdx.js';
-import { anyPremapped, tdxInitMemRegion } from './tdx_populate.js';
+import { anyPremapped, tdxInitMemRegion, vmStateGuardFree } from './tdx_populate.js';
 import { PAGE_SIZE } from './uapi.js';
 import { ATTR_SHARED, TD_OP_INITIALIZED } from './vars.js';
 import { advance, advanceWrites, opGfn, vmmStep } from './vmm_op.js';
@@ -73,7 +73,8 @@ function ioctl(k: Kernel): Action {
 /** KVM_TDX_FINALIZE_VM (tdx_td_finalize, v6.17 and series-v3 arch/x86/kvm/vmx/tdx.c): -EINVAL
  * with no SEAMCALL once the TD is RUNNABLE, or (premap trees, [v6.17]) while nr_premapped is
  * not 0; else TDH.MR.FINALIZE, whose error is KVM_BUG_ON and -EIO (its BUSY, -EBUSY, cannot
- * arise: see Seam.finalize). */
+ * arise: see Seam.finalize). On series-v3 tdx_vm_ioctl takes tdx_vm_state_guard first ([v3]
+ * 24), so a second FINALIZE waits, like INIT_MEM_REGION, while a vCPU is in KVM_RUN. */
 function tdxTdFinalize(k: Kernel): Action {
   const v = k.v;
   const again = (s: State) => s[v.tdOpState] !== TD_OP_INITIALIZED || anyPremapped(k, s);
@@ -83,8 +84,14 @@ function tdxTdFinalize(k: Kernel): Action {
     at: VMM_START,
     fn: 'tdx_td_finalize',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdOpState, v.tdLifecycle, ...k.frames(v.premapped)],
+    reads: [
+      v.tdOpState,
+      v.tdLifecycle,
+      ...k.frames(v.premapped),
+      ...k.vcpuFields(v.inGuest, v.vcpuPc),
+    ],
     writes: [v.tdOpState, v.vmBugged, ...k.vcpuFields(v.inGuest), ...advanceWrites(k)],
+    ready: (s) => vmStateGuardFree(k, s),
     run(s, t) {
       if (!again(s) && k.seam.finalize(t) !== S.SUCCESS) kvmBugOn(k, t);
       advance(k, t);

@@ -10,8 +10,10 @@ import {
 } from '../../src/kernel/index.js';
 import { Expander } from '../../src/engine/successors.js';
 import { VMM_EVICT } from '../../src/kernel/programs.js';
+import { ATTR_SHARED } from '../../src/kernel/vars.js';
 import { policies } from '../../src/policies/index.js';
 import { scenarios } from '../../src/scenarios/index.js';
+import { hostFamily } from '../../src/scenarios/host.js';
 import { teardownFamily } from '../../src/scenarios/teardown.js';
 import { steps } from './helpers.js';
 
@@ -158,6 +160,42 @@ describe('teardown as the kernel does it (virt/kvm/guest_memfd.c kvm_gmem_releas
       'frame 0 PAMT': 'PT_REG',
       'frame 0 owner': 'HOST (reused)',
       'frame 0 cache': 'dirty lines under the HKID',
+    });
+  });
+});
+
+describe('teardown does not wait for a guest access to a GFN that went shared', () => {
+  // The guest's ACCEPT of gfn 0 faults, the VMM converts gfn 0 to shared, then tears down. The
+  // access can no longer be served: in the kernel its retry ends KVM_RUN with
+  // KVM_EXIT_MEMORY_FAULT (kvm_mmu_faultin_pfn), so the VMM's teardown does not wait for it.
+  const shared: Scenario = {
+    ...hostFamily.build({ vcpus: 1, pages: 1 }),
+    vmm: 'script',
+    ops: [{ op: 'finalize' }, { op: 'to-shared', gfns: [0] }, { op: 'teardown' }],
+  };
+  const c = config(shared, 'nopin');
+  const model = buildSystem(c);
+  it('every run of finalize, a conversion to shared and teardown finishes', () => {
+    expect(check(model, {})).toMatchObject({ result: 'ok', distinctStates: 548 });
+  });
+  it('with the access still waiting on gfn 0, now shared, the VMM stops the vCPUs', () => {
+    const k = new Kernel(c);
+    const trace = traceTo(
+      model,
+      (s) =>
+        s[k.v.need] === 1 && s[k.v.vmmOp] === 2 && s[k.v.attr] === ATTR_SHARED && !s[k.v.inGuest],
+    );
+    const at = trace.at(-1)!.state;
+    const vmm = new Expander(model)
+      .of(at, (a) => a.process === 'vmm')
+      .map((x) => model.actions[x.action]!.name);
+    expect(vmm).toEqual(['kvm_vcpu_kick']);
+  });
+  it('fault-served: an access to a GFN that went shared ends (an exit to userspace), even with no teardown after', () => {
+    const noTeardown = { ...shared, ops: shared.ops.slice(0, 2) };
+    expect(check(buildSystem(config(noTeardown, 'nopin')), {})).toMatchObject({
+      result: 'ok',
+      distinctStates: 219,
     });
   });
 });

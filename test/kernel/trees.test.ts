@@ -13,6 +13,7 @@ import { FAULT_PFN } from '../../src/kernel/programs.js';
 import { portChanges, trees } from '../../src/kernel/trees.js';
 import { LOCK_EXCLUSIVE } from '../../src/kernel/vars.js';
 import { policies } from '../../src/policies/index.js';
+import { hostFamily } from '../../src/scenarios/host.js';
 import { scenarios } from '../../src/scenarios/index.js';
 import { callsReached, steps, transitions } from './helpers.js';
 
@@ -220,15 +221,16 @@ describe('INIT_MEM_REGION per tree (item 5)', () => {
     expect(r.violation!.trace.slice(2).every((t) => t.process === 'host')).toBe(true);
   });
 
-  it('series-v3: INIT_MEM_REGION waits while a vCPU is in KVM_RUN (tdx_vm_state_guard); v6.17 does not', () => {
-    // After finalize the guest runs; a later INIT_MEM_REGION is -EINVAL, but on series-v3 only
-    // once the guard has every vCPU's mutex.
+  it('series-v3: a late INIT_MEM_REGION or FINALIZE waits while a vCPU is in KVM_RUN (tdx_vm_state_guard); v6.17 does not', () => {
+    // After finalize the guest runs; a later INIT_MEM_REGION or FINALIZE is -EINVAL, but on
+    // series-v3 only once the guard has every vCPU's mutex.
     const late: Scenario = {
       ...scenarios.basic!,
       ops: [
         { op: 'init-mem', gfn: 0 },
         { op: 'finalize' },
         { op: 'init-mem', gfn: 1 },
+        { op: 'finalize' },
         { op: 'teardown' },
       ],
     };
@@ -237,21 +239,56 @@ describe('INIT_MEM_REGION per tree (item 5)', () => {
         { length: k.vcpus },
         (_, c) => s[k.v.inGuest + c] === 1 || s[k.v.vcpuPc + c] !== 0,
       ).some(Boolean);
+    /** How many -EINVAL answers of each ioctl come while a vCPU is in KVM_RUN. */
     const whileRunning = (tree: TreeName) => {
       const { model, kernel } = build(late, 'nopin', tree);
-      let n = 0;
+      const n = { init: 0, finalize: 0 };
       for (const { s, action, next } of transitions(model)) {
+        if (!inKvmRun(kernel, s)) continue;
         const a = model.actions[action]!;
         if (
           a.name === 'tdx_vcpu_init_mem_region' &&
           a.explain!(s, next).endsWith('gfn 1 -> -EINVAL')
         )
-          if (inKvmRun(kernel, s)) n++;
+          n.init++;
+        if (
+          a.name === 'tdx_td_finalize' &&
+          a.explain!(s, next) === 'KVM_TDX_FINALIZE_VM -> -EINVAL'
+        )
+          n.finalize++;
       }
       return n;
     };
-    expect(whileRunning('series-v3')).toBe(0);
-    expect(whileRunning('v6.17')).toBeGreaterThan(0);
+    expect(whileRunning('series-v3')).toEqual({ init: 0, finalize: 0 });
+    const v617 = whileRunning('v6.17');
+    expect(v617.init).toBeGreaterThan(0);
+    expect(v617.finalize).toBeGreaterThan(0);
+  });
+
+  it('finding: on series-v3 the host scenario’s INIT_MEM_REGION after finalize waits forever for a vCPU that stays in KVM_RUN', () => {
+    const { model, kernel } = build(hostFamily.build({ vcpus: 1, pages: 1 }), 'nopin');
+    const r = check(model);
+    expect(r.distinctStates).toBe(3738);
+    expect(r.violation).toMatchObject({
+      kind: 'liveness',
+      property: 'vmm-op-completes',
+      loopStart: 5,
+    });
+    const trace = r.violation!.trace;
+    expect(steps(trace)).toEqual([
+      'init',
+      'vmm:ioctl',
+      'vmm:tdx_td_finalize',
+      'vcpu0:tdx_vcpu_run',
+      'vmm:ioctl',
+      'host:alloc_pages',
+      'host:__free_pages',
+      'host:alloc_pages',
+    ]);
+    // the op the VMM chose is INIT_MEM_REGION, with the vCPU in the guest for ever after
+    const chosen = model.actions[trace[4]!.actionIndex]!.explain!(trace[3]!.state, trace[4]!.state);
+    expect(chosen).toBe('init-mem gfn 0');
+    expect(trace.slice(3).map((t) => t.state[kernel.v.inGuest])).toEqual([1, 1, 1, 1, 1]);
   });
 });
 
