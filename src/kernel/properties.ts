@@ -20,7 +20,6 @@ import {
   OWNER_GMEM,
   OWNER_HOST,
   PAIR_MODULE,
-  PAMT_RANGES,
   PT_PAMT,
   TABLE_LEAKED,
   TD_TEARDOWN,
@@ -45,7 +44,8 @@ export function invariants(k: Kernel): Invariant[] {
       reads: [
         v.tdLifecycle,
         ...k.frames(v.owner, v.sept, v.pamt, v.folioBlock),
-        ...k.ranges(v.sept2m, v.pamt2m),
+        ...k.ranges(v.sept2m),
+        ...v.pamtBlocks(v.pamt2m),
       ],
       doc: "A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner's data.",
       check(s) {
@@ -151,10 +151,10 @@ export function invariants(k: Kernel): Invariant[] {
       reads: [
         v.vmmOp,
         v.tdr,
-        ...k.scalars(v.pamtPair),
         ...k.frames(v.pamt, v.owner, v.present, v.refPin),
         ...k.mm.countReads,
-        ...k.ranges(v.pamt2m, v.table),
+        ...k.ranges(v.table),
+        ...v.pamtBlocks(v.pamt2m, v.pamtPair),
       ],
       doc: 'Teardown finished but left frames the host can never use again (a deliberate leak): memory lost until reboot, nothing corrupted. A weaker finding than a safety violation.',
       severity: 'finding',
@@ -166,7 +166,8 @@ export function invariants(k: Kernel): Invariant[] {
         // an S-EPT table page KVM could not take back (a failed DEMOTE's, K11) is lost too
         for (let r = 0; r < v.hugeRanges; r++) if (s[v.table + r] === TABLE_LEAKED) return false;
         // module 2.0: a PAMT page pair the module still holds (zero block with 1.5)
-        for (let r = 0; r < PAMT_RANGES; r++) if (s[v.pamtPair + r] === PAIR_MODULE) return false;
+        for (let b = 0; b < v.pamtBlockCount; b++)
+          if (s[v.pamtPair + b] === PAIR_MODULE) return false;
         return true;
       },
     },
@@ -187,8 +188,8 @@ function dpamtInvariants(k: Kernel): Invariant[] {
       reads: k.pamt!.writes,
       doc: "A page of a PAMT page pair went back to the kernel's allocator while the TDX module still uses it as the range's PAMT (its 2M entry a node over the pair): the next owner's data and the module's metadata share a page.",
       check(s) {
-        for (let r = 0; r < PAMT_RANGES; r++)
-          if (s[v.pamtNode + r] === PT_PAMT && s[v.pamtPair + r] !== PAIR_MODULE) return false;
+        for (let b = 0; b < v.pamtBlockCount; b++)
+          if (s[v.pamt2m + b] === PT_PAMT && s[v.pamtPair + b] !== PAIR_MODULE) return false;
         return true;
       },
     },

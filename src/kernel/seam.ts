@@ -18,7 +18,6 @@ import {
   PT_NDA,
   PT_PAMT,
   PT_REG,
-  pamtRangeOf,
   TD_BLOCKED,
   TD_KEYS_CONFIGURED,
   TD_OP_INITIALIZED,
@@ -202,21 +201,16 @@ export class Seam {
    * TDX_MISSING_PAMT_PAGE_PAIR. */
   private pageFree(t: State, frame: number): number {
     const v = this.v;
-    if (this.module === '2.0' && t[v.pamtNode + this.dpamtRange(frame)] !== PT_PAMT)
+    if (this.module === '2.0' && t[v.pamt2m + v.pamtBlockOf(frame)] !== PT_PAMT)
       return S.MISSING_PAMT_PAIR;
     return t[v.pamt + frame] !== PT_NDA ? S.METADATA_INCORRECT_R8 : S.SUCCESS;
   }
 
-  /** The Dynamic PAMT 2M range of a frame (module 2.0). */
-  dpamtRange(frame: number): number {
-    return pamtRangeOf(this.v.frameCount, frame);
-  }
-
-  /** The frames of a 2M range whose 4K PAMT entry is the TD's (the node's page count,
-   * pamt_inc_nl_page_count: kept as a counter by the module, derived here). */
-  private rangeInUse(t: State, range: number, from = 0, to = this.v.frameCount): boolean {
+  /** Is a frame of PAMT block b in [from, to) the TD's in its 4K PAMT entry (the node's page
+   * count, pamt_inc_nl_page_count: kept as a counter by the module, derived here)? */
+  private blockInUse(t: State, b: number, from = 0, to = this.v.frameCount): boolean {
     for (let f = from; f < to; f++)
-      if (this.dpamtRange(f) === range && t[this.v.pamt + f] === PT_REG) return true;
+      if (this.v.pamtBlockOf(f) === b && t[this.v.pamt + f] === PT_REG) return true;
     return false;
   }
 
@@ -224,10 +218,10 @@ export class Seam {
    * entry must be PT_NDA (a pair there: TDX_HPA_RANGE_NOT_FREE + RCX); it becomes a node over
    * the given pair. The pair's own checks (TDX_PAGE_NOT_FREE) cannot fail: the kernel gives
    * fresh pages (our simplification), and bad operands have no caller. */
-  pamtAdd(t: State, range: number): number {
+  pamtAdd(t: State, b: number): number {
     const v = this.v;
-    if (t[v.pamtNode + range] !== PT_NDA) return S.HPA_RANGE_NOT_FREE;
-    t[v.pamtNode + range] = PT_PAMT;
+    if (t[v.pamt2m + b] !== PT_NDA) return S.HPA_RANGE_NOT_FREE;
+    t[v.pamt2m + b] = PT_PAMT;
     return S.SUCCESS;
   }
 
@@ -235,16 +229,16 @@ export class Seam {
    * entry must be a node (else TDX_NO_PAMT_PAGE_PAIR + RCX) whose 4K entries are all PT_NDA,
    * else TDX_PAMT_PAGE_NOT_EMPTY with the index of the pair page holding the entry in use
    * (page 0 holds the first half of the range's entries); the pair goes back to the caller. */
-  pamtRemove(t: State, range: number): number {
+  pamtRemove(t: State, b: number): number {
     const v = this.v;
-    if (t[v.pamtNode + range] !== PT_PAMT) return S.NO_PAMT_PAIR;
-    const inRange = Array.from({ length: v.frameCount }, (_, f) => f).filter(
-      (f) => this.dpamtRange(f) === range,
+    if (t[v.pamt2m + b] !== PT_PAMT) return S.NO_PAMT_PAIR;
+    const inBlock = Array.from({ length: v.frameCount }, (_, f) => f).filter(
+      (f) => v.pamtBlockOf(f) === b,
     );
-    const half = inRange[0]! + Math.ceil(inRange.length / 2);
-    if (this.rangeInUse(t, range, inRange[0], half)) return S.PAMT_NOT_EMPTY_0;
-    if (this.rangeInUse(t, range, half)) return S.PAMT_NOT_EMPTY_1;
-    t[v.pamtNode + range] = PT_NDA;
+    const half = inBlock[0]! + Math.ceil(inBlock.length / 2);
+    if (this.blockInUse(t, b, inBlock[0], half)) return S.PAMT_NOT_EMPTY_0;
+    if (this.blockInUse(t, b, half)) return S.PAMT_NOT_EMPTY_1;
+    t[v.pamt2m + b] = PT_NDA;
     return S.SUCCESS;
   }
 
@@ -252,7 +246,7 @@ export class Seam {
    * huge-pages.md M20): RCX bit 62 of a successful 4K REMOVE is set when the page was the last
    * one counted in its range's node. Read after the REMOVE. */
   pamtRemovalHint(t: State, frame: number): boolean {
-    return this.module === '2.0' && !this.rangeInUse(t, this.dpamtRange(frame));
+    return this.module === '2.0' && !this.blockInUse(t, this.v.pamtBlockOf(frame));
   }
 
   /** check_td_in_correct_build_state (helpers.c), step 2 of every memory SEAMCALL. */
@@ -267,10 +261,9 @@ export class Seam {
     const v = this.v;
     let n = 0;
     for (let f = 0; f < v.frameCount; f++) if (s[v.pamt + f] === PT_REG) n++;
-    for (let r = 0; r < v.hugeRanges; r++) {
-      if (s[v.pamt2m + r] === PT_REG) n += v.config.scenario.hugeFolio;
-      if (s[v.table + r] === TABLE_EPT) n++;
-    }
+    for (let b = 0; b < v.pamtBlockCount; b++)
+      if (s[v.pamt2m + b] === PT_REG) n += v.config.scenario.hugeFolio;
+    for (let r = 0; r < v.hugeRanges; r++) if (s[v.table + r] === TABLE_EPT) n++;
     return n;
   }
 
@@ -280,18 +273,10 @@ export class Seam {
     return r < this.v.hugeRanges ? r : -1;
   }
 
-  /** The frame block (a 2M PAMT entry) that holds `frame`, or -1 where there is none. Blocks
-   * and huge ranges are numbered alike because under 2M leaves a huge folio never leaves its own
-   * block: spare blocks are refused there (trees.ts resolveTree). */
-  private blockOf(frame: number): number {
-    return this.rangeOf(frame);
-  }
-
   /** pamt_walk (pamt_manager.c, M4): a frame inside a 2M page assigned whole (2M entry PT_REG)
    * has its 4K walk stop at the 2M leaf: a 4K check of it is TDX_PAGE_METADATA_INCORRECT (M5). */
   in2mPage(t: State, frame: number): boolean {
-    const b = this.blockOf(frame);
-    return b >= 0 && t[this.v.pamt2m + b] === PT_REG;
+    return this.v.pamtBlockCount > 0 && t[this.v.pamt2m + this.v.pamtBlockOf(frame)] === PT_REG;
   }
 
   /** The state of the leaf that maps GFN g: its range's 2M leaf (or FREE 2M entry), else its
@@ -383,7 +368,7 @@ export class Seam {
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept2m + r] !== SEPT_FREE) return S.STATE_INCORRECT;
     const frames = this.rangeGfns(r).map((g) => frameOf(v, t, g));
-    const b = this.blockOf(frames[0]!);
+    const b = v.pamtBlockOf(frames[0]!);
     if (t[v.pamt2m + b] !== PT_NDA || frames.some((f) => t[v.pamt + f] !== PT_NDA))
       return S.METADATA_INCORRECT_R8;
     t[v.sept2m + r] = SEPT_PENDING;
@@ -436,7 +421,7 @@ export class Seam {
       t[v.blockAge + g] = 0;
       t[v.pamt + frameOf(v, t, g)] = PT_REG;
     }
-    t[v.pamt2m + this.blockOf(frameOf(v, t, gfns[0]!))] = PT_NDA;
+    t[v.pamt2m + v.pamtBlockOf(frameOf(v, t, gfns[0]!))] = PT_NDA;
     t[v.table + r] = TABLE_EPT;
     t[v.sept2m + r] = SEPT_NL_MAPPED;
     t[v.blockAge2m + r] = 0;
@@ -517,7 +502,8 @@ export class Seam {
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept2m + r] === SEPT_NL_MAPPED) return S.STATE_INCORRECT; // not a leaf
     const st = this.remove(t, v.sept2m + r, v.blockAge2m + r);
-    if (st === S.SUCCESS) t[v.pamt2m + this.blockOf(frameOf(v, t, this.rangeGfns(r)[0]!))] = PT_NDA;
+    if (st === S.SUCCESS)
+      t[v.pamt2m + v.pamtBlockOf(frameOf(v, t, this.rangeGfns(r)[0]!))] = PT_NDA;
     return st;
   }
 
@@ -648,11 +634,11 @@ export class Seam {
    * with the TD). */
   pageReclaim(t: State, frame: number): number {
     const v = this.v;
-    const b = this.blockOf(frame);
-    if (b >= 0 && t[v.pamt2m + b] === PT_REG) {
+    if (this.in2mPage(t, frame)) {
       // the PAMT walk ends at the 2M leaf (M8): the head frame reclaims the whole 2M page
       // (R8 = 2M), any other frame is not aligned to that leaf
-      if (frame !== this.rangeGfns(b)[0]) return S.OPERAND_INVALID_RCX;
+      const b = v.pamtBlockOf(frame);
+      if (frame % v.config.scenario.hugeFolio !== 0) return S.OPERAND_INVALID_RCX;
       if (t[v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
       t[v.pamt2m + b] = PT_NDA;
       return S.SUCCESS;

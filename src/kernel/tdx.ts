@@ -90,7 +90,8 @@ const seamReads = (k: Kernel) => [
   ...k.scalars(k.v.tdOpState, k.v.tdLifecycle),
   ...k.frames(k.v.sept, k.v.pamt, k.v.blockAge, k.v.folioBlock),
   ...k.vcpuFields(k.v.inGuest, k.v.entryAge),
-  ...k.ranges(k.v.sept2m, k.v.blockAge2m, k.v.pamt2m, k.v.table, k.v.mirror2m),
+  ...k.ranges(k.v.sept2m, k.v.blockAge2m, k.v.table, k.v.mirror2m),
+  ...k.v.pamtBlocks(k.v.pamt2m),
 ];
 
 /** tdx_mem_page_aug: TDH.MEM.PAGE.AUG with the mirror SPTE frozen, of GFN g at 4K or, on a
@@ -184,7 +185,8 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
       ...k.vcpuFields(v.inGuest),
       ...k.policyWrites,
       ...(k.pamt?.writes ?? []),
-      ...k.ranges(v.sept2m, v.pamt2m, v.table, v.mirror2m),
+      ...k.ranges(v.sept2m, v.table, v.mirror2m),
+      ...v.pamtBlocks(v.pamt2m),
       ...(k.v.hugeRanges ? [v.faultLevel + c] : []),
     ],
     next(s, out) {
@@ -211,7 +213,7 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
       tdxMemPageAug(k, s, out, g, at2m, finish, link);
     },
     call: (b, a) =>
-      `${linked(b, a) ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${v.faultAt2m(b, c) ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + k.seam.dpamtRange(k.frameOf(b, gfnOf(b)))]}` : ''}`,
+      `${linked(b, a) ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${v.faultAt2m(b, c) ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + v.pamtBlockOf(k.frameOf(b, gfnOf(b)))]}` : ''}`,
     observe: (b, a) =>
       seamcallSeen(
         k,
@@ -442,7 +444,8 @@ function tdhDoNoVcpus(k: Kernel, inv: Invalidator, op: ZapSeamcall): Action[] {
       ),
       ...k.frames(v.spte, v.sept, v.pamt, v.blockAge),
       ...k.vcpuFields(v.entryAge),
-      ...k.ranges(v.sept2m, v.blockAge2m, v.pamt2m),
+      ...k.ranges(v.sept2m, v.blockAge2m),
+      ...v.pamtBlocks(v.pamt2m),
     ],
   };
   const skipped = (b: State) => op.skip?.when(b) === true;
@@ -559,7 +562,8 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
       ...zapNextReads(k),
       ...k.frames(v.pamt),
       ...k.scalars(v.budgetWbinvdFails),
-      ...k.ranges(v.mirror2m, v.pamt2m),
+      ...k.ranges(v.mirror2m),
+      ...v.pamtBlocks(v.pamt2m),
     ],
     writes: [
       ...zapWrites(k, inv),

@@ -292,7 +292,13 @@ export function tdxReclaimTdControlPages(k: Kernel): Action {
     at: VMM_RECLAIM,
     fn: 'tdx_reclaim_td_control_pages',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdLifecycle, v.gmemFile, ...k.frames(v.pamt), ...k.ranges(v.pamt2m, v.table)],
+    reads: [
+      v.tdLifecycle,
+      v.gmemFile,
+      ...k.frames(v.pamt),
+      ...k.ranges(v.table),
+      ...v.pamtBlocks(v.pamt2m),
+    ],
     writes: [v.tdr, ...advanceWrites(k), ...k.ranges(v.table)],
     run(s, t) {
       tdxSeptFreePrivateSpts(k, t);

@@ -73,12 +73,12 @@ function apply(row: SeamRow, below?: 'NL_MAPPED'): Record<string, unknown> {
     t[v.entryAge] = 1;
   }
   if (row.vcpuInGuest) t[v.inGuest] = 1;
-  if (row.pair) t[v.pamtNode] = PT_PAMT;
+  // the frame block's 2M PAMT entry: a node over a pair, a 2M TD page, or neither
+  t[v.pamt2m] = row.pair ? PT_PAMT : row.pamt2mReg ? PT_REG : PT_NDA;
   if (row.neighbourInUse) t[v.pamt + 1] = PT_REG;
   if (entry2m) {
     t[v.sept2m] = septStateNames.indexOf(entry2m);
     t[v.blockAge2m] = row.tracked ? 2 : 0;
-    t[v.pamt2m] = row.pamt2mReg ? PT_REG : PT_NDA;
     t[v.table] = tables[row.table ?? 'NONE'];
   }
   const at2m = <T>(a: () => T, b: () => T) => (row.level2m ? b : a);
@@ -122,7 +122,7 @@ function apply(row: SeamRow, below?: 'NL_MAPPED'): Record<string, unknown> {
     lifecycle,
     ...(row.module
       ? {
-          pair: t[v.pamtNode] === PT_PAMT,
+          pair: t[v.pamt2m] === PT_PAMT,
           hint: row.call === 'TDH.MEM.PAGE.REMOVE' && k.seam.pamtRemovalHint(t, 0),
         }
       : {}),
