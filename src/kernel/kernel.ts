@@ -119,12 +119,14 @@ export class Kernel {
       frames: v.frameCount,
       seam: {
         pageReclaim: (t, frame) => {
+          const huge = this.seam.in2mPage(t, frame);
           const st = this.seam.pageReclaim(t, frame);
           reclaims.push({ frame, st });
-          // Module 2.0: the page's PAMT reference put after a successful RECLAIM, as KVM does
+          // Module 2.0: the page's PAMT reference put after a successful 4K RECLAIM, as KVM does
           // for S-EPT and control pages (Dynamic PAMT v4 14/16); for a guest page after HKID
-          // release our extension (docs/plans/huge-pages.md 5.8)
-          if (st === S.SUCCESS) this.pamt?.put(t, frame);
+          // release our extension (docs/plans/huge-pages.md 5.8). A 2M page holds none ([hp-v3]
+          // 17/24, K7).
+          if (st === S.SUCCESS && !huge) this.pamt?.put(t, v.pamtBlockOf(frame));
           return st;
         },
         clearPage: (t, frame) => this.seam.clearPage(t, frame),

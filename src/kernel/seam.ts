@@ -15,6 +15,7 @@ import type { State } from '../engine/index.js';
 import type { ModuleVersion } from './module.js';
 import {
   OWNER_HOST,
+  PAIR_FREE,
   PT_NDA,
   PT_PAMT,
   PT_REG,
@@ -105,6 +106,7 @@ export const statuses = [
   ['TDX_PAGE_SIZE_MISMATCH', '0xC0000B0B00000001'], // + the level of the entry found (2M = 1)
   ['TDX_PAGE_ALREADY_ACCEPTED+2M', '0x00000B0A00000001'], // + the leaf's level (2M = 1)
   ['TDX_OPERAND_INVALID+RCX', '0xC000010000000001'], // RECLAIM of a 2M page's tail frame
+  ['TDX_PAGE_NOT_FREE+R12', '0xC00003030000000C'], // DEMOTE (DPAMT): the pair's page 0 (R12) not free (M17)
 ] as const;
 
 export type StatusName = (typeof statuses)[number][0];
@@ -170,6 +172,7 @@ export const S = {
   SIZE_MISMATCH: status('TDX_PAGE_SIZE_MISMATCH'),
   ALREADY_ACCEPTED_2M: status('TDX_PAGE_ALREADY_ACCEPTED+2M'),
   OPERAND_INVALID_RCX: status('TDX_OPERAND_INVALID+RCX'),
+  PAGE_NOT_FREE_R12: status('TDX_PAGE_NOT_FREE+R12'),
 } as const;
 
 /** The kernel's SEAMCALL wrappers (arch/x86/virt/vmx/tdx/tdx.c) that the model's steps call
@@ -206,12 +209,25 @@ export class Seam {
     return t[v.pamt + frame] !== PT_NDA ? S.METADATA_INCORRECT_R8 : S.SUCCESS;
   }
 
-  /** Is a frame of PAMT block b in [from, to) the TD's in its 4K PAMT entry (the node's page
-   * count, pamt_inc_nl_page_count: kept as a counter by the module, derived here)? */
-  private blockInUse(t: State, b: number, from = 0, to = this.v.frameCount): boolean {
-    for (let f = from; f < to; f++)
-      if (this.v.pamtBlockOf(f) === b && t[this.v.pamt + f] === PT_REG) return true;
-    return false;
+  /** The 4K PAMT entries of block b in order, each true where it is the TD's (PT_REG, or
+   * PT_EPT: the kernel block's S-EPT table pages, one per huge range): what the node's page
+   * count counts (pamt_inc_nl_page_count: kept as a counter by the module, derived here). */
+  private blockEntries(t: State, b: number): boolean[] {
+    const v = this.v;
+    if (b === v.kernelBlock)
+      return Array.from({ length: v.hugeRanges }, (_, r) => t[v.table + r] === TABLE_EPT);
+    const entries: boolean[] = [];
+    for (let f = 0; f < v.frameCount; f++)
+      if (v.pamtBlockOf(f) === b) entries.push(t[v.pamt + f] === PT_REG);
+    return entries;
+  }
+
+  /** The kernel block's pair check of a new S-EPT page (SEPT.ADD, DEMOTE; module 2.0): the 4K
+   * walk of the page stops at K's 2M entry when it has no pair (helpers.c
+   * non_shared_hpa_metadata_check_and_lock, M16): TDX_MISSING_PAMT_PAGE_PAIR + R8. */
+  private tablePageNoPair(t: State): boolean {
+    const k = this.v.kernelBlock;
+    return k >= 0 && t[this.v.pamt2m + k] !== PT_PAMT;
   }
 
   /** TDH.PHYMEM.PAMT.ADD (2.0 line tdh_phymem_pamt_add.c; huge-pages.md M14): the range's 2M
@@ -232,12 +248,10 @@ export class Seam {
   pamtRemove(t: State, b: number): number {
     const v = this.v;
     if (t[v.pamt2m + b] !== PT_PAMT) return S.NO_PAMT_PAIR;
-    const inBlock = Array.from({ length: v.frameCount }, (_, f) => f).filter(
-      (f) => v.pamtBlockOf(f) === b,
-    );
-    const half = inBlock[0]! + Math.ceil(inBlock.length / 2);
-    if (this.blockInUse(t, b, inBlock[0], half)) return S.PAMT_NOT_EMPTY_0;
-    if (this.blockInUse(t, b, half)) return S.PAMT_NOT_EMPTY_1;
+    const entries = this.blockEntries(t, b);
+    const half = Math.ceil(entries.length / 2);
+    if (entries.slice(0, half).some(Boolean)) return S.PAMT_NOT_EMPTY_0;
+    if (entries.slice(half).some(Boolean)) return S.PAMT_NOT_EMPTY_1;
     t[v.pamt2m + b] = PT_NDA;
     return S.SUCCESS;
   }
@@ -246,7 +260,7 @@ export class Seam {
    * huge-pages.md M20): RCX bit 62 of a successful 4K REMOVE is set when the page was the last
    * one counted in its range's node. Read after the REMOVE. */
   pamtRemovalHint(t: State, frame: number): boolean {
-    return this.module === '2.0' && !this.blockInUse(t, this.v.pamtBlockOf(frame));
+    return this.module === '2.0' && !this.blockEntries(t, this.v.pamtBlockOf(frame)).some(Boolean);
   }
 
   /** check_td_in_correct_build_state (helpers.c), step 2 of every memory SEAMCALL. */
@@ -385,6 +399,7 @@ export class Seam {
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept2m + r] !== SEPT_FREE) return S.STATE_INCORRECT;
     if (t[v.table + r] === TABLE_EPT) return S.METADATA_INCORRECT_R8;
+    if (this.tablePageNoPair(t)) return S.MISSING_PAMT_PAIR; // row S3
     for (const g of this.rangeGfns(r)) {
       t[v.sept + g] = SEPT_FREE;
       t[v.blockAge + g] = 0;
@@ -413,15 +428,23 @@ export class Seam {
       if (!this.tracked(t, v.blockAge2m + r)) return S.TRACKING_NOT_DONE;
     }
     if (t[v.table + r] === TABLE_EPT) return S.METADATA_INCORRECT_R8;
+    if (this.tablePageNoPair(t)) return S.MISSING_PAMT_PAIR; // row D7
+    const gfns = this.rangeGfns(r);
+    const b = v.pamtBlockOf(frameOf(v, t, gfns[0]!));
+    // pamt_demote with Dynamic PAMT (M17): the guest range's pair in R12/R13 must be free pages,
+    // not PAMT pages already (row D8); KVM gives fresh ones from its split cache ([hp-v3] 22),
+    // so only the row reaches this
+    if (this.module === '2.0' && t[v.pamtPair + b] !== PAIR_FREE) return S.PAGE_NOT_FREE_R12;
     const child =
       state === SEPT_BLOCKED ? SEPT_MAPPED : state === SEPT_PENDING_BLOCKED ? SEPT_PENDING : state;
-    const gfns = this.rangeGfns(r);
     for (const g of gfns) {
       t[v.sept + g] = child;
       t[v.blockAge + g] = 0;
       t[v.pamt + frameOf(v, t, g)] = PT_REG;
     }
-    t[v.pamt2m + v.pamtBlockOf(frameOf(v, t, gfns[0]!))] = PT_NDA;
+    // static PAMT: the 2M entry PT_NDA (M12); Dynamic PAMT: a node over the pair, its page
+    // count N (M17)
+    t[v.pamt2m + b] = this.module === '2.0' ? PT_PAMT : PT_NDA;
     t[v.table + r] = TABLE_EPT;
     t[v.sept2m + r] = SEPT_NL_MAPPED;
     t[v.blockAge2m + r] = 0;

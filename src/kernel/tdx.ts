@@ -42,6 +42,7 @@ import {
   MIRROR_SPLIT,
   MIRROR_TABLE,
   MIRROR_ZAP,
+  PAIR_MODULE,
   TABLE_ORPHAN,
   SPTE_NONE,
   SPTE_PRESENT,
@@ -139,17 +140,21 @@ function tdxMemPageAug(
   }
 }
 
-/** tdp_mmu_link_sp -> tdx_sept_link_private_spt ([hp-v3] on mainline tdx.c; DPAMT v4 13/16
- * adds its PAMT get, not modelled with static PAMT): a 4K fault in a range without a table
- * links one first, TDH.MEM.SEPT.ADD of a new page; the mirror has the table from then on. An
- * error is TDX_BUG_ON_2 and -EIO (the fault ends; no SEPT.ADD BUSY: our simplification, the
- * `busy` budget is AUG's). Has it linked (or was there a table already)? */
+/** tdp_mmu_link_sp -> tdx_sept_link_private_spt ([hp-v3] on mainline tdx.c): a 4K fault in
+ * a range without a table links one first, TDH.MEM.SEPT.ADD of a new page; the mirror has the
+ * table from then on. An error is TDX_BUG_ON_2 and -EIO (the fault ends; no SEPT.ADD BUSY: our
+ * simplification, the `busy` budget is AUG's). Module 2.0: the new page's PAMT reference is
+ * taken first and put back if SEPT.ADD fails (DPAMT v4 13/16); that get and put are folded
+ * into this step (our simplification: the v4 race window of tdx_pamt.ts is not modelled on the
+ * kernel block). Has it linked (or was there a table already)? */
 function tdxSeptLinkPrivateSpt(k: Kernel, t: State, g: number): number {
   const v = k.v;
   const r = k.seam.rangeOf(g);
   if (r < 0 || t[v.mirror2m + r] !== MIRROR_NONE) return S.SUCCESS;
+  k.pamt?.get(t, v.kernelBlock);
   const st = k.seam.septAdd(t, r);
   if (st === S.SUCCESS) t[v.mirror2m + r] = MIRROR_TABLE;
+  else k.pamt?.put(t, v.kernelBlock);
   return st;
 }
 
@@ -174,6 +179,7 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
     reads: [
       v.faultGfn + c,
       ...seamReads(k),
+      ...(k.pamt?.reads ?? []),
       ...k.scalars(v.budgetBusy),
       ...(k.v.hugeRanges ? [v.faultLevel + c] : []),
     ],
@@ -198,7 +204,7 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
         t[pc] = FAULT_FINISH;
         // Module 2.0: a failed 4K AUG puts the page's PAMT reference ([hp-v3] 17/24, Dynamic PAMT
         // v4 13/16): the lockless decrement here, the locked part its own step.
-        if (st !== S.SUCCESS && !at2m && k.pamt?.putDecrement(t, k.frameOf(t, g)))
+        if (st !== S.SUCCESS && !at2m && k.pamt?.putDecrement(t, v.pamtBlockOf(k.frameOf(t, g))))
           t[pc] = FAULT_PAMT_PUT;
       };
       const link = (t: State) => (at2m ? S.SUCCESS : tdxSeptLinkPrivateSpt(k, t, g));
@@ -329,7 +335,7 @@ function zapFailed(k: Kernel, inv: Invalidator, t: State, which: ZapSeamcallName
   if (splitting(k, inv, t)) return splitFailed(k, inv, t);
   for (const g of leafGfns(k, inv, t)) {
     k.policy.onZapFailed(t, g, which);
-    if (k.mutated('pamt-put-on-zap-failure')) k.pamt?.put(t, k.frameOf(t, g));
+    if (k.mutated('pamt-put-on-zap-failure')) k.pamt?.put(t, k.v.pamtBlockOf(k.frameOf(t, g)));
   }
   zapLeafDone(k, inv, t);
 }
@@ -500,20 +506,40 @@ function vcpuMayBeEntering(k: Kernel, s: State): boolean {
   return false;
 }
 
-/** tdx_track's kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE). */
+/** tdx_track's kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE). In a split with module
+ * 2.0, then tdx_pamt_get of the new S-EPT page from the per-VM split cache ([hp-v3] 21: after
+ * BLOCK and TRACK, just before DEMOTE; its failure would be KVM_BUG_ON, but a get cannot fail
+ * here: tdx_pamt.ts). Yan Zhao's fix for Sean's v5 branch takes it before BLOCK and puts it on
+ * every later error (huge-pages.md K4); the model follows v3's order. */
 function kvmMakeAllCpusRequest(k: Kernel, inv: Invalidator): Action {
+  const pamt = k.pamt;
   return zapStep(k, inv, {
     fn: 'kvm_make_all_cpus_request',
     at: ZAP_KICK,
-    reads: [...own(inv), ...k.ranges(k.v.mirror2m)],
-    writes: [inv.pc, ...k.vcpuFields(k.v.inGuest)],
+    reads: [...own(inv), ...k.ranges(k.v.mirror2m), ...(pamt?.reads ?? [])],
+    writes: [inv.pc, ...k.vcpuFields(k.v.inGuest), ...(pamt?.writes ?? [])],
     next(s, out) {
       const t = out.next();
       kickAll(k, t);
-      t[inv.pc] = splitting(k, inv, s) ? SPLIT_DEMOTE : ZAP_REMOVE;
+      const split = splitting(k, inv, s);
+      if (split) pamt?.get(t, k.v.kernelBlock);
+      t[inv.pc] = split ? SPLIT_DEMOTE : ZAP_REMOVE;
     },
-    call: () => 'KVM_REQ_OUTSIDE_GUEST_MODE: every vCPU out of the guest',
+    call: (b) =>
+      `KVM_REQ_OUTSIDE_GUEST_MODE: every vCPU out of the guest${pamt && splitting(k, inv, b) ? `; tdx_pamt_get(new S-EPT page)${b[k.v.pamtRef + k.v.kernelBlock] ? '' : ` -> TDH.PHYMEM.PAMT.ADD -> ${statusText(k.seam.pamtAdd(b.slice(), k.v.kernelBlock))}`}` : ''}`,
   });
+}
+
+/** After a successful DEMOTE with module 2.0: the guest range's pair (R12/R13, from the split
+ * cache, [hp-v3] 22) is the module's now, and the range's DPAMT refcount goes from 0 to N
+ * ([hp-v3] 23; its WARN when it was not 0 is not modelled). */
+function tdxDemoteDpamtDone(k: Kernel, t: State, r: number): void {
+  const v = k.v;
+  if (!k.pamt) return;
+  const gfns = k.seam.rangeGfns(r);
+  const b = v.pamtBlockOf(k.frameOf(t, gfns[0]!));
+  t[v.pamtPair + b] = PAIR_MODULE;
+  t[v.pamtRef + b] = gfns.length;
 }
 
 /**
@@ -539,7 +565,7 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
         k.seam.clearPage(t, frame); // tdx_quirk_reset_page / tdx_clear_page
         k.policy.onRemoved(t, g);
         // Module 2.0: the removal's last statement, 4K only ([hp-v3] 17/24, Dynamic PAMT v4 14/16)
-        if (gfns.length === 1) k.pamt?.put(t, frame);
+        if (gfns.length === 1) k.pamt?.put(t, v.pamtBlockOf(frame));
       }
     } else {
       kvmBugOn(k, t);
@@ -603,7 +629,7 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
 function pamtPutText(k: Kernel, frame: number, b: State): string {
   const t = b.slice();
   k.seam.pageWbinvd(t, frame);
-  const st = k.pamt!.put(t, frame);
+  const st = k.pamt!.put(t, k.v.pamtBlockOf(frame));
   return `; tdx_pamt_put${st === undefined ? '' : ` -> TDH.PHYMEM.PAMT.REMOVE -> ${statusText(st)}`}`;
 }
 
@@ -708,10 +734,14 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
           seamcall: (t) => k.seam.demote(t, at2m(k, inv, t)),
           // the mirror is a 4K table now; the zap goes on with the leaf at 4K (no UNBLOCK, K3)
           succeeded: (t) => {
+            tdxDemoteDpamtDone(k, t, at2m(k, inv, t));
             t[v.mirror2m + at2m(k, inv, t)] = MIRROR_TABLE;
           },
+          // module 2.0: the guest pair goes back to the split cache ([hp-v3] 22) and the new
+          // S-EPT page's reference is put ([hp-v3] 21)
           failed: (t) => {
             kvmBugOn(k, t);
+            k.pamt?.put(t, v.kernelBlock);
             splitFailed(k, inv, t);
           },
           args: leafArgs,

@@ -46,13 +46,13 @@ export class TdxPamt {
     return v.pamtBlocks(v.pamt2m, v.pamtPair, v.pamtRef);
   }
   get reads(): number[] {
-    return this.v.frames(this.v.pamt);
+    return [...this.v.frames(this.v.pamt), ...this.v.ranges(this.v.table)];
   }
 
-  /** tdx_pamt_get of the frame's range: the PAMT.ADD status, if it made one. */
-  get(t: State, frame: number): number | undefined {
+  /** tdx_pamt_get of a page in PAMT block r (vars.ts pamtBlockOf; kernelBlock for an S-EPT
+   * table page): the PAMT.ADD status, if it made one. */
+  get(t: State, r: number): number | undefined {
     const v = this.v;
-    const r = v.pamtBlockOf(frame);
     if (t[v.pamtRef + r]! > 0) {
       t[v.pamtRef + r]!++;
       return undefined;
@@ -73,16 +73,14 @@ export class TdxPamt {
   }
 
   /** tdx_pamt_put's lockless decrement: did the count reach 0 (the locked part follows)? */
-  putDecrement(t: State, frame: number): boolean {
+  putDecrement(t: State, r: number): boolean {
     const v = this.v;
-    const r = v.pamtBlockOf(frame);
     return --t[v.pamtRef + r]! === 0;
   }
 
   /** tdx_pamt_put's locked part: the PAMT.REMOVE status, if it made one. */
-  putLocked(t: State, frame: number): number | undefined {
+  putLocked(t: State, r: number): number | undefined {
     const v = this.v;
-    const r = v.pamtBlockOf(frame);
     if (t[v.pamtRef + r]! > 0) return undefined; // a get raced
     const st = this.seam.pamtRemove(t, r);
     if (st === S.SUCCESS || this.mutated('pamt-free-despite-remove-error')) {
@@ -93,8 +91,9 @@ export class TdxPamt {
     return st;
   }
 
-  /** A whole tdx_pamt_put, under mmu_lock held for write. */
-  put(t: State, frame: number): number | undefined {
-    return this.putDecrement(t, frame) ? this.putLocked(t, frame) : undefined;
+  /** A whole tdx_pamt_put of a page in block r, under mmu_lock held for write (or at
+   * teardown, where nothing else runs). */
+  put(t: State, r: number): number | undefined {
+    return this.putDecrement(t, r) ? this.putLocked(t, r) : undefined;
   }
 }

@@ -49,7 +49,7 @@ export function tdxPamtFaultSteps(k: Kernel, c: number): Action[] {
           t[pc] = FAULT_PAMT_ADD;
           return;
         }
-        pamt.get(t, frame(s));
+        pamt.get(t, r);
         t[pc] = FAULT_SEAMCALL;
       },
       call: (b, a) => {
@@ -68,11 +68,11 @@ export function tdxPamtFaultSteps(k: Kernel, c: number): Action[] {
       at: [pc, FAULT_PAMT_PUT],
       next(s, out) {
         const t = out.next();
-        pamt.putLocked(t, frame(s));
+        pamt.putLocked(t, v.pamtBlockOf(frame(s)));
         t[pc] = FAULT_FINISH;
       },
       call: (b) => {
-        const st = pamt.putLocked(b.slice(), frame(b));
+        const st = pamt.putLocked(b.slice(), v.pamtBlockOf(frame(b)));
         return text(
           `tdx_pamt_put(pfn ${frame(b)}) under pamt_lock${st === undefined ? ', a get raced' : ' -> TDH.PHYMEM.PAMT.REMOVE'}`,
           st,

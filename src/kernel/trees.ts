@@ -291,13 +291,9 @@ export function resolveTree(
 ): TreeChoice {
   const choice = chooseTree(policy, scenario, given, module);
   if (switchesOf(choice.tree).hugeLeaves && (scenario.hugeFolio ?? 1) > 1) {
-    // Not modelled yet (issue 17): Dynamic PAMT's pairs for 2M ranges and DEMOTE (rows A11,
-    // D7, D8, S3), and a huge folio reallocated onto a spare block under a 2M S-EPT level.
+    // Not modelled yet (issue 17): a huge folio reallocated onto a spare block under a 2M
+    // S-EPT level, whose entries do not record the block they map.
     const on = `scenario ${scenario.name} on ${choice.tree}, whose S-EPT has 2M leaves`;
-    if (module === '2.0')
-      throw new TreeError(
-        `--module 2.0: Dynamic PAMT with 2M S-EPT leaves is not modelled yet (${on})`,
-      );
     if (scenario.spareBlocks)
       throw new TreeError(`--param spare-blocks: not modelled with 2M S-EPT leaves yet (${on})`);
   }

@@ -115,6 +115,9 @@ export class Vars {
   // the run has them: per huge block under 2M leaves, one block of every frame with Dynamic PAMT
   /** how many PAMT blocks the state has (0: none) */
   readonly pamtBlockCount: number;
+  /** Dynamic PAMT under 2M leaves: the block of the kernel's own pages given to the module (the
+   * S-EPT table pages), the last block; else -1 */
+  readonly kernelBlock: number;
   readonly pamt2m: number; // the block's 2M PAMT entry: PT_NDA, PT_REG (a 2M TD page) or PT_PAMT (module 2.0: a node over a page pair)
   // Dynamic PAMT (module 2.0 only), per PAMT block (tdx_pamt.ts)
   readonly pamtPair: number; // the pair's pages: PAIR_FREE (the allocator's) or PAIR_MODULE
@@ -229,7 +232,16 @@ export class Vars {
     this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', frames, flag) : this.zero;
     const dpamt = module === '2.0';
     this.hugeRanges = tree.hugeLeaves && hugeFolio > 1 ? Math.ceil(gfns / hugeFolio) : 0;
-    this.pamtBlockCount = this.hugeRanges ? Math.ceil(frames / hugeFolio) : dpamt ? 1 : 0;
+    // Dynamic PAMT under 2M leaves: one more block, K, for the S-EPT table pages (their own 2M
+    // range, so SEPT.ADD and DEMOTE need K's pair: huge-pages.md 5.2; one range for every
+    // kernel page is our simplification)
+    const kernelPages = dpamt && this.hugeRanges ? 1 : 0;
+    this.pamtBlockCount = this.hugeRanges
+      ? Math.ceil(frames / hugeFolio) + kernelPages
+      : dpamt
+        ? 1
+        : 0;
+    this.kernelBlock = kernelPages ? this.pamtBlockCount - 1 : -1;
     const blocks = (name: string, domain: Domain) =>
       this.pamtBlockCount ? this.array(name, this.pamtBlockCount, domain) : this.zero;
     this.pamt2m = blocks('pamt2m', () =>
