@@ -129,6 +129,7 @@ export class Kernel {
           if (st === S.SUCCESS && !huge) this.pamt?.put(t, v.pamtBlockOf(frame));
           return st;
         },
+        pamtLeaf: (t, frame) => this.seam.pamtLeaf(t, frame),
         clearPage: (t, frame) => this.seam.clearPage(t, frame),
         ok: (st) => st === S.SUCCESS,
       },

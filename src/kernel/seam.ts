@@ -293,6 +293,15 @@ export class Seam {
     return this.v.pamtBlockCount > 0 && t[this.v.pamt2m + this.v.pamtBlockOf(frame)] === PT_REG;
   }
 
+  /** The PAMT leaf of `frame` (pamt_walk, M4, M8): a 2M page's head frame and N frames, or the
+   * frame alone. */
+  pamtLeaf(t: State, frame: number): { head: number; pages: number } {
+    const n = this.v.config.scenario.hugeFolio;
+    return this.in2mPage(t, frame)
+      ? { head: frame - (frame % n), pages: n }
+      : { head: frame, pages: 1 };
+  }
+
   /** The state of the leaf that maps GFN g: its range's 2M leaf (or FREE 2M entry), else its
    * 4K entry. */
   leafOf(s: State, gfn: number): number {
