@@ -180,7 +180,14 @@ function dpamtInvariants(k: Kernel): Invariant[] {
   const v = k.v;
   // The fault budgets that inject a KVM or TDX module bug; busy, transient references and
   // memory failure are the environment's.
-  const bugs = ['remove-fails', 'block-fails', 'retry-fails', 'wbinvd-fails', 'add-fails'] as const;
+  const bugs = [
+    'remove-fails',
+    'block-fails',
+    'retry-fails',
+    'wbinvd-fails',
+    'add-fails',
+    'demote-fails',
+  ] as const;
   const injected = bugs.some((b) => (k.config.faults[b] ?? 0) > 0);
   return [
     {
