@@ -83,6 +83,8 @@ export interface SeamRow {
   readonly kernelPair?: boolean;
   /** module 2.0, DEMOTE: the pages given in R12/R13 as the range's pair are PAMT pages already */
   readonly pairNotFree?: true;
+  /** DEMOTE on a module without ENHANCED_DEMOTE_INTERRUPTIBILITY, an interrupt pending */
+  readonly interrupted?: true;
   readonly source: string;
 }
 
@@ -905,6 +907,17 @@ export const seamTable: readonly SeamRow[] = [
     tail: true,
     status: 'TDX_OPERAND_INVALID+RCX',
     source: RECLAIM2M,
+  }),
+  // D9: a module without ENHANCED_DEMOTE_INTERRUPTIBILITY, an interrupt pending at its check
+  // before pamt_demote: nothing committed (M11; EDI's effect UNVERIFIED in module source, M13)
+  r2m({
+    call: 'TDH.MEM.PAGE.DEMOTE',
+    entry2m: 'BLOCKED',
+    pamt2mReg: true,
+    tracked: true,
+    interrupted: true,
+    status: 'TDX_INTERRUPTED_RESTARTABLE',
+    source: DEMOTE,
   }),
   // Module 2.0 at 2M: A11, S1/S3 and D1/D7/D8 with Dynamic PAMT. K = the block of the S-EPT
   // table pages; `pair` = the guest range's 2M entry is a node over a pair.

@@ -107,6 +107,7 @@ export const statuses = [
   ['TDX_PAGE_ALREADY_ACCEPTED+2M', '0x00000B0A00000001'], // + the leaf's level (2M = 1)
   ['TDX_OPERAND_INVALID+RCX', '0xC000010000000001'], // RECLAIM of a 2M page's tail frame
   ['TDX_PAGE_NOT_FREE+R12', '0xC00003030000000C'], // DEMOTE (DPAMT): the pair's page 0 (R12) not free (M17)
+  ['TDX_INTERRUPTED_RESTARTABLE', '0x8000000400000000'], // DEMOTE interrupted, nothing committed (M11)
 ] as const;
 
 export type StatusName = (typeof statuses)[number][0];
@@ -173,6 +174,7 @@ export const S = {
   ALREADY_ACCEPTED_2M: status('TDX_PAGE_ALREADY_ACCEPTED+2M'),
   OPERAND_INVALID_RCX: status('TDX_OPERAND_INVALID+RCX'),
   PAGE_NOT_FREE_R12: status('TDX_PAGE_NOT_FREE+R12'),
+  INTERRUPTED_RESTARTABLE: status('TDX_INTERRUPTED_RESTARTABLE'),
 } as const;
 
 /** The kernel's SEAMCALL wrappers (arch/x86/virt/vmx/tdx/tdx.c) that the model's steps call
@@ -424,10 +426,14 @@ export class Seam {
    * RUNNABLE TD blocked (TDX_GPA_RANGE_NOT_BLOCKED) and tracked (TDX_TLB_TRACKING_NOT_DONE);
    * the new page PT_NDA (TDX_PAGE_METADATA_INCORRECT + R8). Each 4K entry copies the leaf with
    * its block cleared (BLOCKED -> MAPPED, PENDING_BLOCKED -> PENDING: no UNBLOCK needed); the
-   * 4K PAMT entries take the 2M one's PT_REG and it becomes PT_NDA (static PAMT). The
-   * TDX_INTERRUPTED_RESTARTABLE of a module without ENHANCED_DEMOTE_INTERRUPTIBILITY is not
-   * modelled (the tree's KVM refuses 2M on such a module, [hp-v3] 02). */
-  demote(t: State, r: number): number {
+   * 4K PAMT entries take the 2M one's PT_REG and it becomes PT_NDA (static PAMT; Dynamic PAMT:
+   * a node over the given pair, M17). `interrupted`: a pending interrupt meets the module's
+   * interrupt check before pamt_demote (M11, in 1.5.01 and the 2.0 snapshot alike):
+   * TDX_INTERRUPTED_RESTARTABLE, nothing committed. A module with
+   * ENHANCED_DEMOTE_INTERRUPTIBILITY does not return it for a TD without L2 VMs (M13: [hp-v3]
+   * 00, 02; not in any module source read: UNVERIFIED), so only a run that says the module
+   * lacks it (scenario `demoteInterruptible`) asks. */
+  demote(t: State, r: number, interrupted = false): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     const state = t[v.sept2m + r]!;
@@ -440,6 +446,7 @@ export class Seam {
     if (this.tablePageNoPair(t)) return S.MISSING_PAMT_PAIR; // row D7
     const gfns = this.rangeGfns(r);
     const b = v.pamtBlockOf(frameOf(v, t, gfns[0]!));
+    if (interrupted) return S.INTERRUPTED_RESTARTABLE; // row D9
     // pamt_demote with Dynamic PAMT (M17): the guest range's pair in R12/R13 must be free pages,
     // not PAMT pages already (row D8); KVM gives fresh ones from its split cache ([hp-v3] 22),
     // so only the row reaches this

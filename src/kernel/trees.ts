@@ -285,12 +285,18 @@ export function resolveTree(
     readonly needs?: readonly TreeFeature[];
     readonly hugeFolio?: number;
     readonly spareBlocks?: number;
+    readonly demoteInterruptible?: boolean;
   },
   given?: string,
   module = '1.5', // module.ts's ModuleVersion (a string here: module.ts imports this file)
 ): TreeChoice {
   const choice = chooseTree(policy, scenario, given, module);
-  if (switchesOf(choice.tree).hugeLeaves && (scenario.hugeFolio ?? 1) > 1) {
+  const leaves2m = switchesOf(choice.tree).hugeLeaves && (scenario.hugeFolio ?? 1) > 1;
+  if (scenario.demoteInterruptible && !leaves2m)
+    throw new TreeError(
+      `--param demote-interruptible: scenario ${scenario.name} on ${choice.tree} has no 2M S-EPT leaves, so no DEMOTE (use --tree hugepage-v3)`,
+    );
+  if (leaves2m) {
     // Not modelled yet (issue 17): a huge folio reallocated onto a spare block under a 2M
     // S-EPT level, whose entries do not record the block they map.
     const on = `scenario ${scenario.name} on ${choice.tree}, whose S-EPT has 2M leaves`;

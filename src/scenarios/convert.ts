@@ -1,5 +1,6 @@
 import {
   defaultScenario,
+  demoteInterruptibleParam,
   folioPagesParam,
   gfnRange,
   spareBlocksParam,
@@ -17,13 +18,20 @@ export const convertFamily: ScenarioFamily = {
     vcpus: vcpusParam(1),
     'folio-pages': folioPagesParam(),
     'spare-blocks': spareBlocksParam(),
+    'demote-interruptible': demoteInterruptibleParam(),
   },
-  build: ({ vcpus, 'folio-pages': pages, 'spare-blocks': spare }) => ({
+  build: ({
+    vcpus,
+    'folio-pages': pages,
+    'spare-blocks': spare,
+    'demote-interruptible': interruptible,
+  }) => ({
     name: 'convert',
     doc: convertFamily.doc,
     gfns: pages!,
     hugeFolio: pages!,
     ...(spare ? { spareBlocks: spare } : {}),
+    ...(interruptible ? { demoteInterruptible: true } : {}),
     vcpus: vcpus!,
     guestGfns: gfnRange(0, pages!),
     ops: [

@@ -126,7 +126,7 @@ function apply(row: SeamRow, below?: 'NL_MAPPED'): Record<string, unknown> {
     'TDH.PHYMEM.PAGE.RECLAIM (page)': () => k.seam.pageReclaim(t, row.tail ? 1 : 0),
     'TDH.PHYMEM.PAGE.RECLAIM (table)': () => k.seam.tableReclaim(t, 0),
     'TDH.MEM.SEPT.ADD': () => k.seam.septAdd(t, 0),
-    'TDH.MEM.PAGE.DEMOTE': () => k.seam.demote(t, 0),
+    'TDH.MEM.PAGE.DEMOTE': () => k.seam.demote(t, 0, row.interrupted),
     'TDH.MNG.VPFLUSHDONE': () => k.seam.vpFlushDone(t),
     'TDH.PHYMEM.CACHE.WB': () => k.seam.cacheWb(t),
     'TDH.MNG.KEY.FREEID': () => k.seam.keyFreeId(t),
@@ -171,7 +171,7 @@ const expected = (row: SeamRow): Record<string, unknown> => {
   };
 };
 const rowName = (row: SeamRow) =>
-  `${row.module ? `module ${row.module}${row.pair ? ' (pair)' : ' (no pair)'}${row.neighbourInUse ? ' (frame 1 in use)' : ''}${row.kernelPair ? ' (S-EPT pages have a pair)' : ''}${row.pairNotFree ? ' (R12/R13 not free)' : ''}: ` : ''}${row.call}${row.level2m ? ' at 2M' : ''}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}${row.entry2m ? `, 2M entry ${row.entry2m}${row.pamt2mReg ? ' (2M PT_REG)' : ''}${row.table ? `, table ${row.table}` : ''}${row.tail ? ', tail frame' : ''}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.next2m ? `, 2M ${row.next2m}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`;
+  `${row.module ? `module ${row.module}${row.pair ? ' (pair)' : ' (no pair)'}${row.neighbourInUse ? ' (frame 1 in use)' : ''}${row.kernelPair ? ' (S-EPT pages have a pair)' : ''}${row.pairNotFree ? ' (R12/R13 not free)' : ''}: ` : ''}${row.call}${row.level2m ? ' at 2M' : ''}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}${row.entry2m ? `, 2M entry ${row.entry2m}${row.pamt2mReg ? ' (2M PT_REG)' : ''}${row.table ? `, table ${row.table}` : ''}${row.tail ? ', tail frame' : ''}${row.interrupted ? ', an interrupt pending' : ''}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.next2m ? `, 2M ${row.next2m}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`;
 
 describe('the TDX module, cell by cell', () => {
   it.each(seamTable.map((row) => [rowName(row), row] as const))('%s', (_, row) => {
@@ -224,7 +224,7 @@ describe('the TDX module, cell by cell', () => {
 
   it('covers every SEAMCALL the model makes', () => {
     expect(new Set(seamTable.map((r) => r.call)).size).toBe(18);
-    expect(seamTable).toHaveLength(75 + 67 + 12 + 6); // 4K, 2M, Dynamic PAMT, Dynamic PAMT at 2M
+    expect(seamTable).toHaveLength(75 + 68 + 12 + 6); // 4K, 2M, Dynamic PAMT, Dynamic PAMT at 2M
   });
 
   it('RECLAIM of an ordinary page gives it back: PT_NDA, the TD owns one page fewer', () => {
