@@ -142,11 +142,13 @@ function tdxMemPageAug(
 
 /** tdp_mmu_link_sp -> tdx_sept_link_private_spt ([hp-v3] on mainline tdx.c): a 4K fault in
  * a range without a table links one first, TDH.MEM.SEPT.ADD of a new page; the mirror has the
- * table from then on. An error is TDX_BUG_ON_2 and -EIO (the fault ends; no SEPT.ADD BUSY: our
- * simplification, the `busy` budget is AUG's). Module 2.0: the new page's PAMT reference is
- * taken first and put back if SEPT.ADD fails (DPAMT v4 13/16); that get and put are folded
- * into this step (our simplification: the v4 race window of tdx_pamt.ts is not modelled on the
- * kernel block). Has it linked (or was there a table already)? */
+ * table from then on. An error is TDX_BUG_ON_2 and -EIO (the fault ends); its BUSY is the
+ * caller's (tdxSeptSetPrivateSpte). Module 2.0: the new page's PAMT reference is taken first
+ * and put back if SEPT.ADD fails, BUSY or not (Dynamic PAMT v4 13/16, "KVM: TDX: Handle PAMT
+ * allocation in fault path", Message-ID 20251121005125.417831-14-rick.p.edgecombe@intel.com,
+ * read); that get and put are folded into this step (our simplification: the v4 race window of
+ * tdx_pamt.ts is not modelled on the kernel block). Has it linked (or was there a table
+ * already)? */
 function tdxSeptLinkPrivateSpt(k: Kernel, t: State, g: number): number {
   const v = k.v;
   const r = k.seam.rangeOf(g);
@@ -164,11 +166,13 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
   const v = k.v;
   const pc = v.vcpuPc + c;
   const gfnOf = (s: State) => s[v.faultGfn + c]!;
-  // did the step link a table (SEPT.ADD) before the AUG?
-  const linked = (b: State, a: State) => {
-    const r = k.seam.rangeOf(gfnOf(b));
-    return r >= 0 && a[v.mirror2m + r] === MIRROR_TABLE && b[v.mirror2m + r] === MIRROR_NONE;
+  // does the 4K fault link a table (SEPT.ADD) before its AUG? did it?
+  const linking = (s: State) => {
+    const r = k.seam.rangeOf(gfnOf(s));
+    return r >= 0 && !v.faultAt2m(s, c) && s[v.mirror2m + r] === MIRROR_NONE;
   };
+  const linked = (b: State, a: State) =>
+    linking(b) && a[v.mirror2m + k.seam.rangeOf(gfnOf(b))] === MIRROR_TABLE;
   return kernelStep({
     process: `vcpu${c}`,
     fn: 'tdx_sept_set_private_spte',
@@ -217,9 +221,25 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
       }
       // the AUG runs with the table linked (kept if the AUG is then BUSY)
       tdxMemPageAug(k, s, out, g, at2m, finish, link);
+      if (linking(s) && s[v.budgetBusy]! > 0) {
+        // SEPT.ADD's TDX_OPERAND_BUSY (the S-EPT tree lock, taken shared: huge-pages-check.md
+        // U1), from the `busy` budget as AUG's: -EBUSY, the new page's PAMT reference put
+        // back (a get and put that leave K as it was), the mirror SPTE restored and the
+        // fault retried (tdp_mmu_link_sp fails, kvm_tdp_mmu_map returns RET_PF_RETRY:
+        // mainline tdp_mmu.c). The leaf's own reference, taken before in the model, is put as
+        // after a failed AUG.
+        const t = out.next();
+        t[v.budgetBusy]!--;
+        t[v.spte + g] = SPTE_NONE;
+        finish(t, S.BUSY);
+      }
     },
     call: (b, a) =>
-      `${linked(b, a) ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${v.faultAt2m(b, c) ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + v.pamtBlockOf(k.frameOf(b, gfnOf(b)))]}` : ''}`,
+      linking(b) &&
+      a[v.mirror2m + k.seam.rangeOf(gfnOf(b))] === MIRROR_NONE &&
+      a[v.vcpuStatus + c] === S.BUSY
+        ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> ${statusText(S.BUSY)}: -EBUSY, the fault retried${k.pamt ? `; tdx_pamt_put: refcount ${a[v.pamtRef + v.pamtBlockOf(k.frameOf(b, gfnOf(b)))]}` : ''}`
+        : `${linked(b, a) ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${v.faultAt2m(b, c) ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + v.pamtBlockOf(k.frameOf(b, gfnOf(b)))]}` : ''}`,
     observe: (b, a) =>
       seamcallSeen(
         k,

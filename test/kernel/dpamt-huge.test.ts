@@ -81,3 +81,13 @@ describe('Dynamic PAMT with 2M leaves (module 2.0 on hugepage-v3)', () => {
     expect([r.result, r.findings.length]).toEqual(['ok', 0]);
   });
 });
+
+describe('SEPT.ADD BUSY (busy=1 on hugepage-v3)', () => {
+  it('a 4K fault whose table link is BUSY gets -EBUSY and is retried; module 2.0 puts the leaf’s reference back', () => {
+    const calls = [...callsReached(convert('nopin', 'busy=1'))];
+    const busy = calls.filter((c) => c.includes('(table) -> TDX_OPERAND_BUSY'));
+    expect(busy).toEqual([
+      'TDH.MEM.SEPT.ADD gpa=0x0 level=2M (table) -> TDX_OPERAND_BUSY+SEPT_TREE (0x8000020000000092): -EBUSY, the fault retried; tdx_pamt_put: refcount 0',
+    ]);
+  });
+});
