@@ -947,41 +947,37 @@ export const seamTable: readonly SeamRow[] = [
     status: 'TDX_MISSING_PAMT_PAGE_PAIR+R8',
     source: DPAMT_SEPTADD,
   }),
-  r2m({
-    module: '2.0',
-    call: 'TDH.MEM.PAGE.DEMOTE',
-    entry2m: 'BLOCKED',
-    pamt2mReg: true,
-    tracked: true,
-    kernelPair: true,
-    status: 'TDX_SUCCESS',
-    next2m: 'NL_MAPPED',
-    next: 'MAPPED',
-    pamt2mNext: false,
-    pairNext: true,
-    tableNext: 'EPT',
-    source: DPAMT_DEMOTE,
-  }),
-  r2m({
-    module: '2.0',
-    call: 'TDH.MEM.PAGE.DEMOTE',
-    entry2m: 'BLOCKED',
-    pamt2mReg: true,
-    tracked: true,
-    status: 'TDX_MISSING_PAMT_PAGE_PAIR+R8',
-    source: `${DPAMT_DEMOTE}; ${DPAMT_CHECK}`,
-  }),
-  r2m({
-    module: '2.0',
-    call: 'TDH.MEM.PAGE.DEMOTE',
-    entry2m: 'BLOCKED',
-    pamt2mReg: true,
-    tracked: true,
-    kernelPair: true,
-    pairNotFree: true,
-    status: 'TDX_PAGE_NOT_FREE+R12',
-    source: DPAMT_DEMOTE,
-  }),
+  ...(
+    [
+      {
+        kernelPair: true,
+        status: 'TDX_SUCCESS',
+        next2m: 'NL_MAPPED',
+        next: 'MAPPED',
+        pamt2mNext: false,
+        pairNext: true,
+        tableNext: 'EPT',
+        source: DPAMT_DEMOTE,
+      },
+      { status: 'TDX_MISSING_PAMT_PAGE_PAIR+R8', source: `${DPAMT_DEMOTE}; ${DPAMT_CHECK}` },
+      {
+        kernelPair: true,
+        pairNotFree: true,
+        status: 'TDX_PAGE_NOT_FREE+R12',
+        source: DPAMT_DEMOTE,
+      },
+    ] as const
+  ).map((row) =>
+    // D1, D7, D8: DEMOTE of a blocked, tracked 2M leaf under module 2.0
+    r2m({
+      module: '2.0',
+      call: 'TDH.MEM.PAGE.DEMOTE',
+      entry2m: 'BLOCKED',
+      pamt2mReg: true,
+      tracked: true,
+      ...row,
+    }),
+  ),
   // G1-G6: the guest's ACCEPT at 4K and at 2M (an exit is TDX_EPT_ENTRY_STATE_INCORRECT here)
   ...(['FREE', 'PENDING', 'BLOCKED', 'PENDING_BLOCKED'] as const).map((e) =>
     r2m({
