@@ -346,8 +346,8 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
       'septcheck: --module 2.0: tree series-v3 has no Dynamic PAMT in its kernel, which would not enable it (hugepage-v3 has)\n',
     ],
     [
-      ['check', '--scenario', 'huge-map', '--module', '2.0'],
-      'septcheck: --module 2.0: Dynamic PAMT with 2M S-EPT leaves is not modelled yet (scenario huge-map on hugepage-v3, whose S-EPT has 2M leaves)\n',
+      ['check', '--scenario', 'convert', '--param', 'demote-interruptible=1'],
+      'septcheck: --param demote-interruptible: scenario convert on conversion-rfc has no 2M S-EPT leaves, so no DEMOTE (use --tree hugepage-v3)\n',
     ],
     [
       ['check', '--scenario', 'convert', '--tree', 'hugepage-v3', '--param', 'spare-blocks=1'],
