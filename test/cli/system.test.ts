@@ -195,7 +195,7 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
   it("--help shows every scenario's sizes with their ranges and defaults", () => {
     const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
-      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1) folio-pages=2..8 (2) spare-blocks=0..2 (0); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2) spare-blocks=0..2 (0)',
+      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1) folio-pages=2..8 (2) spare-blocks=0..2 (0) demote-interruptible=0..1 (0); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2) spare-blocks=0..2 (0)',
     );
   });
 
@@ -384,7 +384,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'convert', '--param', 'pages=3'],
-      'septcheck: scenario convert has no parameter "pages" (it has: vcpus, folio-pages, spare-blocks)\n',
+      'septcheck: scenario convert has no parameter "pages" (it has: vcpus, folio-pages, spare-blocks, demote-interruptible)\n',
     ],
     [
       ['simulate', '--scenario', 'teardown', '--param', 'vcpus=0'],
