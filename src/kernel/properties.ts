@@ -36,7 +36,8 @@ export function invariants(k: Kernel): Invariant[] {
     (framePresent(v, s, f) || s[v.refPin + f]! > 0 || k.mm.blockRefs(s, f) === 0);
   const frames = k.frameCount;
   const gfns = k.gfns;
-  const frameOf = (s: State, g: number) => k.frameOf(s, g);
+  // the frame the TD reaches at a GFN: the one the S-EPT maps (seam.ts mappedFrame)
+  const frameOf = (s: State, g: number) => k.seam.mappedFrame(s, g);
   // Each check is a plain loop over the frames or GFNs: they run on every new state.
   return [
     {
@@ -44,6 +45,7 @@ export function invariants(k: Kernel): Invariant[] {
       reads: [
         v.tdLifecycle,
         ...k.frames(v.owner, v.sept, v.pamt, v.folioBlock),
+        ...v.septRecords,
         ...k.ranges(v.sept2m),
         ...v.pamtBlocks(v.pamt2m),
       ],
@@ -74,6 +76,7 @@ export function invariants(k: Kernel): Invariant[] {
       name: 'no-private-and-shared-at-once',
       reads: [
         ...k.frames(v.sept, v.attr, v.refUserMap, v.refGup, v.folioBlock),
+        ...v.septRecords,
         ...k.ranges(v.sept2m),
       ],
       doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
@@ -127,6 +130,7 @@ export function invariants(k: Kernel): Invariant[] {
       reads: [
         v.vmBugged,
         ...k.frames(v.accepted, v.attr, v.sept, v.guestData, v.content, v.folioBlock),
+        ...v.septRecords,
         ...k.ranges(v.sept2m),
       ],
       doc: 'Data the guest wrote to a private page it still owns is gone (the page was zapped and re-added, or overwritten) while the VM is alive: silent data loss inside the TD.',

@@ -295,6 +295,36 @@ export class Seam {
     return this.v.pamtBlockCount > 0 && t[this.v.pamt2m + this.v.pamtBlockOf(frame)] === PT_REG;
   }
 
+  /** The frame the S-EPT maps at GFN g: the 2M leaf's block at g's offset, or the 4K entry's
+   * frame, as AUG, ADD and DEMOTE recorded them (the entry's PA bits; plan 5.2 `sept2m_block`)
+   * where folios move between blocks, so a GFN whose folio was truncated and reallocated while
+   * the S-EPT still mapped it is looked up on the frame the S-EPT maps, not on the folio's new
+   * one. Where nothing is recorded (an entry never mapped), and where folios never move, the
+   * folio's frame: the two agree there. */
+  mappedFrame(s: State, g: number): number {
+    const v = this.v;
+    if (!v.blocksMove) return frameOf(v, s, g);
+    const r = this.rangeOf(g);
+    if (r >= 0 && s[v.sept2m + r] !== SEPT_NL_MAPPED && s[v.sept2mBlock + r])
+      return s[v.sept2mBlock + r]! - 1 + g - r * v.config.scenario.hugeFolio;
+    return s[v.septFrame + g] ? s[v.septFrame + g]! - 1 : frameOf(v, s, g);
+  }
+
+  /** The zap of GFN g's leaf is over: an entry now FREE keeps no frame (our encoding: the
+   * record lasts until KVM's WBINVD and reset of the page are done). */
+  forgetFrame(t: State, g: number): void {
+    const v = this.v;
+    if (!v.blocksMove) return;
+    const r = this.rangeOf(g);
+    if (r >= 0 && t[v.sept2m + r] === SEPT_FREE) t[v.sept2mBlock + r] = 0;
+    if (this.leafOf(t, g) === SEPT_FREE) t[v.septFrame + g] = 0;
+  }
+
+  /** AUG, ADD or DEMOTE made g's 4K entry map `frame`. */
+  private recordFrame(t: State, g: number, frame: number): void {
+    if (this.v.blocksMove) t[this.v.septFrame + g] = frame + 1;
+  }
+
   /** The PAMT leaf of `frame` (pamt_walk, M4, M8): a 2M page's head frame and N frames, or the
    * frame alone. */
   pamtLeaf(t: State, frame: number): { head: number; pages: number } {
@@ -362,6 +392,7 @@ export class Seam {
     if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_PENDING;
     t[v.pamt + frame] = PT_REG;
+    this.recordFrame(t, gfn, frame);
     return S.SUCCESS;
   }
 
@@ -377,6 +408,7 @@ export class Seam {
     if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_MAPPED;
     t[v.pamt + frame] = PT_REG;
+    this.recordFrame(t, gfn, frame);
     t[v.content + frame] = CONTENT_GUEST;
     t[v.dirty + frame] = 1;
     t[v.tdBit + frame] = 1;
@@ -398,6 +430,7 @@ export class Seam {
       return S.METADATA_INCORRECT_R8;
     t[v.sept2m + r] = SEPT_PENDING;
     t[v.pamt2m + b] = PT_REG;
+    if (v.blocksMove) t[v.sept2mBlock + r] = frames[0]! + 1;
     return S.SUCCESS;
   }
 
@@ -445,7 +478,8 @@ export class Seam {
     if (t[v.table + r] === TABLE_EPT) return S.METADATA_INCORRECT_R8;
     if (this.tablePageNoPair(t)) return S.MISSING_PAMT_PAIR; // row D7
     const gfns = this.rangeGfns(r);
-    const b = v.pamtBlockOf(frameOf(v, t, gfns[0]!));
+    const frames = gfns.map((g) => this.mappedFrame(t, g));
+    const b = v.pamtBlockOf(frames[0]!);
     if (interrupted) return S.INTERRUPTED_RESTARTABLE; // row D9
     // pamt_demote with Dynamic PAMT (M17): the guest range's pair in R12/R13 must be free pages,
     // not PAMT pages already (row D8); KVM gives fresh ones from its split cache ([hp-v3] 22),
@@ -453,11 +487,13 @@ export class Seam {
     if (this.module === '2.0' && t[v.pamtPair + b] !== PAIR_FREE) return S.PAGE_NOT_FREE_R12;
     const child =
       state === SEPT_BLOCKED ? SEPT_MAPPED : state === SEPT_PENDING_BLOCKED ? SEPT_PENDING : state;
-    for (const g of gfns) {
+    gfns.forEach((g, i) => {
       t[v.sept + g] = child;
       t[v.blockAge + g] = 0;
-      t[v.pamt + frameOf(v, t, g)] = PT_REG;
-    }
+      t[v.pamt + frames[i]!] = PT_REG;
+      this.recordFrame(t, g, frames[i]!);
+    });
+    if (v.blocksMove) t[v.sept2mBlock + r] = 0;
     // static PAMT: the 2M entry PT_NDA (M12); Dynamic PAMT: a node over the pair, its page
     // count N (M17)
     t[v.pamt2m + b] = this.module === '2.0' ? PT_PAMT : PT_NDA;
@@ -542,7 +578,7 @@ export class Seam {
     if (t[v.sept2m + r] === SEPT_NL_MAPPED) return S.STATE_INCORRECT; // not a leaf
     const st = this.remove(t, v.sept2m + r, v.blockAge2m + r);
     if (st === S.SUCCESS)
-      t[v.pamt2m + v.pamtBlockOf(frameOf(v, t, this.rangeGfns(r)[0]!))] = PT_NDA;
+      t[v.pamt2m + v.pamtBlockOf(this.mappedFrame(t, this.rangeGfns(r)[0]!))] = PT_NDA;
     return st;
   }
 
@@ -610,7 +646,7 @@ export class Seam {
 
   /** ACCEPT's zeroing of a page under the TD's key: its lines are dirty and TD-tagged. */
   private zeroUnderTdKey(t: State, gfn: number): void {
-    const f = frameOf(this.v, t, gfn);
+    const f = this.mappedFrame(t, gfn);
     t[this.v.content + f] = CONTENT_STALE;
     t[this.v.dirty + f] = 1;
     t[this.v.tdBit + f] = 1;

@@ -90,6 +90,7 @@ function anyInGuest(k: Kernel, s: State): boolean {
 const seamReads = (k: Kernel) => [
   ...k.scalars(k.v.tdOpState, k.v.tdLifecycle),
   ...k.frames(k.v.sept, k.v.pamt, k.v.blockAge, k.v.folioBlock),
+  ...k.v.septRecords,
   ...k.vcpuFields(k.v.inGuest, k.v.entryAge),
   ...k.ranges(k.v.sept2m, k.v.blockAge2m, k.v.table, k.v.mirror2m),
   ...k.v.pamtBlocks(k.v.pamt2m),
@@ -195,6 +196,7 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
       ...k.vcpuFields(v.inGuest),
       ...k.policyWrites,
       ...(k.pamt?.writes ?? []),
+      ...v.septRecords,
       ...k.ranges(v.sept2m, v.table, v.mirror2m),
       ...v.pamtBlocks(v.pamt2m),
       ...(k.v.hugeRanges ? [v.faultLevel + c] : []),
@@ -312,6 +314,7 @@ function leafGfns(k: Kernel, inv: Invalidator, s: State): number[] {
 function zapLeafDone(k: Kernel, inv: Invalidator, t: State): void {
   const gfns = leafGfns(k, inv, t);
   const r = at2m(k, inv, t);
+  for (const g of gfns) k.seam.forgetFrame(t, g);
   if (r >= 0) t[k.v.mirror2m + r] = MIRROR_NONE;
   zapNext(k, t, inv, gfns.at(-1)! + 1);
 }
@@ -320,6 +323,7 @@ function zapLeafDone(k: Kernel, inv: Invalidator, t: State): void {
  * move and the policy's hook on failure. */
 const zapWrites = (k: Kernel, inv: Invalidator) => [
   inv.pc,
+  ...k.v.septRecords,
   inv.cursor,
   inv.status,
   ...k.scalars(k.v.vmBugged),
@@ -358,7 +362,8 @@ function zapFailed(k: Kernel, inv: Invalidator, t: State, which: ZapSeamcallName
   if (splitting(k, inv, t)) return splitFailed(k, inv, t);
   for (const g of leafGfns(k, inv, t)) {
     k.policy.onZapFailed(t, g, which);
-    if (k.mutated('pamt-put-on-zap-failure')) k.pamt?.put(t, k.v.pamtBlockOf(k.frameOf(t, g)));
+    if (k.mutated('pamt-put-on-zap-failure'))
+      k.pamt?.put(t, k.v.pamtBlockOf(k.seam.mappedFrame(t, g)));
   }
   zapLeafDone(k, inv, t);
 }
@@ -568,7 +573,7 @@ function tdxDemoteDpamtDone(k: Kernel, t: State, r: number): void {
   const v = k.v;
   if (!k.pamt) return;
   const gfns = k.seam.rangeGfns(r);
-  const b = v.pamtBlockOf(k.frameOf(t, gfns[0]!));
+  const b = v.pamtBlockOf(k.seam.mappedFrame(t, gfns[0]!));
   t[v.pamtPair + b] = PAIR_MODULE;
   t[v.pamtRef + b] = gfns.length;
 }
@@ -592,7 +597,7 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
     t[inv.status] = st;
     if (st === S.SUCCESS || k.mutated('ignore-wbinvd-status')) {
       for (const g of gfns) {
-        const frame = k.frameOf(t, g);
+        const frame = k.seam.mappedFrame(t, g);
         k.seam.clearPage(t, frame); // tdx_quirk_reset_page / tdx_clear_page
         k.policy.onRemoved(t, g);
         // Module 2.0: the removal's last statement, 4K only ([hp-v3] 17/24, Dynamic PAMT v4 14/16)
@@ -606,7 +611,7 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
   };
   const wbinvd = (t: State, gfns: number[]) => {
     for (const g of gfns) {
-      const st = k.seam.pageWbinvd(t, k.frameOf(t, g));
+      const st = k.seam.pageWbinvd(t, k.seam.mappedFrame(t, g));
       if (st !== S.SUCCESS) return st;
     }
     return S.SUCCESS;
@@ -642,13 +647,13 @@ function tdhPhymemPageWbinvdHkid(k: Kernel, inv: Invalidator): Action {
       const failed = a[v.vmBugged]! > b[v.vmBugged]!;
       const cleared = a[inv.status] === S.SUCCESS || k.mutated('ignore-wbinvd-status');
       const pages = leafGfns(k, inv, b).length;
-      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(k.frameOf(b, leaf(inv, b)))}${pages > 1 ? ` (x${pages}, the 2M page's)` : ''} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${k.pamt && cleared && pages === 1 ? pamtPutText(k, k.frameOf(b, leaf(inv, b)), b) : ''}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
+      return `TDH.PHYMEM.PAGE.WBINVD pa=${gpa(k.seam.mappedFrame(b, leaf(inv, b)))}${pages > 1 ? ` (x${pages}, the 2M page's)` : ''} (HKID) -> ${statusText(a[inv.status]!)}${failed ? '; KVM_BUG_ON: VM dead, vCPUs kicked' : ''}${cleared ? '; tdx_clear_page' : '; page not cleared'}${k.pamt && cleared && pages === 1 ? pamtPutText(k, k.seam.mappedFrame(b, leaf(inv, b)), b) : ''}${a[inv.pc] === INV_MMU_UNLOCK ? '; last leaf' : ''}`;
     },
     observe: (b, a) =>
       seamcallSeen(
         k,
         'tdh_phymem_page_wbinvd_hkid',
-        { pfn: k.frameOf(b, leaf(inv, b)) },
+        { pfn: k.seam.mappedFrame(b, leaf(inv, b)) },
         a[inv.status]!,
         b,
         a,
@@ -736,7 +741,9 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       conflict: inGuest,
       seamcall: (t, g) => {
         const r = at2m(k, inv, t);
-        return r >= 0 ? k.seam.pageRemove2m(t, r) : k.seam.pageRemove(t, g, k.frameOf(t, g));
+        return r >= 0
+          ? k.seam.pageRemove2m(t, r)
+          : k.seam.pageRemove(t, g, k.seam.mappedFrame(t, g));
       },
       succeeded: (t) => {
         for (const g of leafGfns(k, inv, t)) k.policy.onRemoveSucceeded(t, g);
@@ -745,7 +752,9 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
       args: leafArgs,
       // module 2.0: PAMT_REMOVAL_HINT (RCX bit 62); Dynamic PAMT v4's put counts on its own
       outputs: (a, g) =>
-        k.seam.pamtRemovalHint(a, k.frameOf(a, g)) ? '; RCX bit 62: last page of its 2M range' : '',
+        k.seam.pamtRemovalHint(a, k.seam.mappedFrame(a, g))
+          ? '; RCX bit 62: last page of its 2M range'
+          : '',
     }),
     tdhPhymemPageWbinvdHkid(k, inv),
     // tdx_sept_split_private_spte's DEMOTE, after the BLOCK, TRACK and kick above at 2M (only

@@ -296,13 +296,6 @@ export function resolveTree(
     throw new TreeError(
       `--param demote-interruptible: scenario ${scenario.name} on ${choice.tree} has no 2M S-EPT leaves, so no DEMOTE (use --tree hugepage-v3)`,
     );
-  if (leaves2m) {
-    // Not modelled yet (issue 17): a huge folio reallocated onto a spare block under a 2M
-    // S-EPT level, whose entries do not record the block they map.
-    const on = `scenario ${scenario.name} on ${choice.tree}, whose S-EPT has 2M leaves`;
-    if (scenario.spareBlocks)
-      throw new TreeError(`--param spare-blocks: not modelled with 2M S-EPT leaves yet (${on})`);
-  }
   return choice;
 }
 

@@ -72,6 +72,11 @@ export class Vars {
   readonly folioBlock: number;
   /** folios can move between blocks (the scenario has spare blocks): frameOf reads folioBlock */
   readonly blocksMove: boolean;
+  /** where folios move: per GFN, 1 + the frame its 4K S-EPT entry maps (0: none recorded),
+   * and per huge range 1 + the first frame of the block its 2M leaf maps (seam.ts mappedFrame,
+   * docs/plans/huge-pages.md 5.2 `sept2m_block`) */
+  readonly septFrame: number;
+  readonly sept2mBlock: number;
 
   // mm
   readonly refUnderflow = this.scalar('mm.refcount_underflow', flag);
@@ -196,6 +201,9 @@ export class Vars {
     this.folioBlock = this.blocksMove
       ? this.array('folio.block', folioSlots(config.scenario), frame)
       : this.zero;
+    this.septFrame = this.blocksMove
+      ? this.array('sept.frame', gfns, () => upTo(frames))
+      : this.zero;
     this.mfPc = memoryFailure
       ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)])
       : this.zero;
@@ -253,6 +261,7 @@ export class Vars {
       : this.zero;
     const ranges = (name: string, domain: Domain) =>
       this.hugeRanges ? this.array(name, this.hugeRanges, domain) : this.zero;
+    this.sept2mBlock = this.blocksMove ? ranges('sept2m.block', () => upTo(frames)) : this.zero;
     this.sept2m = ranges('sept2m', of(6));
     this.blockAge2m = ranges('block_age2m', age);
     this.table = ranges('table', of(5));
@@ -326,6 +335,11 @@ export class Vars {
     return fields
       .filter((f) => f !== this.zero)
       .flatMap((f) => Array.from({ length: this.pamtBlockCount }, (_, b) => f + b));
+  }
+
+  /** For footprints: the S-EPT's records of the frames it maps (none where folios stay put). */
+  get septRecords(): number[] {
+    return [...this.frames(this.septFrame), ...this.ranges(this.sept2mBlock)];
   }
 
   /** For footprints: scalars, less those this scenario leaves out. */

@@ -350,10 +350,6 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
       'septcheck: --param demote-interruptible: scenario convert on conversion-rfc has no 2M S-EPT leaves, so no DEMOTE (use --tree hugepage-v3)\n',
     ],
     [
-      ['check', '--scenario', 'convert', '--tree', 'hugepage-v3', '--param', 'spare-blocks=1'],
-      'septcheck: --param spare-blocks: not modelled with 2M S-EPT leaves yet (scenario convert on hugepage-v3, whose S-EPT has 2M leaves)\n',
-    ],
-    [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
       'septcheck: --faults: unknown fault "cosmic-rays" (known: remove-fails, block-fails, busy, transient-refs, memory-failure, retry-fails, wbinvd-fails, add-fails, demote-fails)\n',
     ],

@@ -119,3 +119,22 @@ describe('frames apart from GFNs', () => {
     expect(kvm_gmem_mapping_order(basic, buildSystem(basic.config).initial()[0]!, 0)).toBe(0);
   });
 });
+
+describe('the S-EPT records the frame it maps (where folios move)', () => {
+  it('a GFN whose folio moved to another block while the S-EPT still maps it is looked up on the mapped frame', () => {
+    const k = new Kernel(config('host', { vcpus: 1, pages: 1, 'spare-blocks': 1 }));
+    const v = k.v;
+    const t = new Uint8Array(v.size);
+    v.initial(t);
+    t[v.tdOpState] = 1; // RUNNABLE
+    expect(k.seam.pageAug(t, 0, k.frameOf(t, 0))).toBe(1); // TDX_SUCCESS: gfn 0 -> frame 0
+    // the folio truncated and reallocated on the spare block while the entry stays (a failed zap)
+    t[v.folioBlock] = 1;
+    expect([k.frameOf(t, 0), k.seam.mappedFrame(t, 0)]).toEqual([1, 0]);
+  });
+
+  it('convert on hugepage-v3 with a spare block runs (the 2M leaf records its block)', () => {
+    const k = new Kernel({ ...config('convert', { 'spare-blocks': 1 }), tree: 'hugepage-v3' });
+    expect([k.v.septFrame === k.v.zero, k.v.sept2mBlock === k.v.zero]).toEqual([false, false]);
+  });
+});
