@@ -55,7 +55,7 @@ describe('Dynamic PAMT with 2M leaves (module 2.0 on hugepage-v3)', () => {
       ),
     ).toBe(true);
     expect(has('TDH.MEM.PAGE.DEMOTE gpa=0x0 level=2M -> TDX_SUCCESS')).toBe(true);
-    // the converted page's 4K zap puts one of the N references: no PAMT.REMOVE yet
+    // the 4K zaps put the N references; the last one's PAMT.REMOVE gives the pair back
     expect(has('tdx_pamt_put -> TDH.PHYMEM.PAMT.REMOVE')).toBe(true);
     expect(has('TDH.PHYMEM.PAMT.REMOVE -> TDX_SUCCESS')).toBe(true);
   });
