@@ -273,6 +273,14 @@ function claimsHuge(): void {
     for (const c of r.cells) {
       const [usual, except] = expected[c.question]!;
       if (c.verdict !== (except[r.policy] ?? usual)) wrong.push(`${r.policy} ${c.question}`);
+      // dpamt-safe's huge conversion under module 2.0 (folio-pages 2 and 4): the plan's section
+      // 6, column 3: no fault passes; a failed REMOVE leaks, but not under reclaim-after-teardown
+      if (c.question !== 'dpamt-safe') continue;
+      for (const run of c.runs.filter((x) => x.scenario === 'convert')) {
+        const want = run.faults && r.policy !== 'reclaim-after-teardown' ? 'leak' : 'pass';
+        if (run.verdict !== want)
+          wrong.push(`${r.policy} dpamt-safe convert ${run.faults} ${JSON.stringify(run.params)}`);
+      }
     }
   }
   console.log(`claims --huge, its ${hugeQuestions.length} columns: ${seconds.toFixed(2)} s`);

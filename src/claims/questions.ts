@@ -16,6 +16,8 @@ export interface Run {
   /** the scenario's parameters (`--param k=v`: a size, or a value by name), when not its
    * defaults */
   readonly params?: Readonly<Record<string, number | string>>;
+  /** the TDX module (`--module`), when not the one the scenario resolves to */
+  readonly module?: '2.0';
 }
 
 export interface Question {
@@ -49,14 +51,15 @@ const runs = (names: readonly string[], faults: readonly string[], hvo = false):
   names.flatMap((scenario) => faults.map((f) => ({ scenario, faults: f, hvo })));
 const zapFailures = ['remove-fails=1', 'block-fails=1'];
 /** `huge-convert` (tree hugepage-v3, the only one with 2M leaves) with each fault budget, at
- * folio-pages 2 (its default) and 4. */
-const hugeConvertRuns = (faults: readonly string[]): Run[] =>
+ * folio-pages 2 (its default) and 4, on module 1.5 unless `module` says 2.0. */
+const hugeConvertRuns = (faults: readonly string[], module?: '2.0'): Run[] =>
   [2, 4].flatMap((pages) =>
     faults.map((f) => ({
       scenario: 'huge-convert',
       faults: f,
       hvo: false,
       ...(pages === 2 ? {} : { params: { 'folio-pages': pages } }),
+      ...(module ? { module } : {}),
     })),
   );
 
@@ -186,7 +189,11 @@ export const hugeQuestions: readonly Question[] = [
     id: 'dpamt-safe',
     title: 'Dynamic PAMT never frees a PAMT page in use',
     doc: "With Dynamic PAMT (TDX module 2.0, the kernel refcounting each 2M range's PAMT page pair: Dynamic PAMT v4), no pair page goes back to the allocator while the module uses it, and no VM is killed without an injected bug; a pair (or frame, or TDR) kept for good is a leak.",
-    runs: runs(['dpamt'], ['', 'busy=1', 'remove-fails=1']),
+    // and the huge conversion under module 2.0: DEMOTE gives the 2M range a pair ([hp-v3] 22)
+    runs: [
+      ...runs(['dpamt'], ['', 'busy=1', 'remove-fails=1']),
+      ...hugeConvertRuns(['', 'remove-fails=1'], '2.0'),
+    ],
     invariants: ['pamt-page-in-use', 'no-bug-without-fault'],
     findings: ['teardown-reclaims'],
     liveness: [],

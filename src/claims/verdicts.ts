@@ -50,7 +50,7 @@ const rank: Record<Verdict, number> = { pass: 0, leak: 1, fail: 2 };
 /** One run of the system, judged on the question's properties only. */
 function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
   const scenario = run.params ? sized(run.scenario, run.params) : scenarios[run.scenario]!;
-  const module = resolveModule(scenario);
+  const module = run.module ?? resolveModule(scenario);
   const { tree, hypothetical } = resolveTree(policy, scenario, run.tree, module);
   const model = buildSystem({
     scenario,
@@ -59,6 +59,7 @@ function judge(policy: PagePolicy, q: Question, run: Run): RunOutcome {
     hvo: run.hvo,
     withoutPageExt: run.withoutPageExt ?? false,
     tree,
+    ...(run.module ? { module } : {}),
   });
   const judged = new Set([...q.invariants, ...q.findings]);
   const result = check({
@@ -110,6 +111,7 @@ export function commandFor(policy: string, run: Omit<Run, 'tree'> & { tree?: str
     run.withoutPageExt ? '--without-page-ext' : '',
     ...Object.entries(run.params ?? {}).map(([k, n]) => `--param ${k}=${n}`),
     run.tree ? `--tree ${run.tree}` : '',
+    run.module ? `--module ${run.module}` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -134,7 +136,7 @@ function cellFor(policy: PagePolicy, spec: string, q: Question): Cell {
     ...(worst.verdict !== 'pass'
       ? {
           property: worst.property!,
-          command: commandFor(spec, { ...worst, tree: asked.tree }),
+          command: commandFor(spec, { ...worst, tree: asked.tree, module: asked.module }),
           tree: worst.tree,
           hypothetical: worst.hypothetical,
           ...(worst.module ? { module: worst.module } : {}),

@@ -68,6 +68,9 @@ export interface Scenario {
   /** free blocks of frames (each as large as the HugeTLB folio) beyond the GFNs' own, for
    * guest_memfd to reallocate a folio onto (frames.ts); 0 when absent: frame = GFN */
   readonly spareBlocks?: number;
+  /** the TDX module lacks ENHANCED_DEMOTE_INTERRUPTIBILITY: DEMOTE may return
+   * TDX_INTERRUPTED_RESTARTABLE (seam.ts demote); absent: it has it */
+  readonly demoteInterruptible?: boolean;
   readonly vcpus: number;
   /** GFNs the guest accepts and writes */
   readonly guestGfns: readonly number[];

@@ -38,6 +38,7 @@ function bindPolicy(
   ctx: PolicyContext,
   v: Vars,
   reclaims: { frame: number; st: number }[],
+  mapped: (t: State, gfn: number) => number,
 ): BoundPolicy {
   const unused = (hook: string, t: State) => {
     for (let i = 0; i < v.frameCount; i++) {
@@ -47,14 +48,16 @@ function bindPolicy(
         );
     }
   };
+  // a map hook gets the folio's frame; a zap hook the frame the S-EPT maps (seam.ts mappedFrame)
   const checked =
     <A extends unknown[]>(
       hook: string,
       call: ((t: State, frame: number, k: PolicyContext, ...a: A) => void) | undefined,
+      frameFor: (t: State, gfn: number) => number = (t, gfn) => frameOf(v, t, gfn),
     ) =>
     (t: State, gfn: number, ...a: A) => {
       if (!call) return;
-      call.call(policy, t, frameOf(v, t, gfn), ctx, ...a);
+      call.call(policy, t, frameFor(t, gfn), ctx, ...a);
       unused(hook, t);
     };
   const { keepsPage, mayConvertToShared, onTdTeardown } = policy;
@@ -62,9 +65,9 @@ function bindPolicy(
     name: policy.name,
     onMap: checked('onMap', policy.onMap),
     onMapFailed: checked('onMapFailed', policy.onMapFailed),
-    onRemoveSucceeded: checked('onRemoveSucceeded', policy.onRemoveSucceeded),
-    onRemoved: checked('onRemoved', policy.onRemoved),
-    onZapFailed: checked('onZapFailed', policy.onZapFailed),
+    onRemoveSucceeded: checked('onRemoveSucceeded', policy.onRemoveSucceeded, mapped),
+    onRemoved: checked('onRemoved', policy.onRemoved, mapped),
+    onZapFailed: checked('onZapFailed', policy.onZapFailed, mapped),
     keepsPage: keepsPage ? (t, frame) => keepsPage(t, frame, ctx) : () => false,
     mayConvertToShared: mayConvertToShared
       ? (t, frame) => mayConvertToShared(t, frame, ctx)
@@ -119,14 +122,17 @@ export class Kernel {
       frames: v.frameCount,
       seam: {
         pageReclaim: (t, frame) => {
+          const huge = this.seam.in2mPage(t, frame);
           const st = this.seam.pageReclaim(t, frame);
           reclaims.push({ frame, st });
-          // Module 2.0: the page's PAMT reference put after a successful RECLAIM, as KVM does
+          // Module 2.0: the page's PAMT reference put after a successful 4K RECLAIM, as KVM does
           // for S-EPT and control pages (Dynamic PAMT v4 14/16); for a guest page after HKID
-          // release our extension (docs/plans/huge-pages.md 5.8)
-          if (st === S.SUCCESS) this.pamt?.put(t, frame);
+          // release our extension (docs/plans/huge-pages.md 5.8). A 2M page holds none ([hp-v3]
+          // 17/24, K7).
+          if (st === S.SUCCESS && !huge) this.pamt?.put(t, v.pamtBlockOf(frame));
           return st;
         },
+        pamtLeaf: (t, frame) => this.seam.pamtLeaf(t, frame),
         clearPage: (t, frame) => this.seam.clearPage(t, frame),
         ok: (st) => st === S.SUCCESS,
       },
@@ -139,7 +145,9 @@ export class Kernel {
       mutated: (m) => this.mutated(m as Mutation),
     };
     this.mm = new Mm(v, config, (t, frame) => config.policy.mayFree(t, frame, ctx));
-    this.policy = bindPolicy(config.policy, ctx, v, reclaims);
+    this.policy = bindPolicy(config.policy, ctx, v, reclaims, (t, g) =>
+      this.seam.mappedFrame(t, g),
+    );
     this.policyWrites = [
       ...this.frames(v.refPin, v.refGup, v.marked, v.poison, v.owner, v.folioBlock),
       ...this.scalars(v.refUnderflow),
@@ -165,7 +173,7 @@ export class Kernel {
   frameVars(g: number, ...fields: number[]): number[] {
     const v = this.v;
     if (v.folioBlock === v.zero) return fields.filter((f) => f !== v.zero).map((f) => f + g);
-    return this.frames(...fields, v.folioBlock);
+    return [...this.frames(...fields, v.folioBlock), ...v.septRecords, ...this.ranges(v.sept2m)];
   }
 
   /** The GFNs (a mask) of the folio that backs `gfn`: the whole HugeTLB folio, or gfn alone. */

@@ -20,7 +20,6 @@ import {
   OWNER_GMEM,
   OWNER_HOST,
   PAIR_MODULE,
-  PAMT_RANGES,
   PT_PAMT,
   TABLE_LEAKED,
   TD_TEARDOWN,
@@ -38,7 +37,8 @@ export function invariants(k: Kernel): Invariant[] {
     (framePresent(v, s, f) || s[v.refPin + f]! > 0 || k.mm.blockRefs(s, f) === 0);
   const frames = k.frameCount;
   const gfns = k.gfns;
-  const frameOf = (s: State, g: number) => k.frameOf(s, g);
+  // the frame the TD reaches at a GFN: the one the S-EPT maps (seam.ts mappedFrame)
+  const frameOf = (s: State, g: number) => k.seam.mappedFrame(s, g);
   // Each check is a plain loop over the frames or GFNs: they run on every new state.
   return [
     {
@@ -46,7 +46,9 @@ export function invariants(k: Kernel): Invariant[] {
       reads: [
         v.tdLifecycle,
         ...k.frames(v.owner, v.sept, v.pamt, v.folioBlock),
-        ...k.ranges(v.sept2m, v.pamt2m),
+        ...v.septRecords,
+        ...k.ranges(v.sept2m),
+        ...v.pamtBlocks(v.pamt2m),
       ],
       doc: "A frame the TD can still reach through the S-EPT, or that the TDX module still assigns to it, was handed to another owner: the TD and the module can read or corrupt the new owner's data.",
       check(s) {
@@ -75,6 +77,7 @@ export function invariants(k: Kernel): Invariant[] {
       name: 'no-private-and-shared-at-once',
       reads: [
         ...k.frames(v.sept, v.attr, v.refUserMap, v.refGup, v.folioBlock),
+        ...v.septRecords,
         ...k.ranges(v.sept2m),
       ],
       doc: 'A GFN is mapped private in the S-EPT while guest_memfd calls it shared or userspace maps it: the host can touch memory the TD believes private.',
@@ -128,6 +131,7 @@ export function invariants(k: Kernel): Invariant[] {
       reads: [
         v.vmBugged,
         ...k.frames(v.accepted, v.attr, v.sept, v.guestData, v.content, v.folioBlock),
+        ...v.septRecords,
         ...k.ranges(v.sept2m),
       ],
       doc: 'Data the guest wrote to a private page it still owns is gone (the page was zapped and re-added, or overwritten) while the VM is alive: silent data loss inside the TD.',
@@ -152,10 +156,10 @@ export function invariants(k: Kernel): Invariant[] {
       reads: [
         v.vmmOp,
         v.tdr,
-        ...k.scalars(v.pamtPair),
         ...k.frames(v.pamt, v.owner, v.present, v.refPin),
         ...k.mm.countReads,
-        ...k.ranges(v.pamt2m, v.table),
+        ...k.ranges(v.table),
+        ...v.pamtBlocks(v.pamt2m, v.pamtPair),
       ],
       doc: 'Teardown finished but left frames the host can never use again (a deliberate leak): memory lost until reboot, nothing corrupted. A weaker finding than a safety violation.',
       severity: 'finding',
@@ -167,7 +171,8 @@ export function invariants(k: Kernel): Invariant[] {
         // an S-EPT table page KVM could not take back (a failed DEMOTE's, K11) is lost too
         for (let r = 0; r < v.hugeRanges; r++) if (s[v.table + r] === TABLE_LEAKED) return false;
         // module 2.0: a PAMT page pair the module still holds (zero block with 1.5)
-        for (let r = 0; r < PAMT_RANGES; r++) if (s[v.pamtPair + r] === PAIR_MODULE) return false;
+        for (let b = 0; b < v.pamtBlockCount; b++)
+          if (s[v.pamtPair + b] === PAIR_MODULE) return false;
         return true;
       },
     },
@@ -180,7 +185,14 @@ function dpamtInvariants(k: Kernel): Invariant[] {
   const v = k.v;
   // The fault budgets that inject a KVM or TDX module bug; busy, transient references and
   // memory failure are the environment's.
-  const bugs = ['remove-fails', 'block-fails', 'retry-fails', 'wbinvd-fails', 'add-fails'] as const;
+  const bugs = [
+    'remove-fails',
+    'block-fails',
+    'retry-fails',
+    'wbinvd-fails',
+    'add-fails',
+    'demote-fails',
+  ] as const;
   const injected = bugs.some((b) => (k.config.faults[b] ?? 0) > 0);
   return [
     {
@@ -188,8 +200,8 @@ function dpamtInvariants(k: Kernel): Invariant[] {
       reads: k.pamt!.writes,
       doc: "A page of a PAMT page pair went back to the kernel's allocator while the TDX module still uses it as the range's PAMT (its 2M entry a node over the pair): the next owner's data and the module's metadata share a page.",
       check(s) {
-        for (let r = 0; r < PAMT_RANGES; r++)
-          if (s[v.pamtNode + r] === PT_PAMT && s[v.pamtPair + r] !== PAIR_MODULE) return false;
+        for (let b = 0; b < v.pamtBlockCount; b++)
+          if (s[v.pamt2m + b] === PT_PAMT && s[v.pamtPair + b] !== PAIR_MODULE) return false;
         return true;
       },
     },

@@ -78,6 +78,13 @@ export interface SeamRow {
   readonly tableNext?: TablePage;
   /** RECLAIM (page) of frame 1, not the block's head frame 0 */
   readonly tail?: true;
+  /** module 2.0 at 2M: the kernel block's 2M PAMT entry (its S-EPT table pages' range) is a
+   * node over a pair */
+  readonly kernelPair?: boolean;
+  /** module 2.0, DEMOTE: the pages given in R12/R13 as the range's pair are PAMT pages already */
+  readonly pairNotFree?: true;
+  /** DEMOTE on a module without ENHANCED_DEMOTE_INTERRUPTIBILITY, an interrupt pending */
+  readonly interrupted?: true;
   readonly source: string;
 }
 
@@ -112,6 +119,11 @@ const PAMTWALK =
 const SEPTADD = 'tdh_mem_sept_add.c, leaf 3 (M9)';
 const DEMOTE = 'tdh_mem_page_demote.c, leaf 15; pamt_manager.c pamt_demote (M11, M12)';
 const RECLAIM2M = 'tdh_phymem_page_reclaim.c, leaf 28 (M8)';
+// Dynamic PAMT at 2M (2.0 line @1666adc494db; huge-pages.md M16, M17; huge-pages-check.md U5)
+const DPAMT_AUG2M =
+  '2.0 pamt_manager.c pamt_walk, helpers.c non_shared_hpa_metadata_check_and_lock (M16; check U5)';
+const DPAMT_DEMOTE = '2.0 tdh_mem_page_demote.c; pamt_manager.c pamt_demote (M11, M17)';
+const DPAMT_SEPTADD = `2.0 tdh_mem_sept_add.c; ${DPAMT_CHECK}`;
 const ACCEPT2M = 'tdg_mem_page_accept.c check_tdaccept_failure (M23)';
 const leaves: EntryState[] = ['PENDING', 'MAPPED', 'BLOCKED', 'PENDING_BLOCKED'];
 /** A row on a RUNNABLE TD at the 2M level. */
@@ -896,6 +908,76 @@ export const seamTable: readonly SeamRow[] = [
     status: 'TDX_OPERAND_INVALID+RCX',
     source: RECLAIM2M,
   }),
+  // D9: a module without ENHANCED_DEMOTE_INTERRUPTIBILITY, an interrupt pending at its check
+  // before pamt_demote: nothing committed (M11; EDI's effect UNVERIFIED in module source, M13)
+  r2m({
+    call: 'TDH.MEM.PAGE.DEMOTE',
+    entry2m: 'BLOCKED',
+    pamt2mReg: true,
+    tracked: true,
+    interrupted: true,
+    status: 'TDX_INTERRUPTED_RESTARTABLE',
+    source: DEMOTE,
+  }),
+  // Module 2.0 at 2M: A11, S1/S3 and D1/D7/D8 with Dynamic PAMT. K = the block of the S-EPT
+  // table pages; `pair` = the guest range's 2M entry is a node over a pair.
+  r2m({
+    module: '2.0',
+    call: 'TDH.MEM.PAGE.AUG',
+    level2m: true,
+    entry2m: 'FREE',
+    pair: true,
+    status: 'TDX_PAGE_METADATA_INCORRECT+R8',
+    source: DPAMT_AUG2M,
+  }),
+  r2m({
+    module: '2.0',
+    call: 'TDH.MEM.SEPT.ADD',
+    entry2m: 'FREE',
+    kernelPair: true,
+    status: 'TDX_SUCCESS',
+    next2m: 'NL_MAPPED',
+    tableNext: 'EPT',
+    source: DPAMT_SEPTADD,
+  }),
+  r2m({
+    module: '2.0',
+    call: 'TDH.MEM.SEPT.ADD',
+    entry2m: 'FREE',
+    status: 'TDX_MISSING_PAMT_PAGE_PAIR+R8',
+    source: DPAMT_SEPTADD,
+  }),
+  ...(
+    [
+      {
+        kernelPair: true,
+        status: 'TDX_SUCCESS',
+        next2m: 'NL_MAPPED',
+        next: 'MAPPED',
+        pamt2mNext: false,
+        pairNext: true,
+        tableNext: 'EPT',
+        source: DPAMT_DEMOTE,
+      },
+      { status: 'TDX_MISSING_PAMT_PAGE_PAIR+R8', source: `${DPAMT_DEMOTE}; ${DPAMT_CHECK}` },
+      {
+        kernelPair: true,
+        pairNotFree: true,
+        status: 'TDX_PAGE_NOT_FREE+R12',
+        source: DPAMT_DEMOTE,
+      },
+    ] as const
+  ).map((row) =>
+    // D1, D7, D8: DEMOTE of a blocked, tracked 2M leaf under module 2.0
+    r2m({
+      module: '2.0',
+      call: 'TDH.MEM.PAGE.DEMOTE',
+      entry2m: 'BLOCKED',
+      pamt2mReg: true,
+      tracked: true,
+      ...row,
+    }),
+  ),
   // G1-G6: the guest's ACCEPT at 4K and at 2M (an exit is TDX_EPT_ENTRY_STATE_INCORRECT here)
   ...(['FREE', 'PENDING', 'BLOCKED', 'PENDING_BLOCKED'] as const).map((e) =>
     r2m({

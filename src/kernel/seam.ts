@@ -15,10 +15,10 @@ import type { State } from '../engine/index.js';
 import type { ModuleVersion } from './module.js';
 import {
   OWNER_HOST,
+  PAIR_FREE,
   PT_NDA,
   PT_PAMT,
   PT_REG,
-  pamtRangeOf,
   TD_BLOCKED,
   TD_KEYS_CONFIGURED,
   TD_OP_INITIALIZED,
@@ -106,6 +106,8 @@ export const statuses = [
   ['TDX_PAGE_SIZE_MISMATCH', '0xC0000B0B00000001'], // + the level of the entry found (2M = 1)
   ['TDX_PAGE_ALREADY_ACCEPTED+2M', '0x00000B0A00000001'], // + the leaf's level (2M = 1)
   ['TDX_OPERAND_INVALID+RCX', '0xC000010000000001'], // RECLAIM of a 2M page's tail frame
+  ['TDX_PAGE_NOT_FREE+R12', '0xC00003030000000C'], // DEMOTE (DPAMT): the pair's page 0 (R12) not free (M17)
+  ['TDX_INTERRUPTED_RESTARTABLE', '0x8000000400000000'], // DEMOTE interrupted, nothing committed (M11)
 ] as const;
 
 export type StatusName = (typeof statuses)[number][0];
@@ -171,6 +173,8 @@ export const S = {
   SIZE_MISMATCH: status('TDX_PAGE_SIZE_MISMATCH'),
   ALREADY_ACCEPTED_2M: status('TDX_PAGE_ALREADY_ACCEPTED+2M'),
   OPERAND_INVALID_RCX: status('TDX_OPERAND_INVALID+RCX'),
+  PAGE_NOT_FREE_R12: status('TDX_PAGE_NOT_FREE+R12'),
+  INTERRUPTED_RESTARTABLE: status('TDX_INTERRUPTED_RESTARTABLE'),
 } as const;
 
 /** The kernel's SEAMCALL wrappers (arch/x86/virt/vmx/tdx/tdx.c) that the model's steps call
@@ -202,32 +206,40 @@ export class Seam {
    * TDX_MISSING_PAMT_PAGE_PAIR. */
   private pageFree(t: State, frame: number): number {
     const v = this.v;
-    if (this.module === '2.0' && t[v.pamtNode + this.dpamtRange(frame)] !== PT_PAMT)
+    if (this.module === '2.0' && t[v.pamt2m + v.pamtBlockOf(frame)] !== PT_PAMT)
       return S.MISSING_PAMT_PAIR;
     return t[v.pamt + frame] !== PT_NDA ? S.METADATA_INCORRECT_R8 : S.SUCCESS;
   }
 
-  /** The Dynamic PAMT 2M range of a frame (module 2.0). */
-  dpamtRange(frame: number): number {
-    return pamtRangeOf(this.v.frameCount, frame);
+  /** The 4K PAMT entries of block b in order, each true where it is the TD's (PT_REG, or
+   * PT_EPT: the kernel block's S-EPT table pages, one per huge range): what the node's page
+   * count counts (pamt_inc_nl_page_count: kept as a counter by the module, derived here). */
+  private blockEntries(t: State, b: number): boolean[] {
+    const v = this.v;
+    if (b === v.kernelBlock)
+      return Array.from({ length: v.hugeRanges }, (_, r) => t[v.table + r] === TABLE_EPT);
+    const entries: boolean[] = [];
+    for (let f = 0; f < v.frameCount; f++)
+      if (v.pamtBlockOf(f) === b) entries.push(t[v.pamt + f] === PT_REG);
+    return entries;
   }
 
-  /** The frames of a 2M range whose 4K PAMT entry is the TD's (the node's page count,
-   * pamt_inc_nl_page_count: kept as a counter by the module, derived here). */
-  private rangeInUse(t: State, range: number, from = 0, to = this.v.frameCount): boolean {
-    for (let f = from; f < to; f++)
-      if (this.dpamtRange(f) === range && t[this.v.pamt + f] === PT_REG) return true;
-    return false;
+  /** The kernel block's pair check of a new S-EPT page (SEPT.ADD, DEMOTE; module 2.0): the 4K
+   * walk of the page stops at K's 2M entry when it has no pair (helpers.c
+   * non_shared_hpa_metadata_check_and_lock, M16): TDX_MISSING_PAMT_PAGE_PAIR + R8. */
+  private tablePageNoPair(t: State): boolean {
+    const k = this.v.kernelBlock;
+    return k >= 0 && t[this.v.pamt2m + k] !== PT_PAMT;
   }
 
   /** TDH.PHYMEM.PAMT.ADD (2.0 line tdh_phymem_pamt_add.c; huge-pages.md M14): the range's 2M
    * entry must be PT_NDA (a pair there: TDX_HPA_RANGE_NOT_FREE + RCX); it becomes a node over
    * the given pair. The pair's own checks (TDX_PAGE_NOT_FREE) cannot fail: the kernel gives
    * fresh pages (our simplification), and bad operands have no caller. */
-  pamtAdd(t: State, range: number): number {
+  pamtAdd(t: State, b: number): number {
     const v = this.v;
-    if (t[v.pamtNode + range] !== PT_NDA) return S.HPA_RANGE_NOT_FREE;
-    t[v.pamtNode + range] = PT_PAMT;
+    if (t[v.pamt2m + b] !== PT_NDA) return S.HPA_RANGE_NOT_FREE;
+    t[v.pamt2m + b] = PT_PAMT;
     return S.SUCCESS;
   }
 
@@ -235,16 +247,14 @@ export class Seam {
    * entry must be a node (else TDX_NO_PAMT_PAGE_PAIR + RCX) whose 4K entries are all PT_NDA,
    * else TDX_PAMT_PAGE_NOT_EMPTY with the index of the pair page holding the entry in use
    * (page 0 holds the first half of the range's entries); the pair goes back to the caller. */
-  pamtRemove(t: State, range: number): number {
+  pamtRemove(t: State, b: number): number {
     const v = this.v;
-    if (t[v.pamtNode + range] !== PT_PAMT) return S.NO_PAMT_PAIR;
-    const inRange = Array.from({ length: v.frameCount }, (_, f) => f).filter(
-      (f) => this.dpamtRange(f) === range,
-    );
-    const half = inRange[0]! + Math.ceil(inRange.length / 2);
-    if (this.rangeInUse(t, range, inRange[0], half)) return S.PAMT_NOT_EMPTY_0;
-    if (this.rangeInUse(t, range, half)) return S.PAMT_NOT_EMPTY_1;
-    t[v.pamtNode + range] = PT_NDA;
+    if (t[v.pamt2m + b] !== PT_PAMT) return S.NO_PAMT_PAIR;
+    const entries = this.blockEntries(t, b);
+    const half = Math.ceil(entries.length / 2);
+    if (entries.slice(0, half).some(Boolean)) return S.PAMT_NOT_EMPTY_0;
+    if (entries.slice(half).some(Boolean)) return S.PAMT_NOT_EMPTY_1;
+    t[v.pamt2m + b] = PT_NDA;
     return S.SUCCESS;
   }
 
@@ -252,7 +262,7 @@ export class Seam {
    * huge-pages.md M20): RCX bit 62 of a successful 4K REMOVE is set when the page was the last
    * one counted in its range's node. Read after the REMOVE. */
   pamtRemovalHint(t: State, frame: number): boolean {
-    return this.module === '2.0' && !this.rangeInUse(t, this.dpamtRange(frame));
+    return this.module === '2.0' && !this.blockEntries(t, this.v.pamtBlockOf(frame)).some(Boolean);
   }
 
   /** check_td_in_correct_build_state (helpers.c), step 2 of every memory SEAMCALL. */
@@ -267,10 +277,9 @@ export class Seam {
     const v = this.v;
     let n = 0;
     for (let f = 0; f < v.frameCount; f++) if (s[v.pamt + f] === PT_REG) n++;
-    for (let r = 0; r < v.hugeRanges; r++) {
-      if (s[v.pamt2m + r] === PT_REG) n += v.config.scenario.hugeFolio;
-      if (s[v.table + r] === TABLE_EPT) n++;
-    }
+    for (let b = 0; b < v.pamtBlockCount; b++)
+      if (s[v.pamt2m + b] === PT_REG) n += v.config.scenario.hugeFolio;
+    for (let r = 0; r < v.hugeRanges; r++) if (s[v.table + r] === TABLE_EPT) n++;
     return n;
   }
 
@@ -280,18 +289,49 @@ export class Seam {
     return r < this.v.hugeRanges ? r : -1;
   }
 
-  /** The frame block (a 2M PAMT entry) that holds `frame`, or -1 where there is none. Blocks
-   * and huge ranges are numbered alike because under 2M leaves a huge folio never leaves its own
-   * block: spare blocks are refused there (trees.ts resolveTree). */
-  private blockOf(frame: number): number {
-    return this.rangeOf(frame);
-  }
-
   /** pamt_walk (pamt_manager.c, M4): a frame inside a 2M page assigned whole (2M entry PT_REG)
    * has its 4K walk stop at the 2M leaf: a 4K check of it is TDX_PAGE_METADATA_INCORRECT (M5). */
   in2mPage(t: State, frame: number): boolean {
-    const b = this.blockOf(frame);
-    return b >= 0 && t[this.v.pamt2m + b] === PT_REG;
+    return this.v.pamtBlockCount > 0 && t[this.v.pamt2m + this.v.pamtBlockOf(frame)] === PT_REG;
+  }
+
+  /** The frame the S-EPT maps at GFN g: the 2M leaf's block at g's offset, or the 4K entry's
+   * frame, as AUG, ADD and DEMOTE recorded them (the entry's PA bits; plan 5.2 `sept2m_block`)
+   * where folios move between blocks, so a GFN whose folio was truncated and reallocated while
+   * the S-EPT still mapped it is looked up on the frame the S-EPT maps, not on the folio's new
+   * one. Where nothing is recorded (an entry never mapped), and where folios never move, the
+   * folio's frame: the two agree there. */
+  mappedFrame(s: State, g: number): number {
+    const v = this.v;
+    if (!v.blocksMove) return frameOf(v, s, g);
+    const r = this.rangeOf(g);
+    if (r >= 0 && s[v.sept2m + r] !== SEPT_NL_MAPPED && s[v.sept2mBlock + r])
+      return s[v.sept2mBlock + r]! - 1 + g - r * v.config.scenario.hugeFolio;
+    return s[v.septFrame + g] ? s[v.septFrame + g]! - 1 : frameOf(v, s, g);
+  }
+
+  /** The zap of GFN g's leaf is over: an entry now FREE keeps no frame (our encoding: the
+   * record lasts until KVM's WBINVD and reset of the page are done). */
+  forgetFrame(t: State, g: number): void {
+    const v = this.v;
+    if (!v.blocksMove) return;
+    const r = this.rangeOf(g);
+    if (r >= 0 && t[v.sept2m + r] === SEPT_FREE) t[v.sept2mBlock + r] = 0;
+    if (this.leafOf(t, g) === SEPT_FREE) t[v.septFrame + g] = 0;
+  }
+
+  /** AUG, ADD or DEMOTE made g's 4K entry map `frame`. */
+  private recordFrame(t: State, g: number, frame: number): void {
+    if (this.v.blocksMove) t[this.v.septFrame + g] = frame + 1;
+  }
+
+  /** The PAMT leaf of `frame` (pamt_walk, M4, M8): a 2M page's head frame and N frames, or the
+   * frame alone. */
+  pamtLeaf(t: State, frame: number): { head: number; pages: number } {
+    const n = this.v.config.scenario.hugeFolio;
+    return this.in2mPage(t, frame)
+      ? { head: frame - (frame % n), pages: n }
+      : { head: frame, pages: 1 };
   }
 
   /** The state of the leaf that maps GFN g: its range's 2M leaf (or FREE 2M entry), else its
@@ -352,6 +392,7 @@ export class Seam {
     if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_PENDING;
     t[v.pamt + frame] = PT_REG;
+    this.recordFrame(t, gfn, frame);
     return S.SUCCESS;
   }
 
@@ -367,6 +408,7 @@ export class Seam {
     if (free !== S.SUCCESS) return free;
     t[v.sept + gfn] = SEPT_MAPPED;
     t[v.pamt + frame] = PT_REG;
+    this.recordFrame(t, gfn, frame);
     t[v.content + frame] = CONTENT_GUEST;
     t[v.dirty + frame] = 1;
     t[v.tdBit + frame] = 1;
@@ -383,11 +425,12 @@ export class Seam {
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept2m + r] !== SEPT_FREE) return S.STATE_INCORRECT;
     const frames = this.rangeGfns(r).map((g) => frameOf(v, t, g));
-    const b = this.blockOf(frames[0]!);
+    const b = v.pamtBlockOf(frames[0]!);
     if (t[v.pamt2m + b] !== PT_NDA || frames.some((f) => t[v.pamt + f] !== PT_NDA))
       return S.METADATA_INCORRECT_R8;
     t[v.sept2m + r] = SEPT_PENDING;
     t[v.pamt2m + b] = PT_REG;
+    if (v.blocksMove) t[v.sept2mBlock + r] = frames[0]! + 1;
     return S.SUCCESS;
   }
 
@@ -400,6 +443,7 @@ export class Seam {
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept2m + r] !== SEPT_FREE) return S.STATE_INCORRECT;
     if (t[v.table + r] === TABLE_EPT) return S.METADATA_INCORRECT_R8;
+    if (this.tablePageNoPair(t)) return S.MISSING_PAMT_PAIR; // row S3
     for (const g of this.rangeGfns(r)) {
       t[v.sept + g] = SEPT_FREE;
       t[v.blockAge + g] = 0;
@@ -415,10 +459,14 @@ export class Seam {
    * RUNNABLE TD blocked (TDX_GPA_RANGE_NOT_BLOCKED) and tracked (TDX_TLB_TRACKING_NOT_DONE);
    * the new page PT_NDA (TDX_PAGE_METADATA_INCORRECT + R8). Each 4K entry copies the leaf with
    * its block cleared (BLOCKED -> MAPPED, PENDING_BLOCKED -> PENDING: no UNBLOCK needed); the
-   * 4K PAMT entries take the 2M one's PT_REG and it becomes PT_NDA (static PAMT). The
-   * TDX_INTERRUPTED_RESTARTABLE of a module without ENHANCED_DEMOTE_INTERRUPTIBILITY is not
-   * modelled (the tree's KVM refuses 2M on such a module, [hp-v3] 02). */
-  demote(t: State, r: number): number {
+   * 4K PAMT entries take the 2M one's PT_REG and it becomes PT_NDA (static PAMT; Dynamic PAMT:
+   * a node over the given pair, M17). `interrupted`: a pending interrupt meets the module's
+   * interrupt check before pamt_demote (M11, in 1.5.01 and the 2.0 snapshot alike):
+   * TDX_INTERRUPTED_RESTARTABLE, nothing committed. A module with
+   * ENHANCED_DEMOTE_INTERRUPTIBILITY does not return it for a TD without L2 VMs (M13: [hp-v3]
+   * 00, 02; not in any module source read: UNVERIFIED), so only a run that says the module
+   * lacks it (scenario `demoteInterruptible`) asks. */
+  demote(t: State, r: number, interrupted = false): number {
     const v = this.v;
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     const state = t[v.sept2m + r]!;
@@ -428,15 +476,27 @@ export class Seam {
       if (!this.tracked(t, v.blockAge2m + r)) return S.TRACKING_NOT_DONE;
     }
     if (t[v.table + r] === TABLE_EPT) return S.METADATA_INCORRECT_R8;
+    if (this.tablePageNoPair(t)) return S.MISSING_PAMT_PAIR; // row D7
+    const gfns = this.rangeGfns(r);
+    const frames = gfns.map((g) => this.mappedFrame(t, g));
+    const b = v.pamtBlockOf(frames[0]!);
+    if (interrupted) return S.INTERRUPTED_RESTARTABLE; // row D9
+    // pamt_demote with Dynamic PAMT (M17): the guest range's pair in R12/R13 must be free pages,
+    // not PAMT pages already (row D8); KVM gives fresh ones from its split cache ([hp-v3] 22),
+    // so only the row reaches this
+    if (this.module === '2.0' && t[v.pamtPair + b] !== PAIR_FREE) return S.PAGE_NOT_FREE_R12;
     const child =
       state === SEPT_BLOCKED ? SEPT_MAPPED : state === SEPT_PENDING_BLOCKED ? SEPT_PENDING : state;
-    const gfns = this.rangeGfns(r);
-    for (const g of gfns) {
+    gfns.forEach((g, i) => {
       t[v.sept + g] = child;
       t[v.blockAge + g] = 0;
-      t[v.pamt + frameOf(v, t, g)] = PT_REG;
-    }
-    t[v.pamt2m + this.blockOf(frameOf(v, t, gfns[0]!))] = PT_NDA;
+      t[v.pamt + frames[i]!] = PT_REG;
+      this.recordFrame(t, g, frames[i]!);
+    });
+    if (v.blocksMove) t[v.sept2mBlock + r] = 0;
+    // static PAMT: the 2M entry PT_NDA (M12); Dynamic PAMT: a node over the pair, its page
+    // count N (M17)
+    t[v.pamt2m + b] = this.module === '2.0' ? PT_PAMT : PT_NDA;
     t[v.table + r] = TABLE_EPT;
     t[v.sept2m + r] = SEPT_NL_MAPPED;
     t[v.blockAge2m + r] = 0;
@@ -517,7 +577,8 @@ export class Seam {
     if (!this.keysConfigured(t)) return S.KEYS_NOT_CONFIGURED;
     if (t[v.sept2m + r] === SEPT_NL_MAPPED) return S.STATE_INCORRECT; // not a leaf
     const st = this.remove(t, v.sept2m + r, v.blockAge2m + r);
-    if (st === S.SUCCESS) t[v.pamt2m + this.blockOf(frameOf(v, t, this.rangeGfns(r)[0]!))] = PT_NDA;
+    if (st === S.SUCCESS)
+      t[v.pamt2m + v.pamtBlockOf(this.mappedFrame(t, this.rangeGfns(r)[0]!))] = PT_NDA;
     return st;
   }
 
@@ -585,7 +646,7 @@ export class Seam {
 
   /** ACCEPT's zeroing of a page under the TD's key: its lines are dirty and TD-tagged. */
   private zeroUnderTdKey(t: State, gfn: number): void {
-    const f = frameOf(this.v, t, gfn);
+    const f = this.mappedFrame(t, gfn);
     t[this.v.content + f] = CONTENT_STALE;
     t[this.v.dirty + f] = 1;
     t[this.v.tdBit + f] = 1;
@@ -648,11 +709,11 @@ export class Seam {
    * with the TD). */
   pageReclaim(t: State, frame: number): number {
     const v = this.v;
-    const b = this.blockOf(frame);
-    if (b >= 0 && t[v.pamt2m + b] === PT_REG) {
+    if (this.in2mPage(t, frame)) {
       // the PAMT walk ends at the 2M leaf (M8): the head frame reclaims the whole 2M page
       // (R8 = 2M), any other frame is not aligned to that leaf
-      if (frame !== this.rangeGfns(b)[0]) return S.OPERAND_INVALID_RCX;
+      const b = v.pamtBlockOf(frame);
+      if (frame % v.config.scenario.hugeFolio !== 0) return S.OPERAND_INVALID_RCX;
       if (t[v.tdLifecycle] !== TD_TEARDOWN) return S.LIFECYCLE_INCORRECT;
       t[v.pamt2m + b] = PT_NDA;
       return S.SUCCESS;

@@ -94,7 +94,7 @@ function guestTouch(k: Kernel, c: number, g: number, retry: boolean, touch: Touc
       if (
         (s[v.attr + g] === ATTR_PRIVATE || stray) &&
         !k.script.holds(s, g) &&
-        (retry || !s[v.poison + k.frameOf(s, g)])
+        (retry || !s[v.poison + k.seam.mappedFrame(s, g)])
       )
         touch.next(s, out);
     },
@@ -174,7 +174,7 @@ function tdgMemPageAccept2m(k: Kernel, c: number, r: number, retry: boolean): Ac
     writes: [
       v.sept2m + r,
       v.acceptFallback + r,
-      ...gfns.flatMap((x) => [v.content + x, v.dirty + x, v.tdBit + x, v.accepted + x]),
+      ...gfns.flatMap((x) => [v.accepted + x, ...k.frameVars(x, v.content, v.dirty, v.tdBit)]),
       ...exitToFaultWrites(k, c),
     ],
     next(s, out) {
@@ -227,7 +227,7 @@ function guestWrite(k: Kernel, c: number, g: number, retry: boolean): Action {
     ],
     next(s, out) {
       const mapped = k.seam.leafOf(s, g) === SEPT_MAPPED;
-      const f = k.frameOf(s, g);
+      const f = k.seam.mappedFrame(s, g); // the guest reaches the frame through the S-EPT
       // Writing again what is already written changes nothing: skip the self-loop (a script's
       // guest takes it: its write is an instruction that completes).
       if (

@@ -23,14 +23,15 @@
  * mmu_lock held for write (the zap) is one step: every fault path's get and put run under
  * read mmu_lock, so none is in flight.
  *
- * Our simplifications: one 2M range holds every frame of the scenario (vars.ts PAMT_RANGES);
+ * Our simplifications: without 2M leaves one 2M range holds every frame of the scenario (vars.ts
+ * pamtBlockOf);
  * the kernel's own pages (TDR, TDCS, TDVPR, S-EPT tables) and their DPAMT references are not
  * modelled; the candidate pair's allocation cannot fail (-ENOMEM).
  */
 import type { State } from '../engine/index.js';
 import type { Mutation } from './config.js';
 import { S, type Seam } from './seam.js';
-import { PAIR_FREE, PAIR_MODULE, PAMT_RANGES, type Vars } from './vars.js';
+import { PAIR_FREE, PAIR_MODULE, type Vars } from './vars.js';
 
 export class TdxPamt {
   constructor(
@@ -42,20 +43,16 @@ export class TdxPamt {
   /** The variables a get or put may write, and read besides. */
   get writes(): number[] {
     const v = this.v;
-    return this.ranges(v.pamtNode, v.pamtPair, v.pamtRef);
+    return v.pamtBlocks(v.pamt2m, v.pamtPair, v.pamtRef);
   }
   get reads(): number[] {
-    return this.v.frames(this.v.pamt);
+    return [...this.v.frames(this.v.pamt), ...this.v.ranges(this.v.table)];
   }
 
-  private ranges(...fields: number[]): number[] {
-    return fields.flatMap((f) => Array.from({ length: PAMT_RANGES }, (_, r) => f + r));
-  }
-
-  /** tdx_pamt_get of the frame's range: the PAMT.ADD status, if it made one. */
-  get(t: State, frame: number): number | undefined {
+  /** tdx_pamt_get of a page in PAMT block r (vars.ts pamtBlockOf; kernelBlock for an S-EPT
+   * table page): the PAMT.ADD status, if it made one. */
+  get(t: State, r: number): number | undefined {
     const v = this.v;
-    const r = this.seam.dpamtRange(frame);
     if (t[v.pamtRef + r]! > 0) {
       t[v.pamtRef + r]!++;
       return undefined;
@@ -76,16 +73,14 @@ export class TdxPamt {
   }
 
   /** tdx_pamt_put's lockless decrement: did the count reach 0 (the locked part follows)? */
-  putDecrement(t: State, frame: number): boolean {
+  putDecrement(t: State, r: number): boolean {
     const v = this.v;
-    const r = this.seam.dpamtRange(frame);
     return --t[v.pamtRef + r]! === 0;
   }
 
   /** tdx_pamt_put's locked part: the PAMT.REMOVE status, if it made one. */
-  putLocked(t: State, frame: number): number | undefined {
+  putLocked(t: State, r: number): number | undefined {
     const v = this.v;
-    const r = this.seam.dpamtRange(frame);
     if (t[v.pamtRef + r]! > 0) return undefined; // a get raced
     const st = this.seam.pamtRemove(t, r);
     if (st === S.SUCCESS || this.mutated('pamt-free-despite-remove-error')) {
@@ -96,8 +91,9 @@ export class TdxPamt {
     return st;
   }
 
-  /** A whole tdx_pamt_put, under mmu_lock held for write. */
-  put(t: State, frame: number): number | undefined {
-    return this.putDecrement(t, frame) ? this.putLocked(t, frame) : undefined;
+  /** A whole tdx_pamt_put of a page in block r, under mmu_lock held for write (or at
+   * teardown, where nothing else runs). */
+  put(t: State, r: number): number | undefined {
+    return this.putDecrement(t, r) ? this.putLocked(t, r) : undefined;
   }
 }

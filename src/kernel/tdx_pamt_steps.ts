@@ -43,18 +43,18 @@ export function tdxPamtFaultSteps(k: Kernel, c: number): Action[] {
       at: [pc, FAULT_PAMT_GET],
       next(s, out) {
         const t = out.next();
-        const r = k.seam.dpamtRange(frame(s));
+        const r = v.pamtBlockOf(frame(s));
         // pamt-unlocked: the count read, PAMT.ADD made later without pamt_lock
         if (k.mutated('pamt-unlocked') && t[v.pamtRef + r] === 0) {
           t[pc] = FAULT_PAMT_ADD;
           return;
         }
-        pamt.get(t, frame(s));
+        pamt.get(t, r);
         t[pc] = FAULT_SEAMCALL;
       },
       call: (b, a) => {
         if (a[pc] === FAULT_PAMT_ADD) return 'tdx_pamt_get: refcount 0, no pamt_lock (mutation)';
-        const r = k.seam.dpamtRange(frame(b));
+        const r = v.pamtBlockOf(frame(b));
         const counted = b[v.pamtRef + r]! > 0;
         return text(
           `tdx_pamt_get(pfn ${frame(b)})${counted ? '' : ' -> TDH.PHYMEM.PAMT.ADD'}`,
@@ -68,11 +68,11 @@ export function tdxPamtFaultSteps(k: Kernel, c: number): Action[] {
       at: [pc, FAULT_PAMT_PUT],
       next(s, out) {
         const t = out.next();
-        pamt.putLocked(t, frame(s));
+        pamt.putLocked(t, v.pamtBlockOf(frame(s)));
         t[pc] = FAULT_FINISH;
       },
       call: (b) => {
-        const st = pamt.putLocked(b.slice(), frame(b));
+        const st = pamt.putLocked(b.slice(), v.pamtBlockOf(frame(b)));
         return text(
           `tdx_pamt_put(pfn ${frame(b)}) under pamt_lock${st === undefined ? ', a get raced' : ' -> TDH.PHYMEM.PAMT.REMOVE'}`,
           st,
@@ -88,11 +88,11 @@ export function tdxPamtFaultSteps(k: Kernel, c: number): Action[] {
         at: [pc, FAULT_PAMT_ADD],
         next(s, out) {
           const t = out.next();
-          pamt.add(t, k.seam.dpamtRange(frame(s)));
+          pamt.add(t, v.pamtBlockOf(frame(s)));
           t[pc] = FAULT_SEAMCALL;
         },
         call: (b, a) =>
-          `TDH.PHYMEM.PAMT.ADD pa=${gpa(frame(b))} level=2M without pamt_lock -> ${statusText(k.seam.pamtAdd(b.slice(), k.seam.dpamtRange(frame(b))))}, refcount ${a[v.pamtRef + k.seam.dpamtRange(frame(b))]}`,
+          `TDH.PHYMEM.PAMT.ADD pa=${gpa(frame(b))} level=2M without pamt_lock -> ${statusText(k.seam.pamtAdd(b.slice(), v.pamtBlockOf(frame(b))))}, refcount ${a[v.pamtRef + v.pamtBlockOf(frame(b))]}`,
       }),
     );
   return steps;

@@ -114,6 +114,7 @@ const addWrites = (k: Kernel) => [
   ...k.scalars(k.v.budgetAddFails),
   ...k.frames(k.v.sept, k.v.pamt, k.v.content, k.v.dirty, k.v.tdBit, k.v.guestData, k.v.accepted),
   ...(k.pamt?.writes ?? []),
+  ...k.v.septRecords,
 ];
 const addReads = (k: Kernel) => [
   ...k.scalars(k.v.tdOpState, k.v.tdLifecycle),

@@ -281,6 +281,9 @@ function tdxSeptFreePrivateSpts(k: Kernel, t: State): { r: number; st: number }[
     if (t[k.v.table + r] !== TABLE_EPT && t[k.v.table + r] !== TABLE_ORPHAN) continue;
     const st = k.seam.tableReclaim(t, r);
     if (st !== S.SUCCESS) t[k.v.table + r] = TABLE_LEAKED;
+    // module 2.0: the page's PAMT reference put after a successful RECLAIM only, so a page KVM
+    // leaks keeps its pair too (DPAMT v4 14/16, read for huge-pages-check.md U9; not re-read)
+    else k.pamt?.put(t, k.v.kernelBlock);
     done.push({ r, st });
   }
   return done;
@@ -303,8 +306,14 @@ export function tdxReclaimTdControlPages(k: Kernel): Action {
     at: VMM_RECLAIM,
     fn: 'tdx_reclaim_td_control_pages',
     file: 'arch/x86/kvm/vmx/tdx.c',
-    reads: [v.tdLifecycle, v.gmemFile, ...k.frames(v.pamt), ...k.ranges(v.pamt2m, v.table)],
-    writes: [v.tdr, ...advanceWrites(k), ...k.ranges(v.table)],
+    reads: [
+      v.tdLifecycle,
+      v.gmemFile,
+      ...k.frames(v.pamt),
+      ...k.ranges(v.table),
+      ...v.pamtBlocks(v.pamt2m),
+    ],
+    writes: [v.tdr, ...advanceWrites(k), ...k.ranges(v.table), ...(k.pamt?.writes ?? [])],
     run(s, t) {
       tdxSeptFreePrivateSpts(k, t);
       const st = k.seam.reclaimTdr(t);

@@ -339,22 +339,17 @@ export function resolveTree(
     readonly needs?: readonly TreeFeature[];
     readonly hugeFolio?: number;
     readonly spareBlocks?: number;
+    readonly demoteInterruptible?: boolean;
   },
   given?: string,
   module = '1.5', // module.ts's ModuleVersion (a string here: module.ts imports this file)
 ): TreeChoice {
   const choice = chooseTree(policy, scenario, given, module);
-  if (switchesOf(choice.tree).hugeLeaves && (scenario.hugeFolio ?? 1) > 1) {
-    // Not modelled yet (issue 17): Dynamic PAMT's pairs for 2M ranges and DEMOTE (rows A11,
-    // D7, D8, S3), and a huge folio reallocated onto a spare block under a 2M S-EPT level.
-    const on = `scenario ${scenario.name} on ${choice.tree}, whose S-EPT has 2M leaves`;
-    if (module === '2.0')
-      throw new TreeError(
-        `--module 2.0: Dynamic PAMT with 2M S-EPT leaves is not modelled yet (${on})`,
-      );
-    if (scenario.spareBlocks)
-      throw new TreeError(`--param spare-blocks: not modelled with 2M S-EPT leaves yet (${on})`);
-  }
+  const leaves2m = switchesOf(choice.tree).hugeLeaves && (scenario.hugeFolio ?? 1) > 1;
+  if (scenario.demoteInterruptible && !leaves2m)
+    throw new TreeError(
+      `--param demote-interruptible: scenario ${scenario.name} on ${choice.tree} has no 2M S-EPT leaves, so no DEMOTE (use --tree hugepage-v3)`,
+    );
   return choice;
 }
 

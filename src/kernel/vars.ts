@@ -73,6 +73,11 @@ export class Vars {
   readonly folioBlock: number;
   /** folios can move between blocks (the scenario has spare blocks): frameOf reads folioBlock */
   readonly blocksMove: boolean;
+  /** where folios move: per GFN, 1 + the frame its 4K S-EPT entry maps (0: none recorded),
+   * and per huge range 1 + the first frame of the block its 2M leaf maps (seam.ts mappedFrame,
+   * docs/plans/huge-pages.md 5.2 `sept2m_block`) */
+  readonly septFrame: number;
+  readonly sept2mBlock: number;
 
   // mm
   readonly refUnderflow = this.scalar('mm.refcount_underflow', flag);
@@ -112,10 +117,17 @@ export class Vars {
   readonly refGup: number;
   readonly refHwpoison: number;
 
-  // Dynamic PAMT (module 2.0 only), per 2M physical range of frames (tdx_pamt.ts)
-  readonly pamtNode: number; // the module's PAMT entry of the range at 2M: PT_NDA or PT_PAMT (a node over a pair)
+  // The PAMT's 2M entries, per PAMT block (a 2M physical range of frames: `pamtBlockOf`), where
+  // the run has them: per huge block under 2M leaves, one block of every frame with Dynamic PAMT
+  /** how many PAMT blocks the state has (0: none) */
+  readonly pamtBlockCount: number;
+  /** Dynamic PAMT under 2M leaves: the block of the kernel's own pages given to the module (the
+   * S-EPT table pages), the last block; else -1 */
+  readonly kernelBlock: number;
+  readonly pamt2m: number; // the block's 2M PAMT entry: PT_NDA, PT_REG (a 2M TD page) or PT_PAMT (module 2.0: a node over a page pair)
+  // Dynamic PAMT (module 2.0 only), per PAMT block (tdx_pamt.ts)
   readonly pamtPair: number; // the pair's pages: PAIR_FREE (the allocator's) or PAIR_MODULE
-  readonly pamtRef: number; // the kernel's refcount of the range (tdx_pamt_get/put)
+  readonly pamtRef: number; // the kernel's refcount of the block (tdx_pamt_get/put)
   // Per huge range (GFNs r*N .. r*N+N-1, N = the scenario's huge folio pages, standing for the
   // 512 of a 2M page) on a tree with 2M leaves; elsewhere the S-EPT tables are implicit
   /** how many ranges have a 2M S-EPT entry of their own (0: none, the 4K-only model) */
@@ -123,7 +135,6 @@ export class Vars {
   readonly sept2m: number; // the range's S-EPT entry at the 2M level: SEPT_* or SEPT_NL_MAPPED
   readonly blockAge2m: number; // TRACKs since the 2M entry was blocked (saturating at 2)
   readonly table: number; // the range's S-EPT table page (for its 4K leaves): TABLE_*
-  readonly pamt2m: number; // per frame block: the 2M PAMT entry, PT_NDA or PT_REG (a 2M TD page)
   readonly mirror2m: number; // KVM's mirror at the range's 2M level: MIRROR_*
   readonly acceptFallback: number; // the guest's 2M ACCEPT of the range failed: it accepts at 4K
   readonly faultLevel: number; // per vCPU: its fault maps at 2M (kvm_tdp_mmu_map chose the level)
@@ -194,6 +205,9 @@ export class Vars {
     this.folioBlock = this.blocksMove
       ? this.array('folio.block', folioSlots(config.scenario), frame)
       : this.zero;
+    this.septFrame = this.blocksMove
+      ? this.array('sept.frame', gfns, () => upTo(frames))
+      : this.zero;
     this.mfPc = memoryFailure
       ? this.scalar('memory_failure.pc', () => [INV_IDLE, ...labelValues(invalidationLabels)])
       : this.zero;
@@ -229,20 +243,32 @@ export class Vars {
       : this.zero;
     this.refHwpoison = memoryFailure ? this.array('ref.hwpoison', frames, flag) : this.zero;
     const dpamt = module === '2.0';
-    this.pamtNode = dpamt
-      ? this.array('pamt_node', PAMT_RANGES, () => [PT_NDA, PT_PAMT])
-      : this.zero;
-    this.pamtPair = dpamt ? this.array('pamt_pair', PAMT_RANGES, flag) : this.zero;
-    this.pamtRef = dpamt
-      ? this.array('dpamt_refcount', PAMT_RANGES, (c) => upTo(c.scenario.gfns + c.scenario.vcpus))
-      : this.zero;
     this.hugeRanges = tree.hugeLeaves && hugeFolio > 1 ? Math.ceil(gfns / hugeFolio) : 0;
+    // Dynamic PAMT under 2M leaves: one more block, K, for the S-EPT table pages (their own 2M
+    // range, so SEPT.ADD and DEMOTE need K's pair: huge-pages.md 5.2; one range for every
+    // kernel page is our simplification)
+    const kernelPages = dpamt && this.hugeRanges ? 1 : 0;
+    this.pamtBlockCount = this.hugeRanges
+      ? Math.ceil(frames / hugeFolio) + kernelPages
+      : dpamt
+        ? 1
+        : 0;
+    this.kernelBlock = kernelPages ? this.pamtBlockCount - 1 : -1;
+    const blocks = (name: string, domain: Domain) =>
+      this.pamtBlockCount ? this.array(name, this.pamtBlockCount, domain) : this.zero;
+    this.pamt2m = blocks('pamt2m', () =>
+      dpamt ? (this.hugeRanges ? [PT_NDA, PT_REG, PT_PAMT] : [PT_NDA, PT_PAMT]) : [PT_NDA, PT_REG],
+    );
+    this.pamtPair = dpamt ? blocks('pamt_pair', flag) : this.zero;
+    this.pamtRef = dpamt
+      ? blocks('dpamt_refcount', (c) => upTo(c.scenario.gfns + c.scenario.vcpus))
+      : this.zero;
     const ranges = (name: string, domain: Domain) =>
       this.hugeRanges ? this.array(name, this.hugeRanges, domain) : this.zero;
+    this.sept2mBlock = this.blocksMove ? ranges('sept2m.block', () => upTo(frames)) : this.zero;
     this.sept2m = ranges('sept2m', of(6));
     this.blockAge2m = ranges('block_age2m', age);
     this.table = ranges('table', of(5));
-    this.pamt2m = ranges('pamt2m', flag);
     this.mirror2m = ranges('mirror2m', of(5));
     this.acceptFallback = ranges('guest.accept_4k', flag);
     this.faultLevel = this.hugeRanges ? this.array('fault.level_2m', vcpus, flag) : this.zero;
@@ -306,6 +332,25 @@ export class Vars {
       .flatMap((f) => Array.from({ length: this.hugeRanges }, (_, r) => f + r));
   }
 
+  /** The PAMT block (2M entry) of `frame`: under 2M leaves its huge block (frames b*N ..
+   * b*N+N-1, N-aligned as HugeTLB allocates them), else the one block of every frame (Dynamic
+   * PAMT without 2M leaves: our simplification, all frames in one 2M physical range). */
+  pamtBlockOf(frame: number): number {
+    return this.hugeRanges ? Math.floor(frame / this.config.scenario.hugeFolio) : 0;
+  }
+
+  /** For footprints: every PAMT block's variable of each per-block field. */
+  pamtBlocks(...fields: number[]): number[] {
+    return fields
+      .filter((f) => f !== this.zero)
+      .flatMap((f) => Array.from({ length: this.pamtBlockCount }, (_, b) => f + b));
+  }
+
+  /** For footprints: the S-EPT's records of the frames it maps (none where folios stay put). */
+  get septRecords(): number[] {
+    return [...this.frames(this.septFrame), ...this.ranges(this.sept2mBlock)];
+  }
+
   /** For footprints: scalars, less those this scenario leaves out. */
   scalars(...vars: number[]): number[] {
     return vars.filter((x) => x < this.zero || x >= this.zero + this.frameCount);
@@ -355,12 +400,6 @@ export const PT_REG = 1;
 export const PT_PAMT = 2;
 export const PAIR_FREE = 0;
 export const PAIR_MODULE = 1;
-/** 2M physical ranges of frames with Dynamic PAMT: every frame of a scenario lies in one (our
- * simplification until frames come in blocks apart from GFNs: tdx_pamt.ts pamtRangeOf). */
-export const PAMT_RANGES = 1;
-/** The 2M physical range of a frame, among a scenario's `frames`. */
-export const pamtRangeOf = (frames: number, frame: number): number =>
-  Math.floor((frame * PAMT_RANGES) / frames);
 // table[r]: the S-EPT table page of a range, as KVM and the module see it
 export const TABLE_NONE = 0; // no table: KVM has not linked one
 export const TABLE_EPT = 1; // given to the module (SEPT.ADD or DEMOTE): PAMT PT_EPT, counted in the TDR

@@ -4,7 +4,10 @@ import { faultKinds } from './config.js';
 import type { Kernel } from './kernel.js';
 import { invalidationLabels, vcpuLabels, vmmLabels, zapping } from './programs.js';
 import { septStateNames, isBlocked, statusText } from './seam.js';
-import { LOCK_EXCLUSIVE, MMU_WRITER, PAMT_RANGES, PT_PAMT } from './vars.js';
+import { LOCK_EXCLUSIVE, MMU_WRITER } from './vars.js';
+
+/** A 2M PAMT entry's value (vars.ts PT_NDA, PT_REG, PT_PAMT), as the view shows it. */
+const pamt2mText = ['PT_NDA', 'PT_REG (a 2M TD page)', 'node over a page pair'];
 
 const lockText = (n: number, writer: number) =>
   n === 0 ? 'free' : n === writer ? 'write' : `read x${n}`;
@@ -57,9 +60,8 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
   for (let f = k.gfns; f < k.frameCount; f++) frame(f);
   if (k.pamt) {
     // Dynamic PAMT (module 2.0): the range's 2M PAMT entry, its pair, the kernel's refcount
-    for (let r = 0; r < PAMT_RANGES; r++) {
-      out[`2M range ${r} PAMT`] =
-        s[v.pamtNode + r] === PT_PAMT ? 'node over a page pair' : 'PT_NDA';
+    for (let r = 0; r < v.pamtBlockCount; r++) {
+      out[`2M range ${r} PAMT`] = pamt2mText[s[v.pamt2m + r]!]!;
       out[`2M range ${r} pair pages`] = s[v.pamtPair + r] ? "the module's" : 'free';
       out[`2M range ${r} DPAMT refcount`] = String(s[v.pamtRef + r]);
     }
@@ -80,7 +82,7 @@ export function describeState(k: Kernel, s: State): Record<string, string> {
       'reclaimed',
       'LEAKED',
     ][s[v.table + r]!]!;
-    out[`${name} 2M PAMT`] = s[v.pamt2m + r] ? 'PT_REG (a 2M TD page)' : 'PT_NDA';
+    if (!k.pamt) out[`${name} 2M PAMT`] = pamt2mText[s[v.pamt2m + r]!]!;
     out[`${name} GUEST_INHIBIT`] = s[v.guestInhibit + r] ? 'set (KVM maps 4K only)' : 'clear';
   }
   for (let c = 0; c < k.vcpus; c++) {

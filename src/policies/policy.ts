@@ -22,6 +22,10 @@ export interface PolicyContext {
   readonly seam: {
     /** TDH.PHYMEM.PAGE.RECLAIM of one of the TD's ordinary pages: its status (seam.ts) */
     pageReclaim(t: State, frame: number): number;
+    /** The PAMT leaf that holds the frame, as RECLAIM walks to it: its head frame and its size
+     * in frames (R8 of a successful RECLAIM of the head: N for a 2M page, 1 for a 4K one). A
+     * RECLAIM of any frame but the head fails with TDX_OPERAND_INVALID (huge-pages.md M8). */
+    pamtLeaf(t: State, frame: number): { head: number; pages: number };
     /** tdx_clear_page / tdx_quirk_reset_page: MOVDIR64B over the page, which resets its
      * TD-bit lines (the model assumes X86_BUG_TDX_PW_MCE) */
     clearPage(t: State, frame: number): void;

@@ -16,6 +16,12 @@ const FLUSH_ONLY = 2; // REMOVE succeeded, WBINVD failed: the page is PT_NDA, so
  * drop, if eviction came first) frees it clean. A RECLAIM that fails keeps the reference: the
  * frame leaks, as tdx_reclaim_control_page leaks a control page.
  *
+ * At 2M (a failed zap of a 2M leaf lists all N frames): RECLAIM walks the PAMT to the 2M leaf,
+ * so the head frame's RECLAIM takes back the whole 2M page (R8 = 2M) and releases every listed
+ * frame of it; a tail's RECLAIM would be TDX_OPERAND_INVALID (tdh_phymem_page_reclaim.c, 1.5.01;
+ * docs/plans/huge-pages.md 5.8, M8). That RECLAIM of guest pages after HKID release is the
+ * direction [hp-v3] 05's changelog announces (huge-pages.md K15).
+ *
  * A failed WBINVD (our extension, "flush only"): REMOVE succeeded, so the page is PT_NDA and a
  * RECLAIM would fail with TDX_PAGE_METADATA_INCORRECT (tdh_phymem_page_reclaim.c checks the
  * PAMT first); KVM keeps the reference and lists the page to be cleared after HKID release,
@@ -31,13 +37,26 @@ export const reclaimAfterTeardown: PagePolicy = {
     t[k.v.marked + frame] = which === 'WBINVD' ? FLUSH_ONLY : LISTED;
   },
   onTdTeardown: (t, k) => {
-    for (let f = 0; f < k.frames; f++) {
-      const kind = t[k.v.marked + f];
-      if (!kind) continue;
-      if (kind === LISTED && !k.seam.ok(k.seam.pageReclaim(t, f))) continue; // leaked on purpose
+    const release = (f: number) => {
       k.seam.clearPage(t, f);
       t[k.v.marked + f] = 0;
       k.mm.put(t, k.v.refPin, f);
+    };
+    // frames in order, so a 2M page's head comes before its tails
+    for (let f = 0; f < k.frames; f++) {
+      const kind = t[k.v.marked + f];
+      if (!kind) continue;
+      if (kind === FLUSH_ONLY) {
+        release(f);
+        continue;
+      }
+      const { head, pages } = k.seam.pamtLeaf(t, f);
+      const st = k.seam.pageReclaim(t, f);
+      // a tail of a 2M page whose head is not listed: TDX_OPERAND_INVALID (the RECLAIM must
+      // name the head, M8, row C4), skipped, not a failure; the frame stays kept
+      if (head !== f || !k.seam.ok(st)) continue; // else a failure: leaked on purpose
+      // a 2M page comes back whole (R8 = 2M, row C3): every listed frame of it is released
+      for (let g = f; g < f + pages; g++) if (t[k.v.marked + g]) release(g);
     }
   },
 };

@@ -1,6 +1,8 @@
+import type { Params } from '../engine/index.js';
 import type { Scenario } from '../kernel/config.js';
 import {
   defaultScenario,
+  demoteInterruptibleParam,
   faultParams,
   faultsOf,
   folioPagesParam,
@@ -20,10 +22,11 @@ export const convertFamily: ScenarioFamily = {
     vcpus: vcpusParam(1),
     'folio-pages': folioPagesParam(),
     'spare-blocks': spareBlocksParam(),
+    'demote-interruptible': demoteInterruptibleParam(),
   },
-  build: ({ vcpus, 'folio-pages': pages, 'spare-blocks': spare }) => ({
-    ...partialConversion('convert', convertFamily.doc, pages!, vcpus!),
-    ...(spare ? { spareBlocks: spare } : {}),
+  build: (p) => ({
+    ...partialConversion('convert', convertFamily.doc, p),
+    ...(p['spare-blocks'] ? { spareBlocks: p['spare-blocks'] } : {}),
     // guest_memfd's own conversion ioctl and HugeTLB split/merge: only conversion-rfc has both
     needs: ['in-place-conversion', 'hugetlb'],
   }),
@@ -31,13 +34,15 @@ export const convertFamily: ScenarioFamily = {
 
 /** The conversion both families script: the guest uses every page of the folio, page 1 goes
  * shared, the VMM does I/O on it, it goes back to private, teardown. */
-function partialConversion(name: string, doc: string, pages: number, vcpus: number): Scenario {
+function partialConversion(name: string, doc: string, p: Params): Scenario {
+  const pages = p['folio-pages'] as number;
   return {
     name,
     doc,
     gfns: pages,
     hugeFolio: pages,
-    vcpus,
+    vcpus: p.vcpus as number,
+    ...(p['demote-interruptible'] ? { demoteInterruptible: true } : {}),
     guestGfns: gfnRange(0, pages),
     ops: [
       { op: 'to-shared', gfns: [1] },
@@ -69,10 +74,11 @@ export const hugeConvertFamily: ScenarioFamily = {
   params: {
     vcpus: vcpusParam(1),
     'folio-pages': folioPagesParam(),
+    'demote-interruptible': demoteInterruptibleParam(),
     ...faultParams(hugeConvertFaults),
   },
   build: (p) => ({
-    ...partialConversion('huge-convert', hugeConvertFamily.doc, p['folio-pages']!, p.vcpus!),
+    ...partialConversion('huge-convert', hugeConvertFamily.doc, p),
     faults: faultsOf(p, hugeConvertFaults),
     needs: ['in-place-conversion', 'hugetlb', 'huge-leaves'],
   }),

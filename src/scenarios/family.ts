@@ -46,6 +46,15 @@ export function spareBlocksParam(): ParamSpec {
   };
 }
 
+export function demoteInterruptibleParam(): ParamSpec {
+  return {
+    default: 0,
+    min: 0,
+    max: 1,
+    doc: "1: the TDX module lacks ENHANCED_DEMOTE_INTERRUPTIBILITY, so DEMOTE may be interrupted (TDX_INTERRUPTED_RESTARTABLE) and KVM retries it (the series' test-only loop)",
+  };
+}
+
 /** The GFNs from..to-1. */
 export function gfnRange(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);

@@ -195,7 +195,7 @@ describe('scenario sizes: --param vcpus=N, --param pages=N', () => {
   it("--help shows every scenario's sizes with their ranges and defaults", () => {
     const help = septcheck('check', '--help').stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
-      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1) folio-pages=2..8 (2) spare-blocks=0..2 (0); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2) spare-blocks=0..2 (0)',
+      'scenario sizes, range (default): basic vcpus=1..8 (1) pages=2..8 (2); convert vcpus=1..8 (1) folio-pages=2..8 (2) spare-blocks=0..2 (0) demote-interruptible=0..1 (0); contention vcpus=1..8 (2) pages=1..8 (1); teardown vcpus=1..8 (1) pages=1..8 (2) close=0..2 (0); host vcpus=1..8 (2) pages=1..8 (2) spare-blocks=0..2 (0)',
     );
     // a parameter given by name: its values and its default
     expect(help).toContain(
@@ -359,12 +359,8 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
       'septcheck: --module 2.0: tree series-v3 has no Dynamic PAMT in its kernel, which would not enable it (hugepage-v3 has)\n',
     ],
     [
-      ['check', '--scenario', 'huge-map', '--module', '2.0'],
-      'septcheck: --module 2.0: Dynamic PAMT with 2M S-EPT leaves is not modelled yet (scenario huge-map on hugepage-v3, whose S-EPT has 2M leaves)\n',
-    ],
-    [
-      ['check', '--scenario', 'convert', '--tree', 'hugepage-v3', '--param', 'spare-blocks=1'],
-      'septcheck: --param spare-blocks: not modelled with 2M S-EPT leaves yet (scenario convert on hugepage-v3, whose S-EPT has 2M leaves)\n',
+      ['check', '--scenario', 'convert', '--param', 'demote-interruptible=1'],
+      'septcheck: --param demote-interruptible: scenario convert on conversion-rfc has no 2M S-EPT leaves, so no DEMOTE (use --tree hugepage-v3)\n',
     ],
     [
       ['check', '--scenario', 'basic', '--faults', 'cosmic-rays=1'],
@@ -397,7 +393,7 @@ describe('septcheck check --scenario: bad input, one line, exit 2', () => {
     ],
     [
       ['check', '--scenario', 'convert', '--param', 'pages=3'],
-      'septcheck: scenario convert has no parameter "pages" (it has: vcpus, folio-pages, spare-blocks)\n',
+      'septcheck: scenario convert has no parameter "pages" (it has: vcpus, folio-pages, spare-blocks, demote-interruptible)\n',
     ],
     [
       ['simulate', '--scenario', 'teardown', '--param', 'vcpus=0'],

@@ -3,6 +3,7 @@
  * allocation of blocks where a scenario has spare blocks, and frame = GFN where it has none.
  */
 import { describe, expect, it } from 'vitest';
+import { check } from '../../src/engine/index.js';
 import { buildSystem, parseFaults } from '../../src/kernel/index.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import { kvm_gmem_mapping_order } from '../../src/kernel/guest_memfd.js';
@@ -117,5 +118,34 @@ describe('frames apart from GFNs', () => {
     expect(orders()).toEqual([0, 0, 0, 0]);
     const basic = new Kernel(config('basic', {}));
     expect(kvm_gmem_mapping_order(basic, buildSystem(basic.config).initial()[0]!, 0)).toBe(0);
+  });
+});
+
+describe('the S-EPT records the frame it maps (where folios move)', () => {
+  it('a GFN whose folio moved to another block while the S-EPT still maps it is looked up on the mapped frame', () => {
+    const k = new Kernel(config('host', { vcpus: 1, pages: 1, 'spare-blocks': 1 }));
+    const v = k.v;
+    const t = new Uint8Array(v.size);
+    v.initial(t);
+    t[v.tdOpState] = 1; // RUNNABLE
+    expect(k.seam.pageAug(t, 0, k.frameOf(t, 0))).toBe(1); // TDX_SUCCESS: gfn 0 -> frame 0
+    // the folio truncated and reallocated on the spare block while the entry stays (a failed zap)
+    t[v.folioBlock] = 1;
+    expect([k.frameOf(t, 0), k.seam.mappedFrame(t, 0)]).toEqual([1, 0]);
+  });
+
+  it('host with a spare block and a failed REMOVE: the frame the S-EPT maps is the kept one, so reclaim-after-teardown holds (it read the new block before: a false no-reuse-while-mapped)', () => {
+    const model = buildSystem({
+      ...config('host', { vcpus: 1, pages: 1, 'spare-blocks': 1 }),
+      policy: policies['reclaim-after-teardown']!,
+      faults: parseFaults('remove-fails=1'),
+    });
+    const r = check({ ...model, liveness: [] });
+    expect([r.result, r.distinctStates]).toEqual(['ok', 24_275]);
+  });
+
+  it('convert on hugepage-v3 with a spare block runs (the 2M leaf records its block)', () => {
+    const k = new Kernel({ ...config('convert', { 'spare-blocks': 1 }), tree: 'hugepage-v3' });
+    expect([k.v.septFrame === k.v.zero, k.v.sept2mBlock === k.v.zero]).toEqual([false, false]);
   });
 });

@@ -39,6 +39,15 @@ const huge = new Kernel({
   hvo: false,
   tree: 'hugepage-v3',
 });
+/** hugepage-v3 with module 2.0: the 2M level, Dynamic PAMT and the kernel block K. */
+const hugeDpamt = new Kernel({
+  scenario: { ...basic, hugeFolio: 2 },
+  policy: nopin,
+  faults: {},
+  hvo: false,
+  tree: 'hugepage-v3',
+  module: '2.0',
+});
 const tables: Record<TablePage, number> = {
   NONE: TABLE_NONE,
   EPT: TABLE_EPT,
@@ -55,7 +64,15 @@ const lifecycles = {
  * the 2M level (or any row with `below`, a 2M entry over GFN 0) runs on `huge`. */
 function apply(row: SeamRow, below?: 'NL_MAPPED'): Record<string, unknown> {
   const entry2m = row.entry2m ?? below;
-  const k = row.module ? dpamtKernel : row.noVcpus ? noVcpus : entry2m ? huge : kernel;
+  const k = row.module
+    ? row.entry2m
+      ? hugeDpamt
+      : dpamtKernel
+    : row.noVcpus
+      ? noVcpus
+      : entry2m
+        ? huge
+        : kernel;
   const v = k.v;
   const t = new Uint8Array(v.size);
   t[v.tdOpState] = row.td === 'RUNNABLE' ? TD_OP_RUNNABLE : TD_OP_INITIALIZED;
@@ -73,12 +90,14 @@ function apply(row: SeamRow, below?: 'NL_MAPPED'): Record<string, unknown> {
     t[v.entryAge] = 1;
   }
   if (row.vcpuInGuest) t[v.inGuest] = 1;
-  if (row.pair) t[v.pamtNode] = PT_PAMT;
+  // the frame block's 2M PAMT entry: a node over a pair, a 2M TD page, or neither
+  t[v.pamt2m] = row.pair ? PT_PAMT : row.pamt2mReg ? PT_REG : PT_NDA;
   if (row.neighbourInUse) t[v.pamt + 1] = PT_REG;
+  if (row.kernelPair) t[v.pamt2m + v.kernelBlock] = PT_PAMT;
+  if (row.pairNotFree) t[v.pamtPair] = 1;
   if (entry2m) {
     t[v.sept2m] = septStateNames.indexOf(entry2m);
     t[v.blockAge2m] = row.tracked ? 2 : 0;
-    t[v.pamt2m] = row.pamt2mReg ? PT_REG : PT_NDA;
     t[v.table] = tables[row.table ?? 'NONE'];
   }
   const at2m = <T>(a: () => T, b: () => T) => (row.level2m ? b : a);
@@ -107,7 +126,7 @@ function apply(row: SeamRow, below?: 'NL_MAPPED'): Record<string, unknown> {
     'TDH.PHYMEM.PAGE.RECLAIM (page)': () => k.seam.pageReclaim(t, row.tail ? 1 : 0),
     'TDH.PHYMEM.PAGE.RECLAIM (table)': () => k.seam.tableReclaim(t, 0),
     'TDH.MEM.SEPT.ADD': () => k.seam.septAdd(t, 0),
-    'TDH.MEM.PAGE.DEMOTE': () => k.seam.demote(t, 0),
+    'TDH.MEM.PAGE.DEMOTE': () => k.seam.demote(t, 0, row.interrupted),
     'TDH.MNG.VPFLUSHDONE': () => k.seam.vpFlushDone(t),
     'TDH.PHYMEM.CACHE.WB': () => k.seam.cacheWb(t),
     'TDH.MNG.KEY.FREEID': () => k.seam.keyFreeId(t),
@@ -122,7 +141,7 @@ function apply(row: SeamRow, below?: 'NL_MAPPED'): Record<string, unknown> {
     lifecycle,
     ...(row.module
       ? {
-          pair: t[v.pamtNode] === PT_PAMT,
+          pair: t[v.pamt2m] === PT_PAMT,
           hint: row.call === 'TDH.MEM.PAGE.REMOVE' && k.seam.pamtRemovalHint(t, 0),
         }
       : {}),
@@ -152,7 +171,7 @@ const expected = (row: SeamRow): Record<string, unknown> => {
   };
 };
 const rowName = (row: SeamRow) =>
-  `${row.module ? `module ${row.module}${row.pair ? ' (pair)' : ' (no pair)'}${row.neighbourInUse ? ' (frame 1 in use)' : ''}: ` : ''}${row.call}${row.level2m ? ' at 2M' : ''}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}${row.entry2m ? `, 2M entry ${row.entry2m}${row.pamt2mReg ? ' (2M PT_REG)' : ''}${row.table ? `, table ${row.table}` : ''}${row.tail ? ', tail frame' : ''}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.next2m ? `, 2M ${row.next2m}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`;
+  `${row.module ? `module ${row.module}${row.pair ? ' (pair)' : ' (no pair)'}${row.neighbourInUse ? ' (frame 1 in use)' : ''}${row.kernelPair ? ' (S-EPT pages have a pair)' : ''}${row.pairNotFree ? ' (R12/R13 not free)' : ''}: ` : ''}${row.call}${row.level2m ? ' at 2M' : ''}, TD ${row.td}${row.lifecycle ? ` ${row.lifecycle}` : ''}${row.entry2m ? `, 2M entry ${row.entry2m}${row.pamt2mReg ? ' (2M PT_REG)' : ''}${row.table ? `, table ${row.table}` : ''}${row.tail ? ', tail frame' : ''}${row.interrupted ? ', an interrupt pending' : ''}` : ''}, entry ${row.entry}${row.tracked === false ? ' untracked' : ''}${row.vcpuInPreviousEpoch ? ', a vCPU in the previous epoch' : ''}${row.vcpuInGuest ? ', a vCPU in the guest' : ''}${row.noVcpus ? ', no vCPU' : ''} -> ${row.status}${row.next ? `, ${row.next}` : ''}${row.next2m ? `, 2M ${row.next2m}` : ''}${row.lifecycleNext ? `, lifecycle ${row.lifecycleNext}` : ''}`;
 
 describe('the TDX module, cell by cell', () => {
   it.each(seamTable.map((row) => [rowName(row), row] as const))('%s', (_, row) => {
@@ -205,7 +224,7 @@ describe('the TDX module, cell by cell', () => {
 
   it('covers every SEAMCALL the model makes', () => {
     expect(new Set(seamTable.map((r) => r.call)).size).toBe(18);
-    expect(seamTable).toHaveLength(75 + 67 + 12);
+    expect(seamTable).toHaveLength(75 + 68 + 12 + 6); // 4K, 2M, Dynamic PAMT, Dynamic PAMT at 2M
   });
 
   it('RECLAIM of an ordinary page gives it back: PT_NDA, the TD owns one page fewer', () => {
