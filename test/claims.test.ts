@@ -117,12 +117,12 @@ describe('claims --huge: Dynamic PAMT never frees a PAMT page in use', () => {
       ['dpamt', 'busy=1', 'pass', 25_440],
       ['dpamt', 'remove-fails=1', 'leak', 19_970],
       // the 2M mapping split by a partial conversion, module 2.0 (folio-pages 2)
-      ['convert', '', 'pass', 2379],
-      ['convert', 'remove-fails=1', 'leak', 4619],
+      ['huge-convert', '', 'pass', 2411],
+      ['huge-convert', 'remove-fails=1', 'leak', 4651],
     ]);
     expect(runs(1).slice(3)).toEqual([
-      ['convert', '', 'pass', 2455],
-      ['convert', 'remove-fails=1', 'pass', 3299],
+      ['huge-convert', '', 'pass', 2487],
+      ['huge-convert', 'remove-fails=1', 'pass', 3363],
     ]);
     expect([rows[0]!.cells[0]!.tree, rows[0]!.cells[0]!.module]).toEqual(['hugepage-v3', '2.0']);
   });
@@ -214,9 +214,9 @@ describe('claims --huge (issue 17, tree hugepage-v3)', () => {
     // huge-map accept=4k, no fault and busy=1, at 2 and 4 pages: the guest's 4K ACCEPT splits
     const accept4k = [
       ['', 1236, 'pass'],
-      ['busy=1', 2020, 'pass'],
+      ['busy=1', 2044, 'pass'],
       ['', 34428, 'pass'],
-      ['busy=1', 57756, 'pass'],
+      ['busy=1', 57948, 'pass'],
     ];
     expect(
       rows.map((r) => [
@@ -231,10 +231,10 @@ describe('claims --huge (issue 17, tree hugepage-v3)', () => {
         [
           ['', 1064, 'fail'],
           ['transient-refs=1', 4721, 'fail'],
-          ['busy=1', 3412, 'fail'],
+          ['busy=1', 3472, 'fail'],
           ['', 5244, 'fail'],
           ['transient-refs=1', 77819, 'fail'],
-          ['busy=1', 46768, 'fail'],
+          ['busy=1', 47008, 'fail'],
           ...accept4k,
         ],
       ],
@@ -244,10 +244,10 @@ describe('claims --huge (issue 17, tree hugepage-v3)', () => {
         [
           ['', 2379, 'pass'],
           ['transient-refs=1', 10427, 'pass'],
-          ['busy=1', 5906, 'pass'],
+          ['busy=1', 5966, 'pass'],
           ['', 29548, 'pass'],
           ['transient-refs=1', 228202, 'pass'],
-          ['busy=1', 87864, 'pass'],
+          ['busy=1', 88104, 'pass'],
           ...accept4k,
         ],
       ],
@@ -257,14 +257,14 @@ describe('claims --huge (issue 17, tree hugepage-v3)', () => {
         [
           ['', 2455, 'pass'],
           ['transient-refs=1', 10674, 'pass'],
-          ['busy=1', 6106, 'pass'],
+          ['busy=1', 6166, 'pass'],
           ['', 30565, 'pass'],
           ['transient-refs=1', 231506, 'pass'],
-          ['busy=1', 91002, 'pass'],
+          ['busy=1', 91242, 'pass'],
           ['', 1290, 'pass'],
-          ['busy=1', 2112, 'pass'],
+          ['busy=1', 2136, 'pass'],
           ['', 35572, 'pass'],
-          ['busy=1', 59948, 'pass'],
+          ['busy=1', 60140, 'pass'],
         ],
       ],
     ]);

@@ -46,6 +46,6 @@ describe('DEMOTE interrupted (TDX_INTERRUPTED_RESTARTABLE, --param demote-interr
 
   it('off by default (a module with ENHANCED_DEMOTE_INTERRUPTIBILITY): the run holds, as before', () => {
     const off = check(convert(0));
-    expect([off.result, off.distinctStates]).toEqual(['ok', 2347]);
+    expect([off.result, off.distinctStates]).toEqual(['ok', 2379]);
   });
 });

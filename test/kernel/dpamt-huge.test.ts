@@ -30,8 +30,8 @@ function convert(policy: string, faults = '', pages = 2, module: '1.5' | '2.0' =
 
 describe('Dynamic PAMT with 2M leaves (module 2.0 on hugepage-v3)', () => {
   it.each([
-    [2, 2379],
-    [4, 29724],
+    [2, 2411],
+    [4, 30076],
   ])('a huge conversion, folio-pages=%i: every property holds, %i states', (pages, states) => {
     const family = scenarioFamilies.convert!;
     const { model } = systemModel({
@@ -67,7 +67,7 @@ describe('Dynamic PAMT with 2M leaves (module 2.0 on hugepage-v3)', () => {
       'teardown-reclaims',
     ]);
     const r = check(convert('reclaim-after-teardown', 'remove-fails=1'));
-    expect([r.result, r.findings.length, r.distinctStates]).toEqual(['ok', 0, 3299]);
+    expect([r.result, r.findings.length, r.distinctStates]).toEqual(['ok', 0, 3363]);
   });
 
   it('reclaim-after-teardown at 2M (module 1.5): the head frame’s RECLAIM takes the whole 2M page back, no tail is RECLAIMed', () => {
