@@ -73,11 +73,23 @@ export async function inProcess(argv: readonly string[]): Promise<Outcome> {
   return { code, stdout, stderr };
 }
 
+/** How a real process runs the bin: as a user's `septcheck` would, but for two settings that
+ * change no exit code, output or file, only what a start costs (measured on the 2-core machine,
+ * docs/exit-codes.md): V8's optimizing compiler off (`--no-opt`: a fuzz run lasts tenths of a
+ * second, and TurboFan compiled the engine's hot functions in background threads for runs that
+ * end before the code pays back: `check --scenario basic` 0.455 -> 0.280 CPU-s), and no
+ * NODE_EXTRA_CA_CERTS (septcheck opens no TLS connection; where it is set, Node 20 parses the
+ * certificate bundle it names at every start: 0.045 CPU-s of `node -e 0`'s 0.14). Not
+ * `--jitless`: Node 20 then warns on stderr. */
+const childArgs = ['--no-opt', bin];
+const childEnv = { ...process.env, NODE_EXTRA_CA_CERTS: undefined };
+
 /** One run as a real process; `view` (which serves until stopped) is stopped once it printed. */
 export function subprocess(argv: readonly string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...argv], {
+    const child = spawn(process.execPath, [...childArgs, ...argv], {
       cwd: root,
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
