@@ -6,10 +6,11 @@
  *
  * Runs are driven in-process (the built command's `septcheck(argv, io)`, argv, stdout, stderr and
  * exit code injected) and as real processes. Counts: SEPTCHECK_FUZZ_RUNS (default 1000 per
- * command) and SEPTCHECK_FUZZ_PROCESSES (default 6 in npm test, which must stay under five
- * minutes: a process costs 0.2 to 0.4 CPU-seconds, more with a user's .ts file; `npm run fuzz`
- * runs 50); SEPTCHECK_FUZZ_SEED replays a failure. In-process runs drive tsc's
- * dist/src/cli/main.js, real processes the package's bin (dist/src/cli/septcheck.js, bundled).
+ * command) and SEPTCHECK_FUZZ_PROCESSES (default 8 in npm test, which must stay under five
+ * minutes: a process costs 0.2 to 0.5 CPU-seconds, 0.7 with a user's ES-module .ts file, and 600
+ * of them (`npm run fuzz`: 50 per command) about 200; docs/exit-codes.md); SEPTCHECK_FUZZ_SEED
+ * replays a failure. In-process runs drive tsc's dist/src/cli/main.js, real processes the
+ * package's bin (dist/src/cli/septcheck.js, bundled).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,7 +25,7 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'dist/src/cli/septcheck.js');
 
 export const runs = Number(process.env.SEPTCHECK_FUZZ_RUNS ?? 1000);
-export const processes = Number(process.env.SEPTCHECK_FUZZ_PROCESSES ?? 6);
+export const processes = Number(process.env.SEPTCHECK_FUZZ_PROCESSES ?? 8);
 export const seed = Number(process.env.SEPTCHECK_FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 export interface Outcome {
@@ -73,11 +74,23 @@ export async function inProcess(argv: readonly string[]): Promise<Outcome> {
   return { code, stdout, stderr };
 }
 
+/** How a real process runs the bin: as a user's `septcheck` would, but for two settings that
+ * change no exit code, output or file, only what a start costs (measured on the 2-core machine,
+ * docs/exit-codes.md): V8's optimizing compiler off (`--no-opt`: a fuzz run lasts tenths of a
+ * second, and TurboFan compiled the engine's hot functions in background threads for runs that
+ * end before the code pays back: `check --scenario basic` 0.455 -> 0.280 CPU-s), and no
+ * NODE_EXTRA_CA_CERTS (septcheck opens no TLS connection; where it is set, Node 20 parses the
+ * certificate bundle it names at every start: 0.045 CPU-s of `node -e 0`'s 0.14). Not
+ * `--jitless`: Node 20 then warns on stderr. */
+const childArgs = ['--no-opt', bin];
+const childEnv = { ...process.env, NODE_EXTRA_CA_CERTS: undefined };
+
 /** One run as a real process; `view` (which serves until stopped) is stopped once it printed. */
 export function subprocess(argv: readonly string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...argv], {
+    const child = spawn(process.execPath, [...childArgs, ...argv], {
       cwd: root,
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
