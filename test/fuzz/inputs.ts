@@ -105,7 +105,17 @@ const policies = [
   'hwpoison',
   'reclaim-after-teardown',
 ];
-const scenarios = ['basic', 'convert', 'contention', 'teardown', 'host'];
+const scenarios = [
+  'basic',
+  'convert',
+  'contention',
+  'teardown',
+  'host',
+  'dpamt',
+  'huge-map',
+  'huge-convert',
+  'huge-punch',
+];
 const missing = fc.constantFrom('missing.ts', 'nosuch', 'dir/', '.', 'x.js', 'README.md', '');
 
 const param = fc
