@@ -5,6 +5,7 @@ import {
   demoteInterruptibleParam,
   faultParams,
   faultsOf,
+  hugeFaultKinds,
   folioPagesParam,
   gfnRange,
   spareBlocksParam,
@@ -54,15 +55,6 @@ function partialConversion(name: string, doc: string, p: Params): Scenario {
   };
 }
 
-const hugeConvertFaults = [
-  'transient-refs',
-  'busy',
-  'demote-fails',
-  'remove-fails',
-  'block-fails',
-  'wbinvd-fails',
-] as const;
-
 /** `convert` on a 2M mapping (tree hugepage-v3; docs/plans/huge-pages.md 5.9): the guest uses
  * all N pages of a folio KVM mapped with one 2M leaf; page 1 goes shared (the 2M leaf split:
  * BLOCK, TRACK, kick, DEMOTE; page 1 zapped; invalidate_end; the folio split to 4K folios), the
@@ -75,11 +67,11 @@ export const hugeConvertFamily: ScenarioFamily = {
     vcpus: vcpusParam(1),
     'folio-pages': folioPagesParam(),
     'demote-interruptible': demoteInterruptibleParam(),
-    ...faultParams(hugeConvertFaults),
+    ...faultParams(hugeFaultKinds),
   },
   build: (p) => ({
     ...partialConversion('huge-convert', hugeConvertFamily.doc, p),
-    faults: faultsOf(p, hugeConvertFaults),
+    faults: faultsOf(p, hugeFaultKinds),
     needs: ['in-place-conversion', 'hugetlb', 'huge-leaves'],
   }),
 };

@@ -89,6 +89,16 @@ export function faultParams(kinds: readonly FaultKind[]): Record<string, ParamSp
   );
 }
 
+/** The faults a scenario of a 2M-mapped folio takes as parameters (huge-map, huge-convert). */
+export const hugeFaultKinds = [
+  'transient-refs',
+  'busy',
+  'demote-fails',
+  'remove-fails',
+  'block-fails',
+  'wbinvd-fails',
+] as const satisfies readonly FaultKind[];
+
 /** The fault budget those parameters set. */
 export function faultsOf(p: Params, kinds: readonly FaultKind[]): FaultBudget {
   return Object.fromEntries(kinds.filter((kind) => p[kind]).map((kind) => [kind, p[kind]!]));

@@ -1,7 +1,11 @@
 import { acceptLevels } from '../kernel/config.js';
 import {
   defaultScenario,
+  demoteInterruptibleParam,
+  faultParams,
+  faultsOf,
   folioPagesParam,
+  hugeFaultKinds,
   gfnRange,
   vcpusParam,
   type ScenarioFamily,
@@ -25,6 +29,8 @@ export const hugeMapFamily: ScenarioFamily = {
       values: acceptLevels,
       doc: "the guest's accept level: linux (2M, then 4K if that fails), 2m, 4k, or either (a choice per range); all but linux may touch a page before accepting it",
     },
+    'demote-interruptible': demoteInterruptibleParam(),
+    ...faultParams(hugeFaultKinds),
   },
   build: (p) => ({
     name: 'huge-map',
@@ -34,7 +40,8 @@ export const hugeMapFamily: ScenarioFamily = {
     vcpus: p.vcpus!,
     guestGfns: gfnRange(0, p['folio-pages']!),
     ops: [{ op: 'teardown' }],
-    faults: {},
+    faults: faultsOf(p, hugeFaultKinds),
+    ...(p['demote-interruptible'] ? { demoteInterruptible: true } : {}),
     needs: ['hugetlb', 'huge-leaves'],
     ...(p.accept ? { acceptLevel: acceptLevels[p.accept]! } : {}),
   }),
