@@ -1,4 +1,14 @@
-import { defaultScenario, gfnRange, vcpusParam, type ScenarioFamily } from './family.js';
+import {
+  defaultScenario,
+  faultParams,
+  faultsOf,
+  gfnRange,
+  vcpusParam,
+  type ScenarioFamily,
+} from './family.js';
+
+/** The faults dpamt takes as parameters besides its busy budget. */
+const dpamtFaultKinds = ['remove-fails', 'wbinvd-fails', 'transient-refs'] as const;
 
 /** Dynamic PAMT (module 2.0; docs/plans/huge-pages.md 5.9): two 4 KiB folios whose frames share
  * one 2M physical range, so one PAMT page pair and one kernel refcount serve both. The vCPUs
@@ -11,18 +21,19 @@ export const dpamtFamily: ScenarioFamily = {
   params: {
     vcpus: vcpusParam(2),
     busy: { default: 1, min: 0, max: 3, doc: 'TDX_OPERAND_BUSY answers a SEAMCALL may get' },
+    ...faultParams(dpamtFaultKinds),
   },
-  build: ({ vcpus, busy }) => ({
+  build: (p) => ({
     name: 'dpamt',
     doc: dpamtFamily.doc,
     gfns: 2,
     hugeFolio: 1,
-    vcpus: vcpus!,
+    vcpus: p.vcpus!,
     guestGfns: gfnRange(0, 2),
     // vCPU c faults gfn c % 2: two GFNs, each faulted by its own vCPU (a third vCPU joins gfn 0)
-    vcpuGfns: Array.from({ length: vcpus! }, (_, c) => [c % 2]),
+    vcpuGfns: Array.from({ length: p.vcpus! }, (_, c) => [c % 2]),
     ops: [{ op: 'punch-hole', gfns: [0] }, { op: 'teardown' }],
-    faults: busy ? { busy } : {},
+    faults: { ...faultsOf(p, dpamtFaultKinds), ...(p.busy ? { busy: p.busy } : {}) },
     needs: ['dpamt'],
   }),
 };
