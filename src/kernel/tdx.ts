@@ -240,12 +240,20 @@ export function tdxSeptSetPrivateSpte(k: Kernel, c: number): Action {
         finish(t, S.BUSY);
       }
     },
-    call: (b, a) =>
-      linking(b) &&
-      a[v.mirror2m + k.seam.rangeOf(gfnOf(b))] === MIRROR_NONE &&
-      a[v.vcpuStatus + c] === S.BUSY
-        ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> ${statusText(S.BUSY)}: -EBUSY, the fault retried${k.pamt ? `; tdx_pamt_put: refcount ${a[v.pamtRef + v.pamtBlockOf(k.frameOf(b, gfnOf(b)))]}` : ''}`
-        : `${linked(b, a) ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${v.faultAt2m(b, c) ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}${k.pamt && a[v.vcpuStatus + c] !== S.SUCCESS ? `; tdx_pamt_put: refcount ${a[v.pamtRef + v.pamtBlockOf(k.frameOf(b, gfnOf(b)))]}` : ''}`,
+    call: (b, a) => {
+      const failed = a[v.vcpuStatus + c] !== S.SUCCESS;
+      const put =
+        k.pamt && failed
+          ? `; tdx_pamt_put: refcount ${a[v.pamtRef + v.pamtBlockOf(k.frameOf(b, gfnOf(b)))]}`
+          : '';
+      const septAddBusy =
+        linking(b) &&
+        a[v.mirror2m + k.seam.rangeOf(gfnOf(b))] === MIRROR_NONE &&
+        a[v.vcpuStatus + c] === S.BUSY;
+      return septAddBusy
+        ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> ${statusText(S.BUSY)}: -EBUSY, the fault retried${put}`
+        : `${linked(b, a) ? `TDH.MEM.SEPT.ADD gpa=${gpa(gfnOf(b))} level=2M (table) -> TDX_SUCCESS; ` : ''}TDH.MEM.PAGE.AUG gpa=${gpa(gfnOf(b))} level=${v.faultAt2m(b, c) ? '2M' : '4K'} -> ${statusText(a[v.vcpuStatus + c]!)}${put}`;
+    },
     observe: (b, a) =>
       seamcallSeen(
         k,
@@ -285,7 +293,8 @@ interface ZapSeamcall {
   /** KVM's TDX_BUG_ON of a failed try (the status recorded, the VM dead): where it goes next */
   failed(t: State): void;
   /** the module may return TDX_INTERRUPTED_RESTARTABLE here instead of its answer (nothing
-   * committed), and KVM makes the same call again: does it, on the successor? */
+   * committed), and KVM makes the same call again: does it, at `t` (a scratch copy of the
+   * state the try sees, which it may change)? */
   interrupted?(t: State): boolean;
   /** the operands the trace and a tracer show */
   args(gfn: number, s: State): { text: string; args: Record<string, number> };
@@ -457,9 +466,7 @@ function zapSeamcall(
     zapEnter(k, inv, f);
     fail(f, S.STATE_INCORRECT);
   }
-  const probe = s.slice();
-  zapEnter(k, inv, probe);
-  if (op.interrupted?.(probe)) {
+  if (op.interrupted && op.interrupted(enteredCopy(k, inv, s))) {
     // interrupted: the same label again (an environment choice, without fairness)
     const f = out.next();
     zapEnter(k, inv, f);
@@ -471,6 +478,13 @@ function zapSeamcall(
     zapEnter(k, inv, f);
     fail(f, op.busy);
   }
+}
+
+/** A scratch copy of `s` as the SEAMCALL's try sees it, for a question about it. */
+function enteredCopy(k: Kernel, inv: Invalidator, s: State): State {
+  const t = s.slice();
+  zapEnter(k, inv, t);
+  return t;
 }
 
 /**
@@ -790,7 +804,7 @@ export function tdxSeptRemovePrivateSpte(k: Kernel, inv: Invalidator): Action[] 
           // its title), which retries the DEMOTE until it is not interrupted
           ...(k.config.scenario.demoteInterruptible && {
             interrupted: (t: State) =>
-              k.seam.demote(t.slice(), at2m(k, inv, t), true) === S.INTERRUPTED_RESTARTABLE,
+              k.seam.demote(t, at2m(k, inv, t), true) === S.INTERRUPTED_RESTARTABLE,
           }),
           // the mirror is a 4K table now; the zap goes on with the leaf at 4K (no UNBLOCK, K3)
           succeeded: (t) => {
