@@ -7,8 +7,8 @@ import {
   type ScenarioFamily,
 } from './family.js';
 
-/** The faults dpamt takes as parameters besides its busy budget. */
-const dpamtFaultKinds = ['remove-fails', 'wbinvd-fails', 'transient-refs'] as const;
+/** The faults dpamt takes as parameters (busy=1 by default, the race it is about). */
+const dpamtFaultKinds = ['busy', 'remove-fails', 'wbinvd-fails', 'transient-refs'] as const;
 
 /** Dynamic PAMT (module 2.0; docs/plans/huge-pages.md 5.9): two 4 KiB folios whose frames share
  * one 2M physical range, so one PAMT page pair and one kernel refcount serve both. The vCPUs
@@ -20,8 +20,8 @@ export const dpamtFamily: ScenarioFamily = {
   doc: 'Module 2.0: two vCPUs fault two pages of one 2M range (tdx_pamt_get/put), punch hole, teardown.',
   params: {
     vcpus: vcpusParam(2),
-    busy: { default: 1, min: 0, max: 3, doc: 'TDX_OPERAND_BUSY answers a SEAMCALL may get' },
     ...faultParams(dpamtFaultKinds),
+    busy: { default: 1, min: 0, max: 3, doc: 'TDX_OPERAND_BUSY answers a SEAMCALL may get' },
   },
   build: (p) => ({
     name: 'dpamt',
@@ -33,7 +33,7 @@ export const dpamtFamily: ScenarioFamily = {
     // vCPU c faults gfn c % 2: two GFNs, each faulted by its own vCPU (a third vCPU joins gfn 0)
     vcpuGfns: Array.from({ length: p.vcpus! }, (_, c) => [c % 2]),
     ops: [{ op: 'punch-hole', gfns: [0] }, { op: 'teardown' }],
-    faults: { ...faultsOf(p, dpamtFaultKinds), ...(p.busy ? { busy: p.busy } : {}) },
+    faults: faultsOf(p, dpamtFaultKinds),
     needs: ['dpamt'],
   }),
 };
