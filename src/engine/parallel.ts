@@ -193,8 +193,8 @@ class Levels {
     search.progress();
     const symmetry = this.options.symmetry === true;
     // What each partition's outboxes, then its table and new rows, may grow to: an even share of
-    // what is left.
-    const max = (this.options.maxMemory ?? Infinity) / 2;
+    // what is left beside the search's own tables and their reserve.
+    const max = (this.options.maxMemory ?? Infinity) - search.growthReserve();
     const budget = (max - search.tableBytes()) / parts.length;
     const expanded = await this.each(pool, (i): ExpandJob => ({
       kind: 'expand',

@@ -30,11 +30,16 @@ export class ParentLog {
 
   get bytes(): number {
     const ordinal = this.ordinals[0]?.BYTES_PER_ELEMENT ?? 1;
-    // a Map entry costs about 40 bytes in V8
     let rows = 0;
     for (const d of this.deltas) rows += d.length;
     // a Map entry costs about 40 bytes in V8
     return rows * (1 + ordinal) + (rows >> CHECKPOINT) * 4 + this.large.size * 40;
+  }
+
+  /** The bytes of one more block of the log. */
+  get blockBytes(): number {
+    const ordinal = this.ordinals[0]?.BYTES_PER_ELEMENT ?? 1;
+    return ROWS * (1 + ordinal) + (ROWS >> CHECKPOINT) * 4;
   }
 
   /** The initial states: the first ids, without a parent. */

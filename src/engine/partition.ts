@@ -152,7 +152,8 @@ export class Partitioner {
           const o = ownerOf(hi, parts);
           const at = counts[o]! * recordWords;
           if (at + recordWords > out[o]!.length) {
-            if (outBytes(out) + out[o]!.byteLength > job.budget)
+            // the copy, twice the outbox, is held beside it for a moment
+            if (outBytes(out) + 2 * out[o]!.byteLength > job.budget)
               return { out, counts, ends, deadlock: -1, full: part.pos[id]! };
             out[o] = grown(out[o]!, at);
           }
@@ -183,6 +184,9 @@ export class Partitioner {
     const records = inboxes.reduce((n, box) => n + box.count, 0);
     const next = new PartRows(words, records, this.spare);
     const ordinal = sharedInts(Math.max(1, records));
+    // The table doubles only if the new one fits beside the old (visited.ts).
+    visited.budget = (bytes) =>
+      visited.bytes + bytes + next.bytes + ordinal.byteLength <= job.budget;
     let stop = STOP_NONE;
     let broken = -1;
     let cut: [number, number] = [0, 0];
@@ -219,8 +223,11 @@ export class Partitioner {
       const hi = r[w + REC_HI]!;
       const lo = r[w + REC_LO]!;
       if (visited.findOrInsert(hi, lo, 0) >= 0) continue;
-      // Every 64 new states (a table doubles at most once in between).
-      if ((next.count & 63) === 0 && visited.bytes + next.bytes + ordinal.byteLength > job.budget) {
+      // Every 64 new states.
+      if (
+        (next.count & 63) === 0 &&
+        (visited.crowded || visited.bytes + next.bytes + ordinal.byteLength > job.budget)
+      ) {
         stop = STOP_MEMORY;
         cut = [bp, bo];
         break;

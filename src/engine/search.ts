@@ -103,6 +103,7 @@ export class Search {
     this.canonical = options.symmetry ? model.canonical!.bind(model) : undefined;
     // Only the edges of liveness need the id of a state found again.
     this.visited = new VisitedSet(1 << 16, { kind: this.edges ? 'ids' : 'plain' });
+    this.visited.budget = (bytes) => this.visitedMayGrow(bytes);
     if (model.actions.length >= INITIAL)
       throw new ModelError(
         `model has ${model.actions.length} actions; at most ${INITIAL - 1} are supported`,
@@ -461,21 +462,40 @@ export class Search {
   }
 
   /** Everything the run keeps per state or per edge (the tables, and for liveness its edges and
-   * the working arrays of the check that follows the search) at the tables' next doubling must
-   * fit in the budget; each table in one typed array (Node 20's V8 allows at most 2^32
-   * elements, whatever their size); and V8's
-   * own heap must keep room (the engine keeps little there, traces mostly, but a model may, and
-   * a bound that V8 reaches first is a crash, not an incomplete run). */
+   * the working arrays of the check that follows the search) must fit in the budget with room
+   * for the next growth of the tables that grow unasked (`growthReserve`); the visited table,
+   * the largest, asks before it doubles (`visitedMayGrow`), and is `crowded` when it may not.
+   * Each table must fit in one typed array (Node 20's V8 allows at most 2^32 elements, whatever
+   * their size), and V8's own heap must keep room (the engine keeps little there, traces mostly,
+   * but a model may, and a bound that V8 reaches first is a crash, not an incomplete run). */
   memoryLeft(visitedBytes = this.visited.bytes): boolean {
     const { store, edges } = this;
     const max = this.options.maxMemory ?? Infinity;
     const bytes = this.tableBytes(visitedBytes);
     if (bytes > this.peakBytes) this.peakBytes = bytes;
     return (
-      2 * bytes <= max &&
-      2 * Math.max(store.largestArray, visitedBytes / 4, edges?.targets.length ?? 0) <= 2 ** 32 &&
+      bytes + this.growthReserve() <= max &&
+      !this.visited.crowded &&
+      2 * Math.max(store.largestArray, edges?.targets.length ?? 0) <= 2 ** 32 &&
       this.heapLeft()
     );
+  }
+
+  /** Whether the visited table may move to a new one of `bytes`: the old one is held while the
+   * fingerprints move, so both, the other tables and their reserve must fit. */
+  private visitedMayGrow(bytes: number): boolean {
+    const peak = this.tableBytes() + bytes;
+    const max = this.options.maxMemory ?? Infinity;
+    if (bytes / 4 > 2 ** 32 || peak + this.growthReserve() > max) return false;
+    if (peak > this.peakBytes) this.peakBytes = peak;
+    return true;
+  }
+
+  /** What the tables that grow without asking may allocate next: the store's next blocks, and
+   * the arrays that double (the actions that reached the states, the edges of liveness) while
+   * their old copy is held. */
+  growthReserve(): number {
+    return this.store.growthBytes + 2 * (this.edges?.bytes ?? 0);
   }
 
   /** The bytes of the run's tables now (with the visited table at `visitedBytes`), and for

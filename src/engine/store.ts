@@ -81,6 +81,12 @@ export class StateStore {
     return BLOCK_ROWS * this.stride;
   }
 
+  /** What the store may allocate next while it keeps what it holds: a block of rows, a block of
+   * the parent log, and a doubled copy of the actions (with every row kept). */
+  get growthBytes(): number {
+    return this.blockGrowth + this.parents.blockBytes + 2 * this.via.byteLength;
+  }
+
   /** The length of the largest single array the store holds (V8 caps a typed array's length). */
   get largestArray(): number {
     return Math.max(this.via.length, this.blocks[0]!.length, this.blockGrowth / 4);
