@@ -159,10 +159,16 @@ export const truncateWrites = (k: Kernel) => [
 ];
 
 /** filemap_invalidate_lock (exclusive): the invalidating path begins, once no fault holds the
- * lock shared. */
+ * lock shared. A conversion to shared of a range already all shared ends here with 0, its
+ * lock dropped and nothing invalidated, as the one to private does ([rfc-v2] guest_memfd.c
+ * kvm_gmem_convert_range: an empty list from kvm_gmem_convert_compute_work goes straight to
+ * the unlock; virt/kvm/kvm_main.c kvm_vm_set_mem_attributes, which the host scenario's
+ * conversions stand for on trees without in-place conversion: "Nothing to do if the entire
+ * range has the desired attributes"). */
 export function filemapInvalidateLock(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
   const early = k.mutated('truncate-before-unmap');
+  const nothingToDo = (t: State) => inv.work(t) === 'to-shared' && allShared(k, t, inv.range(t));
   return kernelStep({
     process: inv.process,
     fn: 'filemap_invalidate_lock',
@@ -171,24 +177,36 @@ export function filemapInvalidateLock(k: Kernel, inv: Invalidator): Action {
     // The path's entry point (kvm_gmem_punch_hole, the conversion ioctl, ...) is what is seen.
     observe: (b) => inv.entry?.(b) ?? [],
     at: [inv.pc, INV_LOCK],
-    reads: [...own(inv), ...(early ? k.mm.refReads : [])],
+    reads: [...own(inv), ...k.frames(v.attr), ...(early ? k.mm.refReads : [])],
     writes: [
       v.filemapLock,
       inv.pc,
       inv.status,
       ...inv.beginWrites,
+      ...inv.finishWrites,
       ...(early ? truncateWrites(k) : []),
     ],
     next(s, out) {
       if (s[v.filemapLock] !== 0 || inv.refused?.(s)) return;
       const t = out.next();
-      t[v.filemapLock] = LOCK_EXCLUSIVE;
-      t[inv.pc] = INV_BEGIN;
       t[inv.status] = 0;
       inv.begin?.(t);
+      if (nothingToDo(t)) return inv.finish(t);
+      t[v.filemapLock] = LOCK_EXCLUSIVE;
+      t[inv.pc] = INV_BEGIN;
       if (early && inv.work(t) === 'truncate') truncate(k, t, inv.range(t));
     },
+    call: (b, a) =>
+      a[inv.pc] === INV_BEGIN
+        ? ''
+        : `to shared, gfns ${rangeText(k, inv.range(b))}: already shared, nothing to do -> 0`,
   });
+}
+
+function allShared(k: Kernel, s: State, range: number): boolean {
+  for (let g = 0; g < k.gfns; g++)
+    if (range & (1 << g) && s[k.v.attr + g] !== ATTR_SHARED) return false;
+  return true;
 }
 
 /** kvm_gmem_invalidate_begin: KVM_MMU_LOCK (write), kvm_mmu_invalidate_begin, and the TDP

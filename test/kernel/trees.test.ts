@@ -268,7 +268,7 @@ describe('INIT_MEM_REGION per tree (item 5)', () => {
   it('finding: on series-v3 the host scenario’s INIT_MEM_REGION after finalize waits forever for a vCPU that stays in KVM_RUN', () => {
     const { model, kernel } = build(hostFamily.build({ vcpus: 1, pages: 1 }), 'nopin');
     const r = check(model);
-    expect(r.distinctStates).toBe(3738);
+    expect(r.distinctStates).toBe(3487);
     expect(r.violation).toMatchObject({
       kind: 'liveness',
       property: 'vmm-op-completes',
