@@ -18,7 +18,7 @@ import {
   type Progress,
 } from '../src/engine/index.js';
 import { threadCpuSeconds } from '../src/engine/thread-cpu.js';
-import { contention4, contentionWith } from './contention4.js';
+import { contention4, contentionStatesInAll, contentionWith } from './contention4.js';
 import hanoi from '../examples/hanoi.js';
 import { hugeQuestions, verdictTable } from '../src/claims/index.js';
 import { policies } from '../src/policies/index.js';
@@ -218,6 +218,10 @@ function sixVcpus(): void {
       `  ${label.padEnd(12)} ${r.result}${r.stoppedBy ? ` (${r.stoppedBy})` : ''}: ${fmt(r.distinctStates)} states, ${r.bytesPerState} bytes per state, ${r.seconds.toFixed(1)} s`,
     );
   }
+  const { reduced, inAll } = contentionStatesInAll(6);
+  console.log(
+    `  without reduction: ${fmt(inAll)} states (the orbit sizes of the ${fmt(reduced)} states up to symmetry; --por keeps all but a few)`,
+  );
 }
 /** Wall seconds of a fresh `septcheck check` process (as users meet it). */
 function cliSeconds(args: string[]): number {

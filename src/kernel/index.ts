@@ -1,4 +1,4 @@
-export { buildSystem, systemModel } from './system.js';
+export { buildSystem, systemModel, vcpuOrbitSize } from './system.js';
 export { parseFaults, faultsText, FaultSpecError } from './faults.js';
 export {
   acceptLevels,

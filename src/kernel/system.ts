@@ -81,9 +81,8 @@ export function systemModel(config: KernelConfig): { model: Model; kernel: Kerne
   return { model, kernel: k };
 }
 
-/** Sorts the vCPUs' variables as whole blocks: the representative of the state up to renaming
- * vCPUs. */
-function sortVcpus(k: Kernel, s: State): void {
+/** Each vCPU's variables, as one block per vCPU. */
+function vcpuBlocks(k: Kernel, s: State): { fields: number[]; blocks: number[][] } {
   const v = k.v;
   const fields = [
     v.inGuest,
@@ -96,10 +95,35 @@ function sortVcpus(k: Kernel, s: State): void {
     v.vcpuStatus,
     ...(v.hugeRanges ? [v.faultLevel, v.acceptSplitPc, v.acceptSplitGfn] : []),
   ];
-  const blocks = Array.from({ length: k.vcpus }, (_, c) => fields.map((f) => s[f + c]!));
-  blocks.sort((a, b) => {
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-    return 0;
-  });
+  return {
+    fields,
+    blocks: Array.from({ length: k.vcpus }, (_, c) => fields.map((f) => s[f + c]!)),
+  };
+}
+
+const compareBlocks = (a: number[], b: number[]) => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+};
+
+/** Sorts the vCPUs' variables as whole blocks: the representative of the state up to renaming
+ * vCPUs. */
+function sortVcpus(k: Kernel, s: State): void {
+  const { fields, blocks } = vcpuBlocks(k, s);
+  blocks.sort(compareBlocks);
   blocks.forEach((block, c) => fields.forEach((f, i) => (s[f + c] = block[i]!)));
+}
+
+/** How many states a representative stands for: its vCPUs renamed every way, n! over the
+ * factorials of how many vCPUs share each block (no variable names a vCPU, so renaming them is
+ * permuting the blocks). Summed over the states of a `--symmetry` run, it is the number of
+ * states of the run without it. */
+export function vcpuOrbitSize(k: Kernel, s: State): number {
+  const blocks = vcpuBlocks(k, s).blocks.sort(compareBlocks);
+  let size = 1;
+  for (let c = 1, same = 1; c < blocks.length; c++) {
+    same = compareBlocks(blocks[c - 1]!, blocks[c]!) === 0 ? same + 1 : 1;
+    size = (size * (c + 1)) / same;
+  }
+  return size;
 }
