@@ -119,7 +119,7 @@ export class VisitedSet {
 
   /** Grows the table, if need be, so that `more` fingerprints fit before it grows again. */
   reserve(more: number): void {
-    const slots = 1 << Math.ceil(Math.log2(((this.used + more) * 4) / 3 + 1));
+    const slots = 2 ** Math.ceil(Math.log2(((this.used + more) * 4) / 3 + 1));
     if (slots > this.t.length / this.slot) this.grow(slots);
   }
 
@@ -137,7 +137,7 @@ export class VisitedSet {
    * only to finish the batch: a table with all slots but one used grows whatever the budget. */
   private full(): void {
     const slots = this.t.length / this.slot;
-    const sevenEighths = slots - (slots >> 3);
+    const sevenEighths = slots - slots / 8; // slots is a power of two, and may be 2^31
     if (this.used < slots - 1 && this.budget && !this.budget(2 * this.t.byteLength)) {
       this.crowded = this.used > sevenEighths;
       this.limit = this.crowded ? slots - 2 : sevenEighths;
@@ -146,9 +146,11 @@ export class VisitedSet {
     this.grow(slots * 2);
   }
 
-  /** Three quarters of the slots. */
+  /** Three quarters of the slots (a power of two, so exact; no 32-bit operators: a table may
+   * have 2^31 slots). */
   private loadLimit(): number {
-    return ((this.t.length / this.slot) * 3) >>> 2;
+    const slots = this.t.length / this.slot;
+    return slots - slots / 4;
   }
 
   /** Moves to a table of `slots` slots. The table doubles at three quarters full: a probe
@@ -199,5 +201,5 @@ export function readAhead(
 
 /** Reads the first slot of fingerprint (h, l) in a plain table, ahead of looking it up. */
 export function peek(t: VisitedTable, h: number, l: number): number {
-  return t[home(half(h), half(l), (t.length >> 1) - 1) << 1]!;
+  return t[home(half(h), half(l), t.length / 2 - 1) * 2]!;
 }
