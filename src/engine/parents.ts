@@ -29,17 +29,21 @@ export class ParentLog {
   private initials = 0;
 
   get bytes(): number {
-    const ordinal = this.ordinals[0]?.BYTES_PER_ELEMENT ?? 1;
     let rows = 0;
     for (const d of this.deltas) rows += d.length;
     // a Map entry costs about 40 bytes in V8
-    return rows * (1 + ordinal) + (rows >> CHECKPOINT) * 4 + this.large.size * 40;
+    return this.rowsBytes(rows) + this.large.size * 40;
   }
 
   /** The bytes of one more block of the log. */
   get blockBytes(): number {
+    return this.rowsBytes(ROWS);
+  }
+
+  /** What `rows` rows of the log take: a delta and an ordinal each, and their checkpoints. */
+  private rowsBytes(rows: number): number {
     const ordinal = this.ordinals[0]?.BYTES_PER_ELEMENT ?? 1;
-    return ROWS * (1 + ordinal) + (ROWS >> CHECKPOINT) * 4;
+    return rows * (1 + ordinal) + (rows >> CHECKPOINT) * 4;
   }
 
   /** The initial states: the first ids, without a parent. */

@@ -184,9 +184,9 @@ export class Partitioner {
     const records = inboxes.reduce((n, box) => n + box.count, 0);
     const next = new PartRows(words, records, this.spare);
     const ordinal = sharedInts(Math.max(1, records));
+    const held = () => visited.bytes + next.bytes + ordinal.byteLength;
     // The table doubles only if the new one fits beside the old (visited.ts).
-    visited.budget = (bytes) =>
-      visited.bytes + bytes + next.bytes + ordinal.byteLength <= job.budget;
+    visited.budget = (bytes) => held() + bytes <= job.budget;
     let stop = STOP_NONE;
     let broken = -1;
     let cut: [number, number] = [0, 0];
@@ -224,10 +224,7 @@ export class Partitioner {
       const lo = r[w + REC_LO]!;
       if (visited.findOrInsert(hi, lo, 0) >= 0) continue;
       // Every 64 new states.
-      if (
-        (next.count & 63) === 0 &&
-        (visited.crowded || visited.bytes + next.bytes + ordinal.byteLength > job.budget)
-      ) {
+      if ((next.count & 63) === 0 && (visited.crowded || held() > job.budget)) {
         stop = STOP_MEMORY;
         cut = [bp, bo];
         break;
@@ -259,7 +256,7 @@ export class Partitioner {
       broken,
       cut,
       findings: firstFailing,
-      bytes: visited.bytes + next.bytes + ordinal.byteLength,
+      bytes: held(),
     };
   }
 }

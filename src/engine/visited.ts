@@ -36,8 +36,7 @@ export class VisitedSet {
   constructor(initialCapacity = 1 << 16, options: { shared?: boolean; kind?: VisitedKind } = {}) {
     this.slot = (options.kind ?? 'plain') === 'plain' ? 2 : 3;
     this.shared = options.shared ?? false;
-    this.t = this.table(1 << Math.ceil(Math.log2(Math.max(16, initialCapacity))));
-    this.limit = this.loadLimit();
+    this.t = this.use(this.table(1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)))));
   }
 
   /** A plain set with room for `capacity` fingerprints before it grows. */
@@ -50,9 +49,8 @@ export class VisitedSet {
   /** A plain shared set over `table` (another thread's, or one grown before), holding `used`. */
   static over(table: VisitedTable, used: number): VisitedSet {
     const v = new VisitedSet(16, { shared: true });
-    v.t = table;
+    v.t = v.use(table);
     v.used = used;
-    v.limit = v.loadLimit();
     return v;
   }
 
@@ -125,10 +123,8 @@ export class VisitedSet {
 
   /** Empties the set into the smallest table. */
   clear(): void {
-    this.t = this.table(16);
+    this.t = this.use(this.table(16));
     this.used = 0;
-    this.limit = this.loadLimit();
-    this.crowded = false;
   }
 
   /** Past its load limit: the table doubles if its budget allows. Refused at three quarters
@@ -146,11 +142,13 @@ export class VisitedSet {
     this.grow(slots * 2);
   }
 
-  /** Three quarters of the slots (a power of two, so exact; no 32-bit operators: a table may
-   * have 2^31 slots). */
-  private loadLimit(): number {
-    const slots = this.t.length / this.slot;
-    return slots - slots / 4;
+  /** Takes `table` from now on: it grows at three quarters full (its slots are a power of two,
+   * so that is exact; no 32-bit operators: a table may have 2^31 slots). */
+  private use(table: VisitedTable): VisitedTable {
+    const slots = table.length / this.slot;
+    this.limit = slots - slots / 4;
+    this.crowded = false;
+    return table;
   }
 
   /** Moves to a table of `slots` slots. The table doubles at three quarters full: a probe
@@ -170,9 +168,7 @@ export class VisitedSet {
       }
       for (let w = 0; w < slot; w++) next[at + w] = old[j + w]!;
     }
-    this.t = next;
-    this.limit = this.loadLimit();
-    this.crowded = false;
+    this.t = this.use(next);
   }
 
   private table(slots: number): VisitedTable {

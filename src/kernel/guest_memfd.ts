@@ -168,7 +168,8 @@ export const truncateWrites = (k: Kernel) => [
 export function filemapInvalidateLock(k: Kernel, inv: Invalidator): Action {
   const v = k.v;
   const early = k.mutated('truncate-before-unmap');
-  const nothingToDo = (t: State) => inv.work(t) === 'to-shared' && allShared(k, t, inv.range(t));
+  const nothingToDo = (t: State) =>
+    inv.work(t) === 'to-shared' && allAre(k, t, inv.range(t), ATTR_SHARED);
   return kernelStep({
     process: inv.process,
     fn: 'filemap_invalidate_lock',
@@ -203,9 +204,9 @@ export function filemapInvalidateLock(k: Kernel, inv: Invalidator): Action {
   });
 }
 
-function allShared(k: Kernel, s: State, range: number): boolean {
-  for (let g = 0; g < k.gfns; g++)
-    if (range & (1 << g) && s[k.v.attr + g] !== ATTR_SHARED) return false;
+/** Whether every GFN of `range` has attribute `attr` already (a conversion's empty work list). */
+function allAre(k: Kernel, s: State, range: number, attr: number): boolean {
+  for (let g = 0; g < k.gfns; g++) if (range & (1 << g) && s[k.v.attr + g] !== attr) return false;
   return true;
 }
 
@@ -486,7 +487,7 @@ function convertToShared(k: Kernel, t: State, inv: Invalidator, range: number): 
  * desired attributes"). */
 export function kvmGmemConvertToPrivate(k: Kernel, t: State, range: number): number {
   const v = k.v;
-  if (allPrivate(k, t, range)) return S.SUCCESS;
+  if (allAre(k, t, range, ATTR_PRIVATE)) return S.SUCCESS;
   for (let g = 0; g < k.gfns; g++) {
     const frame = k.frameOf(t, g);
     if (range & (1 << g) && t[v.refUserMap + frame]) k.mm.put(t, v.refUserMap, frame); // unmap_mapping_range
@@ -498,12 +499,6 @@ export function kvmGmemConvertToPrivate(k: Kernel, t: State, range: number): num
   for (let g = 0; g < k.gfns; g++) if (range & (1 << g)) t[v.attr + g] = ATTR_PRIVATE;
   mergeIfWhole(k, t);
   return S.SUCCESS;
-}
-
-function allPrivate(k: Kernel, s: State, range: number): boolean {
-  for (let g = 0; g < k.gfns; g++)
-    if (range & (1 << g) && s[k.v.attr + g] !== ATTR_PRIVATE) return false;
-  return true;
 }
 
 /** Merge the HugeTLB folio back when every subpage is private, present and unreferenced but
